@@ -1,0 +1,1 @@
+// Anchor translation unit of govchain_chain (block store and friends).

@@ -1,0 +1,82 @@
+// Genesis: the JSON file every node of a network starts from, and the root
+// of trust for verifiers. It names the chain, its validators (one per
+// municipality), the municipalities with their admin accounts, the initial
+// role grants, the parameters (limits, block interval, deploy rule) and the
+// contracts deployed at height 0.
+// Plain values; parse/serialise are pure and thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "chain/tx.h"
+#include "core/bytes.h"
+#include "core/status.h"
+
+namespace govchain::chain {
+
+struct Municipality {
+  std::string id;    // short name used on chain, e.g. "aachen"
+  std::string name;  // display name, e.g. "Aachen"
+  PublicKey admin;
+  bool operator==(const Municipality&) const = default;
+};
+
+struct Validator {
+  std::string municipality;
+  PublicKey public_key;  // the node key
+  bool operator==(const Validator&) const = default;
+};
+
+struct RoleAssignment {
+  std::string municipality;
+  std::string role;
+  PublicKey account;
+  bool operator==(const RoleAssignment&) const = default;
+};
+
+struct Parameters {
+  uint64_t block_interval_ms = 200;   // pause between blocks when transactions wait
+  uint64_t block_txs_max = 5000;
+  uint64_t block_size_bytes_max = 4 * 1024 * 1024;
+  uint64_t tx_size_bytes_max = 128 * 1024;
+  uint64_t gas_per_tx_max = 50'000'000;
+  uint64_t gas_per_block_max = 2'000'000'000;
+  uint64_t query_gas_max = 10'000'000;
+  // Who may deploy and upgrade contracts: "municipality_admin" (any member's
+  // admin) is the only rule so far.
+  std::string deploy_rule = "municipality_admin";
+  bool operator==(const Parameters&) const = default;
+};
+
+struct GenesisContract {
+  std::string name;
+  std::string municipality;
+  Bytes code;
+  std::string abi_json;
+  bool operator==(const GenesisContract&) const = default;
+};
+
+struct Genesis {
+  std::string chain_id;
+  int64_t genesis_time_ms = 0;
+  std::vector<Validator> validators;
+  std::vector<Municipality> municipalities;
+  std::vector<RoleAssignment> roles;
+  Parameters parameters;
+  std::vector<GenesisContract> contracts;
+  bool operator==(const Genesis&) const = default;
+};
+
+// Parses and checks a genesis document: unique municipality ids, known
+// roles, roles only in listed municipalities, at least one validator.
+Result<Genesis> parse_genesis(std::string_view json_text);
+std::string genesis_to_json(const Genesis& genesis);
+// Hash of the canonical binary form; nodes refuse peers with another one.
+Hash genesis_hash(const Genesis& genesis);
+
+// Hash of a validator set (sorted public keys).
+Hash validator_set_hash(std::vector<PublicKey> validators);
+std::vector<PublicKey> validator_keys(const Genesis& genesis);
+
+}  // namespace govchain::chain

@@ -1,0 +1,233 @@
+#include "chain/tx.h"
+
+#include <algorithm>
+
+#include "codec/codec.h"
+#include "crypto/hash.h"
+#include "crypto/schnorr.h"
+
+namespace govchain::chain {
+
+namespace {
+
+enum class ActionKind : uint8_t { role_grant = 1, role_revoke = 2, contract_deploy = 3, contract_call = 4 };
+constexpr size_t abi_size_bytes_max = 64 * 1024;
+
+void write_action(codec::Writer& writer, const Action& action) {
+  std::visit(
+      [&](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, RoleGrant> || std::is_same_v<T, RoleRevoke>) {
+          writer.u8(static_cast<uint8_t>(std::is_same_v<T, RoleGrant> ? ActionKind::role_grant
+                                                                         : ActionKind::role_revoke));
+          writer.text(value.municipality);
+          writer.text(value.role);
+          writer.fixed(value.account);
+        } else if constexpr (std::is_same_v<T, ContractDeploy>) {
+          writer.u8(static_cast<uint8_t>(ActionKind::contract_deploy));
+          writer.text(value.name);
+          writer.text(value.municipality);
+          writer.bytes(value.code);
+          writer.text(value.abi_json);
+        } else {
+          writer.u8(static_cast<uint8_t>(ActionKind::contract_call));
+          writer.text(value.contract);
+          writer.text(value.method);
+          writer.bytes(value.arguments);
+        }
+      },
+      action);
+}
+
+template <typename T>
+Result<Action> read_role_change(codec::Reader& reader) {
+  T change;
+  auto municipality = reader.text(name_size_bytes_max);
+  if (!municipality.ok()) return municipality.status();
+  auto role = reader.text(name_size_bytes_max);
+  if (!role.ok()) return role.status();
+  auto account = reader.fixed<32>();
+  if (!account.ok()) return account.status();
+  change.municipality = *municipality;
+  change.role = *role;
+  change.account = *account;
+  return Action(change);
+}
+
+Result<Action> read_deploy(codec::Reader& reader) {
+  ContractDeploy deploy;
+  auto name = reader.text(name_size_bytes_max);
+  if (!name.ok()) return name.status();
+  auto municipality = reader.text(name_size_bytes_max);
+  if (!municipality.ok()) return municipality.status();
+  auto code = reader.bytes(limits::tx_payload_size_bytes_max);
+  if (!code.ok()) return code.status();
+  auto abi = reader.text(abi_size_bytes_max);
+  if (!abi.ok()) return abi.status();
+  deploy.name = *name;
+  deploy.municipality = *municipality;
+  deploy.code = std::move(*code);
+  deploy.abi_json = std::move(*abi);
+  return Action(std::move(deploy));
+}
+
+Result<Action> read_call(codec::Reader& reader) {
+  ContractCall call;
+  auto contract = reader.text(name_size_bytes_max);
+  if (!contract.ok()) return contract.status();
+  auto method = reader.text(name_size_bytes_max);
+  if (!method.ok()) return method.status();
+  auto arguments = reader.bytes(limits::tx_payload_size_bytes_max);
+  if (!arguments.ok()) return arguments.status();
+  call.contract = *contract;
+  call.method = *method;
+  call.arguments = std::move(*arguments);
+  return Action(std::move(call));
+}
+
+Result<Action> read_action(codec::Reader& reader) {
+  auto kind = reader.u8();
+  if (!kind.ok()) return kind.status();
+  switch (static_cast<ActionKind>(*kind)) {
+    case ActionKind::role_grant: return read_role_change<RoleGrant>(reader);
+    case ActionKind::role_revoke: return read_role_change<RoleRevoke>(reader);
+    case ActionKind::contract_deploy: return read_deploy(reader);
+    case ActionKind::contract_call: return read_call(reader);
+  }
+  return error(Code::malformed, "unknown action kind " + std::to_string(*kind));
+}
+
+void write_body(codec::Writer& writer, const Tx& tx) {
+  writer.u8(codec::format_version);
+  writer.text(tx.chain_id);
+  writer.fixed(tx.sender);
+  writer.u64(tx.nonce);
+  writer.u64(tx.gas_limit);
+  write_action(writer, tx.action);
+}
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > name_size_bytes_max) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_roles() {
+  static const std::vector<std::string> roles = {"registration_office", "public_order_office", "identity_office",
+                                                 "archive"};
+  return roles;
+}
+
+bool is_known_role(std::string_view role) {
+  const auto& roles = known_roles();
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+std::string_view action_name(const Action& action) {
+  switch (action.index()) {
+    case 0: return "role_grant";
+    case 1: return "role_revoke";
+    case 2: return "contract_deploy";
+    default: return "contract_call";
+  }
+}
+
+Bytes encode_tx_body(const Tx& tx) {
+  codec::Writer writer;
+  write_body(writer, tx);
+  return writer.take();
+}
+
+Bytes encode_tx(const Tx& tx) {
+  codec::Writer writer;
+  write_body(writer, tx);
+  writer.fixed(tx.signature);
+  return writer.take();
+}
+
+Bytes encode_action(const Action& action) {
+  codec::Writer writer;
+  write_action(writer, action);
+  return writer.take();
+}
+
+Result<Action> decode_action(ByteView bytes) {
+  codec::Reader reader(bytes);
+  auto action = read_action(reader);
+  if (!action.ok()) return action.status();
+  GOVCHAIN_TRY(reader.finish());
+  return action;
+}
+
+Result<Tx> decode_tx(ByteView bytes) {
+  if (bytes.size() > limits::tx_size_bytes_max)
+    return error(Code::too_large, "transaction has " + std::to_string(bytes.size()) + " bytes, limit is " +
+                                      std::to_string(limits::tx_size_bytes_max));
+  codec::Reader reader(bytes);
+  auto version = reader.u8();
+  if (!version.ok()) return version.status();
+  if (*version != codec::format_version)
+    return error(Code::malformed, "unsupported transaction format version " + std::to_string(*version));
+  Tx tx;
+  auto chain_id = reader.text(chain_id_size_bytes_max);
+  if (!chain_id.ok()) return chain_id.status().with_context("chain id");
+  auto sender = reader.fixed<32>();
+  if (!sender.ok()) return sender.status().with_context("sender");
+  auto nonce = reader.u64();
+  if (!nonce.ok()) return nonce.status().with_context("nonce");
+  auto gas_limit = reader.u64();
+  if (!gas_limit.ok()) return gas_limit.status().with_context("gas limit");
+  auto action = read_action(reader);
+  if (!action.ok()) return action.status().with_context("action");
+  auto signature = reader.fixed<64>();
+  if (!signature.ok()) return signature.status().with_context("signature");
+  GOVCHAIN_TRY(reader.finish());
+  tx.chain_id = std::move(*chain_id);
+  tx.sender = *sender;
+  tx.nonce = *nonce;
+  tx.gas_limit = *gas_limit;
+  tx.action = std::move(*action);
+  tx.signature = *signature;
+  return tx;
+}
+
+Hash tx_hash(const Tx& tx) { return crypto::tagged_hash(crypto::tags::tx, encode_tx_body(tx)); }
+
+void sign_tx(Tx& tx, const crypto::SecretKey& secret) {
+  tx.signature = crypto::sign(secret, tx_hash(tx).view());
+}
+
+static Status check_action(const Action& action) {
+  if (const auto* grant = std::get_if<RoleGrant>(&action)) {
+    if (!is_known_role(grant->role)) return error(Code::invalid, "unknown role '" + grant->role + "'");
+  } else if (const auto* revoke = std::get_if<RoleRevoke>(&action)) {
+    if (!is_known_role(revoke->role)) return error(Code::invalid, "unknown role '" + revoke->role + "'");
+  } else if (const auto* deploy = std::get_if<ContractDeploy>(&action)) {
+    if (!is_valid_name(deploy->name))
+      return error(Code::invalid, "contract name must be 1-64 characters of a-z, 0-9, '-', '_', '.'");
+    if (deploy->code.empty()) return error(Code::invalid, "contract code is empty");
+  } else if (const auto* call = std::get_if<ContractCall>(&action)) {
+    if (!is_valid_name(call->contract)) return error(Code::invalid, "contract name is not valid");
+    if (call->method.empty()) return error(Code::invalid, "method name is empty");
+  }
+  return Status();
+}
+
+Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
+                          size_t tx_size_bytes_max) {
+  if (encoded_size_bytes > tx_size_bytes_max)
+    return error(Code::too_large, "transaction has " + std::to_string(encoded_size_bytes) + " bytes, limit is " +
+                                      std::to_string(tx_size_bytes_max));
+  if (tx.chain_id != chain_id)
+    return error(Code::wrong_chain, "transaction is for chain '" + tx.chain_id + "', this node runs '" +
+                                        std::string(chain_id) + "'");
+  GOVCHAIN_TRY(check_action(tx.action));
+  if (!crypto::verify(tx.sender, tx_hash(tx).view(), tx.signature))
+    return error(Code::bad_signature, "signature does not verify for sender " + tx.sender.hex());
+  return Status();
+}
+
+}  // namespace govchain::chain

@@ -1,0 +1,91 @@
+// Transactions: what an account asks the chain to do, signed by its key.
+//
+// A transaction names the chain it is meant for, the sending account (its
+// public key), the account's next nonce, a gas limit, and a payload (one
+// Action). The signature covers all of these; the transaction's hash is the
+// tagged hash of the same signed bytes, so it is known before signing and
+// a second signature over the same body cannot make a different transaction.
+// Plain values; thread-safe to copy and read.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/limits.h"
+#include "core/status.h"
+#include "crypto/schnorr.h"
+
+namespace govchain::chain {
+
+inline constexpr size_t chain_id_size_bytes_max = 64;
+inline constexpr size_t name_size_bytes_max = 64;
+
+// Municipality roles (DOMAIN.md). Stored by name so that contracts can ask
+// about roles without a shared enum.
+bool is_known_role(std::string_view role);
+const std::vector<std::string>& known_roles();
+
+// A municipality admin grants `role` in its municipality to `account`.
+struct RoleGrant {
+  std::string municipality;
+  std::string role;
+  PublicKey account;
+  bool operator==(const RoleGrant&) const = default;
+};
+// The admin takes a role back.
+struct RoleRevoke {
+  std::string municipality;
+  std::string role;
+  PublicKey account;
+  bool operator==(const RoleRevoke&) const = default;
+};
+// Deploy (or, with the same name and authority, upgrade) a contract.
+struct ContractDeploy {
+  std::string name;
+  std::string municipality;  // the deploying admin's municipality
+  Bytes code;                // the WebAssembly module
+  std::string abi_json;      // ABI description, stored beside the code
+  bool operator==(const ContractDeploy&) const = default;
+};
+// Call a contract method with encoded arguments.
+struct ContractCall {
+  std::string contract;
+  std::string method;
+  Bytes arguments;
+  bool operator==(const ContractCall&) const = default;
+};
+
+using Action = std::variant<RoleGrant, RoleRevoke, ContractDeploy, ContractCall>;
+std::string_view action_name(const Action& action);
+
+struct Tx {
+  std::string chain_id;
+  PublicKey sender;
+  uint64_t nonce = 0;
+  uint64_t gas_limit = 0;
+  Action action;
+  Signature signature;
+  bool operator==(const Tx&) const = default;
+};
+
+// The bytes that are signed and hashed (everything but the signature).
+Bytes encode_tx_body(const Tx& tx);
+Bytes encode_tx(const Tx& tx);
+Result<Tx> decode_tx(ByteView bytes);
+// Tagged hash of the body; the transaction's id.
+Hash tx_hash(const Tx& tx);
+
+Bytes encode_action(const Action& action);
+Result<Action> decode_action(ByteView bytes);
+
+// Fills in tx.signature: a BIP340 signature of tx_hash(tx) by `secret`.
+void sign_tx(Tx& tx, const crypto::SecretKey& secret);
+
+// Stateless checks: sizes, names, chain id, signature. The nonce needs state
+// and is checked by the mempool and by execution.
+Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
+                          size_t tx_size_bytes_max = limits::tx_size_bytes_max);
+
+}  // namespace govchain::chain
