@@ -390,6 +390,8 @@ void Machine::send_proposal(const Hash& block_id, Actions& out) {
     out.push_back(Persist{wal_record_for_proposal(found->second)});
   }
   out.push_back(BroadcastProposal{found->second});
+  const auto& valid_round = found->second.proposal.valid_round;
+  if (valid_round) broadcast_prevotes_for(*valid_round, found->second.proposal.block_id, out);
   auto& stored = round_state(round_).proposal;
   if (!stored) {
     stored = found->second;
@@ -415,13 +417,26 @@ void Machine::send_vote(VoteType type, const std::optional<Hash>& block_id, Acti
   add_vote(found->second, *own_index_, out);
 }
 
+// Re-sends this validator's messages of the current round, and the quorum
+// of prevotes that justifies its valid value. The paper assumes gossip in
+// which every message a correct process received eventually reaches all;
+// without the justifying prevotes a validator locked in an earlier round
+// could never see why it may prevote the re-proposed value (rule 28).
 void Machine::rebroadcast_own(Actions& out) {
   auto proposal = own_proposals_.find({height_, round_});
   if (proposal != own_proposals_.end()) out.push_back(BroadcastProposal{proposal->second});
+  if (valid_round_) broadcast_prevotes_for(*valid_round_, *valid_block_id_, out);
   for (VoteType type : {VoteType::prevote, VoteType::precommit}) {
     auto vote = own_votes_.find({height_, round_, type});
     if (vote != own_votes_.end()) out.push_back(BroadcastVote{vote->second});
   }
+}
+
+// Sends the prevotes this machine holds for `block_id` in `round` (all of
+// them, not only its own).
+void Machine::broadcast_prevotes_for(uint32_t round, const Hash& block_id, Actions& out) {
+  for (const auto& vote : round_state(round).prevotes.by_validator)
+    if (vote && vote->vote.block_id == block_id) out.push_back(BroadcastVote{*vote});
 }
 
 // Counts a verified vote; a second, different vote of the same validator

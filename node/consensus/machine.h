@@ -25,6 +25,8 @@
 //   BroadcastProposal / BroadcastVote
 //                    send to all validators (best effort; loss is tolerated,
 //                    the machine re-broadcasts on its retransmit timeout).
+//                    A BroadcastVote may carry another validator's vote
+//                    (the prevotes that justify a re-proposed value).
 //   ScheduleTimeout  call on_timeout(timeout) after duration_ms. Stale
 //                    timeouts are ignored by the machine, so the app never
 //                    needs to cancel one.
@@ -185,6 +187,7 @@ class Machine {
   void send_proposal(const Hash& block_id, Actions& out);
   void send_vote(VoteType type, const std::optional<Hash>& block_id, Actions& out);
   void rebroadcast_own(Actions& out);
+  void broadcast_prevotes_for(uint32_t round, const Hash& block_id, Actions& out);
   void add_vote(const SignedVote& vote, size_t validator_index, Actions& out);
   void schedule(Timeout::Kind kind, uint32_t round, Actions& out);
   void decide(uint32_t round, const Hash& block_id, Actions& out);
