@@ -108,10 +108,10 @@ Machine::RoundState& Machine::round_state(uint32_t round) {
   auto found = rounds_.find(round);
   if (found != rounds_.end()) return found->second;
   RoundState& state = rounds_[round];
-  state.prevotes.by_validator.resize(validator_set_.size());
-  state.precommits.by_validator.resize(validator_set_.size());
-  state.prevote_evidence_reported.resize(validator_set_.size());
-  state.precommit_evidence_reported.resize(validator_set_.size());
+  for (Tally* votes : {&state.prevotes, &state.precommits}) {
+    votes->by_validator.resize(validator_set_.size());
+    votes->evidence_reported.resize(validator_set_.size());
+  }
   return state;
 }
 
@@ -186,7 +186,10 @@ InputStatus Machine::on_vote(const SignedVote& signed_vote, Actions& out) {
   auto index = validator_set_.index_of(vote.validator);
   if (!index) return error(Code::unauthorized, "vote signer " + vote.validator.hex() + " is not a validator");
   bool stored = vote.round <= round_ + config_.rounds_ahead_stored_max;
-  if (stored && tally(vote.round, vote.type).by_validator[*index] == signed_vote) return Status();
+  if (stored) {
+    const auto& known = tally(vote.round, vote.type).by_validator[*index];
+    if (std::find(known.begin(), known.end(), signed_vote) != known.end()) return Status();  // verified before
+  }
   GOVCHAIN_TRY(verify_vote_signature(config_.chain_id, signed_vote, config_.verifier));
   uint32_t& highest = highest_round_by_validator_[*index];
   highest = std::max(highest, vote.round);
@@ -435,32 +438,31 @@ void Machine::rebroadcast_own(Actions& out) {
 // Sends the prevotes this machine holds for `block_id` in `round` (all of
 // them, not only its own).
 void Machine::broadcast_prevotes_for(uint32_t round, const Hash& block_id, Actions& out) {
-  for (const auto& vote : round_state(round).prevotes.by_validator)
-    if (vote && vote->vote.block_id == block_id) out.push_back(BroadcastVote{*vote});
+  for (const auto& votes : round_state(round).prevotes.by_validator)
+    for (const SignedVote& vote : votes)
+      if (vote.vote.block_id == block_id) out.push_back(BroadcastVote{vote});
 }
 
-// Counts a verified vote; a second, different vote of the same validator
-// for the same slot is equivocation and is reported once per slot.
+// Counts a verified vote. A second vote of the same validator for the same
+// slot with another block id is equivocation: it is reported once per slot,
+// and counted for its block id (see Tally).
 void Machine::add_vote(const SignedVote& signed_vote, size_t validator_index, Actions& out) {
   const Vote& vote = signed_vote.vote;
   assert(vote.height == height_ && validator_index < validator_set_.size());
-  RoundState& state = round_state(vote.round);
-  bool prevote = vote.type == VoteType::prevote;
-  Tally& votes = prevote ? state.prevotes : state.precommits;
-  auto& existing = votes.by_validator[validator_index];
-  if (existing) {
-    auto reported = prevote ? state.prevote_evidence_reported.begin() : state.precommit_evidence_reported.begin();
-    reported += static_cast<std::ptrdiff_t>(validator_index);
-    if (existing->vote.block_id != vote.block_id && !*reported) {
-      *reported = true;
-      out.push_back(ReportEvidence{make_evidence(*existing, signed_vote)});
-    }
-    return;
+  Tally& votes = tally(vote.round, vote.type);
+  std::vector<SignedVote>& known = votes.by_validator[validator_index];
+  for (const SignedVote& existing : known)
+    if (existing.vote.block_id == vote.block_id) return;  // the same vote (perhaps signed anew)
+  if (!known.empty() && !votes.evidence_reported[validator_index]) {
+    votes.evidence_reported[validator_index] = true;
+    out.push_back(ReportEvidence{make_evidence(known.front(), signed_vote)});
   }
-  existing = signed_vote;
+  if (known.size() >= conflicting_votes_max) return;
+  if (known.empty()) votes.count += 1;
+  known.push_back(signed_vote);
   votes.count_by_block[vote.block_id] += 1;
-  votes.count += 1;
   assert(votes.count <= validator_set_.size());
+  assert(votes.count_by_block[vote.block_id] <= validator_set_.size());
 }
 
 void Machine::schedule(Timeout::Kind kind, uint32_t round, Actions& out) {
@@ -480,8 +482,9 @@ uint64_t Machine::timeout_duration_ms(Timeout::Kind kind, uint32_t round) const 
 
 void Machine::decide(uint32_t round, const Hash& block_id, Actions& out) {
   std::vector<SignedVote> precommits;
-  for (const auto& vote : round_state(round).precommits.by_validator)
-    if (vote && vote->vote.block_id == block_id) precommits.push_back(*vote);
+  for (const auto& votes : round_state(round).precommits.by_validator)
+    for (const SignedVote& vote : votes)
+      if (vote.vote.block_id == block_id) precommits.push_back(vote);
   assert(precommits.size() >= validator_set_.quorum());
   assert(is_valid(block_id));
   CommitCertificate certificate = make_commit_certificate(height_, round, block_id, precommits);

@@ -63,6 +63,11 @@
 
 namespace govchain::consensus {
 
+// Distinct votes kept per validator for one height, round and type. An
+// honest validator signs one; a Byzantine one may sign many, and only this
+// many are counted, which bounds memory.
+inline constexpr size_t conflicting_votes_max = 4;
+
 struct Config {
   std::string chain_id;
   // Timeout durations grow linearly with the round: base + round * delta.
@@ -149,10 +154,15 @@ class Machine {
   const PublicKey& public_key() const { return signer_->public_key(); }
 
  private:
+  // The votes of one (round, type). Quorums are counted per block id over
+  // distinct validators, as in the paper: a validator that equivocates is
+  // counted for each block id it signed (up to conflicting_votes_max), so
+  // that every honest node can see a quorum that some honest node saw.
   struct Tally {
-    std::vector<std::optional<SignedVote>> by_validator;  // indexed like the validator set
+    std::vector<std::vector<SignedVote>> by_validator;  // indexed like the validator set
     std::map<std::optional<Hash>, size_t> count_by_block;
-    size_t count = 0;
+    size_t count = 0;  // distinct validators with any vote
+    std::vector<bool> evidence_reported;  // by validator index
   };
   struct RoundState {
     std::optional<SignedProposal> proposal;
@@ -161,8 +171,6 @@ class Machine {
     bool prevote_timeout_scheduled = false;
     bool precommit_timeout_scheduled = false;
     bool polka_handled = false;  // rule 36 fired for this round
-    std::vector<bool> prevote_evidence_reported;    // by validator index
-    std::vector<bool> precommit_evidence_reported;  // by validator index
   };
 
   RoundState& round_state(uint32_t round);
