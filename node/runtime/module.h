@@ -1,0 +1,141 @@
+// The decoded form of a WebAssembly module, as the decode stage produces it,
+// and the prepared code that the prepare stage adds. A Module is immutable
+// once load_module() returns it; it may then be shared between threads and
+// instantiated any number of times (each instance gets its own state).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "runtime/types.h"
+
+namespace govchain::runtime {
+
+enum class ExternalKind : uint8_t { function = 0, table = 1, memory = 2, global = 3 };
+
+std::string_view external_kind_name(ExternalKind kind);
+
+struct SizeBounds {
+  uint32_t minimum = 0;
+  std::optional<uint32_t> maximum;
+};
+
+struct TableType {
+  ValueType element_type = ValueType::funcref;
+  SizeBounds bounds;
+};
+
+struct MemoryType {
+  SizeBounds bounds;  // in 64 KiB pages
+};
+
+struct GlobalType {
+  ValueType type = ValueType::i32;
+  bool is_mutable = false;
+};
+
+// A constant expression of WebAssembly 2.0: exactly one instruction.
+struct ConstantExpression {
+  enum class Kind : uint8_t { constant, global_get, ref_null, ref_func };
+  Kind kind = Kind::constant;
+  ValueType type = ValueType::i32;  // of `constant` and `ref_null`
+  uint64_t bits = 0;                // of `constant`
+  uint32_t index = 0;               // of `global_get` and `ref_func`
+  size_t offset = 0;                // in the module bytes, for error messages
+};
+
+struct Import {
+  std::string module_name;
+  std::string field_name;
+  ExternalKind kind = ExternalKind::function;
+  uint32_t type_index = 0;  // of a function
+  TableType table;
+  MemoryType memory;
+  GlobalType global;
+};
+
+struct Export {
+  std::string name;
+  ExternalKind kind = ExternalKind::function;
+  uint32_t index = 0;
+};
+
+struct Global {
+  GlobalType type;
+  ConstantExpression initializer;
+};
+
+enum class SegmentMode : uint8_t { active, passive, declarative };
+
+struct ElementSegment {
+  SegmentMode mode = SegmentMode::active;
+  uint32_t table_index = 0;
+  ConstantExpression offset;
+  ValueType element_type = ValueType::funcref;
+  std::vector<ConstantExpression> items;
+};
+
+struct DataSegment {
+  SegmentMode mode = SegmentMode::active;
+  uint32_t memory_index = 0;
+  ConstantExpression offset;
+  Bytes bytes;
+};
+
+// One instruction of the prepared form: the opcode (see runtime/opcodes.h),
+// and up to two immediates whose meaning depends on the opcode.
+struct Instruction {
+  uint16_t opcode = 0;
+  uint16_t reserved = 0;
+  uint32_t a = 0;
+  uint64_t b = 0;
+};
+static_assert(sizeof(Instruction) == 16);
+
+// A function body after the prepare stage: a flat instruction array with
+// resolved branch targets, and the frame size it needs.
+struct PreparedCode {
+  std::vector<Instruction> instructions;
+  uint32_t param_slots = 0;
+  uint32_t local_slots = 0;           // declared locals, parameters excluded
+  uint32_t operand_slots_max = 0;     // highest operand stack use
+};
+
+struct FunctionBody {
+  std::vector<ValueType> locals;      // declared locals, parameters excluded
+  size_t code_offset = 0;             // of the first instruction, in the module bytes
+  size_t code_end = 0;                // one past the final `end`
+  PreparedCode prepared;
+};
+
+struct Module {
+  Bytes bytes;  // the binary, kept for function bodies and error offsets
+  std::vector<FunctionType> types;
+  std::vector<Import> imports;
+  std::vector<uint32_t> function_type_indices;  // imported functions first
+  std::vector<TableType> tables;                // imported tables first
+  std::vector<MemoryType> memories;             // imported memories first
+  std::vector<GlobalType> global_types;         // imported globals first
+  std::vector<Global> globals;                  // defined globals only
+  std::vector<Export> exports;
+  std::optional<uint32_t> start_function;
+  std::vector<ElementSegment> element_segments;
+  std::vector<DataSegment> data_segments;
+  std::optional<uint32_t> data_count;
+  std::vector<FunctionBody> bodies;             // defined functions only
+  uint32_t imported_function_count = 0;
+  uint32_t imported_table_count = 0;
+  uint32_t imported_memory_count = 0;
+  uint32_t imported_global_count = 0;
+  GasSchedule gas_schedule;  // the one prepare baked into the code
+
+  const FunctionType& function_type(uint32_t function_index) const {
+    return types[function_type_indices[function_index]];
+  }
+};
+
+}  // namespace govchain::runtime

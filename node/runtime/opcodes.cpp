@@ -1,0 +1,56 @@
+#include "runtime/opcodes.h"
+
+#include <array>
+
+namespace govchain::runtime {
+namespace {
+
+std::array<OpcodeInfo, opcode::count> make_table() {
+  std::array<OpcodeInfo, opcode::count> table{};
+#define GOVCHAIN_OPCODE_ENTRY(code, name, signature, gas) table[code] = OpcodeInfo{#name, signature, GasClass::gas};
+  GOVCHAIN_WASM_OPCODES(GOVCHAIN_OPCODE_ENTRY)
+#undef GOVCHAIN_OPCODE_ENTRY
+  return table;
+}
+
+const std::array<OpcodeInfo, opcode::count> opcode_table = make_table();
+
+bool is_internal(uint16_t code) { return code >= opcode::charge_gas; }
+
+}  // namespace
+
+const OpcodeInfo& opcode_info(uint16_t code) { return opcode_table[code & 0xFF]; }
+
+bool read_opcode(Reader& reader, uint16_t& code) {
+  const size_t start = reader.position();
+  uint8_t byte;
+  if (!reader.read_byte(byte)) return false;
+  if (byte == opcode::prefix_fc) {
+    uint32_t sub_opcode;
+    if (!reader.read_u32(sub_opcode)) return false;
+    if (sub_opcode >= opcode::prefix_fc_count)
+      return reader.fail_at("illegal opcode 0xfc " + std::to_string(sub_opcode), start);
+    code = static_cast<uint16_t>(opcode::prefix_fc_base + sub_opcode);
+    return true;
+  }
+  if (byte >= opcode::prefix_fc_base || is_internal(byte) || opcode_table[byte].name == nullptr)
+    return reader.fail_at("illegal opcode " + std::to_string(byte), start);
+  code = byte;
+  return true;
+}
+
+uint64_t gas_of_class(GasClass gas_class, const GasSchedule& schedule) {
+  switch (gas_class) {
+    case GasClass::instruction: return schedule.instruction;
+    case GasClass::division: return schedule.division;
+    case GasClass::memory_access: return schedule.memory_access;
+    case GasClass::global_access: return schedule.global_access;
+    case GasClass::branch: return schedule.branch;
+    case GasClass::call: return schedule.call;
+    case GasClass::call_indirect: return schedule.call_indirect;
+    case GasClass::bulk_operation: return schedule.bulk_operation;
+  }
+  return schedule.instruction;
+}
+
+}  // namespace govchain::runtime
