@@ -52,6 +52,11 @@ class WriteBatch {
   // Appends all operations of `other`, keeping their order.
   void append(const WriteBatch& other);
   void clear();
+  // Removes the operations after the first `operation_count` ones, undoing
+  // a partly built group of changes (for example after an error).
+  void truncate(size_t operation_count);
+  // Reserves room, to avoid regrowing the buffer while filling a big batch.
+  void reserve(size_t operation_count, size_t size_bytes);
 
   size_t operation_count() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }

@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace govchain::storage {
@@ -30,6 +31,19 @@ void WriteBatch::append(const WriteBatch& other) {
 void WriteBatch::clear() {
   buffer_.clear();
   entries_.clear();
+}
+
+void WriteBatch::truncate(size_t operation_count) {
+  if (operation_count >= entries_.size()) return;
+  buffer_.resize(entries_[operation_count].key_offset);
+  entries_.resize(operation_count);
+}
+
+// Grows at least geometrically, so that reserving before each of many
+// appends to one batch does not copy the buffer every time.
+void WriteBatch::reserve(size_t operation_count, size_t size_bytes) {
+  if (operation_count > entries_.capacity()) entries_.reserve(std::max(operation_count, 2 * entries_.capacity()));
+  if (size_bytes > buffer_.capacity()) buffer_.reserve(std::max(size_bytes, 2 * buffer_.capacity()));
 }
 
 WriteBatch::Operation WriteBatch::operation(size_t index) const {

@@ -298,6 +298,12 @@ TEST_CASE("stored nodes that do not match their hash are reported as corruption"
   auto value = fresh.get_at(root, key_of(3));
   REQUIRE(!value.ok());
   CHECK(value.status().code() == Code::corruption);
+  storage::WriteBatch batch;
+  batch.put(to_bytes("block"), to_bytes("kept"));
+  auto applied = fresh.apply(root, puts(100, 110), batch);
+  REQUIRE(!applied.ok());
+  CHECK(applied.status().code() == Code::corruption);
+  CHECK(batch.operation_count() == 1);  // the caller's batch is left as it was
 }
 
 TEST_CASE("apply rejects unsorted, duplicate, empty and oversized keys") {

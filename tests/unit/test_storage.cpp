@@ -115,6 +115,14 @@ TEST_CASE("write batch keeps operations in order") {
   CHECK(!batch.operation(1).value.has_value());
   CHECK(batch.operation(2).value->empty());
   CHECK(batch.size_bytes() == 4);
+  batch.reserve(100, 1000);
+  batch.truncate(1);
+  REQUIRE(batch.operation_count() == 1);
+  CHECK(batch.size_bytes() == 2);
+  batch.put(to_bytes("n"), to_bytes("w"));
+  CHECK(to_string(batch.operation(1).key) == "n");
+  batch.truncate(5);
+  CHECK(batch.operation_count() == 2);
   batch.clear();
   CHECK(batch.empty());
 }
