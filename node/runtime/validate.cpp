@@ -680,7 +680,8 @@ Status ModuleValidator::validate_exports() {
 }
 
 Status ModuleValidator::validate_segments() const {
-  const size_t global_count = module_.global_types.size();
+  // Offsets and items may read only imported globals (WebAssembly 2.0).
+  const size_t global_count = module_.imported_global_count;
   for (const ElementSegment& segment : module_.element_segments) {
     if (segment.mode == SegmentMode::active) {
       if (segment.table_index >= module_.tables.size())
