@@ -1,0 +1,242 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "storage/fault_injecting_store.h"
+#include "storage/leveldb_store.h"
+#include "storage/store.h"
+
+using namespace govchain;
+using namespace govchain::storage;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("govchain-storage-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::optional<Bytes> read(const KeyValueStore& store, std::string_view key) {
+  auto value = store.get(to_bytes(key));
+  REQUIRE(value.ok());
+  return *value;
+}
+
+std::vector<std::string> scan_keys(const KeyValueStore& store, std::string_view prefix, std::string_view start,
+                                   size_t entries_max) {
+  auto entries = store.scan(to_bytes(prefix), to_bytes(start), entries_max);
+  REQUIRE(entries.ok());
+  std::vector<std::string> keys;
+  for (const KeyValue& entry : *entries) keys.push_back(to_string(entry.key));
+  return keys;
+}
+
+// The behaviour every backend must share.
+void check_store_contract(KeyValueStore& store) {
+  CHECK(!read(store, "missing").has_value());
+
+  WriteBatch batch;
+  batch.put(to_bytes("a/1"), to_bytes("one"));
+  batch.put(to_bytes("a/2"), to_bytes("two"));
+  batch.put(to_bytes("a/3"), to_bytes("three"));
+  batch.put(to_bytes("b/1"), to_bytes("other"));
+  batch.put(to_bytes("a"), to_bytes("just the prefix"));
+  batch.put(to_bytes("gone"), to_bytes("soon"));
+  batch.erase(to_bytes("gone"));
+  batch.put(to_bytes("twice"), to_bytes("first"));
+  batch.put(to_bytes("twice"), to_bytes("second"));
+  CHECK(batch.operation_count() == 9);
+  REQUIRE(store.write(batch, true).ok());
+
+  CHECK(read(store, "a/2") == to_bytes("two"));
+  CHECK(!read(store, "gone").has_value());
+  CHECK(read(store, "twice") == to_bytes("second"));
+  CHECK(read(store, "a") == to_bytes("just the prefix"));
+
+  CHECK(scan_keys(store, "a/", "", 10) == std::vector<std::string>{"a/1", "a/2", "a/3"});
+  CHECK(scan_keys(store, "a/", "", 2) == std::vector<std::string>{"a/1", "a/2"});
+  CHECK(scan_keys(store, "a/", std::string("a/2") + '\0', 10) == std::vector<std::string>{"a/3"});
+  CHECK(scan_keys(store, "a/", "0", 10) == std::vector<std::string>{"a/1", "a/2", "a/3"});  // start before prefix
+  CHECK(scan_keys(store, "c/", "", 10).empty());
+  CHECK(scan_keys(store, "", "", 100).size() == 6);
+  CHECK(store.scan(to_bytes("a/"), {}, 0).status().code() == Code::invalid_argument);
+
+  WriteBatch erase_batch;
+  erase_batch.erase(to_bytes("a/1"));
+  erase_batch.erase(to_bytes("never-there"));
+  REQUIRE(store.write(erase_batch, false).ok());
+  CHECK(!read(store, "a/1").has_value());
+  CHECK(scan_keys(store, "a/", "", 10) == std::vector<std::string>{"a/2", "a/3"});
+
+  Bytes binary_key{0x00, 0xFF, 0x80};
+  WriteBatch binary_batch;
+  binary_batch.put(binary_key, Bytes{});
+  REQUIRE(store.write(binary_batch, false).ok());
+  auto binary_value = store.get(binary_key);
+  REQUIRE(binary_value.ok());
+  CHECK(*binary_value == std::optional<Bytes>(Bytes{}));
+
+  REQUIRE(store.close().ok());
+  CHECK(store.get(to_bytes("a/2")).status().code() == Code::unavailable);
+  CHECK(store.write(batch, false).code() == Code::unavailable);
+  CHECK(store.close().ok());
+}
+
+}  // namespace
+
+TEST_CASE("write batch keeps operations in order") {
+  WriteBatch batch;
+  batch.put(to_bytes("k"), to_bytes("v"));
+  batch.erase(to_bytes("x"));
+  WriteBatch other;
+  other.put(to_bytes("z"), to_bytes(""));
+  batch.append(other);
+  REQUIRE(batch.operation_count() == 3);
+  CHECK(to_string(batch.operation(0).key) == "k");
+  CHECK(to_string(*batch.operation(0).value) == "v");
+  CHECK(!batch.operation(1).value.has_value());
+  CHECK(batch.operation(2).value->empty());
+  CHECK(batch.size_bytes() == 4);
+  batch.clear();
+  CHECK(batch.empty());
+}
+
+TEST_CASE("bytes order is unsigned and prefix-first") {
+  BytesLess less;
+  CHECK(less(Bytes{0x01}, Bytes{0xFF}));
+  CHECK(less(Bytes{0x01}, Bytes{0x01, 0x00}));
+  CHECK(!less(Bytes{0x01}, Bytes{0x01}));
+  CHECK(less(Bytes{}, Bytes{0x00}));
+}
+
+TEST_CASE("memory store fulfils the store contract") {
+  auto store = make_memory_store();
+  check_store_contract(*store);
+}
+
+TEST_CASE("fault-injecting store fulfils the store contract") {
+  FaultInjectingStore store;
+  check_store_contract(store);
+}
+
+TEST_CASE("leveldb store fulfils the store contract") {
+  TemporaryDirectory directory;
+  auto store = open_leveldb_store(directory.path());
+  REQUIRE(store.ok());
+  check_store_contract(**store);
+}
+
+TEST_CASE("leveldb store persists across reopen") {
+  TemporaryDirectory directory;
+  {
+    auto store = open_leveldb_store(directory.path());
+    REQUIRE(store.ok());
+    WriteBatch batch;
+    batch.put(to_bytes("height"), to_bytes("42"));
+    REQUIRE((*store)->write(batch, true).ok());
+  }
+  auto reopened = open_leveldb_store(directory.path(), LevelDbOptions{.create_if_missing = false});
+  REQUIRE(reopened.ok());
+  CHECK(read(**reopened, "height") == to_bytes("42"));
+}
+
+TEST_CASE("leveldb store says when another process holds the directory") {
+  TemporaryDirectory directory;
+  auto first = open_leveldb_store(directory.path());
+  REQUIRE(first.ok());
+  auto second = open_leveldb_store(directory.path());
+  REQUIRE(!second.ok());
+  CHECK(second.status().code() == Code::unavailable);
+  CHECK(second.status().message().find("is another govchaind using this data directory?") != std::string::npos);
+  REQUIRE((*first)->close().ok());
+  auto after_close = open_leveldb_store(directory.path());
+  CHECK(after_close.ok());
+}
+
+TEST_CASE("leveldb store explains a missing directory") {
+  TemporaryDirectory directory;
+  auto no_parent = open_leveldb_store(directory.path() + "/missing/child");
+  REQUIRE(!no_parent.ok());
+  CHECK(no_parent.status().code() == Code::not_found);
+  CHECK(no_parent.status().message().find("parent directory") != std::string::npos);
+
+  auto not_created = open_leveldb_store(directory.path(), LevelDbOptions{.create_if_missing = false});
+  REQUIRE(!not_created.ok());
+  CHECK(not_created.status().code() == Code::not_found);
+
+  std::filesystem::create_directories(directory.path());
+  auto empty_directory = open_leveldb_store(directory.path(), LevelDbOptions{.create_if_missing = false});
+  REQUIRE(!empty_directory.ok());
+  CHECK(empty_directory.status().code() == Code::not_found);
+}
+
+TEST_CASE("leveldb store reports corruption") {
+  TemporaryDirectory directory;
+  {
+    auto store = open_leveldb_store(directory.path());
+    REQUIRE(store.ok());
+  }
+  std::ofstream(directory.path() + "/CURRENT", std::ios::trunc) << "garbage-without-newline";
+  auto corrupted = open_leveldb_store(directory.path());
+  REQUIRE(!corrupted.ok());
+  CHECK(corrupted.status().code() == Code::corruption);
+  MESSAGE(corrupted.status().to_string());
+}
+
+TEST_CASE("fault-injecting store drops unsynced writes on a simulated crash") {
+  FaultInjectingStore store;
+  WriteBatch first;
+  first.put(to_bytes("synced"), to_bytes("1"));
+  REQUIRE(store.write(first, true).ok());
+  WriteBatch second;
+  second.put(to_bytes("unsynced"), to_bytes("2"));
+  second.erase(to_bytes("synced"));
+  REQUIRE(store.write(second, false).ok());
+  CHECK(!read(store, "synced").has_value());
+  store.drop_unsynced_writes();
+  CHECK(read(store, "synced") == to_bytes("1"));
+  CHECK(!read(store, "unsynced").has_value());
+
+  // A synced write makes earlier unsynced writes durable too.
+  REQUIRE(store.write(second, false).ok());
+  REQUIRE(store.write(WriteBatch(), true).ok());
+  store.drop_unsynced_writes();
+  CHECK(read(store, "unsynced") == to_bytes("2"));
+}
+
+TEST_CASE("a failed write applies nothing of its batch") {
+  FaultInjectingStore store;
+  store.fail_writes_after(1);
+  WriteBatch ok_batch;
+  ok_batch.put(to_bytes("a"), to_bytes("1"));
+  REQUIRE(store.write(ok_batch, true).ok());
+  WriteBatch failing;
+  failing.put(to_bytes("b"), to_bytes("2"));
+  failing.put(to_bytes("c"), to_bytes("3"));
+  Status status = store.write(failing, true);
+  CHECK(status.code() == Code::io_error);
+  CHECK(!read(store, "b").has_value());
+  CHECK(!read(store, "c").has_value());
+  store.heal();
+  CHECK(store.write(failing, true).ok());
+  CHECK(read(store, "c") == to_bytes("3"));
+  CHECK(store.write_count() == 2);
+}
