@@ -1,0 +1,13 @@
+// The contract host the node runs contracts with (see execution/contracts.h).
+#pragma once
+
+#include <memory>
+
+#include "execution/contracts.h"
+
+namespace govchain::app {
+
+// The WebAssembly contract host, or null while the runtime is not linked.
+std::unique_ptr<execution::ContractHost> make_contract_host();
+
+}  // namespace govchain::app

@@ -1,0 +1,26 @@
+// Dev chain set-up: on first start of `govchaind --dev --data DIR`, writes
+// DIR/genesis.json and plaintext dev keys in DIR/keys/ (validator, admin and
+// one per office role), with one municipality "dev-city". Later starts reuse
+// what is there. Does file IO; call from the app only.
+#pragma once
+
+#include <filesystem>
+
+#include "chain/genesis.h"
+#include "core/status.h"
+
+namespace govchain::app {
+
+inline constexpr const char* dev_chain_id = "govchain-dev";
+inline constexpr const char* dev_municipality = "dev-city";
+
+// Creates the dev genesis and keys if DIR/genesis.json does not exist yet.
+// `contracts_dir` (may be empty) holds NAME.wasm + NAME.abi.json files that
+// are deployed at genesis.
+Status ensure_dev_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& contracts_dir);
+
+Result<std::string> read_text_file(const std::filesystem::path& path, size_t size_bytes_max = 64 * 1024 * 1024);
+// Writes via a temporary file and rename, so a crash leaves old or new.
+Status write_text_file(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace govchain::app

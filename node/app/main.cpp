@@ -1,0 +1,103 @@
+// govchaind: the govchain node.
+//
+//   govchaind --dev --data DIR --rpc-addr 127.0.0.1:PORT
+//   govchaind --config FILE
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "app/contract_host_factory.h"
+#include "app/dev_setup.h"
+#include "app/node.h"
+
+namespace {
+
+using govchain::Status;
+
+struct Options {
+  bool dev = false;
+  std::string data_dir;
+  std::string rpc_address = "127.0.0.1:26657";
+  std::string config_path;
+  std::string contracts_dir;
+  std::string log_level = "info";
+};
+
+Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
+  auto text = govchain::app::read_text_file(options.config_path, 1024 * 1024);
+  if (!text.ok()) return text.status();
+  auto root = nlohmann::json::parse(*text, nullptr, false);
+  if (root.is_discarded() || !root.is_object())
+    return govchain::error(govchain::Code::malformed, options.config_path + " is not a JSON object");
+  try {
+    std::filesystem::path base = std::filesystem::path(options.config_path).parent_path();
+    auto resolve = [&](const std::string& path) { return std::filesystem::path(path).is_absolute() ? path : (base / path).string(); };
+    config.data_dir = resolve(root.at("data_dir").get<std::string>());
+    config.genesis_path = resolve(root.at("genesis").get<std::string>());
+    config.validator_key_path = resolve(root.at("validator_key").get<std::string>());
+    config.http.listen_address = root.value("rpc_addr", options.rpc_address);
+    config.dev = root.value("dev_keys", false);
+  } catch (const nlohmann::json::exception& failure) {
+    return govchain::error(govchain::Code::invalid,
+                           options.config_path + ": needs data_dir, genesis and validator_key (" + failure.what() + ")");
+  }
+  return Status();
+}
+
+int fail(const std::string& message) {
+  std::cerr << "govchaind: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"govchaind: the govchain node"};
+  Options options;
+  cli.add_flag("--dev", options.dev, "run a single-validator development chain (creates keys and genesis in --data)");
+  cli.add_option("--data", options.data_dir, "data directory");
+  cli.add_option("--rpc-addr", options.rpc_address, "HTTP API listen address host:port")->capture_default_str();
+  cli.add_option("--config", options.config_path, "node configuration file (JSON)");
+  cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis");
+  cli.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+
+  govchain::app::NodeConfig config;
+  config.http.listen_address = options.rpc_address;
+  if (!options.config_path.empty()) {
+    Status loaded = apply_config_file(options, config);
+    if (!loaded.ok()) return fail(loaded.to_string());
+  } else if (options.dev) {
+    if (options.data_dir.empty()) return fail("--dev needs --data DIR");
+    Status prepared = govchain::app::ensure_dev_data_dir(options.data_dir, options.contracts_dir);
+    if (!prepared.ok()) return fail(prepared.to_string());
+    config.data_dir = options.data_dir;
+    config.dev = true;
+  } else {
+    return fail("give --dev --data DIR for a development chain, or --config FILE (see docs/operations.md)");
+  }
+  if (const char* passphrase = std::getenv("GOVCHAIN_KEY_PASSPHRASE")) config.key_passphrase = passphrase;
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto node = govchain::app::Node::open(config, govchain::app::make_contract_host());
+  if (!node.ok()) return fail(node.status().to_string());
+  Status started = (*node)->start();
+  if (!started.ok()) return fail(started.to_string());
+  std::cout << "govchaind: chain " << (*node)->chain_id() << " at height " << (*node)->head().height
+            << ", API on http://127.0.0.1:" << (*node)->rpc_port() << std::endl;
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("signal {} received, stopping", received);
+  (*node)->stop();
+  return 0;
+}

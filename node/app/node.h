@@ -1,0 +1,104 @@
+// Node: one govchain node process — storage, state, execution, mempool,
+// block production and the HTTP API, wired together.
+//
+// In dev mode the node is the single validator: it produces a block as soon
+// as transactions wait (after at most the block interval since the previous
+// block), signs the commit certificate itself, and sleeps while idle.
+// Every block, its state changes and receipts are committed in one synced
+// batch; on start the node checks that the stored state root matches the
+// latest header and refuses to run otherwise.
+//
+// Ownership: the Node owns everything it opens. Thread-safety: the public
+// NodeService methods are called from the API threads and are thread-safe;
+// start()/stop() are called from the main thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "chain/block_store.h"
+#include "chain/genesis.h"
+#include "execution/contracts.h"
+#include "execution/executor.h"
+#include "mempool/mempool.h"
+#include "rpc/api.h"
+#include "rpc/http_server.h"
+#include "rpc/metrics.h"
+#include "state/state_tree.h"
+#include "storage/store.h"
+
+namespace govchain::app {
+
+struct NodeConfig {
+  std::filesystem::path data_dir;
+  std::filesystem::path genesis_path;        // default: data_dir/genesis.json
+  std::filesystem::path validator_key_path;  // default: data_dir/keys/validator.json
+  std::string key_passphrase;                // for an encrypted validator key
+  bool dev = false;                          // accept plaintext dev keys
+  rpc::HttpServerConfig http;
+  mempool::MempoolLimits mempool;
+};
+
+class Node : public rpc::NodeService {
+ public:
+  static Result<std::unique_ptr<Node>> open(NodeConfig config, std::unique_ptr<execution::ContractHost> contracts);
+  ~Node() override;
+
+  Status start();
+  void stop();
+  uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
+
+  // NodeService
+  std::string chain_id() const override { return genesis_.chain_id; }
+  rpc::ChainHead head() const override;
+  std::vector<PublicKey> validators() const override { return chain::validator_keys(genesis_); }
+  size_t mempool_size() const override { return mempool_->size(); }
+  Status submit(chain::Tx tx, const Hash& hash, size_t size_bytes) override;
+  bool is_pending(const Hash& hash) const override { return mempool_->contains(hash); }
+  Result<chain::Block> block(uint64_t height) const override { return blocks_->block(height); }
+  Result<chain::CommitCertificate> commit(uint64_t height) const override { return blocks_->commit_certificate(height); }
+  Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return blocks_->receipt(tx_hash); }
+  Result<rpc::ProvenState> prove(ByteView key) const override;
+  Result<uint64_t> next_nonce(const PublicKey& account) const override;
+  Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
+                               uint64_t gas_limit) const override;
+
+  // Produces one block from waiting transactions now (used by tests).
+  Status produce_block();
+
+ private:
+  Node() = default;
+  Status load_or_create_genesis_block();
+  void production_loop();
+  Status commit_block(chain::Block block, std::vector<chain::Receipt> receipts, storage::WriteBatch& batch);
+  int64_t next_block_time_ms() const;
+
+  NodeConfig config_;
+  chain::Genesis genesis_;
+  crypto::KeyPair validator_key_;
+  std::unique_ptr<storage::KeyValueStore> store_;
+  std::unique_ptr<state::StateTree> state_;
+  std::unique_ptr<chain::BlockStore> blocks_;
+  std::unique_ptr<execution::ContractHost> contracts_;
+  std::unique_ptr<execution::Executor> executor_;
+  std::unique_ptr<execution::StateReader> committed_;
+  std::unique_ptr<mempool::Mempool> mempool_;
+  std::shared_ptr<rpc::Metrics> metrics_;
+  std::unique_ptr<rpc::HttpServer> server_;
+
+  mutable std::mutex head_mutex_;
+  rpc::ChainHead head_;
+  std::mutex production_mutex_;  // one block at a time
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool work_waiting_ = false;
+  std::atomic<bool> stopping_{false};
+  std::thread producer_;
+  int64_t last_block_steady_ms_ = 0;
+};
+
+}  // namespace govchain::app

@@ -1,1 +1,0 @@
-// Anchor translation unit of govchain_chain (block store and friends).

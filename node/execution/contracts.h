@@ -1,0 +1,26 @@
+// ContractHost: deploys and calls WebAssembly contracts for the executor.
+//
+// Deploy stores the code once by hash and binds a name to it; deploying an
+// existing name again (by the same municipality) upgrades it and appends to
+// its code history. Calls run the named contract's exported method under a
+// gas limit with the host API of docs/contracts.md.
+// Implementations hold no per-call state and are safe to share between
+// threads that use separate overlays.
+#pragma once
+
+#include "chain/block.h"
+#include "execution/executor.h"
+#include "execution/overlay.h"
+
+namespace govchain::execution {
+
+class ContractHost {
+ public:
+  virtual ~ContractHost() = default;
+  virtual Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const = 0;
+  // Adds the gas used to receipt.gas_used, fills return data and events.
+  virtual Status call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
+                      const BlockContext& context, uint64_t gas_limit, chain::Receipt& receipt) const = 0;
+};
+
+}  // namespace govchain::execution

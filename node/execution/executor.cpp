@@ -1,0 +1,139 @@
+#include "execution/executor.h"
+
+#include "codec/codec.h"
+#include "core/limits.h"
+#include "execution/contracts.h"
+#include "execution/governance.h"
+#include "execution/state_keys.h"
+
+namespace govchain::execution {
+
+uint64_t intrinsic_gas(const chain::Tx& tx, size_t encoded_size_bytes) {
+  uint64_t gas = gas_tx_base + gas_per_tx_byte * encoded_size_bytes;
+  if (std::holds_alternative<chain::RoleGrant>(tx.action) || std::holds_alternative<chain::RoleRevoke>(tx.action))
+    gas += gas_role_change;
+  return gas;
+}
+
+Result<uint64_t> read_nonce(const StateReader& state, const PublicKey& account) {
+  auto stored = state.get(keys::account_nonce(account));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return uint64_t{0};
+  codec::Reader reader(**stored);
+  auto nonce = reader.u64();
+  if (!nonce.ok()) return nonce.status().with_context("stored nonce");
+  return *nonce;
+}
+
+static void write_nonce(Overlay& state, const PublicKey& account, uint64_t nonce) {
+  codec::Writer writer;
+  writer.u64(nonce);
+  state.set(keys::account_nonce(account), writer.data());
+}
+
+Executor::Executor(std::string chain_id, chain::Parameters parameters, const ContractHost* contracts)
+    : chain_id_(std::move(chain_id)), parameters_(std::move(parameters)), contracts_(contracts) {}
+
+Status Executor::apply_genesis(Overlay& state, const chain::Genesis& genesis) const {
+  Governance governance(state);
+  GOVCHAIN_TRY(governance.apply_genesis(genesis));
+  if (!genesis.contracts.empty()) {
+    if (contracts_ == nullptr) return error(Code::invalid, "genesis deploys contracts but no runtime is configured");
+    BlockContext context{genesis.chain_id, 0, genesis.genesis_time_ms, PublicKey{}};
+    for (const auto& contract : genesis.contracts) {
+      chain::ContractDeploy deploy{contract.name, contract.municipality, contract.code, contract.abi_json};
+      GOVCHAIN_TRY(contracts_->deploy(state, deploy, context).with_context("genesis contract '" + contract.name + "'"));
+    }
+  }
+  return Status();
+}
+
+Status Executor::check_tx(const StateReader& state, const chain::Tx& tx, size_t encoded_size_bytes,
+                          bool allow_future_nonce) const {
+  uint64_t intrinsic = intrinsic_gas(tx, encoded_size_bytes);
+  if (tx.gas_limit < intrinsic)
+    return error(Code::out_of_gas, "gas limit " + std::to_string(tx.gas_limit) + " is below the intrinsic cost " +
+                                       std::to_string(intrinsic) + " of this transaction");
+  if (tx.gas_limit > parameters_.gas_per_tx_max)
+    return error(Code::too_large, "gas limit " + std::to_string(tx.gas_limit) + " exceeds the maximum " +
+                                      std::to_string(parameters_.gas_per_tx_max));
+  auto expected = read_nonce(state, tx.sender);
+  if (!expected.ok()) return expected.status();
+  if (tx.nonce < *expected)
+    return error(Code::nonce_too_low, "nonce " + std::to_string(tx.nonce) + " was already used; the account's next nonce is " +
+                                          std::to_string(*expected) + " (a replayed transaction?)");
+  uint64_t ahead = allow_future_nonce ? limits::nonce_ahead_max : 0;
+  if (tx.nonce > *expected + ahead)
+    return error(Code::nonce_too_high, "nonce " + std::to_string(tx.nonce) + " is ahead of the account's next nonce " +
+                                           std::to_string(*expected));
+  return Status();
+}
+
+Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockContext& context, uint64_t gas_available,
+                            chain::Receipt& receipt) const {
+  Governance governance(state);
+  if (const auto* grant = std::get_if<chain::RoleGrant>(&tx.action)) {
+    GOVCHAIN_TRY(governance.grant(tx.sender, *grant));
+    receipt.events.push_back({"", "role_granted", encode_roles({{grant->municipality, grant->role}})});
+    return Status();
+  }
+  if (const auto* revoke = std::get_if<chain::RoleRevoke>(&tx.action)) {
+    GOVCHAIN_TRY(governance.revoke(tx.sender, *revoke));
+    receipt.events.push_back({"", "role_revoked", encode_roles({{revoke->municipality, revoke->role}})});
+    return Status();
+  }
+  if (contracts_ == nullptr)
+    return error(Code::unavailable, "this node was started without a contract runtime");
+  if (const auto* deploy = std::get_if<chain::ContractDeploy>(&tx.action)) {
+    auto allowed = governance.is_admin(tx.sender, deploy->municipality);
+    if (!allowed.ok()) return allowed.status();
+    if (!*allowed)
+      return error(Code::unauthorized, "only the admin of municipality '" + deploy->municipality +
+                                           "' may deploy or upgrade contracts in its name");
+    return contracts_->deploy(state, *deploy, context);
+  }
+  const auto& call = std::get<chain::ContractCall>(tx.action);
+  return contracts_->call(state, call, tx.sender, context, gas_available, receipt);
+}
+
+Result<chain::Receipt> Executor::execute_tx(Overlay& state, const chain::Tx& tx, size_t encoded_size_bytes,
+                                            const BlockContext& context, uint32_t index) const {
+  GOVCHAIN_TRY(check_tx(state, tx, encoded_size_bytes, false));
+  chain::Receipt receipt;
+  receipt.tx_hash = chain::tx_hash(tx);
+  receipt.height = context.height;
+  receipt.index = index;
+  uint64_t intrinsic = intrinsic_gas(tx, encoded_size_bytes);
+  size_t checkpoint = state.checkpoint();
+  receipt.gas_used = intrinsic;
+  Status outcome = run_action(state, tx, context, tx.gas_limit - intrinsic, receipt);
+  if (!outcome.ok()) {
+    state.revert(checkpoint);
+    receipt.status = outcome.code();
+    receipt.message = outcome.message().substr(0, 1024);
+    receipt.events.clear();
+    receipt.return_data.clear();
+  }
+  if (receipt.gas_used > tx.gas_limit) receipt.gas_used = tx.gas_limit;
+  write_nonce(state, tx.sender, tx.nonce + 1);
+  state.forget_undo();
+  return receipt;
+}
+
+Result<chain::Receipt> Executor::query(const StateReader& state, const chain::ContractCall& call,
+                                       const PublicKey& caller, const BlockContext& context,
+                                       uint64_t gas_limit) const {
+  if (contracts_ == nullptr) return error(Code::unavailable, "this node was started without a contract runtime");
+  Overlay scratch(state);
+  chain::Receipt receipt;
+  receipt.height = context.height;
+  uint64_t gas = std::min(gas_limit, parameters_.query_gas_max);
+  Status outcome = contracts_->call(scratch, call, caller, context, gas, receipt);
+  if (!outcome.ok()) {
+    receipt.status = outcome.code();
+    receipt.message = outcome.message();
+  }
+  return receipt;
+}
+
+}  // namespace govchain::execution

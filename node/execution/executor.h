@@ -1,0 +1,70 @@
+// The executor applies transactions to state, deterministically.
+//
+// Two kinds of failure are kept apart, as in Bitcoin Core's validation:
+// a transaction that must never be in a block (bad nonce, gas limit below
+// the intrinsic cost, ...) makes execute_tx() return an error, and a block
+// containing it is invalid; a transaction that is valid but whose action
+// fails (unauthorized grant, contract trap, ...) is included, consumes its
+// nonce and gas, and gets a receipt with a non-ok status. Its state writes
+// are reverted.
+// Executor holds only configuration; it is safe to share between threads
+// as long as each thread uses its own Overlay.
+#pragma once
+
+#include <string>
+
+#include "chain/block.h"
+#include "chain/genesis.h"
+#include "execution/overlay.h"
+
+namespace govchain::execution {
+
+struct BlockContext {
+  std::string chain_id;
+  uint64_t height = 0;
+  int64_t time_ms = 0;
+  PublicKey proposer;
+};
+
+// Gas charged before any action runs. Documented in docs/api.md.
+inline constexpr uint64_t gas_tx_base = 10'000;
+inline constexpr uint64_t gas_per_tx_byte = 10;
+inline constexpr uint64_t gas_role_change = 20'000;
+
+uint64_t intrinsic_gas(const chain::Tx& tx, size_t encoded_size_bytes);
+
+class ContractHost;  // execution/contracts.h
+
+class Executor {
+ public:
+  Executor(std::string chain_id, chain::Parameters parameters, const ContractHost* contracts = nullptr);
+
+  Status apply_genesis(Overlay& state, const chain::Genesis& genesis) const;
+
+  // Stateful admission: the nonce must be the account's next one (or, with
+  // `allow_future_nonce`, within the look-ahead the mempool accepts) and the
+  // gas limit must cover the intrinsic cost and stay under the maximum.
+  Status check_tx(const StateReader& state, const chain::Tx& tx, size_t encoded_size_bytes,
+                  bool allow_future_nonce) const;
+
+  Result<chain::Receipt> execute_tx(Overlay& state, const chain::Tx& tx, size_t encoded_size_bytes,
+                                    const BlockContext& context, uint32_t index) const;
+
+  // Read-only contract call for queries; never writes.
+  Result<chain::Receipt> query(const StateReader& state, const chain::ContractCall& call, const PublicKey& caller,
+                               const BlockContext& context, uint64_t gas_limit) const;
+
+  const chain::Parameters& parameters() const { return parameters_; }
+  const std::string& chain_id() const { return chain_id_; }
+
+ private:
+  Status run_action(Overlay& state, const chain::Tx& tx, const BlockContext& context, uint64_t gas_available,
+                    chain::Receipt& receipt) const;
+  std::string chain_id_;
+  chain::Parameters parameters_;
+  const ContractHost* contracts_;
+};
+
+Result<uint64_t> read_nonce(const StateReader& state, const PublicKey& account);
+
+}  // namespace govchain::execution

@@ -1,0 +1,29 @@
+#include "execution/state_keys.h"
+
+namespace govchain::execution::keys {
+
+static Bytes join(std::string_view prefix, ByteView suffix) {
+  Bytes key(prefix.begin(), prefix.end());
+  key.insert(key.end(), suffix.begin(), suffix.end());
+  return key;
+}
+
+static ByteView text_view(std::string_view text) {
+  return ByteView(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+Bytes account_nonce(const PublicKey& account) { return join("a/", account.view()); }
+Bytes municipality(std::string_view id) { return join("g/m/", text_view(id)); }
+Bytes account_roles(const PublicKey& account) { return join("g/r/", account.view()); }
+Bytes parameters() { return to_bytes("g/p"); }
+Bytes contract_code(const Hash& code_hash) { return join("c/code/", code_hash.view()); }
+Bytes contract_meta(std::string_view name) { return join("c/meta/", text_view(name)); }
+Bytes contract_storage(std::string_view name, ByteView key) {
+  Bytes prefix = join("c/s/", text_view(name));
+  prefix.push_back('/');
+  prefix.insert(prefix.end(), key.begin(), key.end());
+  return prefix;
+}
+Bytes contract_list() { return to_bytes("c/list"); }
+
+}  // namespace govchain::execution::keys

@@ -1,0 +1,194 @@
+#include "rpc/api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "chain/tx.h"
+#include "rpc/json_format.h"
+
+namespace govchain::rpc {
+
+using json = nlohmann::json;
+
+namespace {
+
+HttpResponse ok_json(const json& body) { return json_response(body.dump()); }
+
+Result<PublicKey> parse_key(std::string_view hex, std::string_view what) {
+  auto key = PublicKey::from_hex_string(hex);
+  if (!key.ok()) return key.status().with_context(std::string(what) + " must be 64 hex digits");
+  return key;
+}
+
+HttpResponse status_route(NodeService& service) {
+  ChainHead head = service.head();
+  json validators = json::array();
+  for (const auto& key : service.validators()) validators.push_back(key.hex());
+  return ok_json({{"chain_id", service.chain_id()},
+                  {"height", head.height},
+                  {"latest_block_hash", head.block_hash.hex()},
+                  {"state_root", head.state_root.hex()},
+                  {"latest_block_time_ms", head.time_ms},
+                  {"mempool_txs", service.mempool_size()},
+                  {"validators", std::move(validators)}});
+}
+
+// One submitted transaction: {"tx": "<hex of the canonical encoding>"}.
+json submit_one(NodeService& service, const json& entry) {
+  auto fail = [](const Status& status) {
+    return json{{"accepted", false},
+                {"error", {{"code", std::string(code_name(status.code()))}, {"message", status.message()}}}};
+  };
+  if (!entry.is_object() || !entry.contains("tx") || !entry["tx"].is_string())
+    return fail(error(Code::invalid_argument, "each transaction must be an object {\"tx\": \"<hex>\"}"));
+  auto bytes = from_hex(entry["tx"].get<std::string>());
+  if (!bytes.ok()) return fail(bytes.status().with_context("tx"));
+  auto tx = chain::decode_tx(*bytes);
+  if (!tx.ok()) return fail(tx.status().with_context("tx does not decode"));
+  Status checked = chain::check_tx_stateless(*tx, service.chain_id(), bytes->size());
+  if (!checked.ok()) return fail(checked);
+  Hash hash = chain::tx_hash(*tx);
+  Status submitted = service.submit(std::move(*tx), hash, bytes->size());
+  if (!submitted.ok()) return fail(submitted);
+  return {{"accepted", true}, {"hash", hash.hex()}};
+}
+
+HttpResponse submit_route(NodeService& service, const HttpRequest& request, const ApiLimits& limits) {
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded())
+    return json_error(400, "malformed", "request body is not valid JSON; send {\"tx\": \"<hex>\"} or an array of them");
+  if (body.is_object()) {
+    json result = submit_one(service, body);
+    if (!result["accepted"].get<bool>()) {
+      std::string code = result["error"]["code"];
+      unsigned status = code == "resource_exhausted" ? 503 : code == "too_large" ? 413 : 400;
+      if (code == "bad_signature" || code == "unauthorized") status = 401;
+      if (code == "already_exists" || code == "nonce_too_low") status = 409;
+      return json_error(status, code, result["error"]["message"].get<std::string>());
+    }
+    return json_response(result.dump(), 202);
+  }
+  if (!body.is_array()) return json_error(400, "invalid_argument", "body must be an object or an array of objects");
+  if (body.size() > limits.txs_per_request_max)
+    return json_error(413, "too_large", "at most " + std::to_string(limits.txs_per_request_max) +
+                                            " transactions per request");
+  json results = json::array();
+  size_t accepted = 0;
+  for (const auto& entry : body) {
+    results.push_back(submit_one(service, entry));
+    if (results.back()["accepted"].get<bool>()) ++accepted;
+  }
+  return json_response(json{{"accepted", accepted}, {"results", std::move(results)}}.dump(), 202);
+}
+
+HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
+  auto hash = Hash::from_hex_string(request.path_parameter);
+  if (!hash.ok()) return json_error(400, "invalid_argument", "transaction hash must be 64 hex digits");
+  auto receipt = service.receipt(*hash);
+  if (receipt.ok())
+    return ok_json({{"hash", hash->hex()}, {"status", "committed"}, {"receipt", receipt_to_json(*receipt)}});
+  if (receipt.status().code() != Code::not_found) return json_error(receipt.status());
+  if (service.is_pending(*hash)) return ok_json({{"hash", hash->hex()}, {"status", "pending"}});
+  return json_error(404, "not_found", "no pending or committed transaction " + hash->hex());
+}
+
+HttpResponse block_route(NodeService& service, const HttpRequest& request) {
+  uint64_t height = 0;
+  if (request.path_parameter == "latest") {
+    height = service.head().height;
+  } else {
+    const std::string& text = request.path_parameter;
+    if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+      return json_error(400, "invalid_argument", "block id must be a height (decimal) or 'latest'");
+    height = std::stoull(text);
+  }
+  auto block = service.block(height);
+  if (!block.ok()) return json_error(block.status());
+  auto commit = service.commit(height);
+  if (!commit.ok()) return json_error(commit.status());
+  return ok_json(block_to_json(*block, *commit));
+}
+
+HttpResponse state_route(NodeService& service, const HttpRequest& request) {
+  auto key = from_hex(request.path_parameter);
+  if (!key.ok() || key->empty()) return json_error(400, "invalid_argument", "state key must be non-empty hex");
+  auto proven = service.prove(*key);
+  if (!proven.ok()) return json_error(proven.status());
+  json out = {{"key", to_hex(*key)},
+              {"value", proven->value ? json(to_hex(*proven->value)) : json(nullptr)},
+              {"height", proven->head.height},
+              {"block_hash", proven->head.block_hash.hex()},
+              {"state_root", proven->head.state_root.hex()}};
+  if (request.query_flag("proof")) out["proof_hex"] = to_hex(state::encode_proof(proven->proof));
+  return ok_json(out);
+}
+
+HttpResponse account_route(NodeService& service, const HttpRequest& request) {
+  auto account = parse_key(request.path_parameter, "account");
+  if (!account.ok()) return json_error(400, "invalid_argument", account.status().message());
+  auto nonce = service.next_nonce(*account);
+  if (!nonce.ok()) return json_error(nonce.status());
+  return ok_json({{"account", account->hex()}, {"next_nonce", *nonce}});
+}
+
+HttpResponse query_route(NodeService& service, const HttpRequest& request) {
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return json_error(400, "malformed", "body must be a JSON object {\"contract\", \"method\", \"arguments_hex\"}");
+  try {
+    chain::ContractCall call;
+    call.contract = body.at("contract").get<std::string>();
+    call.method = body.at("method").get<std::string>();
+    auto arguments = from_hex(body.value("arguments_hex", std::string()));
+    if (!arguments.ok()) return json_error(400, "invalid_argument", "arguments_hex: " + arguments.status().message());
+    call.arguments = std::move(*arguments);
+    PublicKey caller;
+    if (body.contains("caller")) {
+      auto key = parse_key(body["caller"].get<std::string>(), "caller");
+      if (!key.ok()) return json_error(400, "invalid_argument", key.status().message());
+      caller = *key;
+    }
+    auto receipt = service.query(call, caller, body.value("gas_limit", uint64_t{10'000'000}));
+    if (!receipt.ok()) return json_error(receipt.status());
+    return ok_json(receipt_to_json(*receipt));
+  } catch (const json::exception&) {
+    return json_error(400, "invalid_argument", "contract and method must be strings, gas_limit a number");
+  }
+}
+
+}  // namespace
+
+Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
+  GOVCHAIN_TRY(server.add_route("GET", "/healthz", [](const HttpRequest&) {
+    return json_response(R"({"status":"ok"})");
+  }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/status", [&service](const HttpRequest&) { return status_route(service); }));
+  GOVCHAIN_TRY(server.add_route("POST", "/v1/txs", [&service, limits](const HttpRequest& request) {
+    return submit_route(service, request, limits);
+  }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/txs/{hash}",
+                                [&service](const HttpRequest& request) { return tx_route(service, request); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/blocks/{id}",
+                                [&service](const HttpRequest& request) { return block_route(service, request); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/state/{key}",
+                                [&service](const HttpRequest& request) { return state_route(service, request); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/accounts/{account}",
+                                [&service](const HttpRequest& request) { return account_route(service, request); }));
+  GOVCHAIN_TRY(server.add_route("POST", "/v1/query",
+                                [&service](const HttpRequest& request) { return query_route(service, request); }));
+  return server.add_websocket("/v1/events");
+}
+
+std::string block_event_json(const chain::Block& block, const std::vector<chain::Receipt>& receipts) {
+  json results = json::array();
+  for (const auto& receipt : receipts) results.push_back(receipt_to_json(receipt));
+  return json{{"type", "block"},
+              {"height", block.header.height},
+              {"hash", chain::block_hash(block.header).hex()},
+              {"time_ms", block.header.time_ms},
+              {"state_root", block.header.state_root.hex()},
+              {"tx_count", block.txs.size()},
+              {"results", std::move(results)}}
+      .dump();
+}
+
+}  // namespace govchain::rpc

@@ -1,0 +1,65 @@
+// The node's JSON API (docs/api.md) on top of HttpServer.
+//
+// The routes read and submit through NodeService, which the app layer
+// implements; this keeps the API testable without a running chain.
+// Thread-safety: NodeService methods are called from several server threads
+// at once and must be thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chain/block.h"
+#include "rpc/http_server.h"
+#include "state/proof.h"
+
+namespace govchain::rpc {
+
+struct ChainHead {
+  uint64_t height = 0;
+  Hash block_hash;
+  Hash state_root;
+  int64_t time_ms = 0;
+};
+
+struct ProvenState {
+  std::optional<Bytes> value;
+  state::StateProof proof;
+  ChainHead head;  // the block whose state root the proof is against
+};
+
+class NodeService {
+ public:
+  virtual ~NodeService() = default;
+  virtual std::string chain_id() const = 0;
+  virtual ChainHead head() const = 0;
+  virtual std::vector<PublicKey> validators() const = 0;
+  virtual size_t mempool_size() const = 0;
+  // Admits a statelessly checked transaction into the mempool.
+  virtual Status submit(chain::Tx tx, const Hash& hash, size_t size_bytes) = 0;
+  virtual bool is_pending(const Hash& hash) const = 0;
+  virtual Result<chain::Block> block(uint64_t height) const = 0;
+  virtual Result<chain::CommitCertificate> commit(uint64_t height) const = 0;
+  virtual Result<chain::Receipt> receipt(const Hash& tx_hash) const = 0;
+  // The value of `key` at the head, with a proof against its state root.
+  virtual Result<ProvenState> prove(ByteView key) const = 0;
+  virtual Result<uint64_t> next_nonce(const PublicKey& account) const = 0;
+  // Read-only contract call at the head.
+  virtual Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
+                                       uint64_t gas_limit) const = 0;
+};
+
+struct ApiLimits {
+  size_t txs_per_request_max = 10000;
+};
+
+// Registers every /v1 route and the /v1/events WebSocket on `server`.
+// `service` must outlive the server.
+Status register_api(HttpServer& server, NodeService& service, ApiLimits limits = {});
+
+// Text of the WebSocket message announcing a committed block and its
+// transactions' results.
+std::string block_event_json(const chain::Block& block, const std::vector<chain::Receipt>& receipts);
+
+}  // namespace govchain::rpc
