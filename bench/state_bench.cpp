@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
   int blocks = argc > 3 ? std::stoi(argv[3]) : 20;
   bool memory = argc > 4 && std::string(argv[4]) == "memory";
 
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("machine: %.0f inner-node hashes/s (one thread)\n", inner_hashes_per_second());
   std::filesystem::path directory =
       std::filesystem::temp_directory_path() / ("govchain-state-bench-" + std::to_string(getpid()));

@@ -29,19 +29,25 @@ struct Subtree {
   bool is_leaf = false;
 };
 
+Status change_error(Code code, size_t index, const std::string& message) {
+  return error(code, "state change " + std::to_string(index) + ": " + message);
+}
+
 Status check_changes(std::span<const StateChange> changes) {
   for (size_t index = 0; index < changes.size(); ++index) {
     const StateChange& change = changes[index];
-    std::string where = "state change " + std::to_string(index) + ": ";
-    if (change.key.empty()) return error(Code::invalid_argument, where + "the key is empty");
+    if (change.key.empty()) return change_error(Code::invalid_argument, index, "the key is empty");
     if (change.key.size() > limits::state_key_size_bytes_max)
-      return error(Code::too_large, where + "the key has " + std::to_string(change.key.size()) + " bytes, more than " +
-                                        std::to_string(limits::state_key_size_bytes_max));
+      return change_error(Code::too_large, index,
+                          "the key has " + std::to_string(change.key.size()) + " bytes, more than " +
+                              std::to_string(limits::state_key_size_bytes_max));
     if (change.value && change.value->size() > limits::state_value_size_bytes_max)
-      return error(Code::too_large, where + "the value has " + std::to_string(change.value->size()) +
-                                        " bytes, more than " + std::to_string(limits::state_value_size_bytes_max));
+      return change_error(Code::too_large, index,
+                          "the value has " + std::to_string(change.value->size()) + " bytes, more than " +
+                              std::to_string(limits::state_value_size_bytes_max));
     if (index > 0 && !storage::BytesLess()(changes[index - 1].key, change.key))
-      return error(Code::invalid_argument, where + "keys are not strictly ascending (sort them, one change per key)");
+      return change_error(Code::invalid_argument, index,
+                          "keys are not strictly ascending (sort them, one change per key)");
   }
   return Status();
 }
@@ -179,6 +185,12 @@ Result<Subtree> TreeAccess::update(const Hash& hash, uint32_t depth, std::span<L
 }
 
 }  // namespace
+
+void sort_changes(std::vector<StateChange>& changes) {
+  std::sort(changes.begin(), changes.end(), [](const StateChange& left, const StateChange& right) {
+    return storage::BytesLess()(left.key, right.key);
+  });
+}
 
 StateTree::StateTree(storage::KeyValueStore& store, StateTreeOptions options)
     : store_(store), cache_(std::make_unique<NodeCache>(options.cache_size_bytes_max)) {}
