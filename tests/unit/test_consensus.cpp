@@ -261,8 +261,13 @@ TEST_CASE("WAL: frames round trip; a torn last frame is dropped; corruption insi
   std::vector<WalRecord> records = {
       wal_record_for_proposal(validators.proposal(0, 3, 1, block)),
       wal_record_for_vote(validators.vote(0, VoteType::prevote, 3, 1, crypto::sha256(block)), {}),
-      wal_record_for_vote(validators.vote(0, VoteType::precommit, 3, 1, crypto::sha256(block)), block),
+      wal_record_for_vote(validators.vote(0, VoteType::precommit, 3, 1, crypto::sha256(block)), block,
+                          {validators.vote(1, VoteType::prevote, 3, 1, crypto::sha256(block)),
+                           validators.vote(2, VoteType::prevote, 3, 1, crypto::sha256(block))}),
   };
+  WalRecord wrong_justification = records[2];
+  wrong_justification.prevotes[0] = validators.vote(1, VoteType::prevote, 3, 0, crypto::sha256(block));
+  CHECK(decode_wal_record(encode_wal_record(wrong_justification)).status().code() == Code::malformed);
   Bytes file;
   std::vector<size_t> frame_ends;
   for (const WalRecord& record : records) {
@@ -346,6 +351,7 @@ struct LockScenario {
     keep_wal(out);
     REQUIRE(wal.size() == 2);
     CHECK(wal[1].block == block_a);  // the precommit record carries the locked block
+    CHECK(wal[1].prevotes.size() == 3);  // and the quorum of prevotes that justified the lock
   }
 
   void nil_precommits_then_next_round(Machine& machine, uint32_t round, Actions& out) {
