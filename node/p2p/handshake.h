@@ -118,6 +118,7 @@ class InitiatorHandshake {
   const SessionSecrets& secrets() const;
 
  private:
+  Result<Bytes> process_reply(ByteView reply, const PeerKeyCheck& check);
   enum class Step { start, hello_sent, done, failed };
   HandshakeIdentity identity_;
   X25519Key ephemeral_secret_;
@@ -140,6 +141,8 @@ class ResponderHandshake {
   Result<SessionSecrets> on_finish(ByteView finish, const PeerKeyCheck& check);
 
  private:
+  Result<Bytes> process_hello(ByteView hello);
+  Result<SessionSecrets> process_finish(ByteView finish, const PeerKeyCheck& check);
   enum class Step { start, reply_sent, done, failed };
   HandshakeIdentity identity_;
   X25519Key ephemeral_secret_;

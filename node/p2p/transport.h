@@ -120,6 +120,7 @@ struct PeerStatus {
   uint64_t messages_sent = 0;
   uint64_t messages_dropped = 0;    // low-priority messages not queued
   uint64_t send_queue_size_bytes = 0;
+  uint64_t round_trip_ms = 0;       // last keepalive round trip; 0 before one
   uint64_t reconnect_attempts = 0;  // failed dials since the last session
   std::string last_error;           // why the last session or dial ended
 };
