@@ -164,7 +164,9 @@ enter:
   }
   {
     const PreparedCode& code = *callee->code;
-    if (depth - base_depth >= limits.call_depth_max || depth >= store.frames.size()) {
+    // Depth counts every frame of the Store, so host functions that call
+    // back into WebAssembly cannot reset it.
+    if (depth >= limits.call_depth_max || depth >= store.frames.size()) {
       status = exhaustion_error("call stack exhausted");
       goto finish;
     }
