@@ -2,7 +2,7 @@
 // on LevelDB (or in memory), plus the machine's own SHA-256 rate in the same
 // run so that figures compare across machines.
 //
-// Usage: state_bench [keys=1000000] [block_changes=5000] [blocks=20] [leveldb|memory]
+// Usage: state_bench [keys=1000000] [block_changes=5000] [blocks=20] [leveldb|memory] [cache_mib=256]
 // The LevelDB database lives in a temporary directory removed at exit.
 #include <unistd.h>
 
@@ -97,7 +97,7 @@ BlockFigures run_block(state::StateTree& tree, storage::KeyValueStore& store, Ha
 
 Hash fill(state::StateTree& tree, storage::KeyValueStore& store, uint64_t key_count) {
   Hash root = state::StateTree::empty_root();
-  const uint64_t chunk = 50000;
+  const uint64_t chunk = 250000;  // big chunks: fewer intermediate versions to write
   auto start = Clock::now();
   for (uint64_t begin = 0; begin < key_count; begin += chunk) {
     std::vector<state::StateChange> changes;
@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   uint64_t block_changes = argc > 2 ? std::stoull(argv[2]) : 5000;
   int blocks = argc > 3 ? std::stoi(argv[3]) : 20;
   bool memory = argc > 4 && std::string(argv[4]) == "memory";
+  size_t cache_mib = argc > 5 ? std::stoull(argv[5]) : 256;
 
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("machine: %.0f inner-node hashes/s (one thread)\n", inner_hashes_per_second());
@@ -135,7 +136,7 @@ int main(int argc, char** argv) {
     }
     store = std::move(*opened);
   }
-  state::StateTree tree(*store);
+  state::StateTree tree(*store, state::StateTreeOptions{.cache_size_bytes_max = cache_mib << 20});
   Hash root = fill(tree, *store, key_count);
   std::mt19937_64 random(1);
   std::vector<double> apply_ms;
@@ -150,14 +151,14 @@ int main(int argc, char** argv) {
   std::sort(apply_ms.begin(), apply_ms.end());
   std::sort(apply_cpu_ms.begin(), apply_cpu_ms.end());
   state::CacheStatistics cache = tree.cache_statistics();
-  std::printf("%s, %llu keys, %llu changes per block: apply median %.2f ms (cpu %.2f ms), max %.2f ms\n",
-              memory ? "memory" : "leveldb", static_cast<unsigned long long>(key_count),
+  std::printf("%s, cache %zu MiB, %llu keys, %llu changes per block: apply median %.2f ms (cpu %.2f ms), max %.2f ms\n",
+              memory ? "memory" : "leveldb", cache_mib, static_cast<unsigned long long>(key_count),
               static_cast<unsigned long long>(block_changes), apply_ms[apply_ms.size() / 2],
               apply_cpu_ms[apply_cpu_ms.size() / 2], apply_ms.back());
   std::printf("cache: %zu nodes, %zu MiB, hits %llu, misses %llu\n", cache.node_count, cache.size_bytes >> 20,
               static_cast<unsigned long long>(cache.hits), static_cast<unsigned long long>(cache.misses));
 
-  state::StateTree cold_tree(*store);
+  state::StateTree cold_tree(*store, state::StateTreeOptions{.cache_size_bytes_max = cache_mib << 20});
   BlockFigures cold = run_block(cold_tree, *store, root, key_count, block_changes, blocks + 1, random);
   std::printf("cold cache (new tree object): apply %.2f ms (cpu %.2f ms)\n", cold.apply_ms, cold.apply_cpu_ms);
   (void)store->close();

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "core/limits.h"
 #include "crypto/hash.h"
@@ -401,4 +403,25 @@ TEST_CASE("the cache serves repeated reads") {
   CHECK(statistics.hits > 0);
   CHECK(statistics.node_count > 100);
   CHECK(statistics.size_bytes > 0);
+}
+
+TEST_CASE("readers prove old roots while one writer applies blocks") {
+  auto store = storage::make_memory_store();
+  StateTree tree(*store, StateTreeOptions{.cache_size_bytes_max = 256 * 1024});
+  Hash first = apply_and_write(tree, *store, StateTree::empty_root(), puts(0, 200));
+  std::atomic<bool> done = false;
+  std::atomic<int> failures = 0;
+  std::thread reader([&] {
+    for (int round = 0; round < 2000 && !done; ++round) {
+      uint64_t index = static_cast<uint64_t>(round) % 200;
+      auto proven = tree.prove(first, key_of(index));
+      if (!proven.ok() || !verify_proof(first, key_of(index), value_of(index), proven->proof).ok()) ++failures;
+    }
+  });
+  Hash root = first;
+  for (uint64_t version = 1; version < 20; ++version) root = apply_and_write(tree, *store, root, puts(0, 200, version));
+  done = true;
+  reader.join();
+  CHECK(failures == 0);
+  check_proven(tree, root, key_of(3), value_of(3, 19));
 }
