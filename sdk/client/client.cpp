@@ -1,0 +1,157 @@
+#include "client/client.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "client/tx_builder.h"
+
+namespace govchain::client {
+
+using Clock = std::chrono::steady_clock;
+
+Result<Client> Client::connect(ClientOptions options) {
+  auto endpoint = detail::parse_node_url(options.node_url);
+  if (!endpoint.ok()) return endpoint.status();
+  if (options.request_timeout_ms == 0) return error(Code::invalid_argument, "request timeout must be positive");
+  return Client(std::move(options), std::move(*endpoint));
+}
+
+Result<std::string> Client::call(std::string_view method, std::string_view target, std::string_view body) const {
+  detail::HttpLimits limits{options_.request_timeout_ms, options_.response_size_bytes_max};
+  auto answer = detail::http_exchange(endpoint_, method, target, body, limits);
+  if (!answer.ok()) return answer.status();
+  if (answer->status < 200 || answer->status >= 300) return parse_error_json(answer->status, answer->body);
+  return std::move(answer->body);
+}
+
+Result<NodeStatus> Client::status() const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/status", ""));
+  return parse_status_json(body);
+}
+
+Result<BlockInfo> Client::block(std::optional<uint64_t> height) const {
+  std::string id = height ? std::to_string(*height) : "latest";
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/blocks/" + id, ""));
+  return parse_block_json(body);
+}
+
+Result<TxStatus> Client::tx_status(const Hash& hash) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/txs/" + hash.hex(), ""));
+  auto status = parse_tx_status_json(body);
+  if (status.ok() && status->hash != hash)
+    return error(Code::invalid, "the node answered for transaction " + status->hash.hex() + ", not " + hash.hex());
+  return status;
+}
+
+Result<uint64_t> Client::next_nonce(const PublicKey& account) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/accounts/" + account.hex(), ""));
+  return parse_account_nonce_json(body);
+}
+
+Result<Hash> Client::submit(const chain::Tx& tx) const {
+  const std::string body = nlohmann::json{{"tx", tx_hex(tx)}}.dump();
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string answer, call("POST", "/v1/txs", body));
+  auto submitted = parse_submit_json(answer);
+  if (!submitted.ok()) return submitted.status();
+  const Hash expected = chain::tx_hash(tx);
+  if (submitted->hash != expected)
+    return error(Code::invalid, "the node reported hash " + submitted->hash.hex() + " for transaction " + expected.hex());
+  return expected;
+}
+
+Result<chain::Receipt> Client::wait_for_receipt(const Hash& hash, uint64_t timeout_ms) const {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string last_seen = "not yet asked";
+  // Bounded by the deadline; each poll is bounded by the request timeout.
+  while (true) {
+    auto status = tx_status(hash);
+    if (status.ok() && status->state == TxState::committed) return *status->receipt;
+    if (status.ok()) {
+      last_seen = "pending";
+    } else if (status.status().code() == Code::not_found) {
+      last_seen = "unknown to the node (dropped from its pool?)";
+    } else if (status.status().code() != Code::unavailable && status.status().code() != Code::timeout) {
+      return status.status();
+    } else {
+      last_seen = status.status().to_string();
+    }
+    if (Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_interval_ms));
+  }
+  return error(Code::timeout, "transaction " + hash.hex() + " was not committed within " + std::to_string(timeout_ms) +
+                                  " ms (last seen: " + last_seen + ")");
+}
+
+Result<chain::Receipt> Client::submit_and_wait(const chain::Tx& tx, uint64_t timeout_ms) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(Hash hash, submit(tx));
+  return wait_for_receipt(hash, timeout_ms);
+}
+
+Result<chain::Tx> Client::prepare_tx(const crypto::KeyPair& key_pair, chain::Action action, uint64_t gas_limit) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(NodeStatus node, status());
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t nonce, next_nonce(key_pair.public_key));
+  return make_tx(node.chain_id, key_pair, nonce, gas_limit, std::move(action));
+}
+
+Result<StateRead> Client::read_state(ByteView key) const {
+  if (key.empty()) return error(Code::invalid_argument, "state key must not be empty");
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/state/" + to_hex(key) + "?proof=true", ""));
+  return parse_state_json(body);
+}
+
+Result<ProvenState> Client::read_state_proven(ByteView key, const TrustOptions& trust) const {
+  std::vector<PublicKey> validators = trust.validators;
+  std::string chain_id = trust.chain_id;
+  ValidatorSource source = ValidatorSource::caller;
+  if (validators.empty() || chain_id.empty()) {
+    GOVCHAIN_ASSIGN_OR_RETURN(NodeStatus node, status());
+    if (validators.empty()) {
+      validators = node.validators;
+      source = ValidatorSource::node_status;
+    }
+    if (chain_id.empty()) chain_id = node.chain_id;
+  }
+  GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, read_state(key));
+  GOVCHAIN_ASSIGN_OR_RETURN(BlockInfo proven_block, block(read.height));
+  return verify_state_read(key, read, proven_block, validators, source, chain_id);
+}
+
+Result<ProvenRoles> Client::roles(const PublicKey& account, const TrustOptions& trust) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(ProvenState proven, read_state_proven(account_roles_key(account), trust));
+  ProvenRoles result{account, {}, proven};
+  if (proven.value) {
+    GOVCHAIN_ASSIGN_OR_RETURN(result.roles, decode_roles_value(*proven.value));
+  }
+  return result;
+}
+
+Result<ProvenMunicipality> Client::municipality(std::string_view id, const TrustOptions& trust) const {
+  if (id.empty()) return error(Code::invalid_argument, "municipality id must not be empty");
+  GOVCHAIN_ASSIGN_OR_RETURN(ProvenState proven, read_state_proven(municipality_key(id), trust));
+  ProvenMunicipality result{std::nullopt, proven};
+  if (proven.value) {
+    GOVCHAIN_ASSIGN_OR_RETURN(MunicipalityRecord record, decode_municipality_value(id, *proven.value));
+    result.municipality = std::move(record);
+  }
+  return result;
+}
+
+Result<chain::Receipt> Client::query(std::string_view contract, std::string_view method, ByteView arguments,
+                                     std::optional<PublicKey> caller) const {
+  nlohmann::json request = {{"contract", std::string(contract)},
+                            {"method", std::string(method)},
+                            {"arguments_hex", to_hex(arguments)}};
+  if (caller) request["caller"] = caller->hex();
+  std::string body;
+  try {
+    body = request.dump();
+  } catch (const nlohmann::json::exception& failure) {
+    // Contract and method names that are not UTF-8 cannot be sent as JSON.
+    return error(Code::invalid_argument, std::string("query cannot be encoded: ") + failure.what());
+  }
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string answer, call("POST", "/v1/query", body));
+  return parse_receipt_json(answer);
+}
+
+}  // namespace govchain::client

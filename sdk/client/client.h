@@ -1,0 +1,124 @@
+// govchain::client::Client: the C++ client of a govchain node's HTTP API.
+//
+// What it does: reads the chain (status, blocks, transaction receipts,
+// account nonces), submits signed transactions and waits for their receipts,
+// runs read-only contract queries, and reads state with a proof that it
+// verifies itself, end to end, down to the validators' signatures (see
+// verify.h), so a portal need not trust the node it asks.
+//
+// Errors: every call returns Status or Result<T>; nothing throws. A node's
+// API error keeps the node's reason code and message (Code::unauthorized,
+// Code::nonce_too_low, ...); transport failures are Code::unavailable (node
+// not reachable) or Code::timeout; an answer that fails verification is
+// Code::invalid; an answer that does not parse is Code::malformed.
+//
+// Ownership: a Client owns only its options (URL, timeouts). It keeps no
+// connection open; each call opens and closes its own.
+//
+// Thread-safety: all member functions are const and may be called from
+// several threads at once.
+//
+//   auto client = govchain::client::Client::connect({.node_url = "http://127.0.0.1:26657"});
+//   if (!client.ok()) ...;
+//   auto roles = client->roles(account, {});  // proven and verified
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/tx.h"
+#include "client/api_types.h"
+#include "client/http_transport.h"
+#include "client/state_layout.h"
+#include "client/verify.h"
+#include "core/bytes.h"
+#include "core/status.h"
+#include "crypto/schnorr.h"
+
+namespace govchain::client {
+
+struct ClientOptions {
+  std::string node_url = "http://127.0.0.1:26657";
+  uint64_t request_timeout_ms = 10000;  // one HTTP exchange, connect included
+  uint64_t response_size_bytes_max = 32 * 1024 * 1024;
+  uint64_t poll_interval_ms = 100;  // submit_and_wait() polling period
+};
+
+// What read_state_proven() and the calls built on it check against.
+struct TrustOptions {
+  // The validator set to check commit certificates against, normally from
+  // the genesis file. Empty: use the set the node reports in /v1/status and
+  // mark the result ValidatorSource::node_status.
+  std::vector<PublicKey> validators;
+  // Expected chain id; empty: accept the chain id of the node's /v1/status.
+  std::string chain_id;
+};
+
+struct ProvenRoles {
+  PublicKey account;
+  std::vector<RoleEntry> roles;  // empty when the account holds none (proven absent)
+  ProvenState proof;             // where and how it was proven
+};
+
+struct ProvenMunicipality {
+  std::optional<MunicipalityRecord> municipality;  // nullopt: proven not to exist
+  ProvenState proof;
+};
+
+class Client {
+ public:
+  // Checks the URL (no network traffic yet).
+  static Result<Client> connect(ClientOptions options);
+
+  const ClientOptions& options() const { return options_; }
+
+  Result<NodeStatus> status() const;
+  // The block at `height`, or the latest block for nullopt.
+  Result<BlockInfo> block(std::optional<uint64_t> height) const;
+  // Code::not_found when the node knows no such transaction.
+  Result<TxStatus> tx_status(const Hash& hash) const;
+  // The account's next nonce in committed state (pending transactions of the
+  // account are not counted).
+  Result<uint64_t> next_nonce(const PublicKey& account) const;
+
+  // Sends a signed transaction; on acceptance returns its hash (the node's
+  // answer is checked against chain::tx_hash(tx)).
+  Result<Hash> submit(const chain::Tx& tx) const;
+  // Submits and polls /v1/txs/{hash} until the transaction is committed,
+  // then returns its receipt — also when the receipt's status is not ok:
+  // check receipt.status. Code::timeout after `timeout_ms`.
+  Result<chain::Receipt> submit_and_wait(const chain::Tx& tx, uint64_t timeout_ms) const;
+  Result<chain::Receipt> wait_for_receipt(const Hash& hash, uint64_t timeout_ms) const;
+
+  // Builds and signs a transaction for this node's chain with `key_pair`'s
+  // next nonce (two requests: /v1/status and /v1/accounts).
+  Result<chain::Tx> prepare_tx(const crypto::KeyPair& key_pair, chain::Action action, uint64_t gas_limit) const;
+
+  // State read with its proof, not verified (for tools that verify later).
+  Result<StateRead> read_state(ByteView key) const;
+  // State read verified end to end against the block at the proof's height
+  // and its commit certificate (verify_state_read in verify.h).
+  Result<ProvenState> read_state_proven(ByteView key, const TrustOptions& trust) const;
+  // The roles of `account`, read through read_state_proven().
+  Result<ProvenRoles> roles(const PublicKey& account, const TrustOptions& trust) const;
+  // A municipality record ("g/m/<id>"), read through read_state_proven().
+  Result<ProvenMunicipality> municipality(std::string_view id, const TrustOptions& trust) const;
+
+  // Read-only contract call (POST /v1/query) on the node's latest state; the
+  // result is not proven. `caller` defaults to the zero key.
+  Result<chain::Receipt> query(std::string_view contract, std::string_view method, ByteView arguments,
+                               std::optional<PublicKey> caller = std::nullopt) const;
+
+ private:
+  Client(ClientOptions options, detail::HttpEndpoint endpoint)
+      : options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+  // One exchange; a non-2xx answer becomes the node's error Status.
+  Result<std::string> call(std::string_view method, std::string_view target, std::string_view body) const;
+
+  ClientOptions options_;
+  detail::HttpEndpoint endpoint_;
+};
+
+}  // namespace govchain::client
