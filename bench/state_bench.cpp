@@ -112,6 +112,24 @@ Hash fill(state::StateTree& tree, storage::KeyValueStore& store, uint64_t key_co
   return root;
 }
 
+// Proof size and time for existing keys, verification included.
+void measure_proofs(const state::StateTree& tree, const Hash& root, uint64_t key_count) {
+  const int count = 2000;
+  size_t size_bytes_total = 0;
+  size_t depth_total = 0;
+  auto start = Clock::now();
+  for (int index = 0; index < count; ++index) {
+    Bytes key = key_of(static_cast<uint64_t>(index) * 7919 % key_count);
+    auto proven = tree.prove(root, key);
+    if (!proven.ok() || !state::verify_proof(root, key, proven->value, proven->proof).ok()) std::exit(1);
+    size_bytes_total += state::encode_proof(proven->proof).size();
+    depth_total += proven->proof.siblings.size();
+  }
+  std::printf("proofs: average depth %.1f, %.0f bytes encoded, %.1f us per prove + verify\n",
+              static_cast<double>(depth_total) / count, static_cast<double>(size_bytes_total) / count,
+              elapsed_ms(start) * 1000.0 / count);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,6 +176,7 @@ int main(int argc, char** argv) {
   std::printf("cache: %zu nodes, %zu MiB, hits %llu, misses %llu\n", cache.node_count, cache.size_bytes >> 20,
               static_cast<unsigned long long>(cache.hits), static_cast<unsigned long long>(cache.misses));
 
+  measure_proofs(tree, root, key_count);
   state::StateTree cold_tree(*store, state::StateTreeOptions{.cache_size_bytes_max = cache_mib << 20});
   BlockFigures cold = run_block(cold_tree, *store, root, key_count, block_changes, blocks + 1, random);
   std::printf("cold cache (new tree object): apply %.2f ms (cpu %.2f ms)\n", cold.apply_ms, cold.apply_cpu_ms);
