@@ -406,8 +406,11 @@ void Transport::Impl::on_message(const std::shared_ptr<Connection>& connection, 
   const PublicKey& key = connection->peer_key();
   {
     std::lock_guard lock(mutex_);
-    auto found = sessions_.find(key);
-    if (found == sessions_.end() || found->second != connection) return;  // refused or being replaced
+    // A connection that lost a tie-break after the fact (it is being
+    // replaced) still delivers what is in flight; one whose key was
+    // removed or penalised delivers nothing more.
+    uint64_t penalty_ms = 0;
+    if (!allowed_keys_.count(key) || penalized_locked(key, &penalty_ms) || state_ != State::running) return;
     if (gossip_types_.count(message.type) && !seen_.insert(gossip_message_hash(message.type, message.payload)))
       return;
   }
