@@ -36,6 +36,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -399,6 +400,8 @@ class HttpServer::Impl {
   BeastResponse parse_error_response(const beast::error_code& parse_error);
   // 503 for a full `resource` ("connections", "WebSocket subscribers").
   BeastResponse busy_response(std::string_view resource);
+  void record_request(const std::string& route_label, std::string_view method, unsigned status,
+                      std::chrono::steady_clock::duration elapsed);
   std::string handle_raw(std::string_view request_bytes);
 
   // Connections.
@@ -419,14 +422,13 @@ class HttpServer::Impl {
  private:
   HttpResponse route(BeastRequest& request, const std::string& remote_address, std::string* route_label);
   HttpResponse route_metrics(std::string_view method);
-  HttpResponse call_handler(const Route& route, std::string_view parameter, std::string_view query,
-                            BeastRequest& request, const std::string& remote_address);
-  void record_request(const std::string& route_label, std::string_view method, unsigned status,
-                      std::chrono::steady_clock::duration elapsed);
+  HttpResponse call_handler(const Route& route, std::string_view path, std::string_view parameter,
+                            std::string_view query, BeastRequest& request, const std::string& remote_address);
   void set_gauge(std::string_view name, std::string_view help, double value);
   void increment(std::string_view name, std::string_view help);
   void do_accept();
   void on_accept(const beast::error_code& accept_error, tcp::socket socket);
+  void admit(tcp::socket socket);
   void run_thread();
   // Stops and joins; the caller holds lifecycle_mutex_.
   void shut_down_locked();
@@ -437,6 +439,9 @@ class HttpServer::Impl {
   enum class State { created, running, stopped } state_ = State::created;
   std::unique_ptr<net::io_context> io_context_;
   std::optional<tcp::acceptor> acceptor_;
+  // Delays the next accept after an error such as "too many open files", so
+  // that the acceptor does not spin.
+  std::optional<net::steady_timer> accept_retry_timer_;
   std::vector<std::thread> threads_;
   std::atomic<uint16_t> bound_port_{0};
   std::atomic<uint64_t> connections_open_{0};
@@ -713,6 +718,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // server is stopping) the session is dropped here and closes the socket.
     if (!subscriber_id) return;
     session->set_id(*subscriber_id);
+    server_.record_request(server_.websocket_path_, "GET", 101, std::chrono::steady_clock::duration::zero());
     session->accept(std::move(request));
   }
 
@@ -780,6 +786,12 @@ BeastResponse HttpServer::Impl::respond(BeastRequest& request, const std::string
   try {
     const HttpResponse response = route(request, remote_address, &route_label);
     BeastResponse beast_response = to_beast_response(response, request.version(), request.keep_alive());
+    if (request.method() == http::verb::head) {
+      // A HEAD answer carries the length of the body it leaves out.
+      const size_t body_size_bytes = beast_response.body().size();
+      beast_response.body().clear();
+      beast_response.content_length(body_size_bytes);
+    }
     record_request(route_label, method, beast_response.result_int(), std::chrono::steady_clock::now() - start);
     return beast_response;
   } catch (...) {
@@ -818,7 +830,7 @@ HttpResponse HttpServer::Impl::route(BeastRequest& request, const std::string& r
     return response;
   }
   *route_label = match.route->pattern;
-  return call_handler(*match.route, match.parameter, query, request, remote_address);
+  return call_handler(*match.route, path, match.parameter, query, request, remote_address);
 }
 
 HttpResponse HttpServer::Impl::route_metrics(std::string_view method) {
@@ -830,8 +842,9 @@ HttpResponse HttpServer::Impl::route_metrics(std::string_view method) {
   return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render(), {}};
 }
 
-HttpResponse HttpServer::Impl::call_handler(const Route& route, std::string_view parameter, std::string_view query,
-                                            BeastRequest& request, const std::string& remote_address) {
+HttpResponse HttpServer::Impl::call_handler(const Route& route, std::string_view path, std::string_view parameter,
+                                            std::string_view query, BeastRequest& request,
+                                            const std::string& remote_address) {
   HttpRequest view;
   auto decoded_parameter = percent_decode(parameter, false);
   if (!decoded_parameter) {
@@ -841,7 +854,7 @@ HttpResponse HttpServer::Impl::call_handler(const Route& route, std::string_view
   if (!query_parameters.ok()) return json_error(400, code_name(query_parameters.status().code()), query_parameters.status().message());
   view.method = std::string(request.method_string());
   view.target = std::string(request.target());
-  view.path = std::string(request.target().substr(0, request.target().size() - query.size() - (query.empty() ? 0 : 1)));
+  view.path = std::string(path);
   view.route_pattern = route.pattern;
   view.path_parameter = std::move(*decoded_parameter);
   view.query_parameters = std::move(query_parameters).value();
@@ -907,7 +920,8 @@ std::string HttpServer::Impl::handle_raw(std::string_view request_bytes) {
       if (parse_error == http::error::need_more) parse_error = {};
       if (parse_error || used == 0) break;
     }
-    if (!parse_error && !parser.is_done()) parser.put_eof(parse_error);
+    // put_eof() requires that the parser saw at least one byte.
+    if (!parse_error && !parser.is_done() && parser.got_some()) parser.put_eof(parse_error);
     if (!parse_error && !parser.is_done()) parse_error = http::error::partial_message;
     if (parse_error) return serialize(parse_error_response(parse_error));
     BeastRequest request = parser.release();
@@ -974,22 +988,30 @@ void HttpServer::Impl::do_accept() {
 
 void HttpServer::Impl::on_accept(const beast::error_code& accept_error, tcp::socket socket) {
   if (accept_error == net::error::operation_aborted || !acceptor_->is_open()) return;
-  if (!accept_error) {
-    const uint64_t open = open_connection();
-    auto slot = std::make_shared<ConnectionSlot>(*this);
-    if (open > 2 * config_.connections_max) {
-      beast::error_code ignored;
-      socket.close(ignored);
-    } else {
-      auto session = std::make_shared<HttpSession>(*this, std::move(socket), std::move(slot));
-      if (open > config_.connections_max) {
-        session->reject_busy();
-      } else {
-        session->run();
-      }
-    }
+  if (accept_error) {
+    spdlog::warn("rpc: accept failed: {}; retrying in 100 ms", accept_error.message());
+    accept_retry_timer_->expires_after(std::chrono::milliseconds(100));
+    accept_retry_timer_->async_wait([this](const beast::error_code& wait_error) {
+      if (!wait_error) do_accept();
+    });
+    return;
   }
+  admit(std::move(socket));
   do_accept();
+}
+
+void HttpServer::Impl::admit(tcp::socket socket) {
+  const uint64_t open = open_connection();
+  auto slot = std::make_shared<ConnectionSlot>(*this);
+  if (open > 2 * config_.connections_max) {
+    // Far over the limit even a 503 costs too much; the slot closes it.
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  auto session = std::make_shared<HttpSession>(*this, std::move(socket), std::move(slot));
+  if (open > config_.connections_max) return session->reject_busy();
+  session->run();
 }
 
 void HttpServer::Impl::run_thread() {
@@ -1014,6 +1036,7 @@ Status HttpServer::Impl::start() {
   GOVCHAIN_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, parse_listen_address(config_.listen_address));
   io_context_ = std::make_unique<net::io_context>(static_cast<int>(config_.threads));
   acceptor_.emplace(net::make_strand(*io_context_));
+  accept_retry_timer_.emplace(acceptor_->get_executor());
   beast::error_code bind_error;
   acceptor_->open(endpoint.protocol(), bind_error);
   if (!bind_error) acceptor_->set_option(net::socket_base::reuse_address(true), bind_error);
@@ -1021,6 +1044,7 @@ Status HttpServer::Impl::start() {
   if (!bind_error) acceptor_->listen(net::socket_base::max_listen_connections, bind_error);
   const auto local_endpoint = bind_error ? tcp::endpoint() : acceptor_->local_endpoint(bind_error);
   if (bind_error) {
+    accept_retry_timer_.reset();
     acceptor_.reset();
     io_context_.reset();
     return error(Code::io_error, "cannot listen on " + config_.listen_address + ": " + bind_error.message());
@@ -1046,6 +1070,7 @@ void HttpServer::Impl::shut_down_locked() {
   io_context_->stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  accept_retry_timer_.reset();
   acceptor_.reset();
   // Destroys every pending handler, and with them every session and socket.
   io_context_.reset();

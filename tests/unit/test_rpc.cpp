@@ -104,6 +104,19 @@ class TestClient {
     return ClientResponse{};
   }
 
+  // Raw bytes until `needle` occurs `count` times (or the time runs out).
+  std::string read_until(int count, const std::string& needle, int timeout_ms = 3000) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto occurrences = [&] {
+      int found = 0;
+      for (size_t at = buffer_.find(needle); at != std::string::npos; at = buffer_.find(needle, at + 1)) ++found;
+      return found;
+    };
+    while (occurrences() < count && receive_some(deadline) > 0) {
+    }
+    return buffer_;
+  }
+
   // True if the server closes the connection (EOF or reset) within the time.
   bool wait_closed(int timeout_ms) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -254,6 +267,8 @@ TEST_CASE("handle_raw routes, parses queries and reports errors without sockets"
   CHECK(server.handle_raw("DELETE /v1/status HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
   CHECK(server.handle_raw("GET /v1/txs/%zz HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 400"));
   CHECK(server.handle_raw("garbage\r\n\r\n").starts_with("HTTP/1.1 400"));
+  CHECK(server.handle_raw("").starts_with("HTTP/1.1 400"));
+  CHECK(server.handle_raw("GET /v1/status? HTTP/1.1\r\n\r\n").find("\"path\":\"/v1/status\"") != std::string::npos);
   CHECK(server.handle_raw("GET /v1/status HTTP/1.1\r\nHost: a\r\n").starts_with("HTTP/1.1 400"));
   CHECK(server.handle_raw("GET /v1/throw HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 500"));
   CHECK(server.handle_raw("GET /v1/status-error HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 404"));
@@ -300,6 +315,17 @@ TEST_CASE("server routes requests, path parameters and queries over sockets") {
   CHECK(response.header("allow") == "GET");
   response = http_exchange(port, get_request("/v1/txs/"));
   CHECK(response.status == 404);
+  // HEAD: the length of the body that is left out, and no body on the wire,
+  // so that the next response on the connection is still framed right.
+  REQUIRE(server.add_route("HEAD", "/v1/late", echo).code() == Code::invalid);
+  {
+    TestClient client(port);
+    REQUIRE(client.send_all("HEAD /v1/nothing HTTP/1.1\r\nHost: a\r\n\r\nGET /v1/status HTTP/1.1\r\nHost: a\r\n\r\n"));
+    const std::string raw = client.read_until(2, "\r\n\r\n");
+    REQUIRE(raw.starts_with("HTTP/1.1 404"));
+    CHECK(raw.find("Content-Length: 0") == std::string::npos);
+    CHECK(raw.substr(raw.find("\r\n\r\n") + 4).starts_with("HTTP/1.1 200"));
+  }
   server.stop();
   server.stop();
   CHECK(server.port() == 0);
