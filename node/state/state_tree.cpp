@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <future>
+#include <system_error>
 
 #include "core/limits.h"
 #include "state/node_cache.h"
@@ -109,6 +111,8 @@ class TreeAccess {
  private:
   Result<Subtree> combine(const Subtree& left, const Subtree& right);
   Result<Subtree> update_leaf(const NodePointer& leaf, uint32_t depth, std::span<LeafSource> sources);
+  Status update_in_parallel(const TreeNode& node, uint32_t depth, std::span<LeafSource> left_sources,
+                            std::span<LeafSource> right_sources, Subtree& left, Subtree& right);
   Result<Subtree> unchanged(const Hash& hash);
 
   const storage::KeyValueStore& store_;
@@ -171,6 +175,44 @@ Result<Subtree> TreeAccess::update_leaf(const NodePointer& leaf, uint32_t depth,
   return build(depth, merged);
 }
 
+// Big blocks rewrite the two halves of the upper tree on separate threads
+// (up to 4 at depth 2). The result does not depend on it: the hashes are the
+// same, and the order of node writes within a batch does not matter.
+constexpr uint32_t parallel_depth_max = 2;
+constexpr size_t parallel_sources_min = 256;
+
+bool worth_parallel(uint32_t depth, std::span<LeafSource> left_sources, std::span<LeafSource> right_sources) {
+  return depth < parallel_depth_max && left_sources.size() >= parallel_sources_min &&
+         right_sources.size() >= parallel_sources_min;
+}
+
+// Updates the left child on a helper thread with its own batch, the right
+// child on this thread, then appends the helper's batch to this one. Falls
+// back to one thread if no thread can be started.
+Status TreeAccess::update_in_parallel(const TreeNode& node, uint32_t depth, std::span<LeafSource> left_sources,
+                                      std::span<LeafSource> right_sources, Subtree& left, Subtree& right) {
+  storage::WriteBatch left_batch;
+  TreeAccess left_access(store_, cache_, &left_batch);
+  std::future<Result<Subtree>> left_future;
+  try {
+    left_future = std::async(std::launch::async, [&left_access, &node, depth, left_sources] {
+      return left_access.update(node.left(), depth + 1, left_sources);
+    });
+  } catch (const std::system_error&) {
+    GOVCHAIN_ASSIGN_OR_RETURN(left, update(node.left(), depth + 1, left_sources));
+    GOVCHAIN_ASSIGN_OR_RETURN(right, update(node.right(), depth + 1, right_sources));
+    return Status();
+  }
+  auto right_result = update(node.right(), depth + 1, right_sources);
+  auto left_result = left_future.get();  // always joined before the batch and spans go away
+  if (!left_result.ok()) return left_result.status();
+  if (!right_result.ok()) return right_result.status();
+  left = *left_result;
+  right = *right_result;
+  batch_->append(left_batch);
+  return Status();
+}
+
 // The new root of the subtree `hash` at `depth` after applying `sources`
 // (all changes, sorted by key hash, all on this subtree's path).
 Result<Subtree> TreeAccess::update(const Hash& hash, uint32_t depth, std::span<LeafSource> sources) {
@@ -186,11 +228,15 @@ Result<Subtree> TreeAccess::update(const Hash& hash, uint32_t depth, std::span<L
   // is a leaf, which matters only if the other side became empty.
   Subtree left{node->left(), false};
   Subtree right{node->right(), false};
-  if (!left_sources.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(left, update(node->left(), depth + 1, left_sources));
-  }
-  if (!right_sources.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(right, update(node->right(), depth + 1, right_sources));
+  if (worth_parallel(depth, left_sources, right_sources)) {
+    GOVCHAIN_TRY(update_in_parallel(*node, depth, left_sources, right_sources, left, right));
+  } else {
+    if (!left_sources.empty()) {
+      GOVCHAIN_ASSIGN_OR_RETURN(left, update(node->left(), depth + 1, left_sources));
+    }
+    if (!right_sources.empty()) {
+      GOVCHAIN_ASSIGN_OR_RETURN(right, update(node->right(), depth + 1, right_sources));
+    }
   }
   if (left.hash.is_zero() && right_sources.empty()) {
     GOVCHAIN_ASSIGN_OR_RETURN(right, unchanged(right.hash));

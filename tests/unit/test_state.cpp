@@ -425,3 +425,25 @@ TEST_CASE("readers prove old roots while one writer applies blocks") {
   CHECK(failures == 0);
   check_proven(tree, root, key_of(3), value_of(3, 19));
 }
+
+TEST_CASE("big blocks, rewritten on several threads, match the reference model") {
+  auto store = storage::make_memory_store();
+  StateTree tree(*store);
+  Model model;
+  for (const StateChange& change : puts(0, 4000)) model[change.key] = *change.value;
+  Hash root = apply_and_write(tree, *store, StateTree::empty_root(), puts(0, 4000));
+  REQUIRE(root == reference_root(model));
+  std::vector<StateChange> changes;
+  for (uint64_t index = 0; index < 6000; index += 2) {
+    bool erase = index % 6 == 0;
+    changes.push_back({key_of(index), erase ? std::nullopt : std::optional<Bytes>(value_of(index, 1))});
+    if (erase)
+      model.erase(key_of(index));
+    else
+      model[key_of(index)] = value_of(index, 1);
+  }
+  root = apply_and_write(tree, *store, root, changes);
+  CHECK(root == reference_root(model));
+  check_proven(tree, root, key_of(4), value_of(4, 1));
+  check_proven(tree, root, key_of(6), std::nullopt);
+}
