@@ -1,0 +1,13 @@
+// The command groups of `govchain`. Each group lives in its own
+// commands_<group>.cpp and is registered by one line in main.cpp.
+#pragma once
+
+#include "context.h"
+
+namespace govchain::cli {
+
+void register_keys_commands(CLI::App& app, Context& context);    // keys new, keys show
+void register_chain_commands(CLI::App& app, Context& context);   // status, block, tx status
+void register_role_commands(CLI::App& app, Context& context);    // role grant/revoke, roles
+
+}  // namespace govchain::cli

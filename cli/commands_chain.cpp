@@ -1,0 +1,127 @@
+// govchain status
+// govchain block [HEIGHT|latest]
+// govchain tx status HASH
+#include <sstream>
+
+#include "commands.h"
+
+namespace govchain::cli {
+
+namespace {
+
+using json = nlohmann::json;
+
+int show_status(Context& context) {
+  auto node = context.client();
+  if (!node.ok()) return context.fail(node.status(), "connecting");
+  auto status = node->status();
+  if (!status.ok()) return context.fail(status.status(), "reading the node's status");
+  std::ostringstream human;
+  human << "chain:        " << status->chain_id << "\n"
+        << "height:       " << status->height << "\n"
+        << "latest block: " << status->latest_block_hash.hex() << " at "
+        << format_time_ms(status->latest_block_time_ms) << "\n"
+        << "state root:   " << status->state_root.hex() << "\n"
+        << "mempool:      " << status->mempool_txs << " transactions\n"
+        << "validators:   " << status->validators.size();
+  for (const auto& validator : status->validators) human << "\n  " << validator.hex();
+  return context.emit(json::parse(status->raw_json), human.str());
+}
+
+Result<std::optional<uint64_t>> parse_height(const std::string& text) {
+  if (text == "latest") return std::optional<uint64_t>();
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    return error(Code::invalid_argument, "block must be a height (decimal) or 'latest', not '" + text + "'");
+  return std::optional<uint64_t>(std::stoull(text));
+}
+
+int show_block(Context& context, const std::string& id) {
+  auto height = parse_height(id);
+  if (!height.ok()) return context.fail(height.status(), "reading the block id");
+  auto node = context.client();
+  if (!node.ok()) return context.fail(node.status(), "connecting");
+  auto block = node->block(*height);
+  if (!block.ok()) return context.fail(block.status(), "reading block " + id);
+  if (block->computed_hash != block->claimed_hash)
+    return context.fail(error(Code::invalid, "the header hashes to " + block->computed_hash.hex() +
+                                                 " but the node calls the block " + block->claimed_hash.hex()),
+                        "checking block " + id);
+  // The commit certificate is checked like a light client would.
+  auto trust = context.trust();
+  if (!trust.ok()) return context.fail(trust.status(), "reading the genesis file");
+  std::vector<PublicKey> validators = trust->validators;
+  bool from_node = validators.empty();
+  if (from_node) {
+    auto status = node->status();
+    if (!status.ok()) return context.fail(status.status(), "reading the validator set");
+    validators = status->validators;
+  }
+  auto commit = client::verify_commit(block->header, block->commit, validators);
+  if (!commit.ok()) return context.fail(commit.status(), "verifying the commit of block " + id);
+
+  const chain::Header& header = block->header;
+  json machine = json::parse(block->raw_json);
+  machine["verified"] = {{"signatures_valid", commit->signatures_valid},
+                         {"validators_total", commit->validators_total},
+                         {"validator_source", from_node ? "node_status" : "caller"}};
+  std::ostringstream human;
+  human << "block " << header.height << " of chain " << header.chain_id << "\n"
+        << "hash:          " << block->computed_hash.hex() << "\n"
+        << "time:          " << format_time_ms(header.time_ms) << "\n"
+        << "previous:      " << header.previous_hash.hex() << "\n"
+        << "state root:    " << header.state_root.hex() << "\n"
+        << "txs root:      " << header.txs_root.hex() << "\n"
+        << "receipts root: " << header.receipts_root.hex() << "\n"
+        << "proposer:      " << header.proposer.hex() << "\n"
+        << "transactions:  " << block->txs.size();
+  for (const auto& tx : block->txs)
+    human << "\n  " << tx.hash.hex() << " " << tx.action_type << " from " << tx.sender.hex() << " nonce " << tx.nonce;
+  human << "\ncommit:        round " << block->commit.round << ", signed by " << commit->signatures_valid << "/"
+        << commit->validators_total << " validators, verified ("
+        << (from_node ? "validator set as reported by the node; pass --genesis FILE to pin it"
+                      : "validator set from " + context.options.genesis_path)
+        << ")";
+  return context.emit(machine, human.str());
+}
+
+int show_tx(Context& context, const std::string& hash_text) {
+  auto hash = Hash::from_hex_string(hash_text);
+  if (!hash.ok()) return context.fail(hash.status(), "reading the transaction hash");
+  auto node = context.client();
+  if (!node.ok()) return context.fail(node.status(), "connecting");
+  auto status = node->tx_status(*hash);
+  if (!status.ok()) return context.fail(status.status(), "looking up transaction " + hash_text);
+  if (status->state == client::TxState::pending)
+    return context.emit(json::parse(status->raw_json), "transaction " + hash->hex() + ": pending");
+  const chain::Receipt& receipt = *status->receipt;
+  std::ostringstream human;
+  human << "transaction " << hash->hex() << ": committed in block " << receipt.height << " (index " << receipt.index
+        << ")\nstatus:   " << code_name(receipt.status) << "\ngas used: " << receipt.gas_used;
+  if (!receipt.message.empty()) human << "\nmessage:  " << receipt.message;
+  if (!receipt.return_data.empty()) human << "\nreturn:   " << to_hex(receipt.return_data);
+  for (const auto& event : receipt.events)
+    human << "\nevent:    " << (event.contract.empty() ? "(system)" : event.contract) << " " << event.topic << " "
+          << to_hex(event.data);
+  return context.emit(json::parse(status->raw_json), human.str());
+}
+
+}  // namespace
+
+void register_chain_commands(CLI::App& app, Context& context) {
+  CLI::App* status = app.add_subcommand("status", "show the node's chain, height, state root and validators");
+  status->callback(context.action([&context] { return show_status(context); }));
+
+  CLI::App* block = app.add_subcommand("block", "show a block and verify its commit certificate");
+  auto block_id = std::make_shared<std::string>("latest");
+  block->add_option("HEIGHT", *block_id, "height or 'latest'")->capture_default_str();
+  block->callback(context.action([&context, block_id] { return show_block(context, *block_id); }));
+
+  CLI::App* tx = app.add_subcommand("tx", "transactions");
+  tx->require_subcommand(1);
+  CLI::App* tx_status = tx->add_subcommand("status", "show whether a transaction is pending or committed, and its receipt");
+  auto hash = std::make_shared<std::string>();
+  tx_status->add_option("HASH", *hash, "transaction hash (64 hex digits)")->required();
+  tx_status->callback(context.action([&context, hash] { return show_tx(context, *hash); }));
+}
+
+}  // namespace govchain::cli

@@ -1,0 +1,78 @@
+// govchain: the command-line tool for govchain nodes, built on sdk/client.
+//
+// Adding a command group (contract, wasm, identity, landlord, dogpermit, ...)
+//
+//   1. Write cli/commands_<group>.cpp with one function
+//        void register_<group>_commands(CLI::App& app, Context& context);
+//      that adds its subcommands to `app` and gives each a callback made with
+//      context.action([&] { ...; return exit code; }). Use context.client(),
+//      context.signing_key(), context.trust(), context.send_transaction(),
+//      context.emit() and context.fail() (cli/context.h) so that output,
+//      --json, errors and exit codes behave like every other command.
+//   2. Declare the function in cli/commands.h.
+//   3. Add one line to command_groups below. cli/CMakeLists.txt picks up
+//      commands_*.cpp by itself.
+//
+// Global options (before or after the command): --node URL (env
+// GOVCHAIN_NODE), --key FILE, --dev-key (or env GOVCHAIN_DEV=1), --json,
+// --gas N, --genesis FILE (env GOVCHAIN_GENESIS), --timeout-ms, --wait-ms.
+// Exit codes: 0 success, 1 failure (reason and hint on stderr), 2 usage.
+// docs/cli.md documents every command with an example.
+#include <exception>
+#include <iostream>
+
+#include "commands.h"
+
+namespace {
+
+struct CommandGroup {
+  const char* name;
+  govchain::cli::RegisterCommands register_commands;
+};
+
+// One line per command group.
+constexpr CommandGroup command_groups[] = {
+    {"keys", govchain::cli::register_keys_commands},
+    {"chain", govchain::cli::register_chain_commands},
+    {"roles", govchain::cli::register_role_commands},
+};
+
+void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {
+  app.add_option("--node", options.node_url, "node API URL")->envname("GOVCHAIN_NODE")->capture_default_str();
+  app.add_option("--key", options.key_path, "key file that signs transactions");
+  app.add_flag("--dev-key", options.dev_key, "allow plaintext dev key files (also env GOVCHAIN_DEV=1)");
+  app.add_flag("--json", options.json, "machine-readable JSON output on stdout");
+  app.add_option("--gas", options.gas, "gas limit of transactions")->capture_default_str();
+  app.add_option("--genesis", options.genesis_path, "genesis file: the validator set and chain id to verify proofs "
+                                                    "against, and the municipalities")
+      ->envname("GOVCHAIN_GENESIS");
+  app.add_option("--timeout-ms", options.timeout_ms, "timeout of one request to the node")->capture_default_str();
+  app.add_option("--wait-ms", options.wait_ms, "how long to wait for a transaction to be committed")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app{"govchain: command-line client of a govchain node"};
+    app.name("govchain");
+    app.require_subcommand(1);
+    // Subcommands created after this pass unknown options up to the main app,
+    // so global options may also follow the command.
+    app.fallthrough();
+    govchain::cli::Context context;
+    add_global_options(app, context.options);
+    for (const auto& group : command_groups) group.register_commands(app, context);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& failure) {
+      int code = app.exit(failure);
+      return code == 0 ? 0 : govchain::cli::exit_usage;
+    }
+    return context.exit_code;
+  } catch (const std::exception& failure) {
+    std::cerr << "govchain: error: internal: " << failure.what() << "\n";
+    return govchain::cli::exit_failure;
+  }
+}
