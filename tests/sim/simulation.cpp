@@ -55,7 +55,7 @@ FixedBytes<32> secret_for(uint64_t index) {
 }
 
 // Envelope kinds on the simulated wire; payloads use the real codecs.
-enum class Wire : uint8_t { proposal = 1, vote = 2, decided = 3 };
+enum class Wire : uint8_t { proposal = 1, vote = 2, decided = 3, status = 4 };
 
 struct Decided {
   Hash block_id;
@@ -70,8 +70,11 @@ struct ValidityAnswer { size_t instance; uint64_t incarnation; uint64_t height; 
 struct Crash { size_t instance; uint64_t downtime_ms; };
 struct Restart { size_t instance; };
 struct PartitionChange {};
+// Models the sync layer's status exchange: each instance tells a random peer its height.
+struct SyncPoll { size_t instance; };
 struct Heal {};
-using EventBody = std::variant<Deliver, TimerFire, ProposalValue, ValidityAnswer, Crash, Restart, PartitionChange, Heal>;
+using EventBody =
+    std::variant<Deliver, TimerFire, ProposalValue, ValidityAnswer, Crash, Restart, PartitionChange, SyncPoll, Heal>;
 
 struct Event {
   uint64_t time_ms;
@@ -106,6 +109,7 @@ struct Faults {
   bool partitions = false;
   bool crashes = false;
   size_t byzantine = 0;
+  bool rotate_validators = false;
 };
 
 }  // namespace
@@ -126,6 +130,7 @@ class Simulation {
   void handle_crash(const Crash& crash);
   void restart(size_t instance_index);
   void handle_partition_change();
+  void handle_sync_poll(size_t instance_index);
   void handle_heal();
   void perform(size_t instance_index, Actions& actions);
   void perform_persist(size_t instance_index, const consensus::Persist& persist, bool& crashed);
@@ -141,6 +146,7 @@ class Simulation {
   static bool block_valid(const Hash& block_id, const Bytes& block);
   void violation(const std::string& message);
   bool liveness_reached() const;
+  const consensus::ValidatorSet& set_for(uint64_t height) const;
   void trace(const std::string& line) const;
 
   Options options_;
@@ -151,10 +157,13 @@ class Simulation {
   uint64_t sequence_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   std::vector<Instance> instances_;
-  std::vector<PublicKey> keys_;  // by validator index, sorted
+  std::vector<PublicKey> keys_;  // the key pool, by validator index, sorted
   std::vector<FixedBytes<32>> secret_by_validator_;
   std::vector<bool> byzantine_;  // by validator index
-  consensus::ValidatorSet validator_set_;
+  // Without rotation one set of all keys. With rotation the pool has one key
+  // more than the set size, and every rotation_period_heights a different
+  // key sits out: sets_[i] is the pool without key i.
+  std::vector<consensus::ValidatorSet> sets_;
   std::vector<std::vector<bool>> blocked_;  // [from][to] during a partition
   bool healed_ = false;
   uint64_t target_height_ = 0;
@@ -203,6 +212,7 @@ void Simulation::choose_faults() {
   faults_.partitions = scenario == Scenario::partition || (mixed && random_.chance(500'000));
   faults_.crashes = scenario == Scenario::crash || (mixed && random_.chance(500'000));
   if (faults_.crashes) faults_.torn_write_per_million = random_.between(0, 20'000);
+  faults_.rotate_validators = options_.rotate_validators || (mixed && random_.chance(500'000));
   size_t f = (options_.validators - 1) / 3;
   if (f > 0 && (scenario == Scenario::byzantine || (mixed && random_.chance(500'000))))
     faults_.byzantine = random_.between(1, f);
@@ -239,7 +249,8 @@ std::unique_ptr<consensus::Machine> Simulation::new_machine(size_t validator_ind
 
 void Simulation::create_instances() {
   std::vector<std::pair<PublicKey, FixedBytes<32>>> pairs;
-  for (size_t i = 0; i < options_.validators; ++i) {
+  size_t pool_size = options_.validators + (faults_.rotate_validators ? 1 : 0);
+  for (size_t i = 0; i < pool_size; ++i) {
     FixedBytes<32> secret = secret_for(options_.seed * 1000 + i);
     PublicKey key = options_.real_crypto ? consensus::make_schnorr_signer(secret)->public_key()
                                          : crypto::sha256(secret.view());
@@ -250,15 +261,19 @@ void Simulation::create_instances() {
     keys_.push_back(key);
     secret_by_validator_.push_back(secret);
   }
-  auto set = consensus::ValidatorSet::create(keys_);
-  assert(set.ok());
-  validator_set_ = *set;
-  byzantine_.assign(options_.validators, false);
+  for (size_t left_out = 0; left_out < (faults_.rotate_validators ? pool_size : 1); ++left_out) {
+    std::vector<PublicKey> members = keys_;
+    if (faults_.rotate_validators) members.erase(members.begin() + static_cast<std::ptrdiff_t>(left_out));
+    auto set = consensus::ValidatorSet::create(members);
+    assert(set.ok() && set->size() == options_.validators);
+    sets_.push_back(*set);
+  }
+  byzantine_.assign(pool_size, false);
   for (size_t chosen = 0; chosen < faults_.byzantine;) {
-    size_t index = random_.below(options_.validators);
+    size_t index = random_.below(pool_size);
     if (!byzantine_[index]) byzantine_[index] = true, ++chosen;
   }
-  for (size_t v = 0; v < options_.validators; ++v) {
+  for (size_t v = 0; v < pool_size; ++v) {
     for (int twin = byzantine_[v] ? 0 : -1; twin <= (byzantine_[v] ? 1 : -1); ++twin) {
       Instance instance;
       instance.validator_index = v;
@@ -365,6 +380,12 @@ void Simulation::handle_deliver(Deliver& deliver) {
     if (!vote.ok()) return violation("a vote from the simulator failed to decode: " + vote.status().message());
     message_height = vote->vote.height;
     (void)instance.machine->on_vote(*vote, actions);
+  } else if (kind == Wire::status) {
+    codec::Reader reader(payload);
+    auto height = reader.u64();
+    if (!height.ok() || !reader.finish().ok()) return violation("a status message failed to decode");
+    maybe_sync_reply(deliver.to, deliver.from, *height);
+    return;
   } else {
     codec::Reader reader(payload);
     auto height = reader.u64();
@@ -411,7 +432,8 @@ void Simulation::restart(size_t instance_index) {
         std::to_string(contents->records.size()) + " WAL records" +
         (contents->torn_tail_dropped ? " (torn tail dropped)" : ""));
   Actions actions;
-  instance.machine->start_height(instance.committed_height() + 1, validator_set_, actions);
+  uint64_t height = instance.committed_height() + 1;
+  instance.machine->start_height(height, set_for(height), actions);
   perform(instance_index, actions);
 }
 
@@ -434,6 +456,19 @@ void Simulation::handle_partition_change() {
     }
   trace("partition kind " + std::to_string(kind));
   schedule(random_.between(1000, 6000), PartitionChange{});
+}
+
+void Simulation::handle_sync_poll(size_t instance_index) {
+  constexpr uint64_t sync_poll_interval_ms = 2000;
+  schedule(sync_poll_interval_ms, SyncPoll{instance_index});
+  const Instance& instance = instances_[instance_index];
+  if (!instance.alive || instances_.size() < 2) return;
+  size_t peer = random_.below(instances_.size() - 1);
+  if (peer >= instance_index) peer += 1;
+  codec::Writer writer;
+  writer.u8(static_cast<uint8_t>(Wire::status));
+  writer.u64(instance.committed_height() + 1);
+  send(instance_index, peer, writer.take());
 }
 
 void Simulation::handle_heal() {
@@ -494,7 +529,7 @@ void Simulation::perform_commit(size_t instance_index, consensus::Commit& commit
                      std::to_string(commit.height) + " out of order");
   if (instance.honest()) {
     Status status = consensus::verify_commit_certificate(commit.certificate, chain_id, commit.height, commit.block_id,
-                                                         validator_set_, machine_config().verifier);
+                                                         set_for(commit.height), machine_config().verifier);
     if (!status.ok()) return violation("an honest commit certificate fails: " + status.to_string());
     auto [found, inserted] = honest_decisions_.emplace(commit.height, commit.block_id);
     if (!inserted && found->second != commit.block_id)
@@ -506,17 +541,18 @@ void Simulation::perform_commit(size_t instance_index, consensus::Commit& commit
   instance.committed[commit.height] = Decided{commit.block_id, std::move(commit.block), commit.certificate};
   instance.wal.clear();  // the block store now holds the decision
   Actions actions;
-  instance.machine->start_height(commit.height + 1, validator_set_, actions);
+  instance.machine->start_height(commit.height + 1, set_for(commit.height + 1), actions);
   perform(instance_index, actions);
 }
 
 void Simulation::perform_evidence(size_t instance_index, const consensus::Evidence& evidence) {
   if (!instances_[instance_index].honest()) return;
   outcome_.evidence_reported += 1;
-  Status status = consensus::verify_evidence(evidence, chain_id, validator_set_, machine_config().verifier);
+  const consensus::ValidatorSet& set = set_for(evidence.first.vote.height);
+  Status status = consensus::verify_evidence(evidence, chain_id, set, machine_config().verifier);
   if (!status.ok()) return violation("evidence reported by an honest node fails: " + status.to_string());
-  auto index = validator_set_.index_of(evidence.first.vote.validator);
-  if (!byzantine_[*index]) violation("evidence names honest validator " + std::to_string(*index));
+  auto index = std::lower_bound(keys_.begin(), keys_.end(), evidence.first.vote.validator) - keys_.begin();
+  if (!byzantine_[static_cast<size_t>(index)]) violation("evidence names honest validator " + std::to_string(index));
 }
 
 void Simulation::perform(size_t instance_index, Actions& actions) {
@@ -564,6 +600,7 @@ void Simulation::handle(Event& event) {
   if (auto* crash = std::get_if<Crash>(&event.body)) return handle_crash(*crash);
   if (auto* restart_event = std::get_if<Restart>(&event.body)) return restart(restart_event->instance);
   if (std::holds_alternative<PartitionChange>(event.body)) return handle_partition_change();
+  if (auto* poll = std::get_if<SyncPoll>(&event.body)) return handle_sync_poll(poll->instance);
   if (std::holds_alternative<Heal>(event.body)) return handle_heal();
   size_t index = 0;
   if (auto* timer = std::get_if<TimerFire>(&event.body)) {
@@ -585,6 +622,12 @@ void Simulation::handle(Event& event) {
     instance.machine->on_validity(answer->height, answer->block_id, answer->valid, actions);
   }
   perform(index, actions);
+}
+
+const consensus::ValidatorSet& Simulation::set_for(uint64_t height) const {
+  constexpr uint64_t rotation_period_heights = 3;
+  if (sets_.size() == 1) return sets_[0];
+  return sets_[(height / rotation_period_heights) % sets_.size()];
 }
 
 bool Simulation::liveness_reached() const {
@@ -613,8 +656,9 @@ Outcome Simulation::run() {
     schedule(options_.fault_duration_ms, Heal{});
   }
   for (size_t i = 0; i < instances_.size(); ++i) {
+    if (!scale) schedule(random_.between(0, 2000), SyncPoll{i});
     Actions actions;
-    instances_[i].machine->start_height(1, validator_set_, actions);
+    instances_[i].machine->start_height(1, set_for(1), actions);
     perform(i, actions);
   }
   uint64_t deadline_ms = scale ? options_.liveness_bound_ms + options_.scale_blocks * 60'000
@@ -643,7 +687,8 @@ Outcome Simulation::run() {
     outcome_.message = "ok: " + std::to_string(lowest) + " blocks, " + std::to_string(faults_.byzantine) +
                        " byzantine, " + std::to_string(outcome_.crashes) + " crashes (" +
                        std::to_string(outcome_.torn_writes) + " torn), " + std::to_string(outcome_.evidence_reported) +
-                       " evidence, loss " + std::to_string(faults_.loss_per_million / 10'000) + "%";
+                       " evidence, loss " + std::to_string(faults_.loss_per_million / 10'000) + "%" +
+                       (faults_.rotate_validators ? ", rotating validators" : "");
   return outcome_;
 }
 

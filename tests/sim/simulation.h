@@ -37,6 +37,9 @@ struct Options {
   bool real_crypto = false;
   // The broken variant for the simulator's self-test (Config::test_only_ignore_lock).
   bool ignore_lock = false;
+  // Validator set changes: a pool of validators + 1 keys, one of them
+  // sitting out in turn every few heights (also drawn at random in mixed).
+  bool rotate_validators = false;
   // A second broken variant: restart crashed validators without their WAL.
   bool forget_wal = false;
   // Scale mode: fixed link delay and the number of blocks to measure.
