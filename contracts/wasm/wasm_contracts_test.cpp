@@ -1,0 +1,461 @@
+// End-to-end tests of the BUILT contracts: each .wasm runs in govchain's own
+// WebAssembly engine (node/runtime) under a small test host that implements
+// the host API of docs/contracts.md section 2 over std::map. This checks what
+// the native tests cannot: that the wasm32 build links without libc, that
+// every import has the documented signature, and that the contracts behave
+// the same under the interpreter as natively.
+//
+// The test host here is a reference for the node's host, not the node's host
+// (node/execution/wasm_host.cpp).
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "codec/codec.h"
+#include "crypto/hash.h"
+#include "crypto/schnorr.h"
+#include "runtime/runtime.h"
+
+using namespace govchain;
+using runtime::HostContext;
+using runtime::Value;
+using runtime::ValueType;
+
+namespace {
+
+constexpr uint64_t gas_per_call = 10'000'000;
+
+struct Event {
+  std::string contract;
+  std::string topic;
+  Bytes data;
+};
+
+struct Outcome {
+  bool ok = false;
+  std::string error;  // abort message or trap
+  Bytes output;
+  std::vector<Event> events;
+  uint64_t gas_used = 0;
+};
+
+// The state of one running call.
+struct CallState {
+  std::string contract;
+  PublicKey caller;
+  Bytes input;
+  Outcome outcome;
+  std::map<Bytes, Bytes>* storage = nullptr;
+};
+
+class TestChain {
+ public:
+  std::map<std::string, std::map<Bytes, Bytes>> storage;
+  std::set<std::tuple<PublicKey, std::string, std::string>> roles;
+  int64_t height = 1;
+  int64_t time_ms = 1'767'225'600'000;
+
+  void deploy(const std::string& name) {
+    std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);
+    REQUIRE_MESSAGE(file.good(), "missing " << name << ".wasm");
+    Bytes code((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto module = runtime::load_module(code);
+    REQUIRE_MESSAGE(module.ok(), module.status().message());
+    modules_[name] = *module;
+  }
+
+  Outcome call(const std::string& contract, const std::string& method, const PublicKey& caller, const Bytes& input,
+               bool query = false) {
+    auto saved = storage;
+    CallState state{contract, caller, input, {}, &storage[contract]};
+    runtime::Store store;
+    runtime::Linker linker;
+    define_host(linker, state);
+    auto instance = store.instantiate(modules_.at(contract), linker);
+    REQUIRE_MESSAGE(instance.ok(), instance.status().message());
+    store.set_gas_limit(gas_per_call);
+    auto result = (*instance)->invoke(method, {});
+    state.outcome.gas_used = store.gas_used();
+    state.outcome.ok = result.ok();
+    if (!result.ok() && state.outcome.error.empty()) state.outcome.error = "trap: " + result.status().message();
+    if (!result.ok() || query) storage = saved;
+    if (!result.ok()) state.outcome.events.clear();
+    return state.outcome;
+  }
+  Outcome query(const std::string& contract, const std::string& method, const Bytes& input) {
+    return call(contract, method, PublicKey(), input, true);
+  }
+
+ private:
+  using Callback = std::function<Status(HostContext&, std::span<const Value>, std::span<Value>)>;
+
+  void define(runtime::Linker& linker, const std::string& name, std::vector<ValueType> params,
+              std::vector<ValueType> results, Callback callback) {
+    linker.define_function("govchain", name, {std::move(params), std::move(results)}, 0, std::move(callback));
+  }
+
+  static Result<Bytes> read(HostContext& context, const Value& pointer, const Value& length) {
+    if (length.as_i32() < 0) return error(Code::trap, "negative length");
+    return context.read_memory(static_cast<uint32_t>(pointer.as_i32()), static_cast<uint32_t>(length.as_i32()));
+  }
+  static std::string text(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+  // storage_get and storage_get_of: write min(len, cap), return len or -1.
+  static Status answer_get(HostContext& context, const std::map<Bytes, Bytes>* space, const Bytes& key,
+                           const Value& destination, const Value& capacity, Value& result) {
+    if (key.size() > 1024) return error(Code::trap, "storage key longer than 1024 bytes");
+    if (space == nullptr || !space->count(key)) {
+      result = Value::i32(-1);
+      return Status();
+    }
+    const Bytes& value = space->at(key);
+    size_t count = std::min<size_t>(value.size(), static_cast<size_t>(std::max(0, capacity.as_i32())));
+    GOVCHAIN_TRY(context.write_memory(static_cast<uint32_t>(destination.as_i32()), ByteView(value.data(), count)));
+    result = Value::i32(static_cast<int32_t>(value.size()));
+    return Status();
+  }
+
+  void define_host(runtime::Linker& linker, CallState& state) {
+    const auto i32 = ValueType::i32;
+    const auto i64 = ValueType::i64;
+    define(linker, "input_size", {}, {i32}, [&state](HostContext&, auto, std::span<Value> out) {
+      out[0] = Value::i32(static_cast<int32_t>(state.input.size()));
+      return Status();
+    });
+    define(linker, "input_read", {i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      return context.write_memory(static_cast<uint32_t>(in[0].as_i32()), state.input);
+    });
+    define(linker, "return_data", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      if (in[1].as_i32() > 65536) return error(Code::trap, "return data larger than 64 KiB");
+      GOVCHAIN_ASSIGN_OR_RETURN(state.outcome.output, read(context, in[0], in[1]));
+      return Status();
+    });
+    define(linker, "caller", {i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      return context.write_memory(static_cast<uint32_t>(in[0].as_i32()), state.caller.view());
+    });
+    define(linker, "self_name", {i32, i32}, {i32}, [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+      size_t count = std::min<size_t>(state.contract.size(), static_cast<size_t>(std::max(0, in[1].as_i32())));
+      GOVCHAIN_TRY(context.write_memory(static_cast<uint32_t>(in[0].as_i32()),
+                                        ByteView(reinterpret_cast<const uint8_t*>(state.contract.data()), count)));
+      out[0] = Value::i32(static_cast<int32_t>(state.contract.size()));
+      return Status();
+    });
+    define(linker, "block_height", {}, {i64}, [this](HostContext&, auto, std::span<Value> out) {
+      out[0] = Value::i64(height);
+      return Status();
+    });
+    define(linker, "block_time_ms", {}, {i64}, [this](HostContext&, auto, std::span<Value> out) {
+      out[0] = Value::i64(time_ms);
+      return Status();
+    });
+    define(linker, "storage_get", {i32, i32, i32, i32}, {i32},
+           [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
+             return answer_get(context, state.storage, key, in[2], in[3], out[0]);
+           });
+    define(linker, "storage_get_of", {i32, i32, i32, i32, i32, i32}, {i32},
+           [this](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes contract, read(context, in[0], in[1]));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[2], in[3]));
+             auto space = storage.find(text(contract));
+             return answer_get(context, space == storage.end() ? nullptr : &space->second, key, in[4], in[5], out[0]);
+           });
+    define(linker, "storage_set", {i32, i32, i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes value, read(context, in[2], in[3]));
+      if (key.size() > 1024 || value.size() > 65536) return error(Code::trap, "storage key or value too large");
+      (*state.storage)[key] = value;
+      return Status();
+    });
+    define(linker, "storage_remove", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
+      state.storage->erase(key);
+      return Status();
+    });
+    define(linker, "storage_has", {i32, i32}, {i32}, [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
+      out[0] = Value::i32(state.storage->count(key) ? 1 : 0);
+      return Status();
+    });
+    define(linker, "emit_event", {i32, i32, i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes topic, read(context, in[0], in[1]));
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes data, read(context, in[2], in[3]));
+      if (topic.size() > 64 || data.size() > 65536) return error(Code::trap, "event too large");
+      state.outcome.events.push_back({state.contract, text(topic), data});
+      return Status();
+    });
+    define(linker, "sha256", {i32, i32, i32}, {}, [](HostContext& context, std::span<const Value> in, auto) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[0], in[1]));
+      return context.write_memory(static_cast<uint32_t>(in[2].as_i32()), crypto::sha256(ByteView(message)).view());
+    });
+    define(linker, "tagged_hash", {i32, i32, i32, i32, i32}, {}, [](HostContext& context, std::span<const Value> in, auto) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes tag, read(context, in[0], in[1]));
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[2], in[3]));
+      return context.write_memory(static_cast<uint32_t>(in[4].as_i32()), crypto::tagged_hash(text(tag), message).view());
+    });
+    define(linker, "schnorr_verify", {i32, i32, i32, i32}, {i32},
+           [](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], Value::i32(32)));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[1], in[2]));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes signature, read(context, in[3], Value::i32(64)));
+             bool valid = crypto::is_valid_public_key(PublicKey::from_view(key)) &&
+                          crypto::verify(PublicKey::from_view(key), message, Signature::from_view(signature));
+             out[0] = Value::i32(valid ? 1 : 0);
+             return Status();
+           });
+    define(linker, "has_role", {i32, i32, i32, i32, i32}, {i32},
+           [this](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes account, read(context, in[0], Value::i32(32)));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes municipality, read(context, in[1], in[2]));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes role, read(context, in[3], in[4]));
+             out[0] = Value::i32(roles.count({PublicKey::from_view(account), text(municipality), text(role)}) ? 1 : 0);
+             return Status();
+           });
+    define(linker, "abort", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
+      if (in[1].as_i32() > 1024) return error(Code::trap, "abort message longer than 1 KiB");
+      GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[0], in[1]));
+      state.outcome.error = text(message);
+      return error(Code::aborted, text(message));
+    });
+  }
+
+  std::map<std::string, std::shared_ptr<const runtime::Module>> modules_;
+};
+
+Hash hash_of(const std::string& label) { return crypto::sha256(label); }
+
+PublicKey key_of(const std::string& label) { return crypto::key_pair_from_secret(hash_of(label)).value().public_key; }
+
+std::string read_text(codec::Reader& reader) { return reader.text(1 << 16).value(); }
+
+struct Answer {
+  std::string verdict;
+  std::string reason;
+  std::string status;
+};
+
+Answer read_answer(const Outcome& outcome) {
+  REQUIRE_MESSAGE(outcome.ok, outcome.error);
+  codec::Reader reader(outcome.output);
+  Answer answer;
+  answer.verdict = read_text(reader);
+  answer.reason = read_text(reader);
+  answer.status = read_text(reader);
+  return answer;
+}
+
+Bytes verify_arguments(const Hash& id, const Hash& commitment, int64_t at_ms) {
+  codec::Writer writer;
+  writer.fixed(id);
+  writer.fixed(commitment);
+  writer.i64(at_ms);
+  return writer.take();
+}
+
+}  // namespace
+
+TEST_CASE("parking.wasm: issue, verify, revoke in the WebAssembly engine") {
+  TestChain chain;
+  chain.deploy("parking");
+  PublicKey office = key_of("office");
+  chain.roles.insert({office, "gelsenkirchen", "public_order_office"});
+  Hash id = hash_of("permit");
+  Hash commitment = crypto::tagged_hash("govchain/commitment", to_bytes(std::string("salt and document")));
+
+  codec::Writer issue;
+  issue.fixed(id);
+  issue.text("gelsenkirchen");
+  issue.fixed(commitment);
+  issue.text("altstadt");
+  issue.i64(chain.time_ms);
+  issue.i64(chain.time_ms + 86'400'000);
+  Outcome issued = chain.call("parking", "issue", office, issue.data());
+  REQUIRE_MESSAGE(issued.ok, issued.error);
+  REQUIRE(issued.events.size() == 1);
+  CHECK(issued.events[0].topic == "certificate.active");
+  MESSAGE("parking.issue gas: " << issued.gas_used);
+
+  Outcome stranger = chain.call("parking", "issue", key_of("stranger"), issue.data());
+  CHECK_FALSE(stranger.ok);
+  CHECK(stranger.error == "caller does not hold the required role in this municipality");
+
+  Outcome again = chain.call("parking", "issue", office, issue.data());
+  CHECK(again.error == "certificate id already used");
+
+  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, 0))).verdict == "valid");
+  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, hash_of("x"), 0))).verdict == "commitment_mismatch");
+  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(hash_of("none"), commitment, 0))).verdict == "unknown_id");
+
+  chain.height++;
+  chain.time_ms += 5000;
+  codec::Writer revoke;
+  revoke.fixed(id);
+  revoke.text("misuse");
+  REQUIRE(chain.call("parking", "revoke", office, revoke.data()).ok);
+  Answer revoked = read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, 0)));
+  CHECK(revoked.verdict == "revoked");
+  CHECK(revoked.reason == "misuse");
+
+  codec::Writer certificate;
+  certificate.fixed(id);
+  Outcome record = chain.query("parking", "certificate", certificate.data());
+  REQUIRE(record.ok);
+  codec::Reader reader(record.output);
+  CHECK(reader.fixed<32>().value() == id);
+  CHECK(read_text(reader) == "parking_exemption");
+
+  Outcome malformed = chain.call("parking", "revoke", office, Bytes{1, 2, 3});
+  CHECK(malformed.error == "malformed input: too short");
+  CHECK_FALSE(chain.call("parking", "no_such_method", office, {}).ok);
+}
+
+TEST_CASE("landlord.wasm reads identity.wasm's attestation through storage_get_of") {
+  TestChain chain;
+  chain.deploy("identity");
+  chain.deploy("landlord");
+  PublicKey identity_office = key_of("identity office");
+  PublicKey registration_office = key_of("registration office");
+  PublicKey landlord = key_of("landlord");
+  chain.roles.insert({identity_office, "koeln", "identity_office"});
+  chain.roles.insert({registration_office, "aachen", "registration_office"});
+
+  codec::Writer attest;
+  attest.fixed(hash_of("attestation"));
+  attest.text("koeln");
+  attest.fixed(landlord);
+  attest.text("substantial");
+  attest.fixed(hash_of("attributes"));
+  attest.i64(0);
+  attest.i64(chain.time_ms + 86'400'000);
+  attest.fixed(Hash());
+  Outcome attested = chain.call("identity", "attest_typo", identity_office, attest.data());
+  CHECK_FALSE(attested.ok);
+  attested = chain.call("identity", "issue", identity_office, attest.data());
+  REQUIRE_MESSAGE(attested.ok, attested.error);
+
+  Hash id = hash_of("confirmation");
+  Hash commitment = hash_of("commitment");
+  codec::Writer issue;
+  issue.fixed(id);
+  issue.text("aachen");
+  issue.fixed(commitment);
+  issue.text("move_in");
+  issue.text("2026-03-01");
+  issue.i64(0);
+  CHECK(chain.call("landlord", "issue", key_of("someone"), issue.data()).error ==
+        "the landlord needs a valid identity attestation of level substantial or high");
+  Outcome issued = chain.call("landlord", "issue", landlord, issue.data());
+  REQUIRE_MESSAGE(issued.ok, issued.error);
+  MESSAGE("landlord.issue gas: " << issued.gas_used);
+
+  codec::Writer consume;
+  consume.fixed(id);
+  REQUIRE(chain.call("landlord", "consume", registration_office, consume.data()).ok);
+  CHECK(chain.call("landlord", "consume", registration_office, consume.data()).error == "certificate already consumed");
+  CHECK(read_answer(chain.query("landlord", "verify", verify_arguments(id, commitment, 0))).verdict == "consumed");
+}
+
+TEST_CASE("identity.wasm: key rotation with a BIP340 signature of the new key") {
+  TestChain chain;
+  chain.deploy("identity");
+  PublicKey office = key_of("identity office");
+  chain.roles.insert({office, "koeln", "identity_office"});
+  auto holder = crypto::key_pair_from_secret(hash_of("holder")).value();
+  auto new_holder = crypto::key_pair_from_secret(hash_of("new holder")).value();
+  Hash old_id = hash_of("a1");
+  Hash new_id = hash_of("a2");
+
+  codec::Writer attest;
+  attest.fixed(old_id);
+  attest.text("koeln");
+  attest.fixed(holder.public_key);
+  attest.text("high");
+  attest.fixed(hash_of("attributes"));
+  attest.i64(0);
+  attest.i64(chain.time_ms + 86'400'000);
+  attest.fixed(Hash());
+  REQUIRE(chain.call("identity", "issue", office, attest.data()).ok);
+
+  codec::Writer message;
+  message.fixed(old_id);
+  message.fixed(new_id);
+  message.fixed(new_holder.public_key);
+  Signature signature = crypto::sign(new_holder.secret, crypto::tagged_hash("govchain/identity/rotate", message.data()).view());
+  codec::Writer rotate;
+  rotate.fixed(old_id);
+  rotate.fixed(new_id);
+  rotate.fixed(new_holder.public_key);
+  rotate.fixed(signature);
+  Outcome rotated = chain.call("identity", "rotate_key", holder.public_key, rotate.data());
+  REQUIRE_MESSAGE(rotated.ok, rotated.error);
+  MESSAGE("identity.rotate_key gas: " << rotated.gas_used);
+
+  codec::Writer level;
+  level.fixed(new_holder.public_key);
+  level.i64(0);
+  Outcome answer = chain.query("identity", "level_of", level.data());
+  REQUIRE(answer.ok);
+  codec::Reader reader(answer.output);
+  CHECK(read_text(reader) == "high");
+  CHECK(reader.fixed<32>().value() == new_id);
+}
+
+TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve their standard queries") {
+  TestChain chain;
+  for (const char* name : {"archive", "dogpermit", "streetmusic", "identity", "landlord", "parking"}) {
+    chain.deploy(name);
+    Answer unknown = read_answer(chain.query(name, "verify", verify_arguments(hash_of("nothing"), hash_of("c"), 0)));
+    CHECK(unknown.verdict == "unknown_id");
+  }
+  PublicKey archivist = key_of("archive");
+  chain.roles.insert({archivist, "aachen", "archive"});
+  Bytes root(32, 0xab);
+  codec::Writer anchor;
+  anchor.fixed(hash_of("batch"));
+  anchor.text("aachen");
+  anchor.text("sha256");
+  anchor.bytes(root);
+  anchor.u64(1000);
+  anchor.text("Bestand 2021");
+  anchor.fixed(Hash());
+  Outcome anchored = chain.call("archive", "anchor", archivist, anchor.data());
+  REQUIRE_MESSAGE(anchored.ok, anchored.error);
+  codec::Writer verify_root;
+  verify_root.fixed(hash_of("batch"));
+  verify_root.text("sha256");
+  verify_root.bytes(root);
+  verify_root.i64(0);
+  CHECK(read_answer(chain.query("archive", "verify_root", verify_root.data())).verdict == "valid");
+  // The contract's commitment is the documented tagged hash.
+  codec::Writer preimage;
+  preimage.text("sha256");
+  preimage.bytes(root);
+  Hash commitment = crypto::tagged_hash("govchain/archive-batch", preimage.data());
+  CHECK(read_answer(chain.query("archive", "verify", verify_arguments(hash_of("batch"), commitment, 0))).verdict == "valid");
+
+  PublicKey office = key_of("office");
+  chain.roles.insert({office, "aachen", "public_order_office"});
+  codec::Writer dog;
+  dog.fixed(hash_of("dog"));
+  dog.text("aachen");
+  dog.fixed(hash_of("dog document"));
+  dog.i64(0);
+  dog.i64(0);
+  dog.i64(chain.time_ms + 1000);
+  dog.count(1);
+  dog.text("muzzle");
+  REQUIRE(chain.call("dogpermit", "issue", office, dog.data()).ok);
+  CHECK(read_answer(chain.query("dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), 0))).verdict == "valid");
+  Answer lapsed = read_answer(
+      chain.query("dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), chain.time_ms + 1000)));
+  CHECK(lapsed.verdict == "expired");
+  CHECK(lapsed.reason == "insurance_expired");
+}
