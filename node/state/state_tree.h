@@ -10,10 +10,10 @@
 // apply() never writes to the store itself: it puts the new nodes and the
 // flat-index updates into the caller's WriteBatch, so that the chain layer
 // commits block, state and receipts in one synced write. A root returned by
-// apply() is readable from the store only once that batch is written; until
-// then its new nodes are served from the node cache, which lets the caller
-// apply the next block before writing the previous batch as long as the
-// cache is large enough to hold them (write batches promptly).
+// apply() is guaranteed to be readable only once that batch is written. (Its new nodes also
+// enter the node cache, but the cache may drop any of them at any time, so
+// write a batch before applying the next block on top of its root; a
+// discarded batch leaves nothing behind that matters.)
 //
 // The flat index ("latest value" of each key, and the latest root) follows
 // the applies whose batches are written: apply every block on top of the
@@ -30,7 +30,9 @@
 // which must outlive it. Thread-safety: get_at(), prove(), get_latest() and
 // latest_root() may run concurrently with each other and with one apply();
 // apply() calls must be serialised by the caller. The node cache is
-// internally synchronised.
+// internally synchronised. For big blocks apply() itself uses up to three
+// short-lived helper threads (joined before it returns); the result is the
+// same as on one thread.
 #pragma once
 
 #include <cstddef>
