@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <set>
 #include <string>
@@ -458,4 +459,77 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
       chain.query("dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), chain.time_ms + 1000)));
   CHECK(lapsed.verdict == "expired");
   CHECK(lapsed.reason == "insurance_expired");
+}
+
+namespace {
+
+bool is_abi_type(const std::string& type, const nlohmann::json& structs) {
+  static const std::set<std::string> scalars = {"u32", "u64", "i64", "bool", "string", "bytes", "hash", "pubkey", "signature"};
+  if (scalars.count(type)) return true;
+  if (type.rfind("list<", 0) == 0 && type.back() == '>') return is_abi_type(type.substr(5, type.size() - 6), structs);
+  return structs.contains(type);
+}
+
+void check_fields(const nlohmann::json& fields, const nlohmann::json& structs, const std::string& where) {
+  REQUIRE_MESSAGE(fields.is_array(), where);
+  for (const auto& field : fields) {
+    INFO(where << "." << field.value("name", "?"));
+    CHECK(field.at("name").is_string());
+    CHECK(is_abi_type(field.at("type").get<std::string>(), structs));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every ABI matches its module: each method is an export () -> (), each export is in the ABI") {
+  for (const char* name : {"identity", "landlord", "dogpermit", "streetmusic", "archive", "parking"}) {
+    INFO("contract " << name);
+    std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".abi.json");
+    REQUIRE(file.good());
+    nlohmann::json abi = nlohmann::json::parse(file);
+    CHECK(abi.at("abi_version") == 1);
+    CHECK(abi.at("contract") == name);
+    CHECK(abi.at("certificate_type").is_string());
+    const auto& structs = abi.at("types");
+    for (const auto& [type_name, fields] : structs.items()) check_fields(fields, structs, type_name);
+
+    std::ifstream wasm(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);
+    Bytes code((std::istreambuf_iterator<char>(wasm)), std::istreambuf_iterator<char>());
+    auto module = runtime::load_module(code);
+    REQUIRE(module.ok());
+    runtime::Store store;
+    runtime::Linker linker;
+    for (const auto& import : (*module)->imports) {
+      CHECK(import.module_name == "govchain");
+      if (import.kind == runtime::ExternalKind::function)
+        linker.define_function(import.module_name, import.field_name, (*module)->types.at(import.type_index), 0,
+                               [](HostContext&, std::span<const Value>, std::span<Value>) { return Status(); });
+    }
+    auto instance = store.instantiate(*module, linker);
+    REQUIRE_MESSAGE(instance.ok(), instance.status().message());
+
+    std::set<std::string> methods;
+    for (const auto& method : abi.at("methods")) {
+      std::string method_name = method.at("name");
+      INFO("method " << method_name);
+      methods.insert(method_name);
+      CHECK((method.at("kind") == "call" || method.at("kind") == "query"));
+      check_fields(method.at("arguments"), structs, method_name + ".arguments");
+      check_fields(method.at("returns"), structs, method_name + ".returns");
+      auto exported = (*instance)->find_export(method_name);
+      REQUIRE(exported.has_value());
+      CHECK(exported->kind == runtime::ExternalKind::function);
+    }
+    CHECK(methods.count("certificate") == 1);
+    CHECK(methods.count("verify") == 1);
+    for (const auto& exported : (*module)->exports) {
+      if (exported.kind == runtime::ExternalKind::memory) {
+        CHECK(exported.name == "memory");
+        continue;
+      }
+      CHECK_MESSAGE(methods.count(exported.name) == 1, "export " << exported.name << " not in the ABI");
+      CHECK(exported.kind == runtime::ExternalKind::function);
+      CHECK((*module)->function_type(exported.index) == runtime::FunctionType{});
+    }
+  }
 }
