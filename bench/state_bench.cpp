@@ -45,12 +45,6 @@ Bytes value_of(uint64_t index, uint64_t version) {
   return to_bytes(text);
 }
 
-void sort_changes(std::vector<state::StateChange>& changes) {
-  std::sort(changes.begin(), changes.end(), [](const state::StateChange& left, const state::StateChange& right) {
-    return storage::BytesLess()(left.key, right.key);
-  });
-}
-
 double inner_hashes_per_second() {
   Hash current;
   const int count = 200000;
@@ -79,7 +73,7 @@ BlockFigures run_block(state::StateTree& tree, storage::KeyValueStore& store, Ha
     bool erase = change % 100 == 1;
     changes.push_back({key_of(index), erase ? std::nullopt : std::optional<Bytes>(value_of(index, version))});
   }
-  sort_changes(changes);
+  state::sort_changes(changes);
   storage::WriteBatch batch;
   auto start = Clock::now();
   double cpu_start_ms = thread_cpu_ms();
@@ -109,7 +103,7 @@ Hash fill(state::StateTree& tree, storage::KeyValueStore& store, uint64_t key_co
     std::vector<state::StateChange> changes;
     for (uint64_t index = begin; index < std::min(key_count, begin + chunk); ++index)
       changes.push_back({key_of(index), value_of(index, 0)});
-    sort_changes(changes);
+    state::sort_changes(changes);
     storage::WriteBatch batch;
     root = *tree.apply(root, changes, batch);
     if (!store.write(batch, false).ok()) std::exit(1);
@@ -126,6 +120,7 @@ int main(int argc, char** argv) {
   int blocks = argc > 3 ? std::stoi(argv[3]) : 20;
   bool memory = argc > 4 && std::string(argv[4]) == "memory";
 
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("machine: %.0f inner-node hashes/s (one thread)\n", inner_hashes_per_second());
   std::filesystem::path directory =
       std::filesystem::temp_directory_path() / ("govchain-state-bench-" + std::to_string(getpid()));

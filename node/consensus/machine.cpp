@@ -29,6 +29,7 @@ void Machine::restore(std::span<const WalRecord> records) {
       if (vote.validator != public_key()) continue;
       own_votes_.emplace(std::tuple{vote.height, vote.round, vote.type}, *record.vote);
       if (!record.block.empty()) restored_blocks_.emplace(*vote.block_id, record.block);
+      restored_prevotes_.insert(restored_prevotes_.end(), record.prevotes.begin(), record.prevotes.end());
     }
   }
 }
@@ -94,6 +95,11 @@ void Machine::restore_for_height(Actions& out) {
   }
   restored_blocks_.clear();
   start_round(start, out);
+  for (const SignedVote& prevote : restored_prevotes_) {
+    auto index = validator_set_.index_of(prevote.vote.validator);
+    if (prevote.vote.height == height_ && index) add_vote(prevote, *index, out);
+  }
+  restored_prevotes_.clear();
   for (const auto& [key, vote] : own_votes_) {
     if (std::get<0>(key) != height_ || !own_index_) continue;
     add_vote(vote, *own_index_, out);
@@ -413,8 +419,16 @@ void Machine::send_vote(VoteType type, const std::optional<Hash>& block_id, Acti
     Vote vote{type, height_, round_, block_id, public_key()};
     SignedVote signed_vote = sign_vote(config_.chain_id, vote, *signer_);
     found = own_votes_.emplace(key, signed_vote).first;
-    bool carries_block = type == VoteType::precommit && block_id.has_value();
-    out.push_back(Persist{wal_record_for_vote(signed_vote, carries_block ? blocks_.at(*block_id) : Bytes{})});
+    if (type == VoteType::precommit && block_id) {
+      std::vector<SignedVote> justification;
+      for (const auto& votes : round_state(round_).prevotes.by_validator)
+        for (const SignedVote& prevote : votes)
+          if (prevote.vote.block_id == block_id) justification.push_back(prevote);
+      assert(justification.size() >= validator_set_.quorum());
+      out.push_back(Persist{wal_record_for_vote(signed_vote, blocks_.at(*block_id), std::move(justification))});
+    } else {
+      out.push_back(Persist{wal_record_for_vote(signed_vote)});
+    }
   }
   out.push_back(BroadcastVote{found->second});
   add_vote(found->second, *own_index_, out);

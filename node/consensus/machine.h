@@ -228,6 +228,7 @@ class Machine {
   std::map<std::tuple<uint64_t, uint32_t, VoteType>, SignedVote> own_votes_;
   std::map<std::pair<uint64_t, uint32_t>, SignedProposal> own_proposals_;
   std::map<Hash, Bytes> restored_blocks_;
+  std::vector<SignedVote> restored_prevotes_;  // justifications of restored locks
 };
 
 }  // namespace govchain::consensus

@@ -25,12 +25,13 @@ uint64_t WalRecord::height() const {
 }
 
 WalRecord wal_record_for_proposal(const SignedProposal& proposal) {
-  return WalRecord{WalRecord::Kind::proposal, proposal, std::nullopt, {}};
+  return WalRecord{WalRecord::Kind::proposal, proposal, std::nullopt, {}, {}};
 }
 
-WalRecord wal_record_for_vote(const SignedVote& vote, Bytes block) {
+WalRecord wal_record_for_vote(const SignedVote& vote, Bytes block, std::vector<SignedVote> prevotes) {
   assert(block.empty() || (vote.vote.type == VoteType::precommit && vote.vote.block_id));
-  return WalRecord{WalRecord::Kind::vote, std::nullopt, vote, std::move(block)};
+  assert(prevotes.empty() || !block.empty());
+  return WalRecord{WalRecord::Kind::vote, std::nullopt, vote, std::move(block), std::move(prevotes)};
 }
 
 Bytes encode_wal_record(const WalRecord& record) {
@@ -44,6 +45,8 @@ Bytes encode_wal_record(const WalRecord& record) {
     assert(record.vote && !record.proposal);
     encode_vote(writer, *record.vote);
     writer.bytes(record.block);
+    writer.count(record.prevotes.size());
+    for (const SignedVote& prevote : record.prevotes) encode_vote(writer, prevote);
   }
   return writer.take();
 }
@@ -63,6 +66,18 @@ Result<WalRecord> decode_wal_record(ByteView bytes) {
     const Vote& vote = record.vote->vote;
     if (!record.block.empty() && (vote.type != VoteType::precommit || !vote.block_id))
       return error(Code::malformed, "WAL vote record carries a block but is not a precommit on a block");
+    GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(validators_max * 4, 1 + 1 + 8 + 4 + 1 + 32 + 64));
+    if (count > 0 && record.block.empty())
+      return error(Code::malformed, "WAL vote record carries prevotes but no block");
+    for (size_t i = 0; i < count; ++i) {
+      GOVCHAIN_ASSIGN_OR_RETURN(SignedVote prevote, decode_vote(reader));
+      const Vote& fields = prevote.vote;
+      if (fields.type != VoteType::prevote || fields.height != vote.height || fields.round != vote.round ||
+          fields.block_id != vote.block_id)
+        return error(Code::malformed, "WAL justification entry " + std::to_string(i) +
+                                          " is not a prevote for the precommitted block");
+      record.prevotes.push_back(prevote);
+    }
   } else {
     return error(Code::malformed, "WAL record kind " + std::to_string(kind) + " is unknown");
   }

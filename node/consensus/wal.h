@@ -25,21 +25,23 @@
 namespace govchain::consensus {
 
 // One signed message of this validator. For a precommit on a block the
-// record also carries the block bytes, so that the restarted machine can
-// restore its locked (and valid) value and later re-propose it.
+// record also carries the block bytes and the quorum of prevotes that made
+// the machine lock, so that the restarted machine can restore its locked
+// (and valid) value, re-propose it, and show others why they may accept it.
 struct WalRecord {
   enum class Kind : uint8_t { proposal = 1, vote = 2 };
   Kind kind = Kind::vote;
   std::optional<SignedProposal> proposal;  // set when kind == proposal
   std::optional<SignedVote> vote;          // set when kind == vote
   Bytes block;                             // for a non-nil precommit; else empty
+  std::vector<SignedVote> prevotes;        // for a non-nil precommit: its justification
 
   uint64_t height() const;
   bool operator==(const WalRecord&) const = default;
 };
 
 WalRecord wal_record_for_proposal(const SignedProposal& proposal);
-WalRecord wal_record_for_vote(const SignedVote& vote, Bytes block);
+WalRecord wal_record_for_vote(const SignedVote& vote, Bytes block = {}, std::vector<SignedVote> prevotes = {});
 
 // The payload alone (no frame), and its decoder.
 Bytes encode_wal_record(const WalRecord& record);

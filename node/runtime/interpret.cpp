@@ -76,6 +76,18 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
 #define GOVCHAIN_DISPATCH_ENTRY(code, name, signature, gas) dispatch_table[code] = &&op_##name;
   GOVCHAIN_WASM_OPCODES(GOVCHAIN_DISPATCH_ENTRY)
 #undef GOVCHAIN_DISPATCH_ENTRY
+#define GOVCHAIN_DISPATCH_FUSED(name)                                                                             \
+  dispatch_table[opcode::fused_binary_base + 3 * opcode::fusable_##name + opcode::form_local_local] =            \
+      &&op_##name##_local_local;                                                                                  \
+  dispatch_table[opcode::fused_binary_base + 3 * opcode::fusable_##name + opcode::form_local_constant] =         \
+      &&op_##name##_local_constant;                                                                               \
+  dispatch_table[opcode::fused_binary_base + 3 * opcode::fusable_##name + opcode::form_constant] = &&op_##name##_constant;
+  GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_DISPATCH_FUSED)
+#undef GOVCHAIN_DISPATCH_FUSED
+#define GOVCHAIN_DISPATCH_FUSED_LOAD(name) \
+  dispatch_table[opcode::fused_load_base + opcode::fusable_load_##name] = &&op_##name##_local;
+  GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_DISPATCH_FUSED_LOAD)
+#undef GOVCHAIN_DISPATCH_FUSED_LOAD
 
   const Limits& limits = store.limits();
   const bool consensus = store.consensus_mode();
@@ -205,7 +217,8 @@ op_else_:
 op_br_move: {
   const uint32_t arity = static_cast<uint32_t>(pc->b);
   uint64_t* destination = fp + (pc->b >> 32);
-  std::memmove(destination, sp - arity, arity * sizeof(uint64_t));
+  const uint64_t* source = sp - arity;
+  for (uint32_t index = 0; index < arity; ++index) destination[index] = source[index];
   sp = destination + arity;
   pc += static_cast<int32_t>(pc->a);
   DISPATCH();
@@ -241,7 +254,8 @@ op_br_table_entry:
 
 op_return_: {
   const uint32_t result_count = pc->a;
-  std::memmove(fp, sp - result_count, result_count * sizeof(uint64_t));
+  const uint64_t* source = sp - result_count;
+  for (uint32_t index = 0; index < result_count; ++index) fp[index] = source[index];
   sp = fp + result_count;
   const Store::Frame& frame = frames[--depth];
   pc = frame.return_pc;
@@ -436,6 +450,14 @@ op_ref_func:
     std::memcpy(&value, memory_base + address, sizeof(Stored));                     \
     sp[-1] = static_cast<uint64_t>(static_cast<Result>(value));                     \
     NEXT();                                                                         \
+  }                                                                                 \
+  op_##name##_local : {                                                             \
+    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->b])) + pc->a; \
+    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
+    Stored value;                                                                   \
+    std::memcpy(&value, memory_base + address, sizeof(Stored));                     \
+    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                      \
+    NEXT();                                                                         \
   }
   LOAD(i32_load, uint32_t, uint32_t)
   LOAD(i64_load, uint64_t, uint64_t)
@@ -487,57 +509,77 @@ op_ref_func:
     sp[-1] = static_cast<uint64_t>(expression);        \
     NEXT();                                            \
   }
+#define FUSABLE(name, Type, expression)                   \
+  BINARY(name, Type, expression)                         \
+  op_##name##_local_local : {                            \
+    const Type left = static_cast<Type>(fp[pc->a]);      \
+    const Type right = static_cast<Type>(fp[pc->b]);     \
+    *sp++ = static_cast<uint64_t>(expression);           \
+    NEXT();                                              \
+  }                                                      \
+  op_##name##_local_constant : {                         \
+    const Type left = static_cast<Type>(fp[pc->a]);      \
+    const Type right = static_cast<Type>(pc->b);         \
+    *sp++ = static_cast<uint64_t>(expression);           \
+    NEXT();                                              \
+  }                                                      \
+  op_##name##_constant : {                               \
+    const Type left = static_cast<Type>(sp[-1]);         \
+    const Type right = static_cast<Type>(pc->b);         \
+    sp[-1] = static_cast<uint64_t>(expression);          \
+    NEXT();                                              \
+  }
   UNARY(i32_eqz, uint32_t, operand == 0)
-  BINARY(i32_eq, uint32_t, left == right)
-  BINARY(i32_ne, uint32_t, left != right)
-  BINARY(i32_lt_s, int32_t, left < right)
-  BINARY(i32_lt_u, uint32_t, left < right)
-  BINARY(i32_gt_s, int32_t, left > right)
-  BINARY(i32_gt_u, uint32_t, left > right)
-  BINARY(i32_le_s, int32_t, left <= right)
-  BINARY(i32_le_u, uint32_t, left <= right)
-  BINARY(i32_ge_s, int32_t, left >= right)
-  BINARY(i32_ge_u, uint32_t, left >= right)
+  FUSABLE(i32_eq, uint32_t, left == right)
+  FUSABLE(i32_ne, uint32_t, left != right)
+  FUSABLE(i32_lt_s, int32_t, left < right)
+  FUSABLE(i32_lt_u, uint32_t, left < right)
+  FUSABLE(i32_gt_s, int32_t, left > right)
+  FUSABLE(i32_gt_u, uint32_t, left > right)
+  FUSABLE(i32_le_s, int32_t, left <= right)
+  FUSABLE(i32_le_u, uint32_t, left <= right)
+  FUSABLE(i32_ge_s, int32_t, left >= right)
+  FUSABLE(i32_ge_u, uint32_t, left >= right)
   UNARY(i64_eqz, uint64_t, operand == 0)
-  BINARY(i64_eq, uint64_t, left == right)
-  BINARY(i64_ne, uint64_t, left != right)
-  BINARY(i64_lt_s, int64_t, left < right)
-  BINARY(i64_lt_u, uint64_t, left < right)
-  BINARY(i64_gt_s, int64_t, left > right)
-  BINARY(i64_gt_u, uint64_t, left > right)
-  BINARY(i64_le_s, int64_t, left <= right)
-  BINARY(i64_le_u, uint64_t, left <= right)
-  BINARY(i64_ge_s, int64_t, left >= right)
-  BINARY(i64_ge_u, uint64_t, left >= right)
+  FUSABLE(i64_eq, uint64_t, left == right)
+  FUSABLE(i64_ne, uint64_t, left != right)
+  FUSABLE(i64_lt_s, int64_t, left < right)
+  FUSABLE(i64_lt_u, uint64_t, left < right)
+  FUSABLE(i64_gt_s, int64_t, left > right)
+  FUSABLE(i64_gt_u, uint64_t, left > right)
+  FUSABLE(i64_le_s, int64_t, left <= right)
+  FUSABLE(i64_le_u, uint64_t, left <= right)
+  FUSABLE(i64_ge_s, int64_t, left >= right)
+  FUSABLE(i64_ge_u, uint64_t, left >= right)
 
   UNARY(i32_clz, uint32_t, static_cast<uint32_t>(std::countl_zero(operand)))
   UNARY(i32_ctz, uint32_t, static_cast<uint32_t>(std::countr_zero(operand)))
   UNARY(i32_popcnt, uint32_t, static_cast<uint32_t>(std::popcount(operand)))
-  BINARY(i32_add, uint32_t, static_cast<uint32_t>(left + right))
-  BINARY(i32_sub, uint32_t, static_cast<uint32_t>(left - right))
-  BINARY(i32_mul, uint32_t, static_cast<uint32_t>(left * right))
-  BINARY(i32_and_, uint32_t, left & right)
-  BINARY(i32_or_, uint32_t, left | right)
-  BINARY(i32_xor_, uint32_t, left ^ right)
-  BINARY(i32_shl, uint32_t, static_cast<uint32_t>(left << (right & 31)))
-  BINARY(i32_shr_s, uint32_t, static_cast<uint32_t>(static_cast<int32_t>(left) >> (right & 31)))
-  BINARY(i32_shr_u, uint32_t, left >> (right & 31))
-  BINARY(i32_rotl, uint32_t, std::rotl(left, static_cast<int>(right & 31)))
-  BINARY(i32_rotr, uint32_t, std::rotr(left, static_cast<int>(right & 31)))
+  FUSABLE(i32_add, uint32_t, static_cast<uint32_t>(left + right))
+  FUSABLE(i32_sub, uint32_t, static_cast<uint32_t>(left - right))
+  FUSABLE(i32_mul, uint32_t, static_cast<uint32_t>(left * right))
+  FUSABLE(i32_and_, uint32_t, left & right)
+  FUSABLE(i32_or_, uint32_t, left | right)
+  FUSABLE(i32_xor_, uint32_t, left ^ right)
+  FUSABLE(i32_shl, uint32_t, static_cast<uint32_t>(left << (right & 31)))
+  FUSABLE(i32_shr_s, uint32_t, static_cast<uint32_t>(static_cast<int32_t>(left) >> (right & 31)))
+  FUSABLE(i32_shr_u, uint32_t, left >> (right & 31))
+  FUSABLE(i32_rotl, uint32_t, std::rotl(left, static_cast<int>(right & 31)))
+  FUSABLE(i32_rotr, uint32_t, std::rotr(left, static_cast<int>(right & 31)))
   UNARY(i64_clz, uint64_t, static_cast<uint64_t>(std::countl_zero(operand)))
   UNARY(i64_ctz, uint64_t, static_cast<uint64_t>(std::countr_zero(operand)))
   UNARY(i64_popcnt, uint64_t, static_cast<uint64_t>(std::popcount(operand)))
-  BINARY(i64_add, uint64_t, left + right)
-  BINARY(i64_sub, uint64_t, left - right)
-  BINARY(i64_mul, uint64_t, left * right)
-  BINARY(i64_and_, uint64_t, left & right)
-  BINARY(i64_or_, uint64_t, left | right)
-  BINARY(i64_xor_, uint64_t, left ^ right)
-  BINARY(i64_shl, uint64_t, left << (right & 63))
-  BINARY(i64_shr_s, uint64_t, static_cast<uint64_t>(static_cast<int64_t>(left) >> (right & 63)))
-  BINARY(i64_shr_u, uint64_t, left >> (right & 63))
-  BINARY(i64_rotl, uint64_t, std::rotl(left, static_cast<int>(right & 63)))
-  BINARY(i64_rotr, uint64_t, std::rotr(left, static_cast<int>(right & 63)))
+  FUSABLE(i64_add, uint64_t, left + right)
+  FUSABLE(i64_sub, uint64_t, left - right)
+  FUSABLE(i64_mul, uint64_t, left * right)
+  FUSABLE(i64_and_, uint64_t, left & right)
+  FUSABLE(i64_or_, uint64_t, left | right)
+  FUSABLE(i64_xor_, uint64_t, left ^ right)
+  FUSABLE(i64_shl, uint64_t, left << (right & 63))
+  FUSABLE(i64_shr_s, uint64_t, static_cast<uint64_t>(static_cast<int64_t>(left) >> (right & 63)))
+  FUSABLE(i64_shr_u, uint64_t, left >> (right & 63))
+  FUSABLE(i64_rotl, uint64_t, std::rotl(left, static_cast<int>(right & 63)))
+  FUSABLE(i64_rotr, uint64_t, std::rotr(left, static_cast<int>(right & 63)))
 
 #define DIVISION(name, Type, Unsigned, is_signed, is_remainder)                                  \
   op_##name : {                                                                                  \
@@ -681,6 +723,7 @@ op_ref_func:
   UNARY(f32_reinterpret_i32, uint64_t, static_cast<uint32_t>(operand))
   UNARY(f64_reinterpret_i64, uint64_t, operand)
 #undef UNARY
+#undef FUSABLE
 #undef BINARY
 #undef FLOAT_UNARY
 #undef FLOAT_BINARY

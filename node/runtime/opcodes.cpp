@@ -5,21 +5,45 @@
 namespace govchain::runtime {
 namespace {
 
-std::array<OpcodeInfo, opcode::count> make_table() {
-  std::array<OpcodeInfo, opcode::count> table{};
+constexpr size_t base_opcode_count = 256;
+
+std::array<OpcodeInfo, base_opcode_count> make_table() {
+  std::array<OpcodeInfo, base_opcode_count> table{};
 #define GOVCHAIN_OPCODE_ENTRY(code, name, signature, gas) table[code] = OpcodeInfo{#name, signature, GasClass::gas};
   GOVCHAIN_WASM_OPCODES(GOVCHAIN_OPCODE_ENTRY)
 #undef GOVCHAIN_OPCODE_ENTRY
   return table;
 }
 
-const std::array<OpcodeInfo, opcode::count> opcode_table = make_table();
+const std::array<OpcodeInfo, base_opcode_count> opcode_table = make_table();
+
+template <size_t N>
+std::array<int16_t, base_opcode_count> make_index(const std::array<uint16_t, N>& codes) {
+  std::array<int16_t, base_opcode_count> index;
+  index.fill(-1);
+  for (size_t position = 0; position < N; ++position) index[codes[position]] = static_cast<int16_t>(position);
+  return index;
+}
+
+#define GOVCHAIN_FUSABLE_CODE(name) opcode::name,
+const std::array<int16_t, base_opcode_count> binary_index =
+    make_index(std::array<uint16_t, opcode::fusable_binary_count>{GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_FUSABLE_CODE)});
+const std::array<int16_t, base_opcode_count> load_index =
+    make_index(std::array<uint16_t, opcode::fusable_load_count>{GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_FUSABLE_CODE)});
+#undef GOVCHAIN_FUSABLE_CODE
 
 bool is_internal(uint16_t code) { return code >= opcode::charge_gas; }
 
 }  // namespace
 
-const OpcodeInfo& opcode_info(uint16_t code) { return opcode_table[code & 0xFF]; }
+const OpcodeInfo& opcode_info(uint16_t code) {
+  static const OpcodeInfo none{};
+  return code < base_opcode_count ? opcode_table[code] : none;
+}
+
+int fusable_binary_index(uint16_t code) { return code < base_opcode_count ? binary_index[code] : -1; }
+
+int fusable_load_index(uint16_t code) { return code < base_opcode_count ? load_index[code] : -1; }
 
 bool read_opcode(Reader& reader, uint16_t& code) {
   const size_t start = reader.position();

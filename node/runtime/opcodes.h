@@ -220,6 +220,21 @@
   X(0xF6, br_table_entry, "internal", instruction) \
   X(0xF7, constant, "internal", instruction)
 
+// Binary integer instructions the prepare stage fuses with the local.get and
+// constant instructions that feed them (superinstructions). Each gets three
+// fused forms: both operands from locals, left from a local and right a
+// constant, right a constant.
+#define GOVCHAIN_FUSABLE_BINARY(X)                                                                          \
+  X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)  \
+  X(i32_ge_u) X(i32_add) X(i32_sub) X(i32_mul) X(i32_and_) X(i32_or_) X(i32_xor_) X(i32_shl) X(i32_shr_s) \
+  X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) \
+  X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and_) X(i64_or_)  \
+  X(i64_xor_) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr)
+
+// Loads fused with the local.get that supplies their address.
+#define GOVCHAIN_FUSABLE_LOAD(X)                                                                              \
+  X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s) X(i32_load16_u) \
+  X(i64_load8_s) X(i64_load8_u) X(i64_load16_s) X(i64_load16_u) X(i64_load32_s) X(i64_load32_u)
 
 namespace govchain::runtime {
 
@@ -238,7 +253,26 @@ namespace opcode {
 #define GOVCHAIN_OPCODE_CONSTANT(code, name, signature, gas) inline constexpr uint16_t name = code;
 GOVCHAIN_WASM_OPCODES(GOVCHAIN_OPCODE_CONSTANT)
 #undef GOVCHAIN_OPCODE_CONSTANT
-inline constexpr uint16_t count = 256;
+enum FusableBinary : uint16_t {
+#define GOVCHAIN_FUSABLE_ENUMERATOR(name) fusable_##name,
+  GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_FUSABLE_ENUMERATOR)
+#undef GOVCHAIN_FUSABLE_ENUMERATOR
+  fusable_binary_count
+};
+enum FusableLoad : uint16_t {
+#define GOVCHAIN_FUSABLE_ENUMERATOR(name) fusable_load_##name,
+  GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_FUSABLE_ENUMERATOR)
+#undef GOVCHAIN_FUSABLE_ENUMERATOR
+  fusable_load_count
+};
+// Fused binary forms: fused_binary_base + 3 * index + form.
+inline constexpr uint16_t fused_binary_base = 0x100;
+inline constexpr uint16_t form_local_local = 0;     // a: left local, b: right local
+inline constexpr uint16_t form_local_constant = 1;  // a: left local, b: right constant
+inline constexpr uint16_t form_constant = 2;        // left from the stack, b: right constant
+// Fused loads: fused_load_base + index; a: offset, b: address local.
+inline constexpr uint16_t fused_load_base = fused_binary_base + 3 * fusable_binary_count;
+inline constexpr uint16_t count = fused_load_base + fusable_load_count;
 inline constexpr uint16_t prefix_fc = 0xFC;
 inline constexpr uint16_t prefix_fc_base = 0xE0;  // 0xFC n becomes 0xE0 + n
 inline constexpr uint32_t prefix_fc_count = 18;
@@ -250,7 +284,13 @@ struct OpcodeInfo {
   GasClass gas_class = GasClass::instruction;
 };
 
+// Information on the opcodes of the binary format and the internal ones
+// below 0x100; fused opcodes have none.
 const OpcodeInfo& opcode_info(uint16_t code);
+
+// The fusable index of a binary or load opcode, or -1.
+int fusable_binary_index(uint16_t code);
+int fusable_load_index(uint16_t code);
 
 // Reads one opcode, folding the 0xFC prefix; fails on an unknown opcode.
 bool read_opcode(Reader& reader, uint16_t& code);

@@ -129,6 +129,7 @@ class FunctionPreparer {
   void record_target(Label& label, uint32_t instruction_index);
   void apply_simple_effect(uint16_t code);
   void make_branch_targets_relative();
+  bool try_fuse(uint16_t code, uint32_t offset);
   void handle_call(uint16_t code, const Immediates& immediates);
   void handle_memory_or_table(uint16_t code, const Immediates& immediates);
 
@@ -395,7 +396,40 @@ void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immed
       return handle_memory_or_table(code, immediates);
   }
   apply_simple_effect(code);
+  if (try_fuse(code, immediates.index)) return;
   emit(code, immediates.index);
+}
+
+// Folds the local.get and constant instructions just emitted into a fused
+// form of `code`. Safe because branch targets and return addresses never
+// point into such a run: they point at charge_gas heads or past calls.
+bool FunctionPreparer::try_fuse(uint16_t code, uint32_t offset) {
+  std::vector<Instruction>& instructions = code_.instructions;
+  const size_t size = instructions.size();
+  if (size == 0) return false;
+  Instruction& last = instructions[size - 1];
+  if (const int load = fusable_load_index(code); load >= 0) {
+    if (last.opcode != opcode::local_get) return false;
+    last = Instruction{static_cast<uint16_t>(opcode::fused_load_base + load), 0, offset, last.a};
+    return true;
+  }
+  const int binary = fusable_binary_index(code);
+  if (binary < 0) return false;
+  const uint16_t base = static_cast<uint16_t>(opcode::fused_binary_base + 3 * binary);
+  if (size >= 2 && instructions[size - 2].opcode == opcode::local_get &&
+      (last.opcode == opcode::constant || last.opcode == opcode::local_get)) {
+    Instruction& first = instructions[size - 2];
+    const bool is_constant = last.opcode == opcode::constant;
+    first = Instruction{static_cast<uint16_t>(base + (is_constant ? opcode::form_local_constant : opcode::form_local_local)),
+                        0, first.a, is_constant ? last.b : last.a};
+    instructions.pop_back();
+    return true;
+  }
+  if (last.opcode == opcode::constant) {
+    last = Instruction{static_cast<uint16_t>(base + opcode::form_constant), 0, 0, last.b};
+    return true;
+  }
+  return false;
 }
 
 }  // namespace

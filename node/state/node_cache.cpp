@@ -2,6 +2,10 @@
 
 namespace govchain::state {
 
+// Per-entry overhead beyond the node: the index entry, its bucket and the
+// queue slot (measured roughly for libstdc++).
+static constexpr size_t entry_overhead_bytes = 96 + 16 + 32;
+
 NodeCache::NodeCache(size_t size_bytes_max) : shard_size_bytes_max_(size_bytes_max / shard_count) {}
 
 NodePointer NodeCache::find(const Hash& hash) {
@@ -13,34 +17,44 @@ NodePointer NodeCache::find(const Hash& hash) {
     return nullptr;
   }
   ++shard.hits;
-  shard.recency.splice(shard.recency.begin(), shard.recency, found->second);
-  return found->second->node;
+  found->second.referenced = true;
+  return found->second.node;
 }
 
-void NodeCache::insert(const Hash& hash, NodePointer node) {
+void NodeCache::insert(NodePointer node) {
   assert(node);
-  size_t size_bytes = node->memory_size_bytes() + sizeof(Entry) + 64;
+  const size_t size_bytes = node->memory_size_bytes() + entry_overhead_bytes;
   if (size_bytes > shard_size_bytes_max_) return;
+  const Hash hash = node->hash();
   Shard& shard = shard_of(hash);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(hash);
-  if (found != shard.index.end()) {
-    shard.recency.splice(shard.recency.begin(), shard.recency, found->second);
+  auto [position, inserted] =
+      shard.index.try_emplace(hash, Slot{std::move(node), static_cast<uint32_t>(size_bytes), false});
+  if (!inserted) {
+    position->second.referenced = true;
     return;
   }
-  shard.recency.push_front(Entry{hash, std::move(node), size_bytes});
-  shard.index.emplace(hash, shard.recency.begin());
+  shard.queue.push_back(hash);
   shard.size_bytes += size_bytes;
   evict_locked(shard);
 }
 
 void NodeCache::evict_locked(Shard& shard) {
-  // Bounded: each pass removes one entry, and there are finitely many.
-  while (shard.size_bytes > shard_size_bytes_max_ && !shard.recency.empty()) {
-    Entry& oldest = shard.recency.back();
-    shard.size_bytes -= oldest.size_bytes;
-    shard.index.erase(oldest.hash);
-    shard.recency.pop_back();
+  // Bounded: every entry is requeued at most once before it can be evicted,
+  // so this ends within two passes over the queue.
+  size_t steps_max = 2 * shard.queue.size();
+  for (size_t step = 0; step < steps_max && shard.size_bytes > shard_size_bytes_max_; ++step) {
+    Hash oldest = shard.queue.front();
+    shard.queue.pop_front();
+    auto found = shard.index.find(oldest);
+    assert(found != shard.index.end());
+    if (found->second.referenced) {
+      found->second.referenced = false;
+      shard.queue.push_back(oldest);
+      continue;
+    }
+    shard.size_bytes -= found->second.size_bytes;
+    shard.index.erase(found);
   }
 }
 

@@ -1,11 +1,15 @@
-// Internal to govchain_state: a bounded LRU cache of decoded tree nodes,
-// keyed by node hash. Nodes are immutable and content-addressed, so a cached
-// node can never be stale. Sharded, each shard under its own mutex; all
-// methods are thread-safe.
+// Internal to govchain_state: a bounded cache of decoded tree nodes, keyed
+// by node hash. Nodes are immutable and content-addressed, so a cached node
+// can never be stale.
+//
+// Eviction is "second chance" FIFO (an approximation of LRU that needs no
+// list surgery on a hit): entries leave in insertion order, except that an
+// entry read since it was last considered gets one more round. Sharded,
+// each shard under its own mutex; all methods are thread-safe.
 #pragma once
 
 #include <array>
-#include <list>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 
@@ -20,20 +24,20 @@ class NodeCache {
 
   // The cached node, or null. Counts a hit or a miss.
   NodePointer find(const Hash& hash);
-  void insert(const Hash& hash, NodePointer node);
+  void insert(NodePointer node);
   CacheStatistics statistics() const;
 
  private:
   static constexpr size_t shard_count = 16;
-  struct Entry {
-    Hash hash;
+  struct Slot {
     NodePointer node;
-    size_t size_bytes;
+    uint32_t size_bytes;
+    bool referenced;
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::list<Entry> recency;  // front = most recently used
-    std::unordered_map<Hash, std::list<Entry>::iterator, FixedBytesHasher> index;
+    std::unordered_map<Hash, Slot, FixedBytesHasher> index;
+    std::deque<Hash> queue;  // insertion order; front leaves first
     size_t size_bytes = 0;
     uint64_t hits = 0;
     uint64_t misses = 0;

@@ -1,6 +1,8 @@
 #include "state/state_tree.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 #include "core/limits.h"
 #include "state/node_cache.h"
@@ -11,7 +13,14 @@ namespace {
 
 ByteView as_view(std::string_view text) { return ByteView(reinterpret_cast<const uint8_t*>(text.data()), text.size()); }
 
-Bytes node_store_key(const Hash& hash) { return storage::prefixed_key(as_view(store_keys::node_prefix), hash.view()); }
+// The store key of a node, built on the stack: this runs for every node.
+using NodeStoreKey = std::array<uint8_t, store_keys::node_prefix.size() + Hash::size_bytes>;
+NodeStoreKey node_store_key(const Hash& hash) {
+  NodeStoreKey key;
+  std::memcpy(key.data(), store_keys::node_prefix.data(), store_keys::node_prefix.size());
+  std::memcpy(key.data() + store_keys::node_prefix.size(), hash.data.data(), Hash::size_bytes);
+  return key;
+}
 
 // A leaf that will exist below the subtree being rebuilt: a changed key
 // (change != nullptr; a deletion if its value is nullopt) or a leaf already
@@ -29,19 +38,25 @@ struct Subtree {
   bool is_leaf = false;
 };
 
+Status change_error(Code code, size_t index, const std::string& message) {
+  return error(code, "state change " + std::to_string(index) + ": " + message);
+}
+
 Status check_changes(std::span<const StateChange> changes) {
   for (size_t index = 0; index < changes.size(); ++index) {
     const StateChange& change = changes[index];
-    std::string where = "state change " + std::to_string(index) + ": ";
-    if (change.key.empty()) return error(Code::invalid_argument, where + "the key is empty");
+    if (change.key.empty()) return change_error(Code::invalid_argument, index, "the key is empty");
     if (change.key.size() > limits::state_key_size_bytes_max)
-      return error(Code::too_large, where + "the key has " + std::to_string(change.key.size()) + " bytes, more than " +
-                                        std::to_string(limits::state_key_size_bytes_max));
+      return change_error(Code::too_large, index,
+                          "the key has " + std::to_string(change.key.size()) + " bytes, more than " +
+                              std::to_string(limits::state_key_size_bytes_max));
     if (change.value && change.value->size() > limits::state_value_size_bytes_max)
-      return error(Code::too_large, where + "the value has " + std::to_string(change.value->size()) +
-                                        " bytes, more than " + std::to_string(limits::state_value_size_bytes_max));
+      return change_error(Code::too_large, index,
+                          "the value has " + std::to_string(change.value->size()) + " bytes, more than " +
+                              std::to_string(limits::state_value_size_bytes_max));
     if (index > 0 && !storage::BytesLess()(changes[index - 1].key, change.key))
-      return error(Code::invalid_argument, where + "keys are not strictly ascending (sort them, one change per key)");
+      return change_error(Code::invalid_argument, index,
+                          "keys are not strictly ascending (sort them, one change per key)");
   }
   return Status();
 }
@@ -60,15 +75,23 @@ class TreeAccess {
     if (!encoded) return error(Code::not_found, "state node " + hash.hex() + " is not stored");
     GOVCHAIN_ASSIGN_OR_RETURN(TreeNode node, decode_node(*encoded, hash));
     auto pointer = std::make_shared<const TreeNode>(std::move(node));
-    cache_.insert(hash, pointer);
+    cache_.insert(pointer);
     return NodePointer(pointer);
   }
 
   Hash store_new(TreeNode node) {
     assert(batch_ != nullptr);
-    Hash hash = node.compute_hash();
-    batch_->put(node_store_key(hash), encode_node(node));
-    cache_.insert(hash, std::make_shared<const TreeNode>(std::move(node)));
+    Hash hash = node.hash();
+    if (node.is_leaf()) {
+      batch_->put(node_store_key(hash), encode_node(node));
+    } else {
+      std::array<uint8_t, 1 + 2 * Hash::size_bytes> encoded;  // encode_node's inner form, without allocating
+      encoded[0] = static_cast<uint8_t>(TreeNode::Kind::inner);
+      std::memcpy(encoded.data() + 1, node.left().data.data(), Hash::size_bytes);
+      std::memcpy(encoded.data() + 1 + Hash::size_bytes, node.right().data.data(), Hash::size_bytes);
+      batch_->put(node_store_key(hash), encoded);
+    }
+    cache_.insert(std::make_shared<const TreeNode>(std::move(node)));
     return hash;
   }
 
@@ -126,7 +149,7 @@ Result<Subtree> TreeAccess::build(uint32_t depth, std::span<LeafSource> sources)
     }
   if (live_count == 0) return Subtree{};
   if (live_count == 1) {
-    if (single->existing) return Subtree{single->existing->compute_hash(), true};
+    if (single->existing) return Subtree{single->existing->hash(), true};
     return Subtree{store_new(TreeNode::make_leaf(single->change->key, *single->change->value)), true};
   }
   if (depth >= tree_depth_max) return error(Code::internal, "two distinct keys share a 256-bit key hash");
@@ -139,11 +162,11 @@ Result<Subtree> TreeAccess::build(uint32_t depth, std::span<LeafSource> sources)
 // A leaf sits where changes arrive: it stays as a source unless a change
 // replaces or deletes its key.
 Result<Subtree> TreeAccess::update_leaf(const NodePointer& leaf, uint32_t depth, std::span<LeafSource> sources) {
-  auto position = std::lower_bound(sources.begin(), sources.end(), leaf->key_hash,
+  auto position = std::lower_bound(sources.begin(), sources.end(), leaf->key_hash(),
                                    [](const LeafSource& source, const Hash& key_hash) { return source.key_hash < key_hash; });
-  if (position != sources.end() && position->key_hash == leaf->key_hash) return build(depth, sources);
+  if (position != sources.end() && position->key_hash == leaf->key_hash()) return build(depth, sources);
   std::vector<LeafSource> merged(sources.begin(), position);
-  merged.push_back(LeafSource{leaf->key_hash, nullptr, leaf});
+  merged.push_back(LeafSource{leaf->key_hash(), nullptr, leaf});
   merged.insert(merged.end(), position, sources.end());
   return build(depth, merged);
 }
@@ -161,13 +184,13 @@ Result<Subtree> TreeAccess::update(const Hash& hash, uint32_t depth, std::span<L
   std::span<LeafSource> right_sources = sources.subspan(split);
   // An untouched side keeps its hash; it is loaded only to learn whether it
   // is a leaf, which matters only if the other side became empty.
-  Subtree left{node->left, false};
-  Subtree right{node->right, false};
+  Subtree left{node->left(), false};
+  Subtree right{node->right(), false};
   if (!left_sources.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(left, update(node->left, depth + 1, left_sources));
+    GOVCHAIN_ASSIGN_OR_RETURN(left, update(node->left(), depth + 1, left_sources));
   }
   if (!right_sources.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(right, update(node->right, depth + 1, right_sources));
+    GOVCHAIN_ASSIGN_OR_RETURN(right, update(node->right(), depth + 1, right_sources));
   }
   if (left.hash.is_zero() && right_sources.empty()) {
     GOVCHAIN_ASSIGN_OR_RETURN(right, unchanged(right.hash));
@@ -179,6 +202,12 @@ Result<Subtree> TreeAccess::update(const Hash& hash, uint32_t depth, std::span<L
 }
 
 }  // namespace
+
+void sort_changes(std::vector<StateChange>& changes) {
+  std::sort(changes.begin(), changes.end(), [](const StateChange& left, const StateChange& right) {
+    return storage::BytesLess()(left.key, right.key);
+  });
+}
 
 StateTree::StateTree(storage::KeyValueStore& store, StateTreeOptions options)
     : store_(store), cache_(std::make_unique<NodeCache>(options.cache_size_bytes_max)) {}
@@ -260,20 +289,20 @@ Result<ProvenValue> StateTree::prove(const Hash& root, ByteView key) const {
     auto node = depth == 0 ? access.load(current) : access.load_child(current);
     if (!node.ok()) return node.status().with_context("state root " + root.hex());
     if ((*node)->is_leaf()) {
-      if ((*node)->key_hash == key_hash) {
-        result.value = (*node)->value;
+      if ((*node)->key_hash() == key_hash) {
+        result.value = Bytes((*node)->value().begin(), (*node)->value().end());
         result.proof.terminal = ProofTerminal::key_leaf;
       } else {
         result.proof.terminal = ProofTerminal::other_leaf;
-        result.proof.other_key_hash = (*node)->key_hash;
-        result.proof.other_value_hash = (*node)->value_hash;
+        result.proof.other_key_hash = (*node)->key_hash();
+        result.proof.other_value_hash = (*node)->value_hash();
       }
       return result;
     }
     if (depth == tree_depth_max) break;
     bool right = path_bit(key_hash, depth);
-    result.proof.siblings.push_back(right ? (*node)->left : (*node)->right);
-    current = right ? (*node)->right : (*node)->left;
+    result.proof.siblings.push_back(right ? (*node)->left() : (*node)->right());
+    current = right ? (*node)->right() : (*node)->left();
   }
   return error(Code::corruption, "state tree under root " + root.hex() + " is deeper than 256 levels");
 }

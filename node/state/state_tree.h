@@ -55,6 +55,10 @@ struct StateChange {
   bool operator==(const StateChange&) const = default;
 };
 
+// Sorts changes into the order apply() requires (bytewise by key). Does not
+// remove duplicates: apply() rejects two changes of one key.
+void sort_changes(std::vector<StateChange>& changes);
+
 // A value read through the tree at some root, with its proof.
 struct ProvenValue {
   std::optional<Bytes> value;  // nullopt = absent

@@ -9,37 +9,37 @@ namespace govchain::state {
 
 TreeNode TreeNode::make_inner(const Hash& left, const Hash& right) {
   TreeNode node;
-  node.kind = Kind::inner;
-  node.left = left;
-  node.right = right;
+  node.kind_ = Kind::inner;
+  node.first_ = left;
+  node.second_ = right;
+  node.hash_ = inner_hash(left, right);
   return node;
 }
 
 TreeNode TreeNode::make_leaf(ByteView key, ByteView value) {
   TreeNode node;
-  node.kind = Kind::leaf;
-  node.key.assign(key.begin(), key.end());
-  node.value.assign(value.begin(), value.end());
-  node.key_hash = state_key_hash(key);
-  node.value_hash = crypto::sha256(value);
+  node.kind_ = Kind::leaf;
+  node.payload_.reserve(key.size() + value.size());
+  node.payload_.assign(key.begin(), key.end());
+  node.payload_.insert(node.payload_.end(), value.begin(), value.end());
+  node.key_size_bytes_ = static_cast<uint32_t>(key.size());
+  node.first_ = state_key_hash(key);
+  node.second_ = crypto::sha256(value);
+  node.hash_ = leaf_hash(node.first_, node.second_);
   return node;
 }
 
-Hash TreeNode::compute_hash() const { return is_leaf() ? leaf_hash(key_hash, value_hash) : inner_hash(left, right); }
-
-size_t TreeNode::memory_size_bytes() const { return sizeof(TreeNode) + key.capacity() + value.capacity() + 64; }
-
 Bytes encode_node(const TreeNode& node) {
   codec::Writer writer;
-  writer.u8(static_cast<uint8_t>(node.kind));
+  writer.u8(static_cast<uint8_t>(node.kind()));
   if (node.is_leaf()) {
-    writer.fixed(node.key_hash);
-    writer.fixed(node.value_hash);
-    writer.bytes(node.key);
-    writer.bytes(node.value);
+    writer.fixed(node.key_hash());
+    writer.fixed(node.value_hash());
+    writer.bytes(node.key());
+    writer.bytes(node.value());
   } else {
-    writer.fixed(node.left);
-    writer.fixed(node.right);
+    writer.fixed(node.left());
+    writer.fixed(node.right());
   }
   return writer.take();
 }
@@ -48,52 +48,42 @@ static Status corrupt(const Hash& hash, const std::string& message) {
   return error(Code::corruption, "state node " + hash.hex() + ": " + message);
 }
 
-static Status decode_leaf_fields(codec::Reader& reader, TreeNode& node) {
-  auto key_hash = reader.fixed<32>();
-  if (!key_hash.ok()) return key_hash.status();
-  auto value_hash = reader.fixed<32>();
-  if (!value_hash.ok()) return value_hash.status();
-  auto key = reader.bytes(limits::state_key_size_bytes_max);
-  if (!key.ok()) return key.status();
-  auto value = reader.bytes(limits::state_value_size_bytes_max);
-  if (!value.ok()) return value.status();
-  node.key_hash = *key_hash;
-  node.value_hash = *value_hash;
-  node.key = std::move(*key);
-  node.value = std::move(*value);
-  return Status();
-}
-
-static Status decode_inner_fields(codec::Reader& reader, TreeNode& node) {
-  auto left = reader.fixed<32>();
-  if (!left.ok()) return left.status();
-  auto right = reader.fixed<32>();
-  if (!right.ok()) return right.status();
-  node.left = *left;
-  node.right = *right;
-  return Status();
+// Reads the two hashes every node has, then for a leaf its key and value.
+static Status decode_fields(codec::Reader& reader, bool is_leaf, Hash& first, Hash& second, Bytes& key,
+                            Bytes& value) {
+  auto first_read = reader.fixed<32>();
+  if (!first_read.ok()) return first_read.status();
+  auto second_read = reader.fixed<32>();
+  if (!second_read.ok()) return second_read.status();
+  first = *first_read;
+  second = *second_read;
+  if (!is_leaf) return reader.finish();
+  auto key_read = reader.bytes(limits::state_key_size_bytes_max);
+  if (!key_read.ok()) return key_read.status();
+  auto value_read = reader.bytes(limits::state_value_size_bytes_max);
+  if (!value_read.ok()) return value_read.status();
+  key = std::move(*key_read);
+  value = std::move(*value_read);
+  return reader.finish();
 }
 
 Result<TreeNode> decode_node(ByteView encoded, const Hash& expected_hash) {
   codec::Reader reader(encoded);
   auto kind = reader.u8();
   if (!kind.ok()) return corrupt(expected_hash, "empty record");
-  TreeNode node;
-  Status fields;
-  if (*kind == static_cast<uint8_t>(TreeNode::Kind::leaf)) {
-    node.kind = TreeNode::Kind::leaf;
-    fields = decode_leaf_fields(reader, node);
-  } else if (*kind == static_cast<uint8_t>(TreeNode::Kind::inner)) {
-    node.kind = TreeNode::Kind::inner;
-    fields = decode_inner_fields(reader, node);
-  } else {
+  const bool is_leaf = *kind == static_cast<uint8_t>(TreeNode::Kind::leaf);
+  if (!is_leaf && *kind != static_cast<uint8_t>(TreeNode::Kind::inner))
     return corrupt(expected_hash, "unknown node kind " + std::to_string(*kind));
-  }
-  if (fields.ok()) fields = reader.finish();
+  Hash first;
+  Hash second;
+  Bytes key;
+  Bytes value;
+  Status fields = decode_fields(reader, is_leaf, first, second, key, value);
   if (!fields.ok()) return corrupt(expected_hash, "undecodable record: " + fields.message());
-  if (node.is_leaf() && (node.key_hash != state_key_hash(node.key) || node.value_hash != crypto::sha256(node.value)))
+  TreeNode node = is_leaf ? TreeNode::make_leaf(key, value) : TreeNode::make_inner(first, second);
+  if (is_leaf && (node.key_hash() != first || node.value_hash() != second))
     return corrupt(expected_hash, "leaf key or value does not match its hashes");
-  if (node.compute_hash() != expected_hash) return corrupt(expected_hash, "record hashes to " + node.compute_hash().hex());
+  if (node.hash() != expected_hash) return corrupt(expected_hash, "record hashes to " + node.hash().hex());
   return node;
 }
 

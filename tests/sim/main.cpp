@@ -24,6 +24,7 @@ std::string replay_command(const std::string& program, const Options& options) {
     command += " --fault-ms " + std::to_string(options.fault_duration_ms);
   if (options.real_crypto) command += " --real-crypto";
   if (options.ignore_lock) command += " --ignore-lock";
+  if (options.forget_wal) command += " --forget-wal";
   return command + " --verbose";
 }
 
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   app.add_option("--link-ms", options.link_delay_ms, "scale mode: link delay");
   app.add_flag("--real-crypto", options.real_crypto, "sign with BIP340 instead of the fast stand-in");
   app.add_flag("--ignore-lock", options.ignore_lock, "run the deliberately broken variant (self-test)");
+  app.add_flag("--forget-wal", options.forget_wal, "restart without replaying the WAL (self-test)");
   app.add_flag("--expect-violation", expect_violation, "exit 0 only if some seed violates safety");
   app.add_flag("--verbose", options.verbose, "trace commits, crashes and partitions to stderr");
   CLI11_PARSE(app, argc, argv);

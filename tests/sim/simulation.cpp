@@ -202,7 +202,7 @@ void Simulation::choose_faults() {
   bool mixed = scenario == Scenario::mixed;
   faults_.partitions = scenario == Scenario::partition || (mixed && random_.chance(500'000));
   faults_.crashes = scenario == Scenario::crash || (mixed && random_.chance(500'000));
-  if (faults_.crashes) faults_.torn_write_per_million = random_.between(0, 5'000);
+  if (faults_.crashes) faults_.torn_write_per_million = random_.between(0, 20'000);
   size_t f = (options_.validators - 1) / 3;
   if (f > 0 && (scenario == Scenario::byzantine || (mixed && random_.chance(500'000))))
     faults_.byzantine = random_.between(1, f);
@@ -406,7 +406,7 @@ void Simulation::restart(size_t instance_index) {
   instance.wal.resize(contents->valid_size_bytes);
   instance.alive = true;
   instance.machine = new_machine(instance.validator_index);
-  instance.machine->restore(contents->records);
+  if (!options_.forget_wal) instance.machine->restore(contents->records);
   trace("restart instance " + std::to_string(instance_index) + " with " +
         std::to_string(contents->records.size()) + " WAL records" +
         (contents->torn_tail_dropped ? " (torn tail dropped)" : ""));
@@ -602,7 +602,7 @@ Outcome Simulation::run() {
   healed_ = scale;
   if (!scale) {
     if (faults_.partitions) schedule(random_.between(0, 3000), PartitionChange{});
-    uint64_t crash_count = faults_.crashes ? random_.between(1, 4) : 0;
+    uint64_t crash_count = faults_.crashes ? random_.between(1, 8) : 0;
     for (uint64_t i = 0; i < crash_count; ++i) {
       size_t instance = random_.below(instances_.size());
       if (!instances_[instance].honest()) continue;

@@ -37,6 +37,8 @@ struct Options {
   bool real_crypto = false;
   // The broken variant for the simulator's self-test (Config::test_only_ignore_lock).
   bool ignore_lock = false;
+  // A second broken variant: restart crashed validators without their WAL.
+  bool forget_wal = false;
   // Scale mode: fixed link delay and the number of blocks to measure.
   uint64_t link_delay_ms = 50;
   uint64_t scale_blocks = 20;

@@ -46,8 +46,7 @@ Hash reference_root(const Model& model) {
 // Applies and writes one block of changes (sorted here) and returns the root.
 Hash apply_and_write(StateTree& tree, storage::KeyValueStore& store, const Hash& base,
                      std::vector<StateChange> changes) {
-  std::sort(changes.begin(), changes.end(),
-            [](const StateChange& left, const StateChange& right) { return storage::BytesLess()(left.key, right.key); });
+  sort_changes(changes);
   storage::WriteBatch batch;
   auto root = tree.apply(base, changes, batch);
   REQUIRE(root.ok());
