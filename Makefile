@@ -13,17 +13,20 @@ bootstrap:
 	@scripts/bootstrap
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DGOVCHAIN_FUZZ_BINARY_DIR=$(abspath $(FUZZ_BUILD_DIR)) $(CMAKE_FLAGS)
 
 build: bootstrap $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+test: build fuzz
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1500
 
+# The libFuzzer targets, instrumented with ASan and UBSan in their own build.
 fuzz: bootstrap
-	cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGOVCHAIN_FUZZ=ON
-	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
+	test -f $(FUZZ_BUILD_DIR)/build.ninja || cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGOVCHAIN_FUZZ=ON
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
 
 demo: build
 	@scripts/demo

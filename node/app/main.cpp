@@ -13,6 +13,7 @@
 #include "app/contract_host_factory.h"
 #include "app/dev_setup.h"
 #include "app/node.h"
+#include "app/replay.h"
 
 namespace {
 
@@ -25,6 +26,7 @@ struct Options {
   std::string config_path;
   std::string contracts_dir;
   std::string log_level = "info";
+  bool check = false;
 };
 
 Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
@@ -53,6 +55,22 @@ int fail(const std::string& message) {
   return 1;
 }
 
+int run_check(const govchain::app::NodeConfig& config) {
+  std::filesystem::path genesis_path = config.genesis_path.empty() ? config.data_dir / "genesis.json" : config.genesis_path;
+  auto text = govchain::app::read_text_file(genesis_path);
+  if (!text.ok()) return fail(text.status().to_string());
+  auto genesis = govchain::chain::parse_genesis(*text);
+  if (!genesis.ok()) return fail(genesis.status().to_string());
+  auto report = govchain::app::replay_check(config.data_dir, *genesis, govchain::app::make_contract_host(),
+                                            [](uint64_t height) {
+                                              if (height % 1000 == 0) std::cerr << "checked block " << height << "\n";
+                                            });
+  if (!report.ok()) return fail("check FAILED: " + report.status().to_string());
+  std::cout << "check passed: " << report->blocks_checked << " blocks and " << report->txs_replayed
+            << " transactions re-executed; state root " << report->final_state_root.hex() << " matches" << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +81,8 @@ int main(int argc, char** argv) {
   cli.add_option("--rpc-addr", options.rpc_address, "HTTP API listen address host:port")->capture_default_str();
   cli.add_option("--config", options.config_path, "node configuration file (JSON)");
   cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis");
+  cli.add_flag("--check", options.check,
+               "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)");
   cli.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(options.log_level));
@@ -82,6 +102,8 @@ int main(int argc, char** argv) {
     return fail("give --dev --data DIR for a development chain, or --config FILE (see docs/operations.md)");
   }
   if (const char* passphrase = std::getenv("GOVCHAIN_KEY_PASSPHRASE")) config.key_passphrase = passphrase;
+
+  if (options.check) return run_check(config);
 
   sigset_t signals;
   sigemptyset(&signals);

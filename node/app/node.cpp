@@ -105,13 +105,18 @@ Status Node::commit_block(chain::Block block, std::vector<chain::Receipt> receip
   commit.block_hash = hash;
   Hash sign_hash = chain::commit_sign_hash(genesis_.chain_id, block.header.height, 0, hash);
   commit.signatures.push_back({validator_key_.public_key, crypto::sign(validator_key_.secret, sign_hash.view())});
+  int64_t write_started_ms = steady_ms();
   GOVCHAIN_TRY(blocks_->commit(block, commit, receipts, batch));
+  spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", block.header.height, batch.operation_count(),
+                batch.size_bytes(), steady_ms() - write_started_ms);
   {
     std::lock_guard lock(head_mutex_);
     head_ = {block.header.height, hash, block.header.state_root, block.header.time_ms};
   }
   mempool_->remove_committed(block.txs, *committed_);
+  int64_t broadcast_started_ms = steady_ms();
   if (server_) server_->broadcast(rpc::block_event_json(block, receipts));
+  spdlog::debug("block {}: mempool and event broadcast {} ms", block.header.height, steady_ms() - broadcast_started_ms);
   if (metrics_) {
     if (auto gauge = metrics_->gauge("govchain_height", "Height of the latest committed block"); gauge.ok())
       (*gauge)->Set(static_cast<double>(block.header.height));
@@ -131,8 +136,10 @@ int64_t Node::next_block_time_ms() const {
 Status Node::produce_block() {
   std::lock_guard production(production_mutex_);
   const chain::Parameters& parameters = genesis_.parameters;
+  int64_t started_ms = steady_ms();
   auto pending = mempool_->select(parameters.block_txs_max, parameters.block_size_bytes_max, *committed_);
   if (pending.empty()) return Status();
+  int64_t selected_ms = steady_ms();
   rpc::ChainHead parent = head();
   chain::Block block;
   block.header.chain_id = genesis_.chain_id;
@@ -163,15 +170,19 @@ Status Node::produce_block() {
   }
   if (!rejected.empty()) mempool_->remove_committed(rejected, *committed_);
   if (block.txs.empty()) return Status();
+  int64_t executed_ms = steady_ms();
   storage::WriteBatch batch;
   auto changes = to_state_changes(overlay.changes());
   GOVCHAIN_ASSIGN_OR_RETURN(block.header.state_root, state_->apply(parent.state_root, changes, batch));
+  int64_t applied_ms = steady_ms();
   block.header.txs_root = chain::txs_root(block.txs);
   block.header.receipts_root = chain::receipts_root(receipts);
   size_t tx_count = block.txs.size();
   uint64_t height = block.header.height;
   GOVCHAIN_TRY(commit_block(std::move(block), std::move(receipts), batch));
-  spdlog::debug("committed block {} with {} transactions", height, tx_count);
+  spdlog::debug("committed block {} with {} transactions: select {} ms, execute {} ms, state {} ms, commit {} ms",
+                height, tx_count, selected_ms - started_ms, executed_ms - selected_ms, applied_ms - executed_ms,
+                steady_ms() - applied_ms);
   return Status();
 }
 

@@ -1,0 +1,349 @@
+// govchain-load: drives a node with pre-signed transactions and measures it.
+//
+//   govchain-load prepare --data DIR [--municipalities M]
+//       writes DIR/genesis.json and DIR/keys/validator.json for a bench
+//       chain whose M municipality admins are derived from fixed seeds
+//   govchain-load run --node URL --data DIR --txs N [--committed-out FILE]
+//       pre-signs N role grants, submits them over HTTP in batches, follows
+//       /v1/events, and prints committed tx/s and commit latency
+//   govchain-load verify --node URL --committed FILE
+//       checks that every transaction listed as committed has a receipt
+//   govchain-load sigbench [--seconds S]
+//       the machine's Schnorr verifications per second, one core and all
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "chain/genesis.h"
+#include "chain/tx.h"
+#include "crypto/hash.h"
+#include "crypto/key_file.h"
+#include "http_connection.h"
+
+using namespace govchain;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+crypto::KeyPair derived_key(const std::string& label) {
+  for (int attempt = 0;; ++attempt) {
+    auto pair = crypto::key_pair_from_secret(crypto::sha256(label + "/" + std::to_string(attempt)));
+    if (pair.ok()) return *pair;
+  }
+}
+
+std::string municipality_id(size_t index) { return "m" + std::to_string(index); }
+
+int fail(const std::string& message) {
+  std::cerr << "govchain-load: " << message << "\n";
+  return 1;
+}
+
+int prepare(const std::string& data_dir, size_t municipalities, uint64_t block_interval_ms) {
+  std::filesystem::create_directories(std::filesystem::path(data_dir) / "keys");
+  chain::Genesis genesis;
+  genesis.chain_id = "govchain-bench";
+  genesis.genesis_time_ms = 1'700'000'000'000;
+  auto validator = derived_key("govchain-load/validator");
+  for (size_t i = 0; i < municipalities; ++i)
+    genesis.municipalities.push_back({municipality_id(i), "Bench " + std::to_string(i),
+                                      derived_key("govchain-load/admin/" + std::to_string(i)).public_key});
+  genesis.validators.push_back({municipality_id(0), validator.public_key});
+  genesis.parameters.block_interval_ms = block_interval_ms;
+  genesis.parameters.block_txs_max = 10000;
+  genesis.parameters.block_size_bytes_max = 8 * 1024 * 1024;
+  std::ofstream(std::filesystem::path(data_dir) / "keys" / "validator.json")
+      << crypto::encode_dev_key_file(validator, "bench validator");
+  std::ofstream(std::filesystem::path(data_dir) / "genesis.json") << chain::genesis_to_json(genesis);
+  std::cout << "prepared " << data_dir << " with " << municipalities << " municipality admins\n";
+  return 0;
+}
+
+struct Prepared {
+  std::vector<std::string> bodies;       // one JSON array per batch
+  std::vector<std::vector<Hash>> hashes;  // per batch
+};
+
+Result<Prepared> presign(const chain::Genesis& genesis, size_t tx_count, size_t batch_size,
+                         const std::vector<uint64_t>& first_nonces) {
+  size_t admins = genesis.municipalities.size();
+  std::vector<crypto::KeyPair> keys;
+  for (size_t i = 0; i < admins; ++i) keys.push_back(derived_key("govchain-load/admin/" + std::to_string(i)));
+  std::vector<std::string> encoded(tx_count);
+  std::vector<Hash> hashes(tx_count);
+  size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  for (size_t worker = 0; worker < threads; ++worker) {
+    workers.emplace_back([&, worker] {
+      for (size_t i = worker; i < tx_count; i += threads) {
+        size_t admin = i % admins;
+        chain::Tx tx;
+        tx.chain_id = genesis.chain_id;
+        tx.sender = keys[admin].public_key;
+        tx.nonce = first_nonces[admin] + i / admins;
+        tx.gas_limit = 100'000;
+        const auto& roles = chain::known_roles();
+        tx.action = chain::RoleGrant{municipality_id(admin), roles[i % roles.size()], crypto::generate_key_pair().public_key};
+        chain::sign_tx(tx, keys[admin].secret);
+        encoded[i] = to_hex(chain::encode_tx(tx));
+        hashes[i] = chain::tx_hash(tx);
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  Prepared prepared;
+  for (size_t start = 0; start < tx_count; start += batch_size) {
+    size_t end = std::min(tx_count, start + batch_size);
+    std::string body = "[";
+    std::vector<Hash> batch_hashes;
+    for (size_t i = start; i < end; ++i) {
+      if (i > start) body += ",";
+      body += "{\"tx\":\"" + encoded[i] + "\"}";
+      batch_hashes.push_back(hashes[i]);
+    }
+    prepared.bodies.push_back(body + "]");
+    prepared.hashes.push_back(std::move(batch_hashes));
+  }
+  return prepared;
+}
+
+double percentile(std::vector<double> values, double fraction) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t index = std::min(values.size() - 1, static_cast<size_t>(fraction * (values.size() - 1) + 0.5));
+  return values[index];
+}
+
+struct RunOptions {
+  std::string node = "http://127.0.0.1:26657";
+  std::string data_dir;
+  size_t txs = 10000;
+  size_t batch = 500;
+  size_t window = 20000;
+  size_t connections = 2;
+  double timeout_s = 300;
+  std::string committed_out;
+  bool json_output = false;
+};
+
+struct Tracker {
+  std::mutex mutex;
+  std::unordered_map<Hash, size_t, FixedBytesHasher> index_of;
+  std::vector<Clock::time_point> submitted_at;
+  std::vector<double> latency_ms;
+  std::atomic<size_t> committed{0};
+  std::atomic<size_t> failed_receipts{0};
+  std::atomic<size_t> rejected{0};
+  std::ofstream committed_file;
+  Clock::time_point last_commit;
+};
+
+void on_event(Tracker& tracker, const std::string& text) {
+  json event = json::parse(text, nullptr, false);
+  if (event.is_discarded() || !event.contains("results")) return;
+  auto now = Clock::now();
+  std::lock_guard lock(tracker.mutex);
+  for (const auto& result : event["results"]) {
+    auto hash = Hash::from_hex_string(result.value("tx_hash", ""));
+    if (!hash.ok()) continue;
+    auto found = tracker.index_of.find(*hash);
+    if (found == tracker.index_of.end()) continue;
+    tracker.latency_ms.push_back(
+        std::chrono::duration<double, std::milli>(now - tracker.submitted_at[found->second]).count());
+    if (result.value("status", "") != "ok") tracker.failed_receipts++;
+    if (tracker.committed_file.is_open()) tracker.committed_file << hash->hex() << "\n";
+    tracker.committed++;
+  }
+  if (tracker.committed_file.is_open()) tracker.committed_file.flush();
+  tracker.last_commit = now;
+}
+
+void submit_batches(const RunOptions& options, const std::string& host, const std::string& port,
+                    const Prepared& prepared, Tracker& tracker, std::atomic<size_t>& next_batch,
+                    std::atomic<size_t>& submitted, Clock::time_point deadline) {
+  bench::HttpConnection connection(host, port);
+  for (;;) {
+    size_t batch = next_batch.fetch_add(1);
+    if (batch >= prepared.bodies.size()) return;
+    while (submitted.load() - tracker.committed.load() > options.window && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    {
+      std::lock_guard lock(tracker.mutex);
+      for (const auto& hash : prepared.hashes[batch]) tracker.submitted_at[tracker.index_of[hash]] = Clock::now();
+    }
+    auto reply = connection.request("POST", "/v1/txs", prepared.bodies[batch]);
+    submitted += prepared.hashes[batch].size();
+    if (!reply.ok() || reply->status != 202) {
+      tracker.rejected += prepared.hashes[batch].size();
+      continue;
+    }
+    json body = json::parse(reply->body, nullptr, false);
+    if (!body.is_discarded()) tracker.rejected += prepared.hashes[batch].size() - body.value("accepted", size_t{0});
+  }
+}
+
+int run(const RunOptions& options) {
+  auto address = bench::split_url(options.node);
+  if (!address.ok()) return fail(address.status().message());
+  std::string host = address->first;
+  std::string port = address->second;
+  std::ifstream genesis_file(std::filesystem::path(options.data_dir) / "genesis.json");
+  std::stringstream genesis_text;
+  genesis_text << genesis_file.rdbuf();
+  auto genesis = chain::parse_genesis(genesis_text.str());
+  if (!genesis.ok()) return fail("genesis: " + genesis.status().to_string());
+  bench::HttpConnection connection(host, port);
+  std::vector<uint64_t> first_nonces;
+  for (size_t i = 0; i < genesis->municipalities.size(); ++i) {
+    auto reply = connection.request("GET", "/v1/accounts/" + genesis->municipalities[i].admin.hex());
+    if (!reply.ok()) return fail(reply.status().to_string());
+    first_nonces.push_back(json::parse(reply->body).value("next_nonce", uint64_t{0}));
+  }
+  auto started_signing = Clock::now();
+  auto prepared = presign(*genesis, options.txs, options.batch, first_nonces);
+  if (!prepared.ok()) return fail(prepared.status().to_string());
+  double signing_s = std::chrono::duration<double>(Clock::now() - started_signing).count();
+  Tracker tracker;
+  tracker.submitted_at.resize(options.txs);
+  size_t index = 0;
+  for (const auto& batch : prepared->hashes)
+    for (const auto& hash : batch) tracker.index_of[hash] = index++;
+  if (!options.committed_out.empty()) tracker.committed_file.open(options.committed_out, std::ios::app);
+  std::atomic<bool> done{false};
+  std::thread events([&] {
+    while (!done) {
+      (void)bench::read_websocket(host, port, "/v1/events", [&](const std::string& text) { on_event(tracker, text); },
+                                  [&] { return !done.load(); });
+      if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto started = Clock::now();
+  auto deadline = started + std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
+  std::atomic<size_t> next_batch{0};
+  std::atomic<size_t> submitted{0};
+  std::vector<std::thread> submitters;
+  for (size_t i = 0; i < options.connections; ++i)
+    submitters.emplace_back([&] {
+      submit_batches(options, host, port, *prepared, tracker, next_batch, submitted, deadline);
+    });
+  for (auto& submitter : submitters) submitter.join();
+  while (tracker.committed + tracker.rejected < options.txs && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  done = true;
+  events.join();
+  double elapsed_s = std::chrono::duration<double>(tracker.last_commit - started).count();
+  std::lock_guard lock(tracker.mutex);
+  json report = {{"txs", options.txs},
+                 {"committed", tracker.committed.load()},
+                 {"rejected_at_submission", tracker.rejected.load()},
+                 {"failed_receipts", tracker.failed_receipts.load()},
+                 {"presign_seconds", signing_s},
+                 {"elapsed_seconds", elapsed_s},
+                 {"committed_txs_per_second", elapsed_s > 0 ? tracker.committed.load() / elapsed_s : 0.0},
+                 {"latency_p50_ms", percentile(tracker.latency_ms, 0.50)},
+                 {"latency_p99_ms", percentile(tracker.latency_ms, 0.99)}};
+  if (options.json_output)
+    std::cout << report.dump() << std::endl;
+  else
+    std::cout << report.dump(2) << std::endl;
+  return tracker.committed.load() == options.txs ? 0 : 2;
+}
+
+int verify(const std::string& node, const std::string& committed_path) {
+  auto address = bench::split_url(node);
+  if (!address.ok()) return fail(address.status().message());
+  bench::HttpConnection connection(address->first, address->second);
+  std::ifstream file(committed_path);
+  std::string line;
+  size_t checked = 0;
+  while (std::getline(file, line)) {
+    if (line.empty()) continue;
+    auto reply = connection.request("GET", "/v1/txs/" + line);
+    if (!reply.ok()) return fail(reply.status().to_string());
+    json body = json::parse(reply->body, nullptr, false);
+    if (reply->status != 200 || body.is_discarded() || body.value("status", "") != "committed")
+      return fail("transaction " + line + " was reported committed but the node does not have it (HTTP " +
+                  std::to_string(reply->status) + ")");
+    ++checked;
+  }
+  std::cout << "all " << checked << " transactions reported committed are still committed\n";
+  return checked > 0 ? 0 : fail("no committed transactions listed in " + committed_path);
+}
+
+double verifications_per_second(size_t threads, double seconds) {
+  auto key = crypto::generate_key_pair();
+  Bytes message = to_bytes("govchain signature verification benchmark message!");
+  Signature signature = crypto::sign(key.secret, message);
+  std::atomic<uint64_t> total{0};
+  auto until = Clock::now() + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < threads; ++i)
+    workers.emplace_back([&] {
+      uint64_t count = 0;
+      while (Clock::now() < until) {
+        for (int j = 0; j < 64; ++j) count += crypto::verify(key.public_key, message, signature) ? 1 : 0;
+      }
+      total += count;
+    });
+  for (auto& worker : workers) worker.join();
+  return static_cast<double>(total.load()) / seconds;
+}
+
+int sigbench(double seconds) {
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  double one = verifications_per_second(1, seconds);
+  double all = verifications_per_second(cores, seconds);
+  std::cout << json{{"cores", cores}, {"verifications_per_second_one_core", one},
+                    {"verifications_per_second_all_cores", all}}
+                   .dump()
+            << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"govchain-load: drive a govchain node with pre-signed transactions"};
+  app.require_subcommand(1);
+  std::string data_dir;
+  size_t municipalities = 200;
+  uint64_t block_interval_ms = 20;
+  auto* prepare_command = app.add_subcommand("prepare", "write a bench genesis and validator key");
+  prepare_command->add_option("--data", data_dir, "data directory")->required();
+  prepare_command->add_option("--municipalities", municipalities, "admins sending transactions")->capture_default_str();
+  prepare_command->add_option("--block-interval-ms", block_interval_ms, "pause between blocks")->capture_default_str();
+  RunOptions options;
+  auto* run_command = app.add_subcommand("run", "submit pre-signed transactions and measure");
+  run_command->add_option("--node", options.node, "node URL")->capture_default_str();
+  run_command->add_option("--data", options.data_dir, "data directory made by prepare")->required();
+  run_command->add_option("--txs", options.txs, "transactions to submit")->capture_default_str();
+  run_command->add_option("--batch", options.batch, "transactions per HTTP request")->capture_default_str();
+  run_command->add_option("--window", options.window, "submitted but not yet committed, at most")->capture_default_str();
+  run_command->add_option("--connections", options.connections, "HTTP connections")->capture_default_str();
+  run_command->add_option("--timeout", options.timeout_s, "seconds before giving up")->capture_default_str();
+  run_command->add_option("--committed-out", options.committed_out, "append hashes seen committed to this file");
+  run_command->add_flag("--json", options.json_output, "one-line JSON report");
+  std::string committed_path;
+  std::string verify_node = "http://127.0.0.1:26657";
+  auto* verify_command = app.add_subcommand("verify", "check that listed transactions are committed");
+  verify_command->add_option("--node", verify_node, "node URL")->capture_default_str();
+  verify_command->add_option("--committed", committed_path, "file of transaction hashes")->required();
+  double seconds = 2;
+  auto* sigbench_command = app.add_subcommand("sigbench", "Schnorr verifications per second");
+  sigbench_command->add_option("--seconds", seconds, "seconds per measurement")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (prepare_command->parsed()) return prepare(data_dir, municipalities, block_interval_ms);
+  if (run_command->parsed()) return run(options);
+  if (verify_command->parsed()) return verify(verify_node, committed_path);
+  return sigbench(seconds);
+}

@@ -1,0 +1,28 @@
+// Decodes arbitrary bytes as a block, a header, a receipt and a commit
+// certificate; whatever decodes must re-encode to the same bytes.
+#include <cstdint>
+#include <cstdlib>
+
+#include "chain/block.h"
+
+namespace {
+
+template <typename Decoded, typename Encode>
+void check_round_trip(const Decoded& decoded, Encode encode, const uint8_t* data, size_t size) {
+  if (!decoded.ok()) return;
+  govchain::Bytes encoded = encode(*decoded);
+  if (encoded.size() != size || !std::equal(encoded.begin(), encoded.end(), data)) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace govchain::chain;
+  govchain::ByteView input(data, size);
+  check_round_trip(decode_block(input), [](const Block& value) { return encode_block(value); }, data, size);
+  check_round_trip(decode_header(input), [](const Header& value) { return encode_header(value); }, data, size);
+  check_round_trip(decode_receipt(input), [](const Receipt& value) { return encode_receipt(value); }, data, size);
+  check_round_trip(decode_commit(input), [](const CommitCertificate& value) { return encode_commit(value); }, data,
+                   size);
+  return 0;
+}
