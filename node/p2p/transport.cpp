@@ -83,6 +83,7 @@ class Transport::Impl : public ConnectionOwner {
         callbacks_(std::move(callbacks)),
         settings_(settings_from(config_)),
         acceptor_(io_context_),
+        accept_retry_timer_(io_context_),
         seen_(std::max<uint64_t>(config_.gossip_seen_entries_max, 1)),
         random_(std::random_device{}()) {
     allowed_keys_.insert(config_.allowed_keys.begin(), config_.allowed_keys.end());
@@ -140,6 +141,7 @@ class Transport::Impl : public ConnectionOwner {
   std::condition_variable connections_closed_;
   State state_ = State::created;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_timer_;
   std::set<PublicKey> allowed_keys_;
   std::set<MessageType> gossip_types_;
   std::set<MessageType> low_priority_types_;
@@ -223,6 +225,7 @@ void Transport::Impl::stop() {
     state_ = State::stopping;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    accept_retry_timer_.cancel();
     for (auto& [key, dial] : dials_) dial.timer->cancel();
     open_connections.assign(connections_.begin(), connections_.end());
   }
@@ -264,7 +267,14 @@ void Transport::Impl::on_accepted(const std::shared_ptr<Connection>& connection,
   std::unique_lock lock(mutex_);
   if (state_ != State::running) return;
   if (error_code) {
-    spdlog::warn("p2p: accept failed: {}", error_code.message());
+    // E.g. out of file descriptors: retry after a pause instead of spinning.
+    spdlog::warn("p2p: accept failed: {}; retrying in 100 ms", error_code.message());
+    accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_timer_.async_wait([this](const boost::system::error_code& timer_error) {
+      std::lock_guard retry_lock(mutex_);
+      if (!timer_error && state_ == State::running) accept_next_locked();
+    });
+    return;
   } else if (connections_.size() >= config_.connections_max) {
     spdlog::warn("p2p: refused an inbound connection: {} connections open (connections_max)", connections_.size());
     boost::system::error_code ignored;
@@ -459,8 +469,9 @@ void Transport::Impl::note_closed_dial_locked(const std::shared_ptr<Connection>&
   const bool was_dial = dial.connection == connection;
   if (was_dial) dial.connection.reset();
   if (!was_dial && !was_session) return;
+  if (sessions_.count(key)) return;  // e.g. this dial lost the tie-break
   dial.last_error = reason.to_string();
-  if (state_ != State::running || sessions_.count(key) || dial.connection) return;
+  if (state_ != State::running || dial.connection) return;
   uint64_t penalty_ms = 0;
   penalized_locked(key, &penalty_ms);
   schedule_dial_locked(dial, std::max(penalty_ms, redial_delay_locked(dial)));
