@@ -76,11 +76,13 @@ struct Heal {};
 using EventBody =
     std::variant<Deliver, TimerFire, ProposalValue, ValidityAnswer, Crash, Restart, PartitionChange, SyncPoll, Heal>;
 
-struct Event {
+// The queue holds small keys; bodies wait in slots_ (reused through a free
+// list), so heap operations never move message bytes around.
+struct Scheduled {
   uint64_t time_ms;
   uint64_t sequence;  // ties in time resolve in scheduling order: deterministic
-  EventBody body;
-  bool operator>(const Event& other) const {
+  size_t slot;
+  bool operator>(const Scheduled& other) const {
     return std::tie(time_ms, sequence) > std::tie(other.time_ms, other.sequence);
   }
 };
@@ -125,7 +127,7 @@ class Simulation {
   consensus::Config machine_config() const;
   std::unique_ptr<consensus::Machine> new_machine(size_t validator_index) const;  // after byzantine_ is set
   void schedule(uint64_t delay_ms, EventBody body);
-  void handle(Event& event);
+  void handle(EventBody& body);
   void handle_deliver(Deliver& deliver);
   void handle_crash(const Crash& crash);
   void restart(size_t instance_index);
@@ -155,7 +157,9 @@ class Simulation {
   Outcome outcome_;
   uint64_t now_ms_ = 0;
   uint64_t sequence_ = 0;
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> events_;
+  std::vector<EventBody> slots_;
+  std::vector<size_t> free_slots_;
   std::vector<Instance> instances_;
   std::vector<PublicKey> keys_;  // the key pool, by validator index, sorted
   std::vector<FixedBytes<32>> secret_by_validator_;
@@ -285,7 +289,15 @@ void Simulation::create_instances() {
 }
 
 void Simulation::schedule(uint64_t delay_ms, EventBody body) {
-  events_.push(Event{now_ms_ + delay_ms, sequence_++, std::move(body)});
+  size_t slot = slots_.size();
+  if (free_slots_.empty()) {
+    slots_.push_back(std::move(body));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = std::move(body);
+  }
+  events_.push(Scheduled{now_ms_ + delay_ms, sequence_++, slot});
 }
 
 void Simulation::trace(const std::string& line) const {
@@ -594,28 +606,28 @@ void Simulation::perform(size_t instance_index, Actions& actions) {
   }
 }
 
-void Simulation::handle(Event& event) {
+void Simulation::handle(EventBody& body) {
   Actions actions;
-  if (auto* deliver = std::get_if<Deliver>(&event.body)) return handle_deliver(*deliver);
-  if (auto* crash = std::get_if<Crash>(&event.body)) return handle_crash(*crash);
-  if (auto* restart_event = std::get_if<Restart>(&event.body)) return restart(restart_event->instance);
-  if (std::holds_alternative<PartitionChange>(event.body)) return handle_partition_change();
-  if (auto* poll = std::get_if<SyncPoll>(&event.body)) return handle_sync_poll(poll->instance);
-  if (std::holds_alternative<Heal>(event.body)) return handle_heal();
+  if (auto* deliver = std::get_if<Deliver>(&body)) return handle_deliver(*deliver);
+  if (auto* crash = std::get_if<Crash>(&body)) return handle_crash(*crash);
+  if (auto* restart_event = std::get_if<Restart>(&body)) return restart(restart_event->instance);
+  if (std::holds_alternative<PartitionChange>(body)) return handle_partition_change();
+  if (auto* poll = std::get_if<SyncPoll>(&body)) return handle_sync_poll(poll->instance);
+  if (std::holds_alternative<Heal>(body)) return handle_heal();
   size_t index = 0;
-  if (auto* timer = std::get_if<TimerFire>(&event.body)) {
+  if (auto* timer = std::get_if<TimerFire>(&body)) {
     index = timer->instance;
     Instance& instance = instances_[index];
     if (!instance.alive || instance.incarnation != timer->incarnation) return;
     instance.machine->on_timeout(timer->timeout, actions);
-  } else if (auto* value = std::get_if<ProposalValue>(&event.body)) {
+  } else if (auto* value = std::get_if<ProposalValue>(&body)) {
     index = value->instance;
     Instance& instance = instances_[index];
     if (!instance.alive || instance.incarnation != value->incarnation) return;
     Bytes block = make_block(index, value->height, value->round);
     Hash block_id = crypto::sha256(block);
     instance.machine->on_proposal_value(value->height, value->round, block_id, std::move(block), actions);
-  } else if (auto* answer = std::get_if<ValidityAnswer>(&event.body)) {
+  } else if (auto* answer = std::get_if<ValidityAnswer>(&body)) {
     index = answer->instance;
     Instance& instance = instances_[index];
     if (!instance.alive || instance.incarnation != answer->incarnation) return;
@@ -664,9 +676,11 @@ Outcome Simulation::run() {
   uint64_t deadline_ms = scale ? options_.liveness_bound_ms + options_.scale_blocks * 60'000
                                : options_.fault_duration_ms + options_.liveness_bound_ms;
   for (uint64_t count = 0; !stop_ && !events_.empty(); ++count) {
-    Event event = std::move(const_cast<Event&>(events_.top()));
+    Scheduled next = events_.top();
     events_.pop();
-    now_ms_ = event.time_ms;
+    EventBody body = std::move(slots_[next.slot]);
+    free_slots_.push_back(next.slot);
+    now_ms_ = next.time_ms;
     if (now_ms_ > deadline_ms || count > events_max) {
       outcome_.liveness_failure = true;
       outcome_.message = "no progress: honest validators did not reach height " +
@@ -675,7 +689,7 @@ Outcome Simulation::run() {
                          std::to_string(options_.fault_duration_ms) + " ms)";
       break;
     }
-    handle(event);
+    handle(body);
     if (healed_ && liveness_reached()) break;
   }
   outcome_.simulated_ms = now_ms_;
