@@ -76,18 +76,27 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
 #define GOVCHAIN_DISPATCH_ENTRY(code, name, signature, gas) dispatch_table[code] = &&op_##name;
   GOVCHAIN_WASM_OPCODES(GOVCHAIN_DISPATCH_ENTRY)
 #undef GOVCHAIN_DISPATCH_ENTRY
-#define GOVCHAIN_DISPATCH_FUSED(name)                                                                             \
-  dispatch_table[opcode::fused_binary_base + 3 * opcode::fusable_##name + opcode::form_local_local] =            \
-      &&op_##name##_local_local;                                                                                  \
-  dispatch_table[opcode::fused_binary_base + 3 * opcode::fusable_##name + opcode::form_local_constant] =         \
-      &&op_##name##_local_constant;                                                                               \
-  dispatch_table[opcode::fused_binary_base + 3 * opcode::fusable_##name + opcode::form_constant] = &&op_##name##_constant;
+#define GOVCHAIN_FUSED_SLOT(name, form) dispatch_table[opcode::fused_binary_base + \
+                                                      opcode::fused_forms * opcode::fusable_##name + opcode::form]
+#define GOVCHAIN_DISPATCH_FUSED(name) \
+  GOVCHAIN_FUSED_SLOT(name, form_local_local) = &&op_##name##_local_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_local_constant) = &&op_##name##_local_constant; \
+  GOVCHAIN_FUSED_SLOT(name, form_constant) = &&op_##name##_constant; \
+  GOVCHAIN_FUSED_SLOT(name, form_stack_local) = &&op_##name##_stack_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_local_local_to_local) = &&op_##name##_local_local_to_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_local_constant_to_local) = &&op_##name##_local_constant_to_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_constant_to_local) = &&op_##name##_constant_to_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_stack_local_to_local) = &&op_##name##_stack_local_to_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_stack_stack_to_local) = &&op_##name##_stack_stack_to_local;
   GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_DISPATCH_FUSED)
 #undef GOVCHAIN_DISPATCH_FUSED
+#undef GOVCHAIN_FUSED_SLOT
 #define GOVCHAIN_DISPATCH_FUSED_LOAD(name) \
   dispatch_table[opcode::fused_load_base + opcode::fusable_load_##name] = &&op_##name##_local;
   GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_DISPATCH_FUSED_LOAD)
 #undef GOVCHAIN_DISPATCH_FUSED_LOAD
+  dispatch_table[opcode::local_copy] = &&op_local_copy;
+  dispatch_table[opcode::local_set_constant] = &&op_local_set_constant;
 
   const Limits& limits = store.limits();
   const bool consensus = store.consensus_mode();
@@ -297,6 +306,12 @@ op_local_get:
   NEXT();
 op_local_set:
   fp[pc->a] = *--sp;
+  NEXT();
+op_local_copy:
+  fp[pc->b] = fp[pc->a];
+  NEXT();
+op_local_set_constant:
+  fp[pc->a] = pc->b;
   NEXT();
 op_local_tee:
   fp[pc->a] = sp[-1];
@@ -511,25 +526,65 @@ op_ref_func:
     sp[-1] = static_cast<uint64_t>(expression);        \
     NEXT();                                            \
   }
-#define FUSABLE(name, Type, expression)                   \
-  BINARY(name, Type, expression)                         \
-  op_##name##_local_local : {                            \
-    const Type left = static_cast<Type>(fp[pc->a]);      \
-    const Type right = static_cast<Type>(fp[pc->b]);     \
-    *sp++ = static_cast<uint64_t>(expression);           \
-    NEXT();                                              \
-  }                                                      \
-  op_##name##_local_constant : {                         \
-    const Type left = static_cast<Type>(fp[pc->a]);      \
-    const Type right = static_cast<Type>(pc->b);         \
-    *sp++ = static_cast<uint64_t>(expression);           \
-    NEXT();                                              \
-  }                                                      \
-  op_##name##_constant : {                               \
-    const Type left = static_cast<Type>(sp[-1]);         \
-    const Type right = static_cast<Type>(pc->b);         \
-    sp[-1] = static_cast<uint64_t>(expression);          \
-    NEXT();                                              \
+// Each fusable binary instruction, and its fused forms (see opcodes.h).
+#define FUSABLE(name, Type, expression) \
+  BINARY(name, Type, expression) \
+  op_##name##_local_local : { \
+    const Type left = static_cast<Type>(fp[pc->a]); \
+    const Type right = static_cast<Type>(fp[pc->b]); \
+    *sp++ = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_local_constant : { \
+    const Type left = static_cast<Type>(fp[pc->a]); \
+    const Type right = static_cast<Type>(pc->b); \
+    *sp++ = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_constant : { \
+    const Type left = static_cast<Type>(sp[-1]); \
+    const Type right = static_cast<Type>(pc->b); \
+    sp[-1] = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_stack_local : { \
+    const Type left = static_cast<Type>(sp[-1]); \
+    const Type right = static_cast<Type>(fp[pc->a]); \
+    sp[-1] = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_local_local_to_local : { \
+    const Type left = static_cast<Type>(fp[pc->a]); \
+    const Type right = static_cast<Type>(fp[pc->b]); \
+    fp[pc->reserved] = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_local_constant_to_local : { \
+    const Type left = static_cast<Type>(fp[pc->a]); \
+    const Type right = static_cast<Type>(pc->b); \
+    fp[pc->reserved] = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_constant_to_local : { \
+    const Type left = static_cast<Type>(sp[-1]); \
+    const Type right = static_cast<Type>(pc->b); \
+    --sp; \
+    fp[pc->reserved] = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_stack_local_to_local : { \
+    const Type left = static_cast<Type>(sp[-1]); \
+    const Type right = static_cast<Type>(fp[pc->a]); \
+    --sp; \
+    fp[pc->reserved] = static_cast<uint64_t>(expression); \
+    NEXT(); \
+  } \
+  op_##name##_stack_stack_to_local : { \
+    const Type left = static_cast<Type>(sp[-2]); \
+    const Type right = static_cast<Type>(sp[-1]); \
+    sp -= 2; \
+    fp[pc->reserved] = static_cast<uint64_t>(expression); \
+    NEXT(); \
   }
   UNARY(i32_eqz, uint32_t, operand == 0)
   FUSABLE(i32_eq, uint32_t, left == right)

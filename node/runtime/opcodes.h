@@ -221,9 +221,8 @@
   X(0xF7, constant, "internal", instruction)
 
 // Binary integer instructions the prepare stage fuses with the local.get and
-// constant instructions that feed them (superinstructions). Each gets three
-// fused forms: both operands from locals, left from a local and right a
-// constant, right a constant.
+// constant instructions that feed them, and with the local.set that takes
+// their result (superinstructions); see the forms below.
 #define GOVCHAIN_FUSABLE_BINARY(X)                                                                          \
   X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)  \
   X(i32_ge_u) X(i32_add) X(i32_sub) X(i32_mul) X(i32_and_) X(i32_or_) X(i32_xor_) X(i32_shl) X(i32_shr_s) \
@@ -265,14 +264,26 @@ enum FusableLoad : uint16_t {
 #undef GOVCHAIN_FUSABLE_ENUMERATOR
   fusable_load_count
 };
-// Fused binary forms: fused_binary_base + 3 * index + form.
+// Fused binary forms: fused_binary_base + fused_forms * index + form.
 inline constexpr uint16_t fused_binary_base = 0x100;
 inline constexpr uint16_t form_local_local = 0;     // a: left local, b: right local
 inline constexpr uint16_t form_local_constant = 1;  // a: left local, b: right constant
 inline constexpr uint16_t form_constant = 2;        // left from the stack, b: right constant
+inline constexpr uint16_t form_stack_local = 3;     // left from the stack, a: right local
+// The same four, and the plain stack form, writing the result to local
+// `reserved` instead of pushing it (a following local.set folded in).
+inline constexpr uint16_t form_local_local_to_local = 4;
+inline constexpr uint16_t form_local_constant_to_local = 5;
+inline constexpr uint16_t form_constant_to_local = 6;
+inline constexpr uint16_t form_stack_local_to_local = 7;
+inline constexpr uint16_t form_stack_stack_to_local = 8;
+inline constexpr uint16_t fused_forms = 9;
 // Fused loads: fused_load_base + index; a: offset, b: address local.
-inline constexpr uint16_t fused_load_base = fused_binary_base + 3 * fusable_binary_count;
-inline constexpr uint16_t count = fused_load_base + fusable_load_count;
+inline constexpr uint16_t fused_load_base = fused_binary_base + fused_forms * fusable_binary_count;
+// Local moves: a local.get or constant folded into the local.set after it.
+inline constexpr uint16_t local_copy = fused_load_base + fusable_load_count;  // fp[b] = fp[a]
+inline constexpr uint16_t local_set_constant = local_copy + 1;             // fp[a] = b
+inline constexpr uint16_t count = local_set_constant + 1;
 inline constexpr uint16_t prefix_fc = 0xFC;
 inline constexpr uint16_t prefix_fc_base = 0xE0;  // 0xFC n becomes 0xE0 + n
 inline constexpr uint32_t prefix_fc_count = 18;

@@ -130,6 +130,7 @@ class FunctionPreparer {
   void apply_simple_effect(uint16_t code);
   void make_branch_targets_relative();
   bool try_fuse(uint16_t code, uint32_t offset);
+  bool try_fuse_local_set(uint32_t local_index);
   void handle_call(uint16_t code, const Immediates& immediates);
   void handle_memory_or_table(uint16_t code, const Immediates& immediates);
 
@@ -233,7 +234,13 @@ void FunctionPreparer::emit_branch(uint16_t plain_opcode, uint16_t move_opcode, 
     return;
   }
   const bool needs_move = height_ - arity != label.height && depth != labels_.size() - 1;
-  const uint16_t chosen = needs_move ? move_opcode : plain_opcode;
+  uint16_t chosen = needs_move ? move_opcode : plain_opcode;
+  // i32.eqz; br_if becomes one branch-unless, when the eqz is inside this block.
+  if (chosen == opcode::br_if && position() > gas_instruction_ + 1 &&
+      code_.instructions.back().opcode == opcode::i32_eqz) {
+    code_.instructions.pop_back();
+    chosen = opcode::br_unless;
+  }
   emit(chosen, 0, (static_cast<uint64_t>(label.height) << 32) | arity);
   record_target(label, position() - 1);
 }
@@ -325,6 +332,36 @@ void FunctionPreparer::handle_memory_or_table(uint16_t code, const Immediates& i
   emit(code, immediates.index, immediates.second_index);
 }
 
+// Folds a local.set into the instruction that produced its operand. The
+// producer keeps its position, so a return address pointing at it (after a
+// call) still runs it whole.
+bool FunctionPreparer::try_fuse_local_set(uint32_t local_index) {
+  if (code_.instructions.empty() || local_index > UINT16_MAX) return false;
+  Instruction& last = code_.instructions.back();
+  if (last.opcode == opcode::charge_gas) return false;
+  if (last.opcode == opcode::local_get) {
+    last = Instruction{opcode::local_copy, 0, last.a, local_index};
+    return true;
+  }
+  if (last.opcode == opcode::constant) {
+    last = Instruction{opcode::local_set_constant, 0, local_index, last.b};
+    return true;
+  }
+  const auto to_local = [&](uint16_t opcode_value) {
+    last.opcode = opcode_value;
+    last.reserved = static_cast<uint16_t>(local_index);
+    return true;
+  };
+  if (const int binary = fusable_binary_index(last.opcode); binary >= 0)
+    return to_local(static_cast<uint16_t>(opcode::fused_binary_base + opcode::fused_forms * binary +
+                                          opcode::form_stack_stack_to_local));
+  if (last.opcode >= opcode::fused_binary_base && last.opcode < opcode::fused_load_base) {
+    const uint16_t form = (last.opcode - opcode::fused_binary_base) % opcode::fused_forms;
+    if (form <= opcode::form_stack_local) return to_local(static_cast<uint16_t>(last.opcode + 4));
+  }
+  return false;
+}
+
 // The interpreter jumps with `pc += offset`, so it needs no code base.
 void FunctionPreparer::make_branch_targets_relative() {
   for (uint32_t index = 0; index < code_.instructions.size(); ++index) {
@@ -378,7 +415,10 @@ void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immed
     case opcode::drop: pop_slots(1); emit(code); return;
     case opcode::select: case opcode::select_typed: pop_slots(2); emit(opcode::select); return;
     case opcode::local_get: push_slots(1); emit(code, immediates.index); return;
-    case opcode::local_set: pop_slots(1); emit(code, immediates.index); return;
+    case opcode::local_set:
+      pop_slots(1);
+      if (!try_fuse_local_set(immediates.index)) emit(code, immediates.index);
+      return;
     case opcode::local_tee: emit(code, immediates.index); return;
     case opcode::global_get: push_slots(1); emit(code, immediates.index); return;
     case opcode::global_set: pop_slots(1); emit(code, immediates.index); return;
@@ -415,7 +455,7 @@ bool FunctionPreparer::try_fuse(uint16_t code, uint32_t offset) {
   }
   const int binary = fusable_binary_index(code);
   if (binary < 0) return false;
-  const uint16_t base = static_cast<uint16_t>(opcode::fused_binary_base + 3 * binary);
+  const uint16_t base = static_cast<uint16_t>(opcode::fused_binary_base + opcode::fused_forms * binary);
   if (size >= 2 && instructions[size - 2].opcode == opcode::local_get &&
       (last.opcode == opcode::constant || last.opcode == opcode::local_get)) {
     Instruction& first = instructions[size - 2];
@@ -427,6 +467,10 @@ bool FunctionPreparer::try_fuse(uint16_t code, uint32_t offset) {
   }
   if (last.opcode == opcode::constant) {
     last = Instruction{static_cast<uint16_t>(base + opcode::form_constant), 0, 0, last.b};
+    return true;
+  }
+  if (last.opcode == opcode::local_get) {
+    last = Instruction{static_cast<uint16_t>(base + opcode::form_stack_local), 0, last.a, 0};
     return true;
   }
   return false;
