@@ -77,11 +77,13 @@ struct TransportConfig {
 
   // Largest frame body: type byte, payload and 16-byte tag.
   uint32_t frame_size_bytes_max = frame_size_bytes_max_default;
-  // Time from TCP connect (or accept) to a completed handshake.
+  // Time from the start of a dial (resolve and connect included), or from
+  // accept, to a completed handshake.
   uint64_t handshake_timeout_ms = 5000;
-  // A ping is sent after this much time without sending anything...
+  // A ping goes to every peer this often (the pong gives round_trip_ms)...
   uint64_t keepalive_interval_ms = 10000;
-  // ...and a peer from which nothing arrived for this long is closed.
+  // ...and a peer from which nothing arrived for this long is closed. Must
+  // exceed keepalive_interval_ms.
   uint64_t idle_timeout_ms = 30000;
   // Open connections at most, inbound and outbound, handshaking or not.
   uint32_t connections_max = 128;

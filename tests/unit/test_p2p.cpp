@@ -735,6 +735,21 @@ TEST_CASE("transport: an oversized or forged frame disconnects the peer") {
     CHECK(client.closed_by_peer());
     CHECK(eventually([&] { return bob.disconnected_with("bad_signature"); }));
   }
+  SUBCASE("what Bob sends is ciphertext on the wire and opens with the session key") {
+    REQUIRE(bob.transport->send(alice.public_key, 4, to_bytes("plaintext never on the wire")).ok());
+    FrameOpener opener(session->secrets.receive_key);
+    for (int frames = 0; frames < 10; ++frames) {
+      auto body = client.read_frame();
+      REQUIRE(body);
+      CHECK_FALSE(contains_bytes(*body, to_bytes("never on the wire")));
+      auto message = opener.open(encode_frame_header(static_cast<uint32_t>(body->size())), *body);
+      REQUIRE(message.ok());
+      if (message->type == message_type_ping) continue;  // Bob's first frame is a keepalive
+      CHECK(message->type == 4);
+      CHECK(to_string(message->payload) == "plaintext never on the wire");
+      break;
+    }
+  }
   SUBCASE("a properly sealed message is delivered") {
     FrameSealer sealer(session->secrets.send_key);
     auto frame = sealer.seal(5, to_bytes("hand made"), 4096);
