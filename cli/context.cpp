@@ -149,8 +149,23 @@ int Context::fail(const Status& status, std::string_view doing) const {
 int Context::send_transaction(const client::LoadedKey& key, chain::Action action, std::string_view what) const {
   auto node = client();
   if (!node.ok()) return fail(node.status(), "connecting");
-  auto tx = node->prepare_tx(key.key_pair, std::move(action), options.gas);
+  Result<chain::Tx> tx = error(Code::internal, "not built");
+  if (options.chain_id.empty()) {
+    tx = node->prepare_tx(key.key_pair, std::move(action), options.gas);
+  } else {
+    auto nonce = node->next_nonce(key.key_pair.public_key);
+    if (!nonce.ok()) return fail(nonce.status(), "reading the next nonce");
+    tx = client::make_tx(options.chain_id, key.key_pair, *nonce, options.gas, std::move(action));
+  }
   if (!tx.ok()) return fail(tx.status(), std::string("preparing ") + std::string(what));
+  if (options.dry_run) {
+    const std::string hash = chain::tx_hash(*tx).hex();
+    json machine = {{"hash", hash}, {"nonce", tx->nonce}, {"chain_id", tx->chain_id}, {"tx_hex", client::tx_hex(*tx)},
+                    {"sent", false}};
+    return emit(machine, "signed " + std::string(what) + " " + hash + " (nonce " + std::to_string(tx->nonce) +
+                             ", chain " + tx->chain_id + "), not sent (--dry-run)\ntx hex: " + client::tx_hex(*tx) +
+                             "\nsend it with: curl -X POST NODE/v1/txs -d '{\"tx\":\"<tx hex>\"}'");
+  }
   auto hash = node->submit(*tx);
   if (!hash.ok()) return fail(hash.status(), std::string("submitting ") + std::string(what));
   if (!options.json)

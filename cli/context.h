@@ -40,6 +40,8 @@ struct GlobalOptions {
   std::string genesis_path;                         // --genesis, env GOVCHAIN_GENESIS
   uint64_t timeout_ms = 10000;                      // --timeout-ms: one request
   uint64_t wait_ms = 30000;                         // --wait-ms: until a tx is committed
+  bool dry_run = false;                             // --dry-run: sign and print, do not send
+  std::string chain_id;                             // --chain-id: sign for this chain id
 };
 
 class Context {

@@ -15,7 +15,8 @@
 //
 // Global options (before or after the command): --node URL (env
 // GOVCHAIN_NODE), --key FILE, --dev-key (or env GOVCHAIN_DEV=1), --json,
-// --gas N, --genesis FILE (env GOVCHAIN_GENESIS), --timeout-ms, --wait-ms.
+// --gas N, --genesis FILE (env GOVCHAIN_GENESIS), --timeout-ms, --wait-ms,
+// --dry-run, --chain-id ID.
 // Exit codes: 0 success, 1 failure (reason and hint on stderr), 2 usage.
 // docs/cli.md documents every command with an example.
 #include <exception>
@@ -49,6 +50,8 @@ void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {
   app.add_option("--timeout-ms", options.timeout_ms, "timeout of one request to the node")->capture_default_str();
   app.add_option("--wait-ms", options.wait_ms, "how long to wait for a transaction to be committed")
       ->capture_default_str();
+  app.add_flag("--dry-run", options.dry_run, "sign the transaction and print it (hex) instead of sending it");
+  app.add_option("--chain-id", options.chain_id, "sign for this chain id instead of the node's (offline signing)");
 }
 
 }  // namespace
