@@ -20,7 +20,8 @@ int64_t unix_now_ms() {
 }
 
 Status io_status(std::string_view what, const boost::system::error_code& error_code) {
-  if (error_code == asio::error::eof) return error(Code::unavailable, std::string(what) + ": peer closed the connection");
+  if (error_code == asio::error::eof)
+    return error(Code::unavailable, std::string(what) + ": peer closed the connection");
   return error(Code::io_error, std::string(what) + ": " + error_code.message());
 }
 
@@ -78,11 +79,11 @@ void Connection::start_outbound(std::string host, uint16_t port) {
     }
     self->initiator_.emplace(self->identity_);
     self->start_handshake_timer();
-    self->resolver_.async_resolve(host, std::to_string(port),
-                                  [self](const boost::system::error_code& error_code,
-                                         tcp::resolver::results_type endpoints) {
-                                    self->on_resolved(error_code, std::move(endpoints));
-                                  });
+    self->resolver_.async_resolve(
+        host, std::to_string(port),
+        [self](const boost::system::error_code& error_code, tcp::resolver::results_type endpoints) {
+          self->on_resolved(error_code, std::move(endpoints));
+        });
   });
 }
 
@@ -90,9 +91,8 @@ void Connection::on_resolved(const boost::system::error_code& error_code, tcp::r
   if (closed_) return;
   if (error_code) return close_on_strand(io_status("resolving the peer address failed", error_code), false);
   asio::async_connect(socket_, endpoints,
-                      [self = shared_from_this()](const boost::system::error_code& connect_error, const tcp::endpoint&) {
-                        self->on_connected(connect_error);
-                      });
+                      [self = shared_from_this()](const boost::system::error_code& connect_error,
+                                                  const tcp::endpoint&) { self->on_connected(connect_error); });
 }
 
 void Connection::on_connected(const boost::system::error_code& error_code) {
@@ -129,7 +129,8 @@ void Connection::write_handshake(Bytes message, bool then_establish) {
                     [self = shared_from_this(), frame, then_establish](const boost::system::error_code& error_code,
                                                                        size_t size_bytes) {
                       if (self->closed_) return;
-                      if (error_code) return self->close_on_strand(io_status("handshake write failed", error_code), false);
+                      if (error_code)
+                        return self->close_on_strand(io_status("handshake write failed", error_code), false);
                       self->counters_.bytes_sent += size_bytes;
                       if (!then_establish) return;
                       const SessionSecrets secrets = self->initiator_->secrets();

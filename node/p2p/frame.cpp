@@ -23,8 +23,8 @@ std::array<uint8_t, nonce_size_bytes> counter_nonce(uint64_t counter) {
 Result<uint32_t> decode_frame_header(ByteView header, uint32_t frame_size_bytes_max) {
   if (header.size() != frame_header_size_bytes)
     return error(Code::malformed, "frame header must be 4 bytes, got " + std::to_string(header.size()));
-  uint32_t body_size_bytes = (uint32_t(header[0]) << 24) | (uint32_t(header[1]) << 16) | (uint32_t(header[2]) << 8) |
-                             uint32_t(header[3]);
+  uint32_t body_size_bytes =
+      (uint32_t(header[0]) << 24) | (uint32_t(header[1]) << 16) | (uint32_t(header[2]) << 8) | uint32_t(header[3]);
   if (body_size_bytes == 0) return error(Code::malformed, "frame announces an empty body");
   if (body_size_bytes > frame_size_bytes_max)
     return error(Code::too_large, "frame of " + std::to_string(body_size_bytes) + " bytes exceeds the limit of " +
@@ -56,8 +56,8 @@ Result<Bytes> FrameSealer::seal(MessageType type, ByteView payload, uint32_t fra
   assert(state_ != nullptr);
   if (payload.size() > frame_size_bytes_max || payload.size() + frame_overhead_bytes > frame_size_bytes_max)
     return error(Code::too_large, "message of " + std::to_string(payload.size()) +
-                                      " bytes does not fit a frame of at most " +
-                                      std::to_string(frame_size_bytes_max) + " bytes");
+                                      " bytes does not fit a frame of at most " + std::to_string(frame_size_bytes_max) +
+                                      " bytes");
   if (counter_ == std::numeric_limits<uint64_t>::max())
     return error(Code::resource_exhausted, "session sealed 2^64-1 messages; it must be replaced");
   const auto body_size_bytes = static_cast<uint32_t>(payload.size() + frame_overhead_bytes);
@@ -116,9 +116,9 @@ Result<Message> FrameOpener::open(ByteView header, ByteView body) {
   try {
     CryptoPP::ChaCha20Poly1305::Decryption cipher;
     cipher.SetKeyWithIV(state_->key.data.data(), 32, nonce.data(), nonce.size());
-    authentic = cipher.DecryptAndVerify(plaintext.data(), body.data() + plaintext_size_bytes, aead_tag_size_bytes,
-                                        nonce.data(), nonce.size(), header.data(), header.size(), body.data(),
-                                        plaintext_size_bytes);
+    authentic =
+        cipher.DecryptAndVerify(plaintext.data(), body.data() + plaintext_size_bytes, aead_tag_size_bytes, nonce.data(),
+                                nonce.size(), header.data(), header.size(), body.data(), plaintext_size_bytes);
   } catch (const std::exception& exception) {
     failed_ = true;
     return error(Code::internal, std::string("ChaCha20-Poly1305 opening failed: ") + exception.what());

@@ -119,7 +119,8 @@ Result<Identity> open_identity(const CipherKey& key, const Hash& transcript,
     return error(Code::internal, std::string("ChaCha20-Poly1305 failed: ") + exception.what());
   }
   if (!authentic)
-    return error(Code::bad_signature, "sealed identity failed authentication (tampered, replayed or relayed handshake)");
+    return error(Code::bad_signature,
+                 "sealed identity failed authentication (tampered, replayed or relayed handshake)");
   Identity identity;
   identity.node_key = PublicKey::from_view(ByteView(plaintext, 32));
   identity.signature = Signature::from_view(ByteView(plaintext + 32, 64));
@@ -168,8 +169,7 @@ Status check_kind(codec::Reader& reader, uint8_t expected, std::string_view name
   auto kind = reader.u8();
   if (!kind.ok()) return error(Code::malformed, std::string(name) + " is empty");
   if (*kind != expected)
-    return error(Code::malformed, std::string(name) + " expected, got handshake message kind " +
-                                      std::to_string(*kind));
+    return error(Code::malformed, std::string(name) + " expected, got handshake message kind " + std::to_string(*kind));
   return Status::ok_status();
 }
 
@@ -269,10 +269,10 @@ Bytes InitiatorHandshake::hello() {
 }
 
 // Crypto++ reports failures by throwing; none may leave this module.
-#define GOVCHAIN_CATCH_CRYPTO(statement)                                                  \
-  try {                                                                                 \
-    statement;                                                                          \
-  } catch (const std::exception& exception) {                                           \
+#define GOVCHAIN_CATCH_CRYPTO(statement)                                                             \
+  try {                                                                                              \
+    statement;                                                                                       \
+  } catch (const std::exception& exception) {                                                        \
     return error(Code::internal, std::string("handshake cryptography failed: ") + exception.what()); \
   }
 
@@ -290,15 +290,15 @@ Result<Bytes> InitiatorHandshake::process_reply(ByteView reply, const PeerKeyChe
   // The transcript covers the reply up to (not including) the sealed identity.
   transcript_ = mix(transcript_, reply.first(reply.size() - sealed_identity_size_bytes));
   auto [responder_identity_key, initiator_identity_key] = derive_key_pair(shared, transcript_, handshake_keys_info);
-  GOVCHAIN_ASSIGN_OR_RETURN(Identity responder, open_identity(responder_identity_key, transcript_,
-                                                              message.sealed_identity));
+  GOVCHAIN_ASSIGN_OR_RETURN(Identity responder,
+                            open_identity(responder_identity_key, transcript_, message.sealed_identity));
   GOVCHAIN_TRY(verify_identity(responder_signature_tag, transcript_, responder, check));
   transcript_ = mix(transcript_, message.sealed_identity.view());
 
   Hash digest = signing_digest(initiator_signature_tag, transcript_, identity_.key_pair.public_key);
   Signature signature = crypto::sign(identity_.key_pair.secret, digest.view());
-  FinishMessage finish{handshake_version, seal_identity(initiator_identity_key, transcript_,
-                                                         identity_.key_pair.public_key, signature)};
+  FinishMessage finish{handshake_version,
+                       seal_identity(initiator_identity_key, transcript_, identity_.key_pair.public_key, signature)};
   Bytes bytes = encode_finish(finish);
   transcript_ = mix(transcript_, bytes);
   auto [initiator_to_responder, responder_to_initiator] = derive_key_pair(shared, transcript_, session_keys_info);
@@ -356,8 +356,8 @@ Result<SessionSecrets> ResponderHandshake::on_finish(ByteView finish, const Peer
 Result<SessionSecrets> ResponderHandshake::process_finish(ByteView finish, const PeerKeyCheck& check) {
   GOVCHAIN_ASSIGN_OR_RETURN(FinishMessage message, decode_finish(finish));
   GOVCHAIN_TRY(check_version(message.version));
-  GOVCHAIN_ASSIGN_OR_RETURN(Identity initiator, open_identity(initiator_identity_key_, transcript_,
-                                                              message.sealed_identity));
+  GOVCHAIN_ASSIGN_OR_RETURN(Identity initiator,
+                            open_identity(initiator_identity_key_, transcript_, message.sealed_identity));
   GOVCHAIN_TRY(verify_identity(initiator_signature_tag, transcript_, initiator, check));
   transcript_ = mix(transcript_, finish);
   auto [initiator_to_responder, responder_to_initiator] =

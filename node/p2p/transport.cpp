@@ -145,7 +145,7 @@ class Transport::Impl : public ConnectionOwner {
   std::set<PublicKey> allowed_keys_;
   std::set<MessageType> gossip_types_;
   std::set<MessageType> low_priority_types_;
-  std::set<std::shared_ptr<Connection>> connections_;  // every live connection
+  std::set<std::shared_ptr<Connection>> connections_;          // every live connection
   std::map<PublicKey, std::shared_ptr<Connection>> sessions_;  // established, one per key
   std::map<PublicKey, DialState> dials_;
   std::map<PublicKey, Clock::time_point> penalized_until_;
@@ -256,10 +256,9 @@ std::shared_ptr<Connection> Transport::Impl::new_connection_locked(std::optional
 
 void Transport::Impl::accept_next_locked() {
   auto connection = new_connection_locked(std::nullopt);
-  acceptor_.async_accept(connection->socket_for_accept(),
-                         [this, connection](const boost::system::error_code& error_code) {
-                           on_accepted(connection, error_code);
-                         });
+  acceptor_.async_accept(
+      connection->socket_for_accept(),
+      [this, connection](const boost::system::error_code& error_code) { on_accepted(connection, error_code); });
 }
 
 void Transport::Impl::on_accepted(const std::shared_ptr<Connection>& connection,
@@ -330,8 +329,8 @@ bool Transport::Impl::penalized_locked(const PublicKey& peer_key, uint64_t* rema
   if (found == penalized_until_.end()) return false;
   const auto now = Clock::now();
   if (found->second <= now) return false;
-  *remaining_ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(found->second - now).count() + 1);
+  *remaining_ms =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(found->second - now).count() + 1);
   return true;
 }
 
@@ -339,8 +338,8 @@ Status Transport::Impl::admit_locked(const PublicKey& peer_key, const std::optio
   if (state_ != State::running) return error(Code::unavailable, "transport is stopping");
   if (peer_key == config_.key_pair.public_key) return error(Code::invalid, "peer presented our own node key");
   if (expected_key && peer_key != *expected_key)
-    return error(Code::unauthorized, "dialed " + short_key(*expected_key) + " but the peer proved key " +
-                                         short_key(peer_key));
+    return error(Code::unauthorized,
+                 "dialed " + short_key(*expected_key) + " but the peer proved key " + short_key(peer_key));
   if (!allowed_keys_.count(peer_key))
     return error(Code::unauthorized, "node key " + peer_key.hex() + " is not in the allowed set");
   uint64_t remaining_ms = 0;
@@ -421,8 +420,7 @@ void Transport::Impl::on_message(const std::shared_ptr<Connection>& connection, 
     // removed or penalised delivers nothing more.
     uint64_t penalty_ms = 0;
     if (!allowed_keys_.count(key) || penalized_locked(key, &penalty_ms) || state_ != State::running) return;
-    if (gossip_types_.count(message.type) && !seen_.insert(gossip_message_hash(message.type, message.payload)))
-      return;
+    if (gossip_types_.count(message.type) && !seen_.insert(gossip_message_hash(message.type, message.payload))) return;
   }
   invoke("on_message", callbacks_.on_message, key, message.type, std::move(message.payload));
 }
@@ -575,7 +573,8 @@ std::vector<PeerStatus> Transport::Impl::peers() const {
   for (const auto& [key, connection] : sessions_) result.push_back(status_of(*connection));
   for (const auto& [dial_key, dial] : dials_) {
     const PublicKey key = dial_key;
-    auto found = std::find_if(result.begin(), result.end(), [&](const PeerStatus& peer) { return peer.public_key == key; });
+    auto found =
+        std::find_if(result.begin(), result.end(), [&](const PeerStatus& peer) { return peer.public_key == key; });
     if (found == result.end()) {
       result.push_back(PeerStatus{});
       found = result.end() - 1;

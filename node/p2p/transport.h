@@ -114,13 +114,13 @@ struct PeerStatus {
   PublicKey public_key;
   std::string address;  // remote "ip:port", or the configured address
   bool connected = false;
-  bool outbound = false;            // of the current session
+  bool outbound = false;                // of the current session
   int64_t connected_since_unix_ms = 0;  // 0 when not connected
-  uint64_t bytes_received = 0;      // of the current session, wire bytes
+  uint64_t bytes_received = 0;          // of the current session, wire bytes
   uint64_t bytes_sent = 0;
   uint64_t messages_received = 0;
   uint64_t messages_sent = 0;
-  uint64_t messages_dropped = 0;    // low-priority messages not queued
+  uint64_t messages_dropped = 0;  // low-priority messages not queued
   uint64_t send_queue_size_bytes = 0;
   uint64_t round_trip_ms = 0;       // last keepalive round trip; 0 before one
   uint64_t reconnect_attempts = 0;  // failed dials since the last session
@@ -136,7 +136,7 @@ using PeerConnectedHandler = std::function<void(const PublicKey& peer, const std
 using PeerDisconnectedHandler = std::function<void(const PublicKey& peer, const Status& reason)>;
 
 struct TransportCallbacks {
-  MessageHandler on_message;  // required
+  MessageHandler on_message;                     // required
   PeerConnectedHandler on_peer_connected;        // optional
   PeerDisconnectedHandler on_peer_disconnected;  // optional
 };

@@ -4,23 +4,22 @@
 // (unknown key, wrong chain, tampered or replayed handshake), limits,
 // reconnection, allowed-set changes and penalties. Every wait is bounded.
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <doctest/doctest.h>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "crypto/hash.h"
 #include "p2p/frame.h"
