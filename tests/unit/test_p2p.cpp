@@ -846,3 +846,29 @@ TEST_CASE("transport: configuration errors are reported by start()") {
   REQUIRE(third.start().ok());
   CHECK(third.transport->start().code() == Code::invalid);
 }
+
+TEST_CASE("transport: a peer that goes silent is closed after the idle timeout") {
+  TestNode bob(2);
+  auto alice = key_from_seed(1);
+  bob.config.allowed_keys = {alice.public_key};
+  bob.config.keepalive_interval_ms = 100;
+  bob.config.idle_timeout_ms = 400;
+  REQUIRE(bob.start().ok());
+  RawClient client(bob.port);
+  REQUIRE(raw_handshake(client, alice, bob.key.public_key));  // and then never answers a ping
+  REQUIRE(eventually([&] { return bob.connected_count() == 1; }));
+  CHECK(eventually([&] { return bob.disconnected_with("idle timeout"); }, 3000ms));
+}
+
+TEST_CASE("transport: connections beyond connections_max are closed at once") {
+  TestNode bob(2);
+  bob.config.connections_max = 1;
+  REQUIRE(bob.start().ok());
+  RawClient first(bob.port);
+  REQUIRE(first.connected());
+  std::this_thread::sleep_for(50ms);
+  RawClient second(bob.port);
+  REQUIRE(second.connected());
+  CHECK(second.closed_by_peer());
+  CHECK(log_contains("connections open (connections_max)"));
+}
