@@ -20,18 +20,11 @@
 // nothing escapes to the embedder and no thread dies.
 #include "rpc/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
-#include <chrono>
-#include <deque>
-#include <exception>
-#include <map>
-#include <mutex>
-#include <sstream>
-#include <thread>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -41,7 +34,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
+#include <charconv>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "rpc/json_error.h"
 #include "rpc/metrics.h"
@@ -127,7 +127,8 @@ Result<QueryParameters> parse_query(std::string_view query) {
     auto name = percent_decode(pair.substr(0, equals), true);
     auto value = percent_decode(pair.substr(std::min(equals + 1, pair.size())), true);
     if (!name || !value) {
-      return error(Code::malformed, "query parameter '" + std::string(pair) + "' has an invalid %-escape; use %XX with two hex digits");
+      return error(Code::malformed,
+                   "query parameter '" + std::string(pair) + "' has an invalid %-escape; use %XX with two hex digits");
     }
     parameters.emplace_back(std::move(*name), std::move(*value));
   }
@@ -170,8 +171,8 @@ Result<tcp::endpoint> parse_listen_address(std::string_view text) {
   boost::system::error_code address_error;
   const auto address = net::ip::make_address(std::string(host), address_error);
   if (address_error) {
-    return error(Code::invalid_argument, "listen address '" + std::string(text) + "' has no IP address: " +
-                                             address_error.message());
+    return error(Code::invalid_argument,
+                 "listen address '" + std::string(text) + "' has no IP address: " + address_error.message());
   }
   return tcp::endpoint(address, static_cast<uint16_t>(port));
 }
@@ -242,7 +243,8 @@ Status validate_pattern(std::string_view pattern, std::string* parameter_prefix)
 class Router {
  public:
   Status add(std::string_view method, std::string_view pattern, HttpHandler handler) {
-    if (!is_token(method)) return error(Code::invalid_argument, "method '" + std::string(method) + "' is not an HTTP token");
+    if (!is_token(method))
+      return error(Code::invalid_argument, "method '" + std::string(method) + "' is not an HTTP token");
     if (!handler) return error(Code::invalid_argument, "handler for " + std::string(pattern) + " is empty");
     Route route{std::string(method), std::string(pattern), {}, std::move(handler)};
     GOVCHAIN_TRY(validate_pattern(pattern, &route.parameter_prefix));
@@ -308,8 +310,8 @@ BeastResponse to_beast_response(const HttpResponse& response, unsigned version, 
                                    : static_cast<http::status>(response.status),
                                version};
   beast_response.set(http::field::server, server_name);
-  beast_response.set(http::field::content_type, has_line_break(response.content_type) ? "application/octet-stream"
-                                                                                     : response.content_type);
+  beast_response.set(http::field::content_type,
+                     has_line_break(response.content_type) ? "application/octet-stream" : response.content_type);
   bool close = !keep_alive;
   for (const auto& [name, value] : response.headers) {
     if (equals_ignore_case(name, "connection") && equals_ignore_case(value, "close")) close = true;
@@ -658,10 +660,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // One deadline for the whole request: a client that trickles bytes
     // (slowloris) is cut off when it passes, however steadily it sends.
     stream_.expires_after(std::chrono::milliseconds(config().timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](const beast::error_code& read_error, size_t) {
-                              self->on_read_header(read_error);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](const beast::error_code& read_error, size_t) { self->on_read_header(read_error); });
   }
 
   void on_read_header(const beast::error_code& read_error) {
@@ -679,16 +680,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void do_read_body() {
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](const beast::error_code& read_error, size_t) {
-      self->on_read_body(read_error);
-    });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](const beast::error_code& read_error, size_t) { self->on_read_body(read_error); });
   }
 
   void on_read_error(const beast::error_code& read_error) {
     if (read_error == beast::error::timeout) server_.count_timeout();
     const bool parse_failure = read_error.category() == http::make_error_code(http::error::bad_target).category() &&
-                               read_error != http::error::end_of_stream &&
-                               read_error != http::error::partial_message;
+                               read_error != http::error::end_of_stream && read_error != http::error::partial_message;
     if (!parse_failure) return close();
     send(server_.parse_error_response(read_error), true, config().timeout_ms);
   }
@@ -804,8 +804,9 @@ HttpResponse HttpServer::Impl::route(BeastRequest& request, const std::string& r
                                      std::string* route_label) {
   const std::string_view target = request.target();
   if (target.empty() || target.front() != '/') {
-    return json_error(400, "malformed", "request target must be a path such as /v1/status, not '" +
-                                            std::string(target.substr(0, 64)) + "'");
+    return json_error(
+        400, "malformed",
+        "request target must be a path such as /v1/status, not '" + std::string(target.substr(0, 64)) + "'");
   }
   const size_t question_mark = std::min(target.find('?'), target.size());
   const std::string_view path = target.substr(0, question_mark);
@@ -817,15 +818,18 @@ HttpResponse HttpServer::Impl::route(BeastRequest& request, const std::string& r
   }
   if (!websocket_path_.empty() && path == websocket_path_) {
     *route_label = websocket_path_;
-    return json_error(426, "upgrade_required", websocket_path_ + " is a WebSocket endpoint; connect with a WebSocket client");
+    return json_error(426, "upgrade_required",
+                      websocket_path_ + " is a WebSocket endpoint; connect with a WebSocket client");
   }
   const RouteMatch match = router_.match(method, path);
   if (match.route == nullptr && match.allowed_methods.empty()) {
-    return json_error(404, "not_found", "no route for path " + std::string(path.substr(0, 256)) + "; see the API documentation");
+    return json_error(404, "not_found",
+                      "no route for path " + std::string(path.substr(0, 256)) + "; see the API documentation");
   }
   if (match.route == nullptr) {
-    HttpResponse response = json_error(405, "method_not_allowed", std::string(method.substr(0, 32)) + " is not allowed on " +
-                                                                      std::string(path.substr(0, 256)) + "; use " + match.allowed_methods);
+    HttpResponse response = json_error(405, "method_not_allowed",
+                                       std::string(method.substr(0, 32)) + " is not allowed on " +
+                                           std::string(path.substr(0, 256)) + "; use " + match.allowed_methods);
     response.headers.emplace_back("Allow", match.allowed_methods);
     return response;
   }
@@ -851,14 +855,16 @@ HttpResponse HttpServer::Impl::call_handler(const Route& route, std::string_view
     return json_error(400, "malformed", "path parameter has an invalid %-escape; use %XX with two hex digits");
   }
   auto query_parameters = parse_query(query);
-  if (!query_parameters.ok()) return json_error(400, code_name(query_parameters.status().code()), query_parameters.status().message());
+  if (!query_parameters.ok())
+    return json_error(400, code_name(query_parameters.status().code()), query_parameters.status().message());
   view.method = std::string(request.method_string());
   view.target = std::string(request.target());
   view.path = std::string(path);
   view.route_pattern = route.pattern;
   view.path_parameter = std::move(*decoded_parameter);
   view.query_parameters = std::move(query_parameters).value();
-  for (const auto& field : request) view.headers.emplace_back(ascii_lower(field.name_string()), std::string(field.value()));
+  for (const auto& field : request)
+    view.headers.emplace_back(ascii_lower(field.name_string()), std::string(field.value()));
   view.body = std::move(request.body());
   view.remote_address = remote_address;
   try {
@@ -868,20 +874,24 @@ HttpResponse HttpServer::Impl::call_handler(const Route& route, std::string_view
   } catch (...) {
     spdlog::error("rpc: handler for {} {} threw a non-standard exception", route.method, route.pattern);
   }
-  return json_error(500, "internal", "the handler for " + route.pattern + " failed; this is a bug in govchain, please report it");
+  return json_error(500, "internal",
+                    "the handler for " + route.pattern + " failed; this is a bug in govchain, please report it");
 }
 
 BeastResponse HttpServer::Impl::parse_error_response(const beast::error_code& parse_error) {
   HttpResponse response;
   if (parse_error == http::error::body_limit) {
-    response = json_error(413, "too_large", "request body is larger than " + std::to_string(config_.body_size_bytes_max) +
-                                                " bytes; send a smaller body");
+    response = json_error(
+        413, "too_large",
+        "request body is larger than " + std::to_string(config_.body_size_bytes_max) + " bytes; send a smaller body");
   } else if (parse_error == http::error::header_limit) {
-    response = json_error(431, "header_too_large", "request line and headers are larger than " +
-                                                       std::to_string(config_.header_size_bytes_max) + " bytes; send fewer or shorter headers");
+    response = json_error(431, "header_too_large",
+                          "request line and headers are larger than " + std::to_string(config_.header_size_bytes_max) +
+                              " bytes; send fewer or shorter headers");
   } else {
-    response = json_error(400, "malformed", "malformed HTTP request (" + parse_error.message() +
-                                                "); send an HTTP/1.1 request with a valid request line and headers");
+    response = json_error(400, "malformed",
+                          "malformed HTTP request (" + parse_error.message() +
+                              "); send an HTTP/1.1 request with a valid request line and headers");
   }
   record_request("malformed", "other", response.status, std::chrono::steady_clock::duration::zero());
   try {
@@ -893,8 +903,8 @@ BeastResponse HttpServer::Impl::parse_error_response(const beast::error_code& pa
 
 BeastResponse HttpServer::Impl::busy_response(std::string_view resource) {
   increment("govchain_rpc_rejected_total", "Connections and upgrades refused with 503 because a limit was reached");
-  const HttpResponse response =
-      json_error(503, "unavailable", "too many open " + std::string(resource) + " on this node; retry later or use another node");
+  const HttpResponse response = json_error(
+      503, "unavailable", "too many open " + std::string(resource) + " on this node; retry later or use another node");
   try {
     return to_beast_response(with_close(response), 11, false);
   } catch (...) {
@@ -913,9 +923,9 @@ std::string HttpServer::Impl::handle_raw(std::string_view request_bytes) {
     // Each turn consumes at least one byte or stops, so the loop is bounded
     // by the input size.
     while (!parser.is_done() && consumed_size_bytes < request_bytes.size()) {
-      const size_t used = parser.put(net::buffer(request_bytes.data() + consumed_size_bytes,
-                                                 request_bytes.size() - consumed_size_bytes),
-                                     parse_error);
+      const size_t used = parser.put(
+          net::buffer(request_bytes.data() + consumed_size_bytes, request_bytes.size() - consumed_size_bytes),
+          parse_error);
       consumed_size_bytes += used;
       if (parse_error == http::error::need_more) parse_error = {};
       if (parse_error || used == 0) break;
@@ -937,8 +947,9 @@ std::string HttpServer::Impl::handle_raw(std::string_view request_bytes) {
 void HttpServer::Impl::record_request(const std::string& route_label, std::string_view method, unsigned status,
                                       std::chrono::steady_clock::duration elapsed) {
   if (!metrics_) return;
-  auto counter = metrics_->counter("govchain_rpc_requests_total", "HTTP requests by route pattern, method and status",
-                                   {{"route", route_label}, {"method", method_label(method)}, {"status", std::to_string(status)}});
+  auto counter =
+      metrics_->counter("govchain_rpc_requests_total", "HTTP requests by route pattern, method and status",
+                        {{"route", route_label}, {"method", method_label(method)}, {"status", std::to_string(status)}});
   if (counter.ok()) (*counter)->Increment();
   auto histogram = metrics_->histogram("govchain_rpc_request_duration_seconds", "HTTP request latency by route pattern",
                                        Metrics::latency_buckets_seconds(), {{"route", route_label}});
@@ -962,7 +973,8 @@ void HttpServer::Impl::count_timeout() {
 }
 
 void HttpServer::Impl::count_slow_subscriber() {
-  increment("govchain_rpc_websocket_slow_disconnects_total", "WebSocket subscribers disconnected for a full send queue");
+  increment("govchain_rpc_websocket_slow_disconnects_total",
+            "WebSocket subscribers disconnected for a full send queue");
 }
 
 // ---------------------------------------------------------------------------
@@ -1111,14 +1123,16 @@ std::optional<uint64_t> HttpServer::Impl::add_subscriber(const std::shared_ptr<W
   if (subscribers_closed_ || subscribers_.size() >= config_.websocket_subscribers_max) return std::nullopt;
   const uint64_t subscriber_id = subscriber_id_next_++;
   subscribers_.emplace(subscriber_id, session);
-  set_gauge("govchain_rpc_websocket_subscribers", "Connected WebSocket subscribers", static_cast<double>(subscribers_.size()));
+  set_gauge("govchain_rpc_websocket_subscribers", "Connected WebSocket subscribers",
+            static_cast<double>(subscribers_.size()));
   return subscriber_id;
 }
 
 void HttpServer::Impl::remove_subscriber(uint64_t subscriber_id) {
   std::lock_guard lock(subscribers_mutex_);
   subscribers_.erase(subscriber_id);
-  set_gauge("govchain_rpc_websocket_subscribers", "Connected WebSocket subscribers", static_cast<double>(subscribers_.size()));
+  set_gauge("govchain_rpc_websocket_subscribers", "Connected WebSocket subscribers",
+            static_cast<double>(subscribers_.size()));
 }
 
 size_t HttpServer::Impl::broadcast(std::string_view text) {
@@ -1132,7 +1146,8 @@ size_t HttpServer::Impl::broadcast(std::string_view text) {
     queued_count += keep ? 1 : 0;
     entry = keep ? std::next(entry) : subscribers_.erase(entry);
   }
-  set_gauge("govchain_rpc_websocket_subscribers", "Connected WebSocket subscribers", static_cast<double>(subscribers_.size()));
+  set_gauge("govchain_rpc_websocket_subscribers", "Connected WebSocket subscribers",
+            static_cast<double>(subscribers_.size()));
   return queued_count;
 }
 
@@ -1184,7 +1199,8 @@ Status HttpServer::add_websocket(std::string_view path, WebSocketMessageHandler 
   }
   std::string parameter_prefix;
   GOVCHAIN_TRY(validate_pattern(path, &parameter_prefix));
-  if (!parameter_prefix.empty()) return error(Code::invalid_argument, "the WebSocket path must be exact, without {parameter}");
+  if (!parameter_prefix.empty())
+    return error(Code::invalid_argument, "the WebSocket path must be exact, without {parameter}");
   impl_->websocket_path_ = std::string(path);
   impl_->websocket_on_message_ = std::move(on_message);
   return Status::ok_status();

@@ -1,7 +1,6 @@
 #include "rpc/json_error.h"
 
 #include <exception>
-
 #include <nlohmann/json.hpp>
 
 namespace govchain::rpc {

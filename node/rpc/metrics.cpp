@@ -1,9 +1,9 @@
 #include "rpc/metrics.h"
 
+#include <prometheus/text_serializer.h>
+
 #include <exception>
 #include <sstream>
-
-#include <prometheus/text_serializer.h>
 
 namespace govchain::rpc {
 namespace {
@@ -15,8 +15,9 @@ Result<Metric*> guarded(std::string_view name, MakeMetric&& make_metric) {
   try {
     return &make_metric();
   } catch (const std::exception& exception) {
-    return error(Code::invalid_argument, "metric '" + std::string(name) + "' cannot be registered: " +
-                                             exception.what() + "; use [a-zA-Z_:][a-zA-Z0-9_:]* names and one type per name");
+    return error(Code::invalid_argument, "metric '" + std::string(name) +
+                                             "' cannot be registered: " + exception.what() +
+                                             "; use [a-zA-Z_:][a-zA-Z0-9_:]* names and one type per name");
   } catch (...) {
     return error(Code::invalid_argument, "metric '" + std::string(name) + "' cannot be registered");
   }

@@ -34,7 +34,8 @@ govchain::rpc::HttpServer& server() {
     config.body_size_bytes_max = 4096;
     config.header_size_bytes_max = 2048;
     auto* created = new govchain::rpc::HttpServer(config, std::make_shared<govchain::rpc::Metrics>());
-    for (const char* pattern : {"/v1/status", "/v1/txs/{hash}", "/v1/blocks/{id}", "/v1/blocks/latest", "/v1/state/{key}"}) {
+    for (const char* pattern :
+         {"/v1/status", "/v1/txs/{hash}", "/v1/blocks/{id}", "/v1/blocks/latest", "/v1/state/{key}"}) {
       (void)created->add_route("GET", pattern, echo);
     }
     (void)created->add_route("POST", "/v1/txs", echo);

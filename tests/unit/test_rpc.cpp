@@ -4,6 +4,7 @@
 #define BOOST_BEAST_USE_STD_STRING_VIEW 1
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -17,7 +18,6 @@
 #include <boost/beast/websocket.hpp>
 #include <cerrno>
 #include <chrono>
-#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -173,10 +173,14 @@ HttpServerConfig test_config() {
 HttpResponse echo(const HttpRequest& request) {
   nlohmann::json query = nlohmann::json::object();
   for (const auto& [name, value] : request.query_parameters) query[name] = value;
-  const nlohmann::json body = {{"method", request.method},          {"path", request.path},
-                               {"pattern", request.route_pattern}, {"parameter", request.path_parameter},
-                               {"query", query},                   {"proof", request.query_flag("proof")},
-                               {"body", request.body},             {"agent", request.header("User-Agent").value_or("")}};
+  const nlohmann::json body = {{"method", request.method},
+                               {"path", request.path},
+                               {"pattern", request.route_pattern},
+                               {"parameter", request.path_parameter},
+                               {"query", query},
+                               {"proof", request.query_flag("proof")},
+                               {"body", request.body},
+                               {"agent", request.header("User-Agent").value_or("")}};
   return json_response(body.dump());
 }
 
@@ -187,12 +191,13 @@ void add_test_routes(HttpServer& server) {
   REQUIRE(server.add_route("GET", "/v1/blocks/{id}", echo).ok());
   REQUIRE(server.add_route("GET", "/v1/blocks/latest", echo).ok());
   REQUIRE(server.add_route("GET", "/v1/state/{key}", echo).ok());
-  REQUIRE(server.add_route("GET", "/v1/throw", [](const HttpRequest&) -> HttpResponse {
-                   throw std::runtime_error("boom");
-                 }).ok());
-  REQUIRE(server.add_route("GET", "/v1/status-error", [](const HttpRequest&) {
-                   return json_error(error(Code::not_found, "no block at height 7"));
-                 }).ok());
+  REQUIRE(
+      server.add_route("GET", "/v1/throw", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); })
+          .ok());
+  REQUIRE(server
+              .add_route("GET", "/v1/status-error",
+                         [](const HttpRequest&) { return json_error(error(Code::not_found, "no block at height 7")); })
+              .ok());
 }
 
 nlohmann::json body_json(const ClientResponse& response) { return nlohmann::json::parse(response.body); }
@@ -300,10 +305,12 @@ TEST_CASE("server routes requests, path parameters and queries over sockets") {
   CHECK(body_json(response)["pattern"] == "/v1/blocks/{id}");
   CHECK(body_json(response)["parameter"] == "17");
 
-  response = http_exchange(port, "POST /v1/txs HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  response =
+      http_exchange(port, "POST /v1/txs HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
   CHECK(body_json(response)["body"] == "hello");
-  response = http_exchange(port, "POST /v1/txs HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                            "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  response = http_exchange(port,
+                           "POST /v1/txs HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                           "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
   CHECK(body_json(response)["body"] == "abcde");
 
   response = http_exchange(port, get_request("/v1/unknown"));
@@ -394,7 +401,8 @@ TEST_CASE("malformed requests get 400 and oversized headers 431") {
   CHECK(response.error_code() == "malformed");
   response = http_exchange(port, "GET /v1/status HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n");
   CHECK(response.status == 400);
-  response = http_exchange(port, "GET /v1/status HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(16 * 1024, 'h') + "\r\n\r\n");
+  response =
+      http_exchange(port, "GET /v1/status HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(16 * 1024, 'h') + "\r\n\r\n");
   CHECK(response.status == 431);
   CHECK(response.error_code() == "header_too_large");
   CHECK(http_exchange(port, get_request("/v1/status")).status == 200);
@@ -500,9 +508,12 @@ TEST_CASE("WebSocket subscribers receive broadcasts") {
   HttpServer server(test_config(), metrics);
   add_test_routes(server);
   std::atomic<int> received_messages{0};
-  REQUIRE(server.add_websocket("/v1/events", [&](uint64_t, std::string_view text) {
-                  if (text == "{\"filter\":\"blocks\"}") ++received_messages;
-                }).ok());
+  REQUIRE(server
+              .add_websocket("/v1/events",
+                             [&](uint64_t, std::string_view text) {
+                               if (text == "{\"filter\":\"blocks\"}") ++received_messages;
+                             })
+              .ok());
   REQUIRE(server.start().ok());
   WebSocketClient first;
   WebSocketClient second;
