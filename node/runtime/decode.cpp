@@ -45,7 +45,7 @@ class Decoder {
 
  private:
   Status read_header();
-  Status read_section(uint8_t id, size_t end);
+  Status read_section(uint8_t id);
   Status read_types();
   Status read_imports();
   Status read_functions();
@@ -94,7 +94,7 @@ Result<Module> Decoder::decode(Module module) {
     const size_t end = reader_.position() + size_bytes;
     Reader outer = reader_;
     reader_ = Reader(module_.bytes, reader_.position(), end);
-    GOVCHAIN_TRY(read_section(id, end));
+    GOVCHAIN_TRY(read_section(id));
     if (reader_.position() != end) return malformed_error("section size mismatch", reader_.position());
     reader_ = outer;
     reader_.seek(end);
@@ -116,7 +116,7 @@ Status Decoder::read_header() {
   return Status();
 }
 
-Status Decoder::read_section(uint8_t id, size_t) {
+Status Decoder::read_section(uint8_t id) {
   switch (id) {
     case custom_section: return read_custom();
     case type_section: return read_types();

@@ -33,6 +33,21 @@ Status host_failure(const HostFunction& host, const Status& status) {
   return trap_error("host function " + host.debug_name + ": " + status.message());
 }
 
+// " in function <index> at instruction <n>", found by searching the
+// instance's functions; only on the trap path.
+std::string locate(const Instance* instance, const Instruction* pc) {
+  if (instance == nullptr || pc == nullptr) return "";
+  for (size_t index = 0; index < instance->functions.size(); ++index) {
+    const FunctionObject* function = instance->functions[index];
+    if (function->code == nullptr || function->instance != instance) continue;
+    const std::vector<Instruction>& instructions = function->code->instructions;
+    if (pc >= instructions.data() && pc < instructions.data() + instructions.size())
+      return " in function " + std::to_string(index) + " at instruction " +
+             std::to_string(pc - instructions.data());
+  }
+  return "";
+}
+
 }  // namespace
 
 Status call_host(Store& store, Instance* caller, const FunctionObject& function, const uint64_t* arguments,
@@ -127,10 +142,10 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
     ++pc;        \
     DISPATCH();  \
   } while (0)
-#define TRAP(message)                 \
-  do {                                \
-    status = trap_error(message);     \
-    goto finish;                      \
+#define TRAP(message)                                                    \
+  do {                                                                   \
+    status = trap_error(std::string(message) + locate(instance, pc));   \
+    goto finish;                                                         \
   } while (0)
 #define RELOAD_MEMORY()                                 \
   do {                                                  \

@@ -218,7 +218,10 @@ TEST_CASE("runs a function and returns its result") {
 TEST_CASE("trap: unreachable") { check_trap(run_expecting_failure(single_function({0x00})), "unreachable"); }
 
 TEST_CASE("trap: integer divide by zero") {
-  check_trap(run_expecting_failure(single_function(i32_const(1) + i32_const(0) + Bytes{0x6D})), "integer divide by zero");
+  const Status status = run_expecting_failure(single_function(i32_const(1) + i32_const(0) + Bytes{0x6D}));
+  check_trap(status, "integer divide by zero");
+  // The message locates the trap: function index and prepared instruction.
+  CHECK_MESSAGE(status.message().find(" in function 0 at instruction ") != std::string::npos, status.message());
 }
 
 TEST_CASE("trap: integer overflow") {
