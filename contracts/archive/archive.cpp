@@ -29,7 +29,7 @@ struct Batch {
   String hash_algorithm;  // e.g. "sha256", "sha3_512"
   Bytes root;             // the Merkle root under hash_algorithm
   uint64_t document_count = 0;
-  String label;           // printable ASCII, no personal data
+  String label;            // printable ASCII, no personal data
   Hash previous_batch_id;  // the batch this one re-anchors; zero: none
   Hash next_batch_id;      // the batch that re-anchored this one; zero: none
 };

@@ -14,8 +14,8 @@ void evidence_chain();
 using namespace test;
 using govchain::mock::CallResult;
 using govchain::mock::Host;
-using govchain::mock::KeyPair;
 using govchain::mock::key_pair;
+using govchain::mock::KeyPair;
 
 namespace {
 
@@ -36,8 +36,8 @@ struct Fixture {
     host.grant(archivist.public_key, "aachen", "archive");
     host.grant(other_archivist.public_key, "koeln", "archive");
   }
-  CallResult anchor(const KeyPair& who, const std::string& municipality, const Hash& batch_id, const std::string& algorithm,
-                    const ByteString& root, const Hash& previous = Hash()) {
+  CallResult anchor(const KeyPair& who, const std::string& municipality, const Hash& batch_id,
+                    const std::string& algorithm, const ByteString& root, const Hash& previous = Hash()) {
     return host.call("archive", &archive::anchor, who.public_key,
                      Args()
                          .hash(batch_id)
@@ -74,9 +74,12 @@ TEST_CASE("the archive anchors a batch root and anyone verifies it") {
 
 TEST_CASE("only the archive role anchors; metadata is checked") {
   Fixture f;
-  CHECK(error_of(f.anchor(f.other_archivist, "aachen", id("b1"), "sha256", root_of("x"))).find("role") != std::string::npos);
-  CHECK(error_of(f.anchor(f.archivist, "aachen", id("b1"), "SHA-256", root_of("x"))).find("hash_algorithm") != std::string::npos);
-  CHECK(error_of(f.anchor(f.archivist, "aachen", id("b1"), "sha256", root_of("x", 8))).find("root") != std::string::npos);
+  CHECK(error_of(f.anchor(f.other_archivist, "aachen", id("b1"), "sha256", root_of("x"))).find("role") !=
+        std::string::npos);
+  CHECK(error_of(f.anchor(f.archivist, "aachen", id("b1"), "SHA-256", root_of("x"))).find("hash_algorithm") !=
+        std::string::npos);
+  CHECK(error_of(f.anchor(f.archivist, "aachen", id("b1"), "sha256", root_of("x", 8))).find("root") !=
+        std::string::npos);
 }
 
 TEST_CASE("re-anchoring under a newer algorithm chains the earlier evidence") {

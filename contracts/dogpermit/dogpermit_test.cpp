@@ -17,8 +17,8 @@ void permit();
 using namespace test;
 using govchain::mock::CallResult;
 using govchain::mock::Host;
-using govchain::mock::KeyPair;
 using govchain::mock::key_pair;
+using govchain::mock::KeyPair;
 
 namespace {
 
@@ -27,7 +27,8 @@ struct Fixture {
   KeyPair aachen = key_pair("public-order-aachen");
   KeyPair koeln = key_pair("public-order-koeln");
   KeyPair stranger = key_pair("stranger");
-  Hash document = commitment(id("salt"), R"({"keeper":"Erika Mustermann","chip":"276098100123456","breed":"Bullterrier"})");
+  Hash document =
+      commitment(id("salt"), R"({"keeper":"Erika Mustermann","chip":"276098100123456","breed":"Bullterrier"})");
   int64_t insurance_until_ms;
 
   Fixture() {
@@ -75,8 +76,9 @@ TEST_CASE("a public order office issues a permit with conditions") {
 
 TEST_CASE("conditions must be codes") {
   Fixture f;
-  auto result = f.host.call("dogpermit", &dogpermit::issue, f.aachen.public_key,
-                            Args().hash(id("p2")).text("aachen").hash(f.document).i64(0).i64(0).i64(1).texts({"Maulkorb für Rex"}));
+  auto result = f.host.call(
+      "dogpermit", &dogpermit::issue, f.aachen.public_key,
+      Args().hash(id("p2")).text("aachen").hash(f.document).i64(0).i64(0).i64(1).texts({"Maulkorb für Rex"}));
   CHECK(error_of(result).find("conditions") != std::string::npos);
 }
 
@@ -116,7 +118,8 @@ TEST_CASE("a permit past its insurance verifies as expired until the insurance i
   // The past is answered with the insurance known then.
   CHECK(f.verify(lapsed_ms).verdict == "expired");
   CHECK(f.verify(insured_ms).verdict == "valid");
-  CHECK_FALSE(f.host.call("dogpermit", &dogpermit::renew_insurance, f.koeln.public_key, Args().hash(id("p1")).i64(1)).ok);
+  CHECK_FALSE(
+      f.host.call("dogpermit", &dogpermit::renew_insurance, f.koeln.public_key, Args().hash(id("p1")).i64(1)).ok);
 }
 
 TEST_CASE("a transfer hands the permit to the new municipality and keeps the history") {
@@ -125,12 +128,16 @@ TEST_CASE("a transfer hands the permit to the new municipality and keeps the his
   REQUIRE(f.change(&dogpermit::suspend, f.aachen, "insurance_lapsed").ok);
   f.host.next_block();
   Hash wrong = commitment(id("other-salt"), "{}");
-  CHECK(error_of(f.host.call("dogpermit", &dogpermit::transfer, f.koeln.public_key, Args().hash(id("p1")).text("koeln").hash(wrong)))
+  CHECK(error_of(f.host.call("dogpermit", &dogpermit::transfer, f.koeln.public_key,
+                             Args().hash(id("p1")).text("koeln").hash(wrong)))
             .find("commitment") != std::string::npos);
   CHECK(error_of(f.host.call("dogpermit", &dogpermit::transfer, f.koeln.public_key,
                              Args().hash(id("p1")).text("duesseldorf").hash(f.document)))
             .find("role") != std::string::npos);
-  REQUIRE(f.host.call("dogpermit", &dogpermit::transfer, f.koeln.public_key, Args().hash(id("p1")).text("koeln").hash(f.document)).ok);
+  REQUIRE(f.host
+              .call("dogpermit", &dogpermit::transfer, f.koeln.public_key,
+                    Args().hash(id("p1")).text("koeln").hash(f.document))
+              .ok);
   // The old office lost the right to change it; the new one has it.
   CHECK(error_of(f.change(&dogpermit::reinstate, f.aachen, "insurance_renewed")).find("role") != std::string::npos);
   REQUIRE(f.change(&dogpermit::reinstate, f.koeln, "insurance_renewed").ok);

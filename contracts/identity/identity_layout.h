@@ -27,10 +27,14 @@ inline Level parse_level(String name) {
 
 inline String level_name(Level level) {
   switch (level) {
-    case Level::basic: return "basic";
-    case Level::substantial: return "substantial";
-    case Level::high: return "high";
-    case Level::none: break;
+    case Level::basic:
+      return "basic";
+    case Level::substantial:
+      return "substantial";
+    case Level::high:
+      return "high";
+    case Level::none:
+      break;
   }
   return "none";
 }

@@ -43,7 +43,8 @@ struct Fixture {
                          .hash(previous));
   }
   Verdict verify(const Hash& attestation_id, int64_t at_ms = 0) {
-    return read_verdict(host.query("identity", &identity::verify, Args().hash(attestation_id).hash(attributes).i64(at_ms)));
+    return read_verdict(
+        host.query("identity", &identity::verify, Args().hash(attestation_id).hash(attributes).i64(at_ms)));
   }
   std::string level_of(const PublicKey& subject, int64_t at_ms = 0) {
     auto result = host.query("identity", &identity::level_of, Args().hash(subject).i64(at_ms));
@@ -102,7 +103,8 @@ TEST_CASE("the holder or the office revokes; a stranger cannot") {
   REQUIRE(f.issue(id("a1"), f.holder.public_key, "high").ok);
   REQUIRE(f.issue(id("a2"), f.stranger.public_key, "high").ok);
   f.host.next_block();
-  CHECK_FALSE(f.host.call("identity", &identity::revoke, f.stranger.public_key, Args().hash(id("a1")).text("key_lost")).ok);
+  CHECK_FALSE(
+      f.host.call("identity", &identity::revoke, f.stranger.public_key, Args().hash(id("a1")).text("key_lost")).ok);
   CHECK(f.host.call("identity", &identity::revoke, f.holder.public_key, Args().hash(id("a1")).text("key_lost")).ok);
   CHECK(f.host.call("identity", &identity::revoke, f.office.public_key, Args().hash(id("a2")).text("fraud")).ok);
   Verdict verdict = f.verify(id("a1"));
@@ -113,7 +115,8 @@ TEST_CASE("the holder or the office revokes; a stranger cannot") {
             .find("only an active") != std::string::npos);
   // Reason codes are codes, never free text.
   REQUIRE(f.issue(id("a3"), f.holder.public_key, "basic").ok);
-  CHECK_FALSE(f.host.call("identity", &identity::revoke, f.holder.public_key, Args().hash(id("a3")).text("Lost by Erika")).ok);
+  CHECK_FALSE(
+      f.host.call("identity", &identity::revoke, f.holder.public_key, Args().hash(id("a3")).text("Lost by Erika")).ok);
 }
 
 namespace {
@@ -135,16 +138,25 @@ TEST_CASE("key rotation: the holder moves to a new key; the history shows which 
   int64_t rotation_ms = f.host.time_ms;
 
   auto wrong = f.host.call("identity", &identity::rotate_key, f.holder.public_key,
-                           Args().hash(id("a1")).hash(id("a2")).hash(new_key.public_key).signature(
-                               rotation_signature(f.stranger, id("a1"), id("a2"))));
+                           Args()
+                               .hash(id("a1"))
+                               .hash(id("a2"))
+                               .hash(new_key.public_key)
+                               .signature(rotation_signature(f.stranger, id("a1"), id("a2"))));
   CHECK(error_of(wrong).find("signature") != std::string::npos);
   auto by_stranger = f.host.call("identity", &identity::rotate_key, f.stranger.public_key,
-                                 Args().hash(id("a1")).hash(id("a2")).hash(new_key.public_key).signature(
-                                     rotation_signature(new_key, id("a1"), id("a2"))));
+                                 Args()
+                                     .hash(id("a1"))
+                                     .hash(id("a2"))
+                                     .hash(new_key.public_key)
+                                     .signature(rotation_signature(new_key, id("a1"), id("a2"))));
   CHECK(error_of(by_stranger).find("holder") != std::string::npos);
   auto rotated = f.host.call("identity", &identity::rotate_key, f.holder.public_key,
-                             Args().hash(id("a1")).hash(id("a2")).hash(new_key.public_key).signature(
-                                 rotation_signature(new_key, id("a1"), id("a2"))));
+                             Args()
+                                 .hash(id("a1"))
+                                 .hash(id("a2"))
+                                 .hash(new_key.public_key)
+                                 .signature(rotation_signature(new_key, id("a1"), id("a2"))));
   REQUIRE_MESSAGE(rotated.ok, rotated.error);
 
   CHECK(f.level_of(f.holder.public_key) == "none");
@@ -174,7 +186,8 @@ TEST_CASE("after a lost key the office re-issues, linking the earlier attestatio
   REQUIRE(f.issue(id("a1"), f.holder.public_key, "high").ok);
   REQUIRE(f.host.call("identity", &identity::revoke, f.office.public_key, Args().hash(id("a1")).text("key_lost")).ok);
   REQUIRE(f.issue(id("a2"), new_key.public_key, "high", id("a1")).ok);
-  CHECK(error_of(f.issue(id("a3"), new_key.public_key, "high", id("a1"))).find("already replaced") != std::string::npos);
+  CHECK(error_of(f.issue(id("a3"), new_key.public_key, "high", id("a1"))).find("already replaced") !=
+        std::string::npos);
   Result history(f.host.query("identity", &identity::key_history, Args().hash(id("a1"))));
   CHECK(history.count() == 2);
 }

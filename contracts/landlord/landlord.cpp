@@ -22,8 +22,8 @@ constexpr const char* registration_role = "registration_office";
 constexpr identity::Level minimum_level = identity::Level::substantial;
 
 struct Confirmation {
-  String event;       // "move_in" or "move_out"
-  String event_date;  // "YYYY-MM-DD"
+  String event;         // "move_in" or "move_out"
+  String event_date;    // "YYYY-MM-DD"
   Hash attestation_id;  // the landlord's identity attestation at issuance
 };
 

@@ -28,7 +28,9 @@ struct Fixture {
   govchain::mock::KeyPair landlord = key_pair("landlord");
   govchain::mock::KeyPair registration_aachen = key_pair("registration-aachen");
   govchain::mock::KeyPair registration_koeln = key_pair("registration-koeln");
-  Hash document = commitment(id("salt"), R"({"landlord":"Hans Vermieter","tenants":["Erika Mustermann"],"address":"Markt 1, Aachen","event":"move_in","date":"2026-03-01"})");
+  Hash document = commitment(
+      id("salt"),
+      R"({"landlord":"Hans Vermieter","tenants":["Erika Mustermann"],"address":"Markt 1, Aachen","event":"move_in","date":"2026-03-01"})");
 
   Fixture() {
     host.grant(identity_office.public_key, "koeln", "identity_office");
@@ -36,7 +38,8 @@ struct Fixture {
     host.grant(registration_koeln.public_key, "koeln", "registration_office");
   }
 
-  CallResult attest(const PublicKey& subject, const std::string& level, const Hash& attestation_id = id("attestation")) {
+  CallResult attest(const PublicKey& subject, const std::string& level,
+                    const Hash& attestation_id = id("attestation")) {
     return host.call("identity", &identity::issue, identity_office.public_key,
                      Args()
                          .hash(attestation_id)
@@ -56,7 +59,8 @@ struct Fixture {
     return host.call("landlord", &landlord::consume, office.public_key, Args().hash(confirmation_id));
   }
   Verdict verify(const Hash& confirmation_id, int64_t at_ms = 0) {
-    return read_verdict(host.query("landlord", &landlord::verify, Args().hash(confirmation_id).hash(document).i64(at_ms)));
+    return read_verdict(
+        host.query("landlord", &landlord::verify, Args().hash(confirmation_id).hash(document).i64(at_ms)));
   }
 };
 
@@ -81,7 +85,10 @@ TEST_CASE("the landlord needs an attestation of at least substantial, valid now"
   CHECK(error_of(f.issue(id("c1"))).find("identity attestation") != std::string::npos);
   REQUIRE(f.attest(f.landlord.public_key, "high", id("attestation-2")).ok);
   CHECK(f.issue(id("c1")).ok);
-  REQUIRE(f.host.call("identity", &identity::revoke, f.landlord.public_key, Args().hash(id("attestation-2")).text("key_lost")).ok);
+  REQUIRE(
+      f.host
+          .call("identity", &identity::revoke, f.landlord.public_key, Args().hash(id("attestation-2")).text("key_lost"))
+          .ok);
   CHECK(error_of(f.issue(id("c2"))).find("identity attestation") != std::string::npos);
   // A confirmation issued while the attestation was valid stays valid.
   CHECK(f.verify(id("c1")).verdict == "valid");
@@ -91,8 +98,9 @@ TEST_CASE("events and dates are checked") {
   Fixture f;
   REQUIRE(f.attest(f.landlord.public_key, "substantial").ok);
   CHECK(error_of(f.issue(id("c1"), "moved")).find("event") != std::string::npos);
-  auto bad_date = f.host.call("landlord", &landlord::issue, f.landlord.public_key,
-                              Args().hash(id("c1")).text("aachen").hash(f.document).text("move_out").text("1.3.2026").i64(0));
+  auto bad_date =
+      f.host.call("landlord", &landlord::issue, f.landlord.public_key,
+                  Args().hash(id("c1")).text("aachen").hash(f.document).text("move_out").text("1.3.2026").i64(0));
   CHECK(error_of(bad_date).find("YYYY-MM-DD") != std::string::npos);
 }
 
@@ -122,8 +130,11 @@ TEST_CASE("the landlord revokes before consumption; nobody else may") {
   Fixture f;
   REQUIRE(f.attest(f.landlord.public_key, "substantial").ok);
   REQUIRE(f.issue(id("c1")).ok);
-  CHECK_FALSE(f.host.call("landlord", &landlord::revoke, f.registration_aachen.public_key, Args().hash(id("c1")).text("error")).ok);
-  REQUIRE(f.host.call("landlord", &landlord::revoke, f.landlord.public_key, Args().hash(id("c1")).text("wrong_date")).ok);
+  CHECK_FALSE(
+      f.host.call("landlord", &landlord::revoke, f.registration_aachen.public_key, Args().hash(id("c1")).text("error"))
+          .ok);
+  REQUIRE(
+      f.host.call("landlord", &landlord::revoke, f.landlord.public_key, Args().hash(id("c1")).text("wrong_date")).ok);
   Verdict verdict = f.verify(id("c1"));
   CHECK(verdict.verdict == "revoked");
   CHECK(verdict.reason == "wrong_date");
@@ -134,7 +145,9 @@ TEST_CASE("an altered document does not verify") {
   Fixture f;
   REQUIRE(f.attest(f.landlord.public_key, "substantial").ok);
   REQUIRE(f.issue(id("c1")).ok);
-  Hash altered = commitment(id("salt"), R"({"landlord":"Hans Vermieter","tenants":["Erika Mustermann"],"address":"Markt 2, Aachen","event":"move_in","date":"2026-03-01"})");
+  Hash altered = commitment(
+      id("salt"),
+      R"({"landlord":"Hans Vermieter","tenants":["Erika Mustermann"],"address":"Markt 2, Aachen","event":"move_in","date":"2026-03-01"})");
   CHECK(read_verdict(f.host.query("landlord", &landlord::verify, Args().hash(id("c1")).hash(altered).i64(0))).verdict ==
         "commitment_mismatch");
   CHECK(read_verdict(f.host.query("landlord", &landlord::verify, Args().hash(id("c9")).hash(altered).i64(0))).verdict ==
@@ -147,5 +160,6 @@ TEST_CASE("no personal data reaches the chain") {
   REQUIRE(f.issue(id("c1")).ok);
   REQUIRE(f.consume(f.registration_aachen, id("c1")).ok);
   std::string everything = all_storage(f.host);
-  for (const char* personal : {"Vermieter", "Mustermann", "Markt"}) CHECK(everything.find(personal) == std::string::npos);
+  for (const char* personal : {"Vermieter", "Mustermann", "Markt"})
+    CHECK(everything.find(personal) == std::string::npos);
 }

@@ -24,14 +24,16 @@ TEST_CASE("a Gelsenkirchen office issues a parking exemption; anyone verifies it
   int64_t from_ms = host.time_ms;
   int64_t until_ms = from_ms + 90 * day_ms;
 
-  auto issued = host.call("parking", &parking::issue, office.public_key,
-                          Args().hash(id("permit")).text("gelsenkirchen").hash(document).text("altstadt").i64(from_ms).i64(until_ms));
+  auto issued = host.call(
+      "parking", &parking::issue, office.public_key,
+      Args().hash(id("permit")).text("gelsenkirchen").hash(document).text("altstadt").i64(from_ms).i64(until_ms));
   REQUIRE_MESSAGE(issued.ok, issued.error);
   REQUIRE(issued.events.size() == 1);
   CHECK(issued.events[0].topic == "certificate.active");
 
   auto verify = [&](const Hash& commitment_value, int64_t at_ms) {
-    return read_verdict(host.query("parking", &parking::verify, Args().hash(id("permit")).hash(commitment_value).i64(at_ms)));
+    return read_verdict(
+        host.query("parking", &parking::verify, Args().hash(id("permit")).hash(commitment_value).i64(at_ms)));
   };
   CHECK(verify(document, 0).verdict == "valid");
   CHECK(verify(document, until_ms).verdict == "expired");
@@ -40,9 +42,11 @@ TEST_CASE("a Gelsenkirchen office issues a parking exemption; anyone verifies it
   CHECK(Result(host.query("parking", &parking::zone, Args().hash(id("permit")))).text() == "altstadt");
 
   auto stranger = key_pair("stranger");
-  CHECK_FALSE(host.call("parking", &parking::issue, stranger.public_key,
-                        Args().hash(id("other")).text("gelsenkirchen").hash(document).text("altstadt").i64(from_ms).i64(until_ms))
-                  .ok);
+  CHECK_FALSE(
+      host.call(
+              "parking", &parking::issue, stranger.public_key,
+              Args().hash(id("other")).text("gelsenkirchen").hash(document).text("altstadt").i64(from_ms).i64(until_ms))
+          .ok);
   CHECK_FALSE(host.call("parking", &parking::revoke, stranger.public_key, Args().hash(id("permit")).text("misuse")).ok);
 
   host.next_block();

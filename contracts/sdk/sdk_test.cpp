@@ -33,8 +33,8 @@ TEST_CASE("the writer produces the node's canonical encoding") {
   writer.boolean(true);
   writer.text("ab");
   writer.count(0);
-  ByteString expected = {1, 1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
-                         1, 0, 0, 0, 2, 'a', 'b', 0, 0, 0, 0};
+  ByteString expected = {1,    1,    2,    3,    4,    1, 2, 3, 4, 5, 6,   7,   8, 0xff, 0xff, 0xff,
+                         0xff, 0xff, 0xff, 0xff, 0xfe, 1, 0, 0, 0, 2, 'a', 'b', 0, 0,    0,    0};
   CHECK(to_vector(writer.data()) == expected);
 
   Reader reader(writer.data());

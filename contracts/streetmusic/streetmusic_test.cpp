@@ -14,8 +14,8 @@ void permit();
 using namespace test;
 using govchain::mock::CallResult;
 using govchain::mock::Host;
-using govchain::mock::KeyPair;
 using govchain::mock::key_pair;
+using govchain::mock::KeyPair;
 
 namespace {
 
@@ -32,12 +32,15 @@ struct Fixture {
     start_ms = host.time_ms + 2 * hour_ms;
     end_ms = start_ms + 2 * hour_ms;
   }
-  CallResult issue(const KeyPair& issuer, int64_t from_ms, int64_t until_ms, std::initializer_list<std::string> conditions = {"no_amplifier"}) {
-    return host.call("streetmusic", &streetmusic::issue, issuer.public_key,
-                     Args().hash(id("m1")).text("aachen").hash(document).text("markt").i64(from_ms).i64(until_ms).texts(conditions));
+  CallResult issue(const KeyPair& issuer, int64_t from_ms, int64_t until_ms,
+                   std::initializer_list<std::string> conditions = {"no_amplifier"}) {
+    return host.call(
+        "streetmusic", &streetmusic::issue, issuer.public_key,
+        Args().hash(id("m1")).text("aachen").hash(document).text("markt").i64(from_ms).i64(until_ms).texts(conditions));
   }
   Verdict verify(int64_t at_ms) {
-    return read_verdict(host.query("streetmusic", &streetmusic::verify, Args().hash(id("m1")).hash(document).i64(at_ms)));
+    return read_verdict(
+        host.query("streetmusic", &streetmusic::verify, Args().hash(id("m1")).hash(document).i64(at_ms)));
   }
   Verdict verify_in_zone(int64_t at_ms, const std::string& zone) {
     return read_verdict(host.query("streetmusic", &streetmusic::verify_in_zone,
@@ -86,8 +89,12 @@ TEST_CASE("the office revokes after complaints") {
   f.host.next_block(2 * hour_ms + 1000);
   int64_t playing_ms = f.host.time_ms;
   f.host.next_block();
-  CHECK_FALSE(f.host.call("streetmusic", &streetmusic::revoke, f.stranger.public_key, Args().hash(id("m1")).text("complaints")).ok);
-  REQUIRE(f.host.call("streetmusic", &streetmusic::revoke, f.office.public_key, Args().hash(id("m1")).text("complaints")).ok);
+  CHECK_FALSE(
+      f.host.call("streetmusic", &streetmusic::revoke, f.stranger.public_key, Args().hash(id("m1")).text("complaints"))
+          .ok);
+  REQUIRE(
+      f.host.call("streetmusic", &streetmusic::revoke, f.office.public_key, Args().hash(id("m1")).text("complaints"))
+          .ok);
   Verdict verdict = f.verify(0);
   CHECK(verdict.verdict == "revoked");
   CHECK(verdict.reason == "complaints");

@@ -13,8 +13,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <tuple>
@@ -142,13 +142,15 @@ class TestChain {
     define(linker, "caller", {i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
       return context.write_memory(static_cast<uint32_t>(in[0].as_i32()), state.caller.view());
     });
-    define(linker, "self_name", {i32, i32}, {i32}, [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-      size_t count = std::min<size_t>(state.contract.size(), static_cast<size_t>(std::max(0, in[1].as_i32())));
-      GOVCHAIN_TRY(context.write_memory(static_cast<uint32_t>(in[0].as_i32()),
-                                        ByteView(reinterpret_cast<const uint8_t*>(state.contract.data()), count)));
-      out[0] = Value::i32(static_cast<int32_t>(state.contract.size()));
-      return Status();
-    });
+    define(
+        linker, "self_name", {i32, i32}, {i32},
+        [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+          size_t count = std::min<size_t>(state.contract.size(), static_cast<size_t>(std::max(0, in[1].as_i32())));
+          GOVCHAIN_TRY(context.write_memory(static_cast<uint32_t>(in[0].as_i32()),
+                                            ByteView(reinterpret_cast<const uint8_t*>(state.contract.data()), count)));
+          out[0] = Value::i32(static_cast<int32_t>(state.contract.size()));
+          return Status();
+        });
     define(linker, "block_height", {}, {i64}, [this](HostContext&, auto, std::span<Value> out) {
       out[0] = Value::i64(height);
       return Status();
@@ -169,39 +171,44 @@ class TestChain {
              auto space = storage.find(text(contract));
              return answer_get(context, space == storage.end() ? nullptr : &space->second, key, in[4], in[5], out[0]);
            });
-    define(linker, "storage_set", {i32, i32, i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes value, read(context, in[2], in[3]));
-      if (key.size() > 1024 || value.size() > 65536) return error(Code::trap, "storage key or value too large");
-      (*state.storage)[key] = value;
-      return Status();
-    });
+    define(linker, "storage_set", {i32, i32, i32, i32}, {},
+           [&state](HostContext& context, std::span<const Value> in, auto) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes value, read(context, in[2], in[3]));
+             if (key.size() > 1024 || value.size() > 65536) return error(Code::trap, "storage key or value too large");
+             (*state.storage)[key] = value;
+             return Status();
+           });
     define(linker, "storage_remove", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
       GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
       state.storage->erase(key);
       return Status();
     });
-    define(linker, "storage_has", {i32, i32}, {i32}, [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
-      out[0] = Value::i32(state.storage->count(key) ? 1 : 0);
-      return Status();
-    });
-    define(linker, "emit_event", {i32, i32, i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes topic, read(context, in[0], in[1]));
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes data, read(context, in[2], in[3]));
-      if (topic.size() > 64 || data.size() > 65536) return error(Code::trap, "event too large");
-      state.outcome.events.push_back({state.contract, text(topic), data});
-      return Status();
-    });
+    define(linker, "storage_has", {i32, i32}, {i32},
+           [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
+             out[0] = Value::i32(state.storage->count(key) ? 1 : 0);
+             return Status();
+           });
+    define(linker, "emit_event", {i32, i32, i32, i32}, {},
+           [&state](HostContext& context, std::span<const Value> in, auto) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes topic, read(context, in[0], in[1]));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes data, read(context, in[2], in[3]));
+             if (topic.size() > 64 || data.size() > 65536) return error(Code::trap, "event too large");
+             state.outcome.events.push_back({state.contract, text(topic), data});
+             return Status();
+           });
     define(linker, "sha256", {i32, i32, i32}, {}, [](HostContext& context, std::span<const Value> in, auto) {
       GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[0], in[1]));
       return context.write_memory(static_cast<uint32_t>(in[2].as_i32()), crypto::sha256(ByteView(message)).view());
     });
-    define(linker, "tagged_hash", {i32, i32, i32, i32, i32}, {}, [](HostContext& context, std::span<const Value> in, auto) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes tag, read(context, in[0], in[1]));
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[2], in[3]));
-      return context.write_memory(static_cast<uint32_t>(in[4].as_i32()), crypto::tagged_hash(text(tag), message).view());
-    });
+    define(linker, "tagged_hash", {i32, i32, i32, i32, i32}, {},
+           [](HostContext& context, std::span<const Value> in, auto) {
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes tag, read(context, in[0], in[1]));
+             GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[2], in[3]));
+             return context.write_memory(static_cast<uint32_t>(in[4].as_i32()),
+                                         crypto::tagged_hash(text(tag), message).view());
+           });
     define(linker, "schnorr_verify", {i32, i32, i32, i32}, {i32},
            [](HostContext& context, std::span<const Value> in, std::span<Value> out) {
              GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], Value::i32(32)));
@@ -292,8 +299,10 @@ TEST_CASE("parking.wasm: issue, verify, revoke in the WebAssembly engine") {
   CHECK(again.error == "certificate id already used");
 
   CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, 0))).verdict == "valid");
-  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, hash_of("x"), 0))).verdict == "commitment_mismatch");
-  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(hash_of("none"), commitment, 0))).verdict == "unknown_id");
+  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, hash_of("x"), 0))).verdict ==
+        "commitment_mismatch");
+  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(hash_of("none"), commitment, 0))).verdict ==
+        "unknown_id");
 
   chain.height++;
   chain.time_ms += 5000;
@@ -389,7 +398,8 @@ TEST_CASE("identity.wasm: key rotation with a BIP340 signature of the new key") 
   message.fixed(old_id);
   message.fixed(new_id);
   message.fixed(new_holder.public_key);
-  Signature signature = crypto::sign(new_holder.secret, crypto::tagged_hash("govchain/identity/rotate", message.data()).view());
+  Signature signature =
+      crypto::sign(new_holder.secret, crypto::tagged_hash("govchain/identity/rotate", message.data()).view());
   codec::Writer rotate;
   rotate.fixed(old_id);
   rotate.fixed(new_id);
@@ -440,7 +450,8 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
   preimage.text("sha256");
   preimage.bytes(root);
   Hash commitment = crypto::tagged_hash("govchain/archive-batch", preimage.data());
-  CHECK(read_answer(chain.query("archive", "verify", verify_arguments(hash_of("batch"), commitment, 0))).verdict == "valid");
+  CHECK(read_answer(chain.query("archive", "verify", verify_arguments(hash_of("batch"), commitment, 0))).verdict ==
+        "valid");
 
   PublicKey office = key_of("office");
   chain.roles.insert({office, "aachen", "public_order_office"});
@@ -454,9 +465,10 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
   dog.count(1);
   dog.text("muzzle");
   REQUIRE(chain.call("dogpermit", "issue", office, dog.data()).ok);
-  CHECK(read_answer(chain.query("dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), 0))).verdict == "valid");
-  Answer lapsed = read_answer(
-      chain.query("dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), chain.time_ms + 1000)));
+  CHECK(read_answer(chain.query("dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), 0)))
+            .verdict == "valid");
+  Answer lapsed = read_answer(chain.query(
+      "dogpermit", "verify", verify_arguments(hash_of("dog"), hash_of("dog document"), chain.time_ms + 1000)));
   CHECK(lapsed.verdict == "expired");
   CHECK(lapsed.reason == "insurance_expired");
 }
@@ -464,7 +476,8 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
 namespace {
 
 bool is_abi_type(const std::string& type, const nlohmann::json& structs) {
-  static const std::set<std::string> scalars = {"u32", "u64", "i64", "bool", "string", "bytes", "hash", "pubkey", "signature"};
+  static const std::set<std::string> scalars = {"u32",   "u64",  "i64",    "bool",     "string",
+                                                "bytes", "hash", "pubkey", "signature"};
   if (scalars.count(type)) return true;
   if (type.rfind("list<", 0) == 0 && type.back() == '>') return is_abi_type(type.substr(5, type.size() - 6), structs);
   return structs.contains(type);

@@ -201,13 +201,15 @@ struct Vector {
 // are weak rather than inline: calls the backend emits do not count as uses,
 // so an inline definition would never be emitted.
 extern "C" {
-__attribute__((weak, visibility("hidden"), no_builtin("memcpy"))) void* memcpy(void* destination, const void* source, size_t size) {
+__attribute__((weak, visibility("hidden"), no_builtin("memcpy"))) void* memcpy(void* destination, const void* source,
+                                                                               size_t size) {
   auto* to = static_cast<unsigned char*>(destination);
   const auto* from = static_cast<const unsigned char*>(source);
   for (size_t i = 0; i < size; ++i) to[i] = from[i];
   return destination;
 }
-__attribute__((weak, visibility("hidden"), no_builtin("memmove"))) void* memmove(void* destination, const void* source, size_t size) {
+__attribute__((weak, visibility("hidden"), no_builtin("memmove"))) void* memmove(void* destination, const void* source,
+                                                                                 size_t size) {
   auto* to = static_cast<unsigned char*>(destination);
   const auto* from = static_cast<const unsigned char*>(source);
   if (to < from) {
@@ -217,12 +219,14 @@ __attribute__((weak, visibility("hidden"), no_builtin("memmove"))) void* memmove
   }
   return destination;
 }
-__attribute__((weak, visibility("hidden"), no_builtin("memset"))) void* memset(void* destination, int value, size_t size) {
+__attribute__((weak, visibility("hidden"), no_builtin("memset"))) void* memset(void* destination, int value,
+                                                                               size_t size) {
   auto* to = static_cast<unsigned char*>(destination);
   for (size_t i = 0; i < size; ++i) to[i] = static_cast<unsigned char>(value);
   return destination;
 }
-__attribute__((weak, visibility("hidden"), no_builtin("memcmp"))) int memcmp(const void* left, const void* right, size_t size) {
+__attribute__((weak, visibility("hidden"), no_builtin("memcmp"))) int memcmp(const void* left, const void* right,
+                                                                             size_t size) {
   const auto* a = static_cast<const unsigned char*>(left);
   const auto* b = static_cast<const unsigned char*>(right);
   for (size_t i = 0; i < size; ++i)

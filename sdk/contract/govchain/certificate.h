@@ -34,10 +34,14 @@ enum class Status : uint8_t { active = 1, suspended = 2, revoked = 3, consumed =
 
 inline String status_name(Status status) {
   switch (status) {
-    case Status::active: return "active";
-    case Status::suspended: return "suspended";
-    case Status::revoked: return "revoked";
-    case Status::consumed: return "consumed";
+    case Status::active:
+      return "active";
+    case Status::suspended:
+      return "suspended";
+    case Status::revoked:
+      return "revoked";
+    case Status::consumed:
+      return "consumed";
   }
   return "unknown";
 }
@@ -54,9 +58,9 @@ struct HistoryEntry {
   uint64_t height = 0;
   int64_t time_ms = 0;
   PublicKey actor;
-  String municipality;  // the municipality the actor acted for
+  String municipality;             // the municipality the actor acted for
   Status status = Status::active;  // the status after this entry
-  String reason;        // a reason code, e.g. "issued", "insurance_lapsed"
+  String reason;                   // a reason code, e.g. "issued", "insurance_lapsed"
 };
 
 struct Certificate {
@@ -64,7 +68,7 @@ struct Certificate {
   String type;  // the use case, e.g. "dog_permit"; equals the ABI's certificate_type
   PublicKey issuer;
   String issuer_municipality;
-  String authority;  // what the issuer had to hold, e.g. "public_order_office" or "identity:substantial"
+  String authority;                // what the issuer had to hold, e.g. "public_order_office" or "identity:substantial"
   bool issuer_authorized = false;  // the contract checked `authority` when it issued
   String municipality;             // controlling municipality: whose office may change it now
   Hash commitment;
@@ -206,9 +210,9 @@ inline void emit_change(const Certificate& record, String reason) {
 // ---- Issuance ------------------------------------------------------------------
 
 struct Issue {
-  Hash id;               // chosen by the issuer's client: 32 random bytes
-  String type;           // the certificate type of the contract
-  String municipality;   // the issuing municipality (checked by the contract)
+  Hash id;              // chosen by the issuer's client: 32 random bytes
+  String type;          // the certificate type of the contract
+  String municipality;  // the issuing municipality (checked by the contract)
   Hash commitment;
   int64_t valid_from_ms = 0;
   int64_t valid_until_ms = 0;  // 0: no end

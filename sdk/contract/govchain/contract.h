@@ -17,8 +17,8 @@
 #define GOVCHAIN_EXPORT_WRAPPER(name)
 #endif
 
-#define GOVCHAIN_METHOD(name) \
-  void name();                \
+#define GOVCHAIN_METHOD(name)   \
+  void name();                  \
   GOVCHAIN_EXPORT_WRAPPER(name) \
   void name()
 

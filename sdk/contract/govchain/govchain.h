@@ -3,9 +3,9 @@
 #pragma once
 
 #include "govchain/base.h"
-#include "govchain/host.h"
-#include "govchain/codec.h"
-#include "govchain/storage.h"
-#include "govchain/contract.h"
 #include "govchain/certificate.h"
+#include "govchain/codec.h"
+#include "govchain/contract.h"
+#include "govchain/host.h"
+#include "govchain/storage.h"
 #include "govchain/verify.h"

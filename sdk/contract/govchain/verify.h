@@ -18,7 +18,7 @@ namespace govchain::cert {
 
 struct Verification {
   String verdict = "unknown_id";
-  String reason;             // the reason code of the deciding history entry, or a detail code
+  String reason;  // the reason code of the deciding history entry, or a detail code
   bool found = false;
   Status status = Status::active;  // the status at the time asked about (when found)
   int64_t at_time_ms = 0;
