@@ -19,14 +19,13 @@ CommitCertificate make_commit_certificate(uint64_t height, uint32_t round, const
 }
 
 Status verify_commit_certificate(const CommitCertificate& certificate, std::string_view chain_id, uint64_t height,
-                                 const Hash& block_id, const ValidatorSet& validator_set,
-                                 SignatureVerifier verifier) {
+                                 const Hash& block_id, const ValidatorSet& validator_set, SignatureVerifier verifier) {
   if (certificate.height != height)
     return error(Code::invalid, "certificate is for height " + std::to_string(certificate.height) + ", expected " +
                                     std::to_string(height));
   if (certificate.block_id != block_id)
-    return error(Code::invalid, "certificate is for block " + certificate.block_id.hex() + ", expected " +
-                                    block_id.hex());
+    return error(Code::invalid,
+                 "certificate is for block " + certificate.block_id.hex() + ", expected " + block_id.hex());
   std::vector<bool> seen(validator_set.size(), false);
   for (const CommitSignature& entry : certificate.signatures) {
     auto index = validator_set.index_of(entry.validator);
@@ -36,8 +35,7 @@ Status verify_commit_certificate(const CommitCertificate& certificate, std::stri
     Vote precommit{VoteType::precommit, height, certificate.round, block_id, entry.validator};
     if (!verifier(entry.validator, vote_signing_digest(chain_id, precommit), entry.signature))
       return error(Code::bad_signature, "certificate signature of " + entry.validator.hex() +
-                                            " does not verify as a precommit on chain '" + std::string(chain_id) +
-                                            "'");
+                                            " does not verify as a precommit on chain '" + std::string(chain_id) + "'");
   }
   if (certificate.signatures.size() < validator_set.quorum())
     return error(Code::invalid, "certificate has " + std::to_string(certificate.signatures.size()) +
@@ -103,8 +101,9 @@ Evidence make_evidence(const SignedVote& one, const SignedVote& other) {
 Status verify_evidence(const Evidence& evidence, std::string_view chain_id, const ValidatorSet& validator_set,
                        SignatureVerifier verifier) {
   if (!votes_conflict(evidence.first.vote, evidence.second.vote))
-    return error(Code::invalid, "evidence votes do not conflict (validator, height, round, type must match and "
-                                "block ids differ)");
+    return error(Code::invalid,
+                 "evidence votes do not conflict (validator, height, round, type must match and "
+                 "block ids differ)");
   if (!(encode_vote(evidence.first) < encode_vote(evidence.second)))
     return error(Code::invalid, "evidence votes are not in canonical order");
   if (!validator_set.contains(evidence.first.vote.validator))

@@ -160,11 +160,10 @@ InputStatus Machine::on_proposal(const SignedProposal& signed_proposal, Actions&
   const Proposal& proposal = signed_proposal.proposal;
   if (!running_) return error(Code::unavailable, "no height is being decided");
   if (proposal.height != height_)
-    return error(Code::invalid_argument, "proposal for height " + std::to_string(proposal.height) +
-                                             ", deciding " + std::to_string(height_));
+    return error(Code::invalid_argument,
+                 "proposal for height " + std::to_string(proposal.height) + ", deciding " + std::to_string(height_));
   if (proposal.proposer != validator_set_.proposer(height_, proposal.round))
-    return error(Code::unauthorized, "proposal signer is not the proposer of round " +
-                                         std::to_string(proposal.round));
+    return error(Code::unauthorized, "proposal signer is not the proposer of round " + std::to_string(proposal.round));
   if (proposal.round <= round_ + config_.rounds_ahead_stored_max) {
     const auto& stored = round_state(proposal.round).proposal;
     if (stored == signed_proposal) return Status();  // a duplicate, verified before
@@ -249,8 +248,8 @@ void Machine::on_validity(uint64_t height, const Hash& block_id, bool valid, Act
 InputStatus Machine::on_decided_block(const Hash& block_id, Bytes block, const CommitCertificate& certificate,
                                       Actions& out) {
   if (!running_) return error(Code::unavailable, "no height is being decided");
-  GOVCHAIN_TRY(verify_commit_certificate(certificate, config_.chain_id, height_, block_id, validator_set_,
-                                         config_.verifier));
+  GOVCHAIN_TRY(
+      verify_commit_certificate(certificate, config_.chain_id, height_, block_id, validator_set_, config_.verifier));
   out.push_back(Commit{height_, block_id, std::move(block), certificate});
   running_ = false;
   return Status();
@@ -290,8 +289,8 @@ bool Machine::rule_proposal_with_valid_round(Actions& out) {
   assert(valid_round < round_);
   if (count_for(valid_round, VoteType::prevote, block_id) < validator_set_.quorum()) return false;
   if (!validity_.contains(block_id)) return false;
-  bool lock_allows = config_.test_only_ignore_lock || !locked_round_ || *locked_round_ <= valid_round ||
-                     locked_block_id_ == block_id;
+  bool lock_allows =
+      config_.test_only_ignore_lock || !locked_round_ || *locked_round_ <= valid_round || locked_block_id_ == block_id;
   send_vote(VoteType::prevote, is_valid(block_id) && lock_allows ? std::optional(block_id) : std::nullopt, out);
   step_ = Step::prevote;
   return true;
@@ -485,11 +484,14 @@ void Machine::schedule(Timeout::Kind kind, uint32_t round, Actions& out) {
 
 uint64_t Machine::timeout_duration_ms(Timeout::Kind kind, uint32_t round) const {
   switch (kind) {
-    case Timeout::Kind::propose: return config_.timeout_propose_base_ms + round * config_.timeout_propose_delta_ms;
-    case Timeout::Kind::prevote: return config_.timeout_prevote_base_ms + round * config_.timeout_prevote_delta_ms;
+    case Timeout::Kind::propose:
+      return config_.timeout_propose_base_ms + round * config_.timeout_propose_delta_ms;
+    case Timeout::Kind::prevote:
+      return config_.timeout_prevote_base_ms + round * config_.timeout_prevote_delta_ms;
     case Timeout::Kind::precommit:
       return config_.timeout_precommit_base_ms + round * config_.timeout_precommit_delta_ms;
-    case Timeout::Kind::retransmit: return config_.retransmit_interval_ms;
+    case Timeout::Kind::retransmit:
+      return config_.retransmit_interval_ms;
   }
   return config_.retransmit_interval_ms;
 }

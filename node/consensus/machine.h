@@ -52,8 +52,8 @@
 #include <optional>
 #include <set>
 #include <span>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -102,14 +102,46 @@ struct Timeout {
   bool operator==(const Timeout&) const = default;
 };
 
-struct Persist { WalRecord record; };
-struct BroadcastProposal { SignedProposal proposal; };
-struct BroadcastVote { SignedVote vote; };
-struct ScheduleTimeout { Timeout timeout; uint64_t duration_ms = 0; };
-struct RequestProposal { uint64_t height = 0; uint32_t round = 0; };
-struct RequestValidity { uint64_t height = 0; Hash block_id; Bytes block; };
-struct Commit { uint64_t height = 0; Hash block_id; Bytes block; CommitCertificate certificate; };
-struct ReportEvidence { Evidence evidence; };
+// Append record to the WAL and sync it before performing later actions.
+struct Persist {
+  WalRecord record;
+};
+// Send to all validators (best effort).
+struct BroadcastProposal {
+  SignedProposal proposal;
+};
+// Send to all validators (best effort); may be another validator's prevote.
+struct BroadcastVote {
+  SignedVote vote;
+};
+// Call on_timeout(timeout) once duration_ms have passed.
+struct ScheduleTimeout {
+  Timeout timeout;
+  uint64_t duration_ms = 0;
+};
+// Build a block for (height, round); answer with on_proposal_value.
+struct RequestProposal {
+  uint64_t height = 0;
+  uint32_t round = 0;
+};
+// Judge `block` (and that it hashes to block_id); answer with on_validity.
+struct RequestValidity {
+  uint64_t height = 0;
+  Hash block_id;
+  Bytes block;
+};
+// The block is final: store it with its certificate, apply it, then call
+// start_height(height + 1, next set).
+struct Commit {
+  uint64_t height = 0;
+  Hash block_id;
+  Bytes block;
+  CommitCertificate certificate;
+};
+// Verified equivocation by a validator: keep and gossip it.
+struct ReportEvidence {
+  Evidence evidence;
+};
 
 using Action = std::variant<Persist, BroadcastProposal, BroadcastVote, ScheduleTimeout, RequestProposal,
                             RequestValidity, Commit, ReportEvidence>;
@@ -139,8 +171,7 @@ class Machine {
   void on_timeout(const Timeout& timeout, Actions& out);
   void on_proposal_value(uint64_t height, uint32_t round, const Hash& block_id, Bytes block, Actions& out);
   void on_validity(uint64_t height, const Hash& block_id, bool valid, Actions& out);
-  InputStatus on_decided_block(const Hash& block_id, Bytes block, const CommitCertificate& certificate,
-                               Actions& out);
+  InputStatus on_decided_block(const Hash& block_id, Bytes block, const CommitCertificate& certificate, Actions& out);
 
   // Observers, for the application's status page and for tests.
   uint64_t height() const { return height_; }
@@ -161,7 +192,7 @@ class Machine {
   struct Tally {
     std::vector<std::vector<SignedVote>> by_validator;  // indexed like the validator set
     std::map<std::optional<Hash>, size_t> count_by_block;
-    size_t count = 0;  // distinct validators with any vote
+    size_t count = 0;                     // distinct validators with any vote
     std::vector<bool> evidence_reported;  // by validator index
   };
   struct RoundState {
@@ -217,8 +248,8 @@ class Machine {
   std::optional<uint32_t> awaiting_proposal_value_round_;
 
   std::map<uint32_t, RoundState> rounds_;
-  std::map<Hash, Bytes> blocks_;             // block bytes seen in proposals at this height
-  std::map<Hash, bool> validity_;            // app's answers at this height
+  std::map<Hash, Bytes> blocks_;   // block bytes seen in proposals at this height
+  std::map<Hash, bool> validity_;  // app's answers at this height
   std::set<Hash> validity_requested_;
   std::vector<uint32_t> highest_round_by_validator_;  // for skipping rounds; 0 = none above
 

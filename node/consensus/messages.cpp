@@ -58,8 +58,10 @@ Result<ValidatorSet> ValidatorSet::decode(codec::Reader& reader) {
 
 std::string_view vote_type_name(VoteType type) {
   switch (type) {
-    case VoteType::prevote: return "prevote";
-    case VoteType::precommit: return "precommit";
+    case VoteType::prevote:
+      return "prevote";
+    case VoteType::precommit:
+      return "precommit";
   }
   return "unknown";
 }
@@ -154,8 +156,7 @@ Status verify_vote_signature(std::string_view chain_id, const SignedVote& vote, 
 
 Status verify_proposal_signature(std::string_view chain_id, const SignedProposal& proposal,
                                  SignatureVerifier verifier) {
-  if (!verifier(proposal.proposal.proposer, proposal_signing_digest(chain_id, proposal.proposal),
-                proposal.signature))
+  if (!verifier(proposal.proposal.proposer, proposal_signing_digest(chain_id, proposal.proposal), proposal.signature))
     return error(Code::bad_signature, "proposal signature of " + proposal.proposal.proposer.hex() +
                                           " does not verify for chain '" + std::string(chain_id) + "'");
   return Status();
@@ -183,8 +184,8 @@ Result<uint32_t> decode_round(codec::Reader& reader) {
 Status decode_version(codec::Reader& reader, std::string_view what) {
   GOVCHAIN_ASSIGN_OR_RETURN(uint8_t version, reader.u8());
   if (version != codec::format_version)
-    return error(Code::malformed, std::string(what) + " has format version " + std::to_string(version) +
-                                      ", expected " + std::to_string(codec::format_version));
+    return error(Code::malformed, std::string(what) + " has format version " + std::to_string(version) + ", expected " +
+                                      std::to_string(codec::format_version));
   return Status();
 }
 
@@ -239,8 +240,8 @@ Result<SignedProposal> decode_proposal(codec::Reader& reader) {
   if (has_valid_round) {
     GOVCHAIN_ASSIGN_OR_RETURN(uint32_t valid_round, decode_round(reader));
     if (valid_round >= proposal.round)
-      return error(Code::malformed, "proposal valid_round " + std::to_string(valid_round) +
-                                        " is not below its round " + std::to_string(proposal.round));
+      return error(Code::malformed, "proposal valid_round " + std::to_string(valid_round) + " is not below its round " +
+                                        std::to_string(proposal.round));
     proposal.valid_round = valid_round;
   }
   GOVCHAIN_ASSIGN_OR_RETURN(proposal.block_id, reader.fixed<32>());

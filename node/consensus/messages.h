@@ -137,8 +137,7 @@ SignedProposal sign_proposal(std::string_view chain_id, const Proposal& proposal
 // Checks the signature only (membership in a validator set is the caller's
 // or the state machine's check).
 Status verify_vote_signature(std::string_view chain_id, const SignedVote& vote, SignatureVerifier verifier);
-Status verify_proposal_signature(std::string_view chain_id, const SignedProposal& proposal,
-                                 SignatureVerifier verifier);
+Status verify_proposal_signature(std::string_view chain_id, const SignedProposal& proposal, SignatureVerifier verifier);
 
 // Canonical encodings. encode_* write a leading codec::format_version;
 // decode_* require it, every field in range, and (for the whole-buffer

@@ -74,8 +74,8 @@ Result<WalRecord> decode_wal_record(ByteView bytes) {
       const Vote& fields = prevote.vote;
       if (fields.type != VoteType::prevote || fields.height != vote.height || fields.round != vote.round ||
           fields.block_id != vote.block_id)
-        return error(Code::malformed, "WAL justification entry " + std::to_string(i) +
-                                          " is not a prevote for the precommitted block");
+        return error(Code::malformed,
+                     "WAL justification entry " + std::to_string(i) + " is not a prevote for the precommitted block");
       record.prevotes.push_back(prevote);
     }
   } else {
@@ -101,20 +101,21 @@ Result<WalContents> read_wal(ByteView file) {
     codec::Reader reader(file.subspan(position));
     auto length = reader.u32();
     auto expected_checksum = reader.u32();
-    bool whole = length.ok() && expected_checksum.ok() && *length <= record_size_bytes_max &&
-                 reader.remaining() >= *length;
+    bool whole =
+        length.ok() && expected_checksum.ok() && *length <= record_size_bytes_max && reader.remaining() >= *length;
     bool last = !whole || position + frame_header_size_bytes + *length == file.size();
     if (!whole || checksum(file.subspan(position + frame_header_size_bytes, *length)) != *expected_checksum) {
       if (last) {
         contents.torn_tail_dropped = true;
         break;
       }
-      return error(Code::corruption, "WAL frame at byte " + std::to_string(position) +
-                                         " fails its checksum but is not the last frame");
+      return error(Code::corruption,
+                   "WAL frame at byte " + std::to_string(position) + " fails its checksum but is not the last frame");
     }
     auto record = decode_wal_record(file.subspan(position + frame_header_size_bytes, *length));
-    if (!record.ok()) return error(Code::corruption, "WAL frame at byte " + std::to_string(position) + ": " +
-                                                          record.status().message());
+    if (!record.ok())
+      return error(Code::corruption,
+                   "WAL frame at byte " + std::to_string(position) + ": " + record.status().message());
     contents.records.push_back(std::move(record).value());
     position += frame_header_size_bytes + *length;
     contents.valid_size_bytes = position;

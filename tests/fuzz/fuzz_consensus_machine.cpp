@@ -91,7 +91,8 @@ struct Harness {
       if (auto* commit = std::get_if<Commit>(&action)) {
         require(commit->height == committed_height + 1);
         require(verify_commit_certificate(commit->certificate, chain, commit->height, commit->block_id, set,
-                                          stand_in_verify).ok());
+                                          stand_in_verify)
+                    .ok());
         committed_height = commit->height;
         wal.clear();
         Actions next;
@@ -139,10 +140,18 @@ void step(Harness& harness, const uint8_t* op) {
       (void)machine.on_proposal(sign_proposal(chain, proposal, block, StandInSigner(proposer)), out);
       break;
     }
-    case 3: machine.on_timeout(Timeout{static_cast<Timeout::Kind>(1 + op[1] % 4), height, round}, out); break;
-    case 4: machine.on_validity(height, block_id, op[1] % 5 != 0, out); break;
-    case 5: machine.on_proposal_value(height, machine.round(), block_id, block, out); break;
-    case 6: harness.start(true); return;
+    case 3:
+      machine.on_timeout(Timeout{static_cast<Timeout::Kind>(1 + op[1] % 4), height, round}, out);
+      break;
+    case 4:
+      machine.on_validity(height, block_id, op[1] % 5 != 0, out);
+      break;
+    case 5:
+      machine.on_proposal_value(height, machine.round(), block_id, block, out);
+      break;
+    case 6:
+      harness.start(true);
+      return;
   }
   harness.perform(out);
 }

@@ -44,24 +44,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteView input(data + 1, size - 1);
   switch (data[0] % 7) {
     case 0:
-      round_trip(input, [](ByteView bytes) { return decode_vote(bytes); },
-                 [](const SignedVote& vote) { return encode_vote(vote); });
+      round_trip(
+          input, [](ByteView bytes) { return decode_vote(bytes); },
+          [](const SignedVote& vote) { return encode_vote(vote); });
       break;
     case 1:
-      round_trip(input, [](ByteView bytes) { return decode_proposal(bytes); },
-                 [](const SignedProposal& proposal) { return encode_proposal(proposal); });
+      round_trip(
+          input, [](ByteView bytes) { return decode_proposal(bytes); },
+          [](const SignedProposal& proposal) { return encode_proposal(proposal); });
       break;
     case 2:
-      round_trip(input, [](ByteView bytes) { return decode_certificate(bytes); },
-                 [](const CommitCertificate& certificate) { return encode_certificate(certificate); });
+      round_trip(
+          input, [](ByteView bytes) { return decode_certificate(bytes); },
+          [](const CommitCertificate& certificate) { return encode_certificate(certificate); });
       break;
     case 3:
-      round_trip(input, [](ByteView bytes) { return decode_evidence(bytes); },
-                 [](const Evidence& evidence) { return encode_evidence(evidence); });
+      round_trip(
+          input, [](ByteView bytes) { return decode_evidence(bytes); },
+          [](const Evidence& evidence) { return encode_evidence(evidence); });
       break;
     case 4:
-      round_trip(input, [](ByteView bytes) { return decode_wal_record(bytes); },
-                 [](const WalRecord& record) { return encode_wal_record(record); });
+      round_trip(
+          input, [](ByteView bytes) { return decode_wal_record(bytes); },
+          [](const WalRecord& record) { return encode_wal_record(record); });
       break;
     case 5:
       fuzz_wal(input);

@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     options.seed = seed;
     Outcome outcome = run_simulation(options);
-    if (options.verbose || seeds == 1) std::printf("seed %llu: %s\n", static_cast<unsigned long long>(seed), outcome.message.c_str());
+    if (options.verbose || seeds == 1)
+      std::printf("seed %llu: %s\n", static_cast<unsigned long long>(seed), outcome.message.c_str());
     if (outcome.ok()) continue;
     failures += 1;
     if (expect_violation && outcome.safety_violation) {

@@ -63,15 +63,41 @@ struct Decided {
   consensus::CommitCertificate certificate;
 };
 
-struct Deliver { size_t from; size_t to; Bytes message; };
-struct TimerFire { size_t instance; uint64_t incarnation; consensus::Timeout timeout; };
-struct ProposalValue { size_t instance; uint64_t incarnation; uint64_t height; uint32_t round; };
-struct ValidityAnswer { size_t instance; uint64_t incarnation; uint64_t height; Hash block_id; bool valid; };
-struct Crash { size_t instance; uint64_t downtime_ms; };
-struct Restart { size_t instance; };
+struct Deliver {
+  size_t from;
+  size_t to;
+  Bytes message;
+};
+struct TimerFire {
+  size_t instance;
+  uint64_t incarnation;
+  consensus::Timeout timeout;
+};
+struct ProposalValue {
+  size_t instance;
+  uint64_t incarnation;
+  uint64_t height;
+  uint32_t round;
+};
+struct ValidityAnswer {
+  size_t instance;
+  uint64_t incarnation;
+  uint64_t height;
+  Hash block_id;
+  bool valid;
+};
+struct Crash {
+  size_t instance;
+  uint64_t downtime_ms;
+};
+struct Restart {
+  size_t instance;
+};
 struct PartitionChange {};
 // Models the sync layer's status exchange: each instance tells a random peer its height.
-struct SyncPoll { size_t instance; };
+struct SyncPoll {
+  size_t instance;
+};
 struct Heal {};
 using EventBody =
     std::variant<Deliver, TimerFire, ProposalValue, ValidityAnswer, Crash, Restart, PartitionChange, SyncPoll, Heal>;
@@ -191,12 +217,18 @@ bool parse_scenario(const std::string& name, Scenario& scenario) {
 
 std::string scenario_name(Scenario scenario) {
   switch (scenario) {
-    case Scenario::lossy: return "lossy";
-    case Scenario::partition: return "partition";
-    case Scenario::crash: return "crash";
-    case Scenario::byzantine: return "byzantine";
-    case Scenario::mixed: return "mixed";
-    case Scenario::scale: return "scale";
+    case Scenario::lossy:
+      return "lossy";
+    case Scenario::partition:
+      return "partition";
+    case Scenario::crash:
+      return "crash";
+    case Scenario::byzantine:
+      return "byzantine";
+    case Scenario::mixed:
+      return "mixed";
+    case Scenario::scale:
+      return "scale";
   }
   return "unknown";
 }
@@ -256,8 +288,8 @@ void Simulation::create_instances() {
   size_t pool_size = options_.validators + (faults_.rotate_validators ? 1 : 0);
   for (size_t i = 0; i < pool_size; ++i) {
     FixedBytes<32> secret = secret_for(options_.seed * 1000 + i);
-    PublicKey key = options_.real_crypto ? consensus::make_schnorr_signer(secret)->public_key()
-                                         : crypto::sha256(secret.view());
+    PublicKey key =
+        options_.real_crypto ? consensus::make_schnorr_signer(secret)->public_key() : crypto::sha256(secret.view());
     pairs.emplace_back(key, secret);
   }
   std::sort(pairs.begin(), pairs.end());
@@ -322,8 +354,8 @@ Bytes Simulation::make_block(size_t instance_index, uint64_t height, uint32_t ro
 
 bool Simulation::block_valid(const Hash& block_id, const Bytes& block) {
   static const Bytes invalid_prefix = to_bytes("invalid ");
-  bool marked_invalid = block.size() >= invalid_prefix.size() &&
-                        std::equal(invalid_prefix.begin(), invalid_prefix.end(), block.begin());
+  bool marked_invalid =
+      block.size() >= invalid_prefix.size() && std::equal(invalid_prefix.begin(), invalid_prefix.end(), block.begin());
   return !marked_invalid && crypto::sha256(block) == block_id;
 }
 
@@ -349,8 +381,7 @@ void Simulation::broadcast(size_t from, Wire kind, const Bytes& payload) {
   for (size_t to = 0; to < instances_.size(); ++to) {
     if (to == from) continue;
     bool same_key = instances_[to].validator_index == sender.validator_index;
-    if (!sender.honest() && !same_key && static_cast<int>(to % 2) != sender.twin && !random_.chance(250'000))
-      continue;
+    if (!sender.honest() && !same_key && static_cast<int>(to % 2) != sender.twin && !random_.chance(250'000)) continue;
     send(from, to, message);
   }
 }
@@ -384,7 +415,8 @@ void Simulation::handle_deliver(Deliver& deliver) {
   uint64_t message_height = 0;
   if (kind == Wire::proposal) {
     auto proposal = consensus::decode_proposal(payload);
-    if (!proposal.ok()) return violation("a proposal from the simulator failed to decode: " + proposal.status().message());
+    if (!proposal.ok())
+      return violation("a proposal from the simulator failed to decode: " + proposal.status().message());
     message_height = proposal->proposal.height;
     (void)instance.machine->on_proposal(*proposal, actions);
   } else if (kind == Wire::vote) {
@@ -434,15 +466,15 @@ void Simulation::restart(size_t instance_index) {
   Instance& instance = instances_[instance_index];
   if (instance.alive) return;
   auto contents = consensus::read_wal(instance.wal);
-  if (!contents.ok()) return violation("WAL of instance " + std::to_string(instance_index) +
-                                       " is unreadable: " + contents.status().message());
+  if (!contents.ok())
+    return violation("WAL of instance " + std::to_string(instance_index) +
+                     " is unreadable: " + contents.status().message());
   instance.wal.resize(contents->valid_size_bytes);
   instance.alive = true;
   instance.machine = new_machine(instance.validator_index);
   if (!options_.forget_wal) instance.machine->restore(contents->records);
-  trace("restart instance " + std::to_string(instance_index) + " with " +
-        std::to_string(contents->records.size()) + " WAL records" +
-        (contents->torn_tail_dropped ? " (torn tail dropped)" : ""));
+  trace("restart instance " + std::to_string(instance_index) + " with " + std::to_string(contents->records.size()) +
+        " WAL records" + (contents->torn_tail_dropped ? " (torn tail dropped)" : ""));
   Actions actions;
   uint64_t height = instance.committed_height() + 1;
   instance.machine->start_height(height, set_for(height), actions);
@@ -548,8 +580,8 @@ void Simulation::perform_commit(size_t instance_index, consensus::Commit& commit
       return violation("honest validators finalised different blocks at height " + std::to_string(commit.height) +
                        ": " + found->second.hex().substr(0, 12) + " and " + commit.block_id.hex().substr(0, 12));
   }
-  trace("instance " + std::to_string(instance_index) + " commits height " + std::to_string(commit.height) +
-        " round " + std::to_string(commit.certificate.round) + " block " + commit.block_id.hex().substr(0, 12));
+  trace("instance " + std::to_string(instance_index) + " commits height " + std::to_string(commit.height) + " round " +
+        std::to_string(commit.certificate.round) + " block " + commit.block_id.hex().substr(0, 12));
   instance.committed[commit.height] = Decided{commit.block_id, std::move(commit.block), commit.certificate};
   instance.wal.clear();  // the block store now holds the decision
   Actions actions;

@@ -350,7 +350,7 @@ struct LockScenario {
     CHECK(machine.step() == Step::precommit);
     keep_wal(out);
     REQUIRE(wal.size() == 2);
-    CHECK(wal[1].block == block_a);  // the precommit record carries the locked block
+    CHECK(wal[1].block == block_a);      // the precommit record carries the locked block
     CHECK(wal[1].prevotes.size() == 3);  // and the quorum of prevotes that justified the lock
   }
 
@@ -421,7 +421,8 @@ TEST_CASE("machine: a later polka (valid_round >= locked round) unlocks, and pre
   CHECK(prevotes[0].vote.round == 2);
 
   out.clear();
-  for (size_t index : {1, 2, 3}) (void)machine.on_vote(validators.vote(index, VoteType::precommit, 1, 2, scenario.id_b), out);
+  for (size_t index : {1, 2, 3})
+    (void)machine.on_vote(validators.vote(index, VoteType::precommit, 1, 2, scenario.id_b), out);
   auto commits = actions_of<Commit>(out);
   REQUIRE(commits.size() == 1);
   CHECK(commits[0].height == 1);
@@ -498,7 +499,8 @@ TEST_CASE("machine: refuses bad signatures, outsiders and wrong proposers; repor
   SignedVote other_chain = validators.vote(2, VoteType::prevote, 1, 0, std::nullopt, "other-chain");
   CHECK(machine.on_vote(other_chain, out).code() == Code::bad_signature);
   auto stranger = make_schnorr_signer(crypto::sha256(to_bytes("stranger")));
-  SignedVote outsider = sign_vote(chain, Vote{VoteType::prevote, 1, 0, std::nullopt, stranger->public_key()}, *stranger);
+  SignedVote outsider =
+      sign_vote(chain, Vote{VoteType::prevote, 1, 0, std::nullopt, stranger->public_key()}, *stranger);
   CHECK(machine.on_vote(outsider, out).code() == Code::unauthorized);
   CHECK(machine.on_proposal(validators.proposal(2, 1, 0, to_bytes("x")), out).code() == Code::unauthorized);
   CHECK(machine.on_vote(validators.vote(2, VoteType::prevote, 2, 0, std::nullopt), out).code() ==
