@@ -73,6 +73,7 @@ void Connection::start_handshake_timer() {
 
 void Connection::start_outbound(std::string host, uint16_t port) {
   asio::dispatch(strand_, [self = shared_from_this(), host = std::move(host), port] {
+    if (self->closed_) return;  // closed (transport stopping) before it started
     {
       std::lock_guard lock(self->send_mutex_);
       self->remote_address_ = host + ":" + std::to_string(port);
@@ -106,6 +107,7 @@ void Connection::on_connected(const boost::system::error_code& error_code) {
 
 void Connection::start_inbound() {
   asio::dispatch(strand_, [self = shared_from_this()] {
+    if (self->closed_) return;
     boost::system::error_code error_code;
     auto endpoint = self->socket_.remote_endpoint(error_code);
     if (error_code) return self->close_on_strand(io_status("accepted socket has no peer", error_code), false);
