@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "runtime/errors.h"
 #include "runtime/interpret.h"
@@ -236,6 +237,14 @@ Status Store::initialize_segments(Instance& instance) {
 }
 
 Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const Linker& linker) {
+  try {
+    return instantiate_unguarded(std::move(module), linker);
+  } catch (const std::bad_alloc&) {
+    return exhaustion_error("out of host memory while instantiating");
+  }
+}
+
+Result<Instance*> Store::instantiate_unguarded(std::shared_ptr<const Module> module, const Linker& linker) {
   auto owned = std::make_unique<Instance>();
   Instance& instance = *owned;
   instance.module_ = std::move(module);
@@ -253,7 +262,25 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
   return &instance;
 }
 
+// Nothing in the runtime throws, but an allocation can fail and a host
+// callback might break its contract; neither may cross the API.
 Result<std::vector<Value>> Store::call(FunctionObject& function, std::span<const Value> arguments) {
+  const size_t frame_depth_before = frame_depth;
+  const size_t value_stack_used_before = value_stack_used;
+  try {
+    return call_unguarded(function, arguments);
+  } catch (const std::bad_alloc&) {
+    frame_depth = frame_depth_before;
+    value_stack_used = value_stack_used_before;
+    return exhaustion_error("out of host memory");
+  } catch (const std::exception& exception) {
+    frame_depth = frame_depth_before;
+    value_stack_used = value_stack_used_before;
+    return Status(Code::internal, std::string("internal: exception during a call: ") + exception.what());
+  }
+}
+
+Result<std::vector<Value>> Store::call_unguarded(FunctionObject& function, std::span<const Value> arguments) {
   const FunctionType& type = *function.type;
   if (arguments.size() != type.params.size())
     return error(Code::invalid_argument, "expected " + std::to_string(type.params.size()) + " arguments, got " +

@@ -131,6 +131,8 @@ class Store {
   uint64_t gas_remaining_ = UINT64_MAX;
 
  private:
+  Result<Instance*> instantiate_unguarded(std::shared_ptr<const Module> module, const Linker& linker);
+  Result<std::vector<Value>> call_unguarded(FunctionObject& function, std::span<const Value> arguments);
   FunctionObject* host_function_object(std::shared_ptr<const HostFunction> host);
   uint32_t type_id(const FunctionType& type);
   Status resolve_imports(Instance& instance, const Linker& linker);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <bit>
+#include <stdexcept>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -227,6 +228,30 @@ TEST_CASE("trap: integer divide by zero") {
 TEST_CASE("trap: integer overflow") {
   check_trap(run_expecting_failure(single_function(i32_const(INT32_MIN) + i32_const(-1) + Bytes{0x6D})),
              "integer overflow");
+}
+
+TEST_CASE("trap: invalid conversion to integer") {
+  // i32.trunc_f32_s of a NaN (f32.const nan = 0x7FC00000).
+  check_trap(run_expecting_failure(single_function(Bytes{0x43, 0x00, 0x00, 0xC0, 0x7F, 0xA8})),
+             "invalid conversion to integer");
+}
+
+TEST_CASE("host exceptions do not cross the API") {
+  ModuleBuilder builder;
+  const uint32_t host_type = builder.type({}, {});
+  const uint32_t run_type = builder.type({}, {i32});
+  builder.function_imports.emplace_back("env", "throws", host_type);
+  builder.export_function("run", builder.function(run_type, Bytes{0x10, 0x00} + i32_const(1)));
+  Linker linker;
+  linker.define_function("env", "throws", FunctionType{}, 0,
+                         [](HostContext&, std::span<const Value>, std::span<Value>) -> Status {
+                           throw std::runtime_error("broken host");
+                         });
+  Loaded loaded = instantiate(builder.build(), {}, linker);
+  auto results = loaded.instance->invoke("run", {});
+  REQUIRE(!results.ok());
+  CHECK(results.status().code() == Code::internal);
+  CHECK(loaded.store->frame_depth == 0);
 }
 
 TEST_CASE("trap: out-of-bounds memory access") {
