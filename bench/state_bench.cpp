@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -164,8 +164,8 @@ int main(int argc, char** argv) {
     BlockFigures figures = run_block(tree, *store, root, key_count, block_changes, block + 1, random);
     apply_ms.push_back(figures.apply_ms);
     apply_cpu_ms.push_back(figures.apply_cpu_ms);
-    std::printf("block %2d: apply %7.2f ms (cpu %7.2f ms), synced write %7.2f ms, %zu operations, %zu bytes\n",
-                block, figures.apply_ms, figures.apply_cpu_ms, figures.write_ms, figures.operation_count, figures.size_bytes);
+    std::printf("block %2d: apply %7.2f ms (cpu %7.2f ms), synced write %7.2f ms, %zu operations, %zu bytes\n", block,
+                figures.apply_ms, figures.apply_cpu_ms, figures.write_ms, figures.operation_count, figures.size_bytes);
   }
   std::sort(apply_ms.begin(), apply_ms.end());
   std::sort(apply_cpu_ms.begin(), apply_cpu_ms.end());

@@ -59,7 +59,8 @@ static Status decode_siblings(codec::Reader& reader, uint16_t depth, std::vector
     if (!(bitmap_bytes[index / 8] & (0x80 >> (index % 8)))) continue;
     auto sibling = reader.fixed<32>();
     if (!sibling.ok()) return sibling.status().with_context("state proof sibling at depth " + std::to_string(index));
-    if (sibling->is_zero()) return malformed("sibling at depth " + std::to_string(index) + " is marked non-empty but zero");
+    if (sibling->is_zero())
+      return malformed("sibling at depth " + std::to_string(index) + " is marked non-empty but zero");
     siblings[index] = *sibling;
   }
   return Status();
@@ -131,8 +132,8 @@ Result<Hash> root_from_proof(ByteView key, const std::optional<Bytes>& value, co
   GOVCHAIN_ASSIGN_OR_RETURN(Hash current, terminal_hash(key_hash, value, proof));
   for (size_t index = proof.siblings.size(); index-- > 0;) {
     const Hash& sibling = proof.siblings[index];
-    current = path_bit(key_hash, static_cast<uint32_t>(index)) ? inner_hash(sibling, current)
-                                                                : inner_hash(current, sibling);
+    current =
+        path_bit(key_hash, static_cast<uint32_t>(index)) ? inner_hash(sibling, current) : inner_hash(current, sibling);
   }
   return current;
 }

@@ -30,9 +30,9 @@ inline constexpr uint32_t tree_depth_max = 256;
 
 // What the proven path of a key ends at.
 enum class ProofTerminal : uint8_t {
-  empty = 0,        // an empty subtree: the key is absent
-  key_leaf = 1,     // the key's own leaf: the key is present
-  other_leaf = 2,   // the leaf of a different key sharing the path: absent
+  empty = 0,       // an empty subtree: the key is absent
+  key_leaf = 1,    // the key's own leaf: the key is present
+  other_leaf = 2,  // the leaf of a different key sharing the path: absent
 };
 
 // A proof for one key under one root: the hashes of the siblings along the

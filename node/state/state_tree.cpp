@@ -121,8 +121,8 @@ class TreeAccess {
 };
 
 size_t split_point(std::span<LeafSource> sources, uint32_t depth) {
-  auto first_right = std::partition_point(sources.begin(), sources.end(),
-                                          [depth](const LeafSource& source) { return !path_bit(source.key_hash, depth); });
+  auto first_right = std::partition_point(
+      sources.begin(), sources.end(), [depth](const LeafSource& source) { return !path_bit(source.key_hash, depth); });
   return static_cast<size_t>(first_right - sources.begin());
 }
 
@@ -166,8 +166,9 @@ Result<Subtree> TreeAccess::build(uint32_t depth, std::span<LeafSource> sources)
 // A leaf sits where changes arrive: it stays as a source unless a change
 // replaces or deletes its key.
 Result<Subtree> TreeAccess::update_leaf(const NodePointer& leaf, uint32_t depth, std::span<LeafSource> sources) {
-  auto position = std::lower_bound(sources.begin(), sources.end(), leaf->key_hash(),
-                                   [](const LeafSource& source, const Hash& key_hash) { return source.key_hash < key_hash; });
+  auto position =
+      std::lower_bound(sources.begin(), sources.end(), leaf->key_hash(),
+                       [](const LeafSource& source, const Hash& key_hash) { return source.key_hash < key_hash; });
   if (position != sources.end() && position->key_hash == leaf->key_hash()) return build(depth, sources);
   std::vector<LeafSource> merged(sources.begin(), position);
   merged.push_back(LeafSource{leaf->key_hash(), nullptr, leaf});
@@ -269,8 +270,8 @@ static void reserve_for(std::span<const StateChange> changes, storage::WriteBatc
   for (const StateChange& change : changes)
     value_size_bytes += 2 * (change.key.size() + (change.value ? change.value->size() : 0));
   size_t operation_count = batch.operation_count() + changes.size() * (nodes_per_change + 1) + 1;
-  batch.reserve(operation_count, batch.size_bytes() + changes.size() * nodes_per_change * node_size_bytes +
-                                     value_size_bytes);
+  batch.reserve(operation_count,
+                batch.size_bytes() + changes.size() * nodes_per_change * node_size_bytes + value_size_bytes);
 }
 
 static void put_flat_index(std::span<const StateChange> changes, const Hash& new_root, storage::WriteBatch& batch) {
@@ -284,8 +285,7 @@ static void put_flat_index(std::span<const StateChange> changes, const Hash& new
   batch.put(as_view(store_keys::latest_root), new_root.view());
 }
 
-Result<Hash> StateTree::apply(const Hash& base_root, std::span<const StateChange> changes,
-                              storage::WriteBatch& batch) {
+Result<Hash> StateTree::apply(const Hash& base_root, std::span<const StateChange> changes, storage::WriteBatch& batch) {
   GOVCHAIN_TRY(check_changes(changes));
   std::vector<LeafSource> sources;
   sources.reserve(changes.size());

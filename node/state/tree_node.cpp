@@ -49,8 +49,7 @@ static Status corrupt(const Hash& hash, const std::string& message) {
 }
 
 // Reads the two hashes every node has, then for a leaf its key and value.
-static Status decode_fields(codec::Reader& reader, bool is_leaf, Hash& first, Hash& second, Bytes& key,
-                            Bytes& value) {
+static Status decode_fields(codec::Reader& reader, bool is_leaf, Hash& first, Hash& second, Bytes& key, Bytes& value) {
   auto first_read = reader.fixed<32>();
   if (!first_read.ok()) return first_read.status();
   auto second_read = reader.fixed<32>();

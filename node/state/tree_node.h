@@ -25,12 +25,12 @@ class TreeNode {
   bool is_leaf() const { return kind_ == Kind::leaf; }
   Kind kind() const { return kind_; }
   const Hash& hash() const { return hash_; }
-  const Hash& left() const { return first_; }         // inner only
-  const Hash& right() const { return second_; }       // inner only
-  const Hash& key_hash() const { return first_; }     // leaf only
-  const Hash& value_hash() const { return second_; }  // leaf only
+  const Hash& left() const { return first_; }                                  // inner only
+  const Hash& right() const { return second_; }                                // inner only
+  const Hash& key_hash() const { return first_; }                              // leaf only
+  const Hash& value_hash() const { return second_; }                           // leaf only
   ByteView key() const { return ByteView(payload_.data(), key_size_bytes_); }  // leaf only
-  ByteView value() const {  // leaf only
+  ByteView value() const {                                                     // leaf only
     return ByteView(payload_.data() + key_size_bytes_, payload_.size() - key_size_bytes_);
   }
   // Approximate memory held, for the cache bound.

@@ -37,8 +37,7 @@ Status FaultInjectingStore::write(const WriteBatch& batch, bool sync) {
   return Status();
 }
 
-Result<std::vector<KeyValue>> FaultInjectingStore::scan(ByteView prefix, ByteView start_key,
-                                                        size_t entries_max) const {
+Result<std::vector<KeyValue>> FaultInjectingStore::scan(ByteView prefix, ByteView start_key, size_t entries_max) const {
   GOVCHAIN_TRY(detail::check_entries_max(entries_max));
   std::shared_lock lock(mutex_);
   if (closed_) return detail::closed_error();

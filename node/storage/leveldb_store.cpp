@@ -148,8 +148,7 @@ Status check_directory(const std::string& directory, const LevelDbOptions& optio
 
 }  // namespace
 
-Result<std::unique_ptr<KeyValueStore>> open_leveldb_store(const std::string& directory,
-                                                          const LevelDbOptions& options) {
+Result<std::unique_ptr<KeyValueStore>> open_leveldb_store(const std::string& directory, const LevelDbOptions& options) {
   GOVCHAIN_TRY(check_directory(directory, options));
   try {
     std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_size_bytes));

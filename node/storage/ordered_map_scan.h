@@ -13,11 +13,10 @@ inline bool starts_with(ByteView key, ByteView prefix) {
   return key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin());
 }
 
-inline std::vector<KeyValue> scan_map(const std::map<Bytes, Bytes, BytesLess>& map, ByteView prefix,
-                                      ByteView start_key, size_t entries_max) {
+inline std::vector<KeyValue> scan_map(const std::map<Bytes, Bytes, BytesLess>& map, ByteView prefix, ByteView start_key,
+                                      size_t entries_max) {
   Bytes start(prefix.begin(), prefix.end());
-  if (BytesLess()(start, start_key))
-    start.assign(start_key.begin(), start_key.end());
+  if (BytesLess()(start, start_key)) start.assign(start_key.begin(), start_key.end());
   std::vector<KeyValue> entries;
   for (auto it = map.lower_bound(start); it != map.end() && entries.size() < entries_max; ++it) {
     if (!starts_with(it->first, prefix)) break;

@@ -1,7 +1,7 @@
-#include "storage/store.h"
-
 #include <algorithm>
 #include <cassert>
+
+#include "storage/store.h"
 
 namespace govchain::storage {
 

@@ -344,8 +344,8 @@ TEST_CASE("proof size grows with the logarithm of the key count") {
     }
     double depth_average = depth_total / samples;
     double log2_count = std::log2(static_cast<double>(count));
-    MESSAGE("keys " << count << ": average proof depth " << depth_average << ", encoded "
-                    << size_total / samples << " bytes");
+    MESSAGE("keys " << count << ": average proof depth " << depth_average << ", encoded " << size_total / samples
+                    << " bytes");
     CHECK(depth_average > log2_count - 2);
     CHECK(depth_average < log2_count + 4);
     CHECK(size_total / samples < 40 * (log2_count + 4));
