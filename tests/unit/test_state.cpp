@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "state/proof.h"
 #include "state/state_tree.h"
 #include "storage/fault_injecting_store.h"
+#include "storage/leveldb_store.h"
 #include "storage/store.h"
 
 using namespace govchain;
@@ -446,4 +449,32 @@ TEST_CASE("big blocks, rewritten on several threads, match the reference model")
   CHECK(root == reference_root(model));
   check_proven(tree, root, key_of(4), value_of(4, 1));
   check_proven(tree, root, key_of(6), std::nullopt);
+}
+
+TEST_CASE("state on LevelDB survives closing and reopening the store") {
+  std::filesystem::path directory =
+      std::filesystem::temp_directory_path() / ("govchain-state-test-" + std::to_string(getpid()));
+  std::filesystem::remove_all(directory);
+  Hash root;
+  {
+    auto store = storage::open_leveldb_store(directory.string());
+    REQUIRE(store.ok());
+    StateTree tree(**store);
+    root = apply_and_write(tree, **store, StateTree::empty_root(), puts(0, 1000));
+    root = apply_and_write(tree, **store, root, {{key_of(5), std::nullopt}});
+    REQUIRE((*store)->close().ok());
+  }
+  auto store = storage::open_leveldb_store(directory.string(), storage::LevelDbOptions{.create_if_missing = false});
+  REQUIRE(store.ok());
+  StateTree tree(**store);
+  auto latest_root = tree.latest_root();
+  REQUIRE(latest_root.ok());
+  CHECK(*latest_root == root);
+  check_proven(tree, root, key_of(6), value_of(6));
+  check_proven(tree, root, key_of(5), std::nullopt);
+  auto latest = tree.get_latest(key_of(5));
+  REQUIRE(latest.ok());
+  CHECK(!latest->has_value());
+  REQUIRE((*store)->close().ok());
+  std::filesystem::remove_all(directory);
 }
