@@ -55,7 +55,9 @@ FixedBytes<32> secret_for(uint64_t index) {
 }
 
 // Envelope kinds on the simulated wire; payloads use the real codecs.
-enum class Wire : uint8_t { proposal = 1, vote = 2, decided = 3, status = 4 };
+// `forged` wraps a Byzantine twin's tampered proposal or vote (inner kind byte
+// first); receivers must refuse it.
+enum class Wire : uint8_t { proposal = 1, vote = 2, decided = 3, status = 4, forged = 5 };
 
 struct Decided {
   Hash block_id;
@@ -170,6 +172,8 @@ class Simulation {
   void send(size_t from, size_t to, Bytes message, uint64_t extra_delay_ms = 0);
   bool link_up(size_t from, size_t to) const;
   void maybe_sync_reply(size_t from, size_t to, uint64_t height);
+  void broadcast_forgery(size_t from, Wire kind, const Bytes& payload);
+  void handle_forgery(size_t instance_index, ByteView payload);
   Bytes make_block(size_t instance_index, uint64_t height, uint32_t round);
   static bool block_valid(const Hash& block_id, const Bytes& block);
   void violation(const std::string& message);
@@ -384,6 +388,56 @@ void Simulation::broadcast(size_t from, Wire kind, const Bytes& payload) {
     if (!sender.honest() && !same_key && static_cast<int>(to % 2) != sender.twin && !random_.chance(250'000)) continue;
     send(from, to, message);
   }
+  if (!sender.honest() && random_.chance(50'000)) broadcast_forgery(from, kind, payload);
+}
+
+// A Byzantine twin tampers with a message: flips a signature byte, claims an
+// honest validator's key for its vote, or truncates it.
+void Simulation::broadcast_forgery(size_t from, Wire kind, const Bytes& payload) {
+  constexpr size_t signature_size_bytes = 64;
+  if (payload.size() <= signature_size_bytes + 32) return;
+  Bytes forged = payload;
+  uint64_t how = random_.below(3);
+  if (how == 0) {
+    forged[forged.size() - 1 - random_.below(signature_size_bytes)] ^= static_cast<uint8_t>(1 + random_.below(255));
+  } else if (how == 1 && kind == Wire::vote) {
+    // The vote may be a relayed one: pick any key but the one it names.
+    auto signer_key = PublicKey::from_view(ByteView(forged).subspan(forged.size() - signature_size_bytes - 32, 32));
+    size_t signer_index = static_cast<size_t>(std::lower_bound(keys_.begin(), keys_.end(), signer_key) - keys_.begin());
+    size_t victim_index = random_.below(keys_.size() - 1);
+    if (victim_index >= signer_index) victim_index += 1;
+    const PublicKey& victim = keys_[victim_index % keys_.size()];
+    std::copy(victim.data.begin(), victim.data.end(), forged.end() - signature_size_bytes - 32);
+  } else {
+    forged.resize(random_.below(forged.size()));
+  }
+  Bytes message{static_cast<uint8_t>(Wire::forged), static_cast<uint8_t>(kind)};
+  message.insert(message.end(), forged.begin(), forged.end());
+  for (size_t to = 0; to < instances_.size(); ++to)
+    if (to != from) send(from, to, message);
+}
+
+void Simulation::handle_forgery(size_t instance_index, ByteView payload) {
+  Instance& instance = instances_[instance_index];
+  if (payload.empty()) return;
+  auto kind = static_cast<Wire>(payload[0]);
+  ByteView inner = payload.subspan(1);
+  Actions actions;
+  Status status = error(Code::malformed, "undecodable");
+  if (kind == Wire::proposal) {
+    auto proposal = consensus::decode_proposal(inner);
+    if (proposal.ok()) status = instance.machine->on_proposal(*proposal, actions);
+  } else {
+    auto vote = consensus::decode_vote(inner);
+    if (vote.ok()) status = instance.machine->on_vote(*vote, actions);
+  }
+  outcome_.forgeries_refused += status.ok() ? 0 : 1;
+  // A tampered vote can equal a genuine one only if the flip was undone, which
+  // the generator never does; so acceptance means a check is missing.
+  if (status.ok())
+    return violation("instance " + std::to_string(instance_index) + " accepted a forged " +
+                     (kind == Wire::proposal ? "proposal" : "vote") + " (" + to_hex(inner) + ")");
+  perform(instance_index, actions);
 }
 
 void Simulation::maybe_sync_reply(size_t from, size_t to, uint64_t height) {
@@ -424,6 +478,8 @@ void Simulation::handle_deliver(Deliver& deliver) {
     if (!vote.ok()) return violation("a vote from the simulator failed to decode: " + vote.status().message());
     message_height = vote->vote.height;
     (void)instance.machine->on_vote(*vote, actions);
+  } else if (kind == Wire::forged) {
+    return handle_forgery(deliver.to, payload);
   } else if (kind == Wire::status) {
     codec::Reader reader(payload);
     auto height = reader.u64();
@@ -733,7 +789,8 @@ Outcome Simulation::run() {
     outcome_.message = "ok: " + std::to_string(lowest) + " blocks, " + std::to_string(faults_.byzantine) +
                        " byzantine, " + std::to_string(outcome_.crashes) + " crashes (" +
                        std::to_string(outcome_.torn_writes) + " torn), " + std::to_string(outcome_.evidence_reported) +
-                       " evidence, loss " + std::to_string(faults_.loss_per_million / 10'000) + "%" +
+                       " evidence, " + std::to_string(outcome_.forgeries_refused) + " forgeries refused, loss " +
+                       std::to_string(faults_.loss_per_million / 10'000) + "%" +
                        (faults_.rotate_validators ? ", rotating validators" : "");
   return outcome_;
 }
