@@ -6,8 +6,8 @@
 
 namespace govchain::cli {
 
-void register_keys_commands(CLI::App& app, Context& context);    // keys new, keys show
-void register_chain_commands(CLI::App& app, Context& context);   // status, block, tx status
-void register_role_commands(CLI::App& app, Context& context);    // role grant/revoke, roles
+void register_keys_commands(CLI::App& app, Context& context);   // keys new, keys show
+void register_chain_commands(CLI::App& app, Context& context);  // status, block, tx status, events
+void register_role_commands(CLI::App& app, Context& context);   // role grant/revoke, roles
 
 }  // namespace govchain::cli

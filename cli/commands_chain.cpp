@@ -1,8 +1,11 @@
 // govchain status
 // govchain block [HEIGHT|latest]
 // govchain tx status HASH
+// govchain events [--count N] [--duration-ms D]
+#include <iostream>
 #include <sstream>
 
+#include "client/events.h"
 #include "commands.h"
 
 namespace govchain::cli {
@@ -19,8 +22,8 @@ int show_status(Context& context) {
   std::ostringstream human;
   human << "chain:        " << status->chain_id << "\n"
         << "height:       " << status->height << "\n"
-        << "latest block: " << status->latest_block_hash.hex() << " at "
-        << format_time_ms(status->latest_block_time_ms) << "\n"
+        << "latest block: " << status->latest_block_hash.hex() << " at " << format_time_ms(status->latest_block_time_ms)
+        << "\n"
         << "state root:   " << status->state_root.hex() << "\n"
         << "mempool:      " << status->mempool_txs << " transactions\n"
         << "validators:   " << status->validators.size();
@@ -105,6 +108,35 @@ int show_tx(Context& context, const std::string& hash_text) {
   return context.emit(json::parse(status->raw_json), human.str());
 }
 
+int follow_events(Context& context, uint64_t count, uint64_t duration_ms) {
+  auto node = context.client();
+  if (!node.ok()) return context.fail(node.status(), "connecting");
+  uint64_t received = 0;
+  Status status = client::subscribe_blocks(
+      *node,
+      [&](const client::BlockEvent& event) {
+        ++received;
+        if (context.options.json) {
+          // One JSON document per line (JSON Lines), as the node sent it.
+          std::cout << json::parse(event.raw_json).dump() << std::endl;
+        } else {
+          size_t failed = 0;
+          for (const auto& receipt : event.results) failed += receipt.status == Code::ok ? 0 : 1;
+          std::cout << "block " << event.height << " " << event.hash.hex() << " at " << format_time_ms(event.time_ms)
+                    << ": " << event.tx_count << " transactions (" << failed << " failed), state root "
+                    << event.state_root.hex() << std::endl;
+        }
+        return count == 0 || received < count;
+      },
+      duration_ms);
+  if (!status.ok()) return context.fail(status, "following committed blocks");
+  if (count != 0 && received < count)
+    return context.fail(error(Code::timeout, "received " + std::to_string(received) + " of " + std::to_string(count) +
+                                                 " blocks within " + std::to_string(duration_ms) + " ms"),
+                        "following committed blocks");
+  return exit_ok;
+}
+
 }  // namespace
 
 void register_chain_commands(CLI::App& app, Context& context) {
@@ -118,10 +150,19 @@ void register_chain_commands(CLI::App& app, Context& context) {
 
   CLI::App* tx = app.add_subcommand("tx", "transactions");
   tx->require_subcommand(1);
-  CLI::App* tx_status = tx->add_subcommand("status", "show whether a transaction is pending or committed, and its receipt");
+  CLI::App* tx_status =
+      tx->add_subcommand("status", "show whether a transaction is pending or committed, and its receipt");
   auto hash = std::make_shared<std::string>();
   tx_status->add_option("HASH", *hash, "transaction hash (64 hex digits)")->required();
   tx_status->callback(context.action([&context, hash] { return show_tx(context, *hash); }));
+
+  CLI::App* events = app.add_subcommand("events", "print committed blocks as they come (WebSocket /v1/events)");
+  auto count = std::make_shared<uint64_t>(0);
+  auto duration_ms = std::make_shared<uint64_t>(24ull * 3600 * 1000);
+  events->add_option("--count", *count, "stop after this many blocks (0: no limit)")->capture_default_str();
+  events->add_option("--duration-ms", *duration_ms, "stop after this long")->capture_default_str();
+  events->callback(
+      context.action([&context, count, duration_ms] { return follow_events(context, *count, *duration_ms); }));
 }
 
 }  // namespace govchain::cli

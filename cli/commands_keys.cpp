@@ -43,8 +43,8 @@ int keys_new(Context& context, const std::string& out_path, bool dev) {
   if (!written.ok()) return context.fail(written, "writing the key file");
   if (dev) std::cerr << "govchain: warning: " << out_path << " is a plaintext dev key (development chains only)\n";
   json machine = {{"file", out_path}, {"public_key", pair.public_key.hex()}, {"dev_only", dev}, {"encrypted", !dev}};
-  return context.emit(machine, "created " + std::string(dev ? "plaintext dev" : "encrypted") + " key file " +
-                                   out_path + "\npublic key: " + pair.public_key.hex());
+  return context.emit(machine, "created " + std::string(dev ? "plaintext dev" : "encrypted") + " key file " + out_path +
+                                   "\npublic key: " + pair.public_key.hex());
 }
 
 int keys_show(Context& context, const std::string& path) {
@@ -55,8 +55,9 @@ int keys_show(Context& context, const std::string& path) {
                   {"dev_only", info->dev_only},
                   {"encrypted", info->encrypted}};
   if (!info->label.empty()) machine["label"] = info->label;
-  std::string kind = info->dev_only ? "plaintext dev key (development chains only)"
-                                    : info->encrypted ? "encrypted (scrypt + AES-256-GCM)" : "unknown";
+  std::string kind = info->dev_only    ? "plaintext dev key (development chains only)"
+                     : info->encrypted ? "encrypted (scrypt + AES-256-GCM)"
+                                       : "unknown";
   std::string human = "public key: " + info->public_key.hex() + "\nkind:       " + kind;
   if (!info->label.empty()) human += "\nlabel:      " + info->label;
   return context.emit(machine, human);

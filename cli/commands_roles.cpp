@@ -31,8 +31,8 @@ std::vector<std::string> genesis_candidates(const Context& context, const Public
   std::vector<std::string> paths;
   if (!context.options.genesis_path.empty()) paths.push_back(context.options.genesis_path);
   std::error_code ignored;
-  auto beside_key = std::filesystem::absolute(context.options.key_path, ignored).parent_path().parent_path() /
-                    "genesis.json";
+  auto beside_key =
+      std::filesystem::absolute(context.options.key_path, ignored).parent_path().parent_path() / "genesis.json";
   if (std::filesystem::exists(beside_key, ignored)) paths.push_back(beside_key.string());
   std::vector<std::string> ids;
   for (const auto& path : paths) {
@@ -76,8 +76,8 @@ Result<std::string> resolve_municipality(const Context& context, const client::C
                                              "; pass --municipality ID (or --genesis FILE to look it up)");
   std::string list;
   for (const auto& id : administered) list += (list.empty() ? "" : ", ") + id;
-  return error(Code::invalid_argument, "the key is the admin of several municipalities (" + list +
-                                           "); choose one with --municipality ID");
+  return error(Code::invalid_argument,
+               "the key is the admin of several municipalities (" + list + "); choose one with --municipality ID");
 }
 
 // Refuses early, with a clear reason, what the chain would refuse anyway.

@@ -160,7 +160,10 @@ int Context::send_transaction(const client::LoadedKey& key, chain::Action action
   if (!tx.ok()) return fail(tx.status(), std::string("preparing ") + std::string(what));
   if (options.dry_run) {
     const std::string hash = chain::tx_hash(*tx).hex();
-    json machine = {{"hash", hash}, {"nonce", tx->nonce}, {"chain_id", tx->chain_id}, {"tx_hex", client::tx_hex(*tx)},
+    json machine = {{"hash", hash},
+                    {"nonce", tx->nonce},
+                    {"chain_id", tx->chain_id},
+                    {"tx_hex", client::tx_hex(*tx)},
                     {"sent", false}};
     return emit(machine, "signed " + std::string(what) + " " + hash + " (nonce " + std::to_string(tx->nonce) +
                              ", chain " + tx->chain_id + "), not sent (--dry-run)\ntx hex: " + client::tx_hex(*tx) +
@@ -243,7 +246,8 @@ Result<PublicKey> parse_account(const std::string& text) {
     return PublicKey::from_hex_string(text);
   auto info = client::inspect_key_file(text);
   if (info.ok()) return info->public_key;
-  return error(Code::invalid_argument, "'" + text + "' is neither a public key (64 hex digits) nor a readable key file");
+  return error(Code::invalid_argument,
+               "'" + text + "' is neither a public key (64 hex digits) nor a readable key file");
 }
 
 }  // namespace govchain::cli

@@ -44,8 +44,9 @@ void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {
   app.add_flag("--dev-key", options.dev_key, "allow plaintext dev key files (also env GOVCHAIN_DEV=1)");
   app.add_flag("--json", options.json, "machine-readable JSON output on stdout");
   app.add_option("--gas", options.gas, "gas limit of transactions")->capture_default_str();
-  app.add_option("--genesis", options.genesis_path, "genesis file: the validator set and chain id to verify proofs "
-                                                    "against, and the municipalities")
+  app.add_option("--genesis", options.genesis_path,
+                 "genesis file: the validator set and chain id to verify proofs "
+                 "against, and the municipalities")
       ->envname("GOVCHAIN_GENESIS");
   app.add_option("--timeout-ms", options.timeout_ms, "timeout of one request to the node")->capture_default_str();
   app.add_option("--wait-ms", options.wait_ms, "how long to wait for a transaction to be committed")

@@ -49,10 +49,10 @@ struct BlockTxSummary {
 
 // GET /v1/blocks/{height|latest}
 struct BlockInfo {
-  Hash claimed_hash;       // the node's "hash" field
-  Bytes header_bytes;      // decoded from "header_hex"
-  chain::Header header;    // decode_header(header_bytes): the client's own view
-  Hash computed_hash;      // chain::block_hash(header)
+  Hash claimed_hash;     // the node's "hash" field
+  Bytes header_bytes;    // decoded from "header_hex"
+  chain::Header header;  // decode_header(header_bytes): the client's own view
+  Hash computed_hash;    // chain::block_hash(header)
   std::vector<BlockTxSummary> txs;
   chain::CommitCertificate commit;  // the certificate that finalised this block
   std::string raw_json;
@@ -73,7 +73,7 @@ struct StateRead {
   Bytes key;
   std::optional<Bytes> value;  // nullopt: the node says the key is absent
   state::StateProof proof;
-  uint64_t height = 0;         // the block whose state root the proof is against
+  uint64_t height = 0;  // the block whose state root the proof is against
   Hash block_hash;
   Hash state_root;
   std::string raw_json;

@@ -56,7 +56,8 @@ Result<Hash> Client::submit(const chain::Tx& tx) const {
   if (!submitted.ok()) return submitted.status();
   const Hash expected = chain::tx_hash(tx);
   if (submitted->hash != expected)
-    return error(Code::invalid, "the node reported hash " + submitted->hash.hex() + " for transaction " + expected.hex());
+    return error(Code::invalid,
+                 "the node reported hash " + submitted->hash.hex() + " for transaction " + expected.hex());
   return expected;
 }
 
@@ -139,9 +140,8 @@ Result<ProvenMunicipality> Client::municipality(std::string_view id, const Trust
 
 Result<chain::Receipt> Client::query(std::string_view contract, std::string_view method, ByteView arguments,
                                      std::optional<PublicKey> caller) const {
-  nlohmann::json request = {{"contract", std::string(contract)},
-                            {"method", std::string(method)},
-                            {"arguments_hex", to_hex(arguments)}};
+  nlohmann::json request = {
+      {"contract", std::string(contract)}, {"method", std::string(method)}, {"arguments_hex", to_hex(arguments)}};
   if (caller) request["caller"] = caller->hex();
   std::string body;
   try {

@@ -24,8 +24,9 @@ Result<HttpEndpoint> parse_node_url(std::string_view url) {
   constexpr std::string_view scheme = "http://";
   if (url.substr(0, scheme.size()) != scheme) {
     if (url.substr(0, 8) == "https://")
-      return error(Code::invalid_argument, "https is not supported by this client yet; use http:// (for example "
-                                           "behind a local TLS-terminating proxy)");
+      return error(Code::invalid_argument,
+                   "https is not supported by this client yet; use http:// (for example "
+                   "behind a local TLS-terminating proxy)");
     return error(Code::invalid_argument, "node URL must start with http://, e.g. http://127.0.0.1:26657");
   }
   std::string_view rest = url.substr(scheme.size());
@@ -73,19 +74,19 @@ struct Exchange {
   }
 
   void start(const HttpEndpoint& endpoint, std::chrono::milliseconds timeout) {
-    resolver.async_resolve(endpoint.host, endpoint.port, [this, timeout](beast::error_code code, tcp::resolver::results_type results) {
-      if (code) return finish(code, "resolve");
-      stream.expires_after(timeout);
-      stream.async_connect(results, [this](beast::error_code connect_code, const tcp::endpoint&) {
-        if (connect_code) return finish(connect_code, "connect");
-        http::async_write(stream, request, [this](beast::error_code write_code, size_t) {
-          if (write_code) return finish(write_code, "send");
-          http::async_read(stream, buffer, parser, [this](beast::error_code read_code, size_t) {
-            finish(read_code, "receive");
+    resolver.async_resolve(
+        endpoint.host, endpoint.port, [this, timeout](beast::error_code code, tcp::resolver::results_type results) {
+          if (code) return finish(code, "resolve");
+          stream.expires_after(timeout);
+          stream.async_connect(results, [this](beast::error_code connect_code, const tcp::endpoint&) {
+            if (connect_code) return finish(connect_code, "connect");
+            http::async_write(stream, request, [this](beast::error_code write_code, size_t) {
+              if (write_code) return finish(write_code, "send");
+              http::async_read(stream, buffer, parser,
+                               [this](beast::error_code read_code, size_t) { finish(read_code, "receive"); });
+            });
           });
         });
-      });
-    });
   }
 };
 

@@ -44,8 +44,9 @@ Result<LoadedKey> load_key_file(const std::string& path, const KeyLoadOptions& o
   std::string passphrase;
   if (loaded.dev_only) {
     if (!options.allow_dev_keys)
-      return error(Code::unauthorized, path + " is a plaintext dev key; allow dev keys explicitly to use it "
-                                              "(CLI: --dev-key or GOVCHAIN_DEV=1), and never on a real network");
+      return error(Code::unauthorized, path +
+                                           " is a plaintext dev key; allow dev keys explicitly to use it "
+                                           "(CLI: --dev-key or GOVCHAIN_DEV=1), and never on a real network");
   } else {
     auto asked = passphrase_for(path, options);
     if (!asked.ok()) return asked.status();

@@ -49,8 +49,7 @@ Result<CommitCheck> verify_commit(const chain::Header& header, const chain::Comm
   CommitCheck check{signers.size(), members.size()};
   // More than two thirds of the (distinct) validators must have signed.
   if (3 * check.signatures_valid <= 2 * check.validators_total)
-    return mismatch("only " + std::to_string(check.signatures_valid) + " of " +
-                    std::to_string(check.validators_total) +
+    return mismatch("only " + std::to_string(check.signatures_valid) + " of " + std::to_string(check.validators_total) +
                     " validators signed the commit; more than two thirds are needed");
   return check;
 }
@@ -66,8 +65,7 @@ Result<ProvenState> verify_state_read(ByteView key, const StateRead& read, const
     return mismatch("block is at height " + std::to_string(header.height) + ", the proof is for height " +
                     std::to_string(read.height));
   if (hash != read.block_hash || hash != block.claimed_hash)
-    return mismatch("the block header hashes to " + hash.hex() + ", but the node named block " +
-                    read.block_hash.hex());
+    return mismatch("the block header hashes to " + hash.hex() + ", but the node named block " + read.block_hash.hex());
   if (header.state_root != read.state_root)
     return mismatch("the proof is against state root " + read.state_root.hex() + ", but block " +
                     std::to_string(header.height) + " commits to " + header.state_root.hex());

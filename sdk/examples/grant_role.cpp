@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
   if (!tx.ok()) return fail("preparing the transaction", tx.status());
   auto receipt = node->submit_and_wait(*tx, /*timeout_ms=*/30000);
   if (!receipt.ok()) return fail("submitting", receipt.status());
-  if (receipt->status != Code::ok)
-    return fail("the chain refused the grant", error(receipt->status, receipt->message));
+  if (receipt->status != Code::ok) return fail("the chain refused the grant", error(receipt->status, receipt->message));
   std::cout << "granted " << role << " in " << municipality << " in block " << receipt->height << "\n";
 
   // 4. Read the roles back with a verified proof.

@@ -8,19 +8,22 @@
 #   a 10 MB body) each a 4xx JSON error while the node keeps serving; then
 #   kill -9 and restart: height, state root and the role survive.
 #
-#   cli_smoke.sh GOVCHAIND GOVCHAIN
+#   cli_smoke.sh GOVCHAIND GOVCHAIN [EXAMPLE_GRANT_ROLE]
 #
 # Every wait is bounded; the trap kills the node and removes the temp dir.
 set -euo pipefail
 
 GOVCHAIND=${1:?usage: cli_smoke.sh GOVCHAIND GOVCHAIN}
 GOVCHAIN=${2:?usage: cli_smoke.sh GOVCHAIND GOVCHAIN}
+EXAMPLE=${3:-}
 for tool in curl jq; do command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }; done
 
 WORK=$(mktemp -d -t govchain-cli-smoke.XXXXXX)
 NODE_PID=""
+EVENTS_PID=""
 cleanup() {
   local status=$?
+  if [ -n "$EVENTS_PID" ]; then kill "$EVENTS_PID" 2>/dev/null || true; fi
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     kill "$NODE_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
@@ -107,11 +110,22 @@ contains "$WORK/err" "already exists"
 expect_failure keys new --out "$WORK/nopass.json" </dev/null
 contains "$WORK/err" "GOVCHAIN_KEY_PASSPHRASE"
 
+step "encrypted keys: the passphrase decrypts (a non-admin is then refused), a wrong one is refused"
+GOVCHAIN_KEY_PASSPHRASE=correct-horse expect_failure role grant --key "$WORK/user.json" --account "$USER_KEY" \
+  --role archive --municipality dev-city
+contains "$WORK/err" "is not the admin of municipality 'dev-city'"
+GOVCHAIN_KEY_PASSPHRASE=wrong expect_failure role grant --key "$WORK/user.json" --account "$USER_KEY" \
+  --role archive --municipality dev-city
+contains "$WORK/err" "wrong passphrase"
+
 step "dev keys are refused without --dev-key"
 expect_failure role grant --key "$ADMIN" --account "$USER_KEY" --role archive
 contains "$WORK/err" "dev-key"
 
-step "role grant by the admin (municipality found from the key)"
+step "role grant by the admin (municipality found from the key), seen by an event subscriber"
+timeout 60 "$GOVCHAIN" events --count 1 --duration-ms 30000 --json >"$WORK/events" 2>"$WORK/events.err" &
+EVENTS_PID=$!
+# The subscriber is checked below, after more blocks, so a slow start cannot miss them all.
 expect_ok role grant --key "$ADMIN" --dev-key --account "$USER_KEY" --role archive --json
 GRANT_HASH=$(jq -r .hash "$WORK/out")
 [ "$(jq -r .receipt.status "$WORK/out")" = "ok" ] || fail "grant receipt: $(cat "$WORK/out")"
@@ -135,6 +149,9 @@ contains "$WORK/err" "unauthorized"
 contains "$WORK/err" "failed"
 expect_ok roles "$USER_KEY" --json
 [ "$(jq '.roles | length' "$WORK/out")" = "1" ] || fail "the refused grant changed the roles"
+
+wait "$EVENTS_PID" || { cat "$WORK/events.err"; fail "govchain events did not receive a block"; }
+jq -e '.type == "block" and .tx_count >= 1' "$WORK/events" >/dev/null || fail "event: $(cat "$WORK/events")"
 
 step "block latest, tx status"
 expect_ok block latest
@@ -207,5 +224,14 @@ contains "$WORK/out" "proof verified"
 expect_ok role revoke --key "$ADMIN" --dev-key --account "$USER_KEY" --role identity_office
 expect_ok roles "$USER_KEY" --json
 [ "$(jq -c '[.roles[].role]' "$WORK/out")" = '["archive"]' ] || fail "revoke: $(cat "$WORK/out")"
+
+if [ -n "$EXAMPLE" ]; then
+  step "sdk/examples/grant_role: grant, wait, read back with a verified proof"
+  SECOND=$(GOVCHAIN_KEY_PASSPHRASE=x "$GOVCHAIN" keys new --out "$WORK/second.json" --json | jq -r .public_key)
+  GOVCHAIN_DEV=1 timeout 60 "$EXAMPLE" "$URL" "$ADMIN" dev-city registration_office "$SECOND" "$DATA/genesis.json" \
+    >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; fail "example_grant_role"; }
+  contains "$WORK/out" "dev-city registration_office"
+  contains "$WORK/out" "signed by 1/1 validators (validator set: genesis file)"
+fi
 
 echo "PASS: cli smoke test (height $HEIGHT, state root $ROOT)"

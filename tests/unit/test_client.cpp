@@ -46,8 +46,8 @@ struct Fixture {
     proof.terminal = state::ProofTerminal::key_leaf;
     const Hash key_hash = state::state_key_hash(key);
     const Hash leaf = state::leaf_hash(key_hash, crypto::sha256(ByteView(value)));
-    const Hash root = state::path_bit(key_hash, 0) ? state::inner_hash(other_subtree, leaf)
-                                                   : state::inner_hash(leaf, other_subtree);
+    const Hash root =
+        state::path_bit(key_hash, 0) ? state::inner_hash(other_subtree, leaf) : state::inner_hash(leaf, other_subtree);
     header.chain_id = "test-chain";
     header.height = 7;
     header.time_ms = 1700000000000;
@@ -134,7 +134,12 @@ TEST_CASE("state layout matches the node's keys and encodings") {
 
   // u32 count, then (u32 length + text) pairs, all big-endian.
   const Bytes roles = encode_roles_value({{"m", "archive"}});
-  CHECK(to_hex(roles) == "00000001" "00000001" "6d" "00000007" "61726368697665");
+  CHECK(to_hex(roles) ==
+        "00000001"
+        "00000001"
+        "6d"
+        "00000007"
+        "61726368697665");
   auto decoded = decode_roles_value(roles);
   REQUIRE(decoded.ok());
   REQUIRE(decoded->size() == 1);
@@ -189,8 +194,7 @@ TEST_CASE("a state root that the block does not commit to fails") {
 
   Fixture other_key(1, 1);
   const Bytes asked = account_roles_key(key_from_seed(10).public_key);
-  CHECK(verify_state_read(asked, other_key.read, other_key.block, other_key.public_keys(), ValidatorSource::caller,
-                          "")
+  CHECK(verify_state_read(asked, other_key.read, other_key.block, other_key.public_keys(), ValidatorSource::caller, "")
             .status()
             .code() == Code::invalid);
   CHECK(Fixture(1, 1).verify().ok());
@@ -248,8 +252,14 @@ TEST_CASE("API answers parse, and malformed ones are refused with the field name
   CHECK(pending->state == TxState::pending);
   CHECK(!pending->receipt);
 
-  json receipt = {{"tx_hash", hash}, {"height", 4},      {"index", 0},       {"status", "unauthorized"},
-                  {"status_code", 6}, {"message", "no"}, {"gas_used", 100}, {"return_hex", "abcd"},
+  json receipt = {{"tx_hash", hash},
+                  {"height", 4},
+                  {"index", 0},
+                  {"status", "unauthorized"},
+                  {"status_code", 6},
+                  {"message", "no"},
+                  {"gas_used", 100},
+                  {"return_hex", "abcd"},
                   {"events", json::array({{{"contract", ""}, {"topic", "role"}, {"data_hex", "01"}}})}};
   auto committed = parse_tx_status_json(json{{"hash", hash}, {"status", "committed"}, {"receipt", receipt}}.dump());
   REQUIRE_MESSAGE(committed.ok(), committed.status().to_string());
@@ -276,17 +286,16 @@ TEST_CASE("block answers are decoded from header_hex, not from the node's summar
                 {{"height", 7},
                  {"round", 1},
                  {"block_hash", fixture.block.claimed_hash.hex()},
-                 {"signatures",
-                  json::array({{{"validator", fixture.validators[0].public_key.hex()},
-                                {"signature", fixture.block.commit.signatures[0].signature.hex()}}})}}}};
+                 {"signatures", json::array({{{"validator", fixture.validators[0].public_key.hex()},
+                                              {"signature", fixture.block.commit.signatures[0].signature.hex()}}})}}}};
   auto block = parse_block_json(body.dump());
   REQUIRE_MESSAGE(block.ok(), block.status().to_string());
   CHECK(block->header.height == 7);
   CHECK(block->computed_hash == fixture.block.claimed_hash);
   CHECK(block->commit == fixture.block.commit);
-  CHECK(verify_state_read(fixture.key, fixture.read, *block, fixture.public_keys(), ValidatorSource::caller,
-                          "test-chain")
-            .ok());
+  CHECK(
+      verify_state_read(fixture.key, fixture.read, *block, fixture.public_keys(), ValidatorSource::caller, "test-chain")
+          .ok());
 
   body["header_hex"] = "00";
   CHECK(!parse_block_json(body.dump()).ok());
