@@ -118,7 +118,7 @@ struct PeerStatus {
   int64_t connected_since_unix_ms = 0;  // 0 when not connected
   uint64_t bytes_received = 0;          // of the current session, wire bytes
   uint64_t bytes_sent = 0;
-  uint64_t messages_received = 0;
+  uint64_t messages_received = 0;  // keepalive ping/pong included
   uint64_t messages_sent = 0;
   uint64_t messages_dropped = 0;  // low-priority messages not queued
   uint64_t send_queue_size_bytes = 0;
@@ -130,7 +130,11 @@ struct PeerStatus {
 // Called for every message of an embedder type that passed deduplication.
 // `payload` is the embedder's to keep.
 using MessageHandler = std::function<void(const PublicKey& peer, MessageType type, Bytes payload)>;
-// Called once a session is established (after the tie-break).
+// Called once a peer's first session is established (after the tie-break).
+// A session that replaces another one of the same peer (doubly dialed pair,
+// peer restarted) calls neither handler: the peer stays connected. Every
+// on_peer_connected is eventually followed by one on_peer_disconnected,
+// at the latest during stop().
 using PeerConnectedHandler = std::function<void(const PublicKey& peer, const std::string& address, bool outbound)>;
 // Called when an established session ends, with the reason.
 using PeerDisconnectedHandler = std::function<void(const PublicKey& peer, const Status& reason)>;
