@@ -544,3 +544,30 @@ TEST_CASE("machine: a decided block with a valid certificate commits; a bad one 
   CHECK(machine.height() == 2);
   CHECK(machine.round() == 0);
 }
+
+TEST_CASE("machine: outside the height's validator set it follows without voting; the next set applies") {
+  const Validators& validators = four();
+  auto others = ValidatorSet::create({validators.keys[1], validators.keys[2], validators.keys[3]});
+  REQUIRE(others.ok());
+  Machine machine(test_config(), validators.signer(0));
+  Actions out;
+  machine.start_height(1, *others, out);
+  Bytes block = to_bytes("block without validator 0");
+  Hash block_id = crypto::sha256(block);
+  size_t proposer = *validators.set.index_of(others->proposer(1, 0));
+  CHECK(machine.on_proposal(validators.proposal(proposer, 1, 0, block), out).ok());
+  machine.on_validity(1, block_id, true, out);
+  for (VoteType type : {VoteType::prevote, VoteType::precommit})
+    for (size_t index : {1, 2, 3}) CHECK(machine.on_vote(validators.vote(index, type, 1, 0, block_id), out).ok());
+  CHECK(actions_of<Persist>(out).empty());
+  CHECK(own_votes(out, validators.keys[0]).empty());
+  auto commits = actions_of<Commit>(out);
+  REQUIRE(commits.size() == 1);
+  CHECK(verify_commit_certificate(commits[0].certificate, chain, 1, block_id, *others).ok());
+  CHECK(commits[0].certificate.signatures.size() == 3);
+  out.clear();
+  machine.start_height(2, validators.set, out);
+  CHECK(machine.on_vote(validators.vote(1, VoteType::prevote, 2, 0, std::nullopt), out).ok());
+  machine.on_timeout(Timeout{Timeout::Kind::propose, 2, 0}, out);
+  CHECK(own_votes(out, validators.keys[0]).size() == 1);
+}
