@@ -3,12 +3,17 @@
 // light-client checks (state proofs and commit certificates), including
 // tampered answers. The network parts are covered by tests/integration.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "chain/genesis.h"
 #include "client/api_types.h"
 #include "client/client.h"
+#include "client/events.h"
+#include "client/keys.h"
 #include "client/state_layout.h"
 #include "client/tx_builder.h"
 #include "client/verify.h"
@@ -349,4 +354,75 @@ TEST_CASE("node URLs are checked, and an unreachable node is reported as unavail
   auto status = client->status();
   CHECK(!status.ok());
   CHECK((status.status().code() == Code::unavailable || status.status().code() == Code::timeout));
+}
+
+TEST_CASE("block events parse, with their receipts") {
+  const std::string hash(64, 'a');
+  json receipt = {{"tx_hash", std::string(64, 'b')},
+                  {"height", 4},
+                  {"index", 0},
+                  {"status", "ok"},
+                  {"status_code", 0},
+                  {"message", ""},
+                  {"gas_used", 10},
+                  {"return_hex", ""},
+                  {"events", json::array()}};
+  json event = {{"type", "block"},
+                {"height", 4},
+                {"hash", hash},
+                {"time_ms", 1700000000},
+                {"state_root", hash},
+                {"tx_count", 1},
+                {"results", json::array({receipt})}};
+  auto parsed = parse_block_event_json(event.dump());
+  REQUIRE_MESSAGE(parsed.ok(), parsed.status().to_string());
+  CHECK(parsed->height == 4);
+  REQUIRE(parsed->results.size() == 1);
+  CHECK(parsed->results[0].status == Code::ok);
+  event["type"] = "other";
+  CHECK(parse_block_event_json(event.dump()).status().code() == Code::malformed);
+  CHECK(parse_block_event_json("{").status().code() == Code::malformed);
+}
+
+TEST_CASE("key files: no overwrite, dev keys only when allowed, passphrase from the prompt") {
+  char directory_template[] = "/tmp/govchain-client-test.XXXXXX";
+  REQUIRE(::mkdtemp(directory_template) != nullptr);
+  const std::string directory = directory_template;
+  const crypto::KeyPair pair = key_from_seed(7);
+
+  const std::string dev_path = directory + "/dev.json";
+  REQUIRE(write_new_key_file(dev_path, crypto::encode_dev_key_file(pair, "admin")).ok());
+  CHECK(write_new_key_file(dev_path, "x").code() == Code::already_exists);
+  CHECK(load_key_file(dev_path, {}).status().code() == Code::unauthorized);
+  KeyLoadOptions allow_dev;
+  allow_dev.allow_dev_keys = true;
+  auto dev = load_key_file(dev_path, allow_dev);
+  REQUIRE(dev.ok());
+  CHECK(dev->dev_only);
+  CHECK(dev->key_pair.public_key == pair.public_key);
+  auto info = inspect_key_file(dev_path);
+  REQUIRE(info.ok());
+  CHECK(info->dev_only);
+  CHECK(info->label == "admin");
+
+  const std::string encrypted_path = directory + "/encrypted.json";
+  auto text = crypto::encode_encrypted_key_file(pair, "secret", {.cost = 1024});
+  REQUIRE(text.ok());
+  REQUIRE(write_new_key_file(encrypted_path, *text).ok());
+  KeyLoadOptions prompted;
+  prompted.use_environment = false;
+  CHECK(load_key_file(encrypted_path, prompted).status().code() == Code::invalid_argument);
+  prompted.prompt = [](std::string_view) -> Result<std::string> { return std::string("secret"); };
+  auto loaded = load_key_file(encrypted_path, prompted);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.status().to_string());
+  CHECK(!loaded->dev_only);
+  CHECK(loaded->key_pair.secret == pair.secret);
+  prompted.prompt = [](std::string_view) -> Result<std::string> { return std::string("wrong"); };
+  CHECK(load_key_file(encrypted_path, prompted).status().code() == Code::unauthorized);
+  CHECK(inspect_key_file(encrypted_path)->encrypted);
+  CHECK(load_key_file(directory + "/missing.json", allow_dev).status().code() == Code::not_found);
+
+  std::remove(dev_path.c_str());
+  std::remove(encrypted_path.c_str());
+  ::rmdir(directory.c_str());
 }
