@@ -106,12 +106,14 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_DISPATCH_FUSED)
 #undef GOVCHAIN_DISPATCH_FUSED
 #undef GOVCHAIN_FUSED_SLOT
-#define GOVCHAIN_DISPATCH_FUSED_LOAD(name) \
-  dispatch_table[opcode::fused_load_base + opcode::fusable_load_##name] = &&op_##name##_local;
+#define GOVCHAIN_DISPATCH_FUSED_LOAD(name)                                               \
+  dispatch_table[opcode::fused_load_base + opcode::fusable_load_##name] = &&op_##name##_local; \
+  dispatch_table[opcode::fused_load_plus_base + opcode::fusable_load_##name] = &&op_##name##_local_plus;
   GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_DISPATCH_FUSED_LOAD)
 #undef GOVCHAIN_DISPATCH_FUSED_LOAD
   dispatch_table[opcode::local_copy] = &&op_local_copy;
   dispatch_table[opcode::local_set_constant] = &&op_local_set_constant;
+  dispatch_table[opcode::local_copy_push] = &&op_local_copy_push;
 
   const Limits& limits = store.limits();
   const bool consensus = store.consensus_mode();
@@ -328,6 +330,10 @@ op_local_copy:
 op_local_set_constant:
   fp[pc->a] = pc->b;
   NEXT();
+op_local_copy_push:
+  fp[pc->b] = fp[pc->a];
+  *sp++ = fp[pc->a];
+  NEXT();
 op_local_tee:
   fp[pc->a] = sp[-1];
   NEXT();
@@ -485,6 +491,16 @@ op_ref_func:
   }                                                                                 \
   op_##name##_local : {                                                             \
     const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->b])) + pc->a; \
+    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
+    Stored value;                                                                   \
+    std::memcpy(&value, memory_base + address, sizeof(Stored));                     \
+    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                      \
+    NEXT();                                                                         \
+  }                                                                                 \
+  op_##name##_local_plus : {                                                        \
+    const uint32_t base = static_cast<uint32_t>(fp[static_cast<uint32_t>(pc->b)]) +  \
+                          static_cast<uint32_t>(pc->b >> 32);                       \
+    const uint64_t address = static_cast<uint64_t>(base) + pc->a;                   \
     if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
     Stored value;                                                                   \
     std::memcpy(&value, memory_base + address, sizeof(Stored));                     \

@@ -283,7 +283,11 @@ inline constexpr uint16_t fused_load_base = fused_binary_base + fused_forms * fu
 // Local moves: a local.get or constant folded into the local.set after it.
 inline constexpr uint16_t local_copy = fused_load_base + fusable_load_count;  // fp[b] = fp[a]
 inline constexpr uint16_t local_set_constant = local_copy + 1;             // fp[a] = b
-inline constexpr uint16_t count = local_set_constant + 1;
+inline constexpr uint16_t local_copy_push = local_set_constant + 1;       // fp[b] = fp[a], pushed too
+// Loads whose address is local + constant (a local.get; i32.const; i32.add
+// folded in): fused_load_plus_base + index; a: offset, b: local | constant << 32.
+inline constexpr uint16_t fused_load_plus_base = local_copy_push + 1;
+inline constexpr uint16_t count = fused_load_plus_base + fusable_load_count;
 inline constexpr uint16_t prefix_fc = 0xFC;
 inline constexpr uint16_t prefix_fc_base = 0xE0;  // 0xFC n becomes 0xE0 + n
 inline constexpr uint32_t prefix_fc_count = 18;

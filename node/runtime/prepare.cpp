@@ -419,7 +419,14 @@ void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immed
       pop_slots(1);
       if (!try_fuse_local_set(immediates.index)) emit(code, immediates.index);
       return;
-    case opcode::local_tee: emit(code, immediates.index); return;
+    case opcode::local_tee:
+      if (!code_.instructions.empty() && code_.instructions.back().opcode == opcode::local_get) {
+        Instruction& last = code_.instructions.back();
+        last = Instruction{opcode::local_copy_push, 0, last.a, immediates.index};
+        return;
+      }
+      emit(code, immediates.index);
+      return;
     case opcode::global_get: push_slots(1); emit(code, immediates.index); return;
     case opcode::global_set: pop_slots(1); emit(code, immediates.index); return;
     case opcode::i32_const: case opcode::i64_const: case opcode::f32_const: case opcode::f64_const:
@@ -449,9 +456,18 @@ bool FunctionPreparer::try_fuse(uint16_t code, uint32_t offset) {
   if (size == 0) return false;
   Instruction& last = instructions[size - 1];
   if (const int load = fusable_load_index(code); load >= 0) {
-    if (last.opcode != opcode::local_get) return false;
-    last = Instruction{static_cast<uint16_t>(opcode::fused_load_base + load), 0, offset, last.a};
-    return true;
+    if (last.opcode == opcode::local_get) {
+      last = Instruction{static_cast<uint16_t>(opcode::fused_load_base + load), 0, offset, last.a};
+      return true;
+    }
+    const uint16_t add_local_constant = static_cast<uint16_t>(
+        opcode::fused_binary_base + opcode::fused_forms * opcode::fusable_i32_add + opcode::form_local_constant);
+    if (last.opcode == add_local_constant) {
+      last = Instruction{static_cast<uint16_t>(opcode::fused_load_plus_base + load), 0, offset,
+                         static_cast<uint64_t>(last.a) | (static_cast<uint64_t>(static_cast<uint32_t>(last.b)) << 32)};
+      return true;
+    }
+    return false;
   }
   const int binary = fusable_binary_index(code);
   if (binary < 0) return false;
