@@ -162,6 +162,9 @@ InputStatus Machine::on_proposal(const SignedProposal& signed_proposal, Actions&
   if (proposal.height != height_)
     return error(Code::invalid_argument,
                  "proposal for height " + std::to_string(proposal.height) + ", deciding " + std::to_string(height_));
+  // The decoder refuses these already; a caller may hand in a value built in memory.
+  if (proposal.round > round_max || (proposal.valid_round && *proposal.valid_round >= proposal.round))
+    return error(Code::malformed, "proposal round or valid_round out of range");
   if (proposal.proposer != validator_set_.proposer(height_, proposal.round))
     return error(Code::unauthorized, "proposal signer is not the proposer of round " + std::to_string(proposal.round));
   if (proposal.round <= round_ + config_.rounds_ahead_stored_max) {
@@ -188,6 +191,7 @@ InputStatus Machine::on_vote(const SignedVote& signed_vote, Actions& out) {
   if (vote.height != height_)
     return error(Code::invalid_argument, std::string(vote_type_name(vote.type)) + " for height " +
                                              std::to_string(vote.height) + ", deciding " + std::to_string(height_));
+  if (vote.round > round_max) return error(Code::malformed, "vote round out of range");
   auto index = validator_set_.index_of(vote.validator);
   if (!index) return error(Code::unauthorized, "vote signer " + vote.validator.hex() + " is not a validator");
   bool stored = vote.round <= round_ + config_.rounds_ahead_stored_max;

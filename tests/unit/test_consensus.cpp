@@ -571,3 +571,19 @@ TEST_CASE("machine: outside the height's validator set it follows without voting
   machine.on_timeout(Timeout{Timeout::Kind::propose, 2, 0}, out);
   CHECK(own_votes(out, validators.keys[0]).size() == 1);
 }
+
+TEST_CASE("machine: out-of-range rounds built in memory are refused, not asserted on") {
+  const Validators& validators = four();
+  Machine machine(test_config(), validators.signer(0));
+  Actions out;
+  machine.start_height(1, validators.set, out);
+  SignedVote far = validators.vote(1, VoteType::prevote, 1, round_max + 1, std::nullopt);
+  CHECK(machine.on_vote(far, out).code() == Code::malformed);
+  size_t proposer = *validators.set.index_of(validators.set.proposer(1, 2));
+  Bytes block = to_bytes("b");
+  Proposal bad_valid_round{1, 2, 2u, crypto::sha256(block), validators.keys[proposer]};
+  SignedProposal signed_bad{bad_valid_round, block,
+                            validators.signer(proposer)->sign(proposal_signing_digest(chain, bad_valid_round))};
+  CHECK(machine.on_proposal(signed_bad, out).code() == Code::malformed);
+  CHECK(machine.round() == 0);
+}
