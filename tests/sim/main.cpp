@@ -74,10 +74,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options.scenario == Scenario::scale) return run_scale(options);
-  uint64_t first = options.seed, failures = 0;
+  uint64_t first = options.seed, failures = 0, slowest_recovery_ms = 0, slowest_seed = first;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     options.seed = seed;
     Outcome outcome = run_simulation(options);
+    if (outcome.ok() && outcome.recovery_ms > slowest_recovery_ms)
+      slowest_recovery_ms = outcome.recovery_ms, slowest_seed = seed;
     if (options.verbose || seeds == 1)
       std::printf("seed %llu: %s\n", static_cast<unsigned long long>(seed), outcome.message.c_str());
     if (outcome.ok()) continue;
@@ -95,7 +97,9 @@ int main(int argc, char** argv) {
     std::printf("the broken variant was NOT caught in %llu seeds\n", static_cast<unsigned long long>(seeds));
     return 1;
   }
-  std::printf("%llu seeds, n=%zu, scenario %s: %llu failed\n", static_cast<unsigned long long>(seeds),
-              options.validators, scenario.c_str(), static_cast<unsigned long long>(failures));
+  std::printf("%llu seeds, n=%zu, scenario %s: %llu failed; slowest recovery %llu ms (seed %llu)\n",
+              static_cast<unsigned long long>(seeds), options.validators, scenario.c_str(),
+              static_cast<unsigned long long>(failures), static_cast<unsigned long long>(slowest_recovery_ms),
+              static_cast<unsigned long long>(slowest_seed));
   return failures == 0 ? 0 : 1;
 }

@@ -779,7 +779,10 @@ Outcome Simulation::run() {
       break;
     }
     handle(body);
-    if (healed_ && liveness_reached()) break;
+    if (healed_ && liveness_reached()) {
+      outcome_.recovery_ms = now_ms_ - (scale ? 0 : options_.fault_duration_ms);
+      break;
+    }
   }
   outcome_.simulated_ms = now_ms_;
   uint64_t lowest = UINT64_MAX;

@@ -58,7 +58,9 @@ struct Outcome {
   uint64_t evidence_reported = 0;
   uint64_t crashes = 0;
   uint64_t torn_writes = 0;
-  uint64_t forgeries_refused = 0;  // tampered messages honest nodes refused
+  uint64_t forgeries_refused = 0;
+  uint64_t recovery_ms =
+      0;  // from healing until every honest node reached the target height  // tampered messages honest nodes refused
   bool ok() const { return !safety_violation && !liveness_failure; }
 };
 
