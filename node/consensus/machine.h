@@ -166,11 +166,19 @@ class Machine {
   // the first start).
   void start_height(uint64_t height, ValidatorSet validator_set, Actions& out);
 
+  // Network input. The machine checks height, membership (the proposer of
+  // the round, a validator of the set) and the signature (Config::verifier)
+  // itself; the status says why a message was not used.
   InputStatus on_proposal(const SignedProposal& proposal, Actions& out);
   InputStatus on_vote(const SignedVote& vote, Actions& out);
+  // Ignored unless it matches the current height and round.
   void on_timeout(const Timeout& timeout, Actions& out);
+  // Answers; ignored when stale (another height or round, or not asked).
   void on_proposal_value(uint64_t height, uint32_t round, const Hash& block_id, Bytes block, Actions& out);
   void on_validity(uint64_t height, const Hash& block_id, bool valid, Actions& out);
+  // Commits the current height from a certificate obtained by sync. The
+  // certificate is verified against this height's set; the caller must have
+  // checked that `block` hashes to `block_id`.
   InputStatus on_decided_block(const Hash& block_id, Bytes block, const CommitCertificate& certificate, Actions& out);
 
   // Observers, for the application's status page and for tests.
