@@ -39,6 +39,10 @@ class Args {
     writer_.u64(value);
     return *this;
   }
+  Args& count(uint32_t value) {
+    writer_.count(value);
+    return *this;
+  }
   Args& signature(const govchain::Signature& value) {
     writer_.raw(value.view());
     return *this;
