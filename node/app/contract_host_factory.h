@@ -7,7 +7,7 @@
 
 namespace govchain::app {
 
-// The WebAssembly contract host, or null while the runtime is not linked.
+// The WebAssembly contract host (execution/wasm_host.h).
 std::unique_ptr<execution::ContractHost> make_contract_host();
 
 }  // namespace govchain::app

@@ -51,8 +51,17 @@ static Result<crypto::KeyPair> write_dev_key(const fs::path& keys_dir, const std
 static Status add_genesis_contracts(chain::Genesis& genesis, const fs::path& contracts_dir) {
   if (contracts_dir.empty() || !fs::is_directory(contracts_dir)) return Status();
   std::vector<fs::path> modules;
-  for (const auto& entry : fs::directory_iterator(contracts_dir))
-    if (entry.path().extension() == ".wasm") modules.push_back(entry.path());
+  fs::path list = contracts_dir / "genesis-contracts.txt";
+  if (fs::exists(list)) {
+    auto names = read_text_file(list, 64 * 1024);
+    if (!names.ok()) return names.status();
+    std::stringstream lines(*names);
+    for (std::string name; std::getline(lines, name);)
+      if (!name.empty()) modules.push_back(contracts_dir / (name + ".wasm"));
+  } else {
+    for (const auto& entry : fs::directory_iterator(contracts_dir))
+      if (entry.path().extension() == ".wasm") modules.push_back(entry.path());
+  }
   std::sort(modules.begin(), modules.end());
   for (const auto& module : modules) {
     auto code = read_text_file(module);

@@ -16,7 +16,8 @@ inline constexpr const char* dev_municipality = "dev-city";
 
 // Creates the dev genesis and keys if DIR/genesis.json does not exist yet.
 // `contracts_dir` (may be empty) holds NAME.wasm + NAME.abi.json files that
-// are deployed at genesis.
+// are deployed at genesis: those named in its genesis-contracts.txt (one
+// name per line) if that file exists, otherwise all of them.
 Status ensure_dev_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& contracts_dir);
 
 Result<std::string> read_text_file(const std::filesystem::path& path, size_t size_bytes_max = 64 * 1024 * 1024);

@@ -50,6 +50,15 @@ Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
   return Status();
 }
 
+// build/bin/govchaind -> build/contracts, where `make` puts the contracts.
+std::string default_contracts_dir(const char* program) {
+  std::error_code error_code;
+  auto executable = std::filesystem::canonical("/proc/self/exe", error_code);
+  if (error_code) executable = std::filesystem::absolute(program);
+  auto candidate = executable.parent_path().parent_path() / "contracts";
+  return std::filesystem::is_directory(candidate) ? candidate.string() : std::string();
+}
+
 int fail(const std::string& message) {
   std::cerr << "govchaind: " << message << "\n";
   return 1;
@@ -80,7 +89,7 @@ int main(int argc, char** argv) {
   cli.add_option("--data", options.data_dir, "data directory");
   cli.add_option("--rpc-addr", options.rpc_address, "HTTP API listen address host:port")->capture_default_str();
   cli.add_option("--config", options.config_path, "node configuration file (JSON)");
-  cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis");
+  cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
   cli.add_flag("--check", options.check,
                "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)");
   cli.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->capture_default_str();
@@ -94,6 +103,7 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return fail(loaded.to_string());
   } else if (options.dev) {
     if (options.data_dir.empty()) return fail("--dev needs --data DIR");
+    if (options.contracts_dir.empty()) options.contracts_dir = default_contracts_dir(argv[0]);
     Status prepared = govchain::app::ensure_dev_data_dir(options.data_dir, options.contracts_dir);
     if (!prepared.ok()) return fail(prepared.to_string());
     config.data_dir = options.data_dir;

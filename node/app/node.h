@@ -64,6 +64,7 @@ class Node : public rpc::NodeService {
   Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return blocks_->receipt(tx_hash); }
   Result<rpc::ProvenState> prove(ByteView key) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;
+  Result<std::optional<Bytes>> read_latest(ByteView key) const override { return committed_->get(key); }
   Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                uint64_t gas_limit) const override;
 

@@ -3,7 +3,6 @@
 #include <crypto++/sha.h>
 
 #include <map>
-#include <mutex>
 
 namespace govchain::crypto {
 
@@ -19,10 +18,10 @@ Hash sha256(std::string_view message) {
 
 // The tag prefix SHA256(tag)||SHA256(tag) depends only on the tag; the hasher
 // state after absorbing it is cached per tag (64 bytes = one SHA-256 block).
+// The cache is per thread, so hashing threads never wait on each other; it
+// holds one entry per tag, and govchain uses a fixed handful of tags.
 static const CryptoPP::SHA256& prefixed_state(std::string_view tag) {
-  static std::mutex mutex;
-  static std::map<std::string, CryptoPP::SHA256, std::less<>> cache;
-  std::lock_guard lock(mutex);
+  thread_local std::map<std::string, CryptoPP::SHA256, std::less<>> cache;
   auto found = cache.find(tag);
   if (found != cache.end()) return found->second;
   Hash tag_hash = sha256(tag);
@@ -46,9 +45,11 @@ Hash TaggedHasher::finish() {
 }
 
 Hash tagged_hash(std::string_view tag, ByteView message) {
-  TaggedHasher hasher(tag);
-  hasher.update(message);
-  return hasher.finish();
+  CryptoPP::SHA256 state = prefixed_state(tag);
+  state.Update(message.data(), message.size());
+  Hash out;
+  state.Final(out.begin_mut());
+  return out;
 }
 
 }  // namespace govchain::crypto

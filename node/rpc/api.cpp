@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/tx.h"
+#include "execution/state_keys.h"
+#include "execution/wasm_host.h"
 #include "rpc/json_format.h"
 
 namespace govchain::rpc {
@@ -155,6 +157,48 @@ HttpResponse query_route(NodeService& service, const HttpRequest& request) {
   }
 }
 
+json contract_json(const std::string& name, const execution::ContractRecord& record, bool with_abi) {
+  json history = json::array();
+  for (const auto& version : record.history)
+    history.push_back({{"code_hash", version.code_hash.hex()}, {"height", version.height}, {"time_ms", version.time_ms}});
+  json out = {{"name", name},
+              {"municipality", record.municipality},
+              {"code_hash", record.history.empty() ? "" : record.history.back().code_hash.hex()},
+              {"versions", record.history.size()},
+              {"history", std::move(history)}};
+  if (with_abi) out["abi"] = record.abi_json.empty() ? json(nullptr) : json::parse(record.abi_json, nullptr, false);
+  return out;
+}
+
+Result<execution::ContractRecord> read_contract(NodeService& service, const std::string& name) {
+  auto stored = service.read_latest(execution::keys::contract_meta(name));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return error(Code::not_found, "no contract named '" + name + "' on this chain");
+  return execution::decode_contract_record(**stored);
+}
+
+HttpResponse contracts_route(NodeService& service) {
+  auto stored = service.read_latest(execution::keys::contract_list());
+  if (!stored.ok()) return json_error(stored.status());
+  json contracts = json::array();
+  if (stored->has_value()) {
+    auto names = execution::decode_contract_list(**stored);
+    if (!names.ok()) return json_error(names.status());
+    for (const auto& name : *names) {
+      auto record = read_contract(service, name);
+      if (!record.ok()) return json_error(record.status());
+      contracts.push_back(contract_json(name, *record, false));
+    }
+  }
+  return ok_json({{"contracts", std::move(contracts)}});
+}
+
+HttpResponse contract_route(NodeService& service, const HttpRequest& request) {
+  auto record = read_contract(service, request.path_parameter);
+  if (!record.ok()) return json_error(record.status());
+  return ok_json(contract_json(request.path_parameter, *record, true));
+}
+
 }  // namespace
 
 Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
@@ -175,6 +219,9 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
                                 [&service](const HttpRequest& request) { return account_route(service, request); }));
   GOVCHAIN_TRY(server.add_route("POST", "/v1/query",
                                 [&service](const HttpRequest& request) { return query_route(service, request); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
+                                [&service](const HttpRequest& request) { return contract_route(service, request); }));
   return server.add_websocket("/v1/events");
 }
 

@@ -45,6 +45,8 @@ class NodeService {
   // The value of `key` at the head, with a proof against its state root.
   virtual Result<ProvenState> prove(ByteView key) const = 0;
   virtual Result<uint64_t> next_nonce(const PublicKey& account) const = 0;
+  // The latest committed value of a state key (no proof).
+  virtual Result<std::optional<Bytes>> read_latest(ByteView key) const = 0;
   // Read-only contract call at the head.
   virtual Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                        uint64_t gas_limit) const = 0;
