@@ -162,3 +162,30 @@ TEST_CASE("no personal data reaches the chain") {
   for (const char* personal : {"Mustermann", "276098100123456", "Bullterrier"})
     CHECK(everything.find(personal) == std::string::npos);
 }
+
+TEST_CASE("the argument test vector of docs/contracts.md 5.4 is what the contract reads") {
+  Host host;
+  auto office = key_pair("public-order-aachen");
+  host.grant(office.public_key, "aachen", "public_order_office");
+  std::string hex =
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+      "0000000661616368656e"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "0000000000000000"
+      "0000000000000000"
+      "000001a2ce8bd400"
+      "00000002000000066d757a7a6c65000000046c656164";
+  ByteString vector;
+  for (size_t i = 0; i < hex.size(); i += 2) vector.push_back(uint8_t(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  auto issued = host.call("dogpermit", &dogpermit::issue, office.public_key, vector);
+  REQUIRE_MESSAGE(issued.ok, issued.error);
+  Hash expected_id;
+  for (uint8_t i = 0; i < 32; ++i) expected_id.bytes[i] = i;
+  Result permit(host.query("dogpermit", &dogpermit::permit, Args().hash(expected_id)));
+  REQUIRE(permit.count() == 2);
+  CHECK(permit.text() == "muzzle");
+  CHECK(permit.text() == "lead");
+  REQUIRE(permit.count() == 1);
+  permit.i64();
+  CHECK(permit.i64() == 1798761600000);
+}

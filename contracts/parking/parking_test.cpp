@@ -56,3 +56,34 @@ TEST_CASE("a Gelsenkirchen office issues a parking exemption; anyone verifies it
   CHECK(revoked.reason == "misuse");
   CHECK(all_storage(host).find("GE-AB") == std::string::npos);
 }
+
+TEST_CASE("the argument test vector of docs/contracts.md 5.4 is what the contract reads") {
+  Host host;
+  auto office = key_pair("public-order-gelsenkirchen");
+  host.grant(office.public_key, "gelsenkirchen", "public_order_office");
+  std::string hex =
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+      "0000000d67656c73656e6b69726368656e"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "00000008616c747374616474"
+      "0000019b76daa800"
+      "0000019d46570000";
+  ByteString vector;
+  for (size_t i = 0; i < hex.size(); i += 2) vector.push_back(uint8_t(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  REQUIRE(vector.size() == 109);
+  Hash expected_id;
+  for (uint8_t i = 0; i < 32; ++i) expected_id.bytes[i] = i;
+  Hash expected_commitment;
+  for (auto& byte : expected_commitment.bytes) byte = 0xaa;
+  ByteString built = Args()
+                         .hash(expected_id)
+                         .text("gelsenkirchen")
+                         .hash(expected_commitment)
+                         .text("altstadt")
+                         .i64(1767225600000)
+                         .i64(1775001600000);
+  CHECK(built == vector);
+  auto issued = host.call("parking", &parking::issue, office.public_key, vector);
+  REQUIRE_MESSAGE(issued.ok, issued.error);
+  CHECK(Result(host.query("parking", &parking::zone, Args().hash(expected_id))).text() == "altstadt");
+}
