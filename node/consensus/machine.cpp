@@ -173,6 +173,10 @@ InputStatus Machine::on_proposal(const SignedProposal& signed_proposal, Actions&
     if (stored) return error(Code::invalid, "a different proposal for this round arrived first");
   }
   GOVCHAIN_TRY(verify_proposal_signature(config_.chain_id, signed_proposal, config_.verifier));
+  if (config_.adopt_own_messages_from_network && proposal.proposer == public_key()) {
+    if (own_proposals_.emplace(std::pair{proposal.height, proposal.round}, signed_proposal).second)
+      out.push_back(Persist{wal_record_for_proposal(signed_proposal)});
+  }
   size_t proposer_index = *validator_set_.index_of(proposal.proposer);
   uint32_t& highest = highest_round_by_validator_[proposer_index];
   highest = std::max(highest, proposal.round);
@@ -202,6 +206,11 @@ InputStatus Machine::on_vote(const SignedVote& signed_vote, Actions& out) {
   GOVCHAIN_TRY(verify_vote_signature(config_.chain_id, signed_vote, config_.verifier));
   uint32_t& highest = highest_round_by_validator_[*index];
   highest = std::max(highest, vote.round);
+  if (config_.adopt_own_messages_from_network && vote.validator == public_key()) {
+    // Keeps a known vote; a new one is written to the WAL like a signed one.
+    if (own_votes_.emplace(std::tuple{vote.height, vote.round, vote.type}, signed_vote).second)
+      out.push_back(Persist{wal_record_for_vote(signed_vote)});
+  }
   if (stored) add_vote(signed_vote, *index, out);
   evaluate(out);
   return Status();

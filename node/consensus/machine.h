@@ -86,6 +86,11 @@ struct Config {
   // validator signing messages for many rounds.
   uint32_t rounds_ahead_stored_max = 8;
   SignatureVerifier verifier = verify_schnorr;
+  // A verified message signed with this machine's own key that its
+  // last-signed guard does not know (a lost WAL, or a second process with
+  // the same key) joins the guard, so the machine re-sends it instead of
+  // signing a conflicting one. Off only for the simulator's Byzantine twins.
+  bool adopt_own_messages_from_network = true;
   // TEST ONLY: prevote for any valid proposal, ignoring lockedValue /
   // lockedRound. Breaks safety on purpose; the simulator's self-test
   // checks that it finds the violation. Never set in a node.

@@ -277,7 +277,10 @@ std::unique_ptr<consensus::Machine> Simulation::new_machine(size_t validator_ind
   consensus::Config config = machine_config();
   // A Byzantine twin also ignores its lock: one more way to push a second
   // value through, which only the honest validators' locks can stop.
-  if (byzantine_[validator_index]) config.test_only_ignore_lock = true;
+  if (byzantine_[validator_index]) {
+    config.test_only_ignore_lock = true;
+    config.adopt_own_messages_from_network = false;  // the twins must equivocate
+  }
   std::unique_ptr<consensus::Signer> signer;
   if (options_.real_crypto)
     signer = consensus::make_schnorr_signer(secret_by_validator_[validator_index]);

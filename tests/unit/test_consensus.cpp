@@ -587,3 +587,27 @@ TEST_CASE("machine: out-of-range rounds built in memory are refused, not asserte
   CHECK(machine.on_proposal(signed_bad, out).code() == Code::malformed);
   CHECK(machine.round() == 0);
 }
+
+TEST_CASE("machine: its own vote echoed by the network joins the guard (a lost WAL signs nothing new)") {
+  LockScenario scenario;
+  const Validators& validators = scenario.validators;
+  Machine original(test_config(), validators.signer(0));
+  Actions out;
+  original.start_height(1, validators.set, out);
+  (void)original.on_proposal(validators.proposal(1, 1, 0, scenario.block_a), out);
+  original.on_validity(1, scenario.id_a, true, out);
+  auto first = own_votes(out, validators.keys[0]);
+  REQUIRE(first.size() == 1);
+
+  Machine amnesiac(test_config(), validators.signer(0));  // restarted without its WAL
+  Actions later;
+  amnesiac.start_height(1, validators.set, later);
+  CHECK(amnesiac.on_vote(first[0], later).ok());
+  amnesiac.on_timeout(Timeout{Timeout::Kind::propose, 1, 0}, later);
+  auto resent = own_votes(later, validators.keys[0]);
+  REQUIRE(resent.size() == 1);
+  CHECK(resent[0] == first[0]);  // not a nil prevote
+  auto persisted = actions_of<Persist>(later);
+  REQUIRE(persisted.size() == 1);  // the adopted vote goes to the WAL once
+  CHECK(persisted[0].record.vote == first[0]);
+}
