@@ -256,6 +256,11 @@ Result<uint64_t> Node::next_nonce(const PublicKey& account) const {
   return execution::read_nonce(*committed_, account);
 }
 
+Result<uint64_t> Node::pending_nonce(const PublicKey& account) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t committed, execution::read_nonce(*committed_, account));
+  return mempool_->pending_next_nonce(account, committed);
+}
+
 Result<chain::Receipt> Node::query(const chain::ContractCall& call, const PublicKey& caller, uint64_t gas_limit) const {
   rpc::ChainHead at = head();
   execution::BlockContext context{genesis_.chain_id, at.height, at.time_ms, PublicKey{}};

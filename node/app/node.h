@@ -65,6 +65,9 @@ class Node : public rpc::NodeService {
   Result<rpc::ProvenState> prove(ByteView key) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;
   Result<std::optional<Bytes>> read_latest(ByteView key) const override { return committed_->get(key); }
+  Result<uint64_t> pending_nonce(const PublicKey& account) const override;
+  std::string genesis_json() const override { return chain::genesis_to_json(genesis_); }
+  Hash genesis_hash() const override { return chain::genesis_hash(genesis_); }
   Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                uint64_t gas_limit) const override;
 

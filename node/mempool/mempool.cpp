@@ -86,6 +86,16 @@ void Mempool::remove_committed(const std::vector<chain::Tx>& txs, const executio
   sender_order_ = std::move(still_waiting);
 }
 
+uint64_t Mempool::pending_next_nonce(const PublicKey& sender, uint64_t committed_next) const {
+  std::lock_guard lock(mutex_);
+  auto queue = by_sender_.find(sender);
+  uint64_t next = committed_next;
+  if (queue == by_sender_.end()) return next;
+  for (auto entry = queue->second.lower_bound(next); entry != queue->second.end() && entry->first == next; ++entry)
+    ++next;
+  return next;
+}
+
 bool Mempool::contains(const Hash& hash) const {
   std::lock_guard lock(mutex_);
   return by_hash_.count(hash) > 0;

@@ -52,6 +52,9 @@ class Mempool {
   void remove_committed(const std::vector<chain::Tx>& txs, const execution::StateReader& committed);
 
   bool contains(const Hash& hash) const;
+  // The next nonce after `sender`'s consecutive pending transactions that
+  // start at `committed_next`; equals `committed_next` when none wait.
+  uint64_t pending_next_nonce(const PublicKey& sender, uint64_t committed_next) const;
   size_t size() const;
   size_t size_bytes() const;
 

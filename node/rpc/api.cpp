@@ -26,6 +26,7 @@ HttpResponse status_route(NodeService& service) {
   json validators = json::array();
   for (const auto& key : service.validators()) validators.push_back(key.hex());
   return ok_json({{"chain_id", service.chain_id()},
+                  {"genesis_hash", service.genesis_hash().hex()},
                   {"height", head.height},
                   {"latest_block_hash", head.block_hash.hex()},
                   {"state_root", head.state_root.hex()},
@@ -129,7 +130,9 @@ HttpResponse account_route(NodeService& service, const HttpRequest& request) {
   if (!account.ok()) return json_error(400, "invalid_argument", account.status().message());
   auto nonce = service.next_nonce(*account);
   if (!nonce.ok()) return json_error(nonce.status());
-  return ok_json({{"account", account->hex()}, {"next_nonce", *nonce}});
+  auto pending = service.pending_nonce(*account);
+  if (!pending.ok()) return json_error(pending.status());
+  return ok_json({{"account", account->hex()}, {"next_nonce", *nonce}, {"pending_nonce", *pending}});
 }
 
 HttpResponse query_route(NodeService& service, const HttpRequest& request) {
@@ -219,6 +222,9 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
                                 [&service](const HttpRequest& request) { return account_route(service, request); }));
   GOVCHAIN_TRY(server.add_route("POST", "/v1/query",
                                 [&service](const HttpRequest& request) { return query_route(service, request); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/genesis", [&service](const HttpRequest&) {
+    return json_response(service.genesis_json());
+  }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));

@@ -45,6 +45,10 @@ class NodeService {
   // The value of `key` at the head, with a proof against its state root.
   virtual Result<ProvenState> prove(ByteView key) const = 0;
   virtual Result<uint64_t> next_nonce(const PublicKey& account) const = 0;
+  // The nonce a new transaction should use: after the pending ones.
+  virtual Result<uint64_t> pending_nonce(const PublicKey& account) const = 0;
+  virtual std::string genesis_json() const = 0;
+  virtual Hash genesis_hash() const = 0;
   // The latest committed value of a state key (no proof).
   virtual Result<std::optional<Bytes>> read_latest(ByteView key) const = 0;
   // Read-only contract call at the head.
