@@ -350,6 +350,20 @@ TEST_CASE("landlord.wasm reads identity.wasm's attestation through storage_get_o
   CHECK_FALSE(attested.ok);
   attested = chain.call("identity", "issue", identity_office, attest.data());
   REQUIRE_MESSAGE(attested.ok, attested.error);
+  // The documented layout that other contracts read (identity_layout.h).
+  auto key_with = [](const std::string& prefix, ByteView suffix) {
+    Bytes key(prefix.begin(), prefix.end());
+    key.insert(key.end(), suffix.begin(), suffix.end());
+    return key;
+  };
+  const auto& identity_storage = chain.storage["identity"];
+  CHECK(identity_storage.count(key_with("cert/", hash_of("attestation").view())) == 1);
+  CHECK(identity_storage.count(key_with("attest/", hash_of("attestation").view())) == 1);
+  REQUIRE(identity_storage.count(key_with("key/", landlord.view())) == 1);
+  Hash attestation_id = hash_of("attestation");
+  CHECK(identity_storage.at(key_with("key/", landlord.view())) ==
+        Bytes(attestation_id.view().begin(), attestation_id.view().end()));
+  CHECK(identity_storage.size() == 3);
 
   Hash id = hash_of("confirmation");
   Hash commitment = hash_of("commitment");

@@ -20,7 +20,7 @@ namespace govchain {
 [[noreturn]] inline void fail(const char* message);
 
 namespace detail {
-inline uint32_t c_string_length(const char* text) {
+constexpr uint32_t c_string_length(const char* text) {
   uint32_t length = 0;
   while (text[length] != 0) ++length;
   return length;
@@ -33,7 +33,7 @@ struct Bytes {
   uint32_t size = 0;
 
   Bytes() = default;
-  Bytes(const uint8_t* data_in, uint32_t size_in) : data(data_in), size(size_in) {}
+  constexpr Bytes(const uint8_t* data_in, uint32_t size_in) : data(data_in), size(size_in) {}
   // A string literal or other NUL-terminated text, without the NUL.
   Bytes(const char* text)  // NOLINT: implicit on purpose, for literals.
       : data(reinterpret_cast<const uint8_t*>(text)), size(detail::c_string_length(text)) {}

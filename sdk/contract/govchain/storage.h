@@ -82,12 +82,13 @@ inline bool get_of(String contract, Bytes key, Bytes& value) {
 template <typename Key, typename Value>
 class Map {
  public:
-  explicit Map(const char* prefix) : prefix_(prefix) {}
-  explicit Map(Bytes prefix) : prefix_(prefix) {}
+  // constexpr: a map declared at namespace scope is constant-initialized,
+  // so it needs no static constructor in the module.
+  constexpr explicit Map(const char* prefix) : prefix_(prefix) {}
 
   Bytes key_of(const Key& key) const {
     Writer writer;
-    writer.raw(prefix_);
+    writer.raw(Bytes(prefix_));
     encode(writer, key);
     return writer.data();
   }
@@ -116,7 +117,7 @@ class Map {
   }
 
  private:
-  Bytes prefix_;
+  const char* prefix_;
 };
 
 }  // namespace govchain
