@@ -36,8 +36,6 @@ constexpr CommandGroup command_groups[] = {
     {"keys", govchain::cli::register_keys_commands},
     {"chain", govchain::cli::register_chain_commands},
     {"roles", govchain::cli::register_role_commands},
-    {"contract", govchain::cli::register_contract_commands},
-    {"wasm", govchain::cli::register_wasm_commands},
     {"archive", govchain::cli::register_archive_commands},
     {"contract", govchain::cli::register_contract_commands},
     {"wasm", govchain::cli::register_wasm_commands},
