@@ -36,6 +36,9 @@ constexpr CommandGroup command_groups[] = {
     {"keys", govchain::cli::register_keys_commands},
     {"chain", govchain::cli::register_chain_commands},
     {"roles", govchain::cli::register_role_commands},
+    {"archive", govchain::cli::register_archive_commands},
+    {"contract", govchain::cli::register_contract_commands},
+    {"wasm", govchain::cli::register_wasm_commands},
 };
 
 void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {

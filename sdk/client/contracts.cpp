@@ -1,0 +1,170 @@
+#include "client/contracts.h"
+
+#include "client/http_transport.h"
+#include "client/tx_builder.h"
+
+namespace govchain::client {
+
+using json = nlohmann::json;
+
+namespace {
+
+// GET `target` from the client's node; a non-2xx answer becomes the node's
+// error Status. The Client's own exchange is private, so this one goes
+// through the same transport with the same limits.
+Result<json> get_json(const Client& client, const std::string& target) {
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::parse_node_url(client.options().node_url));
+  detail::HttpLimits limits{client.options().request_timeout_ms, client.options().response_size_bytes_max};
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpAnswer answer, detail::http_exchange(endpoint, "GET", target, "", limits));
+  if (answer.status < 200 || answer.status >= 300) return parse_error_json(answer.status, answer.body);
+  json document = json::parse(answer.body, nullptr, false);
+  if (document.is_discarded() || !document.is_object())
+    return error(Code::malformed, "the node's answer to " + target + " is not a JSON object");
+  return document;
+}
+
+bool is_contract_name(std::string_view name) {
+  if (name.empty() || name.size() > chain::name_size_bytes_max) return false;
+  for (char character : name)
+    if (!((character >= 'a' && character <= 'z') || (character >= '0' && character <= '9') || character == '_' ||
+          character == '-' || character == '.'))
+      return false;
+  return true;
+}
+
+Result<Hash> parse_hash_field(const json& entry, const char* key) {
+  auto hash = Hash::from_hex_string(entry.at(key).get<std::string>());
+  if (!hash.ok()) return hash.status().with_context(key);
+  return hash;
+}
+
+Result<ContractResult> finish_result(const abi::Abi& abi, const abi::Method& method, chain::Receipt receipt) {
+  ContractResult result;
+  if (receipt.status == Code::ok) {
+    auto decoded = abi::decode_returns(abi, method, receipt.return_data);
+    if (!decoded.ok()) return decoded.status();
+    result.returns = std::move(*decoded);
+  }
+  result.receipt = std::move(receipt);
+  return result;
+}
+
+Result<ContractResult> send_and_wait(const Client& client, const crypto::KeyPair& key_pair, chain::Action action,
+                                     const TransactionOptions& options) {
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::Tx tx, client.prepare_tx(key_pair, std::move(action), options.gas_limit));
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::Receipt receipt, client.submit_and_wait(tx, options.wait_ms));
+  ContractResult result;
+  result.receipt = std::move(receipt);
+  result.tx_hash = chain::tx_hash(tx);
+  result.nonce = tx.nonce;
+  return result;
+}
+
+}  // namespace
+
+Result<ContractInfo> parse_contract_json(const json& entry) {
+  try {
+    ContractInfo info;
+    info.name = entry.at("name").get<std::string>();
+    info.municipality = entry.at("municipality").get<std::string>();
+    info.versions = entry.at("versions").get<uint64_t>();
+    for (const auto& version : entry.at("history")) {
+      GOVCHAIN_ASSIGN_OR_RETURN(Hash code_hash, parse_hash_field(version, "code_hash"));
+      info.history.push_back({code_hash, version.at("height").get<uint64_t>(), version.at("time_ms").get<int64_t>()});
+    }
+    if (!info.history.empty()) info.code_hash = info.history.back().code_hash;
+    if (entry.contains("abi") && entry["abi"].is_object()) info.abi_json = entry["abi"].dump();
+    info.raw_json = entry.dump();
+    return info;
+  } catch (const json::exception& failure) {
+    return error(Code::malformed, std::string("contract entry from the node: ") + failure.what());
+  }
+}
+
+Result<std::vector<ContractInfo>> list_contracts(const Client& client) {
+  GOVCHAIN_ASSIGN_OR_RETURN(json document, get_json(client, "/v1/contracts"));
+  if (!document.contains("contracts") || !document["contracts"].is_array())
+    return error(Code::malformed, "the node's contract list has no \"contracts\" array");
+  std::vector<ContractInfo> contracts;
+  for (const auto& entry : document["contracts"]) {
+    GOVCHAIN_ASSIGN_OR_RETURN(ContractInfo info, parse_contract_json(entry));
+    contracts.push_back(std::move(info));
+  }
+  return contracts;
+}
+
+Result<ContractInfo> contract_info(const Client& client, std::string_view name) {
+  if (!is_contract_name(name))
+    return error(Code::invalid_argument, "'" + std::string(name) + "' is not a contract name ([a-z0-9_.-], 1..64)");
+  GOVCHAIN_ASSIGN_OR_RETURN(json document, get_json(client, "/v1/contracts/" + std::string(name)));
+  return parse_contract_json(document);
+}
+
+Result<abi::Abi> fetch_abi(const Client& client, std::string_view name) {
+  GOVCHAIN_ASSIGN_OR_RETURN(ContractInfo info, contract_info(client, name));
+  if (!info.abi_json)
+    return error(Code::not_found, "contract '" + info.name + "' was deployed without an ABI; pass one (--abi FILE)");
+  auto parsed = abi::parse_abi(*info.abi_json);
+  if (!parsed.ok()) return parsed.status().with_context("the ABI of contract '" + info.name + "'");
+  return parsed;
+}
+
+Result<ContractResult> call_contract_with_abi(const Client& client, const crypto::KeyPair& key_pair,
+                                              const abi::Abi& abi, std::string_view contract,
+                                              std::string_view method, const json& arguments,
+                                              const TransactionOptions& options) {
+  GOVCHAIN_ASSIGN_OR_RETURN(const abi::Method* found, abi::method_of(abi, method));
+  GOVCHAIN_ASSIGN_OR_RETURN(Bytes encoded, abi::encode_arguments(abi, *found, arguments));
+  chain::Action action = contract_call_action(std::string(contract), std::string(method), std::move(encoded));
+  GOVCHAIN_ASSIGN_OR_RETURN(ContractResult sent, send_and_wait(client, key_pair, std::move(action), options));
+  GOVCHAIN_ASSIGN_OR_RETURN(ContractResult result, finish_result(abi, *found, std::move(sent.receipt)));
+  result.tx_hash = sent.tx_hash;
+  result.nonce = sent.nonce;
+  return result;
+}
+
+Result<ContractResult> call_contract(const Client& client, const crypto::KeyPair& key_pair, std::string_view contract,
+                                     std::string_view method, const json& arguments,
+                                     const TransactionOptions& options) {
+  GOVCHAIN_ASSIGN_OR_RETURN(abi::Abi abi, fetch_abi(client, contract));
+  return call_contract_with_abi(client, key_pair, abi, contract, method, arguments, options);
+}
+
+Result<ContractResult> query_contract_with_abi(const Client& client, const abi::Abi& abi, std::string_view contract,
+                                               std::string_view method, const json& arguments,
+                                               std::optional<PublicKey> caller) {
+  GOVCHAIN_ASSIGN_OR_RETURN(const abi::Method* found, abi::method_of(abi, method));
+  GOVCHAIN_ASSIGN_OR_RETURN(Bytes encoded, abi::encode_arguments(abi, *found, arguments));
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::Receipt receipt, client.query(contract, method, encoded, caller));
+  return finish_result(abi, *found, std::move(receipt));
+}
+
+Result<ContractResult> query_contract(const Client& client, std::string_view contract, std::string_view method,
+                                      const json& arguments, std::optional<PublicKey> caller) {
+  GOVCHAIN_ASSIGN_OR_RETURN(abi::Abi abi, fetch_abi(client, contract));
+  return query_contract_with_abi(client, abi, contract, method, arguments, caller);
+}
+
+Result<chain::Action> contract_deploy_action(std::string name, std::string municipality, Bytes code,
+                                             std::string abi_json) {
+  if (!is_contract_name(name))
+    return error(Code::invalid_argument, "'" + name + "' is not a contract name ([a-z0-9_.-], 1..64)");
+  if (municipality.empty()) return error(Code::invalid_argument, "the municipality of a deploy must not be empty");
+  if (code.empty()) return error(Code::invalid_argument, "the WebAssembly module is empty");
+  if (!abi_json.empty()) {
+    auto parsed = abi::parse_abi(abi_json);
+    if (!parsed.ok()) return parsed.status();
+  }
+  return chain::Action{chain::ContractDeploy{std::move(name), std::move(municipality), std::move(code),
+                                             std::move(abi_json)}};
+}
+
+Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPair& key_pair, Bytes code,
+                                       std::string name, std::string municipality, std::string abi_json,
+                                       TransactionOptions options) {
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::Action action, contract_deploy_action(std::move(name), std::move(municipality),
+                                                                         std::move(code), std::move(abi_json)));
+  return send_and_wait(client, key_pair, std::move(action), options);
+}
+
+}  // namespace govchain::client

@@ -1,0 +1,105 @@
+// Contracts through a Client: list the deployed contracts, read one's ABI and
+// code history, deploy or upgrade, and call or query methods with JSON
+// arguments encoded by the contract's ABI (abi.h, docs/contracts.md 5.3).
+//
+// call_contract() and query_contract() fetch the ABI from the node for every
+// call (GET /v1/contracts/{name}); pass an Abi yourself through the *_with_abi
+// variants to save the request or to use a local ABI file. The node's
+// contract list and ABI are not proven: they are what the node says.
+//
+// Errors: Status / Result as in client.h; argument errors from abi.h
+// (Code::invalid_argument naming the argument). A receipt whose status is not
+// ok is still returned (ContractResult::receipt.status); `returns` is then
+// absent. Nothing throws.
+//
+// Ownership: every result is a plain value. All functions are thread-safe
+// (they only read the Client, whose member functions are const).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chain/block.h"
+#include "client/abi.h"
+#include "client/client.h"
+#include "crypto/schnorr.h"
+
+namespace govchain::client {
+
+// Deploys carry the whole module: allow more gas than governance needs.
+inline constexpr uint64_t default_deploy_gas_limit = 50'000'000;
+inline constexpr uint64_t default_call_gas_limit = 10'000'000;
+
+struct ContractVersion {
+  Hash code_hash;
+  uint64_t height = 0;  // of the block that deployed this version
+  int64_t time_ms = 0;
+};
+
+// GET /v1/contracts and /v1/contracts/{name}.
+struct ContractInfo {
+  std::string name;
+  std::string municipality;  // whose admin may upgrade it
+  Hash code_hash;            // the current version's
+  uint64_t versions = 0;
+  std::vector<ContractVersion> history;  // oldest first
+  std::optional<std::string> abi_json;   // only from contract_info(); nullopt without an ABI
+  std::string raw_json;
+};
+
+struct TransactionOptions {
+  uint64_t gas_limit = default_call_gas_limit;
+  uint64_t wait_ms = 30000;  // until the transaction is committed
+};
+
+// The receipt of a call or query, with the return value decoded by the ABI
+// when the status is ok.
+struct ContractResult {
+  chain::Receipt receipt;
+  std::optional<nlohmann::json> returns;  // {"<return name>": value, ...}
+  std::optional<Hash> tx_hash;            // calls only
+  uint64_t nonce = 0;                     // calls only
+};
+
+Result<std::vector<ContractInfo>> list_contracts(const Client& client);
+// Code::not_found when the chain has no contract of that name.
+Result<ContractInfo> contract_info(const Client& client, std::string_view name);
+// The contract's ABI as stored beside its code; Code::not_found when it has none.
+Result<abi::Abi> fetch_abi(const Client& client, std::string_view name);
+
+// Encodes `arguments` by the ABI, signs a ContractCall with `key_pair`'s
+// next nonce, submits it, waits for the receipt and decodes the return value.
+Result<ContractResult> call_contract(const Client& client, const crypto::KeyPair& key_pair, std::string_view contract,
+                                     std::string_view method, const nlohmann::json& arguments,
+                                     const TransactionOptions& options = {});
+Result<ContractResult> call_contract_with_abi(const Client& client, const crypto::KeyPair& key_pair,
+                                              const abi::Abi& abi, std::string_view contract,
+                                              std::string_view method, const nlohmann::json& arguments,
+                                              const TransactionOptions& options = {});
+// Runs the method read-only on the node's latest state (POST /v1/query).
+Result<ContractResult> query_contract(const Client& client, std::string_view contract, std::string_view method,
+                                      const nlohmann::json& arguments,
+                                      std::optional<PublicKey> caller = std::nullopt);
+Result<ContractResult> query_contract_with_abi(const Client& client, const abi::Abi& abi,
+                                               std::string_view contract, std::string_view method,
+                                               const nlohmann::json& arguments,
+                                               std::optional<PublicKey> caller = std::nullopt);
+
+// The ContractDeploy action; the ABI (when not empty) must parse (abi.h).
+Result<chain::Action> contract_deploy_action(std::string name, std::string municipality, Bytes code,
+                                             std::string abi_json);
+// Deploys (or, for an existing name of the same municipality, upgrades) a
+// contract. Must be signed by the municipality admin's key; the chain
+// refuses other keys with Code::unauthorized in the receipt.
+Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPair& key_pair, Bytes code,
+                                       std::string name, std::string municipality, std::string abi_json,
+                                       TransactionOptions options = {default_deploy_gas_limit, 30000});
+
+// Parses the node's contract JSON (one entry of /v1/contracts or the answer
+// of /v1/contracts/{name}).
+Result<ContractInfo> parse_contract_json(const nlohmann::json& entry);
+
+}  // namespace govchain::client
