@@ -12,5 +12,10 @@ void register_role_commands(CLI::App& app, Context& context);   // role grant/re
 void register_archive_commands(CLI::App& app, Context& context);  // archive anchor/verify/reanchor
 void register_contract_commands(CLI::App& app, Context& context);  // contract deploy/call/query/list/show
 void register_wasm_commands(CLI::App& app, Context& context);      // wasm run
+void register_identity_commands(CLI::App& app, Context& context);     // identity attest/revoke/rotate
+void register_landlord_commands(CLI::App& app, Context& context);     // landlord confirm/consume/revoke
+void register_dogpermit_commands(CLI::App& app, Context& context);    // dogpermit issue/suspend/reinstate/revoke/...
+void register_streetmusic_commands(CLI::App& app, Context& context);  // streetmusic issue/revoke
+void register_verify_commands(CLI::App& app, Context& context);       // verify, qr
 
 }  // namespace govchain::cli

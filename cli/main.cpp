@@ -39,6 +39,11 @@ constexpr CommandGroup command_groups[] = {
     {"archive", govchain::cli::register_archive_commands},
     {"contract", govchain::cli::register_contract_commands},
     {"wasm", govchain::cli::register_wasm_commands},
+    {"identity", govchain::cli::register_identity_commands},
+    {"landlord", govchain::cli::register_landlord_commands},
+    {"dogpermit", govchain::cli::register_dogpermit_commands},
+    {"streetmusic", govchain::cli::register_streetmusic_commands},
+    {"verify", govchain::cli::register_verify_commands},
 };
 
 void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {

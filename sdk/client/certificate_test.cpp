@@ -1,0 +1,203 @@
+// unit.client_certificate: certificate files, canonical JSON, commitments,
+// QR texts and images, time parsing, and the typed use-case encodings.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "client/certificate.h"
+
+#include <doctest/doctest.h>
+
+#include "client/qr.h"
+#include "client/use_cases.h"
+#include "codec/codec.h"
+#include "crypto/hash.h"
+
+using namespace govchain;
+using namespace govchain::client;
+
+TEST_CASE("canonical JSON sorts members, drops whitespace and keeps UTF-8") {
+  auto canonical =
+      canonical_json(" { \"b\" : 1, \"a\" : {\"z\": [true, null, \"x\"], \"y\": -5}, \"c\": \"M\xC3\xBCller\\n\" } ");
+  REQUIRE(canonical.ok());
+  CHECK(*canonical == "{\"a\":{\"y\":-5,\"z\":[true,null,\"x\"]},\"b\":1,\"c\":\"M\xC3\xBCller\\n\"}");
+  CHECK(canonical_json("{\"a\":\"\\u00fc\\u0001\"}").value() == "{\"a\":\"\xC3\xBC\\u0001\"}");
+}
+
+TEST_CASE("canonical JSON refuses what has no single form") {
+  CHECK(!canonical_json("[1,2]").ok());                     // not an object
+  CHECK(!canonical_json("{\"a\":1.5}").ok());               // fraction
+  CHECK(!canonical_json("{\"a\":9007199254740993}").ok());  // above 2^53-1
+  CHECK(!canonical_json("{\"a\":1,\"a\":2}").ok());         // duplicate name
+  CHECK(!canonical_json("{\"a\":\"\xff\"}").ok());          // not UTF-8
+  CHECK(!canonical_json("{\"a\":").ok());                   // not JSON
+}
+
+TEST_CASE("the commitment is the tagged hash of salt and canonical document") {
+  Hash salt;
+  for (size_t i = 0; i < 32; ++i) salt.data[i] = static_cast<uint8_t>(i);
+  const std::string document = "{\"name\":\"Erika Mustermann\"}";
+  Bytes message = salt.bytes();
+  message.insert(message.end(), document.begin(), document.end());
+  CHECK(compute_commitment(salt, document) == crypto::tagged_hash("govchain/commitment", message));
+  CHECK(compute_commitment(salt, document) != compute_commitment(salt, "{\"name\":\"Erika Musterfrau\"}"));
+  Hash other_salt = salt;
+  other_salt.data[0] ^= 1;
+  CHECK(compute_commitment(salt, document) != compute_commitment(other_salt, document));
+}
+
+TEST_CASE("a certificate file round-trips and an altered document changes the commitment") {
+  auto certificate =
+      new_certificate("dog_permit", "dogpermit", "govchain-dev", "dev-city",
+                      "{\"keeper\":{\"name\":\"Erika Mustermann\"},\"dog\":{\"chip\":\"276098100123456\"}}");
+  REQUIRE(certificate.ok());
+  CHECK(!certificate->id.is_zero());
+  CHECK(!certificate->salt.is_zero());
+  CHECK(certificate->id != certificate->salt);
+  std::string text = certificate_to_json(*certificate);
+  auto parsed = certificate_from_json(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->id == certificate->id);
+  CHECK(parsed->salt == certificate->salt);
+  CHECK(parsed->type == "dog_permit");
+  CHECK(parsed->contract == "dogpermit");
+  CHECK(parsed->chain_id == "govchain-dev");
+  CHECK(parsed->issuer_municipality == "dev-city");
+  CHECK(parsed->document_json == certificate->document_json);
+  CHECK(parsed->commitment() == certificate->commitment());
+
+  std::string altered = text;
+  altered.replace(altered.find("Erika"), 5, "Erica");
+  auto tampered = certificate_from_json(altered);
+  REQUIRE(tampered.ok());
+  CHECK(tampered->commitment() != certificate->commitment());
+
+  auto second = new_certificate("dog_permit", "dogpermit", "govchain-dev", "dev-city", "{\"a\":1}");
+  REQUIRE(second.ok());
+  CHECK(second->id != certificate->id);
+  CHECK(second->salt != certificate->salt);
+}
+
+TEST_CASE("certificate files with missing or bad fields are refused") {
+  CHECK(!certificate_from_json("{}").ok());
+  CHECK(!certificate_from_json("not json").ok());
+  auto certificate = new_certificate("dog_permit", "dogpermit", "govchain-dev", "dev-city", "{\"a\":1}");
+  REQUIRE(certificate.ok());
+  std::string text = certificate_to_json(*certificate);
+  std::string bad_salt = text;
+  bad_salt.replace(bad_salt.find(certificate->salt.hex()), 2, "zz");
+  CHECK(certificate_from_json(bad_salt).status().code() == Code::malformed);
+}
+
+TEST_CASE("QR text round-trips and refuses malformed texts") {
+  auto certificate = new_certificate("street_music_permit", "streetmusic", "govchain-dev", "dev-city", "{\"a\":1}");
+  REQUIRE(certificate.ok());
+  std::string text = reference_to_text(reference_of(*certificate));
+  CHECK(text.rfind("govchain:1:govchain-dev:streetmusic:", 0) == 0);
+  auto parsed = reference_from_text(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->id == certificate->id);
+  CHECK(parsed->commitment == certificate->commitment());
+  CHECK(parsed->chain_id == "govchain-dev");
+  CHECK(parsed->contract == "streetmusic");
+  CHECK(!reference_from_text("govchain:2:c:x:" + certificate->id.hex() + ":" + certificate->id.hex()).ok());
+  CHECK(!reference_from_text("govchain:1:c:x:" + certificate->id.hex()).ok());
+  CHECK(!reference_from_text(text + ":extra").ok());
+  CHECK(!reference_from_text("govchain:1:c:x:abcd:" + certificate->id.hex()).ok());
+}
+
+TEST_CASE("QR images: PNG signature and size, SVG text") {
+  auto matrix = qr_encode("govchain:1:govchain-dev:dogpermit:" + std::string(64, 'a') + ":" + std::string(64, 'b'));
+  REQUIRE(matrix.ok());
+  CHECK(matrix->width >= 21);
+  Bytes png = qr_to_png(*matrix);
+  REQUIRE(png.size() > 33);
+  CHECK(png[0] == 0x89);
+  CHECK(png[1] == 'P');
+  const uint32_t width_pixels =
+      (uint32_t(png[16]) << 24) | (uint32_t(png[17]) << 16) | (uint32_t(png[18]) << 8) | png[19];
+  CHECK(width_pixels == static_cast<uint32_t>((matrix->width + 8) * 8));
+  std::string svg = qr_to_svg(*matrix);
+  CHECK(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("h1v1h-1z") != std::string::npos);
+}
+
+TEST_CASE("time arguments: ISO 8601 and milliseconds") {
+  CHECK(parse_time_ms("0").value() == 0);
+  CHECK(parse_time_ms("1767225600000").value() == 1767225600000);
+  CHECK(parse_time_ms("2026-01-01").value() == 1767225600000);
+  CHECK(parse_time_ms("2026-01-01T00:00:00Z").value() == 1767225600000);
+  CHECK(parse_time_ms("2026-01-01T01:00+01:00").value() == 1767225600000);
+  CHECK(parse_time_ms("2026-01-01T00:00:01.250Z").value() == 1767225601250);
+  CHECK(!parse_time_ms("yesterday").ok());
+  CHECK(!parse_time_ms("2026-13-01").ok());
+  CHECK(format_time_utc(1767225601250) == "2026-01-01T00:00:01.250Z");
+}
+
+TEST_CASE("use-case actions encode the ABI argument order") {
+  DogPermitRequest request;
+  request.municipality = "aachen";
+  request.insurance_valid_until_ms = 1798761600000;
+  request.conditions = {"muzzle", "lead"};
+  request.permit_json = "{\"keeper\":\"x\"}";
+  auto certificate = prepare_dog_permit("govchain-dev", request);
+  REQUIRE(certificate.ok());
+  for (size_t i = 0; i < 32; ++i) certificate->id.data[i] = static_cast<uint8_t>(i);
+  chain::Action action = dog_permit_issue_action(*certificate, request);
+  const auto& call = std::get<chain::ContractCall>(action);
+  CHECK(call.contract == "dogpermit");
+  CHECK(call.method == "issue");
+  // docs/contracts.md 5.4 with this certificate's commitment in place of aa..aa.
+  std::string expected =
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+      "0000000661616368656e" +
+      certificate->commitment().hex() +
+      "00000000000000000000000000000000000001a2ce8bd400"
+      "00000002000000066d757a7a6c65000000046c656164";
+  CHECK(to_hex(call.arguments) == expected);
+
+  auto revoke = std::get<chain::ContractCall>(reason_action("streetmusic", "revoke", certificate->id, "complaints"));
+  codec::Reader reader(revoke.arguments);
+  CHECK(reader.fixed<32>().value() == certificate->id);
+  CHECK(reader.text(64).value() == "complaints");
+  CHECK(reader.finish().ok());
+}
+
+TEST_CASE("key rotation keeps document and salt, and signs the contract's message") {
+  IdentityAttestationRequest request;
+  request.municipality = "dev-city";
+  request.level = "substantial";
+  request.attributes_json = "{\"family_name\":\"Mustermann\"}";
+  auto certificate = prepare_identity_attestation("govchain-dev", request);
+  REQUIRE(certificate.ok());
+  CertificateFile rotated = prepare_key_rotation(*certificate);
+  CHECK(rotated.id != certificate->id);
+  CHECK(rotated.commitment() == certificate->commitment());
+  crypto::KeyPair new_key = crypto::generate_key_pair();
+  auto call = std::get<chain::ContractCall>(identity_rotate_action(certificate->id, rotated.id, new_key));
+  codec::Reader reader(call.arguments);
+  CHECK(reader.fixed<32>().value() == certificate->id);
+  CHECK(reader.fixed<32>().value() == rotated.id);
+  CHECK(reader.fixed<32>().value() == new_key.public_key);
+  Signature signature = reader.fixed<64>().value();
+  CHECK(crypto::verify(new_key.public_key,
+                       identity_rotation_message(certificate->id, rotated.id, new_key.public_key).view(), signature));
+}
+
+TEST_CASE("decoding the contract's verification answer") {
+  codec::Writer writer;
+  writer.text("revoked");
+  writer.text("complaints");
+  writer.text("revoked");
+  writer.i64(5);
+  writer.text("street_music_permit");
+  writer.text("dev-city");
+  writer.fixed(PublicKey());
+  writer.text("dev-city");
+  writer.i64(1);
+  writer.i64(9);
+  auto answer = decode_contract_verdict(writer.data());
+  REQUIRE(answer.ok());
+  CHECK(answer->verdict == "revoked");
+  CHECK(explain_verdict(*answer) == "revoked (reason code complaints)");
+  Bytes trailing = writer.data();
+  trailing.push_back(0);
+  CHECK(!decode_contract_verdict(trailing).ok());
+}
