@@ -140,7 +140,7 @@ int run(const BenchOptions& options) {
       {"threads", options.thread_count},
       {"hardware_threads", std::thread::hardware_concurrency()},
       {"proofs_dir", directory.string()}};
-  std::cout << figures.dump(2) << "\n";
+  std::cout << figures.dump(2) << std::endl;  // printed before the slow clean-up
   if (!options.keep) std::filesystem::remove_all(directory);
   return 0;
 }
