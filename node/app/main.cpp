@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "app/contract_host_factory.h"
+#include "core/limits.h"
 #include "app/dev_setup.h"
 #include "app/node.h"
 #include "app/replay.h"
@@ -27,6 +28,11 @@ struct Options {
   std::string contracts_dir;
   std::string log_level = "info";
   bool check = false;
+  uint64_t rpc_body_size_bytes_max = govchain::limits::rpc_body_size_bytes_max;
+  uint64_t rpc_connections_max = govchain::limits::rpc_connections_max;
+  uint64_t rpc_timeout_ms = govchain::limits::rpc_timeout_ms;
+  uint64_t mempool_size_bytes_max = govchain::limits::mempool_size_bytes_max;
+  uint64_t mempool_txs_max = govchain::limits::mempool_txs_max;
 };
 
 Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
@@ -92,12 +98,26 @@ int main(int argc, char** argv) {
   cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
   cli.add_flag("--check", options.check,
                "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)");
+  cli.add_option("--rpc-body-max-bytes", options.rpc_body_size_bytes_max, "largest HTTP request body")
+      ->capture_default_str();
+  cli.add_option("--rpc-connections-max", options.rpc_connections_max, "open HTTP connections at most")
+      ->capture_default_str();
+  cli.add_option("--rpc-timeout-ms", options.rpc_timeout_ms, "time a client has to send a request; idle limit")
+      ->capture_default_str();
+  cli.add_option("--mempool-max-bytes", options.mempool_size_bytes_max, "bytes of waiting transactions at most")
+      ->capture_default_str();
+  cli.add_option("--mempool-max-txs", options.mempool_txs_max, "waiting transactions at most")->capture_default_str();
   cli.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(options.log_level));
 
   govchain::app::NodeConfig config;
   config.http.listen_address = options.rpc_address;
+  config.http.body_size_bytes_max = options.rpc_body_size_bytes_max;
+  config.http.connections_max = options.rpc_connections_max;
+  config.http.timeout_ms = options.rpc_timeout_ms;
+  config.mempool.size_bytes_max = options.mempool_size_bytes_max;
+  config.mempool.txs_max = options.mempool_txs_max;
   if (!options.config_path.empty()) {
     Status loaded = apply_config_file(options, config);
     if (!loaded.ok()) return fail(loaded.to_string());
