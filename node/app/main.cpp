@@ -49,9 +49,18 @@ Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
     config.validator_key_path = resolve(root.at("validator_key").get<std::string>());
     config.http.listen_address = root.value("rpc_addr", options.rpc_address);
     config.dev = root.value("dev_keys", false);
+    config.p2p_address = root.value("p2p_addr", config.p2p_address);
+    config.empty_block_interval_ms = root.value("empty_block_interval_ms", config.empty_block_interval_ms);
+    for (const auto& peer : root.value("peers", nlohmann::json::array())) {
+      auto key = govchain::PublicKey::from_hex_string(peer.at("public_key").get<std::string>());
+      if (!key.ok())
+        return govchain::error(govchain::Code::invalid, options.config_path + ": peer public_key must be 64 hex digits");
+      config.peers.push_back({peer.at("address").get<std::string>(), *key});
+    }
   } catch (const nlohmann::json::exception& failure) {
     return govchain::error(govchain::Code::invalid,
-                           options.config_path + ": needs data_dir, genesis and validator_key (" + failure.what() + ")");
+                           options.config_path + ": needs data_dir, genesis and validator_key; peers need address "
+                                                 "and public_key (" + failure.what() + ")");
   }
   return Status();
 }

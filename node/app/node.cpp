@@ -7,6 +7,7 @@
 #include "app/dev_setup.h"
 #include "crypto/key_file.h"
 #include "storage/leveldb_store.h"
+#include "sync/protocol.h"
 
 namespace govchain::app {
 
@@ -52,6 +53,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   auto key = crypto::decode_key_file(key_text, config.key_passphrase, {.allow_dev_plaintext = config.dev});
   if (!key.ok()) return key.status().with_context(config.validator_key_path.string());
   node->validator_key_ = *key;
+  node->validator_keys_ = chain::validator_keys(node->genesis_);
+  GOVCHAIN_ASSIGN_OR_RETURN(node->validator_set_, consensus::ValidatorSet::create(node->validator_keys_));
+  if (node->consensus_mode() && !node->validator_set_.contains(node->validator_key_.public_key))
+    return error(Code::invalid_argument, "the key in " + config.validator_key_path.string() +
+                                             " is not one of the genesis validators; observer nodes are not supported yet");
   GOVCHAIN_ASSIGN_OR_RETURN(node->store_, storage::open_leveldb_store(config.data_dir / "db"));
   node->state_ = std::make_unique<state::StateTree>(*node->store_);
   node->blocks_ = std::make_unique<chain::BlockStore>(*node->store_);
@@ -87,70 +93,114 @@ Status Node::load_or_create_genesis_block() {
   storage::WriteBatch batch;
   auto changes = to_state_changes(overlay.changes());
   GOVCHAIN_ASSIGN_OR_RETURN(Hash root, state_->apply(state::StateTree::empty_root(), changes, batch));
-  chain::Block block;
-  block.header.chain_id = genesis_.chain_id;
-  block.header.height = 0;
-  block.header.time_ms = genesis_.genesis_time_ms;
-  block.header.state_root = root;
-  block.header.validator_set_hash = chain::validator_set_hash(chain::validator_keys(genesis_));
+  ExecutedBlock genesis_block;
+  genesis_block.block.header.chain_id = genesis_.chain_id;
+  genesis_block.block.header.height = 0;
+  genesis_block.block.header.time_ms = genesis_.genesis_time_ms;
+  genesis_block.block.header.state_root = root;
+  genesis_block.block.header.validator_set_hash = chain::validator_set_hash(validator_keys_);
+  genesis_block.block_hash = chain::block_hash(genesis_block.block.header);
+  genesis_block.batch = std::move(batch);
   spdlog::info("created genesis of chain {} with {} contracts (state root {})", genesis_.chain_id,
                genesis_.contracts.size(), root.hex());
-  return commit_block(std::move(block), {}, batch);
+  // Block 0 follows from the genesis file alone; under consensus nobody
+  // signs it, and its certificate is empty (it is checked by hash).
+  chain::CommitCertificate commit{0, 0, genesis_block.block_hash, {}};
+  if (!consensus_mode()) commit = sign_own_commit(genesis_block.block_hash, 0);
+  return commit_executed(std::move(genesis_block), commit);
 }
 
-Status Node::commit_block(chain::Block block, std::vector<chain::Receipt> receipts, storage::WriteBatch& batch) {
-  Hash hash = chain::block_hash(block.header);
-  chain::CommitCertificate commit;
-  commit.height = block.header.height;
-  commit.block_hash = hash;
-  Hash sign_hash = chain::commit_sign_hash(genesis_.chain_id, block.header.height, 0, hash);
+chain::CommitCertificate Node::sign_own_commit(const Hash& block_hash, uint64_t height) const {
+  chain::CommitCertificate commit{height, 0, block_hash, {}};
+  Hash sign_hash = chain::commit_sign_hash(genesis_.chain_id, height, 0, block_hash, validator_key_.public_key);
   commit.signatures.push_back({validator_key_.public_key, crypto::sign(validator_key_.secret, sign_hash.view())});
-  int64_t write_started_ms = steady_ms();
-  GOVCHAIN_TRY(blocks_->commit(block, commit, receipts, batch));
-  spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", block.header.height, batch.operation_count(),
-                batch.size_bytes(), steady_ms() - write_started_ms);
-  {
-    std::lock_guard lock(head_mutex_);
-    head_ = {block.header.height, hash, block.header.state_root, block.header.time_ms};
+  return commit;
+}
+
+Status Node::check_header(const chain::Header& header) const {
+  rpc::ChainHead parent = head();
+  auto invalid = [&](const std::string& why) {
+    return error(Code::invalid, "block " + std::to_string(header.height) + ": " + why);
+  };
+  if (header.chain_id != genesis_.chain_id) return invalid("is for chain '" + header.chain_id + "'");
+  if (header.height != parent.height + 1)
+    return invalid("does not follow the head at height " + std::to_string(parent.height));
+  if (header.previous_hash != parent.block_hash) return invalid("does not link to the head " + parent.block_hash.hex());
+  if (header.time_ms <= parent.time_ms) return invalid("its time is not after its parent's");
+  if (!validator_set_.contains(header.proposer)) return invalid("its proposer is not a validator");
+  if (header.validator_set_hash != chain::validator_set_hash(validator_keys_))
+    return invalid("names another validator set");
+  const chain::CommitCertificate& last = header.last_commit;
+  if (last.height != parent.height || last.block_hash != parent.block_hash)
+    return invalid("carries a certificate for another block than its parent");
+  if (parent.height == 0) {
+    GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate genesis_commit, blocks_->commit_certificate(0));
+    if (last != genesis_commit) return invalid("carries a certificate for block 0 that differs from the stored one");
+    return Status();
   }
-  mempool_->remove_committed(block.txs, *committed_);
-  int64_t broadcast_started_ms = steady_ms();
-  if (server_) server_->broadcast(rpc::block_event_json(block, receipts));
-  spdlog::debug("block {}: mempool and event broadcast {} ms", block.header.height, steady_ms() - broadcast_started_ms);
-  if (metrics_) {
-    if (auto gauge = metrics_->gauge("govchain_height", "Height of the latest committed block"); gauge.ok())
-      (*gauge)->Set(static_cast<double>(block.header.height));
-    if (auto counter = metrics_->counter("govchain_txs_committed_total", "Transactions committed"); counter.ok())
-      (*counter)->Increment(static_cast<double>(block.txs.size()));
-    if (auto gauge = metrics_->gauge("govchain_mempool_txs", "Transactions waiting in the mempool"); gauge.ok())
-      (*gauge)->Set(static_cast<double>(mempool_->size()));
-  }
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::Block parent_block, blocks_->block(parent.height));
+  Status certified = sync::verify_block_commit(parent_block.header, last, validator_set_);
+  if (!certified.ok()) return invalid("its parent's certificate does not verify: " + certified.to_string());
   return Status();
 }
 
-int64_t Node::next_block_time_ms() const {
-  std::lock_guard lock(head_mutex_);
-  return std::max(now_ms(), head_.time_ms + 1);
+Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& overlay,
+                                   std::vector<chain::Receipt>& receipts, bool verify_signatures) const {
+  const chain::Parameters& parameters = genesis_.parameters;
+  execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, block.header.proposer};
+  if (block.txs.size() > parameters.block_txs_max)
+    return error(Code::invalid, "block has " + std::to_string(block.txs.size()) + " transactions, limit is " +
+                                    std::to_string(parameters.block_txs_max));
+  uint64_t gas_total = 0;
+  uint64_t size_total = 0;
+  for (uint32_t index = 0; index < block.txs.size(); ++index) {
+    const chain::Tx& tx = block.txs[index];
+    size_t size_bytes = chain::encode_tx(tx).size();
+    size_total += size_bytes;
+    if (size_total > parameters.block_size_bytes_max)
+      return error(Code::invalid, "block transactions exceed " + std::to_string(parameters.block_size_bytes_max) + " bytes");
+    if (verify_signatures && !mempool_->contains_signed(chain::tx_hash(tx), tx.signature)) {
+      Status checked = chain::check_tx_stateless(tx, genesis_.chain_id, size_bytes);
+      if (!checked.ok()) return checked.with_context("transaction " + std::to_string(index));
+    }
+    if (gas_total + tx.gas_limit > parameters.gas_per_block_max)
+      return error(Code::invalid, "block gas limits exceed " + std::to_string(parameters.gas_per_block_max));
+    auto receipt = executor_->execute_tx(overlay, tx, size_bytes, context, index);
+    if (!receipt.ok()) return receipt.status().with_context("transaction " + std::to_string(index));
+    gas_total += receipt->gas_used;
+    receipts.push_back(std::move(*receipt));
+  }
+  return gas_total;
 }
 
-Status Node::produce_block() {
-  std::lock_guard production(production_mutex_);
+Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
+                                         const execution::Overlay& overlay) {
+  ExecutedBlock executed;
+  auto changes = to_state_changes(overlay.changes());
+  GOVCHAIN_ASSIGN_OR_RETURN(Hash root, state_->apply(head().state_root, changes, executed.batch));
+  executed.block = std::move(block);
+  executed.block.header.state_root = root;
+  executed.block.header.txs_root = chain::txs_root(executed.block.txs);
+  executed.block.header.receipts_root = chain::receipts_root(receipts);
+  executed.block_hash = chain::block_hash(executed.block.header);
+  executed.receipts = std::move(receipts);
+  return executed;
+}
+
+Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& proposer,
+                                        const chain::CommitCertificate& last_commit) {
   const chain::Parameters& parameters = genesis_.parameters;
-  int64_t started_ms = steady_ms();
   auto pending = mempool_->select(parameters.block_txs_max, parameters.block_size_bytes_max, *committed_);
-  if (pending.empty()) return Status();
-  int64_t selected_ms = steady_ms();
   rpc::ChainHead parent = head();
   chain::Block block;
   block.header.chain_id = genesis_.chain_id;
   block.header.height = parent.height + 1;
-  block.header.time_ms = next_block_time_ms();
+  block.header.time_ms = time_ms;
   block.header.previous_hash = parent.block_hash;
-  block.header.proposer = validator_key_.public_key;
-  block.header.validator_set_hash = chain::validator_set_hash(chain::validator_keys(genesis_));
-  GOVCHAIN_ASSIGN_OR_RETURN(block.header.last_commit, blocks_->commit_certificate(parent.height));
-  execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms,
-                                  block.header.proposer};
+  block.header.proposer = proposer;
+  block.header.validator_set_hash = chain::validator_set_hash(validator_keys_);
+  block.header.last_commit = last_commit;
+  execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, proposer};
   execution::Overlay overlay(*committed_);
   std::vector<chain::Receipt> receipts;
   std::vector<chain::Tx> rejected;
@@ -169,20 +219,86 @@ Status Node::produce_block() {
     receipts.push_back(std::move(*receipt));
   }
   if (!rejected.empty()) mempool_->remove_committed(rejected, *committed_);
-  if (block.txs.empty()) return Status();
-  int64_t executed_ms = steady_ms();
-  storage::WriteBatch batch;
-  auto changes = to_state_changes(overlay.changes());
-  GOVCHAIN_ASSIGN_OR_RETURN(block.header.state_root, state_->apply(parent.state_root, changes, batch));
-  int64_t applied_ms = steady_ms();
-  block.header.txs_root = chain::txs_root(block.txs);
-  block.header.receipts_root = chain::receipts_root(receipts);
-  size_t tx_count = block.txs.size();
-  uint64_t height = block.header.height;
-  GOVCHAIN_TRY(commit_block(std::move(block), std::move(receipts), batch));
-  spdlog::debug("committed block {} with {} transactions: select {} ms, execute {} ms, state {} ms, commit {} ms",
-                height, tx_count, selected_ms - started_ms, executed_ms - selected_ms, applied_ms - executed_ms,
-                steady_ms() - applied_ms);
+  return finish_block(std::move(block), std::move(receipts), overlay);
+}
+
+Result<ExecutedBlock> Node::execute_block(chain::Block block) {
+  GOVCHAIN_TRY(check_header(block.header));
+  if (block.header.txs_root != chain::txs_root(block.txs))
+    return error(Code::invalid, "block " + std::to_string(block.header.height) + " has a wrong transactions root");
+  chain::Header claimed = block.header;
+  execution::Overlay overlay(*committed_);
+  std::vector<chain::Receipt> receipts;
+  auto executed_txs = execute_txs(block, overlay, receipts, true);
+  if (!executed_txs.ok())
+    return error(Code::invalid, "block " + std::to_string(claimed.height) + ": " + executed_txs.status().to_string());
+  GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed, finish_block(std::move(block), std::move(receipts), overlay));
+  if (executed.block.header.state_root != claimed.state_root)
+    return error(Code::invalid, "block " + std::to_string(claimed.height) + " claims state root " +
+                                    claimed.state_root.hex() + ", executing it gives " +
+                                    executed.block.header.state_root.hex());
+  if (executed.block.header.receipts_root != claimed.receipts_root)
+    return error(Code::invalid, "block " + std::to_string(claimed.height) + " claims other receipts than executing it gives");
+  if (executed.block.header != claimed) return error(Code::invalid, "block header differs after execution");
+  return executed;
+}
+
+Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertificate& commit) {
+  const chain::Block& block = executed.block;
+  int64_t write_started_ms = steady_ms();
+  GOVCHAIN_TRY(blocks_->commit(block, commit, executed.receipts, executed.batch));
+  spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", block.header.height,
+                executed.batch.operation_count(), executed.batch.size_bytes(), steady_ms() - write_started_ms);
+  {
+    std::lock_guard lock(head_mutex_);
+    head_ = {block.header.height, executed.block_hash, block.header.state_root, block.header.time_ms};
+  }
+  mempool_->remove_committed(block.txs, *committed_);
+  int64_t broadcast_started_ms = steady_ms();
+  if (server_) server_->broadcast(rpc::block_event_json(block, executed.receipts));
+  spdlog::debug("block {}: mempool and event broadcast {} ms", block.header.height, steady_ms() - broadcast_started_ms);
+  if (metrics_) {
+    if (auto gauge = metrics_->gauge("govchain_height", "Height of the latest committed block"); gauge.ok())
+      (*gauge)->Set(static_cast<double>(block.header.height));
+    if (auto counter = metrics_->counter("govchain_txs_committed_total", "Transactions committed"); counter.ok())
+      (*counter)->Increment(static_cast<double>(block.txs.size()));
+    if (auto gauge = metrics_->gauge("govchain_mempool_txs", "Transactions waiting in the mempool"); gauge.ok())
+      (*gauge)->Set(static_cast<double>(mempool_->size()));
+  }
+  return Status();
+}
+
+Status Node::accept_peer_tx(ByteView encoded_tx) {
+  auto tx = chain::decode_tx(encoded_tx);
+  if (!tx.ok()) return tx.status();
+  GOVCHAIN_TRY(chain::check_tx_stateless(*tx, genesis_.chain_id, encoded_tx.size()));
+  Hash hash = chain::tx_hash(*tx);
+  GOVCHAIN_TRY(mempool_->add(std::move(*tx), hash, encoded_tx.size(), *committed_));
+  if (driver_) driver_->notify_txs_waiting();
+  return Status();
+}
+
+int64_t Node::next_block_time_ms() const {
+  std::lock_guard lock(head_mutex_);
+  return std::max(now_ms(), head_.time_ms + 1);
+}
+
+Status Node::produce_block() {
+  std::lock_guard production(production_mutex_);
+  if (mempool_->size() == 0) return Status();
+  int64_t started_ms = steady_ms();
+  rpc::ChainHead parent = head();
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate last_commit, blocks_->commit_certificate(parent.height));
+  GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed,
+                            build_block(next_block_time_ms(), validator_key_.public_key, last_commit));
+  if (executed.block.txs.empty()) return Status();
+  int64_t built_ms = steady_ms();
+  size_t tx_count = executed.block.txs.size();
+  uint64_t height = executed.block.header.height;
+  chain::CommitCertificate commit = sign_own_commit(executed.block_hash, height);
+  GOVCHAIN_TRY(commit_executed(std::move(executed), commit));
+  spdlog::debug("committed block {} with {} transactions: build {} ms, commit {} ms", height, tx_count,
+                built_ms - started_ms, steady_ms() - built_ms);
   return Status();
 }
 
@@ -215,9 +331,40 @@ Status Node::start() {
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
   GOVCHAIN_TRY(server_->start());
-  producer_ = std::thread([this] { production_loop(); });
+  if (consensus_mode())
+    GOVCHAIN_TRY(start_consensus());
+  else
+    producer_ = std::thread([this] { production_loop(); });
   spdlog::info("serving the HTTP API on port {}", server_->port());
   return Status();
+}
+
+Status Node::start_consensus() {
+  ConsensusDriverConfig driver;
+  driver.chain_id = genesis_.chain_id;
+  driver.genesis_hash = chain::genesis_hash(genesis_);
+  driver.key = validator_key_;
+  driver.validators = validator_keys_;
+  driver.wal_path = config_.data_dir / "consensus.wal";
+  driver.p2p_address = config_.p2p_address;
+  driver.peers = config_.peers;
+  driver.empty_block_interval_ms = config_.empty_block_interval_ms;
+  driver_ = std::make_unique<ConsensusDriver>(std::move(driver), *this, metrics_);
+  return driver_->start();
+}
+
+std::optional<rpc::ConsensusInfo> Node::consensus_info() const {
+  if (!driver_) return std::nullopt;
+  ConsensusSnapshot snapshot = driver_->snapshot();
+  rpc::ConsensusInfo info{snapshot.height, snapshot.round, snapshot.step, snapshot.catching_up,
+                          snapshot.best_peer_height, snapshot.evidence_count, {}};
+  for (const auto& peer : driver_->peers()) {
+    auto height = snapshot.peer_heights.find(peer.public_key);
+    info.peers.push_back({peer.public_key, peer.address, peer.connected, peer.outbound,
+                          height == snapshot.peer_heights.end() ? 0 : height->second, peer.round_trip_ms,
+                          peer.last_error});
+  }
+  return info;
 }
 
 void Node::stop() {
@@ -227,6 +374,7 @@ void Node::stop() {
     wake_.notify_all();
   }
   if (producer_.joinable()) producer_.join();
+  if (driver_) driver_->stop();
   if (server_) server_->stop();
   if (store_) (void)store_->close();
 }
@@ -237,7 +385,13 @@ rpc::ChainHead Node::head() const {
 }
 
 Status Node::submit(chain::Tx tx, const Hash& hash, size_t size_bytes) {
+  Bytes encoded = driver_ ? chain::encode_tx(tx) : Bytes{};
   GOVCHAIN_TRY(mempool_->add(std::move(tx), hash, size_bytes, *committed_));
+  if (driver_) {
+    driver_->gossip_tx(encoded);
+    driver_->notify_txs_waiting();
+    return Status();
+  }
   {
     std::lock_guard lock(wake_mutex_);
     work_waiting_ = true;

@@ -1,9 +1,13 @@
 // Node: one govchain node process — storage, state, execution, mempool,
 // block production and the HTTP API, wired together.
 //
-// In dev mode the node is the single validator: it produces a block as soon
-// as transactions wait (after at most the block interval since the previous
-// block), signs the commit certificate itself, and sleeps while idle.
+// With one validator in the genesis (the dev chain) the node is that
+// validator: it produces a block as soon as transactions wait (after at most
+// the block interval since the previous block), signs the commit
+// certificate itself, and sleeps while idle. With more validators it runs
+// BFT consensus with its peers (ConsensusDriver): blocks are proposed,
+// judged and committed by the Tendermint state machine, over the p2p
+// transport, and a node that is behind catches up from its peers.
 // Every block, its state changes and receipts are committed in one synced
 // batch; on start the node checks that the stored state root matches the
 // latest header and refuses to run otherwise.
@@ -20,6 +24,8 @@
 #include <mutex>
 #include <thread>
 
+#include "app/chain_backend.h"
+#include "app/consensus_driver.h"
 #include "chain/block_store.h"
 #include "chain/genesis.h"
 #include "execution/contracts.h"
@@ -41,9 +47,13 @@ struct NodeConfig {
   bool dev = false;                          // accept plaintext dev keys
   rpc::HttpServerConfig http;
   mempool::MempoolLimits mempool;
+  // Consensus mode only (genesis with more than one validator).
+  std::string p2p_address = "127.0.0.1:26656";  // listen address
+  std::vector<p2p::PeerAddress> peers;          // the other validators
+  uint64_t empty_block_interval_ms = 1000;
 };
 
-class Node : public rpc::NodeService {
+class Node : public rpc::NodeService, public ChainBackend {
  public:
   static Result<std::unique_ptr<Node>> open(NodeConfig config, std::unique_ptr<execution::ContractHost> contracts);
   ~Node() override;
@@ -71,15 +81,32 @@ class Node : public rpc::NodeService {
   Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                uint64_t gas_limit) const override;
 
-  // Produces one block from waiting transactions now (used by tests).
+  std::optional<rpc::ConsensusInfo> consensus_info() const override;
+
+  // ChainBackend (called by the consensus driver's thread)
+  Result<ExecutedBlock> build_block(int64_t time_ms, const PublicKey& proposer,
+                                    const chain::CommitCertificate& last_commit) override;
+  Result<ExecutedBlock> execute_block(chain::Block block) override;
+  Status commit_executed(ExecutedBlock executed, const chain::CommitCertificate& commit) override;
+  Status accept_peer_tx(ByteView encoded_tx) override;
+
+  // Dev chain: produces one block from waiting transactions now.
   Status produce_block();
+  bool consensus_mode() const { return genesis_.validators.size() > 1; }
+  uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
 
  private:
   Node() = default;
   Status load_or_create_genesis_block();
   void production_loop();
-  Status commit_block(chain::Block block, std::vector<chain::Receipt> receipts, storage::WriteBatch& batch);
+  Status check_header(const chain::Header& header) const;
+  chain::CommitCertificate sign_own_commit(const Hash& block_hash, uint64_t height) const;
+  Result<uint64_t> execute_txs(chain::Block& block, execution::Overlay& overlay, std::vector<chain::Receipt>& receipts,
+                               bool verify_signatures) const;
+  Result<ExecutedBlock> finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
+                                     const execution::Overlay& overlay);
   int64_t next_block_time_ms() const;
+  Status start_consensus();
 
   NodeConfig config_;
   chain::Genesis genesis_;
@@ -93,6 +120,9 @@ class Node : public rpc::NodeService {
   std::unique_ptr<mempool::Mempool> mempool_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
+  std::unique_ptr<ConsensusDriver> driver_;
+  std::vector<PublicKey> validator_keys_;
+  consensus::ValidatorSet validator_set_;
 
   mutable std::mutex head_mutex_;
   rpc::ChainHead head_;

@@ -171,12 +171,19 @@ Result<CommitCertificate> decode_commit(ByteView bytes) {
   return commit;
 }
 
-Hash commit_sign_hash(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash) {
+Hash commit_sign_hash(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash,
+                      const PublicKey& validator) {
+  // The layout of a precommit's signing digest: chain id, vote type
+  // (2 = precommit), height, round, block id present (1) and the id, signer.
+  constexpr uint8_t precommit_type = 2;
   codec::Writer writer;
   writer.text(chain_id);
+  writer.u8(precommit_type);
   writer.u64(height);
   writer.u32(round);
+  writer.boolean(true);
   writer.fixed(block_hash);
+  writer.fixed(validator);
   return crypto::tagged_hash(crypto::tags::vote, writer.data());
 }
 

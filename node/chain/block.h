@@ -83,8 +83,12 @@ Result<Block> decode_block(ByteView bytes);
 
 Bytes encode_commit(const CommitCertificate& commit);
 Result<CommitCertificate> decode_commit(ByteView bytes);
-// The bytes each validator signs to commit `block_hash`.
-Hash commit_sign_hash(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash);
+// The digest `validator` signs to commit `block_hash`: exactly the signing
+// digest of its consensus precommit for (height, round, block_hash)
+// (consensus::vote_signing_digest), so a commit certificate is the quorum of
+// precommits itself. tests/unit/test_sync.cpp checks that the two agree.
+Hash commit_sign_hash(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash,
+                      const PublicKey& validator);
 
 Bytes encode_receipt(const Receipt& receipt);
 Result<Receipt> decode_receipt(ByteView bytes);

@@ -101,6 +101,17 @@ bool Mempool::contains(const Hash& hash) const {
   return by_hash_.count(hash) > 0;
 }
 
+bool Mempool::contains_signed(const Hash& hash, const Signature& signature) const {
+  std::lock_guard lock(mutex_);
+  auto found = by_hash_.find(hash);
+  if (found == by_hash_.end()) return false;
+  const auto& [sender, nonce] = found->second;
+  auto queue = by_sender_.find(sender);
+  if (queue == by_sender_.end()) return false;
+  auto entry = queue->second.find(nonce);
+  return entry != queue->second.end() && entry->second.tx.signature == signature;
+}
+
 size_t Mempool::size() const {
   std::lock_guard lock(mutex_);
   return by_hash_.size();

@@ -52,6 +52,10 @@ class Mempool {
   void remove_committed(const std::vector<chain::Tx>& txs, const execution::StateReader& committed);
 
   bool contains(const Hash& hash) const;
+  // True when exactly this transaction (same hash and signature) waits here:
+  // its stateless checks, signature included, passed on admission, so a
+  // block that carries it need not verify the signature again.
+  bool contains_signed(const Hash& hash, const Signature& signature) const;
   // The next nonce after `sender`'s consecutive pending transactions that
   // start at `committed_next`; equals `committed_next` when none wait.
   uint64_t pending_next_nonce(const PublicKey& sender, uint64_t committed_next) const;

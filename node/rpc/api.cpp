@@ -21,18 +21,41 @@ Result<PublicKey> parse_key(std::string_view hex, std::string_view what) {
   return key;
 }
 
+json consensus_json(const ConsensusInfo& info) {
+  json peers = json::array();
+  for (const auto& peer : info.peers)
+    peers.push_back({{"public_key", peer.public_key.hex()},
+                     {"address", peer.address},
+                     {"connected", peer.connected},
+                     {"outbound", peer.outbound},
+                     {"height", peer.height},
+                     {"round_trip_ms", peer.round_trip_ms},
+                     {"last_error", peer.last_error}});
+  return {{"height", info.height},         {"round", info.round},
+          {"step", info.step},             {"catching_up", info.catching_up},
+          {"best_peer_height", info.best_peer_height}, {"evidence_count", info.evidence_count},
+          {"peers", std::move(peers)}};
+}
+
 HttpResponse status_route(NodeService& service) {
   ChainHead head = service.head();
   json validators = json::array();
   for (const auto& key : service.validators()) validators.push_back(key.hex());
-  return ok_json({{"chain_id", service.chain_id()},
-                  {"genesis_hash", service.genesis_hash().hex()},
-                  {"height", head.height},
-                  {"latest_block_hash", head.block_hash.hex()},
-                  {"state_root", head.state_root.hex()},
-                  {"latest_block_time_ms", head.time_ms},
-                  {"mempool_txs", service.mempool_size()},
-                  {"validators", std::move(validators)}});
+  json body = {{"chain_id", service.chain_id()},
+               {"genesis_hash", service.genesis_hash().hex()},
+               {"height", head.height},
+               {"latest_block_hash", head.block_hash.hex()},
+               {"state_root", head.state_root.hex()},
+               {"latest_block_time_ms", head.time_ms},
+               {"mempool_txs", service.mempool_size()},
+               {"validators", std::move(validators)}};
+  auto consensus = service.consensus_info();
+  body["mode"] = consensus ? "consensus" : "single-validator";
+  if (consensus) {
+    body["consensus"] = consensus_json(*consensus);
+    body["peers"] = body["consensus"]["peers"];
+  }
+  return ok_json(body);
 }
 
 // One submitted transaction: {"tx": "<hex of the canonical encoding>"}.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,28 @@ struct ProvenState {
   std::optional<Bytes> value;
   state::StateProof proof;
   ChainHead head;  // the block whose state root the proof is against
+};
+
+// A peer as the p2p layer and its status announcements see it.
+struct PeerInfo {
+  PublicKey public_key;
+  std::string address;
+  bool connected = false;
+  bool outbound = false;
+  uint64_t height = 0;  // latest committed height it announced (0: none yet)
+  uint64_t round_trip_ms = 0;
+  std::string last_error;
+};
+
+// The consensus state of a validator node, for /v1/status.
+struct ConsensusInfo {
+  uint64_t height = 0;  // being decided
+  uint32_t round = 0;
+  std::string step;
+  bool catching_up = false;
+  uint64_t best_peer_height = 0;
+  uint64_t evidence_count = 0;
+  std::vector<PeerInfo> peers;
 };
 
 class NodeService {
@@ -54,6 +77,8 @@ class NodeService {
   // Read-only contract call at the head.
   virtual Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                        uint64_t gas_limit) const = 0;
+  // Consensus state and peers; nullopt for a single-validator (dev) node.
+  virtual std::optional<ConsensusInfo> consensus_info() const { return std::nullopt; }
 };
 
 struct ApiLimits {

@@ -38,10 +38,10 @@ Result<CommitCheck> verify_commit(const chain::Header& header, const chain::Comm
     return mismatch("the header's validator set hash " + header.validator_set_hash.hex() +
                     " is not that of the given validator set; the validators differ from the ones this block names");
   const std::set<PublicKey> members(validators.begin(), validators.end());
-  const Hash signed_hash = chain::commit_sign_hash(header.chain_id, commit.height, commit.round, hash);
   std::set<PublicKey> signers;
   for (const auto& entry : commit.signatures) {
     if (!members.contains(entry.validator) || signers.contains(entry.validator)) continue;
+    const Hash signed_hash = chain::commit_sign_hash(header.chain_id, commit.height, commit.round, hash, entry.validator);
     if (!crypto::verify(entry.validator, signed_hash.view(), entry.signature))
       return mismatch("commit signature of validator " + entry.validator.hex() + " does not verify");
     signers.insert(entry.validator);

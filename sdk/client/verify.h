@@ -38,7 +38,8 @@ struct CommitCheck {
 // Checks that `commit` finalises the block with `header`: same height, the
 // block hash is block_hash(header), the header's validator_set_hash is that
 // of `validators`, and more than two thirds of `validators` signed
-// chain::commit_sign_hash(header.chain_id, height, round, block_hash).
+// chain::commit_sign_hash(header.chain_id, height, round, block_hash, signer)
+// (the signer's consensus precommit).
 // Signatures by keys outside the set and repeated signers are ignored; a
 // signature by a member that does not verify fails the check (the node
 // served something broken or forged).

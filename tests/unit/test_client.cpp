@@ -74,10 +74,11 @@ struct Fixture {
     block.commit.height = 7;
     block.commit.round = 1;
     block.commit.block_hash = hash;
-    const Hash signed_hash = chain::commit_sign_hash(header.chain_id, 7, 1, hash);
-    for (size_t i = 0; i < signer_count; ++i)
+    for (size_t i = 0; i < signer_count; ++i) {
+      const Hash signed_hash = chain::commit_sign_hash(header.chain_id, 7, 1, hash, validators[i].public_key);
       block.commit.signatures.push_back(
           {validators[i].public_key, crypto::sign(validators[i].secret, signed_hash.view())});
+    }
   }
 
   std::vector<PublicKey> public_keys() const {

@@ -1,0 +1,566 @@
+#include "app/consensus_driver.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "chain/tx.h"
+#include "sync/protocol.h"
+
+namespace govchain::app {
+
+namespace {
+
+// Messages for the next height kept until it starts, at most.
+constexpr size_t future_messages_max = 4096;
+// Evidence records kept in memory, at most.
+constexpr size_t evidence_max = 1024;
+// Longest wait of the event loop, so that catch-up and deferred proposals
+// are looked at even when nothing arrives.
+constexpr uint64_t idle_wake_ms = 100;
+
+uint64_t steady_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string step_name(consensus::Step step) {
+  switch (step) {
+    case consensus::Step::propose:
+      return "propose";
+    case consensus::Step::prevote:
+      return "prevote";
+    case consensus::Step::precommit:
+      return "precommit";
+  }
+  return "unknown";
+}
+
+std::string short_key(const PublicKey& key) { return key.hex().substr(0, 12); }
+
+}  // namespace
+
+ConsensusDriver::ConsensusDriver(ConsensusDriverConfig config, ChainBackend& backend,
+                                 std::shared_ptr<rpc::Metrics> metrics)
+    : config_(std::move(config)), backend_(backend), metrics_(std::move(metrics)) {}
+
+ConsensusDriver::~ConsensusDriver() { stop(); }
+
+Status ConsensusDriver::start() {
+  GOVCHAIN_ASSIGN_OR_RETURN(validator_set_, consensus::ValidatorSet::create(config_.validators));
+  config_.machine.chain_id = config_.chain_id;
+  if (config_.empty_block_interval_ms >= config_.machine.timeout_propose_base_ms)
+    return error(Code::invalid_argument, "empty_block_interval_ms (" + std::to_string(config_.empty_block_interval_ms) +
+                                             ") must be below the propose timeout (" +
+                                             std::to_string(config_.machine.timeout_propose_base_ms) + " ms)");
+  machine_ = std::make_unique<consensus::Machine>(config_.machine, consensus::make_schnorr_signer(config_.key.secret));
+  std::vector<consensus::WalRecord> records;
+  GOVCHAIN_TRY(open_wal(records));
+  machine_->restore(records);
+
+  p2p::TransportConfig transport;
+  transport.listen_address = config_.p2p_address;
+  transport.key_pair = config_.key;
+  transport.chain_id = config_.chain_id;
+  transport.genesis_hash = config_.genesis_hash;
+  transport.peers = config_.peers;
+  transport.allowed_keys = config_.validators;
+  transport.gossip_message_types = {sync::message_type::tx, sync::message_type::evidence};
+  transport.low_priority_message_types = {sync::message_type::tx};
+  p2p::TransportCallbacks callbacks;
+  callbacks.on_message = [this](const PublicKey& peer, p2p::MessageType type, Bytes payload) {
+    post({Event::Kind::message, peer, type, std::move(payload)});
+  };
+  callbacks.on_peer_connected = [this](const PublicKey& peer, const std::string&, bool) {
+    post({Event::Kind::connected, peer, 0, {}});
+  };
+  callbacks.on_peer_disconnected = [this](const PublicKey& peer, const Status&) {
+    post({Event::Kind::disconnected, peer, 0, {}});
+  };
+  transport_ = std::make_unique<p2p::Transport>(std::move(transport), std::move(callbacks));
+  GOVCHAIN_TRY(transport_->start());
+  spdlog::info("consensus: validator {} of {}, p2p on port {}, {} WAL records restored", short_key(config_.key.public_key),
+               validator_set_.size(), transport_->port(), records.size());
+  thread_ = std::thread([this] { run(); });
+  return Status();
+}
+
+void ConsensusDriver::stop() {
+  if (stopping_.exchange(true)) return;
+  events_ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (transport_) transport_->stop();
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+  wal_fd_ = -1;
+}
+
+uint16_t ConsensusDriver::p2p_port() const { return transport_ ? transport_->port() : 0; }
+
+std::vector<p2p::PeerStatus> ConsensusDriver::peers() const {
+  return transport_ ? transport_->peers() : std::vector<p2p::PeerStatus>{};
+}
+
+void ConsensusDriver::gossip_tx(ByteView encoded_tx) {
+  if (transport_) transport_->gossip(sync::message_type::tx, encoded_tx);
+}
+
+void ConsensusDriver::notify_txs_waiting() {
+  {
+    std::lock_guard lock(events_mutex_);
+    txs_waiting_ = true;
+  }
+  events_ready_.notify_one();
+}
+
+ConsensusSnapshot ConsensusDriver::snapshot() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+void ConsensusDriver::post(Event event) {
+  {
+    std::lock_guard lock(events_mutex_);
+    events_.push_back(std::move(event));
+  }
+  events_ready_.notify_one();
+}
+
+// ---- the event loop -------------------------------------------------------
+
+void ConsensusDriver::run() {
+  consensus::Actions actions;
+  rpc::ChainHead head = backend_.head();
+  last_commit_steady_ms_ = steady_ms();
+  height_started_steady_ms_ = last_commit_steady_ms_;
+  machine_->start_height(head.height + 1, validator_set_, actions);
+  perform(actions);
+  announce_status(std::nullopt);
+  while (!stopping_) {
+    std::deque<Event> batch;
+    {
+      std::unique_lock lock(events_mutex_);
+      uint64_t wait_ms = idle_wake_ms;
+      if (!timers_.empty()) wait_ms = std::min(wait_ms, timers_.begin()->first - std::min(timers_.begin()->first, steady_ms()));
+      events_ready_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                             [&] { return stopping_ || !events_.empty() || txs_waiting_; });
+      batch.swap(events_);
+      txs_waiting_ = false;
+    }
+    if (stopping_) break;
+    for (auto& event : batch) {
+      handle(event, actions);
+      perform(actions);
+    }
+    fire_due_timers(actions);
+    perform(actions);
+    maybe_propose(actions);
+    perform(actions);
+    maybe_catch_up();
+    update_snapshot();
+  }
+}
+
+void ConsensusDriver::handle(Event& event, consensus::Actions& actions) {
+  switch (event.kind) {
+    case Event::Kind::connected:
+      announce_status(event.peer);
+      return;
+    case Event::Kind::disconnected:
+      catch_up_.on_peer_gone(event.peer);
+      return;
+    case Event::Kind::message:
+      handle_message(event.peer, event.type, event.payload, actions);
+      return;
+  }
+}
+
+void ConsensusDriver::handle_message(const PublicKey& peer, uint8_t type, const Bytes& payload,
+                                     consensus::Actions& actions) {
+  switch (type) {
+    case sync::message_type::proposal:
+      return on_proposal_message(peer, payload, actions);
+    case sync::message_type::vote:
+      return on_vote_message(peer, payload, actions);
+    case sync::message_type::tx:
+      return on_tx_message(peer, payload);
+    case sync::message_type::evidence:
+      return on_evidence_message(peer, payload);
+    case sync::message_type::status: {
+      auto status = sync::decode_status(payload);
+      if (!status.ok()) return transport_->penalize(peer, "invalid status message: " + status.status().to_string());
+      catch_up_.on_peer_status(peer, *status);
+      return;
+    }
+    case sync::message_type::block_request:
+      return on_block_request(peer, payload);
+    case sync::message_type::block_response:
+      return on_block_response(peer, payload, actions);
+    default:
+      transport_->penalize(peer, "unknown message type " + std::to_string(type));
+  }
+}
+
+void ConsensusDriver::on_proposal_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions) {
+  auto proposal = consensus::decode_proposal(payload);
+  if (!proposal.ok()) return transport_->penalize(peer, "invalid proposal: " + proposal.status().to_string());
+  if (proposal->proposal.height == machine_->height() + 1) {
+    if (future_messages_.size() < future_messages_max)
+      future_messages_.push_back({Event::Kind::message, peer, sync::message_type::proposal, payload});
+    return;
+  }
+  Status used = machine_->on_proposal(*proposal, actions);
+  if (used.code() == Code::bad_signature) transport_->penalize(peer, "proposal with a bad signature");
+}
+
+void ConsensusDriver::on_vote_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions) {
+  auto vote = consensus::decode_vote(payload);
+  if (!vote.ok()) return transport_->penalize(peer, "invalid vote: " + vote.status().to_string());
+  if (vote->vote.height == machine_->height() + 1) {
+    if (future_messages_.size() < future_messages_max)
+      future_messages_.push_back({Event::Kind::message, peer, sync::message_type::vote, payload});
+    return;
+  }
+  Status used = machine_->on_vote(*vote, actions);
+  if (used.code() == Code::bad_signature) transport_->penalize(peer, "vote with a bad signature");
+}
+
+void ConsensusDriver::on_tx_message(const PublicKey& peer, const Bytes& payload) {
+  Status accepted = backend_.accept_peer_tx(payload);
+  if (accepted.ok()) {
+    transport_->gossip(sync::message_type::tx, payload, peer);
+    return;
+  }
+  // Stale nonces and full pools are normal between honest peers; bytes that
+  // do not decode or carry a bad signature are not.
+  if (accepted.code() == Code::malformed || accepted.code() == Code::bad_signature)
+    transport_->penalize(peer, "invalid transaction: " + accepted.to_string());
+}
+
+void ConsensusDriver::on_evidence_message(const PublicKey& peer, const Bytes& payload) {
+  auto evidence = consensus::decode_evidence(payload);
+  if (!evidence.ok()) return transport_->penalize(peer, "invalid evidence: " + evidence.status().to_string());
+  Status verified = consensus::verify_evidence(*evidence, config_.chain_id, validator_set_);
+  if (!verified.ok()) return transport_->penalize(peer, "evidence that does not verify: " + verified.to_string());
+  record_evidence(*evidence);
+}
+
+void ConsensusDriver::record_evidence(const consensus::Evidence& evidence) {
+  Bytes encoded = consensus::encode_evidence(evidence);
+  for (const auto& known : evidence_)
+    if (known == encoded) return;
+  spdlog::warn("consensus: evidence that validator {} signed two conflicting {}s at height {} round {}",
+               evidence.first.vote.validator.hex(), consensus::vote_type_name(evidence.first.vote.type),
+               evidence.first.vote.height, evidence.first.vote.round);
+  if (evidence_.size() < evidence_max) evidence_.push_back(encoded);
+  transport_->gossip(sync::message_type::evidence, encoded);
+  if (metrics_)
+    if (auto counter = metrics_->counter("govchain_consensus_evidence_total", "Equivocations detected"); counter.ok())
+      (*counter)->Increment();
+}
+
+// ---- catch-up ---------------------------------------------------------------
+
+void ConsensusDriver::announce_status(std::optional<PublicKey> to) {
+  rpc::ChainHead head = backend_.head();
+  Bytes payload = sync::encode_status({head.height, head.block_hash});
+  if (to)
+    (void)transport_->send(*to, sync::message_type::status, payload);
+  else
+    transport_->broadcast(sync::message_type::status, payload);
+}
+
+void ConsensusDriver::maybe_catch_up() {
+  uint64_t local_height = backend_.head().height;
+  auto next = catch_up_.next_request(local_height, steady_ms());
+  if (!next) return;
+  spdlog::info("catching up: asking {} for blocks {}..{} (peer is at {})", short_key(next->peer),
+               next->request.from_height, next->request.from_height + next->request.count - 1,
+               catch_up_.best_peer_height());
+  Status sent = transport_->send(next->peer, sync::message_type::block_request, sync::encode_block_request(next->request));
+  if (!sent.ok()) catch_up_.on_response(next->peer, 0);
+}
+
+void ConsensusDriver::on_block_request(const PublicKey& peer, const Bytes& payload) {
+  auto request = sync::decode_block_request(payload);
+  if (!request.ok()) return transport_->penalize(peer, "invalid block request: " + request.status().to_string());
+  uint64_t head_height = backend_.head().height;
+  sync::BlockResponse response;
+  size_t size_bytes = 0;
+  for (uint64_t height = request->from_height;
+       height < request->from_height + request->count && height <= head_height && height > 0; ++height) {
+    auto block = backend_.block(height);
+    auto commit = backend_.commit(height);
+    if (!block.ok() || !commit.ok()) break;
+    Bytes encoded = chain::encode_block(*block);
+    if (!response.blocks.empty() && size_bytes + encoded.size() > sync::block_response_size_bytes_max) break;
+    size_bytes += encoded.size();
+    response.blocks.push_back({std::move(encoded), *commit});
+  }
+  (void)transport_->send(peer, sync::message_type::block_response, sync::encode_block_response(response));
+}
+
+void ConsensusDriver::on_block_response(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions) {
+  auto response = sync::decode_block_response(payload);
+  if (!response.ok()) return transport_->penalize(peer, "invalid block response: " + response.status().to_string());
+  catch_up_.on_response(peer, response->blocks.size());
+  for (auto& entry : response->blocks) {
+    auto block = chain::decode_block(entry.block);
+    if (!block.ok()) return transport_->penalize(peer, "block in a response does not decode");
+    if (block->header.height < machine_->height()) continue;
+    if (block->header.height > machine_->height()) return;
+    Hash block_id = chain::block_hash(block->header);
+    Status used = machine_->on_decided_block(block_id, std::move(entry.block),
+                                             sync::to_consensus_certificate(entry.commit), actions);
+    if (!used.ok()) {
+      transport_->penalize(peer, "block " + std::to_string(block->header.height) +
+                                     " with a certificate that does not verify: " + used.to_string());
+      return;
+    }
+    perform(actions);
+  }
+}
+
+// ---- actions ------------------------------------------------------------------
+
+void ConsensusDriver::perform(consensus::Actions& actions) {
+  std::deque<consensus::Action> queue(std::make_move_iterator(actions.begin()), std::make_move_iterator(actions.end()));
+  actions.clear();
+  // Each action may produce more (an answer to a request feeds the machine
+  // again); they run in order after the ones already queued.
+  size_t performed = 0;
+  while (!queue.empty() && !stopping_) {
+    consensus::Actions more;
+    perform_one(queue.front(), more);
+    queue.pop_front();
+    for (auto& action : more) queue.push_back(std::move(action));
+    ++performed;
+    assert(performed < 1'000'000);
+  }
+}
+
+void ConsensusDriver::perform_one(consensus::Action& action, consensus::Actions& more) {
+  if (auto* persist = std::get_if<consensus::Persist>(&action)) {
+    Status appended = append_wal(persist->record);
+    if (!appended.ok()) fail_stop(appended, "writing the consensus WAL");
+  } else if (auto* proposal = std::get_if<consensus::BroadcastProposal>(&action)) {
+    transport_->broadcast(sync::message_type::proposal, consensus::encode_proposal(proposal->proposal));
+  } else if (auto* vote = std::get_if<consensus::BroadcastVote>(&action)) {
+    transport_->broadcast(sync::message_type::vote, consensus::encode_vote(vote->vote));
+  } else if (auto* timeout = std::get_if<consensus::ScheduleTimeout>(&action)) {
+    timers_.emplace(steady_ms() + timeout->duration_ms, timeout->timeout);
+  } else if (auto* request = std::get_if<consensus::RequestProposal>(&action)) {
+    pending_proposal_ = PendingProposal{request->height, request->round};
+    maybe_propose(more);
+  } else if (auto* validity = std::get_if<consensus::RequestValidity>(&action)) {
+    judge(*validity, more);
+  } else if (auto* decided = std::get_if<consensus::Commit>(&action)) {
+    commit(*decided, more);
+  } else if (auto* evidence = std::get_if<consensus::ReportEvidence>(&action)) {
+    record_evidence(evidence->evidence);
+  }
+}
+
+void ConsensusDriver::maybe_propose(consensus::Actions& actions) {
+  if (!pending_proposal_) return;
+  if (pending_proposal_->height != machine_->height() || pending_proposal_->round != machine_->round()) {
+    pending_proposal_.reset();
+    return;
+  }
+  bool waited_enough = steady_ms() >= last_commit_steady_ms_ + config_.empty_block_interval_ms;
+  if (backend_.mempool_size() == 0 && !waited_enough && pending_proposal_->round == 0) return;
+  PendingProposal pending = *pending_proposal_;
+  pending_proposal_.reset();
+  propose(pending, actions);
+}
+
+void ConsensusDriver::propose(const PendingProposal& pending, consensus::Actions& more) {
+  rpc::ChainHead head = backend_.head();
+  auto last_commit = backend_.commit(head.height);
+  if (!last_commit.ok()) return fail_stop(last_commit.status(), "reading the head's certificate");
+  int64_t time_ms = std::max(wall_ms(), head.time_ms + 1);
+  auto built = backend_.build_block(time_ms, config_.key.public_key, *last_commit);
+  if (!built.ok()) return fail_stop(built.status(), "building a block");
+  Hash block_id = built->block_hash;
+  Bytes encoded = chain::encode_block(built->block);
+  spdlog::debug("consensus: proposing block {} round {} with {} transactions", pending.height, pending.round,
+                built->block.txs.size());
+  executed_.insert_or_assign(block_id, std::move(*built));
+  machine_->on_proposal_value(pending.height, pending.round, block_id, std::move(encoded), more);
+}
+
+void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus::Actions& more) {
+  if (executed_.contains(request.block_id)) {
+    machine_->on_validity(request.height, request.block_id, true, more);
+    return;
+  }
+  auto block = chain::decode_block(request.block);
+  bool valid = false;
+  if (!block.ok()) {
+    spdlog::warn("consensus: proposed block at height {} does not decode: {}", request.height, block.status().to_string());
+  } else if (chain::block_hash(block->header) != request.block_id) {
+    spdlog::warn("consensus: proposed block at height {} does not hash to its id", request.height);
+  } else if (block->header.time_ms > wall_ms() + static_cast<int64_t>(config_.block_time_future_ms_max)) {
+    spdlog::warn("consensus: proposed block at height {} is {} ms ahead of this node's clock", request.height,
+                 block->header.time_ms - wall_ms());
+  } else {
+    auto executed = backend_.execute_block(std::move(*block));
+    if (executed.ok()) {
+      valid = true;
+      executed_.insert_or_assign(request.block_id, std::move(*executed));
+    } else {
+      spdlog::warn("consensus: proposed block at height {} is invalid: {}", request.height, executed.status().to_string());
+    }
+  }
+  machine_->on_validity(request.height, request.block_id, valid, more);
+}
+
+void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& more) {
+  auto found = executed_.find(decided.block_id);
+  std::optional<ExecutedBlock> executed;
+  if (found != executed_.end()) {
+    executed = std::move(found->second);
+  } else {
+    // Decided without this node judging it (catch-up, or the quorum formed
+    // before the proposal arrived): execute now. A certified block that does
+    // not execute here means this node's state differs from the network's.
+    auto block = chain::decode_block(decided.block);
+    if (!block.ok()) return fail_stop(block.status(), "decoding a certified block");
+    auto result = backend_.execute_block(std::move(*block));
+    if (!result.ok()) return fail_stop(result.status(), "executing certified block " + std::to_string(decided.height));
+    executed = std::move(*result);
+  }
+  size_t tx_count = executed->block.txs.size();
+  Status committed = backend_.commit_executed(std::move(*executed), sync::to_chain_certificate(decided.certificate));
+  if (!committed.ok()) return fail_stop(committed, "committing block " + std::to_string(decided.height));
+  Status cleared = clear_wal();
+  if (!cleared.ok()) return fail_stop(cleared, "clearing the consensus WAL");
+  uint64_t now = steady_ms();
+  if (metrics_) {
+    if (auto histogram = metrics_->histogram("govchain_consensus_block_seconds",
+                                             "Time from the start of a height to its commit",
+                                             rpc::Metrics::latency_buckets_seconds());
+        histogram.ok())
+      (*histogram)->Observe(static_cast<double>(now - height_started_steady_ms_) / 1000.0);
+    if (auto gauge = metrics_->gauge("govchain_consensus_commit_round", "Round in which the latest block was decided");
+        gauge.ok())
+      (*gauge)->Set(decided.certificate.round);
+    if (auto gauge = metrics_->gauge("govchain_consensus_missing_votes",
+                                     "Validators whose precommit is missing from the latest certificate");
+        gauge.ok())
+      (*gauge)->Set(static_cast<double>(validator_set_.size() - decided.certificate.signatures.size()));
+  }
+  spdlog::log(tx_count > 0 ? spdlog::level::info : spdlog::level::debug,
+              "consensus: committed block {} (round {}, {} transactions, {} of {} precommits, {} ms)", decided.height,
+              decided.certificate.round, tx_count, decided.certificate.signatures.size(), validator_set_.size(),
+              now - height_started_steady_ms_);
+  executed_.clear();
+  pending_proposal_.reset();
+  last_commit_steady_ms_ = now;
+  height_started_steady_ms_ = now;
+  machine_->start_height(decided.height + 1, validator_set_, more);
+  announce_status(std::nullopt);
+  // Messages for the new height that arrived early are handled after the
+  // actions of start_height.
+  for (auto& event : future_messages_) {
+    if (event.type == sync::message_type::proposal) {
+      auto proposal = consensus::decode_proposal(event.payload);
+      if (proposal.ok()) (void)machine_->on_proposal(*proposal, more);
+    } else if (event.type == sync::message_type::vote) {
+      auto vote = consensus::decode_vote(event.payload);
+      if (vote.ok()) (void)machine_->on_vote(*vote, more);
+    }
+  }
+  future_messages_.clear();
+}
+
+void ConsensusDriver::fire_due_timers(consensus::Actions& actions) {
+  uint64_t now = steady_ms();
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    consensus::Timeout timeout = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    machine_->on_timeout(timeout, actions);
+  }
+}
+
+void ConsensusDriver::update_snapshot() {
+  ConsensusSnapshot snapshot;
+  snapshot.height = machine_->height();
+  snapshot.round = machine_->round();
+  snapshot.step = step_name(machine_->step());
+  snapshot.best_peer_height = catch_up_.best_peer_height();
+  snapshot.catching_up = catch_up_.behind(backend_.head().height + 1);
+  snapshot.evidence_count = evidence_.size();
+  snapshot.peer_heights = catch_up_.peer_heights();
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = std::move(snapshot);
+  }
+  if (!metrics_) return;
+  if (auto gauge = metrics_->gauge("govchain_consensus_height", "Height being decided"); gauge.ok())
+    (*gauge)->Set(static_cast<double>(machine_->height()));
+  if (auto gauge = metrics_->gauge("govchain_consensus_round", "Round of the height being decided"); gauge.ok())
+    (*gauge)->Set(machine_->round());
+  size_t connected = 0;
+  for (const auto& peer : transport_->peers()) connected += peer.connected ? 1 : 0;
+  if (auto gauge = metrics_->gauge("govchain_peers_connected", "Peers with an open session"); gauge.ok())
+    (*gauge)->Set(static_cast<double>(connected));
+}
+
+void ConsensusDriver::fail_stop(const Status& status, std::string_view doing) {
+  spdlog::critical("consensus: {} failed, stopping the node to protect the data: {}", doing, status.to_string());
+  std::_Exit(70);
+}
+
+// ---- write-ahead log ----------------------------------------------------------
+
+Status ConsensusDriver::open_wal(std::vector<consensus::WalRecord>& records) {
+  wal_fd_ = ::open(config_.wal_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (wal_fd_ < 0) return error(Code::io_error, "cannot open " + config_.wal_path.string());
+  struct stat info {};
+  if (::fstat(wal_fd_, &info) != 0) return error(Code::io_error, "cannot stat " + config_.wal_path.string());
+  Bytes contents(static_cast<size_t>(info.st_size));
+  size_t read_total = 0;
+  while (read_total < contents.size()) {
+    ssize_t got = ::pread(wal_fd_, contents.data() + read_total, contents.size() - read_total, static_cast<off_t>(read_total));
+    if (got <= 0) return error(Code::io_error, "cannot read " + config_.wal_path.string());
+    read_total += static_cast<size_t>(got);
+  }
+  auto wal = consensus::read_wal(contents);
+  if (!wal.ok()) return wal.status().with_context(config_.wal_path.string());
+  if (wal->torn_tail_dropped) spdlog::warn("consensus WAL: dropped a torn last record (crash during a write)");
+  if (::ftruncate(wal_fd_, static_cast<off_t>(wal->valid_size_bytes)) != 0 ||
+      ::lseek(wal_fd_, static_cast<off_t>(wal->valid_size_bytes), SEEK_SET) < 0)
+    return error(Code::io_error, "cannot truncate " + config_.wal_path.string());
+  records = std::move(wal->records);
+  return Status();
+}
+
+Status ConsensusDriver::append_wal(const consensus::WalRecord& record) {
+  Bytes frame = consensus::encode_wal_frame(record);
+  size_t written = 0;
+  while (written < frame.size()) {
+    ssize_t wrote = ::write(wal_fd_, frame.data() + written, frame.size() - written);
+    if (wrote <= 0) return error(Code::io_error, "cannot append to " + config_.wal_path.string());
+    written += static_cast<size_t>(wrote);
+  }
+  if (::fdatasync(wal_fd_) != 0) return error(Code::io_error, "cannot sync " + config_.wal_path.string());
+  return Status();
+}
+
+Status ConsensusDriver::clear_wal() {
+  if (::ftruncate(wal_fd_, 0) != 0 || ::lseek(wal_fd_, 0, SEEK_SET) < 0 || ::fdatasync(wal_fd_) != 0)
+    return error(Code::io_error, "cannot truncate " + config_.wal_path.string());
+  return Status();
+}
+
+}  // namespace govchain::app

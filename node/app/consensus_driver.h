@@ -1,0 +1,158 @@
+// ConsensusDriver: runs the Tendermint state machine (consensus::Machine)
+// for one validator inside the node. It is the machine's application:
+// it owns the event thread that feeds the machine, the write-ahead log file,
+// the round timers and the p2p transport, and it performs the machine's
+// actions against the ChainBackend (build, judge and commit blocks).
+//
+// Besides consensus it carries the rest of the node-to-node protocol
+// (sync/protocol.h): transaction gossip, status announcements, and catch-up
+// of committed blocks from peers (sync::CatchUp), whose certificates the
+// machine checks before anything is executed.
+//
+// Ownership: the node owns the driver; the driver references the backend,
+// which must outlive it. Thread-safety: start()/stop() from the node's main
+// thread; gossip_tx(), notify_txs_waiting(), snapshot() and peers() from any
+// thread. Everything else runs on the driver's own thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "app/chain_backend.h"
+#include "consensus/machine.h"
+#include "crypto/schnorr.h"
+#include "p2p/transport.h"
+#include "rpc/metrics.h"
+#include "sync/catch_up.h"
+
+namespace govchain::app {
+
+struct ConsensusDriverConfig {
+  std::string chain_id;
+  Hash genesis_hash;
+  crypto::KeyPair key;  // this validator's node key
+  std::vector<PublicKey> validators;
+  std::filesystem::path wal_path;
+  std::string p2p_address;  // "ip:port" to listen on
+  std::vector<p2p::PeerAddress> peers;
+  // With no transaction waiting, the proposer waits this long after the
+  // previous block before it proposes an empty one (kept below the propose
+  // timeout so that the others do not give up on it).
+  uint64_t empty_block_interval_ms = 1000;
+  // Proposals whose time is further ahead of this node's clock are invalid.
+  uint64_t block_time_future_ms_max = 10000;
+  consensus::Config machine;
+};
+
+// A consistent picture for /v1/status and /metrics.
+struct ConsensusSnapshot {
+  uint64_t height = 0;  // the height being decided
+  uint32_t round = 0;
+  std::string step;
+  bool catching_up = false;
+  uint64_t best_peer_height = 0;
+  uint64_t evidence_count = 0;
+  std::map<PublicKey, uint64_t> peer_heights;  // as the peers announced them
+};
+
+class ConsensusDriver {
+ public:
+  ConsensusDriver(ConsensusDriverConfig config, ChainBackend& backend, std::shared_ptr<rpc::Metrics> metrics);
+  ~ConsensusDriver();
+  ConsensusDriver(const ConsensusDriver&) = delete;
+  ConsensusDriver& operator=(const ConsensusDriver&) = delete;
+
+  // Reads the WAL (dropping a torn tail), starts the transport and the
+  // event thread, and begins the height after the backend's head.
+  Status start();
+  // Stops the transport and the thread; safe to call twice.
+  void stop();
+
+  // Sends a transaction accepted by the API to the peers.
+  void gossip_tx(ByteView encoded_tx);
+  // Wakes a proposer that waits for transactions.
+  void notify_txs_waiting();
+
+  ConsensusSnapshot snapshot() const;
+  std::vector<p2p::PeerStatus> peers() const;
+  uint16_t p2p_port() const;
+
+ private:
+  struct Event {
+    enum class Kind { message, connected, disconnected } kind = Kind::message;
+    PublicKey peer;
+    uint8_t type = 0;
+    Bytes payload;
+  };
+  struct PendingProposal {
+    uint64_t height = 0;
+    uint32_t round = 0;
+  };
+
+  void post(Event event);
+  void run();
+  void handle(Event& event, consensus::Actions& actions);
+  void handle_message(const PublicKey& peer, uint8_t type, const Bytes& payload, consensus::Actions& actions);
+  void on_proposal_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
+  void on_vote_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
+  void on_tx_message(const PublicKey& peer, const Bytes& payload);
+  void on_evidence_message(const PublicKey& peer, const Bytes& payload);
+  void on_block_request(const PublicKey& peer, const Bytes& payload);
+  void on_block_response(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
+
+  void perform(consensus::Actions& actions);
+  void perform_one(consensus::Action& action, consensus::Actions& more);
+  void propose(const PendingProposal& pending, consensus::Actions& more);
+  void maybe_propose(consensus::Actions& actions);
+  void judge(const consensus::RequestValidity& request, consensus::Actions& more);
+  void commit(consensus::Commit& commit, consensus::Actions& more);
+  void fire_due_timers(consensus::Actions& actions);
+  void maybe_catch_up();
+  void announce_status(std::optional<PublicKey> to);
+  void record_evidence(const consensus::Evidence& evidence);
+  void update_snapshot();
+  void fail_stop(const Status& status, std::string_view doing);
+
+  Status open_wal(std::vector<consensus::WalRecord>& records);
+  Status append_wal(const consensus::WalRecord& record);
+  Status clear_wal();
+
+  ConsensusDriverConfig config_;
+  ChainBackend& backend_;
+  std::shared_ptr<rpc::Metrics> metrics_;
+  consensus::ValidatorSet validator_set_;
+  std::unique_ptr<consensus::Machine> machine_;
+  std::unique_ptr<p2p::Transport> transport_;
+  int wal_fd_ = -1;
+
+  // Driver thread only.
+  std::multimap<uint64_t, consensus::Timeout> timers_;  // by steady deadline
+  std::map<Hash, ExecutedBlock> executed_;              // at the current height
+  std::optional<PendingProposal> pending_proposal_;
+  std::deque<Event> future_messages_;  // for the next height
+  sync::CatchUp catch_up_;
+  std::vector<Bytes> evidence_;  // encoded, verified
+  uint64_t last_commit_steady_ms_ = 0;
+  uint64_t height_started_steady_ms_ = 0;
+
+  mutable std::mutex events_mutex_;
+  std::condition_variable events_ready_;
+  std::deque<Event> events_;
+  bool txs_waiting_ = false;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  mutable std::mutex snapshot_mutex_;
+  ConsensusSnapshot snapshot_;
+};
+
+}  // namespace govchain::app

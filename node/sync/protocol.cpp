@@ -1,0 +1,112 @@
+#include "sync/protocol.h"
+
+#include "codec/codec.h"
+#include "core/limits.h"
+
+namespace govchain::sync {
+
+namespace {
+
+// Signatures in one certificate at most: one per validator.
+constexpr size_t commit_signature_size_bytes = 32 + 64;
+
+Status check_end(const codec::Reader& reader, std::string_view what) {
+  Status finished = reader.finish();
+  if (!finished.ok()) return finished.with_context(what);
+  return Status();
+}
+
+}  // namespace
+
+Bytes encode_status(const StatusMessage& status) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.u64(status.height);
+  writer.fixed(status.block_hash);
+  return writer.take();
+}
+
+Result<StatusMessage> decode_status(ByteView bytes) {
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "status message"));
+  StatusMessage status;
+  GOVCHAIN_ASSIGN_OR_RETURN(status.height, reader.u64());
+  GOVCHAIN_ASSIGN_OR_RETURN(status.block_hash, reader.fixed<32>());
+  GOVCHAIN_TRY(check_end(reader, "status message"));
+  return status;
+}
+
+Bytes encode_block_request(const BlockRequest& request) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.u64(request.from_height);
+  writer.u32(request.count);
+  return writer.take();
+}
+
+Result<BlockRequest> decode_block_request(ByteView bytes) {
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "block request"));
+  BlockRequest request;
+  GOVCHAIN_ASSIGN_OR_RETURN(request.from_height, reader.u64());
+  GOVCHAIN_ASSIGN_OR_RETURN(request.count, reader.u32());
+  if (request.count == 0 || request.count > blocks_per_response_max)
+    return error(Code::invalid, "block request for " + std::to_string(request.count) + " blocks; 1 to " +
+                                    std::to_string(blocks_per_response_max) + " allowed");
+  GOVCHAIN_TRY(check_end(reader, "block request"));
+  return request;
+}
+
+Bytes encode_block_response(const BlockResponse& response) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.count(response.blocks.size());
+  for (const auto& entry : response.blocks) {
+    writer.bytes(entry.block);
+    writer.bytes(chain::encode_commit(entry.commit));
+  }
+  return writer.take();
+}
+
+Result<BlockResponse> decode_block_response(ByteView bytes) {
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "block response"));
+  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(blocks_per_response_max, 8));
+  BlockResponse response;
+  response.blocks.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    CertifiedBlock entry;
+    GOVCHAIN_ASSIGN_OR_RETURN(entry.block, reader.bytes(block_response_size_bytes_max));
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes commit, reader.bytes(consensus::validators_max * commit_signature_size_bytes + 1024));
+    GOVCHAIN_ASSIGN_OR_RETURN(entry.commit, chain::decode_commit(commit));
+    response.blocks.push_back(std::move(entry));
+  }
+  GOVCHAIN_TRY(check_end(reader, "block response"));
+  return response;
+}
+
+consensus::CommitCertificate to_consensus_certificate(const chain::CommitCertificate& commit) {
+  consensus::CommitCertificate certificate;
+  certificate.height = commit.height;
+  certificate.round = commit.round;
+  certificate.block_id = commit.block_hash;
+  for (const auto& entry : commit.signatures) certificate.signatures.push_back({entry.validator, entry.signature});
+  return certificate;
+}
+
+chain::CommitCertificate to_chain_certificate(const consensus::CommitCertificate& certificate) {
+  chain::CommitCertificate commit;
+  commit.height = certificate.height;
+  commit.round = certificate.round;
+  commit.block_hash = certificate.block_id;
+  for (const auto& entry : certificate.signatures) commit.signatures.push_back({entry.validator, entry.signature});
+  return commit;
+}
+
+Status verify_block_commit(const chain::Header& header, const chain::CommitCertificate& commit,
+                           const consensus::ValidatorSet& validators) {
+  return consensus::verify_commit_certificate(to_consensus_certificate(commit), header.chain_id, header.height,
+                                              chain::block_hash(header), validators);
+}
+
+}  // namespace govchain::sync

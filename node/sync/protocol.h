@@ -1,0 +1,90 @@
+// The node-to-node protocol above the p2p transport: message types, the
+// catch-up messages (status, block request, block response) and their
+// canonical encodings, and the bridge between the chain's commit
+// certificate (stored with blocks, carried in headers) and the consensus
+// core's (the quorum of precommits).
+//
+// Consensus messages travel as their consensus encodings
+// (consensus::encode_proposal / encode_vote / encode_evidence) and
+// transactions as chain::encode_tx; this header adds only what catch-up
+// needs. Every decoder accepts one canonical encoding and bounds every
+// count: the bytes come from the network.
+//
+// Plain values and pure functions; safe to use from any thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "chain/block.h"
+#include "consensus/certificate.h"
+#include "consensus/messages.h"
+#include "core/bytes.h"
+#include "core/status.h"
+
+namespace govchain::sync {
+
+// p2p message types (payload encodings in brackets).
+namespace message_type {
+inline constexpr uint8_t tx = 1;              // chain::encode_tx
+inline constexpr uint8_t proposal = 2;        // consensus::encode_proposal
+inline constexpr uint8_t vote = 3;            // consensus::encode_vote
+inline constexpr uint8_t evidence = 4;        // consensus::encode_evidence
+inline constexpr uint8_t status = 5;          // encode_status
+inline constexpr uint8_t block_request = 6;   // encode_block_request
+inline constexpr uint8_t block_response = 7;  // encode_block_response
+}  // namespace message_type
+
+// Blocks in one response at most, and their encoded size at most (a
+// response always carries at least one block when the peer has it).
+inline constexpr uint32_t blocks_per_response_max = 32;
+inline constexpr size_t block_response_size_bytes_max = 8 * 1024 * 1024;
+
+// What a node announces to its peers on connect and after every commit.
+struct StatusMessage {
+  uint64_t height = 0;  // latest committed block
+  Hash block_hash;
+  bool operator==(const StatusMessage&) const = default;
+};
+
+// "Send me committed blocks from_height .. from_height + count - 1."
+struct BlockRequest {
+  uint64_t from_height = 0;
+  uint32_t count = 0;  // 1 .. blocks_per_response_max
+  bool operator==(const BlockRequest&) const = default;
+};
+
+// A committed block with the certificate that finalised it.
+struct CertifiedBlock {
+  Bytes block;  // chain::encode_block
+  chain::CommitCertificate commit;
+  bool operator==(const CertifiedBlock&) const = default;
+};
+
+// Consecutive blocks, ascending from the requested height; empty when the
+// peer has none of them.
+struct BlockResponse {
+  std::vector<CertifiedBlock> blocks;
+  bool operator==(const BlockResponse&) const = default;
+};
+
+Bytes encode_status(const StatusMessage& status);
+Result<StatusMessage> decode_status(ByteView bytes);
+Bytes encode_block_request(const BlockRequest& request);
+Result<BlockRequest> decode_block_request(ByteView bytes);
+Bytes encode_block_response(const BlockResponse& response);
+Result<BlockResponse> decode_block_response(ByteView bytes);
+
+// The two certificate types carry the same signatures (chain's
+// commit_sign_hash is the precommit signing digest); these convert field by
+// field.
+consensus::CommitCertificate to_consensus_certificate(const chain::CommitCertificate& commit);
+chain::CommitCertificate to_chain_certificate(const consensus::CommitCertificate& certificate);
+
+// Ok when `commit` proves the block with `header` final: the certificate
+// names header's height and hash, and a quorum of `validators` signed it
+// (consensus::verify_commit_certificate). Error codes as there.
+Status verify_block_commit(const chain::Header& header, const chain::CommitCertificate& commit,
+                           const consensus::ValidatorSet& validators);
+
+}  // namespace govchain::sync

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Integration test of BFT consensus between separate govchaind processes on
+# 127.0.0.1: five validators made with `govchain network new` and run with
+# `govchain network up`.
+#   - all five finalise the same blocks, and transactions sent to one node
+#     are committed for all;
+#   - kill -9 of one validator: the other four go on;
+#   - kill -9 of a second one: the remaining three (below the quorum of four)
+#     halt without forking; when both return, the chain resumes and the two
+#     catch up;
+#   - SIGSTOP of a validator (whoever proposes next) for several seconds, then
+#     SIGCONT: the chain goes on meanwhile and the stopped node catches up;
+#   - a node that was down while the others made hundreds of blocks catches up;
+#   - a node whose key is not in the validator set gets no session with them;
+#   - at the end every node has the same block hash at every height (so the
+#     same state roots), and `govchaind --check` re-executes every node's
+#     blocks to the same state.
+# Usage: consensus_network.sh GOVCHAIND GOVCHAIN
+set -euo pipefail
+GOVCHAIND=$(realpath "$1")
+GOVCHAIN=$(realpath "$2")
+source "$(dirname "$0")/lib.sh"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/govchain-consensus.XXXXXX")
+NET="$WORK/net"
+cleanup() {
+  "$GOVCHAIN" network down "$NET" >/dev/null 2>&1 || true
+  [ -n "${OUTSIDER_PID:-}" ] && kill -9 "$OUTSIDER_PID" 2>/dev/null || true
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+step() { printf '\n== %s\n' "$*"; }
+MEMBERS=(aachen gelsenkirchen soest wuppertal paderborn)
+
+free_base_port() {
+  python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 60000, 2)
+    try:
+        sockets = []
+        for port in range(base, base + 12):
+            s = socket.socket(); s.bind(("127.0.0.1", port)); sockets.append(s)
+        for s in sockets: s.close()
+        print(base); break
+    except OSError:
+        for s in sockets: s.close()
+PY
+}
+
+url_of() { jq -r --arg id "$1" '.nodes[] | select(.id == $id) | .rpc_addr' "$NET/network.json" | sed 's|^|http://|'; }
+pid_of() { cat "$NET/run/$1.pid"; }
+height_of() { curl -fsS --max-time 2 "$(url_of "$1")/v1/status" 2>/dev/null | jq -r .height || echo -1; }
+
+# wait_height ID HEIGHT SECONDS: until node ID has committed HEIGHT.
+wait_height() {
+  local id=$1 target=$2 seconds=$3 h=-1
+  for _ in $(seq 1 $((seconds * 5))); do
+    h=$(height_of "$id")
+    [ "$h" -ge "$target" ] 2>/dev/null && return 0
+    sleep 0.2
+  done
+  fail "$id is at height $h, expected $target within ${seconds}s (log: $(tail -n 5 "$NET/logs/$id.log"))"
+}
+
+# Compares the block hash at every height up to the lowest head among IDS.
+compare_chains() {
+  python3 - "$NET/network.json" "$@" <<'PY'
+import json, sys, urllib.request
+network = json.load(open(sys.argv[1]))
+urls = {n["id"]: "http://" + n["rpc_addr"] for n in network["nodes"] if n["id"] in sys.argv[2:]}
+get = lambda url: json.load(urllib.request.urlopen(url, timeout=10))
+heads = {i: get(u + "/v1/status")["height"] for i, u in urls.items()}
+common = min(heads.values())
+for height in range(0, common + 1):
+    hashes = {i: get(f"{u}/v1/blocks/{height}")["hash"] for i, u in urls.items()}
+    if len(set(hashes.values())) != 1:
+        sys.exit(f"FORK at height {height}: {hashes}")
+print(f"   {len(urls)} nodes agree on all {common + 1} blocks (heads: {heads})")
+PY
+}
+
+step "govchain network new: five validators"
+BASE=$(free_base_port)
+"$GOVCHAIN" network new --out "$NET" --base-port "$BASE" --chain-id govchain-consensus-test \
+  --municipality aachen:Aachen --municipality gelsenkirchen:Gelsenkirchen --municipality soest:Soest \
+  --municipality wuppertal:Wuppertal --municipality paderborn:Paderborn >/dev/null
+# Faster empty blocks, so that "hundreds of blocks" pass in seconds.
+for id in "${MEMBERS[@]}"; do
+  jq '.empty_block_interval_ms = 50' "$NET/nodes/$id.json" >"$WORK/config" && mv "$WORK/config" "$NET/nodes/$id.json"
+done
+
+step "network up: all five finalise blocks"
+"$GOVCHAIN" network up "$NET" --bin "$GOVCHAIND"
+for id in "${MEMBERS[@]}"; do wait_height "$id" 5 60; done
+compare_chains "${MEMBERS[@]}"
+
+step "a transaction sent to one node is committed and visible on all"
+ADMIN_KEY=$(jq -r .public_key "$NET/keys/soest/admin.json")
+GOVCHAIN_DEV=1 timeout 60 "$GOVCHAIN" --node "$(url_of soest)" --key "$NET/keys/soest/admin.json" \
+  role grant --account "$ADMIN_KEY" --role archive --municipality soest >"$WORK/grant.out" 2>&1 ||
+  { cat "$WORK/grant.out"; fail "role grant on soest"; }
+TX_HEIGHT=$(height_of soest)
+for id in "${MEMBERS[@]}"; do
+  wait_height "$id" "$TX_HEIGHT" 30
+  GOVCHAIN_DEV=1 timeout 30 "$GOVCHAIN" --node "$(url_of "$id")" roles "$ADMIN_KEY" \
+    >"$WORK/roles.out" 2>&1 || { cat "$WORK/roles.out"; fail "roles on $id"; }
+  grep -q archive "$WORK/roles.out" || { cat "$WORK/roles.out"; fail "$id does not show the role"; }
+done
+echo "   the role granted through soest is visible with a proof on all five nodes"
+
+step "kill -9 paderborn: the other four go on"
+kill -9 "$(pid_of paderborn)"
+H=$(height_of aachen)
+for id in aachen gelsenkirchen soest wuppertal; do wait_height "$id" $((H + 10)) 60; done
+
+step "kill -9 wuppertal too: three of five is below the quorum, the chain halts without forking"
+kill -9 "$(pid_of wuppertal)"
+sleep 3
+HALTED=$(height_of aachen)
+sleep 6
+for id in aachen gelsenkirchen soest; do
+  h=$(height_of "$id")
+  [ "$h" -le $((HALTED + 1)) ] || fail "$id went on to $h with only three of five validators (halted at $HALTED)"
+done
+compare_chains aachen gelsenkirchen soest
+echo "   halted at height $HALTED"
+
+step "both return (network up): the chain resumes and they catch up"
+"$GOVCHAIN" network up "$NET" --bin "$GOVCHAIND" >/dev/null
+for id in "${MEMBERS[@]}"; do wait_height "$id" $((HALTED + 10)) 90; done
+compare_chains "${MEMBERS[@]}"
+
+step "SIGSTOP gelsenkirchen for 8 s: the others go on; after SIGCONT it catches up"
+kill -STOP "$(pid_of gelsenkirchen)"
+H=$(height_of aachen)
+wait_height aachen $((H + 10)) 60
+sleep 3
+kill -CONT "$(pid_of gelsenkirchen)"
+H=$(height_of aachen)
+wait_height gelsenkirchen "$H" 60
+compare_chains "${MEMBERS[@]}"
+
+step "soest is down while the others make hundreds of blocks; it catches up"
+kill -9 "$(pid_of soest)"
+DOWN_AT=$(height_of aachen)
+wait_height aachen $((DOWN_AT + 300)) 300
+"$GOVCHAIN" network up "$NET" --bin "$GOVCHAIND" >/dev/null
+H=$(height_of aachen)
+wait_height soest "$H" 120
+echo "   soest was down from height $DOWN_AT and caught up to $H"
+
+step "a node whose key is not in the validator set gets no session"
+mkdir -p "$WORK/outsider"
+GOVCHAIN_KEY_PASSPHRASE=x "$GOVCHAIN" keys new --out "$WORK/outsider/key.json" >/dev/null
+jq --arg data "$WORK/outsider/data" --arg key "$WORK/outsider/key.json" --arg genesis "$NET/genesis.json" \
+  '.data_dir = $data | .validator_key = $key | .genesis = $genesis | .rpc_addr = "127.0.0.1:0" | .p2p_addr = "127.0.0.1:0" | .dev_keys = false' \
+  "$NET/nodes/aachen.json" >"$WORK/outsider/config.json"
+GOVCHAIN_KEY_PASSPHRASE=x "$GOVCHAIND" --config "$WORK/outsider/config.json" >"$WORK/outsider/log" 2>&1 &
+OUTSIDER_PID=$!
+sleep 6
+grep -q "API on" "$WORK/outsider/log" || { cat "$WORK/outsider/log"; fail "the outsider node did not start"; }
+OUTSIDER_URL="http://127.0.0.1:$(sed -n 's/.*API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/outsider/log")"
+CONNECTED=$(curl -fsS "$OUTSIDER_URL/v1/status" | jq '[.peers[] | select(.connected)] | length')
+[ "$CONNECTED" = 0 ] || fail "the outsider has $CONNECTED sessions with validators"
+[ "$(curl -fsS "$OUTSIDER_URL/v1/status" | jq .height)" = 0 ] || fail "the outsider received blocks"
+grep -qi "not allowed\|unknown\|refus" "$NET/logs/aachen.log" || fail "aachen did not log the refused key"
+kill -9 "$OUTSIDER_PID"; OUTSIDER_PID=""
+echo "   refused: $(grep -i "not allowed\|unknown\|refus" "$NET/logs/aachen.log" | tail -n 1 | cut -c 1-160)"
+
+step "the end: all five agree on every block; --check re-executes each node's chain"
+H=$(height_of aachen)
+for id in "${MEMBERS[@]}"; do wait_height "$id" "$H" 60; done
+compare_chains "${MEMBERS[@]}"
+"$GOVCHAIN" network down "$NET" >/dev/null
+
+for id in "${MEMBERS[@]}"; do
+  "$GOVCHAIND" --config "$NET/nodes/$id.json" --check >"$WORK/check.out" 2>&1 ||
+    { cat "$WORK/check.out"; fail "--check on $id"; }
+
+done
+echo "   --check passed on all five nodes"
+echo "PASS"

@@ -1,0 +1,168 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "chain/block.h"
+#include "consensus/certificate.h"
+#include "consensus/messages.h"
+#include "crypto/hash.h"
+#include "sync/catch_up.h"
+#include "sync/protocol.h"
+
+using namespace govchain;
+
+namespace {
+
+constexpr std::string_view chain_id = "govchain-sync-test";
+
+struct Validators {
+  std::vector<std::unique_ptr<consensus::Signer>> signers;
+  consensus::ValidatorSet set;
+
+  explicit Validators(size_t count) {
+    std::vector<PublicKey> keys;
+    for (size_t i = 0; i < count; ++i) {
+      signers.push_back(consensus::make_schnorr_signer(crypto::sha256(to_bytes("sync-validator-" + std::to_string(i)))));
+      keys.push_back(signers.back()->public_key());
+    }
+    set = *consensus::ValidatorSet::create(keys);
+  }
+
+  consensus::SignedVote precommit(size_t index, uint64_t height, uint32_t round, const Hash& block_id) const {
+    consensus::Vote vote{consensus::VoteType::precommit, height, round, block_id, signers[index]->public_key()};
+    return consensus::sign_vote(chain_id, vote, *signers[index]);
+  }
+
+  chain::CommitCertificate certificate(size_t signer_count, const chain::Header& header, uint32_t round = 0) const {
+    Hash id = chain::block_hash(header);
+    std::vector<consensus::SignedVote> votes;
+    for (size_t i = 0; i < signer_count; ++i) votes.push_back(precommit(i, header.height, round, id));
+    return sync::to_chain_certificate(consensus::make_commit_certificate(header.height, round, id, votes));
+  }
+};
+
+chain::Header header_at(uint64_t height) {
+  chain::Header header;
+  header.chain_id = std::string(chain_id);
+  header.height = height;
+  header.time_ms = 1'700'000'000'000 + static_cast<int64_t>(height);
+  return header;
+}
+
+PublicKey key_of(uint8_t byte) {
+  PublicKey key;
+  key.data.fill(byte);
+  return key;
+}
+
+}  // namespace
+
+TEST_CASE("the chain's commit digest is the consensus precommit digest") {
+  Validators validators(1);
+  Hash block_id = crypto::sha256(to_bytes("block"));
+  PublicKey signer = validators.signers[0]->public_key();
+  consensus::Vote vote{consensus::VoteType::precommit, 42, 3, block_id, signer};
+  CHECK(chain::commit_sign_hash(chain_id, 42, 3, block_id, signer) == consensus::vote_signing_digest(chain_id, vote));
+  // Any other field changes it.
+  CHECK(chain::commit_sign_hash(chain_id, 42, 4, block_id, signer) != consensus::vote_signing_digest(chain_id, vote));
+  CHECK(chain::commit_sign_hash("other-chain", 42, 3, block_id, signer) !=
+        consensus::vote_signing_digest(chain_id, vote));
+}
+
+TEST_CASE("a certificate from consensus verifies as a block commit and converts back unchanged") {
+  Validators validators(4);
+  chain::Header header = header_at(7);
+  chain::CommitCertificate commit = validators.certificate(3, header, 1);
+  CHECK(commit.signatures.size() == 3);
+  CHECK(sync::verify_block_commit(header, commit, validators.set).ok());
+  CHECK(sync::to_chain_certificate(sync::to_consensus_certificate(commit)) == commit);
+
+  SUBCASE("too few signers") {
+    CHECK(sync::verify_block_commit(header, validators.certificate(2, header), validators.set).code() == Code::invalid);
+  }
+  SUBCASE("another block") {
+    chain::Header other = header_at(7);
+    other.time_ms += 1;
+    CHECK_FALSE(sync::verify_block_commit(other, commit, validators.set).ok());
+  }
+  SUBCASE("a tampered signature") {
+    commit.signatures[1].signature.data[5] ^= 1;
+    CHECK(sync::verify_block_commit(header, commit, validators.set).code() == Code::bad_signature);
+  }
+  SUBCASE("a larger set needs more signers") {
+    CHECK(sync::verify_block_commit(header, commit, Validators(5).set).code() == Code::invalid);
+  }
+}
+
+TEST_CASE("sync messages round-trip and reject what is not canonical") {
+  sync::StatusMessage status{12, crypto::sha256(to_bytes("head"))};
+  CHECK(*sync::decode_status(sync::encode_status(status)) == status);
+  Bytes trailing = sync::encode_status(status);
+  trailing.push_back(0);
+  CHECK_FALSE(sync::decode_status(trailing).ok());
+  Bytes truncated = sync::encode_status(status);
+  truncated.pop_back();
+  CHECK_FALSE(sync::decode_status(truncated).ok());
+
+  sync::BlockRequest request{5, 16};
+  CHECK(*sync::decode_block_request(sync::encode_block_request(request)) == request);
+  CHECK_FALSE(sync::decode_block_request(sync::encode_block_request({5, 0})).ok());
+  CHECK_FALSE(sync::decode_block_request(sync::encode_block_request({5, sync::blocks_per_response_max + 1})).ok());
+
+  Validators validators(4);
+  chain::Block block;
+  block.header = header_at(3);
+  sync::BlockResponse response;
+  response.blocks.push_back({chain::encode_block(block), validators.certificate(3, block.header)});
+  CHECK(*sync::decode_block_response(sync::encode_block_response(response)) == response);
+  CHECK(*sync::decode_block_response(sync::encode_block_response({})) == sync::BlockResponse{});
+  Bytes bad_version = sync::encode_block_response(response);
+  bad_version[0] = 9;
+  CHECK(sync::decode_block_response(bad_version).status().code() == Code::malformed);
+}
+
+TEST_CASE("catch-up asks the peer that is ahead, one request at a time, and moves on after a timeout") {
+  sync::CatchUp catch_up(1000);
+  CHECK_FALSE(catch_up.next_request(10, 0).has_value());
+  catch_up.on_peer_status(key_of(1), {10, {}});
+  CHECK_FALSE(catch_up.next_request(10, 0).has_value());  // not behind
+  catch_up.on_peer_status(key_of(2), {100, {}});
+  auto first = catch_up.next_request(10, 0);
+  REQUIRE(first.has_value());
+  CHECK(first->peer == key_of(2));
+  CHECK(first->request.from_height == 11);
+  CHECK(first->request.count == sync::blocks_per_response_max);
+  CHECK_FALSE(catch_up.next_request(10, 500).has_value());  // in flight
+  catch_up.on_response(key_of(2), 32);
+  auto second = catch_up.next_request(42, 600);
+  REQUIRE(second.has_value());
+  CHECK(second->request.from_height == 43);
+
+  SUBCASE("a silent peer is skipped for that height after the timeout") {
+    catch_up.on_peer_status(key_of(3), {50, {}});
+    CHECK_FALSE(catch_up.next_request(42, 1500).has_value());  // still waiting for peer 2
+    auto retry = catch_up.next_request(42, 1700);
+    REQUIRE(retry.has_value());
+    CHECK(retry->peer == key_of(3));
+    CHECK(retry->request.from_height == 43);
+    CHECK(retry->request.count == 8);
+  }
+  SUBCASE("a peer that answers with nothing is no longer believed") {
+    catch_up.on_response(key_of(2), 0);
+    CHECK_FALSE(catch_up.behind(42));
+  }
+  SUBCASE("a gone peer is forgotten") {
+    catch_up.on_peer_gone(key_of(2));
+    CHECK(catch_up.best_peer_height() == 10);
+    CHECK_FALSE(catch_up.next_request(42, 700).has_value());
+  }
+}
+
+TEST_CASE("catch-up asks only for what the peer has") {
+  sync::CatchUp catch_up(1000);
+  catch_up.on_peer_status(key_of(7), {13, {}});
+  auto request = catch_up.next_request(10, 0);
+  REQUIRE(request.has_value());
+  CHECK(request->request.from_height == 11);
+  CHECK(request->request.count == 3);
+}
