@@ -463,6 +463,7 @@ NodeReport query_node(const NetworkFolder& folder, const setup::NetworkNode& nod
 
 struct Agreement {
   std::optional<uint64_t> height;  // lowest height of the answering nodes
+  uint64_t height_max = 0;         // highest
   bool agree = false;
   std::string block_hash;  // when they agree
   std::string note;
@@ -475,8 +476,9 @@ Agreement check_agreement(std::vector<NodeReport>& reports, uint64_t timeout_ms)
     if (report.status && report.status->contains("height") && (*report.status)["height"].is_number_unsigned()) {
       uint64_t height = (*report.status)["height"].get<uint64_t>();
       agreement.height = agreement.height ? std::min(*agreement.height, height) : height;
+      agreement.height_max = std::max(agreement.height_max, height);
     }
-  if (!agreement.height) return {std::nullopt, false, "", "no node answers with a height"};
+  if (!agreement.height) return {std::nullopt, 0, false, "", "no node answers with a height"};
   std::set<std::string> hashes;
   for (auto& report : reports) {
     if (!report.status) continue;
@@ -489,6 +491,8 @@ Agreement check_agreement(std::vector<NodeReport>& reports, uint64_t timeout_ms)
   if (agreement.agree) agreement.block_hash = *hashes.begin();
   if (agreement.agree) {
     agreement.note = "all answering nodes have block " + short_hash(*hashes.begin());
+    if (agreement.height_max > *agreement.height)
+      agreement.note += " (heights differ, up to " + std::to_string(agreement.height_max) + ")";
     return agreement;
   }
   agreement.note = "nodes DISAGREE (or failed to answer):";
@@ -534,6 +538,7 @@ int network_status(Context& context, const std::string& dir) {
     human += report_line(report);
   }
   json machine_agreement = {{"height", agreement.height ? json(*agreement.height) : json(nullptr)},
+                            {"height_max", agreement.height ? json(agreement.height_max) : json(nullptr)},
                             {"agree", agreement.agree},
                             {"block_hash", agreement.agree ? json(agreement.block_hash) : json(nullptr)},
                             {"note", agreement.note}};
