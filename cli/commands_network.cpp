@@ -267,27 +267,52 @@ Status node_failed(const NodeRun& run, Code code, const std::string& what) {
                          run.log.string() + " ends with:\n" + tail_of_file(run.log, log_tail_lines));
 }
 
-// One round of checks; ok while every node runs (healthy or not yet).
-Status check_runs(std::vector<NodeRun>& runs, uint64_t timeout_ms) {
-  for (auto& run : runs) {
-    if (run.healthy) continue;
-    if (run.started) {
-      if (auto code = child_exit_code(run.pid))
-        return node_failed(run, Code::unavailable, "exited with code " + std::to_string(*code) + " during start-up");
-    } else if (!process_running(run.pid, run.config.string())) {
-      return node_failed(run, Code::unavailable, "stopped");
-    }
-    auto client = client::Client::connect({.node_url = rpc_url(run.rpc_address), .request_timeout_ms = timeout_ms});
-    if (!client.ok()) return client.status().with_context("node '" + run.id + "' rpc_addr");
-    run.healthy = client->health().ok();
+// The node's process is still there (for our own children: has not exited).
+Status check_alive(const NodeRun& run) {
+  if (run.started) {
+    if (auto code = child_exit_code(run.pid))
+      return node_failed(run, Code::unavailable, "exited with code " + std::to_string(*code) + " during start-up");
+  } else if (!process_running(run.pid, run.config.string())) {
+    return node_failed(run, Code::unavailable, "stopped");
   }
   return Status();
 }
 
-Status wait_until_healthy(std::vector<NodeRun>& runs, uint64_t timeout_ms) {
+// Whoever answers on the node's port serves this network's chain: another
+// program on the port would otherwise pass for the node.
+Status check_chain(const NodeRun& run, const client::Client& client, const std::string& chain_id) {
+  auto text = client.status_text();
+  if (!text.ok()) return Status();  // not ready yet; the next round asks again
+  json status = json::parse(*text, nullptr, false);
+  std::string answered = status.is_object() && status.contains("chain_id") && status["chain_id"].is_string()
+                             ? status["chain_id"].get<std::string>()
+                             : "?";
+  if (answered != chain_id)
+    return node_failed(run, Code::wrong_chain,
+                       "is not what answers on " + rpc_url(run.rpc_address) + ": that is chain '" + answered +
+                           "', not '" + chain_id + "' (another program uses the port?)");
+  return Status();
+}
+
+// One round of checks; ok while every node runs (healthy or not yet).
+Status check_runs(std::vector<NodeRun>& runs, const std::string& chain_id, uint64_t timeout_ms) {
+  for (auto& run : runs) {
+    if (run.healthy) continue;
+    GOVCHAIN_TRY(check_alive(run));
+    auto client = client::Client::connect({.node_url = rpc_url(run.rpc_address), .request_timeout_ms = timeout_ms});
+    if (!client.ok()) return client.status().with_context("node '" + run.id + "' rpc_addr");
+    if (!client->health().ok()) continue;
+    GOVCHAIN_TRY(check_chain(run, *client, chain_id));
+    GOVCHAIN_TRY(check_alive(run));
+    run.healthy = true;
+  }
+  return Status();
+}
+
+Status wait_until_healthy(std::vector<NodeRun>& runs, const std::string& chain_id, uint64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (true) {
-    GOVCHAIN_TRY(check_runs(runs, 1000));
+    GOVCHAIN_TRY(check_runs(runs, chain_id, 1000));
     auto waiting = std::find_if(runs.begin(), runs.end(), [](const NodeRun& run) { return !run.healthy; });
     if (waiting == runs.end()) return Status();
     if (std::chrono::steady_clock::now() >= deadline)
@@ -342,7 +367,7 @@ int network_up(Context& context, const UpOptions& options) {
                           "fix the cause; `govchain network down " + folder.root.string() + "` stops the others");
     runs.push_back(std::move(*run));
   }
-  Status healthy = wait_until_healthy(runs, options.start_timeout_ms);
+  Status healthy = wait_until_healthy(runs, network->chain_id, options.start_timeout_ms);
   if (!healthy.ok())
     return context.fail(
         healthy, "network up",
