@@ -17,5 +17,6 @@ void register_landlord_commands(CLI::App& app, Context& context);     // landlor
 void register_dogpermit_commands(CLI::App& app, Context& context);    // dogpermit issue/suspend/reinstate/revoke/...
 void register_streetmusic_commands(CLI::App& app, Context& context);  // streetmusic issue/revoke
 void register_verify_commands(CLI::App& app, Context& context);       // verify, qr
+void register_network_commands(CLI::App& app, Context& context);      // network new/up/down/status
 
 }  // namespace govchain::cli

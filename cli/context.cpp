@@ -140,9 +140,9 @@ int Context::emit(const json& machine, const std::string& human) const {
   return exit_ok;
 }
 
-int Context::fail(const Status& status, std::string_view doing) const {
+int Context::fail(const Status& status, std::string_view doing, std::string_view hint) const {
   std::cerr << "govchain: error: " << doing << ": " << status.to_string() << "\n"
-            << "  hint: " << hint_for(status.code(), options) << "\n";
+            << "  hint: " << (hint.empty() ? hint_for(status.code(), options) : std::string(hint)) << "\n";
   return exit_failure;
 }
 

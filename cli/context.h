@@ -68,8 +68,9 @@ class Context {
 
   // Prints `machine` (with --json) or `human` on stdout; returns exit_ok.
   int emit(const nlohmann::json& machine, const std::string& human) const;
-  // Prints the failure and a hint on stderr; returns exit_failure.
-  int fail(const Status& status, std::string_view doing) const;
+  // Prints the failure and a hint on stderr; returns exit_failure. Without
+  // `hint`, the hint is the usual one for the status code.
+  int fail(const Status& status, std::string_view doing, std::string_view hint = {}) const;
 
   // Signs `action` with `key`, submits it with the key's next nonce, waits
   // for the receipt and prints it. Non-zero when any step fails or the

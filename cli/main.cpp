@@ -44,6 +44,7 @@ constexpr CommandGroup command_groups[] = {
     {"dogpermit", govchain::cli::register_dogpermit_commands},
     {"streetmusic", govchain::cli::register_streetmusic_commands},
     {"verify", govchain::cli::register_verify_commands},
+    {"network", govchain::cli::register_network_commands},
 };
 
 void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {

@@ -1,7 +1,8 @@
 // Dev chain set-up: on first start of `govchaind --dev --data DIR`, writes
 // DIR/genesis.json and plaintext dev keys in DIR/keys/ (validator, admin and
 // one per office role), with one municipality "dev-city". Later starts reuse
-// what is there. Does file IO; call from the app only.
+// what is there. The genesis and key files are built by node/setup, which
+// `govchain network` shares. Does file IO; call from the app only.
 #pragma once
 
 #include <filesystem>
@@ -20,6 +21,7 @@ inline constexpr const char* dev_municipality = "dev-city";
 // name per line) if that file exists, otherwise all of them.
 Status ensure_dev_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& contracts_dir);
 
+// Both forward to node/setup (setup_files.h).
 Result<std::string> read_text_file(const std::filesystem::path& path, size_t size_bytes_max = 64 * 1024 * 1024);
 // Writes via a temporary file and rename, so a crash leaves old or new.
 Status write_text_file(const std::filesystem::path& path, std::string_view text);

@@ -30,6 +30,13 @@ Result<NodeStatus> Client::status() const {
   return parse_status_json(body);
 }
 
+Result<std::string> Client::status_text() const { return call("GET", "/v1/status", ""); }
+
+Status Client::health() const {
+  auto answer = call("GET", "/healthz", "");
+  return answer.ok() ? Status() : answer.status();
+}
+
 Result<BlockInfo> Client::block(std::optional<uint64_t> height) const {
   std::string id = height ? std::to_string(*height) : "latest";
   GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/blocks/" + id, ""));

@@ -75,6 +75,11 @@ class Client {
   const ClientOptions& options() const { return options_; }
 
   Result<NodeStatus> status() const;
+  // GET /v1/status as the node sends it, unparsed: for tools that show
+  // fields this SDK does not model (status() checks and types the rest).
+  Result<std::string> status_text() const;
+  // GET /healthz: ok once the node serves its API (no chain data checked).
+  Status health() const;
   // The block at `height`, or the latest block for nullopt.
   Result<BlockInfo> block(std::optional<uint64_t> height) const;
   // Code::not_found when the node knows no such transaction.
