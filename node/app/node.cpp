@@ -56,8 +56,9 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   node->validator_keys_ = chain::validator_keys(node->genesis_);
   GOVCHAIN_ASSIGN_OR_RETURN(node->validator_set_, consensus::ValidatorSet::create(node->validator_keys_));
   if (node->consensus_mode() && !node->validator_set_.contains(node->validator_key_.public_key))
-    return error(Code::invalid_argument, "the key in " + config.validator_key_path.string() +
-                                             " is not one of the genesis validators; observer nodes are not supported yet");
+    spdlog::warn("the key in {} is not one of the genesis validators: this node does not vote, and validators "
+                 "refuse its connections unless they admit its key",
+                 config.validator_key_path.string());
   GOVCHAIN_ASSIGN_OR_RETURN(node->store_, storage::open_leveldb_store(config.data_dir / "db"));
   node->state_ = std::make_unique<state::StateTree>(*node->store_);
   node->blocks_ = std::make_unique<chain::BlockStore>(*node->store_);

@@ -143,7 +143,7 @@ compare_chains "${MEMBERS[@]}"
 step "soest is down while the others make hundreds of blocks; it catches up"
 kill -9 "$(pid_of soest)"
 DOWN_AT=$(height_of aachen)
-wait_height aachen $((DOWN_AT + 300)) 300
+wait_height aachen $((DOWN_AT + 200)) 300
 "$GOVCHAIN" network up "$NET" --bin "$GOVCHAIND" >/dev/null
 H=$(height_of aachen)
 wait_height soest "$H" 120
