@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <set>
 
 #include "app/dev_setup.h"
 #include "crypto/key_file.h"
+#include "crypto/schnorr.h"
 #include "storage/leveldb_store.h"
 
 namespace govchain::app {
@@ -105,6 +107,12 @@ Status Node::commit_block(chain::Block block, std::vector<chain::Receipt> receip
   commit.block_hash = hash;
   Hash sign_hash = chain::commit_sign_hash(genesis_.chain_id, block.header.height, 0, hash);
   commit.signatures.push_back({validator_key_.public_key, crypto::sign(validator_key_.secret, sign_hash.view())});
+  return store_block(block, commit, receipts, batch);
+}
+
+Status Node::store_block(const chain::Block& block, const chain::CommitCertificate& commit,
+                         const std::vector<chain::Receipt>& receipts, storage::WriteBatch& batch) {
+  Hash hash = chain::block_hash(block.header);
   int64_t write_started_ms = steady_ms();
   GOVCHAIN_TRY(blocks_->commit(block, commit, receipts, batch));
   spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", block.header.height, batch.operation_count(),
@@ -126,6 +134,62 @@ Status Node::commit_block(chain::Block block, std::vector<chain::Receipt> receip
       (*gauge)->Set(static_cast<double>(mempool_->size()));
   }
   return Status();
+}
+
+Status Node::check_imported_block(const chain::Block& block, const chain::CommitCertificate& commit,
+                                  const rpc::ChainHead& parent) const {
+  const chain::Header& header = block.header;
+  const std::string at = "imported block " + std::to_string(header.height) + ": ";
+  if (header.chain_id != genesis_.chain_id)
+    return error(Code::wrong_chain, at + "is of chain '" + header.chain_id + "'");
+  if (header.height != parent.height + 1 || header.previous_hash != parent.block_hash)
+    return error(Code::invalid, at + "does not follow this node's head at height " + std::to_string(parent.height));
+  if (header.txs_root != chain::txs_root(block.txs)) return error(Code::corruption, at + "wrong transactions root");
+  std::vector<PublicKey> validators = chain::validator_keys(genesis_);
+  if (header.validator_set_hash != chain::validator_set_hash(validators))
+    return error(Code::invalid, at + "names a validator set other than the genesis one");
+  Hash hash = chain::block_hash(header);
+  if (commit.height != header.height || commit.block_hash != hash)
+    return error(Code::invalid, at + "its commit certificate is for another block");
+  Hash signed_hash = chain::commit_sign_hash(genesis_.chain_id, commit.height, commit.round, hash);
+  std::set<PublicKey> members(validators.begin(), validators.end()), signers;
+  for (const auto& entry : commit.signatures) {
+    if (!members.contains(entry.validator) || signers.contains(entry.validator)) continue;
+    if (!crypto::verify(entry.validator, signed_hash.view(), entry.signature))
+      return error(Code::bad_signature, at + "a commit signature does not verify");
+    signers.insert(entry.validator);
+  }
+  if (3 * signers.size() <= 2 * members.size())
+    return error(Code::unauthorized, at + "signed by " + std::to_string(signers.size()) + " of " +
+                                         std::to_string(members.size()) + " validators; more than two thirds needed");
+  return Status();
+}
+
+Status Node::import_block(const chain::Block& block, const chain::CommitCertificate& commit) {
+  std::lock_guard production(production_mutex_);
+  rpc::ChainHead parent = head();
+  GOVCHAIN_TRY(check_imported_block(block, commit, parent));
+  const chain::Header& header = block.header;
+  execution::BlockContext context{genesis_.chain_id, header.height, header.time_ms, header.proposer};
+  execution::Overlay overlay(*committed_);
+  std::vector<chain::Receipt> receipts;
+  for (uint32_t index = 0; index < block.txs.size(); ++index) {
+    const chain::Tx& tx = block.txs[index];
+    auto receipt = executor_->execute_tx(overlay, tx, chain::encode_tx(tx).size(), context, index);
+    if (!receipt.ok())
+      return receipt.status().with_context("imported block " + std::to_string(header.height) + " transaction " +
+                                           std::to_string(index));
+    receipts.push_back(std::move(*receipt));
+  }
+  storage::WriteBatch batch;
+  GOVCHAIN_ASSIGN_OR_RETURN(Hash root, state_->apply(parent.state_root, to_state_changes(overlay.changes()), batch));
+  if (root != header.state_root)
+    return error(Code::corruption, "imported block " + std::to_string(header.height) + ": executed here, state root " +
+                                       root.hex() + " differs from the header's " + header.state_root.hex());
+  if (chain::receipts_root(receipts) != header.receipts_root)
+    return error(Code::corruption, "imported block " + std::to_string(header.height) +
+                                       ": the receipts executed here differ from the header's receipts root");
+  return store_block(block, commit, receipts, batch);
 }
 
 int64_t Node::next_block_time_ms() const {
