@@ -1,15 +1,15 @@
 // End-to-end tests of the BUILT contracts: each .wasm runs in govchain's own
-// WebAssembly engine (node/runtime) under a small test host that implements
-// the host API of docs/contracts.md section 2 over std::map. This checks what
-// the native tests cannot: that the wasm32 build links without libc, that
-// every import has the documented signature, and that the contracts behave
-// the same under the interpreter as natively.
-//
-// The test host here is a reference for the node's host, not the node's host
-// (node/execution/wasm_host.cpp).
+// WebAssembly engine (node/runtime) under the node's own host,
+// execution::WasmContractHost, over an in-memory state. This checks what the
+// native tests cannot: that the wasm32 build links without libc, that every
+// import has the signature the node defines, and that the contracts behave
+// the same under the interpreter and the node's host API (gas included) as
+// natively.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -17,12 +17,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
+#include "execution/governance.h"
+#include "execution/state_keys.h"
+#include "execution/wasm_host.h"
 #include "runtime/runtime.h"
 
 using namespace govchain;
@@ -34,208 +36,76 @@ namespace {
 
 constexpr uint64_t gas_per_call = 10'000'000;
 
-struct Event {
-  std::string contract;
-  std::string topic;
-  Bytes data;
-};
-
 struct Outcome {
   bool ok = false;
   std::string error;  // abort message or trap
   Bytes output;
-  std::vector<Event> events;
+  std::vector<chain::Event> events;
   uint64_t gas_used = 0;
 };
 
-// The state of one running call.
-struct CallState {
-  std::string contract;
-  PublicKey caller;
-  Bytes input;
-  Outcome outcome;
-  std::map<Bytes, Bytes>* storage = nullptr;
-};
+Bytes read_contract(const std::string& name) {
+  std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);
+  REQUIRE_MESSAGE(file.good(), "missing " << name << ".wasm");
+  return Bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
 
+// A chain reduced to what contracts see: an in-memory state (an Overlay over
+// nothing), the node's WasmContractHost, roles written through Governance,
+// and a block height and time the test moves. A failed call or a query is
+// reverted, as the executor does with a failed transaction.
 class TestChain {
  public:
-  std::map<std::string, std::map<Bytes, Bytes>> storage;
-  std::set<std::tuple<PublicKey, std::string, std::string>> roles;
   int64_t height = 1;
   int64_t time_ms = 1'767'225'600'000;
 
   void deploy(const std::string& name) {
-    std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);
-    REQUIRE_MESSAGE(file.good(), "missing " << name << ".wasm");
-    Bytes code((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    auto module = runtime::load_module(code);
-    REQUIRE_MESSAGE(module.ok(), module.status().message());
-    modules_[name] = *module;
+    chain::ContractDeploy deploy{name, "test-city", read_contract(name), ""};
+    Status deployed = host_.deploy(state_, deploy, context());
+    REQUIRE_MESSAGE(deployed.ok(), deployed.to_string());
+  }
+
+  void grant_role(const PublicKey& account, const std::string& municipality, const std::string& role) {
+    chain::Genesis grants;
+    grants.roles.push_back({municipality, role, account});
+    execution::Governance governance(state_);
+    REQUIRE(governance.apply_genesis(grants).ok());
   }
 
   Outcome call(const std::string& contract, const std::string& method, const PublicKey& caller, const Bytes& input,
                bool query = false) {
-    auto saved = storage;
-    CallState state{contract, caller, input, {}, &storage[contract]};
-    runtime::Store store;
-    runtime::Linker linker;
-    define_host(linker, state);
-    auto instance = store.instantiate(modules_.at(contract), linker);
-    REQUIRE_MESSAGE(instance.ok(), instance.status().message());
-    store.set_gas_limit(gas_per_call);
-    auto result = (*instance)->invoke(method, {});
-    state.outcome.gas_used = store.gas_used();
-    state.outcome.ok = result.ok();
-    if (!result.ok() && state.outcome.error.empty()) state.outcome.error = "trap: " + result.status().message();
-    if (!result.ok() || query) storage = saved;
-    if (!result.ok()) state.outcome.events.clear();
-    return state.outcome;
+    size_t checkpoint = state_.checkpoint();
+    chain::Receipt receipt;
+    Status status = host_.call(state_, {contract, method, input}, caller, context(), gas_per_call, receipt);
+    Outcome outcome{status.ok(), "", receipt.return_data, receipt.events, receipt.gas_used};
+    if (!status.ok())
+      outcome.error = status.code() == Code::aborted ? status.message() : "trap: " + status.to_string();
+    if (!status.ok() || query) state_.revert(checkpoint);
+    return outcome;
   }
   Outcome query(const std::string& contract, const std::string& method, const Bytes& input) {
     return call(contract, method, PublicKey(), input, true);
   }
 
- private:
-  using Callback = std::function<Status(HostContext&, std::span<const Value>, std::span<Value>)>;
-
-  void define(runtime::Linker& linker, const std::string& name, std::vector<ValueType> params,
-              std::vector<ValueType> results, Callback callback) {
-    linker.define_function("govchain", name, {std::move(params), std::move(results)}, 0, std::move(callback));
-  }
-
-  static Result<Bytes> read(HostContext& context, const Value& pointer, const Value& length) {
-    if (length.as_i32() < 0) return error(Code::trap, "negative length");
-    return context.read_memory(static_cast<uint32_t>(pointer.as_i32()), static_cast<uint32_t>(length.as_i32()));
-  }
-  static std::string text(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
-
-  // storage_get and storage_get_of: write min(len, cap), return len or -1.
-  static Status answer_get(HostContext& context, const std::map<Bytes, Bytes>* space, const Bytes& key,
-                           const Value& destination, const Value& capacity, Value& result) {
-    if (key.size() > 1024) return error(Code::trap, "storage key longer than 1024 bytes");
-    if (space == nullptr || !space->count(key)) {
-      result = Value::i32(-1);
-      return Status();
+  // A contract's storage as the state holds it (keys without the prefix).
+  std::map<Bytes, Bytes> storage_of(const std::string& contract) const {
+    Bytes prefix = execution::keys::contract_storage(contract, ByteView());
+    std::map<Bytes, Bytes> entries;
+    for (const auto& change : state_.changes()) {
+      if (!change.value.has_value() || change.key.size() < prefix.size() ||
+          !std::equal(prefix.begin(), prefix.end(), change.key.begin()))
+        continue;
+      entries[Bytes(change.key.begin() + static_cast<std::ptrdiff_t>(prefix.size()), change.key.end())] = *change.value;
     }
-    const Bytes& value = space->at(key);
-    size_t count = std::min<size_t>(value.size(), static_cast<size_t>(std::max(0, capacity.as_i32())));
-    GOVCHAIN_TRY(context.write_memory(static_cast<uint32_t>(destination.as_i32()), ByteView(value.data(), count)));
-    result = Value::i32(static_cast<int32_t>(value.size()));
-    return Status();
+    return entries;
   }
 
-  void define_host(runtime::Linker& linker, CallState& state) {
-    const auto i32 = ValueType::i32;
-    const auto i64 = ValueType::i64;
-    define(linker, "input_size", {}, {i32}, [&state](HostContext&, auto, std::span<Value> out) {
-      out[0] = Value::i32(static_cast<int32_t>(state.input.size()));
-      return Status();
-    });
-    define(linker, "input_read", {i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      return context.write_memory(static_cast<uint32_t>(in[0].as_i32()), state.input);
-    });
-    define(linker, "return_data", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      if (in[1].as_i32() > 65536) return error(Code::trap, "return data larger than 64 KiB");
-      GOVCHAIN_ASSIGN_OR_RETURN(state.outcome.output, read(context, in[0], in[1]));
-      return Status();
-    });
-    define(linker, "caller", {i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      return context.write_memory(static_cast<uint32_t>(in[0].as_i32()), state.caller.view());
-    });
-    define(
-        linker, "self_name", {i32, i32}, {i32},
-        [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-          size_t count = std::min<size_t>(state.contract.size(), static_cast<size_t>(std::max(0, in[1].as_i32())));
-          GOVCHAIN_TRY(context.write_memory(static_cast<uint32_t>(in[0].as_i32()),
-                                            ByteView(reinterpret_cast<const uint8_t*>(state.contract.data()), count)));
-          out[0] = Value::i32(static_cast<int32_t>(state.contract.size()));
-          return Status();
-        });
-    define(linker, "block_height", {}, {i64}, [this](HostContext&, auto, std::span<Value> out) {
-      out[0] = Value::i64(height);
-      return Status();
-    });
-    define(linker, "block_time_ms", {}, {i64}, [this](HostContext&, auto, std::span<Value> out) {
-      out[0] = Value::i64(time_ms);
-      return Status();
-    });
-    define(linker, "storage_get", {i32, i32, i32, i32}, {i32},
-           [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
-             return answer_get(context, state.storage, key, in[2], in[3], out[0]);
-           });
-    define(linker, "storage_get_of", {i32, i32, i32, i32, i32, i32}, {i32},
-           [this](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes contract, read(context, in[0], in[1]));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[2], in[3]));
-             auto space = storage.find(text(contract));
-             return answer_get(context, space == storage.end() ? nullptr : &space->second, key, in[4], in[5], out[0]);
-           });
-    define(linker, "storage_set", {i32, i32, i32, i32}, {},
-           [&state](HostContext& context, std::span<const Value> in, auto) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes value, read(context, in[2], in[3]));
-             if (key.size() > 1024 || value.size() > 65536) return error(Code::trap, "storage key or value too large");
-             (*state.storage)[key] = value;
-             return Status();
-           });
-    define(linker, "storage_remove", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
-      state.storage->erase(key);
-      return Status();
-    });
-    define(linker, "storage_has", {i32, i32}, {i32},
-           [&state](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], in[1]));
-             out[0] = Value::i32(state.storage->count(key) ? 1 : 0);
-             return Status();
-           });
-    define(linker, "emit_event", {i32, i32, i32, i32}, {},
-           [&state](HostContext& context, std::span<const Value> in, auto) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes topic, read(context, in[0], in[1]));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes data, read(context, in[2], in[3]));
-             if (topic.size() > 64 || data.size() > 65536) return error(Code::trap, "event too large");
-             state.outcome.events.push_back({state.contract, text(topic), data});
-             return Status();
-           });
-    define(linker, "sha256", {i32, i32, i32}, {}, [](HostContext& context, std::span<const Value> in, auto) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[0], in[1]));
-      return context.write_memory(static_cast<uint32_t>(in[2].as_i32()), crypto::sha256(ByteView(message)).view());
-    });
-    define(linker, "tagged_hash", {i32, i32, i32, i32, i32}, {},
-           [](HostContext& context, std::span<const Value> in, auto) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes tag, read(context, in[0], in[1]));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[2], in[3]));
-             return context.write_memory(static_cast<uint32_t>(in[4].as_i32()),
-                                         crypto::tagged_hash(text(tag), message).view());
-           });
-    define(linker, "schnorr_verify", {i32, i32, i32, i32}, {i32},
-           [](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read(context, in[0], Value::i32(32)));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[1], in[2]));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes signature, read(context, in[3], Value::i32(64)));
-             bool valid = crypto::is_valid_public_key(PublicKey::from_view(key)) &&
-                          crypto::verify(PublicKey::from_view(key), message, Signature::from_view(signature));
-             out[0] = Value::i32(valid ? 1 : 0);
-             return Status();
-           });
-    define(linker, "has_role", {i32, i32, i32, i32, i32}, {i32},
-           [this](HostContext& context, std::span<const Value> in, std::span<Value> out) {
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes account, read(context, in[0], Value::i32(32)));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes municipality, read(context, in[1], in[2]));
-             GOVCHAIN_ASSIGN_OR_RETURN(Bytes role, read(context, in[3], in[4]));
-             out[0] = Value::i32(roles.count({PublicKey::from_view(account), text(municipality), text(role)}) ? 1 : 0);
-             return Status();
-           });
-    define(linker, "abort", {i32, i32}, {}, [&state](HostContext& context, std::span<const Value> in, auto) {
-      if (in[1].as_i32() > 1024) return error(Code::trap, "abort message longer than 1 KiB");
-      GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read(context, in[0], in[1]));
-      state.outcome.error = text(message);
-      return error(Code::aborted, text(message));
-    });
-  }
+ private:
+  execution::BlockContext context() const { return {"govchain-test", static_cast<uint64_t>(height), time_ms, PublicKey()}; }
 
-  std::map<std::string, std::shared_ptr<const runtime::Module>> modules_;
+  execution::EmptyState empty_;
+  execution::Overlay state_{empty_};
+  execution::WasmContractHost host_;
 };
 
 Hash hash_of(const std::string& label) { return crypto::sha256(label); }
@@ -274,7 +144,7 @@ TEST_CASE("parking.wasm: issue, verify, revoke in the WebAssembly engine") {
   TestChain chain;
   chain.deploy("parking");
   PublicKey office = key_of("office");
-  chain.roles.insert({office, "gelsenkirchen", "public_order_office"});
+  chain.grant_role(office, "gelsenkirchen", "public_order_office");
   Hash id = hash_of("permit");
   Hash commitment = crypto::tagged_hash("govchain/commitment", to_bytes(std::string("salt and document")));
 
@@ -334,8 +204,8 @@ TEST_CASE("landlord.wasm reads identity.wasm's attestation through storage_get_o
   PublicKey identity_office = key_of("identity office");
   PublicKey registration_office = key_of("registration office");
   PublicKey landlord = key_of("landlord");
-  chain.roles.insert({identity_office, "koeln", "identity_office"});
-  chain.roles.insert({registration_office, "aachen", "registration_office"});
+  chain.grant_role(identity_office, "koeln", "identity_office");
+  chain.grant_role(registration_office, "aachen", "registration_office");
 
   codec::Writer attest;
   attest.fixed(hash_of("attestation"));
@@ -356,7 +226,7 @@ TEST_CASE("landlord.wasm reads identity.wasm's attestation through storage_get_o
     key.insert(key.end(), suffix.begin(), suffix.end());
     return key;
   };
-  const auto& identity_storage = chain.storage["identity"];
+  const auto identity_storage = chain.storage_of("identity");
   CHECK(identity_storage.count(key_with("cert/", hash_of("attestation").view())) == 1);
   CHECK(identity_storage.count(key_with("attest/", hash_of("attestation").view())) == 1);
   REQUIRE(identity_storage.count(key_with("key/", landlord.view())) == 1);
@@ -391,7 +261,7 @@ TEST_CASE("identity.wasm: key rotation with a BIP340 signature of the new key") 
   TestChain chain;
   chain.deploy("identity");
   PublicKey office = key_of("identity office");
-  chain.roles.insert({office, "koeln", "identity_office"});
+  chain.grant_role(office, "koeln", "identity_office");
   auto holder = crypto::key_pair_from_secret(hash_of("holder")).value();
   auto new_holder = crypto::key_pair_from_secret(hash_of("new holder")).value();
   Hash old_id = hash_of("a1");
@@ -441,7 +311,7 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
     CHECK(unknown.verdict == "unknown_id");
   }
   PublicKey archivist = key_of("archive");
-  chain.roles.insert({archivist, "aachen", "archive"});
+  chain.grant_role(archivist, "aachen", "archive");
   Bytes root(32, 0xab);
   codec::Writer anchor;
   anchor.fixed(hash_of("batch"));
@@ -468,7 +338,7 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
         "valid");
 
   PublicKey office = key_of("office");
-  chain.roles.insert({office, "aachen", "public_order_office"});
+  chain.grant_role(office, "aachen", "public_order_office");
   codec::Writer dog;
   dog.fixed(hash_of("dog"));
   dog.text("aachen");

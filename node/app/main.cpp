@@ -28,6 +28,7 @@ struct Options {
   std::string contracts_dir;
   std::string log_level = "info";
   bool check = false;
+  std::string import_from;
   uint64_t rpc_body_size_bytes_max = govchain::limits::rpc_body_size_bytes_max;
   uint64_t rpc_connections_max = govchain::limits::rpc_connections_max;
   uint64_t rpc_timeout_ms = govchain::limits::rpc_timeout_ms;
@@ -95,6 +96,16 @@ int run_check(const govchain::app::NodeConfig& config) {
   return 0;
 }
 
+int run_import(const govchain::app::NodeConfig& config, const std::string& source_dir) {
+  auto node = govchain::app::Node::open(config, govchain::app::make_contract_host());
+  if (!node.ok()) return fail(node.status().to_string());
+  auto report = govchain::app::import_blocks(**node, source_dir);
+  if (!report.ok()) return fail("import FAILED: " + report.status().to_string());
+  std::cout << "imported " << report->blocks_imported << " blocks from " << source_dir << ", executed "
+            << report->txs_executed << " transactions here; state root " << report->final_state_root.hex() << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,6 +118,9 @@ int main(int argc, char** argv) {
   cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
   cli.add_flag("--check", options.check,
                "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)");
+  cli.add_option("--import-from", options.import_from,
+                 "execute the blocks of a stopped node's data directory (same genesis) on this node's own state, "
+                 "refusing any block whose state or receipts root differs, then exit");
   cli.add_option("--rpc-body-max-bytes", options.rpc_body_size_bytes_max, "largest HTTP request body")
       ->capture_default_str();
   cli.add_option("--rpc-connections-max", options.rpc_connections_max, "open HTTP connections at most")
@@ -143,6 +157,7 @@ int main(int argc, char** argv) {
   if (const char* passphrase = std::getenv("GOVCHAIN_KEY_PASSPHRASE")) config.key_passphrase = passphrase;
 
   if (options.check) return run_check(config);
+  if (!options.import_from.empty()) return run_import(config, options.import_from);
 
   sigset_t signals;
   sigemptyset(&signals);

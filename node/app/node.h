@@ -95,6 +95,14 @@ class Node : public rpc::NodeService, public ChainBackend {
   bool consensus_mode() const { return genesis_.validators.size() > 1; }
   uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
 
+  // Executes a block that another node of this chain committed, on this
+  // node's own state, and commits it only if it is the next block, its
+  // commit certificate is signed by more than two thirds of the genesis
+  // validators, and the state root and receipts root computed here equal the
+  // header's. Code::corruption names the first difference. Call before
+  // start() or while it runs; imports and block production are serialised.
+  Status import_block(const chain::Block& block, const chain::CommitCertificate& commit);
+
  private:
   Node() = default;
   Status load_or_create_genesis_block();

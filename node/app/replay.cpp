@@ -85,4 +85,21 @@ Result<ReplayReport> replay_check(const std::filesystem::path& data_dir, const c
   return report;
 }
 
+Result<ImportReport> import_blocks(Node& node, const std::filesystem::path& source_data_dir) {
+  GOVCHAIN_ASSIGN_OR_RETURN(auto source, storage::open_leveldb_store(source_data_dir / "db"));
+  chain::BlockStore blocks(*source);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto latest, blocks.latest_height());
+  if (!latest.has_value()) return error(Code::not_found, source_data_dir.string() + " holds no blocks");
+  ImportReport report;
+  for (uint64_t height = node.head().height + 1; height <= *latest; ++height) {
+    GOVCHAIN_ASSIGN_OR_RETURN(chain::Block block, blocks.block(height));
+    GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate commit, blocks.commit_certificate(height));
+    GOVCHAIN_TRY(node.import_block(block, commit));
+    report.blocks_imported++;
+    report.txs_executed += block.txs.size();
+  }
+  report.final_state_root = node.head().state_root;
+  return report;
+}
+
 }  // namespace govchain::app
