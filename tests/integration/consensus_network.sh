@@ -150,7 +150,7 @@ wait_height soest "$H" 120
 echo "   soest was down from height $DOWN_AT and caught up to $H"
 
 step "a node whose key is not in the validator set gets no session"
-mkdir -p "$WORK/outsider"
+mkdir -p "$WORK/outsider/data"
 GOVCHAIN_KEY_PASSPHRASE=x "$GOVCHAIN" keys new --out "$WORK/outsider/key.json" >/dev/null
 jq --arg data "$WORK/outsider/data" --arg key "$WORK/outsider/key.json" --arg genesis "$NET/genesis.json" \
   '.data_dir = $data | .validator_key = $key | .genesis = $genesis | .rpc_addr = "127.0.0.1:0" | .p2p_addr = "127.0.0.1:0" | .dev_keys = false' \
