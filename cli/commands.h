@@ -16,7 +16,7 @@ void register_identity_commands(CLI::App& app, Context& context);     // identit
 void register_landlord_commands(CLI::App& app, Context& context);     // landlord confirm/consume/revoke
 void register_dogpermit_commands(CLI::App& app, Context& context);    // dogpermit issue/suspend/reinstate/revoke/...
 void register_streetmusic_commands(CLI::App& app, Context& context);  // streetmusic issue/revoke
-void register_verify_commands(CLI::App& app, Context& context);       // verify, qr
+void register_verify_commands(CLI::App& app, Context& context);       // verify, qr, certificate new
 void register_network_commands(CLI::App& app, Context& context);      // network new/up/down/status
 
 }  // namespace govchain::cli

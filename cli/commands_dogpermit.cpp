@@ -20,18 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-struct Signer {
-  client::Client node;
-  client::LoadedKey key;
-  client::SubmitOptions submit;
-};
-
-Result<Signer> open_signer(const Context& context) {
-  GOVCHAIN_ASSIGN_OR_RETURN(client::LoadedKey key, context.signing_key());
-  GOVCHAIN_ASSIGN_OR_RETURN(client::Client node, context.client());
-  return Signer{std::move(node), std::move(key), {context.options.gas, context.options.wait_ms}};
-}
-
 struct IssueOptions {
   std::string permit_path, insurance_until, out_path, valid_from, valid_until, municipality;
   std::vector<std::string> conditions;
@@ -101,22 +89,8 @@ int issue(Context& context, const IssueOptions& options) {
 // suspend, reinstate, revoke: (id, reason) by the controlling office.
 int change_status(Context& context, const char* method, const char* done, const std::string& certificate_text,
                   const std::string& reason) {
-  const std::string what = std::string("dogpermit ") + method;
-  auto id = client::certificate_id_from(certificate_text);
-  if (!id.ok()) return context.fail(id.status(), what + ": reading the certificate");
-  auto signer = open_signer(context);
-  if (!signer.ok()) return context.fail(signer.status(), what);
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::reason_action(client::contract_names::dogpermit, method, *id, reason),
-                                     signer->submit);
-  if (!receipt.ok()) return context.fail(receipt.status(), what + " refused");
-  json machine = {{"action", std::string("dogpermit.") + method},
-                  {"id", id->hex()},
-                  {"reason", reason},
-                  {"height", receipt->height},
-                  {"tx_hash", receipt->tx_hash.hex()}};
-  return context.emit(machine, "Dangerous-dog permit " + id->hex() + " " + done + " in block " +
-                                   std::to_string(receipt->height) + " (reason code " + reason + ").");
+  return send_reason_change(
+      context, {client::contract_names::dogpermit, method, certificate_text, reason, "Dangerous-dog permit", done, ""});
 }
 
 int renew_insurance(Context& context, const std::string& certificate_text, const std::string& until) {

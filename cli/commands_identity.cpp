@@ -18,18 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-struct Signer {
-  client::Client node;
-  client::LoadedKey key;
-  client::SubmitOptions submit;
-};
-
-Result<Signer> open_signer(const Context& context) {
-  GOVCHAIN_ASSIGN_OR_RETURN(client::LoadedKey key, context.signing_key());
-  GOVCHAIN_ASSIGN_OR_RETURN(client::Client node, context.client());
-  return Signer{std::move(node), std::move(key), {context.options.gas, context.options.wait_ms}};
-}
-
 struct AttestOptions {
   std::string holder, level = "substantial", attributes_path, out_path, expires, valid_from, municipality, previous_id;
 };
@@ -93,23 +81,10 @@ int attest(Context& context, const AttestOptions& options) {
 }
 
 int revoke(Context& context, const std::string& certificate_text, const std::string& reason) {
-  auto id = client::certificate_id_from(certificate_text);
-  if (!id.ok()) return context.fail(id.status(), "identity revoke: reading the certificate");
-  auto signer = open_signer(context);
-  if (!signer.ok()) return context.fail(signer.status(), "identity revoke");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::reason_action(client::contract_names::identity, "revoke", *id, reason),
-                                     signer->submit);
-  if (!receipt.ok()) return context.fail(receipt.status(), "identity revoke refused");
-  json machine = {{"action", "identity.revoke"},
-                  {"id", id->hex()},
-                  {"reason", reason},
-                  {"height", receipt->height},
-                  {"tx_hash", receipt->tx_hash.hex()}};
-  return context.emit(machine, "Identity attestation " + id->hex() + " revoked in block " +
-                                   std::to_string(receipt->height) + " (reason code " + reason +
-                                   "). From now on it verifies as INVALID, and the key no longer counts as "
-                                   "identified.");
+  return send_reason_change(
+      context, {client::contract_names::identity, "revoke", certificate_text, reason, "Identity attestation", "revoked",
+                " From now on it verifies as INVALID, and the key no longer counts as "
+                "identified."});
 }
 
 int rotate(Context& context, const std::string& certificate_path, const std::string& new_key_path,

@@ -18,18 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-struct Signer {
-  client::Client node;
-  client::LoadedKey key;
-  client::SubmitOptions submit;
-};
-
-Result<Signer> open_signer(const Context& context) {
-  GOVCHAIN_ASSIGN_OR_RETURN(client::LoadedKey key, context.signing_key());
-  GOVCHAIN_ASSIGN_OR_RETURN(client::Client node, context.client());
-  return Signer{std::move(node), std::move(key), {context.options.gas, context.options.wait_ms}};
-}
-
 struct ConfirmOptions {
   std::string event, date, dwelling_path, out_path, municipality, valid_until;
 };
@@ -114,22 +102,8 @@ int consume(Context& context, const std::string& certificate_text) {
 }
 
 int revoke(Context& context, const std::string& certificate_text, const std::string& reason) {
-  auto id = client::certificate_id_from(certificate_text);
-  if (!id.ok()) return context.fail(id.status(), "landlord revoke: reading the certificate");
-  auto signer = open_signer(context);
-  if (!signer.ok()) return context.fail(signer.status(), "landlord revoke");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::reason_action(client::contract_names::landlord, "revoke", *id, reason),
-                                     signer->submit);
-  if (!receipt.ok()) return context.fail(receipt.status(), "landlord revoke refused");
-  json machine = {{"action", "landlord.revoke"},
-                  {"id", id->hex()},
-                  {"reason", reason},
-                  {"height", receipt->height},
-                  {"tx_hash", receipt->tx_hash.hex()}};
-  return context.emit(machine, "Landlord confirmation " + id->hex() + " revoked in block " +
-                                   std::to_string(receipt->height) + " (reason code " + reason +
-                                   "). Registration offices will refuse it.");
+  return send_reason_change(context, {client::contract_names::landlord, "revoke", certificate_text, reason,
+                                      "Landlord confirmation", "revoked", " Registration offices will refuse it."});
 }
 
 void add_confirm(CLI::App& landlord, Context& context) {

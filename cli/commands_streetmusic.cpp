@@ -19,18 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-struct Signer {
-  client::Client node;
-  client::LoadedKey key;
-  client::SubmitOptions submit;
-};
-
-Result<Signer> open_signer(const Context& context) {
-  GOVCHAIN_ASSIGN_OR_RETURN(client::LoadedKey key, context.signing_key());
-  GOVCHAIN_ASSIGN_OR_RETURN(client::Client node, context.client());
-  return Signer{std::move(node), std::move(key), {context.options.gas, context.options.wait_ms}};
-}
-
 struct IssueOptions {
   std::string zone, musician_path, out_path, date, window, utc_offset = "+00:00", valid_from, valid_until, municipality;
   std::vector<std::string> conditions;
@@ -110,22 +98,8 @@ int issue(Context& context, const IssueOptions& options) {
 }
 
 int revoke(Context& context, const std::string& certificate_text, const std::string& reason) {
-  auto id = client::certificate_id_from(certificate_text);
-  if (!id.ok()) return context.fail(id.status(), "streetmusic revoke: reading the certificate");
-  auto signer = open_signer(context);
-  if (!signer.ok()) return context.fail(signer.status(), "streetmusic revoke");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::reason_action(client::contract_names::streetmusic, "revoke", *id, reason),
-                                     signer->submit);
-  if (!receipt.ok()) return context.fail(receipt.status(), "streetmusic revoke refused");
-  json machine = {{"action", "streetmusic.revoke"},
-                  {"id", id->hex()},
-                  {"reason", reason},
-                  {"height", receipt->height},
-                  {"tx_hash", receipt->tx_hash.hex()}};
-  return context.emit(machine, "Street-music permit " + id->hex() + " revoked in block " +
-                                   std::to_string(receipt->height) + " (reason code " + reason +
-                                   "). Officers checking it now see INVALID.");
+  return send_reason_change(context, {client::contract_names::streetmusic, "revoke", certificate_text, reason,
+                                      "Street-music permit", "revoked", " Officers checking it now see INVALID."});
 }
 
 void add_issue(CLI::App& streetmusic, Context& context) {

@@ -108,6 +108,32 @@ Result<client::TrustOptions> Context::trust() const {
   return trust;
 }
 
+Result<Signer> open_signer(const Context& context) {
+  GOVCHAIN_ASSIGN_OR_RETURN(client::LoadedKey key, context.signing_key());
+  GOVCHAIN_ASSIGN_OR_RETURN(client::Client node, context.client());
+  return Signer{std::move(node), std::move(key), {context.options.gas, context.options.wait_ms}};
+}
+
+int send_reason_change(const Context& context, const ReasonChange& change) {
+  const std::string what = std::string(change.contract) + " " + change.method;
+  auto id = client::certificate_id_from(change.certificate_text);
+  if (!id.ok()) return context.fail(id.status(), what + ": reading the certificate");
+  auto signer = open_signer(context);
+  if (!signer.ok()) return context.fail(signer.status(), what);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::reason_action(change.contract, change.method, *id, change.reason), signer->submit);
+  if (!receipt.ok()) return context.fail(receipt.status(), what + " refused");
+  json machine = {{"action", std::string(change.contract) + "." + change.method},
+                  {"id", id->hex()},
+                  {"reason", change.reason},
+                  {"height", receipt->height},
+                  {"tx_hash", receipt->tx_hash.hex()}};
+  return context.emit(machine, change.noun + " " + id->hex() + " " + change.done + " in block " +
+                                   std::to_string(receipt->height) + " (reason code " + change.reason + ")." +
+                                   change.consequence);
+}
+
 std::string Context::describe_proof(const client::ProvenState& proof) const {
   std::string source = proof.validator_source == client::ValidatorSource::caller
                            ? "validator set from genesis file " + options.genesis_path

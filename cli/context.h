@@ -24,6 +24,7 @@
 #include "client/client.h"
 #include "client/keys.h"
 #include "client/tx_builder.h"
+#include "client/use_cases.h"
 
 namespace govchain::cli {
 
@@ -78,6 +79,32 @@ class Context {
   // that send transactions use this.
   int send_transaction(const client::LoadedKey& key, chain::Action action, std::string_view what) const;
 };
+
+// What a command that signs and submits through the client SDK needs: the
+// node, the --key key, and the SDK's submit options from --gas and --wait-ms.
+struct Signer {
+  client::Client node;
+  client::LoadedKey key;
+  client::SubmitOptions submit;
+};
+// Opens --key (see Context::signing_key) and the node; the first failure.
+Result<Signer> open_signer(const Context& context);
+
+// A status change (id, reason) of a certificate contract: revoke, suspend,
+// reinstate. send_reason_change() reads the id from `certificate_text` (a
+// certificate file or 64 hex digits), signs with --key, waits for the
+// receipt, and prints {action, id, reason, height, tx_hash} or the sentence
+// "<noun> <id> <done> in block <height> (reason code <reason>).<consequence>".
+struct ReasonChange {
+  const char* contract;  // e.g. client::contract_names::dogpermit
+  const char* method;    // revoke, suspend, reinstate
+  std::string certificate_text;
+  std::string reason;       // a code, [a-z0-9_]{1,32}
+  std::string noun;         // "Dangerous-dog permit"
+  std::string done;         // "revoked"
+  std::string consequence;  // " Officers checking it now see INVALID.", or empty
+};
+int send_reason_change(const Context& context, const ReasonChange& change);
 
 // Asks on the controlling terminal without echo. Code::unavailable when there
 // is no terminal.

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "client/keys.h"
+#include "client/state_layout.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
@@ -250,6 +251,13 @@ Result<CertificateRecord> decode_certificate_record(ByteView bytes) {
   return record;
 }
 
+Result<CertificateRecord> decode_stored_certificate_record(ByteView value) {
+  constexpr uint8_t record_format_version = 1;
+  if (value.empty() || value[0] != record_format_version)
+    return error(Code::malformed, "stored certificate record: unknown format version (expected 1)");
+  return decode_certificate_record(value.subspan(1));
+}
+
 Result<ContractVerdict> decode_contract_verdict(ByteView bytes) {
   codec::Reader reader(bytes);
   ContractVerdict answer;
@@ -339,9 +347,63 @@ Status check_chain(const Client& client, const std::string& chain_id) {
 
 }  // namespace
 
-Result<VerificationReport> verify_reference(const Client& client, const CertificateReference& reference,
-                                            const VerifyOptions& options) {
-  GOVCHAIN_TRY(check_chain(client, reference.chain_id));
+namespace {
+
+// The status the history gives at `time_ms` (the last change at or before
+// it); empty before the first entry.
+std::string status_at(const CertificateRecord& record, int64_t time_ms) {
+  std::string status;
+  for (const auto& entry : record.history)
+    if (entry.time_ms <= time_ms) status = entry.status;
+  return status;
+}
+
+Status contradiction(const std::string& what) {
+  return error(Code::invalid, "the node's answer contradicts the record proven by the state proof: " + what);
+}
+
+Status check_lifecycle(const ContractVerdict& answer, const CertificateRecord& proven) {
+  const std::string status = status_at(proven, answer.at_time_ms);
+  if (answer.verdict == "valid") {
+    const bool inside = proven.valid_from_ms <= answer.at_time_ms &&
+                        (proven.valid_until_ms == 0 || answer.at_time_ms < proven.valid_until_ms);
+    if (status != "active" || !inside || !proven.issuer_authorized)
+      return contradiction("valid, but the proven record is '" + status +
+                           "', outside its window or not authorised then");
+  }
+  for (const char* final_status : {"suspended", "revoked", "consumed"})
+    if (answer.verdict == final_status && status != final_status)
+      return contradiction(answer.verdict + ", but the proven history says '" + status + "' then");
+  return Status();
+}
+
+}  // namespace
+
+Status check_answer_against_proof(const VerificationReport& report, const CertificateReference& reference,
+                                  const std::optional<Bytes>& proven_value) {
+  const ContractVerdict& answer = report.answer;
+  if (!proven_value) {
+    if (answer.verdict != "unknown_id") return contradiction(answer.verdict + ", but no record with this id exists");
+    return Status();
+  }
+  if (answer.verdict == "unknown_id") return contradiction("unknown id, but the record exists");
+  auto proven = decode_stored_certificate_record(*proven_value);
+  if (!proven.ok()) return proven.status().with_context("proven certificate record");
+  if (proven->id != reference.id) return contradiction("the proven record has another id");
+  if (!report.record || !(*report.record == *proven))
+    return contradiction("the certificate query returned another record (status, history or facts differ)");
+  const bool commitment_matches = proven->commitment == reference.commitment;
+  if (commitment_matches == (answer.verdict == "commitment_mismatch"))
+    return contradiction(answer.verdict + ", but the proven commitment " +
+                         (commitment_matches ? "matches" : "does not match"));
+  return check_lifecycle(answer, *proven);
+}
+
+namespace {
+
+// The contract's answers (verify and certificate queries), not yet proven.
+Result<VerificationReport> ask_contract(const Client& client, const CertificateReference& reference,
+                                        const VerifyOptions& options) {
   const std::string method = options.zone.empty() ? "verify" : "verify_in_zone";
   GOVCHAIN_ASSIGN_OR_RETURN(Bytes answer_bytes,
                             run_query(client, reference.contract, method, verify_arguments(reference, options)));
@@ -356,6 +418,29 @@ Result<VerificationReport> verify_reference(const Client& client, const Certific
     GOVCHAIN_ASSIGN_OR_RETURN(report.record, decode_certificate_record(record_bytes));
   }
   report.explanation = explain_verdict(report.answer);
+  return report;
+}
+
+// Asks the contract, then reads the record with a proof and checks the
+// answer against it.
+Result<VerificationReport> ask_and_prove(const Client& client, const CertificateReference& reference,
+                                         const VerifyOptions& options) {
+  GOVCHAIN_ASSIGN_OR_RETURN(VerificationReport report, ask_contract(client, reference, options));
+  GOVCHAIN_ASSIGN_OR_RETURN(
+      report.proof, client.read_state_proven(certificate_record_key(reference.contract, reference.id), options.trust));
+  GOVCHAIN_TRY(check_answer_against_proof(report, reference, report.proof.value));
+  return report;
+}
+
+}  // namespace
+
+Result<VerificationReport> verify_reference(const Client& client, const CertificateReference& reference,
+                                            const VerifyOptions& options) {
+  GOVCHAIN_TRY(check_chain(client, reference.chain_id));
+  auto report = ask_and_prove(client, reference, options);
+  // A block between the queries and the proof may change the record; one
+  // more round settles that. A second contradiction is the node's.
+  if (!report.ok() && report.status().code() == Code::invalid) report = ask_and_prove(client, reference, options);
   return report;
 }
 

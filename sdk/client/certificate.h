@@ -10,7 +10,10 @@
 // and verification: the contract's own `verify` and `certificate` queries
 // answer the status, the window, the issuer's authority and the history; the
 // client adds the commitment computed from the file, so an altered document
-// answers "commitment_mismatch".
+// answers "commitment_mismatch". The client does not take the node's word for
+// the record: it reads it again with a state proof checked against a block
+// signed by the validators, and refuses (Code::invalid) an answer that the
+// proven record contradicts.
 //
 // Ownership: every type is a plain value owned by the caller. Functions that
 // take a Client only read it. Thread-safety: all functions are thread-safe
@@ -88,6 +91,7 @@ struct HistoryEntry {
   std::string municipality;  // for which the actor acted
   std::string status;        // status after the change
   std::string reason;        // reason code
+  bool operator==(const HistoryEntry&) const = default;
 };
 
 // The ABI struct "certificate" of every certificate contract.
@@ -104,6 +108,7 @@ struct CertificateRecord {
   int64_t valid_until_ms = 0;  // 0: no end
   std::string status;
   std::vector<HistoryEntry> history;
+  bool operator==(const CertificateRecord&) const = default;
 };
 
 // The returns of the standard `verify` query.
@@ -121,6 +126,9 @@ struct ContractVerdict {
 };
 
 Result<CertificateRecord> decode_certificate_record(ByteView bytes);
+// The record as stored under client::certificate_record_key(): the format
+// version byte 1, then the same encoding as decode_certificate_record reads.
+Result<CertificateRecord> decode_stored_certificate_record(ByteView value);
 Result<ContractVerdict> decode_contract_verdict(ByteView bytes);
 
 // ---- QR reference -----------------------------------------------------------
@@ -143,6 +151,7 @@ Result<CertificateReference> reference_from_text(std::string_view text);
 struct VerifyOptions {
   int64_t at_time_ms = 0;  // 0: now (the latest block's time)
   std::string zone;        // street music: also check the zone ("valid here?")
+  TrustOptions trust;      // what the record's state proof is checked against
 };
 
 struct VerificationReport {
@@ -152,7 +161,21 @@ struct VerificationReport {
   bool checked_document = false;            // true: from a file (document + salt)
   std::string contract;
   std::string explanation;  // one sentence for people
+  // The record read with a state proof (value nullopt: proven absent), and
+  // the block, state root and validator signatures it was checked against.
+  ProvenState proof;
 };
+
+// Checks the contract's answer in `report` (verdict, record) against the
+// record that a state proof showed (`proven_value`, nullopt: proven absent):
+// the record must exist unless the verdict is unknown_id and then equal the
+// queried one; commitment_mismatch exactly when the proven commitment is not
+// `reference.commitment`; valid only when the proven history says active at
+// the time asked about, inside the window; suspended, revoked and consumed
+// only when the proven history says so. Code::invalid names the
+// contradiction. Pure.
+Status check_answer_against_proof(const VerificationReport& report, const CertificateReference& reference,
+                                  const std::optional<Bytes>& proven_value);
 
 // Verifies a certificate file: recomputes the commitment from the document
 // and salt and asks the contract. Code::wrong_chain when the node serves

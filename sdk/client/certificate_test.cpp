@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "client/qr.h"
+#include "client/state_layout.h"
 #include "client/use_cases.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
@@ -200,4 +201,111 @@ TEST_CASE("decoding the contract's verification answer") {
   Bytes trailing = writer.data();
   trailing.push_back(0);
   CHECK(!decode_contract_verdict(trailing).ok());
+}
+
+namespace {
+
+// The stored form of a record: format version 1, then the ABI struct
+// "certificate" (sdk/contract/govchain/certificate.h).
+Bytes stored_record(const CertificateRecord& record) {
+  codec::Writer writer;
+  writer.u8(1);
+  writer.fixed(record.id);
+  writer.text(record.type);
+  writer.fixed(record.issuer);
+  writer.text(record.issuer_municipality);
+  writer.text(record.authority);
+  writer.boolean(record.issuer_authorized);
+  writer.text(record.municipality);
+  writer.fixed(record.commitment);
+  writer.i64(record.valid_from_ms);
+  writer.i64(record.valid_until_ms);
+  writer.text(record.status);
+  writer.count(record.history.size());
+  for (const auto& entry : record.history) {
+    writer.u64(entry.height);
+    writer.i64(entry.time_ms);
+    writer.fixed(entry.actor);
+    writer.text(entry.municipality);
+    writer.text(entry.status);
+    writer.text(entry.reason);
+  }
+  return writer.take();
+}
+
+// A permit issued at 1,000 ms (valid 0..10,000) and revoked at 5,000 ms.
+CertificateRecord revoked_permit(const CertificateReference& reference) {
+  CertificateRecord record;
+  record.id = reference.id;
+  record.type = "street_music_permit";
+  record.issuer_municipality = record.municipality = "dev-city";
+  record.authority = "public_order_office";
+  record.issuer_authorized = true;
+  record.commitment = reference.commitment;
+  record.valid_from_ms = 0;
+  record.valid_until_ms = 10'000;
+  record.status = "revoked";
+  record.history = {{1, 1'000, PublicKey(), "dev-city", "active", "issued"},
+                    {2, 5'000, PublicKey(), "dev-city", "revoked", "complaints"}};
+  return record;
+}
+
+VerificationReport answer(const std::string& verdict, int64_t at_time_ms, std::optional<CertificateRecord> record) {
+  VerificationReport report;
+  report.answer.verdict = verdict;
+  report.answer.at_time_ms = at_time_ms;
+  report.record = std::move(record);
+  report.valid = verdict == "valid";
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("the contract's answer is checked against the record proven by the state proof") {
+  CertificateReference reference{"govchain-dev", "streetmusic", crypto::sha256("id"), crypto::sha256("commitment")};
+  const CertificateRecord record = revoked_permit(reference);
+  const Bytes proven = stored_record(record);
+  auto decoded = decode_stored_certificate_record(proven);
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == record);
+  CHECK(certificate_record_key("streetmusic", reference.id) ==
+        to_bytes("c/s/streetmusic/cert/" + std::string(reference.id.view().begin(), reference.id.view().end())));
+
+  SUBCASE("honest answers agree with the proof") {
+    CHECK(check_answer_against_proof(answer("revoked", 6'000, record), reference, proven).ok());
+    CHECK(check_answer_against_proof(answer("valid", 2'000, record), reference, proven).ok());
+    CHECK(check_answer_against_proof(answer("expired", 20'000, record), reference, proven).ok());
+    CHECK(check_answer_against_proof(answer("unknown_id", 6'000, std::nullopt), reference, std::nullopt).ok());
+    CertificateReference altered = reference;
+    altered.commitment = crypto::sha256("altered document");
+    CHECK(check_answer_against_proof(answer("commitment_mismatch", 6'000, record), altered, proven).ok());
+  }
+  SUBCASE("a node that calls a revoked certificate valid is caught") {
+    Status checked = check_answer_against_proof(answer("valid", 6'000, record), reference, proven);
+    CHECK(checked.code() == Code::invalid);
+    CHECK(checked.message().find("revoked") != std::string::npos);
+  }
+  SUBCASE("a node that hides the record, or invents one, is caught") {
+    CHECK(check_answer_against_proof(answer("unknown_id", 6'000, std::nullopt), reference, proven).code() ==
+          Code::invalid);
+    CHECK(check_answer_against_proof(answer("valid", 2'000, record), reference, std::nullopt).code() == Code::invalid);
+  }
+  SUBCASE("a certificate query that differs from the proven record is caught") {
+    CertificateRecord rewritten = record;
+    rewritten.history.pop_back();
+    rewritten.status = "active";
+    CHECK(check_answer_against_proof(answer("revoked", 6'000, rewritten), reference, proven).code() == Code::invalid);
+  }
+  SUBCASE("commitment verdicts must match the proven commitment") {
+    CHECK(check_answer_against_proof(answer("commitment_mismatch", 2'000, record), reference, proven).code() ==
+          Code::invalid);
+    CertificateReference altered = reference;
+    altered.commitment = crypto::sha256("altered document");
+    CHECK(check_answer_against_proof(answer("valid", 2'000, record), altered, proven).code() == Code::invalid);
+  }
+  SUBCASE("a stored record of another format version is refused") {
+    Bytes other = proven;
+    other[0] = 2;
+    CHECK(!decode_stored_certificate_record(other).ok());
+  }
 }

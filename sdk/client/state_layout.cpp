@@ -22,6 +22,12 @@ Bytes join(std::string_view prefix, ByteView suffix) {
 Bytes account_nonce_key(const PublicKey& account) { return join("a/", account.view()); }
 Bytes municipality_key(std::string_view id) { return join("g/m/", to_bytes(id)); }
 Bytes account_roles_key(const PublicKey& account) { return join("g/r/", account.view()); }
+Bytes certificate_record_key(std::string_view contract, const Hash& id) {
+  Bytes key = join("c/s/", to_bytes(contract));
+  Bytes record = join("/cert/", id.view());
+  key.insert(key.end(), record.begin(), record.end());
+  return key;
+}
 
 Result<std::vector<RoleEntry>> decode_roles_value(ByteView value) {
   codec::Reader reader(value);

@@ -23,6 +23,10 @@ Bytes account_nonce_key(const PublicKey& account);
 Bytes municipality_key(std::string_view id);
 // "g/r/" + account public key -> u32 count, then (text municipality, text role).
 Bytes account_roles_key(const PublicKey& account);
+// "c/s/" + contract + "/" + "cert/" + 32-byte id -> a certificate record in a
+// contract's storage (sdk/contract/govchain/certificate.h): the format version
+// byte 1, then the ABI struct "certificate" (client::decode_stored_certificate_record).
+Bytes certificate_record_key(std::string_view contract, const Hash& id);
 
 struct RoleEntry {
   std::string municipality;

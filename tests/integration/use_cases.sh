@@ -6,7 +6,9 @@
 # suspended, revoked with its reason code, consumed, expired, insurance
 # expired, not yet valid, wrong zone, unknown id); "was it valid at T" from
 # the history; actions by accounts without the role are refused with the
-# contract's message; QR text, PNG and SVG; key rotation; and no personal
+# contract's message; QR text, PNG and SVG; key rotation; a dog permit's
+# transfer to a second municipality (Gelsenkirchen, added to the dev genesis
+# before the first block) with its history; and no personal
 # field of the demo data appears anywhere in the node's data directory.
 #
 #   use_cases.sh GOVCHAIND GOVCHAIN [EXAMPLE_ISSUE_AND_VERIFY]
@@ -45,14 +47,43 @@ unset GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE || true
 DATA="$WORK/data"
 KEYS="$DATA/keys"
 
-"$GOVCHAIND" --dev --data "$DATA" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 100); do
-  curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null 2>&1 && break
-  kill -0 "$NODE_PID" 2>/dev/null || fail "govchaind exited during start-up"
-  sleep 0.1
-done
-curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null || fail "govchaind did not answer /healthz within 10 s"
+start_node() {
+  "$GOVCHAIND" --dev --data "$1" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 100); do
+    curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null 2>&1 && break
+    kill -0 "$NODE_PID" 2>/dev/null || fail "govchaind exited during start-up"
+    sleep 0.1
+  done
+  curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null || fail "govchaind did not answer /healthz within 10 s"
+}
+stop_node() {
+  kill "$NODE_PID"
+  for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+  NODE_PID=""
+}
+
+# A dev chain with a second municipality, as a network made with the tools
+# would have: the dev node writes its genesis and keys on a first start; the
+# test adds "gelsenkirchen" (its own admin and public_order_office keys) to a
+# copy of that genesis before the chain's first block, and the dev node then
+# runs from the prepared folder (it keeps a genesis.json it finds).
+start_node "$WORK/template"
+stop_node
+mkdir -p "$KEYS"
+cp "$WORK/template/keys/"*.json "$KEYS/"
+"$GOVCHAIN" keys new --dev --out "$KEYS/gelsenkirchen_admin.json" >/dev/null 2>&1
+"$GOVCHAIN" keys new --dev --out "$KEYS/gelsenkirchen_public_order_office.json" >/dev/null 2>&1
+python3 - "$WORK/template/genesis.json" "$DATA/genesis.json" \
+  "$(jq -r .public_key "$KEYS/gelsenkirchen_admin.json")" \
+  "$(jq -r .public_key "$KEYS/gelsenkirchen_public_order_office.json")" <<'PY'
+import json, sys
+genesis = json.load(open(sys.argv[1]))
+genesis["municipalities"].append({"id": "gelsenkirchen", "name": "Gelsenkirchen", "admin": sys.argv[3]})
+genesis["roles"].append({"municipality": "gelsenkirchen", "role": "public_order_office", "account": sys.argv[4]})
+json.dump(genesis, open(sys.argv[2], "w"))
+PY
+start_node "$DATA"
 
 # Runs the CLI, bounded in time; stdout to $WORK/out, stderr to $WORK/err.
 cli() { timeout 60 "$GOVCHAIN" "$@" >"$WORK/out" 2>"$WORK/err"; }
@@ -159,9 +190,25 @@ QR=$(jq -r .qr "$WORK/out")
 grep -q "<svg" "$WORK/dog.svg" || fail "dog.svg is not an SVG"
 expect_valid --qr "$QR"
 grep -q "document was not" "$WORK/out" || fail "verify --qr should say that the document was not checked"
-# The dev chain has one municipality: the only transfer it can show is the
-# refusal of a transfer to a municipality where the signer holds no office.
-expect_refused "caller does not hold the required role" $OFFICE_ORDER dogpermit transfer "$WORK/dog.cert" --to other-city
+# The keeper moves to Gelsenkirchen: only an office of the new municipality
+# may take the permit over; afterwards the old office has lost the right to
+# change it, the new one has it, and the history shows the transfer.
+OFFICE_GE="--key $KEYS/gelsenkirchen_public_order_office.json"
+expect_refused "caller does not hold the required role" $OFFICE_ORDER dogpermit transfer "$WORK/dog.cert" --to gelsenkirchen
+expect_ok $OFFICE_ORDER dogpermit issue --permit "$WORK/dog.json" --insurance-until $(( NOW_MS + 365 * DAY_MS )) \
+  --condition muzzle --out "$WORK/dog-moving.cert"
+expect_ok $OFFICE_GE dogpermit transfer "$WORK/dog-moving.cert" --to gelsenkirchen
+expect_valid "$WORK/dog-moving.cert"
+grep -q "controlling municipality gelsenkirchen" "$WORK/out" || { cat "$WORK/out"; fail "verify does not name the new municipality"; }
+grep -Eq "active +keeper_moved +[0-9a-f]{64} +gelsenkirchen" "$WORK/out" || { cat "$WORK/out"; fail "the history does not show the transfer"; }
+cli --json verify "$WORK/dog-moving.cert" || fail "verify --json of the transferred permit"
+[ "$(jq -r '.record.history | map(.municipality) | join(",")' "$WORK/out")" = "dev-city,gelsenkirchen" ] ||
+  { cat "$WORK/out"; fail "history after transfer: expected dev-city then gelsenkirchen"; }
+[ "$(jq -r .record.issuer_municipality "$WORK/out")" = "dev-city" ] || fail "the issuer's municipality changed on transfer"
+expect_refused "caller does not hold the required role" $OFFICE_ORDER dogpermit suspend "$WORK/dog-moving.cert" \
+  --reason insurance_lapsed
+expect_ok $OFFICE_GE dogpermit suspend "$WORK/dog-moving.cert" --reason insurance_lapsed
+expect_invalid suspended insurance_lapsed "$WORK/dog-moving.cert"
 expect_ok $OFFICE_ORDER dogpermit issue --permit "$WORK/dog.json" --insurance-until $(( NOW_MS + 2 * DAY_MS )) \
   --out "$WORK/dog2.cert"
 expect_invalid expired insurance_expired "$WORK/dog2.cert" --at $(( NOW_MS + 3 * DAY_MS ))
@@ -207,9 +254,7 @@ if [ -n "$EXAMPLE" ]; then
 fi
 
 step "no personal data in the node's data directory"
-kill "$NODE_PID"
-for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-NODE_PID=""
+stop_node
 for field in "${PERSONAL[@]}"; do
   if grep -r -a -l -F -- "$field" "$DATA" >/dev/null 2>&1; then fail "personal field '$field' found in $DATA"; fi
 done

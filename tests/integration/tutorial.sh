@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Runs the shell steps of docs/new-use-case.md against a fresh dev node, so
+# that the tutorial and its test are the same text: every ```sh block of the
+# page must follow a `<!-- tutorial-step: NAME -->` marker; each block runs
+# on its own (bash -euo pipefail) from a folder that looks like the
+# repository root (build/ and contracts/ linked in), in page order, and its
+# exit code and output are checked against the expectation for NAME below.
+# Then no personal field of the tutorial's document may be in the node's
+# data directory.
+#
+#   tutorial.sh GOVCHAIND GOVCHAIN DOC BUILD_DIR SOURCE_DIR
+#
+# Every wait is bounded; the trap stops the node and removes the temp dir.
+set -euo pipefail
+
+GOVCHAIND=${1:?usage: tutorial.sh GOVCHAIND GOVCHAIN DOC BUILD_DIR SOURCE_DIR}
+GOVCHAIN=${2:?usage: tutorial.sh GOVCHAIND GOVCHAIN DOC BUILD_DIR SOURCE_DIR}
+DOC=${3:?usage: tutorial.sh GOVCHAIND GOVCHAIN DOC BUILD_DIR SOURCE_DIR}
+BUILD_DIR=${4:?usage: tutorial.sh GOVCHAIND GOVCHAIN DOC BUILD_DIR SOURCE_DIR}
+SOURCE_DIR=${5:?usage: tutorial.sh GOVCHAIND GOVCHAIN DOC BUILD_DIR SOURCE_DIR}
+for tool in curl jq python3; do command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }; done
+[ -f "$BUILD_DIR/contracts/parking.wasm" ] || { echo "SKIP: $BUILD_DIR/contracts/parking.wasm not built"; exit 77; }
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+WORK=$(mktemp -d -t govchain-tutorial.XXXXXX)
+cleanup() {
+  local status=$?
+  stop_node
+  if [ "$status" -ne 0 ] && [ -f "$WORK/node.log" ]; then
+    echo "---- node log (last 30 lines) ----"; tail -n 30 "$WORK/node.log"
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The marked blocks, written to $WORK/steps/NN-NAME.sh; an unmarked sh block
+# or a marker without a block is an error of the page.
+mkdir -p "$WORK/steps"
+python3 - "$DOC" "$WORK/steps" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+marked = re.findall(r"<!-- tutorial-step: ([a-z0-9-]+) -->\n```sh\n(.*?)```\n", text, re.S)
+markers = len(re.findall(r"<!-- tutorial-step:", text))
+sh_blocks = len(re.findall(r"^```sh$", text, re.M))
+if not marked or len(marked) != markers or len(marked) != sh_blocks:
+    sys.exit(f"{sys.argv[1]}: {sh_blocks} sh blocks, {markers} step markers, {len(marked)} marked sh blocks: "
+             "every ```sh block needs a <!-- tutorial-step: NAME --> line right above it")
+for number, (name, body) in enumerate(marked):
+    open(f"{sys.argv[2]}/{number:02d}-{name}.sh", "w", encoding="utf-8").write(body)
+PY
+
+DATA="$WORK/devchain"
+start_node "$DATA" "$WORK/node.log"
+ROOT="$WORK/root"
+mkdir -p "$ROOT"
+ln -s "$BUILD_DIR" "$ROOT/build"
+ln -s "$SOURCE_DIR/contracts" "$ROOT/contracts"
+mkdir -p "$WORK/bin"
+ln -s "$GOVCHAIN" "$WORK/bin/govchain"
+export PATH="$WORK/bin:$PATH" GOVCHAIN_NODE="$NODE_URL" GOVCHAIN_DEV=1 DATA
+unset GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE || true
+
+# expect NAME: prints "EXIT_CODE|PATTERN|PATTERN..." — the step's exit code and
+# extended regular expressions that its stdout+stderr must match.
+expect() {
+  case $1 in
+    deploy) echo "0|deployed parking" ;;
+    grant) echo "0|status ok" ;;
+    document) echo "0" ;;
+    certificate) echo "0|wrote certificate file permit.cert|^id: +[0-9a-f]{64}" ;;
+    issue) echo "0|parking.issue: committed|certificate.active" ;;
+    verify) echo "0|^VALID: |agrees with the record read with a state proof|history" ;;
+    verify-altered) echo "1|^INVALID \(commitment_mismatch\)" ;;
+    record) echo "0|active" ;;
+    revoke-refused) echo "1|does not hold the required role" ;;
+    revoke) echo "0|parking.revoke: committed" ;;
+    verify-revoked) echo "1|^INVALID \(revoked\)|misuse|agrees with the record read with a state proof" ;;
+    verify-before-revocation) echo "0|^VALID: " ;;
+    *) echo "unknown" ;;
+  esac
+}
+
+ran=""
+for step in "$WORK"/steps/*.sh; do
+  name=$(basename "$step" .sh)
+  name=${name#*-}
+  expectation=$(expect "$name")
+  [ "$expectation" != "unknown" ] || fail "step '$name' of $DOC has no expectation in tutorial.sh"
+  IFS='|' read -r -a checks <<<"$expectation"
+  echo "== step $name"
+  status=0
+  (cd "$ROOT" && timeout 120 bash -euo pipefail "$step") >"$WORK/output" 2>&1 || status=$?
+  if [ "$status" != "${checks[0]}" ]; then
+    cat "$step" "$WORK/output"
+    fail "step '$name' exited $status, the tutorial expects ${checks[0]}"
+  fi
+  for pattern in "${checks[@]:1}"; do
+    grep -Eq -- "$pattern" "$WORK/output" || { cat "$WORK/output"; fail "step '$name' printed no match for /$pattern/"; }
+  done
+  ran="$ran $name"
+done
+
+# The page must keep the steps that prove the use case end to end.
+for required in deploy grant certificate issue verify revoke verify-revoked; do
+  case " $ran " in *" $required "*) ;; *) fail "$DOC lost the step '$required'" ;; esac
+done
+
+stop_node
+for field in "Mustermann" "GE-AB 123" "craft_business"; do
+  if grep -r -a -l -F -- "$field" "$DATA" >/dev/null 2>&1; then fail "personal field '$field' found in $DATA"; fi
+done
+echo "PASS: tutorial ($(echo $ran | wc -w) steps of $DOC)"
