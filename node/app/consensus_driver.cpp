@@ -506,6 +506,7 @@ void ConsensusDriver::update_snapshot() {
     snapshot_ = std::move(snapshot);
   }
   if (!metrics_) return;
+  observe_step_duration();
   if (auto gauge = metrics_->gauge("govchain_consensus_height", "Height being decided"); gauge.ok())
     (*gauge)->Set(static_cast<double>(machine_->height()));
   if (auto gauge = metrics_->gauge("govchain_consensus_round", "Round of the height being decided"); gauge.ok())
@@ -514,6 +515,20 @@ void ConsensusDriver::update_snapshot() {
   for (const auto& peer : transport_->peers()) connected += peer.connected ? 1 : 0;
   if (auto gauge = metrics_->gauge("govchain_peers_connected", "Peers with an open session"); gauge.ok())
     (*gauge)->Set(static_cast<double>(connected));
+}
+
+void ConsensusDriver::observe_step_duration() {
+  auto current = std::make_tuple(machine_->height(), machine_->round(), machine_->step());
+  if (current == observed_step_) return;
+  uint64_t now = steady_ms();
+  if (observed_step_since_ms_ != 0) {
+    auto histogram = metrics_->histogram("govchain_consensus_step_seconds", "Time spent in a consensus step",
+                                         rpc::Metrics::latency_buckets_seconds(),
+                                         {{"step", step_name(std::get<2>(observed_step_))}});
+    if (histogram.ok()) (*histogram)->Observe(static_cast<double>(now - observed_step_since_ms_) / 1000.0);
+  }
+  observed_step_ = current;
+  observed_step_since_ms_ = now;
 }
 
 void ConsensusDriver::fail_stop(const Status& status, std::string_view doing) {

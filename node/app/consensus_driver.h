@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "app/chain_backend.h"
@@ -120,6 +121,7 @@ class ConsensusDriver {
   void announce_status(std::optional<PublicKey> to);
   void record_evidence(const consensus::Evidence& evidence);
   void update_snapshot();
+  void observe_step_duration();
   void fail_stop(const Status& status, std::string_view doing);
 
   Status open_wal(std::vector<consensus::WalRecord>& records);
@@ -143,6 +145,9 @@ class ConsensusDriver {
   std::vector<Bytes> evidence_;  // encoded, verified
   uint64_t last_commit_steady_ms_ = 0;
   uint64_t height_started_steady_ms_ = 0;
+  // The step last seen by update_snapshot, for the step duration metric.
+  std::tuple<uint64_t, uint32_t, consensus::Step> observed_step_{};
+  uint64_t observed_step_since_ms_ = 0;
 
   mutable std::mutex events_mutex_;
   std::condition_variable events_ready_;
