@@ -150,7 +150,12 @@ void ConsensusDriver::run() {
     {
       std::unique_lock lock(events_mutex_);
       uint64_t wait_ms = idle_wake_ms;
-      if (!timers_.empty()) wait_ms = std::min(wait_ms, timers_.begin()->first - std::min(timers_.begin()->first, steady_ms()));
+      uint64_t now = steady_ms();
+      if (!timers_.empty()) wait_ms = std::min(wait_ms, timers_.begin()->first - std::min(timers_.begin()->first, now));
+      if (pending_proposal_) {
+        uint64_t propose_at = last_commit_steady_ms_ + config_.empty_block_interval_ms;
+        wait_ms = std::min(wait_ms, propose_at - std::min(propose_at, now));
+      }
       events_ready_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                              [&] { return stopping_ || !events_.empty() || txs_waiting_; });
       batch.swap(events_);
