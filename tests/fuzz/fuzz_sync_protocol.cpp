@@ -1,0 +1,31 @@
+// Decodes arbitrary bytes as each node-to-node catch-up message (status,
+// block request, block response); whatever decodes must re-encode to the
+// same bytes, and a decoded block request must stay within its limits.
+#include <cstdint>
+#include <cstdlib>
+
+#include "sync/protocol.h"
+
+namespace {
+
+template <typename Decoded, typename Encode>
+void check_round_trip(const Decoded& decoded, Encode encode, const uint8_t* data, size_t size) {
+  if (!decoded.ok()) return;
+  govchain::Bytes encoded = encode(*decoded);
+  if (encoded.size() != size || !std::equal(encoded.begin(), encoded.end(), data)) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace govchain::sync;
+  govchain::ByteView input(data, size);
+  check_round_trip(decode_status(input), [](const StatusMessage& value) { return encode_status(value); }, data, size);
+  auto request = decode_block_request(input);
+  if (request.ok() && (request->count == 0 || request->count > blocks_per_response_max)) std::abort();
+  check_round_trip(request, [](const BlockRequest& value) { return encode_block_request(value); }, data, size);
+  auto response = decode_block_response(input);
+  if (response.ok() && response->blocks.size() > blocks_per_response_max) std::abort();
+  check_round_trip(response, [](const BlockResponse& value) { return encode_block_response(value); }, data, size);
+  return 0;
+}
