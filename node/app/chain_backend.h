@@ -46,6 +46,9 @@ class ChainBackend {
   virtual Result<chain::CommitCertificate> commit(uint64_t height) const = 0;
   // Admits a transaction that a peer gossiped (full checks, as for the API).
   virtual Status accept_peer_tx(ByteView encoded_tx) = 0;
+  // Puts verified equivocation evidence on chain: a validator node submits
+  // a transaction reporting it (unless the chain already records it).
+  virtual void report_evidence(ByteView evidence) = 0;
   virtual size_t mempool_size() const = 0;
 };
 

@@ -79,6 +79,10 @@ Status ConsensusDriver::start() {
   transport.low_priority_message_types = {sync::message_type::tx};
   p2p::TransportCallbacks callbacks;
   callbacks.on_message = [this](const PublicKey& peer, p2p::MessageType type, Bytes payload) {
+    // Transactions are checked (signature included) on the transport's
+    // threads, so that a flood of them never delays proposals and votes in
+    // the consensus thread's queue.
+    if (type == sync::message_type::tx) return on_tx_message(peer, payload);
     post({Event::Kind::message, peer, type, std::move(payload)});
   };
   callbacks.on_peer_connected = [this](const PublicKey& peer, const std::string&, bool) {
@@ -196,8 +200,6 @@ void ConsensusDriver::handle_message(const PublicKey& peer, uint8_t type, const 
       return on_proposal_message(peer, payload, actions);
     case sync::message_type::vote:
       return on_vote_message(peer, payload, actions);
-    case sync::message_type::tx:
-      return on_tx_message(peer, payload);
     case sync::message_type::evidence:
       return on_evidence_message(peer, payload);
     case sync::message_type::status: {
@@ -268,6 +270,7 @@ void ConsensusDriver::record_evidence(const consensus::Evidence& evidence) {
                evidence.first.vote.height, evidence.first.vote.round);
   if (evidence_.size() < evidence_max) evidence_.push_back(encoded);
   transport_->gossip(sync::message_type::evidence, encoded);
+  backend_.report_evidence(encoded);
   if (metrics_)
     if (auto counter = metrics_->counter("govchain_consensus_evidence_total", "Equivocations detected"); counter.ok())
       (*counter)->Increment();
@@ -382,19 +385,27 @@ void ConsensusDriver::maybe_propose(consensus::Actions& actions) {
     return;
   }
   bool waited_enough = steady_ms() >= last_commit_steady_ms_ + config_.empty_block_interval_ms;
-  if (backend_.mempool_size() == 0 && !waited_enough && pending_proposal_->round == 0) return;
+  bool may_wait = !waited_enough && pending_proposal_->round == 0;
+  // Waiting transactions that cannot go into a block (a nonce gap) must not
+  // make the proposer skip the interval: after an empty build it waits.
+  if (may_wait && (backend_.mempool_size() == 0 || empty_build_height_ == pending_proposal_->height)) return;
   PendingProposal pending = *pending_proposal_;
   pending_proposal_.reset();
-  propose(pending, actions);
+  propose(pending, may_wait, actions);
 }
 
-void ConsensusDriver::propose(const PendingProposal& pending, consensus::Actions& more) {
+void ConsensusDriver::propose(const PendingProposal& pending, bool may_wait, consensus::Actions& more) {
   rpc::ChainHead head = backend_.head();
   auto last_commit = backend_.commit(head.height);
   if (!last_commit.ok()) return fail_stop(last_commit.status(), "reading the head's certificate");
   int64_t time_ms = std::max(wall_ms(), head.time_ms + 1);
   auto built = backend_.build_block(time_ms, config_.key.public_key, *last_commit);
   if (!built.ok()) return fail_stop(built.status(), "building a block");
+  if (built->block.txs.empty() && may_wait) {
+    empty_build_height_ = pending.height;
+    pending_proposal_ = pending;
+    return;
+  }
   Hash block_id = built->block_hash;
   Bytes encoded = chain::encode_block(built->block);
   spdlog::debug("consensus: proposing block {} round {} with {} transactions", pending.height, pending.round,

@@ -12,7 +12,8 @@
 // Ownership: the node owns the driver; the driver references the backend,
 // which must outlive it. Thread-safety: start()/stop() from the node's main
 // thread; gossip_tx(), notify_txs_waiting(), snapshot() and peers() from any
-// thread. Everything else runs on the driver's own thread.
+// thread. Transactions from peers are checked on the transport's threads;
+// everything else runs on the driver's own thread.
 #pragma once
 
 #include <atomic>
@@ -112,7 +113,7 @@ class ConsensusDriver {
 
   void perform(consensus::Actions& actions);
   void perform_one(consensus::Action& action, consensus::Actions& more);
-  void propose(const PendingProposal& pending, consensus::Actions& more);
+  void propose(const PendingProposal& pending, bool may_wait, consensus::Actions& more);
   void maybe_propose(consensus::Actions& actions);
   void judge(const consensus::RequestValidity& request, consensus::Actions& more);
   void commit(consensus::Commit& commit, consensus::Actions& more);
@@ -140,6 +141,7 @@ class ConsensusDriver {
   std::multimap<uint64_t, consensus::Timeout> timers_;  // by steady deadline
   std::map<Hash, ExecutedBlock> executed_;              // at the current height
   std::optional<PendingProposal> pending_proposal_;
+  uint64_t empty_build_height_ = 0;  // height whose last build found nothing to include
   std::deque<Event> future_messages_;  // for the next height
   sync::CatchUp catch_up_;
   std::vector<Bytes> evidence_;  // encoded, verified

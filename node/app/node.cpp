@@ -8,6 +8,7 @@
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
 #include "storage/leveldb_store.h"
+#include "execution/evidence.h"
 #include "sync/protocol.h"
 
 namespace govchain::app {
@@ -18,6 +19,10 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Gas a validator's evidence report may use: the base cost, its bytes and
+// the verification, with room to spare.
+constexpr uint64_t evidence_report_gas_limit = 200'000;
 
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -291,6 +296,32 @@ Status Node::import_block(const chain::Block& block, const chain::CommitCertific
   auto executed = execute_block(block);
   if (!executed.ok()) return error(Code::corruption, at + executed.status().message());
   return commit_executed(std::move(*executed), commit);
+}
+
+void Node::report_evidence(ByteView evidence) {
+  if (!validator_set_.contains(validator_key_.public_key)) return;
+  Hash hash = execution::evidence_hash(evidence);
+  auto recorded = execution::read_evidence(*committed_, hash);
+  if (recorded.ok() && recorded->has_value()) return;
+  auto nonce = pending_nonce(validator_key_.public_key);
+  if (!nonce.ok()) {
+    spdlog::warn("cannot report evidence {}: {}", hash.hex(), nonce.status().to_string());
+    return;
+  }
+  chain::Tx tx;
+  tx.chain_id = genesis_.chain_id;
+  tx.sender = validator_key_.public_key;
+  tx.nonce = *nonce;
+  tx.gas_limit = evidence_report_gas_limit;
+  tx.action = chain::EvidenceReport{Bytes(evidence.begin(), evidence.end())};
+  chain::sign_tx(tx, validator_key_.secret);
+  Hash tx_hash = chain::tx_hash(tx);
+  size_t size_bytes = chain::encode_tx(tx).size();
+  Status submitted = submit(std::move(tx), tx_hash, size_bytes);
+  if (submitted.ok())
+    spdlog::warn("reported evidence {} on chain in transaction {}", hash.hex(), tx_hash.hex());
+  else
+    spdlog::warn("cannot report evidence {}: {}", hash.hex(), submitted.to_string());
 }
 
 int64_t Node::next_block_time_ms() const {

@@ -89,6 +89,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   Result<ExecutedBlock> execute_block(chain::Block block) override;
   Status commit_executed(ExecutedBlock executed, const chain::CommitCertificate& commit) override;
   Status accept_peer_tx(ByteView encoded_tx) override;
+  void report_evidence(ByteView evidence) override;
 
   // Dev chain: produces one block from waiting transactions now.
   Status produce_block();

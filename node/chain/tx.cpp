@@ -10,7 +10,13 @@ namespace govchain::chain {
 
 namespace {
 
-enum class ActionKind : uint8_t { role_grant = 1, role_revoke = 2, contract_deploy = 3, contract_call = 4 };
+enum class ActionKind : uint8_t {
+  role_grant = 1,
+  role_revoke = 2,
+  contract_deploy = 3,
+  contract_call = 4,
+  evidence_report = 5
+};
 constexpr size_t abi_size_bytes_max = 64 * 1024;
 
 void write_action(codec::Writer& writer, const Action& action) {
@@ -29,6 +35,9 @@ void write_action(codec::Writer& writer, const Action& action) {
           writer.text(value.municipality);
           writer.bytes(value.code);
           writer.text(value.abi_json);
+        } else if constexpr (std::is_same_v<T, EvidenceReport>) {
+          writer.u8(static_cast<uint8_t>(ActionKind::evidence_report));
+          writer.bytes(value.evidence);
         } else {
           writer.u8(static_cast<uint8_t>(ActionKind::contract_call));
           writer.text(value.contract);
@@ -85,6 +94,12 @@ Result<Action> read_call(codec::Reader& reader) {
   return Action(std::move(call));
 }
 
+Result<Action> read_evidence_report(codec::Reader& reader) {
+  auto evidence = reader.bytes(evidence_size_bytes_max);
+  if (!evidence.ok()) return evidence.status();
+  return Action(EvidenceReport{std::move(*evidence)});
+}
+
 Result<Action> read_action(codec::Reader& reader) {
   auto kind = reader.u8();
   if (!kind.ok()) return kind.status();
@@ -93,6 +108,7 @@ Result<Action> read_action(codec::Reader& reader) {
     case ActionKind::role_revoke: return read_role_change<RoleRevoke>(reader);
     case ActionKind::contract_deploy: return read_deploy(reader);
     case ActionKind::contract_call: return read_call(reader);
+    case ActionKind::evidence_report: return read_evidence_report(reader);
   }
   return error(Code::malformed, "unknown action kind " + std::to_string(*kind));
 }
@@ -131,7 +147,8 @@ std::string_view action_name(const Action& action) {
     case 0: return "role_grant";
     case 1: return "role_revoke";
     case 2: return "contract_deploy";
-    default: return "contract_call";
+    case 3: return "contract_call";
+    default: return "evidence_report";
   }
 }
 
@@ -212,6 +229,8 @@ static Status check_action(const Action& action) {
   } else if (const auto* call = std::get_if<ContractCall>(&action)) {
     if (!is_valid_name(call->contract)) return error(Code::invalid, "contract name is not valid");
     if (call->method.empty()) return error(Code::invalid, "method name is empty");
+  } else if (const auto* report = std::get_if<EvidenceReport>(&action)) {
+    if (report->evidence.empty()) return error(Code::invalid, "evidence report is empty");
   }
   return Status();
 }

@@ -57,7 +57,17 @@ struct ContractCall {
   bool operator==(const ContractCall&) const = default;
 };
 
-using Action = std::variant<RoleGrant, RoleRevoke, ContractDeploy, ContractCall>;
+// Proof that a validator signed two conflicting consensus votes: the bytes
+// of consensus::encode_evidence. Any validator's node reports what it
+// detects; execution verifies it and records it on chain once.
+struct EvidenceReport {
+  Bytes evidence;
+  bool operator==(const EvidenceReport&) const = default;
+};
+// Encoded evidence is two votes (about 300 bytes); this bounds the decoder.
+inline constexpr size_t evidence_size_bytes_max = 1024;
+
+using Action = std::variant<RoleGrant, RoleRevoke, ContractDeploy, ContractCall, EvidenceReport>;
 std::string_view action_name(const Action& action);
 
 struct Tx {

@@ -24,6 +24,7 @@ inline constexpr std::string_view tx_root = "govchain/tx-root";
 inline constexpr std::string_view validator_set = "govchain/validator-set";
 inline constexpr std::string_view commitment = "govchain/commitment";
 inline constexpr std::string_view receipt = "govchain/receipt";
+inline constexpr std::string_view evidence = "govchain/evidence";
 }  // namespace tags
 
 Hash sha256(ByteView message);

@@ -3,6 +3,7 @@
 #include "codec/codec.h"
 #include "core/limits.h"
 #include "execution/contracts.h"
+#include "execution/evidence.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
 
@@ -12,6 +13,7 @@ uint64_t intrinsic_gas(const chain::Tx& tx, size_t encoded_size_bytes) {
   uint64_t gas = gas_tx_base + gas_per_tx_byte * encoded_size_bytes;
   if (std::holds_alternative<chain::RoleGrant>(tx.action) || std::holds_alternative<chain::RoleRevoke>(tx.action))
     gas += gas_role_change;
+  if (std::holds_alternative<chain::EvidenceReport>(tx.action)) gas += gas_evidence_report;
   return gas;
 }
 
@@ -37,6 +39,7 @@ Executor::Executor(std::string chain_id, chain::Parameters parameters, const Con
 Status Executor::apply_genesis(Overlay& state, const chain::Genesis& genesis) const {
   Governance governance(state);
   GOVCHAIN_TRY(governance.apply_genesis(genesis));
+  write_validators(state, chain::validator_keys(genesis));
   if (!genesis.contracts.empty()) {
     if (contracts_ == nullptr) return error(Code::invalid, "genesis deploys contracts but no runtime is configured");
     BlockContext context{genesis.chain_id, 0, genesis.genesis_time_ms, PublicKey{}};
@@ -80,6 +83,12 @@ Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockCont
   if (const auto* revoke = std::get_if<chain::RoleRevoke>(&tx.action)) {
     GOVCHAIN_TRY(governance.revoke(tx.sender, *revoke));
     receipt.events.push_back({"", "role_revoked", encode_roles({{revoke->municipality, revoke->role}})});
+    return Status();
+  }
+  if (const auto* report = std::get_if<chain::EvidenceReport>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(EvidenceRecord record,
+                              record_evidence(state, chain_id_, tx.sender, report->evidence, context.height));
+    receipt.events.push_back({"", "evidence_recorded", record.validator.bytes()});
     return Status();
   }
   if (contracts_ == nullptr)

@@ -25,5 +25,8 @@ Bytes contract_storage(std::string_view name, ByteView key) {
   return prefix;
 }
 Bytes contract_list() { return to_bytes("c/list"); }
+Bytes validators() { return to_bytes("g/v"); }
+Bytes evidence(const Hash& evidence_hash) { return join("g/e/", evidence_hash.view()); }
+Bytes evidence_list() { return to_bytes("g/el"); }
 
 }  // namespace govchain::execution::keys

@@ -25,5 +25,10 @@ Bytes contract_meta(std::string_view name);
 Bytes contract_storage(std::string_view name, ByteView key);
 // "c/list" -> names of all contracts, sorted
 Bytes contract_list();
+// The validator set (genesis validators), and equivocation evidence
+// recorded on chain: one record per evidence hash, and the list of hashes.
+Bytes validators();
+Bytes evidence(const Hash& evidence_hash);
+Bytes evidence_list();
 
 }  // namespace govchain::execution::keys

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/tx.h"
+#include "consensus/certificate.h"
+#include "execution/evidence.h"
 #include "execution/state_keys.h"
 #include "execution/wasm_host.h"
 #include "rpc/json_format.h"
@@ -225,6 +227,50 @@ HttpResponse contract_route(NodeService& service, const HttpRequest& request) {
   return ok_json(contract_json(request.path_parameter, *record, true));
 }
 
+// The node's latest committed state, for the execution layer's readers.
+class LatestState final : public execution::StateReader {
+ public:
+  explicit LatestState(const NodeService& service) : service_(service) {}
+  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_latest(key); }
+
+ private:
+  const NodeService& service_;
+};
+
+json optional_hash_json(const std::optional<Hash>& hash) { return hash ? json(hash->hex()) : json(nullptr); }
+
+json evidence_json(const execution::EvidenceRecord& record) {
+  json out = {{"hash", record.hash.hex()},
+              {"validator", record.validator.hex()},
+              {"vote_height", record.vote_height},
+              {"recorded_height", record.recorded_height},
+              {"reporter", record.reporter.hex()},
+              {"state_key_hex", to_hex(execution::keys::evidence(record.hash))},
+              {"evidence_hex", to_hex(record.evidence)}};
+  auto evidence = consensus::decode_evidence(record.evidence);
+  if (evidence.ok()) {
+    out["round"] = evidence->first.vote.round;
+    out["vote_type"] = std::string(consensus::vote_type_name(evidence->first.vote.type));
+    out["block_ids"] = {optional_hash_json(evidence->first.vote.block_id),
+                        optional_hash_json(evidence->second.vote.block_id)};
+  }
+  return out;
+}
+
+// Equivocation evidence recorded on chain, oldest first.
+HttpResponse evidence_route(NodeService& service) {
+  LatestState state(service);
+  auto hashes = execution::read_evidence_list(state);
+  if (!hashes.ok()) return json_error(hashes.status());
+  json records = json::array();
+  for (const auto& hash : *hashes) {
+    auto record = execution::read_evidence(state, hash);
+    if (!record.ok()) return json_error(record.status());
+    if (record->has_value()) records.push_back(evidence_json(**record));
+  }
+  return ok_json({{"evidence", std::move(records)}});
+}
+
 }  // namespace
 
 Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
@@ -249,6 +295,7 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
     return json_response(service.genesis_json());
   }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));
   return server.add_websocket("/v1/events");

@@ -22,6 +22,8 @@ json action_to_json(const chain::Action& action) {
     out["contract"] = call->contract;
     out["method"] = call->method;
     out["arguments_hex"] = to_hex(call->arguments);
+  } else if (const auto* report = std::get_if<chain::EvidenceReport>(&action)) {
+    out["evidence_hex"] = to_hex(report->evidence);
   }
   return out;
 }

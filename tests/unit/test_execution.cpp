@@ -2,7 +2,10 @@
 
 #include <memory>
 
+#include "consensus/certificate.h"
+#include "crypto/hash.h"
 #include "crypto/schnorr.h"
+#include "execution/evidence.h"
 #include "execution/executor.h"
 #include "execution/governance.h"
 
@@ -135,4 +138,102 @@ TEST_CASE("same transactions give the same state on two executors") {
     CHECK(left[i].key == right[i].key);
     CHECK(left[i].value == right[i].value);
   }
+}
+
+namespace {
+
+// Two validators; `cheater` signs two prevotes for one height and round.
+struct EvidenceFixture {
+  crypto::KeyPair reporter = crypto::generate_key_pair();
+  crypto::KeyPair cheater = crypto::generate_key_pair();
+  crypto::KeyPair outsider = crypto::generate_key_pair();
+  chain::Genesis genesis;
+  execution::EmptyState empty;
+  execution::Overlay state{empty};
+  std::unique_ptr<execution::Executor> executor;
+  execution::BlockContext context{"test-chain", 9, 1000, PublicKey{}};
+
+  EvidenceFixture() {
+    genesis.chain_id = "test-chain";
+    genesis.municipalities.push_back({"dev-city", "Dev City", reporter.public_key});
+    genesis.validators.push_back({"dev-city", reporter.public_key});
+    genesis.validators.push_back({"dev-city", cheater.public_key});
+    executor = std::make_unique<execution::Executor>("test-chain", genesis.parameters);
+    REQUIRE(executor->apply_genesis(state, genesis).ok());
+  }
+
+  Bytes evidence(std::string_view chain_id = "test-chain", bool conflicting = true) const {
+    auto signer = consensus::make_schnorr_signer(cheater.secret);
+    consensus::Vote one{consensus::VoteType::prevote, 7, 2, crypto::sha256(std::string("block a")), cheater.public_key};
+    consensus::Vote other = one;
+    if (conflicting) other.block_id = crypto::sha256(std::string("block b"));
+    auto first = consensus::sign_vote(chain_id, one, *signer);
+    auto second = consensus::sign_vote(chain_id, other, *signer);
+    if (!conflicting) {
+      consensus::Evidence same{first, second};
+      return consensus::encode_evidence(same);
+    }
+    return consensus::encode_evidence(consensus::make_evidence(first, second));
+  }
+
+  Result<chain::Receipt> report(const crypto::KeyPair& sender, uint64_t nonce, Bytes bytes) {
+    chain::Tx tx;
+    tx.chain_id = "test-chain";
+    tx.sender = sender.public_key;
+    tx.nonce = nonce;
+    tx.gas_limit = 200'000;
+    tx.action = chain::EvidenceReport{std::move(bytes)};
+    chain::sign_tx(tx, sender.secret);
+    REQUIRE(chain::check_tx_stateless(tx, "test-chain", chain::encode_tx(tx).size()).ok());
+    CHECK(*chain::decode_tx(chain::encode_tx(tx)) == tx);
+    return executor->execute_tx(state, tx, chain::encode_tx(tx).size(), context, 0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("equivocation evidence reported by a validator is verified and recorded once") {
+  EvidenceFixture fixture;
+  Bytes evidence = fixture.evidence();
+  auto receipt = fixture.report(fixture.reporter, 0, evidence);
+  REQUIRE(receipt.ok());
+  REQUIRE_MESSAGE(receipt->status == Code::ok, receipt->message);
+  REQUIRE(receipt->events.size() == 1);
+  CHECK(receipt->events[0].topic == "evidence_recorded");
+
+  auto hashes = execution::read_evidence_list(fixture.state);
+  REQUIRE(hashes.ok());
+  REQUIRE(hashes->size() == 1);
+  auto record = execution::read_evidence(fixture.state, hashes->front());
+  REQUIRE(record.ok());
+  REQUIRE(record->has_value());
+  CHECK((*record)->validator == fixture.cheater.public_key);
+  CHECK((*record)->vote_height == 7);
+  CHECK((*record)->recorded_height == 9);
+  CHECK((*record)->reporter == fixture.reporter.public_key);
+  CHECK((*record)->evidence == evidence);
+
+  SUBCASE("the same evidence again is refused in the receipt, and nothing changes") {
+    auto again = fixture.report(fixture.cheater, 0, evidence);
+    REQUIRE(again.ok());
+    CHECK(again->status == Code::already_exists);
+    CHECK(execution::read_evidence_list(fixture.state)->size() == 1);
+  }
+}
+
+TEST_CASE("evidence reports that must not be recorded") {
+  EvidenceFixture fixture;
+  SUBCASE("from an account that is not a validator") {
+    CHECK(fixture.report(fixture.outsider, 0, fixture.evidence())->status == Code::unauthorized);
+  }
+  SUBCASE("votes signed for another chain") {
+    CHECK(fixture.report(fixture.reporter, 0, fixture.evidence("other-chain"))->status == Code::bad_signature);
+  }
+  SUBCASE("two votes that do not conflict") {
+    CHECK(fixture.report(fixture.reporter, 0, fixture.evidence("test-chain", false))->status != Code::ok);
+  }
+  SUBCASE("bytes that are not evidence") {
+    CHECK(fixture.report(fixture.reporter, 0, to_bytes("not evidence"))->status == Code::malformed);
+  }
+  CHECK(execution::read_evidence_list(fixture.state)->empty());
 }
