@@ -19,14 +19,13 @@
 //   govchain-load sigbench [--seconds S]
 //       the machine's Schnorr verifications per second, one core and all
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
 
@@ -110,19 +109,19 @@ Status write_bench_network(const NetworkPrepareOptions& options) {
   GOVCHAIN_ASSIGN_OR_RETURN(auto network, plan_bench_network(options));
   std::vector<setup::MemberKeys> members;
   for (auto& node : network.nodes) {
-    GOVCHAIN_ASSIGN_OR_RETURN(auto keys, setup::write_member_dev_keys(root / "keys" / node.id, node.id,
-                                                                      node.display_name, node.id + "/"));
+    GOVCHAIN_ASSIGN_OR_RETURN(
+        auto keys, setup::write_member_dev_keys(root / "keys" / node.id, node.id, node.display_name, node.id + "/"));
     node.public_key = keys.validator;
     members.push_back(std::move(keys));
   }
   std::error_code error_code;
   fs::create_directories(root / "nodes", error_code);
-  if (error_code) return error(Code::io_error, "cannot create " + (root / "nodes").string() + ": " + error_code.message());
+  if (error_code)
+    return error(Code::io_error, "cannot create " + (root / "nodes").string() + ": " + error_code.message());
   for (size_t i = 0; i < network.nodes.size(); ++i)
     GOVCHAIN_TRY(setup::write_text_file(root / network.nodes[i].config_path,
                                         setup::node_config_to_json(setup::node_config_for(network, i))));
-  GOVCHAIN_ASSIGN_OR_RETURN(auto genesis,
-                            setup::build_genesis(network.chain_id, 1'700'000'000'000, members, {}));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto genesis, setup::build_genesis(network.chain_id, 1'700'000'000'000, members, {}));
   add_bench_municipalities(genesis, options.municipalities);
   GOVCHAIN_TRY(setup::write_text_file(root / "genesis.json", chain::genesis_to_json(genesis)));
   return setup::write_text_file(root / "network.json", setup::network_to_json(network));
@@ -133,13 +132,13 @@ int prepare_network(const NetworkPrepareOptions& options) {
   Status written = write_bench_network(options);
   if (!written.ok()) return fail("prepare-network: " + written.to_string());
   std::cout << "prepared network " << options.out << ": " << options.validators << " validators, "
-            << options.municipalities << " municipality admins; start it with: govchain network up "
-            << options.out << "\n";
+            << options.municipalities << " municipality admins; start it with: govchain network up " << options.out
+            << "\n";
   return 0;
 }
 
 struct Prepared {
-  std::vector<std::string> bodies;       // one JSON array per batch
+  std::vector<std::string> bodies;        // one JSON array per batch
   std::vector<std::vector<Hash>> hashes;  // per batch
 };
 
@@ -173,7 +172,8 @@ Result<Prepared> presign(const chain::Genesis& genesis, size_t tx_count, size_t 
         tx.nonce = first_nonces[admin] + i / admins;
         tx.gas_limit = 100'000;
         const auto& roles = chain::known_roles();
-        tx.action = chain::RoleGrant{municipality_id(admin), roles[i % roles.size()], crypto::generate_key_pair().public_key};
+        tx.action =
+            chain::RoleGrant{municipality_id(admin), roles[i % roles.size()], crypto::generate_key_pair().public_key};
         chain::sign_tx(tx, keys[admin].secret);
         encoded[i] = to_hex(chain::encode_tx(tx));
         hashes[i] = chain::tx_hash(tx);
@@ -307,8 +307,9 @@ int run(const RunOptions& options) {
   std::atomic<bool> done{false};
   std::thread events([&] {
     while (!done) {
-      (void)bench::read_websocket(host, port, "/v1/events", [&](const std::string& text) { on_event(tracker, text); },
-                                  [&] { return !done.load(); });
+      (void)bench::read_websocket(
+          host, port, "/v1/events", [&](const std::string& text) { on_event(tracker, text); },
+          [&] { return !done.load(); });
       if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -390,7 +391,8 @@ int sigbench(double seconds) {
   size_t cores = std::max(1u, std::thread::hardware_concurrency());
   double one = verifications_per_second(1, seconds);
   double all = verifications_per_second(cores, seconds);
-  std::cout << json{{"cores", cores}, {"verifications_per_second_one_core", one},
+  std::cout << json{{"cores", cores},
+                    {"verifications_per_second_one_core", one},
                     {"verifications_per_second_all_cores", all}}
                    .dump()
             << std::endl;
@@ -424,7 +426,8 @@ int main(int argc, char** argv) {
   run_command->add_option("--data", options.data_dir, "data directory made by prepare")->required();
   run_command->add_option("--txs", options.txs, "transactions to submit")->capture_default_str();
   run_command->add_option("--batch", options.batch, "transactions per HTTP request")->capture_default_str();
-  run_command->add_option("--window", options.window, "submitted but not yet committed, at most")->capture_default_str();
+  run_command->add_option("--window", options.window, "submitted but not yet committed, at most")
+      ->capture_default_str();
   run_command->add_option("--connections", options.connections, "HTTP connections")->capture_default_str();
   run_command->add_option("--timeout", options.timeout_s, "seconds before giving up")->capture_default_str();
   run_command->add_option("--committed-out", options.committed_out, "append hashes seen committed to this file");
