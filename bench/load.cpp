@@ -24,6 +24,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -224,6 +225,7 @@ struct Tracker {
   std::atomic<size_t> committed{0};
   std::atomic<size_t> failed_receipts{0};
   std::atomic<size_t> rejected{0};
+  std::map<std::string, size_t> rejected_by_reason;  // error code -> count; guarded by mutex
   std::ofstream committed_file;
   Clock::time_point last_commit;
 };
@@ -248,6 +250,24 @@ void on_event(Tracker& tracker, const std::string& text) {
   tracker.last_commit = now;
 }
 
+void count_rejected(Tracker& tracker, const std::string& reason, size_t count) {
+  tracker.rejected += count;
+  std::lock_guard lock(tracker.mutex);
+  tracker.rejected_by_reason[reason] += count;
+}
+
+// Counts the refused transactions of a batch reply by their error code.
+void count_rejected_in_reply(Tracker& tracker, const std::string& reply_body) {
+  json body = json::parse(reply_body, nullptr, false);
+  if (body.is_discarded() || !body.contains("results") || !body["results"].is_array()) return;
+  for (const auto& result : body["results"]) {
+    if (!result.is_object() || result.value("accepted", false)) continue;
+    std::string reason = "unknown";
+    if (result.contains("error") && result["error"].is_object()) reason = result["error"].value("code", reason);
+    count_rejected(tracker, reason, 1);
+  }
+}
+
 void submit_batches(const RunOptions& options, const std::pair<std::string, std::string>& address,
                     const Prepared& prepared, Tracker& tracker, std::atomic<size_t>& next_batch,
                     std::atomic<size_t>& submitted, Clock::time_point deadline) {
@@ -264,11 +284,11 @@ void submit_batches(const RunOptions& options, const std::pair<std::string, std:
     auto reply = connection.request("POST", "/v1/txs", prepared.bodies[batch]);
     submitted += prepared.hashes[batch].size();
     if (!reply.ok() || reply->status != 202) {
-      tracker.rejected += prepared.hashes[batch].size();
+      count_rejected(tracker, reply.ok() ? "http_" + std::to_string(reply->status) : "no_reply",
+                     prepared.hashes[batch].size());
       continue;
     }
-    json body = json::parse(reply->body, nullptr, false);
-    if (!body.is_discarded()) tracker.rejected += prepared.hashes[batch].size() - body.value("accepted", size_t{0});
+    count_rejected_in_reply(tracker, reply->body);
   }
 }
 
@@ -334,6 +354,7 @@ int run(const RunOptions& options) {
                  {"nodes_submitted_to", std::min(addresses.size(), options.connections)},
                  {"committed", tracker.committed.load()},
                  {"rejected_at_submission", tracker.rejected.load()},
+                 {"rejected_by_reason", tracker.rejected_by_reason},
                  {"failed_receipts", tracker.failed_receipts.load()},
                  {"presign_seconds", signing_s},
                  {"elapsed_seconds", elapsed_s},

@@ -56,6 +56,9 @@ def print_phase(title, load, blocks, per_node_limit):
     print(f"{title}: committed {load['committed']:,}/{load['txs']:,} transactions "
           f"(submitted to {load['nodes_submitted_to']} nodes, {load['rejected_at_submission']:,} rejected at "
           f"submission) in {load['elapsed_seconds']:.1f} s")
+    reasons = load.get("rejected_by_reason") or {}
+    if reasons:
+        print("   refused at submission: " + ", ".join(f"{count:,} {reason}" for reason, count in sorted(reasons.items())))
     print(f"   {tps:,.0f} tx/s (aim: at least {AIM_TXS_PER_SECOND:,}); ratio to all-core verifications/s / 5: "
           f"{tps / per_node_limit:.2f}")
     print(f"   finality p50 {load['latency_p50_ms']:,.0f} ms (aim: under {AIM_P50_MS}), "
