@@ -48,7 +48,7 @@ def block_figures(log_path):
     }
 
 
-def print_phase(title, load, blocks, per_node_limit):
+def print_phase(title, load, blocks, cpu, cores, per_node_limit):
     if not load or "committed_txs_per_second" not in load:
         print(f"{title}: figures missing (the load run failed; see the nodes' logs)")
         return
@@ -68,6 +68,10 @@ def print_phase(title, load, blocks, per_node_limit):
               f"{blocks['txs_per_block_mean']:,.0f} txs per block on average (at most {blocks['txs_per_block_max']:,}), "
               f"{blocks['block_ms_median']:,.0f} ms per height (median; at most {blocks['block_ms_max']:,}), "
               f"{blocks['later_rounds']} decided after round 0")
+    if cpu and cpu.get("phase_seconds"):
+        available = cpu["phase_seconds"] * cores
+        print(f"   the nodes used {cpu['nodes_cpu_seconds']:.1f} CPU seconds of the {available:.1f} the {cores} cores had "
+              f"during the phase ({cpu['phase_seconds']:.1f} s, signing of the load included)")
 
 
 def block_seconds_mean(metrics_path):
@@ -93,10 +97,11 @@ def main():
     print(f"machine limit: {one:,.0f} verifications/s on one core, {all_cores:,.0f} on all {sig['cores']} cores; "
           f"every transaction is verified by all {validators} nodes on these same {sig['cores']} cores, "
           f"so the nodes together can verify at most {per_node_limit:,.0f} tx/s")
+    cores = sig["cores"]
     print_phase(f"{validators} validators", load_json(work / "five.json"), block_figures(work / "five.log"),
-                per_node_limit)
+                load_json(work / "five.cpu.json"), cores, per_node_limit)
     print_phase(f"{validators - 1} validators (validator-4 killed with kill -9)", load_json(work / "four.json"),
-                block_figures(work / "four.log"), per_node_limit)
+                block_figures(work / "four.log"), load_json(work / "four.cpu.json"), cores, per_node_limit)
     mean = block_seconds_mean(work / "metrics.txt")
     if mean:
         print(f"validator-0 /metrics govchain_consensus_block_seconds: {mean[0] * 1000:,.0f} ms per height on "
