@@ -3,22 +3,30 @@
 //   govchain-load prepare --data DIR [--municipalities M]
 //       writes DIR/genesis.json and DIR/keys/validator.json for a bench
 //       chain whose M municipality admins are derived from fixed seeds
-//   govchain-load run --node URL --data DIR --txs N [--committed-out FILE]
-//       pre-signs N role grants, submits them over HTTP in batches, follows
-//       /v1/events, and prints committed tx/s and commit latency
+//   govchain-load prepare-network --out DIR [--validators V] [--municipalities M]
+//                                 [--base-port N]
+//       writes a network folder (as `govchain network new` does, with
+//       node/setup) of V validators whose genesis also holds the M bench
+//       municipality admins; run it with `govchain network up DIR`
+//   govchain-load run --node URL [--node URL ...] --data DIR --txs N
+//                     [--committed-out FILE]
+//       pre-signs N role grants, submits them over HTTP in batches (HTTP
+//       connection i goes to node i modulo the nodes given), follows
+//       /v1/events of the first node, and prints committed tx/s and the
+//       latency from submission until that node reports the commit
 //   govchain-load verify --node URL --committed FILE
 //       checks that every transaction listed as committed has a receipt
 //   govchain-load sigbench [--seconds S]
 //       the machine's Schnorr verifications per second, one core and all
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
 
@@ -27,6 +35,9 @@
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "http_connection.h"
+#include "setup/genesis_builder.h"
+#include "setup/network_layout.h"
+#include "setup/setup_files.h"
 
 using namespace govchain;
 using json = nlohmann::json;
@@ -48,19 +59,25 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// The bench municipalities m0..m(M-1), whose admins come from fixed seeds so
+// that `run` can sign for them, with room in a block for many of their txs.
+void add_bench_municipalities(chain::Genesis& genesis, size_t municipalities) {
+  for (size_t i = 0; i < municipalities; ++i)
+    genesis.municipalities.push_back({municipality_id(i), "Bench " + std::to_string(i),
+                                      derived_key("govchain-load/admin/" + std::to_string(i)).public_key});
+  genesis.parameters.block_txs_max = 10000;
+  genesis.parameters.block_size_bytes_max = 8 * 1024 * 1024;
+}
+
 int prepare(const std::string& data_dir, size_t municipalities, uint64_t block_interval_ms) {
   std::filesystem::create_directories(std::filesystem::path(data_dir) / "keys");
   chain::Genesis genesis;
   genesis.chain_id = "govchain-bench";
   genesis.genesis_time_ms = 1'700'000'000'000;
   auto validator = derived_key("govchain-load/validator");
-  for (size_t i = 0; i < municipalities; ++i)
-    genesis.municipalities.push_back({municipality_id(i), "Bench " + std::to_string(i),
-                                      derived_key("govchain-load/admin/" + std::to_string(i)).public_key});
+  add_bench_municipalities(genesis, municipalities);
   genesis.validators.push_back({municipality_id(0), validator.public_key});
   genesis.parameters.block_interval_ms = block_interval_ms;
-  genesis.parameters.block_txs_max = 10000;
-  genesis.parameters.block_size_bytes_max = 8 * 1024 * 1024;
   std::ofstream(std::filesystem::path(data_dir) / "keys" / "validator.json")
       << crypto::encode_dev_key_file(validator, "bench validator");
   std::ofstream(std::filesystem::path(data_dir) / "genesis.json") << chain::genesis_to_json(genesis);
@@ -68,14 +85,78 @@ int prepare(const std::string& data_dir, size_t municipalities, uint64_t block_i
   return 0;
 }
 
+struct NetworkPrepareOptions {
+  std::string out;
+  size_t validators = 5;
+  size_t municipalities = 200;
+  uint32_t base_port = setup::network_base_port_default;
+};
+
+// Plans the network of `validators` members named validator-0, validator-1, ...
+Result<setup::NetworkDescription> plan_bench_network(const NetworkPrepareOptions& options) {
+  std::vector<setup::NetworkPlanMember> members;
+  for (size_t i = 0; i < options.validators; ++i)
+    members.push_back({"validator-" + std::to_string(i), "Bench validator " + std::to_string(i), PublicKey{}});
+  return setup::plan_network("govchain-bench-network", "127.0.0.1", options.base_port, members);
+}
+
+// Writes keys, node configs, network.json and genesis.json into options.out.
+// The genesis deploys no contracts: the load is role grants only.
+Status write_bench_network(const NetworkPrepareOptions& options) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::absolute(options.out);
+  if (fs::exists(root / "network.json"))
+    return error(Code::already_exists, (root / "network.json").string() + " exists: choose an empty --out folder");
+  GOVCHAIN_ASSIGN_OR_RETURN(auto network, plan_bench_network(options));
+  std::vector<setup::MemberKeys> members;
+  for (auto& node : network.nodes) {
+    GOVCHAIN_ASSIGN_OR_RETURN(
+        auto keys, setup::write_member_dev_keys(root / "keys" / node.id, node.id, node.display_name, node.id + "/"));
+    node.public_key = keys.validator;
+    members.push_back(std::move(keys));
+  }
+  std::error_code error_code;
+  fs::create_directories(root / "nodes", error_code);
+  if (error_code)
+    return error(Code::io_error, "cannot create " + (root / "nodes").string() + ": " + error_code.message());
+  for (size_t i = 0; i < network.nodes.size(); ++i)
+    GOVCHAIN_TRY(setup::write_text_file(root / network.nodes[i].config_path,
+                                        setup::node_config_to_json(setup::node_config_for(network, i))));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto genesis, setup::build_genesis(network.chain_id, 1'700'000'000'000, members, {}));
+  add_bench_municipalities(genesis, options.municipalities);
+  GOVCHAIN_TRY(setup::write_text_file(root / "genesis.json", chain::genesis_to_json(genesis)));
+  return setup::write_text_file(root / "network.json", setup::network_to_json(network));
+}
+
+int prepare_network(const NetworkPrepareOptions& options) {
+  if (options.validators == 0) return fail("--validators must be at least 1");
+  Status written = write_bench_network(options);
+  if (!written.ok()) return fail("prepare-network: " + written.to_string());
+  std::cout << "prepared network " << options.out << ": " << options.validators << " validators, "
+            << options.municipalities << " municipality admins; start it with: govchain network up " << options.out
+            << "\n";
+  return 0;
+}
+
 struct Prepared {
-  std::vector<std::string> bodies;       // one JSON array per batch
+  std::vector<std::string> bodies;        // one JSON array per batch
   std::vector<std::vector<Hash>> hashes;  // per batch
 };
 
+// The admins of the bench municipalities m0, m1, ... of the genesis, in
+// that order: the senders. Other members (a network's validators) have keys
+// the load tool cannot sign for.
+std::vector<PublicKey> bench_admins(const chain::Genesis& genesis) {
+  std::vector<PublicKey> admins;
+  for (const auto& municipality : genesis.municipalities)
+    if (municipality.id == municipality_id(admins.size())) admins.push_back(municipality.admin);
+  return admins;
+}
+
 Result<Prepared> presign(const chain::Genesis& genesis, size_t tx_count, size_t batch_size,
                          const std::vector<uint64_t>& first_nonces) {
-  size_t admins = genesis.municipalities.size();
+  size_t admins = first_nonces.size();
+  if (admins == 0) return error(Code::invalid, "the genesis has no bench municipalities (m0, m1, ...) to send from");
   std::vector<crypto::KeyPair> keys;
   for (size_t i = 0; i < admins; ++i) keys.push_back(derived_key("govchain-load/admin/" + std::to_string(i)));
   std::vector<std::string> encoded(tx_count);
@@ -92,7 +173,8 @@ Result<Prepared> presign(const chain::Genesis& genesis, size_t tx_count, size_t 
         tx.nonce = first_nonces[admin] + i / admins;
         tx.gas_limit = 100'000;
         const auto& roles = chain::known_roles();
-        tx.action = chain::RoleGrant{municipality_id(admin), roles[i % roles.size()], crypto::generate_key_pair().public_key};
+        tx.action =
+            chain::RoleGrant{municipality_id(admin), roles[i % roles.size()], crypto::generate_key_pair().public_key};
         chain::sign_tx(tx, keys[admin].secret);
         encoded[i] = to_hex(chain::encode_tx(tx));
         hashes[i] = chain::tx_hash(tx);
@@ -124,7 +206,7 @@ double percentile(std::vector<double> values, double fraction) {
 }
 
 struct RunOptions {
-  std::string node = "http://127.0.0.1:26657";
+  std::vector<std::string> nodes = {"http://127.0.0.1:26657"};  // events are read from the first
   std::string data_dir;
   size_t txs = 10000;
   size_t batch = 500;
@@ -143,6 +225,7 @@ struct Tracker {
   std::atomic<size_t> committed{0};
   std::atomic<size_t> failed_receipts{0};
   std::atomic<size_t> rejected{0};
+  std::map<std::string, size_t> rejected_by_reason;  // error code -> count; guarded by mutex
   std::ofstream committed_file;
   Clock::time_point last_commit;
 };
@@ -167,10 +250,28 @@ void on_event(Tracker& tracker, const std::string& text) {
   tracker.last_commit = now;
 }
 
-void submit_batches(const RunOptions& options, const std::string& host, const std::string& port,
+void count_rejected(Tracker& tracker, const std::string& reason, size_t count) {
+  tracker.rejected += count;
+  std::lock_guard lock(tracker.mutex);
+  tracker.rejected_by_reason[reason] += count;
+}
+
+// Counts the refused transactions of a batch reply by their error code.
+void count_rejected_in_reply(Tracker& tracker, const std::string& reply_body) {
+  json body = json::parse(reply_body, nullptr, false);
+  if (body.is_discarded() || !body.contains("results") || !body["results"].is_array()) return;
+  for (const auto& result : body["results"]) {
+    if (!result.is_object() || result.value("accepted", false)) continue;
+    std::string reason = "unknown";
+    if (result.contains("error") && result["error"].is_object()) reason = result["error"].value("code", reason);
+    count_rejected(tracker, reason, 1);
+  }
+}
+
+void submit_batches(const RunOptions& options, const std::pair<std::string, std::string>& address,
                     const Prepared& prepared, Tracker& tracker, std::atomic<size_t>& next_batch,
                     std::atomic<size_t>& submitted, Clock::time_point deadline) {
-  bench::HttpConnection connection(host, port);
+  bench::HttpConnection connection(address.first, address.second);
   for (;;) {
     size_t batch = next_batch.fetch_add(1);
     if (batch >= prepared.bodies.size()) return;
@@ -183,19 +284,24 @@ void submit_batches(const RunOptions& options, const std::string& host, const st
     auto reply = connection.request("POST", "/v1/txs", prepared.bodies[batch]);
     submitted += prepared.hashes[batch].size();
     if (!reply.ok() || reply->status != 202) {
-      tracker.rejected += prepared.hashes[batch].size();
+      count_rejected(tracker, reply.ok() ? "http_" + std::to_string(reply->status) : "no_reply",
+                     prepared.hashes[batch].size());
       continue;
     }
-    json body = json::parse(reply->body, nullptr, false);
-    if (!body.is_discarded()) tracker.rejected += prepared.hashes[batch].size() - body.value("accepted", size_t{0});
+    count_rejected_in_reply(tracker, reply->body);
   }
 }
 
 int run(const RunOptions& options) {
-  auto address = bench::split_url(options.node);
-  if (!address.ok()) return fail(address.status().message());
-  std::string host = address->first;
-  std::string port = address->second;
+  std::vector<std::pair<std::string, std::string>> addresses;
+  for (const auto& node : options.nodes) {
+    auto address = bench::split_url(node);
+    if (!address.ok()) return fail(node + ": " + address.status().message());
+    addresses.push_back(*address);
+  }
+  if (addresses.empty()) return fail("give at least one --node URL");
+  std::string host = addresses.front().first;
+  std::string port = addresses.front().second;
   std::ifstream genesis_file(std::filesystem::path(options.data_dir) / "genesis.json");
   std::stringstream genesis_text;
   genesis_text << genesis_file.rdbuf();
@@ -203,8 +309,8 @@ int run(const RunOptions& options) {
   if (!genesis.ok()) return fail("genesis: " + genesis.status().to_string());
   bench::HttpConnection connection(host, port);
   std::vector<uint64_t> first_nonces;
-  for (size_t i = 0; i < genesis->municipalities.size(); ++i) {
-    auto reply = connection.request("GET", "/v1/accounts/" + genesis->municipalities[i].admin.hex());
+  for (const auto& admin : bench_admins(*genesis)) {
+    auto reply = connection.request("GET", "/v1/accounts/" + admin.hex());
     if (!reply.ok()) return fail(reply.status().to_string());
     first_nonces.push_back(json::parse(reply->body).value("next_nonce", uint64_t{0}));
   }
@@ -221,8 +327,9 @@ int run(const RunOptions& options) {
   std::atomic<bool> done{false};
   std::thread events([&] {
     while (!done) {
-      (void)bench::read_websocket(host, port, "/v1/events", [&](const std::string& text) { on_event(tracker, text); },
-                                  [&] { return !done.load(); });
+      (void)bench::read_websocket(
+          host, port, "/v1/events", [&](const std::string& text) { on_event(tracker, text); },
+          [&] { return !done.load(); });
       if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -233,8 +340,8 @@ int run(const RunOptions& options) {
   std::atomic<size_t> submitted{0};
   std::vector<std::thread> submitters;
   for (size_t i = 0; i < options.connections; ++i)
-    submitters.emplace_back([&] {
-      submit_batches(options, host, port, *prepared, tracker, next_batch, submitted, deadline);
+    submitters.emplace_back([&, i] {
+      submit_batches(options, addresses[i % addresses.size()], *prepared, tracker, next_batch, submitted, deadline);
     });
   for (auto& submitter : submitters) submitter.join();
   while (tracker.committed + tracker.rejected < options.txs && Clock::now() < deadline)
@@ -244,8 +351,10 @@ int run(const RunOptions& options) {
   double elapsed_s = std::chrono::duration<double>(tracker.last_commit - started).count();
   std::lock_guard lock(tracker.mutex);
   json report = {{"txs", options.txs},
+                 {"nodes_submitted_to", std::min(addresses.size(), options.connections)},
                  {"committed", tracker.committed.load()},
                  {"rejected_at_submission", tracker.rejected.load()},
+                 {"rejected_by_reason", tracker.rejected_by_reason},
                  {"failed_receipts", tracker.failed_receipts.load()},
                  {"presign_seconds", signing_s},
                  {"elapsed_seconds", elapsed_s},
@@ -303,7 +412,8 @@ int sigbench(double seconds) {
   size_t cores = std::max(1u, std::thread::hardware_concurrency());
   double one = verifications_per_second(1, seconds);
   double all = verifications_per_second(cores, seconds);
-  std::cout << json{{"cores", cores}, {"verifications_per_second_one_core", one},
+  std::cout << json{{"cores", cores},
+                    {"verifications_per_second_one_core", one},
                     {"verifications_per_second_all_cores", all}}
                    .dump()
             << std::endl;
@@ -322,13 +432,23 @@ int main(int argc, char** argv) {
   prepare_command->add_option("--data", data_dir, "data directory")->required();
   prepare_command->add_option("--municipalities", municipalities, "admins sending transactions")->capture_default_str();
   prepare_command->add_option("--block-interval-ms", block_interval_ms, "pause between blocks")->capture_default_str();
+  NetworkPrepareOptions network_options;
+  auto* network_command = app.add_subcommand("prepare-network", "write a network folder for `govchain network up`");
+  network_command->add_option("--out", network_options.out, "network folder to create")->required();
+  network_command->add_option("--validators", network_options.validators, "validator nodes")->capture_default_str();
+  network_command->add_option("--municipalities", network_options.municipalities, "admins sending transactions")
+      ->capture_default_str();
+  network_command->add_option("--base-port", network_options.base_port, "rpc port of node i: base + 2i, p2p + 1")
+      ->capture_default_str();
   RunOptions options;
   auto* run_command = app.add_subcommand("run", "submit pre-signed transactions and measure");
-  run_command->add_option("--node", options.node, "node URL")->capture_default_str();
+  run_command->add_option("--node", options.nodes, "node URL, repeated to spread the load (events: the first)")
+      ->capture_default_str();
   run_command->add_option("--data", options.data_dir, "data directory made by prepare")->required();
   run_command->add_option("--txs", options.txs, "transactions to submit")->capture_default_str();
   run_command->add_option("--batch", options.batch, "transactions per HTTP request")->capture_default_str();
-  run_command->add_option("--window", options.window, "submitted but not yet committed, at most")->capture_default_str();
+  run_command->add_option("--window", options.window, "submitted but not yet committed, at most")
+      ->capture_default_str();
   run_command->add_option("--connections", options.connections, "HTTP connections")->capture_default_str();
   run_command->add_option("--timeout", options.timeout_s, "seconds before giving up")->capture_default_str();
   run_command->add_option("--committed-out", options.committed_out, "append hashes seen committed to this file");
@@ -343,6 +463,7 @@ int main(int argc, char** argv) {
   sigbench_command->add_option("--seconds", seconds, "seconds per measurement")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (prepare_command->parsed()) return prepare(data_dir, municipalities, block_interval_ms);
+  if (network_command->parsed()) return prepare_network(network_options);
   if (run_command->parsed()) return run(options);
   if (verify_command->parsed()) return verify(verify_node, committed_path);
   return sigbench(seconds);
