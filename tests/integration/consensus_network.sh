@@ -12,13 +12,17 @@
 #     SIGCONT: the chain goes on meanwhile and the stopped node catches up;
 #   - a node that was down while the others made hundreds of blocks catches up;
 #   - a node whose key is not in the validator set gets no session with them;
+#   - equivocation evidence (two conflicting prevotes of one validator),
+#     reported by another validator, is recorded on chain once and listed by
+#     GET /v1/evidence on every node;
 #   - at the end every node has the same block hash at every height (so the
 #     same state roots), and `govchaind --check` re-executes every node's
 #     blocks to the same state.
-# Usage: consensus_network.sh GOVCHAIND GOVCHAIN
+# Usage: consensus_network.sh GOVCHAIND GOVCHAIN REPORT_EVIDENCE
 set -euo pipefail
 GOVCHAIND=$(realpath "$1")
 GOVCHAIN=$(realpath "$2")
+REPORT_EVIDENCE=$(realpath "$3")
 source "$(dirname "$0")/lib.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/govchain-consensus.XXXXXX")
 NET="$WORK/net"
@@ -166,6 +170,24 @@ CONNECTED=$(curl -fsS "$OUTSIDER_URL/v1/status" | jq '[.peers[] | select(.connec
 grep -qi "not allowed\|unknown\|refus" "$NET/logs/aachen.log" || fail "aachen did not log the refused key"
 kill -9 "$OUTSIDER_PID"; OUTSIDER_PID=""
 echo "   refused: $(grep -i "not allowed\|unknown\|refus" "$NET/logs/aachen.log" | tail -n 1 | cut -c 1-160)"
+
+step "equivocation evidence is recorded on chain once and served by every node"
+"$REPORT_EVIDENCE" "$(url_of wuppertal)" govchain-consensus-test "$NET/keys/paderborn/validator.json" \
+  "$NET/keys/aachen/validator.json" >"$WORK/evidence.out" 2>&1 || { cat "$WORK/evidence.out"; fail "evidence report"; }
+EVIDENCE_HASH=$(awk '{print $2}' "$WORK/evidence.out")
+if "$REPORT_EVIDENCE" "$(url_of soest)" govchain-consensus-test "$NET/keys/paderborn/validator.json" \
+  "$NET/keys/gelsenkirchen/validator.json" >"$WORK/evidence2.out" 2>&1; then fail "the same evidence was recorded twice"; fi
+grep -q already_exists "$WORK/evidence2.out" || { cat "$WORK/evidence2.out"; fail "second report: expected already_exists"; }
+PADERBORN_KEY=$(jq -r .public_key "$NET/keys/paderborn/validator.json")
+H=$(height_of wuppertal)
+for id in "${MEMBERS[@]}"; do
+  wait_height "$id" "$H" 60
+  curl -fsS "$(url_of "$id")/v1/evidence" >"$WORK/evidence.json"
+  [ "$(jq '.evidence | length' "$WORK/evidence.json")" = 1 ] || { cat "$WORK/evidence.json"; fail "$id lists other evidence"; }
+  [ "$(jq -r '.evidence[0].validator' "$WORK/evidence.json")" = "$PADERBORN_KEY" ] || fail "$id names another validator"
+  [ "$(jq -r '.evidence[0].hash' "$WORK/evidence.json")" = "$EVIDENCE_HASH" ] || fail "$id has another evidence hash"
+done
+echo "   evidence $EVIDENCE_HASH against paderborn is on chain; a second report was refused"
 
 step "the end: all five agree on every block; --check re-executes each node's chain"
 H=$(height_of aachen)
