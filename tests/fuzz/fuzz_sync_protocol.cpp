@@ -5,19 +5,10 @@
 #include <cstdlib>
 
 #include "sync/protocol.h"
-
-namespace {
-
-template <typename Decoded, typename Encode>
-void check_round_trip(const Decoded& decoded, Encode encode, const uint8_t* data, size_t size) {
-  if (!decoded.ok()) return;
-  govchain::Bytes encoded = encode(*decoded);
-  if (encoded.size() != size || !std::equal(encoded.begin(), encoded.end(), data)) std::abort();
-}
-
-}  // namespace
+#include "round_trip.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using govchain::fuzz::check_round_trip;
   using namespace govchain::sync;
   govchain::ByteView input(data, size);
   check_round_trip(decode_status(input), [](const StatusMessage& value) { return encode_status(value); }, data, size);
