@@ -221,8 +221,7 @@ void ConsensusDriver::on_proposal_message(const PublicKey& peer, const Bytes& pa
   auto proposal = consensus::decode_proposal(payload);
   if (!proposal.ok()) return transport_->penalize(peer, "invalid proposal: " + proposal.status().to_string());
   if (proposal->proposal.height == machine_->height() + 1) {
-    if (future_messages_.size() < future_messages_max)
-      future_messages_.push_back({Event::Kind::message, peer, sync::message_type::proposal, payload});
+    if (future_messages_.size() < future_messages_max) future_messages_.push_back(std::move(*proposal));
     return;
   }
   Status used = machine_->on_proposal(*proposal, actions);
@@ -233,8 +232,7 @@ void ConsensusDriver::on_vote_message(const PublicKey& peer, const Bytes& payloa
   auto vote = consensus::decode_vote(payload);
   if (!vote.ok()) return transport_->penalize(peer, "invalid vote: " + vote.status().to_string());
   if (vote->vote.height == machine_->height() + 1) {
-    if (future_messages_.size() < future_messages_max)
-      future_messages_.push_back({Event::Kind::message, peer, sync::message_type::vote, payload});
+    if (future_messages_.size() < future_messages_max) future_messages_.push_back(std::move(*vote));
     return;
   }
   Status used = machine_->on_vote(*vote, actions);
@@ -487,14 +485,11 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   announce_status(std::nullopt);
   // Messages for the new height that arrived early are handled after the
   // actions of start_height.
-  for (auto& event : future_messages_) {
-    if (event.type == sync::message_type::proposal) {
-      auto proposal = consensus::decode_proposal(event.payload);
-      if (proposal.ok()) (void)machine_->on_proposal(*proposal, more);
-    } else if (event.type == sync::message_type::vote) {
-      auto vote = consensus::decode_vote(event.payload);
-      if (vote.ok()) (void)machine_->on_vote(*vote, more);
-    }
+  for (const auto& message : future_messages_) {
+    if (const auto* proposal = std::get_if<consensus::SignedProposal>(&message))
+      (void)machine_->on_proposal(*proposal, more);
+    else
+      (void)machine_->on_vote(std::get<consensus::SignedVote>(message), more);
   }
   future_messages_.clear();
 }

@@ -27,6 +27,7 @@
 #include <optional>
 #include <thread>
 #include <tuple>
+#include <variant>
 #include <vector>
 
 #include "app/chain_backend.h"
@@ -142,7 +143,8 @@ class ConsensusDriver {
   std::map<Hash, ExecutedBlock> executed_;              // at the current height
   std::optional<PendingProposal> pending_proposal_;
   uint64_t empty_build_height_ = 0;  // height whose last build found nothing to include
-  std::deque<Event> future_messages_;  // for the next height
+  // Verified-later proposals and votes for the next height, decoded once.
+  std::deque<std::variant<consensus::SignedProposal, consensus::SignedVote>> future_messages_;
   sync::CatchUp catch_up_;
   std::vector<Bytes> evidence_;  // encoded, verified
   uint64_t last_commit_steady_ms_ = 0;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "app/dev_setup.h"
+#include "consensus/certificate.h"
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
 #include "storage/leveldb_store.h"
@@ -60,6 +61,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   if (!key.ok()) return key.status().with_context(config.validator_key_path.string());
   node->validator_key_ = *key;
   node->validator_keys_ = chain::validator_keys(node->genesis_);
+  node->validator_set_hash_ = chain::validator_set_hash(node->validator_keys_);
   GOVCHAIN_ASSIGN_OR_RETURN(node->validator_set_, consensus::ValidatorSet::create(node->validator_keys_));
   if (node->consensus_mode() && !node->validator_set_.contains(node->validator_key_.public_key))
     spdlog::warn("the key in {} is not one of the genesis validators: this node does not vote, and validators "
@@ -105,7 +107,7 @@ Status Node::load_or_create_genesis_block() {
   genesis_block.block.header.height = 0;
   genesis_block.block.header.time_ms = genesis_.genesis_time_ms;
   genesis_block.block.header.state_root = root;
-  genesis_block.block.header.validator_set_hash = chain::validator_set_hash(validator_keys_);
+  genesis_block.block.header.validator_set_hash = validator_set_hash_;
   genesis_block.block_hash = chain::block_hash(genesis_block.block.header);
   genesis_block.batch = std::move(batch);
   spdlog::info("created genesis of chain {} with {} contracts (state root {})", genesis_.chain_id,
@@ -135,7 +137,7 @@ Status Node::check_header(const chain::Header& header) const {
   if (header.previous_hash != parent.block_hash) return invalid("does not link to the head " + parent.block_hash.hex());
   if (header.time_ms <= parent.time_ms) return invalid("its time is not after its parent's");
   if (!validator_set_.contains(header.proposer)) return invalid("its proposer is not a validator");
-  if (header.validator_set_hash != chain::validator_set_hash(validator_keys_))
+  if (header.validator_set_hash != validator_set_hash_)
     return invalid("names another validator set");
   const chain::CommitCertificate& last = header.last_commit;
   if (last.height != parent.height || last.block_hash != parent.block_hash)
@@ -143,8 +145,10 @@ Status Node::check_header(const chain::Header& header) const {
   // Block 0 follows from the genesis file; its hash, checked above, is all
   // that a certificate for it can say.
   if (parent.height == 0) return Status();
-  GOVCHAIN_ASSIGN_OR_RETURN(chain::Block parent_block, blocks_->block(parent.height));
-  Status certified = sync::verify_block_commit(parent_block.header, last, validator_set_);
+  // The head's hash and height are all the certificate check needs; no read
+  // of the parent block.
+  Status certified = consensus::verify_commit_certificate(sync::to_consensus_certificate(last), genesis_.chain_id,
+                                                          parent.height, parent.block_hash, validator_set_);
   if (!certified.ok()) return invalid("its parent's certificate does not verify: " + certified.to_string());
   return Status();
 }
@@ -203,7 +207,7 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
   block.header.time_ms = time_ms;
   block.header.previous_hash = parent.block_hash;
   block.header.proposer = proposer;
-  block.header.validator_set_hash = chain::validator_set_hash(validator_keys_);
+  block.header.validator_set_hash = validator_set_hash_;
   block.header.last_commit = last_commit;
   execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, proposer};
   execution::Overlay overlay(*committed_);

@@ -132,6 +132,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::unique_ptr<ConsensusDriver> driver_;
   std::vector<PublicKey> validator_keys_;
   consensus::ValidatorSet validator_set_;
+  Hash validator_set_hash_;  // chain::validator_set_hash(validator_keys_)
 
   mutable std::mutex head_mutex_;
   rpc::ChainHead head_;

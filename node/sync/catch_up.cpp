@@ -37,7 +37,7 @@ std::optional<CatchUpRequest> CatchUp::next_request(uint64_t local_height, uint6
   }
   if (candidates.empty()) {
     // Every peer ahead failed once at this height: try them all again.
-    if (!failed_at_height_.empty()) failed_at_height_.clear();
+    failed_at_height_.clear();
     return std::nullopt;
   }
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
