@@ -50,6 +50,11 @@ class ChainBackend {
   // a transaction reporting it (unless the chain already records it).
   virtual void report_evidence(ByteView evidence) = 0;
   virtual size_t mempool_size() const = 0;
+  // The validator set that decides head + 1, as the head's state holds it
+  // (it changes by governance votes; execution/validator_governance.h).
+  virtual std::vector<PublicKey> validators() const = 0;
+  // Node keys to admit in p2p: the validators and approved additions.
+  virtual std::vector<PublicKey> admitted_node_keys() const = 0;
 };
 
 }  // namespace govchain::app

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cstdlib>
 
 #include "chain/tx.h"
@@ -57,7 +58,7 @@ ConsensusDriver::ConsensusDriver(ConsensusDriverConfig config, ChainBackend& bac
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
 Status ConsensusDriver::start() {
-  GOVCHAIN_ASSIGN_OR_RETURN(validator_set_, consensus::ValidatorSet::create(config_.validators));
+  GOVCHAIN_TRY(refresh_validator_set());
   config_.machine.chain_id = config_.chain_id;
   if (config_.empty_block_interval_ms >= config_.machine.timeout_propose_base_ms)
     return error(Code::invalid_argument, "empty_block_interval_ms (" + std::to_string(config_.empty_block_interval_ms) +
@@ -74,7 +75,7 @@ Status ConsensusDriver::start() {
   transport.chain_id = config_.chain_id;
   transport.genesis_hash = config_.genesis_hash;
   transport.peers = config_.peers;
-  transport.allowed_keys = config_.validators;
+  transport.allowed_keys = admitted_keys_;
   transport.gossip_message_types = {sync::message_type::tx, sync::message_type::evidence};
   transport.low_priority_message_types = {sync::message_type::tx};
   p2p::TransportCallbacks callbacks;
@@ -93,8 +94,9 @@ Status ConsensusDriver::start() {
   };
   transport_ = std::make_unique<p2p::Transport>(std::move(transport), std::move(callbacks));
   GOVCHAIN_TRY(transport_->start());
-  spdlog::info("consensus: validator {} of {}, p2p on port {}, {} WAL records restored", short_key(config_.key.public_key),
-               validator_set_.size(), transport_->port(), records.size());
+  spdlog::info("consensus: {} {} of a set of {}, p2p on port {}, {} WAL records restored",
+               validator_set_.contains(config_.key.public_key) ? "validator" : "observer",
+               short_key(config_.key.public_key), validator_set_.size(), transport_->port(), records.size());
   thread_ = std::thread([this] { run(); });
   return Status();
 }
@@ -272,6 +274,27 @@ void ConsensusDriver::record_evidence(const consensus::Evidence& evidence) {
   if (metrics_)
     if (auto counter = metrics_->counter("govchain_consensus_evidence_total", "Equivocations detected"); counter.ok())
       (*counter)->Increment();
+}
+
+Status ConsensusDriver::refresh_validator_set() {
+  std::vector<PublicKey> keys = backend_.validators();
+  GOVCHAIN_ASSIGN_OR_RETURN(consensus::ValidatorSet next, consensus::ValidatorSet::create(keys));
+  bool was_member = validator_set_.contains(config_.key.public_key);
+  bool is_member = next.contains(config_.key.public_key);
+  if (validator_set_.size() > 0 && was_member != is_member)
+    spdlog::warn("consensus: this node's key {} the validator set at height {}", is_member ? "joins" : "leaves",
+                 backend_.head().height + 1);
+  validator_set_ = std::move(next);
+  std::vector<PublicKey> admitted = backend_.admitted_node_keys();
+  admitted.insert(admitted.end(), config_.observers.begin(), config_.observers.end());
+  std::sort(admitted.begin(), admitted.end());
+  admitted.erase(std::unique(admitted.begin(), admitted.end()), admitted.end());
+  if (admitted != admitted_keys_) {
+    if (transport_) spdlog::info("p2p: admitting {} node keys", admitted.size());
+    admitted_keys_ = std::move(admitted);
+    if (transport_) transport_->set_allowed_keys(admitted_keys_);
+  }
+  return Status();
 }
 
 // ---- catch-up ---------------------------------------------------------------
@@ -458,6 +481,8 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   if (!committed.ok()) return fail_stop(committed, "committing block " + std::to_string(decided.height));
   Status cleared = clear_wal();
   if (!cleared.ok()) return fail_stop(cleared, "clearing the consensus WAL");
+  Status refreshed = refresh_validator_set();
+  if (!refreshed.ok()) return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
   uint64_t now = steady_ms();
   if (metrics_) {
     if (auto histogram = metrics_->histogram("govchain_consensus_block_seconds",

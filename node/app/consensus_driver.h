@@ -42,8 +42,10 @@ namespace govchain::app {
 struct ConsensusDriverConfig {
   std::string chain_id;
   Hash genesis_hash;
-  crypto::KeyPair key;  // this validator's node key
-  std::vector<PublicKey> validators;
+  crypto::KeyPair key;  // this node's key
+  // Node keys of observers this node admits besides the validators and the
+  // keys of approved validator additions (both read from the chain).
+  std::vector<PublicKey> observers;
   std::filesystem::path wal_path;
   std::string p2p_address;  // "ip:port" to listen on
   std::vector<p2p::PeerAddress> peers;
@@ -122,6 +124,10 @@ class ConsensusDriver {
   void maybe_catch_up();
   void announce_status(std::optional<PublicKey> to);
   void record_evidence(const consensus::Evidence& evidence);
+  // Takes the validator set for the next height and the admitted keys from
+  // the backend's head state.
+  Status refresh_validator_set();
+  void start_next_height(uint64_t height, consensus::Actions& actions);
   void update_snapshot();
   void observe_step_duration();
   void fail_stop(const Status& status, std::string_view doing);
@@ -133,7 +139,8 @@ class ConsensusDriver {
   ConsensusDriverConfig config_;
   ChainBackend& backend_;
   std::shared_ptr<rpc::Metrics> metrics_;
-  consensus::ValidatorSet validator_set_;
+  consensus::ValidatorSet validator_set_;  // of the height being decided
+  std::vector<PublicKey> admitted_keys_;  // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
   int wal_fd_ = -1;

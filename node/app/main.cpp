@@ -58,6 +58,12 @@ Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
         return govchain::error(govchain::Code::invalid, options.config_path + ": peer public_key must be 64 hex digits");
       config.peers.push_back({peer.at("address").get<std::string>(), *key});
     }
+    for (const auto& observer : root.value("observers", nlohmann::json::array())) {
+      auto key = govchain::PublicKey::from_hex_string(observer.get<std::string>());
+      if (!key.ok())
+        return govchain::error(govchain::Code::invalid, options.config_path + ": observers must be node keys of 64 hex digits");
+      config.observers.push_back(*key);
+    }
   } catch (const nlohmann::json::exception& failure) {
     return govchain::error(govchain::Code::invalid,
                            options.config_path + ": needs data_dir, genesis and validator_key; peers need address "

@@ -10,6 +10,7 @@
 #include "crypto/schnorr.h"
 #include "storage/leveldb_store.h"
 #include "execution/evidence.h"
+#include "execution/validator_governance.h"
 #include "sync/protocol.h"
 
 namespace govchain::app {
@@ -40,6 +41,17 @@ class LatestState : public execution::StateReader {
   const state::StateTree& tree_;
 };
 
+// The state as it was after some earlier block.
+class StateAtRoot : public execution::StateReader {
+ public:
+  StateAtRoot(const state::StateTree& tree, const Hash& root) : tree_(tree), root_(root) {}
+  Result<std::optional<Bytes>> get(ByteView key) const override { return tree_.get_at(root_, key); }
+
+ private:
+  const state::StateTree& tree_;
+  Hash root_;
+};
+
 std::vector<state::StateChange> to_state_changes(const std::vector<execution::StateChange>& changes) {
   std::vector<state::StateChange> out;
   out.reserve(changes.size());
@@ -60,13 +72,6 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   auto key = crypto::decode_key_file(key_text, config.key_passphrase, {.allow_dev_plaintext = config.dev});
   if (!key.ok()) return key.status().with_context(config.validator_key_path.string());
   node->validator_key_ = *key;
-  node->validator_keys_ = chain::validator_keys(node->genesis_);
-  node->validator_set_hash_ = chain::validator_set_hash(node->validator_keys_);
-  GOVCHAIN_ASSIGN_OR_RETURN(node->validator_set_, consensus::ValidatorSet::create(node->validator_keys_));
-  if (node->consensus_mode() && !node->validator_set_.contains(node->validator_key_.public_key))
-    spdlog::warn("the key in {} is not one of the genesis validators: this node does not vote, and validators "
-                 "refuse its connections unless they admit its key",
-                 config.validator_key_path.string());
   GOVCHAIN_ASSIGN_OR_RETURN(node->store_, storage::open_leveldb_store(config.data_dir / "db"));
   node->state_ = std::make_unique<state::StateTree>(*node->store_);
   node->blocks_ = std::make_unique<chain::BlockStore>(*node->store_);
@@ -76,6 +81,12 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   node->committed_ = std::make_unique<LatestState>(*node->state_);
   node->mempool_ = std::make_unique<mempool::Mempool>(*node->executor_, config.mempool);
   GOVCHAIN_TRY(node->load_or_create_genesis_block());
+  GOVCHAIN_TRY(node->load_validator_sets());
+  if (node->consensus_mode() && !node->next_validators_.set.contains(node->validator_key_.public_key))
+    spdlog::warn("the key in {} is not in the validator set at height {}: this node follows the chain without "
+                 "voting, and validators refuse its connections unless they admit its key (an approved "
+                 "validator addition, or their observer list)",
+                 config.validator_key_path.string(), node->head_.height + 1);
   return node;
 }
 
@@ -107,7 +118,7 @@ Status Node::load_or_create_genesis_block() {
   genesis_block.block.header.height = 0;
   genesis_block.block.header.time_ms = genesis_.genesis_time_ms;
   genesis_block.block.header.state_root = root;
-  genesis_block.block.header.validator_set_hash = validator_set_hash_;
+  genesis_block.block.header.validator_set_hash = chain::validator_set_hash(chain::validator_keys(genesis_));
   genesis_block.block_hash = chain::block_hash(genesis_block.block.header);
   genesis_block.batch = std::move(batch);
   spdlog::info("created genesis of chain {} with {} contracts (state root {})", genesis_.chain_id,
@@ -119,6 +130,44 @@ Status Node::load_or_create_genesis_block() {
   return commit_executed(std::move(genesis_block), commit);
 }
 
+Result<Node::ValidatorSetAt> Node::load_validator_set(const execution::StateReader& state) {
+  ValidatorSetAt loaded;
+  GOVCHAIN_ASSIGN_OR_RETURN(loaded.keys, execution::read_validators(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(loaded.set, consensus::ValidatorSet::create(loaded.keys));
+  loaded.hash = chain::validator_set_hash(loaded.keys);
+  return loaded;
+}
+
+// The set for head + 1 is in the head's state; the set that signed the
+// head's certificate is in the state of the block before it.
+Status Node::load_validator_sets() {
+  GOVCHAIN_ASSIGN_OR_RETURN(ValidatorSetAt next, load_validator_set(*committed_));
+  ValidatorSetAt at_head = next;
+  if (head_.height > 0) {
+    GOVCHAIN_ASSIGN_OR_RETURN(chain::Block parent, blocks_->block(head_.height - 1));
+    StateAtRoot parent_state(*state_, parent.header.state_root);
+    GOVCHAIN_ASSIGN_OR_RETURN(at_head, load_validator_set(parent_state));
+  }
+  std::lock_guard lock(head_mutex_);
+  next_validators_ = std::move(next);
+  head_validators_ = std::move(at_head);
+  return Status();
+}
+
+Node::ValidatorSetAt Node::next_validators() const {
+  std::lock_guard lock(head_mutex_);
+  return next_validators_;
+}
+
+std::vector<PublicKey> Node::validators() const { return next_validators().keys; }
+
+std::vector<PublicKey> Node::admitted_node_keys() const {
+  auto keys = execution::read_admitted_node_keys(*committed_);
+  if (keys.ok()) return *keys;
+  spdlog::error("cannot read the admitted node keys from state: {}", keys.status().to_string());
+  return validators();
+}
+
 chain::CommitCertificate Node::sign_own_commit(const Hash& block_hash, uint64_t height) const {
   chain::CommitCertificate commit{height, 0, block_hash, {}};
   Hash sign_hash = chain::commit_sign_hash(genesis_.chain_id, height, 0, block_hash, validator_key_.public_key);
@@ -127,7 +176,15 @@ chain::CommitCertificate Node::sign_own_commit(const Hash& block_hash, uint64_t 
 }
 
 Status Node::check_header(const chain::Header& header) const {
-  rpc::ChainHead parent = head();
+  rpc::ChainHead parent;
+  ValidatorSetAt deciding;
+  ValidatorSetAt parent_signers;
+  {
+    std::lock_guard lock(head_mutex_);
+    parent = head_;
+    deciding = next_validators_;
+    parent_signers = head_validators_;
+  }
   auto invalid = [&](const std::string& why) {
     return error(Code::invalid, "block " + std::to_string(header.height) + ": " + why);
   };
@@ -136,9 +193,8 @@ Status Node::check_header(const chain::Header& header) const {
     return invalid("does not follow the head at height " + std::to_string(parent.height));
   if (header.previous_hash != parent.block_hash) return invalid("does not link to the head " + parent.block_hash.hex());
   if (header.time_ms <= parent.time_ms) return invalid("its time is not after its parent's");
-  if (!validator_set_.contains(header.proposer)) return invalid("its proposer is not a validator");
-  if (header.validator_set_hash != validator_set_hash_)
-    return invalid("names another validator set");
+  if (!deciding.set.contains(header.proposer)) return invalid("its proposer is not a validator");
+  if (header.validator_set_hash != deciding.hash) return invalid("names another validator set");
   const chain::CommitCertificate& last = header.last_commit;
   if (last.height != parent.height || last.block_hash != parent.block_hash)
     return invalid("carries a certificate for another block than its parent");
@@ -148,7 +204,7 @@ Status Node::check_header(const chain::Header& header) const {
   // The head's hash and height are all the certificate check needs; no read
   // of the parent block.
   Status certified = consensus::verify_commit_certificate(sync::to_consensus_certificate(last), genesis_.chain_id,
-                                                          parent.height, parent.block_hash, validator_set_);
+                                                          parent.height, parent.block_hash, parent_signers.set);
   if (!certified.ok()) return invalid("its parent's certificate does not verify: " + certified.to_string());
   return Status();
 }
@@ -183,7 +239,12 @@ Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& over
 }
 
 Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
-                                         const execution::Overlay& overlay) {
+                                         execution::Overlay& overlay) {
+  execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, block.header.proposer};
+  GOVCHAIN_ASSIGN_OR_RETURN(std::vector<uint64_t> applied, executor_->end_block(overlay, context));
+  for (uint64_t id : applied)
+    spdlog::info("block {}: validator proposal {} takes effect; the changed set decides block {} on", context.height,
+                 id, context.height + 1);
   ExecutedBlock executed;
   auto changes = to_state_changes(overlay.changes());
   GOVCHAIN_ASSIGN_OR_RETURN(Hash root, state_->apply(head().state_root, changes, executed.batch));
@@ -207,7 +268,7 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
   block.header.time_ms = time_ms;
   block.header.previous_hash = parent.block_hash;
   block.header.proposer = proposer;
-  block.header.validator_set_hash = validator_set_hash_;
+  block.header.validator_set_hash = next_validators().hash;
   block.header.last_commit = last_commit;
   execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, proposer};
   execution::Overlay overlay(*committed_);
@@ -258,9 +319,14 @@ Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertific
   GOVCHAIN_TRY(blocks_->commit(block, commit, executed.receipts, executed.batch));
   spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", block.header.height,
                 executed.batch.operation_count(), executed.batch.size_bytes(), steady_ms() - write_started_ms);
+  GOVCHAIN_ASSIGN_OR_RETURN(ValidatorSetAt next, load_validator_set(*committed_));
   {
     std::lock_guard lock(head_mutex_);
     head_ = {block.header.height, executed.block_hash, block.header.state_root, block.header.time_ms};
+    if (next.hash != next_validators_.hash)
+      spdlog::info("validator set changes: {} validators decide block {} on", next.keys.size(), block.header.height + 1);
+    head_validators_ = std::move(next_validators_);
+    next_validators_ = std::move(next);
   }
   mempool_->remove_committed(block.txs, *committed_);
   int64_t broadcast_started_ms = steady_ms();
@@ -295,7 +361,7 @@ Status Node::import_block(const chain::Block& block, const chain::CommitCertific
   rpc::ChainHead parent = head();
   if (block.header.height != parent.height + 1 || block.header.previous_hash != parent.block_hash)
     return error(Code::invalid, at + "does not follow this node's head at height " + std::to_string(parent.height));
-  Status certified = sync::verify_block_commit(block.header, commit, validator_set_);
+  Status certified = sync::verify_block_commit(block.header, commit, next_validators().set);
   if (!certified.ok()) return certified.with_context(at + "its commit certificate");
   auto executed = execute_block(block);
   if (!executed.ok()) return error(Code::corruption, at + executed.status().message());
@@ -303,7 +369,7 @@ Status Node::import_block(const chain::Block& block, const chain::CommitCertific
 }
 
 void Node::report_evidence(ByteView evidence) {
-  if (!validator_set_.contains(validator_key_.public_key)) return;
+  if (!next_validators().set.contains(validator_key_.public_key)) return;
   Hash hash = execution::evidence_hash(evidence);
   auto recorded = execution::read_evidence(*committed_, hash);
   if (recorded.ok() && recorded->has_value()) return;
@@ -394,7 +460,7 @@ Status Node::start_consensus() {
   driver.chain_id = genesis_.chain_id;
   driver.genesis_hash = chain::genesis_hash(genesis_);
   driver.key = validator_key_;
-  driver.validators = validator_keys_;
+  driver.observers = config_.observers;
   driver.wal_path = config_.data_dir / "consensus.wal";
   driver.p2p_address = config_.p2p_address;
   driver.peers = config_.peers;

@@ -50,6 +50,7 @@ struct NodeConfig {
   // Consensus mode only (genesis with more than one validator).
   std::string p2p_address = "127.0.0.1:26656";  // listen address
   std::vector<p2p::PeerAddress> peers;          // the other validators
+  std::vector<PublicKey> observers;             // non-voting node keys to admit
   uint64_t empty_block_interval_ms = 1000;
 };
 
@@ -65,7 +66,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   // NodeService
   std::string chain_id() const override { return genesis_.chain_id; }
   rpc::ChainHead head() const override;
-  std::vector<PublicKey> validators() const override { return chain::validator_keys(genesis_); }
+  // The validator set deciding the next height (the set in the head's state).
+  std::vector<PublicKey> validators() const override;
   size_t mempool_size() const override { return mempool_->size(); }
   Status submit(chain::Tx tx, const Hash& hash, size_t size_bytes) override;
   bool is_pending(const Hash& hash) const override { return mempool_->contains(hash); }
@@ -90,6 +92,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   Status commit_executed(ExecutedBlock executed, const chain::CommitCertificate& commit) override;
   Status accept_peer_tx(ByteView encoded_tx) override;
   void report_evidence(ByteView evidence) override;
+  std::vector<PublicKey> admitted_node_keys() const override;
 
   // Dev chain: produces one block from waiting transactions now.
   Status produce_block();
@@ -98,8 +101,8 @@ class Node : public rpc::NodeService, public ChainBackend {
 
   // Executes a block that another node of this chain committed, on this
   // node's own state, and commits it only if it is the next block, its
-  // commit certificate is signed by more than two thirds of the genesis
-  // validators, and the state root and receipts root computed here equal the
+  // commit certificate is signed by more than two thirds of the validators
+  // of its height, and the state root and receipts root computed here equal the
   // header's. Code::corruption names the first difference. Call before
   // start() or while it runs; imports and block production are serialised.
   Status import_block(const chain::Block& block, const chain::CommitCertificate& commit);
@@ -112,8 +115,10 @@ class Node : public rpc::NodeService, public ChainBackend {
   chain::CommitCertificate sign_own_commit(const Hash& block_hash, uint64_t height) const;
   Result<uint64_t> execute_txs(chain::Block& block, execution::Overlay& overlay, std::vector<chain::Receipt>& receipts,
                                bool verify_signatures) const;
+  // Runs the end-of-block work (validator set changes) and computes the
+  // state root and the header's roots.
   Result<ExecutedBlock> finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
-                                     const execution::Overlay& overlay);
+                                     execution::Overlay& overlay);
   int64_t next_block_time_ms() const;
   Status start_consensus();
 
@@ -130,9 +135,21 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
   std::unique_ptr<ConsensusDriver> driver_;
-  std::vector<PublicKey> validator_keys_;
-  consensus::ValidatorSet validator_set_;
-  Hash validator_set_hash_;  // chain::validator_set_hash(validator_keys_)
+  // A validator set read from state, with what consensus and headers need.
+  struct ValidatorSetAt {
+    std::vector<PublicKey> keys;  // sorted
+    consensus::ValidatorSet set;
+    Hash hash;  // chain::validator_set_hash(keys)
+  };
+  static Result<ValidatorSetAt> load_validator_set(const execution::StateReader& state);
+  Status load_validator_sets();
+  ValidatorSetAt next_validators() const;
+
+  // Guarded by head_mutex_: the set that decides head + 1 (in the head's
+  // state) and the one that decided the head (it signed the head's
+  // certificate, which the next header carries).
+  ValidatorSetAt next_validators_;
+  ValidatorSetAt head_validators_;
 
   mutable std::mutex head_mutex_;
   rpc::ChainHead head_;

@@ -39,7 +39,9 @@ Status parse_parameters(const json& object, Parameters& parameters) {
            {"tx_size_bytes_max", &parameters.tx_size_bytes_max},
            {"gas_per_tx_max", &parameters.gas_per_tx_max},
            {"gas_per_block_max", &parameters.gas_per_block_max},
-           {"query_gas_max", &parameters.query_gas_max}}) {
+           {"query_gas_max", &parameters.query_gas_max},
+           {"validator_change_delay_blocks", &parameters.validator_change_delay_blocks},
+           {"validator_proposal_ttl_blocks", &parameters.validator_proposal_ttl_blocks}}) {
     if (!object.contains(name)) continue;
     if (!object[name].is_number_unsigned())
       return error(Code::invalid, std::string("parameters.") + name + " must be a non-negative integer");
@@ -51,6 +53,10 @@ Status parse_parameters(const json& object, Parameters& parameters) {
   }
   if (parameters.block_txs_max == 0 || parameters.block_txs_max > limits::block_txs_max)
     return error(Code::invalid, "parameters.block_txs_max must be 1.." + std::to_string(limits::block_txs_max));
+  if (parameters.validator_change_delay_blocks == 0 || parameters.validator_change_delay_blocks > 1'000'000)
+    return error(Code::invalid, "parameters.validator_change_delay_blocks must be 1..1000000");
+  if (parameters.validator_proposal_ttl_blocks == 0 || parameters.validator_proposal_ttl_blocks > 100'000'000)
+    return error(Code::invalid, "parameters.validator_proposal_ttl_blocks must be 1..100000000");
   if (parameters.tx_size_bytes_max > limits::tx_size_bytes_max)
     return error(Code::invalid, "parameters.tx_size_bytes_max exceeds " + std::to_string(limits::tx_size_bytes_max));
   return Status();
@@ -180,6 +186,8 @@ std::string genesis_to_json(const Genesis& genesis) {
                         {"gas_per_tx_max", parameters.gas_per_tx_max},
                         {"gas_per_block_max", parameters.gas_per_block_max},
                         {"query_gas_max", parameters.query_gas_max},
+                        {"validator_change_delay_blocks", parameters.validator_change_delay_blocks},
+                        {"validator_proposal_ttl_blocks", parameters.validator_proposal_ttl_blocks},
                         {"deploy_rule", parameters.deploy_rule}};
   root["contracts"] = json::array();
   for (const auto& contract : genesis.contracts) {

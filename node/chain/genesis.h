@@ -46,6 +46,11 @@ struct Parameters {
   // Who may deploy and upgrade contracts: "municipality_admin" (any member's
   // admin) is the only rule so far.
   std::string deploy_rule = "municipality_admin";
+  // Validator set changes (chain::ValidatorProposal): an approved change
+  // takes effect this many blocks after the block that approved it, and a
+  // proposal not decided within the ttl expires.
+  uint64_t validator_change_delay_blocks = 10;
+  uint64_t validator_proposal_ttl_blocks = 10000;
   bool operator==(const Parameters&) const = default;
 };
 

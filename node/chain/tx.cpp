@@ -15,7 +15,9 @@ enum class ActionKind : uint8_t {
   role_revoke = 2,
   contract_deploy = 3,
   contract_call = 4,
-  evidence_report = 5
+  evidence_report = 5,
+  validator_proposal = 6,
+  validator_vote = 7
 };
 constexpr size_t abi_size_bytes_max = 64 * 1024;
 
@@ -38,6 +40,17 @@ void write_action(codec::Writer& writer, const Action& action) {
         } else if constexpr (std::is_same_v<T, EvidenceReport>) {
           writer.u8(static_cast<uint8_t>(ActionKind::evidence_report));
           writer.bytes(value.evidence);
+        } else if constexpr (std::is_same_v<T, ValidatorProposal>) {
+          writer.u8(static_cast<uint8_t>(ActionKind::validator_proposal));
+          writer.u8(static_cast<uint8_t>(value.kind));
+          writer.text(value.municipality);
+          writer.text(value.name);
+          writer.fixed(value.admin);
+          writer.fixed(value.validator);
+        } else if constexpr (std::is_same_v<T, ValidatorVote>) {
+          writer.u8(static_cast<uint8_t>(ActionKind::validator_vote));
+          writer.u64(value.proposal_id);
+          writer.u8(value.approve ? 1 : 0);
         } else {
           writer.u8(static_cast<uint8_t>(ActionKind::contract_call));
           writer.text(value.contract);
@@ -100,6 +113,28 @@ Result<Action> read_evidence_report(codec::Reader& reader) {
   return Action(EvidenceReport{std::move(*evidence)});
 }
 
+Result<Action> read_validator_proposal(codec::Reader& reader) {
+  ValidatorProposal proposal;
+  GOVCHAIN_ASSIGN_OR_RETURN(uint8_t kind, reader.u8());
+  if (kind != static_cast<uint8_t>(ValidatorChangeKind::add) && kind != static_cast<uint8_t>(ValidatorChangeKind::remove))
+    return error(Code::malformed, "unknown validator change kind " + std::to_string(kind));
+  proposal.kind = static_cast<ValidatorChangeKind>(kind);
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.municipality, reader.text(name_size_bytes_max));
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.name, reader.text(municipality_name_size_bytes_max));
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.admin, reader.fixed<32>());
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.validator, reader.fixed<32>());
+  return Action(std::move(proposal));
+}
+
+Result<Action> read_validator_vote(codec::Reader& reader) {
+  ValidatorVote vote;
+  GOVCHAIN_ASSIGN_OR_RETURN(vote.proposal_id, reader.u64());
+  GOVCHAIN_ASSIGN_OR_RETURN(uint8_t approve, reader.u8());
+  if (approve > 1) return error(Code::malformed, "a vote's approval flag must be 0 or 1");
+  vote.approve = approve == 1;
+  return Action(vote);
+}
+
 Result<Action> read_action(codec::Reader& reader) {
   auto kind = reader.u8();
   if (!kind.ok()) return kind.status();
@@ -109,6 +144,8 @@ Result<Action> read_action(codec::Reader& reader) {
     case ActionKind::contract_deploy: return read_deploy(reader);
     case ActionKind::contract_call: return read_call(reader);
     case ActionKind::evidence_report: return read_evidence_report(reader);
+    case ActionKind::validator_proposal: return read_validator_proposal(reader);
+    case ActionKind::validator_vote: return read_validator_vote(reader);
   }
   return error(Code::malformed, "unknown action kind " + std::to_string(*kind));
 }
@@ -122,6 +159,8 @@ void write_body(codec::Writer& writer, const Tx& tx) {
   write_action(writer, tx.action);
 }
 
+}  // namespace
+
 bool is_valid_name(std::string_view name) {
   if (name.empty() || name.size() > name_size_bytes_max) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -129,7 +168,9 @@ bool is_valid_name(std::string_view name) {
   });
 }
 
-}  // namespace
+std::string_view validator_change_kind_name(ValidatorChangeKind kind) {
+  return kind == ValidatorChangeKind::add ? "add" : "remove";
+}
 
 const std::vector<std::string>& known_roles() {
   static const std::vector<std::string> roles = {"registration_office", "public_order_office", "identity_office",
@@ -148,7 +189,9 @@ std::string_view action_name(const Action& action) {
     case 1: return "role_revoke";
     case 2: return "contract_deploy";
     case 3: return "contract_call";
-    default: return "evidence_report";
+    case 4: return "evidence_report";
+    case 5: return "validator_proposal";
+    default: return "validator_vote";
   }
 }
 
@@ -217,6 +260,21 @@ void sign_tx(Tx& tx, const crypto::SecretKey& secret) {
   tx.signature = crypto::sign(secret, tx_hash(tx).view());
 }
 
+static Status check_validator_proposal(const ValidatorProposal& proposal) {
+  if (!is_valid_name(proposal.municipality))
+    return error(Code::invalid, "municipality id must be 1-64 characters of a-z, 0-9, '-', '_', '.'");
+  if (proposal.kind == ValidatorChangeKind::remove) {
+    if (!proposal.name.empty() || !proposal.admin.is_zero() || !proposal.validator.is_zero())
+      return error(Code::invalid, "a proposal to remove a validator names only the municipality");
+    return Status();
+  }
+  if (proposal.validator.is_zero()) return error(Code::invalid, "a proposal to add a validator needs its node key");
+  if (proposal.name.empty() != proposal.admin.is_zero())
+    return error(Code::invalid, "a new member needs both a display name and an admin account; "
+                                "an existing member needs neither");
+  return Status();
+}
+
 static Status check_action(const Action& action) {
   if (const auto* grant = std::get_if<RoleGrant>(&action)) {
     if (!is_known_role(grant->role)) return error(Code::invalid, "unknown role '" + grant->role + "'");
@@ -231,6 +289,8 @@ static Status check_action(const Action& action) {
     if (call->method.empty()) return error(Code::invalid, "method name is empty");
   } else if (const auto* report = std::get_if<EvidenceReport>(&action)) {
     if (report->evidence.empty()) return error(Code::invalid, "evidence report is empty");
+  } else if (const auto* proposal = std::get_if<ValidatorProposal>(&action)) {
+    return check_validator_proposal(*proposal);
   }
   return Status();
 }

@@ -21,6 +21,11 @@ namespace govchain::chain {
 
 inline constexpr size_t chain_id_size_bytes_max = 64;
 inline constexpr size_t name_size_bytes_max = 64;
+inline constexpr size_t municipality_name_size_bytes_max = 256;  // display names
+
+// Municipality ids and contract names: 1-64 characters of a-z, 0-9, '-',
+// '_', '.'.
+bool is_valid_name(std::string_view name);
 
 // Municipality roles (DOMAIN.md). Stored by name so that contracts can ask
 // about roles without a shared enum.
@@ -67,7 +72,32 @@ struct EvidenceReport {
 // Encoded evidence is two votes (about 300 bytes); this bounds the decoder.
 inline constexpr size_t evidence_size_bytes_max = 1024;
 
-using Action = std::variant<RoleGrant, RoleRevoke, ContractDeploy, ContractCall, EvidenceReport>;
+// Governance of the validator set (docs/decisions/validator-set-changes.md).
+// A member municipality's admin proposes to add a municipality's validator
+// (a new member joins with its name and admin, or an existing member without
+// a validator gets one) or to remove one; the proposer's municipality
+// approves with the proposal. More than two thirds of the member
+// municipalities' admins must approve; the change then takes effect at a
+// fixed later height (parameters.validator_change_delay_blocks).
+enum class ValidatorChangeKind : uint8_t { add = 1, remove = 2 };
+std::string_view validator_change_kind_name(ValidatorChangeKind kind);
+struct ValidatorProposal {
+  ValidatorChangeKind kind = ValidatorChangeKind::add;
+  std::string municipality;   // the member whose validator is added or removed
+  std::string name;           // add, new member only: its display name
+  PublicKey admin;            // add, new member only: its admin account
+  PublicKey validator;        // add: the node key; remove: zero
+  bool operator==(const ValidatorProposal&) const = default;
+};
+// A member admin's vote on an open proposal.
+struct ValidatorVote {
+  uint64_t proposal_id = 0;
+  bool approve = true;
+  bool operator==(const ValidatorVote&) const = default;
+};
+
+using Action = std::variant<RoleGrant, RoleRevoke, ContractDeploy, ContractCall, EvidenceReport, ValidatorProposal,
+                            ValidatorVote>;
 std::string_view action_name(const Action& action);
 
 struct Tx {

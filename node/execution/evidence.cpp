@@ -7,6 +7,7 @@
 #include "consensus/certificate.h"
 #include "crypto/hash.h"
 #include "execution/state_keys.h"
+#include "execution/validator_governance.h"
 
 namespace govchain::execution {
 
@@ -38,29 +39,6 @@ Result<EvidenceRecord> record_from(const Hash& hash, Bytes evidence_bytes, uint6
 }  // namespace
 
 Hash evidence_hash(ByteView evidence) { return crypto::tagged_hash(crypto::tags::evidence, evidence); }
-
-void write_validators(Overlay& state, const std::vector<PublicKey>& validators) {
-  std::vector<PublicKey> sorted = validators;
-  std::sort(sorted.begin(), sorted.end());
-  codec::Writer writer;
-  writer.count(sorted.size());
-  for (const auto& key : sorted) writer.fixed(key);
-  state.set(keys::validators(), writer.data());
-}
-
-Result<std::vector<PublicKey>> read_validators(const StateReader& state) {
-  GOVCHAIN_ASSIGN_OR_RETURN(auto stored, state.get(keys::validators()));
-  if (!stored) return error(Code::not_found, "the state holds no validator set");
-  codec::Reader reader(*stored);
-  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(consensus::validators_max, PublicKey::size_bytes));
-  std::vector<PublicKey> validators;
-  for (size_t i = 0; i < count; ++i) {
-    GOVCHAIN_ASSIGN_OR_RETURN(PublicKey key, reader.fixed<32>());
-    validators.push_back(key);
-  }
-  GOVCHAIN_TRY(reader.finish());
-  return validators;
-}
 
 Result<std::vector<Hash>> read_evidence_list(const StateReader& state) {
   GOVCHAIN_ASSIGN_OR_RETURN(auto stored, state.get(keys::evidence_list()));

@@ -4,8 +4,8 @@
 // validator set kept in state and records it once, so that every node and
 // every API client sees the same record, with a state proof.
 //
-// State layout (state_keys.h): "g/v" the validator set (written at genesis),
-// "g/e/<evidence hash>" one record, "g/el" the list of recorded hashes in
+// State layout (state_keys.h): "g/v" the validator set
+// (validator_governance.h), "g/e/<evidence hash>" one record, "g/el" the list of recorded hashes in
 // order. The evidence hash is tagged_hash("govchain/evidence", bytes).
 //
 // Pure functions over a state reader or overlay; thread-safety as theirs.
@@ -39,9 +39,6 @@ struct EvidenceRecord {
 };
 
 Hash evidence_hash(ByteView evidence);
-
-void write_validators(Overlay& state, const std::vector<PublicKey>& validators);
-Result<std::vector<PublicKey>> read_validators(const StateReader& state);
 
 // Verifies `evidence` (two conflicting votes by one validator, signatures
 // valid for `chain_id`) and records it. Errors: unauthorized (reporter is

@@ -6,6 +6,7 @@
 #include "execution/evidence.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
+#include "execution/validator_governance.h"
 
 namespace govchain::execution {
 
@@ -14,6 +15,8 @@ uint64_t intrinsic_gas(const chain::Tx& tx, size_t encoded_size_bytes) {
   if (std::holds_alternative<chain::RoleGrant>(tx.action) || std::holds_alternative<chain::RoleRevoke>(tx.action))
     gas += gas_role_change;
   if (std::holds_alternative<chain::EvidenceReport>(tx.action)) gas += gas_evidence_report;
+  if (std::holds_alternative<chain::ValidatorProposal>(tx.action) || std::holds_alternative<chain::ValidatorVote>(tx.action))
+    gas += gas_validator_governance;
   return gas;
 }
 
@@ -33,13 +36,22 @@ static void write_nonce(Overlay& state, const PublicKey& account, uint64_t nonce
   state.set(keys::account_nonce(account), writer.data());
 }
 
+// Event data of validator governance: the proposal id and its status after
+// the transaction (validator_governance.h).
+static Bytes proposal_event(uint64_t id, ProposalStatus status) {
+  codec::Writer writer;
+  writer.u64(id);
+  writer.text(proposal_status_name(status));
+  return writer.take();
+}
+
 Executor::Executor(std::string chain_id, chain::Parameters parameters, const ContractHost* contracts)
     : chain_id_(std::move(chain_id)), parameters_(std::move(parameters)), contracts_(contracts) {}
 
 Status Executor::apply_genesis(Overlay& state, const chain::Genesis& genesis) const {
   Governance governance(state);
   GOVCHAIN_TRY(governance.apply_genesis(genesis));
-  write_validators(state, chain::validator_keys(genesis));
+  GOVCHAIN_TRY(ValidatorGovernance(state, parameters_).apply_genesis(genesis));
   if (!genesis.contracts.empty()) {
     if (contracts_ == nullptr) return error(Code::invalid, "genesis deploys contracts but no runtime is configured");
     BlockContext context{genesis.chain_id, 0, genesis.genesis_time_ms, PublicKey{}};
@@ -91,6 +103,17 @@ Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockCont
     receipt.events.push_back({"", "evidence_recorded", record.validator.bytes()});
     return Status();
   }
+  if (const auto* change = std::get_if<chain::ValidatorProposal>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(uint64_t id, ValidatorGovernance(state, parameters_).propose(tx.sender, *change, context.height));
+    receipt.events.push_back({"", "validator_proposed", proposal_event(id, ProposalStatus::open)});
+    return Status();
+  }
+  if (const auto* vote = std::get_if<chain::ValidatorVote>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(ProposalStatus status,
+                              ValidatorGovernance(state, parameters_).vote(tx.sender, *vote, context.height));
+    receipt.events.push_back({"", "validator_voted", proposal_event(vote->proposal_id, status)});
+    return Status();
+  }
   if (contracts_ == nullptr)
     return error(Code::unavailable, "this node was started without a contract runtime");
   if (const auto* deploy = std::get_if<chain::ContractDeploy>(&tx.action)) {
@@ -127,6 +150,12 @@ Result<chain::Receipt> Executor::execute_tx(Overlay& state, const chain::Tx& tx,
   write_nonce(state, tx.sender, tx.nonce + 1);
   state.forget_undo();
   return receipt;
+}
+
+Result<std::vector<uint64_t>> Executor::end_block(Overlay& state, const BlockContext& context) const {
+  auto applied = ValidatorGovernance(state, parameters_).end_block(context.height);
+  state.forget_undo();
+  return applied;
 }
 
 Result<chain::Receipt> Executor::query(const StateReader& state, const chain::ContractCall& call,

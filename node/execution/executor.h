@@ -50,6 +50,11 @@ class Executor {
   Result<chain::Receipt> execute_tx(Overlay& state, const chain::Tx& tx, size_t encoded_size_bytes,
                                     const BlockContext& context, uint32_t index) const;
 
+  // Work at the end of every block, after its transactions: applies
+  // validator set changes due at the next height and expires undecided
+  // proposals (validator_governance.h). Returns the applied proposal ids.
+  Result<std::vector<uint64_t>> end_block(Overlay& state, const BlockContext& context) const;
+
   // Read-only contract call for queries; never writes.
   Result<chain::Receipt> query(const StateReader& state, const chain::ContractCall& call, const PublicKey& caller,
                                const BlockContext& context, uint64_t gas_limit) const;

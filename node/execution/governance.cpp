@@ -46,7 +46,7 @@ Result<chain::Municipality> decode_municipality(std::string_view id, ByteView by
   codec::Reader reader(bytes);
   chain::Municipality municipality;
   municipality.id = std::string(id);
-  auto name = reader.text(256);
+  auto name = reader.text(chain::municipality_name_size_bytes_max);
   if (!name.ok()) return name.status();
   auto admin = reader.fixed<32>();
   if (!admin.ok()) return admin.status();

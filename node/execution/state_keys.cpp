@@ -26,6 +26,14 @@ Bytes contract_storage(std::string_view name, ByteView key) {
 }
 Bytes contract_list() { return to_bytes("c/list"); }
 Bytes validators() { return to_bytes("g/v"); }
+Bytes members() { return to_bytes("g/ml"); }
+Bytes validator_proposal_count() { return to_bytes("g/vpc"); }
+Bytes validator_proposal(uint64_t id) {
+  Bytes big_endian(8);
+  for (int i = 0; i < 8; ++i) big_endian[static_cast<size_t>(i)] = static_cast<uint8_t>(id >> (56 - 8 * i));
+  return join("g/vp/", big_endian);
+}
+Bytes pending_validator_proposals() { return to_bytes("g/vpl"); }
 Bytes evidence(const Hash& evidence_hash) { return join("g/e/", evidence_hash.view()); }
 Bytes evidence_list() { return to_bytes("g/el"); }
 

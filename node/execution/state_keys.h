@@ -25,9 +25,16 @@ Bytes contract_meta(std::string_view name);
 Bytes contract_storage(std::string_view name, ByteView key);
 // "c/list" -> names of all contracts, sorted
 Bytes contract_list();
-// The validator set (genesis validators), and equivocation evidence
-// recorded on chain: one record per evidence hash, and the list of hashes.
+// The validator set (sorted keys with their municipality), the member
+// municipalities, and the validator set proposals
+// (execution/validator_governance.h).
 Bytes validators();
+Bytes members();
+Bytes validator_proposal_count();
+Bytes validator_proposal(uint64_t id);
+Bytes pending_validator_proposals();
+// Equivocation evidence recorded on chain: one record per evidence hash,
+// and the list of hashes.
 Bytes evidence(const Hash& evidence_hash);
 Bytes evidence_list();
 
