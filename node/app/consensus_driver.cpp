@@ -481,8 +481,6 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   if (!committed.ok()) return fail_stop(committed, "committing block " + std::to_string(decided.height));
   Status cleared = clear_wal();
   if (!cleared.ok()) return fail_stop(cleared, "clearing the consensus WAL");
-  Status refreshed = refresh_validator_set();
-  if (!refreshed.ok()) return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
   uint64_t now = steady_ms();
   if (metrics_) {
     if (auto histogram = metrics_->histogram("govchain_consensus_block_seconds",
@@ -506,6 +504,8 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   pending_proposal_.reset();
   last_commit_steady_ms_ = now;
   height_started_steady_ms_ = now;
+  Status refreshed = refresh_validator_set();
+  if (!refreshed.ok()) return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
   machine_->start_height(decided.height + 1, validator_set_, more);
   announce_status(std::nullopt);
   // Messages for the new height that arrived early are handled after the

@@ -2,6 +2,7 @@
 
 #include "chain/block_store.h"
 #include "execution/executor.h"
+#include "execution/validator_governance.h"
 #include "state/state_tree.h"
 #include "storage/leveldb_store.h"
 
@@ -61,6 +62,10 @@ Result<ReplayReport> replay_check(const std::filesystem::path& data_dir, const c
   for (uint64_t height = 1; height <= *latest; ++height) {
     GOVCHAIN_ASSIGN_OR_RETURN(chain::Block block, blocks.block(height));
     GOVCHAIN_TRY(check_block(block, parent));
+    GOVCHAIN_ASSIGN_OR_RETURN(std::vector<PublicKey> deciding, execution::read_validators(committed));
+    if (block.header.validator_set_hash != chain::validator_set_hash(deciding))
+      return error(Code::corruption, "block " + std::to_string(height) + " names another validator set than the state "
+                                         "before it holds");
     execution::BlockContext context{genesis.chain_id, height, block.header.time_ms, block.header.proposer};
     execution::Overlay overlay(committed);
     std::vector<chain::Receipt> receipts;
@@ -70,6 +75,7 @@ Result<ReplayReport> replay_check(const std::filesystem::path& data_dir, const c
       if (!receipt.ok()) return receipt.status().with_context("block " + std::to_string(height) + " transaction " + std::to_string(index));
       receipts.push_back(std::move(*receipt));
     }
+    GOVCHAIN_TRY(executor.end_block(overlay, context).status().with_context("block " + std::to_string(height)));
     GOVCHAIN_ASSIGN_OR_RETURN(root, apply_overlay(tree, *memory, root, overlay));
     if (root != block.header.state_root)
       return error(Code::corruption, "block " + std::to_string(height) + ": replayed state root " + root.hex() +

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "consensus/certificate.h"
@@ -8,6 +10,7 @@
 #include "execution/evidence.h"
 #include "execution/executor.h"
 #include "execution/governance.h"
+#include "execution/validator_governance.h"
 
 using namespace govchain;
 
@@ -236,4 +239,211 @@ TEST_CASE("evidence reports that must not be recorded") {
     CHECK(fixture.report(fixture.reporter, 0, to_bytes("not evidence"))->status == Code::malformed);
   }
   CHECK(execution::read_evidence_list(fixture.state)->empty());
+}
+
+// ---- validator set governance -----------------------------------------------
+
+namespace {
+
+struct MembersFixture {
+  static constexpr size_t members = 5;
+  std::vector<crypto::KeyPair> admins;
+  std::vector<crypto::KeyPair> nodes;
+  chain::Genesis genesis;
+  execution::EmptyState empty;
+  execution::Overlay state{empty};
+  std::unique_ptr<execution::Executor> executor;
+  std::map<PublicKey, uint64_t> nonces;
+
+  MembersFixture() {
+    genesis.chain_id = "test-chain";
+    genesis.parameters.validator_change_delay_blocks = 3;
+    genesis.parameters.validator_proposal_ttl_blocks = 50;
+    for (size_t i = 0; i < members; ++i) {
+      admins.push_back(crypto::generate_key_pair());
+      nodes.push_back(crypto::generate_key_pair());
+      std::string id = "member-" + std::to_string(i);
+      genesis.municipalities.push_back({id, "Member " + std::to_string(i), admins[i].public_key});
+      genesis.validators.push_back({id, nodes[i].public_key});
+    }
+    executor = std::make_unique<execution::Executor>("test-chain", genesis.parameters);
+    REQUIRE(executor->apply_genesis(state, genesis).ok());
+  }
+
+  chain::Receipt send(const crypto::KeyPair& sender, chain::Action action, uint64_t height) {
+    chain::Tx tx;
+    tx.chain_id = "test-chain";
+    tx.sender = sender.public_key;
+    tx.nonce = nonces[sender.public_key]++;
+    tx.gas_limit = 1'000'000;
+    tx.action = std::move(action);
+    chain::sign_tx(tx, sender.secret);
+    size_t size_bytes = chain::encode_tx(tx).size();
+    REQUIRE(chain::check_tx_stateless(tx, "test-chain", size_bytes).ok());
+    REQUIRE(*chain::decode_tx(chain::encode_tx(tx)) == tx);
+    execution::BlockContext context{"test-chain", height, static_cast<int64_t>(height) * 1000, PublicKey{}};
+    auto receipt = executor->execute_tx(state, tx, size_bytes, context, 0);
+    REQUIRE(receipt.ok());
+    return *receipt;
+  }
+
+  chain::Receipt vote(size_t admin, uint64_t id, bool approve, uint64_t height) {
+    return send(admins[admin], chain::ValidatorVote{id, approve}, height);
+  }
+
+  std::vector<uint64_t> end_block(uint64_t height) {
+    execution::BlockContext context{"test-chain", height, static_cast<int64_t>(height) * 1000, PublicKey{}};
+    auto applied = executor->end_block(state, context);
+    REQUIRE(applied.ok());
+    return *applied;
+  }
+
+  execution::ValidatorProposalRecord proposal(uint64_t id) {
+    auto record = execution::read_validator_proposal(state, id);
+    REQUIRE(record.ok());
+    REQUIRE(record->has_value());
+    return **record;
+  }
+};
+
+chain::Action add_new_member(const PublicKey& node, const PublicKey& admin) {
+  return chain::ValidatorProposal{chain::ValidatorChangeKind::add, "newtown", "New Town", admin, node};
+}
+
+}  // namespace
+
+TEST_CASE("a new member is voted in by more than two thirds and validates from the activation height") {
+  MembersFixture fixture;
+  auto node = crypto::generate_key_pair();
+  auto admin = crypto::generate_key_pair();
+  auto proposed = fixture.send(fixture.admins[0], add_new_member(node.public_key, admin.public_key), 10);
+  REQUIRE_MESSAGE(proposed.status == Code::ok, proposed.message);
+  REQUIRE(proposed.events.size() == 1);
+  CHECK(proposed.events[0].topic == "validator_proposed");
+  CHECK(fixture.proposal(1).approvals == std::vector<std::string>{"member-0"});
+
+  CHECK(fixture.vote(1, 1, true, 11).status == Code::ok);
+  CHECK(fixture.vote(2, 1, true, 11).status == Code::ok);
+  // Three of five is not more than two thirds.
+  CHECK(fixture.proposal(1).status == execution::ProposalStatus::open);
+  CHECK(execution::read_admitted_node_keys(fixture.state)->size() == 5);
+  CHECK(fixture.vote(3, 1, true, 12).status == Code::ok);
+  auto approved = fixture.proposal(1);
+  CHECK(approved.status == execution::ProposalStatus::approved);
+  CHECK(approved.decided_height == 12);
+  CHECK(approved.activation_height == 15);
+  // The joining node may connect and sync before it validates.
+  auto admitted = *execution::read_admitted_node_keys(fixture.state);
+  CHECK(std::find(admitted.begin(), admitted.end(), node.public_key) != admitted.end());
+  CHECK(fixture.vote(4, 1, true, 12).status == Code::invalid);  // already decided
+
+  CHECK(fixture.end_block(12).empty());
+  CHECK(fixture.end_block(13).empty());
+  CHECK(execution::read_validators(fixture.state)->size() == 5);
+  // The end of block 14 changes the set that decides block 15.
+  CHECK(fixture.end_block(14) == std::vector<uint64_t>{1});
+  auto validators = *execution::read_validator_entries(fixture.state);
+  REQUIRE(validators.size() == 6);
+  CHECK(std::count(validators.begin(), validators.end(), execution::ValidatorEntry{node.public_key, "newtown"}) == 1);
+  CHECK(execution::read_members(fixture.state)->size() == 6);
+  execution::Governance governance(fixture.state);
+  CHECK(*governance.is_admin(admin.public_key, "newtown"));
+  CHECK(fixture.proposal(1).status == execution::ProposalStatus::activated);
+  CHECK(execution::read_pending_validator_proposals(fixture.state)->empty());
+
+  SUBCASE("the new member votes, and six members need five approvals") {
+    auto removal = fixture.send(admin, chain::ValidatorProposal{chain::ValidatorChangeKind::remove, "member-4", "", {}, {}}, 20);
+    REQUIRE_MESSAGE(removal.status == Code::ok, removal.message);
+    for (size_t i = 0; i < 3; ++i) CHECK(fixture.vote(i, 2, true, 21).status == Code::ok);
+    CHECK(fixture.proposal(2).status == execution::ProposalStatus::open);  // 4 of 6
+    CHECK(fixture.vote(3, 2, true, 21).status == Code::ok);                // 5 of 6
+    CHECK(fixture.proposal(2).activation_height == 24);
+    CHECK(fixture.end_block(23) == std::vector<uint64_t>{2});
+    auto keys = *execution::read_validators(fixture.state);
+    CHECK(keys.size() == 5);
+    CHECK(std::find(keys.begin(), keys.end(), fixture.nodes[4].public_key) == keys.end());
+    // A removed validator's municipality stays a member.
+    CHECK(execution::read_members(fixture.state)->size() == 6);
+  }
+}
+
+TEST_CASE("validator votes that are refused") {
+  MembersFixture fixture;
+  auto node = crypto::generate_key_pair();
+  REQUIRE(fixture.send(fixture.admins[0], add_new_member(node.public_key, node.public_key), 10).status == Code::ok);
+  auto outsider = crypto::generate_key_pair();
+  CHECK(fixture.send(outsider, chain::ValidatorVote{1, true}, 11).status == Code::unauthorized);
+  CHECK(fixture.vote(0, 1, true, 11).status == Code::already_exists);  // the proposer approved already
+  CHECK(fixture.vote(1, 7, true, 11).status == Code::not_found);
+  CHECK(fixture.proposal(1).approvals.size() == 1);
+  CHECK(fixture.proposal(1).rejections.empty());
+}
+
+TEST_CASE("a proposal that can no longer reach two thirds is rejected; an undecided one expires") {
+  MembersFixture fixture;
+  auto node = crypto::generate_key_pair();
+  REQUIRE(fixture.send(fixture.admins[0], add_new_member(node.public_key, node.public_key), 10).status == Code::ok);
+  CHECK(fixture.vote(1, 1, false, 11).status == Code::ok);
+  CHECK(fixture.proposal(1).status == execution::ProposalStatus::open);  // 4 approvals still possible
+  CHECK(fixture.vote(2, 1, false, 11).status == Code::ok);
+  CHECK(fixture.proposal(1).status == execution::ProposalStatus::rejected);
+  CHECK(execution::read_pending_validator_proposals(fixture.state)->empty());
+
+  auto again = fixture.send(fixture.admins[1], add_new_member(node.public_key, node.public_key), 12);
+  REQUIRE_MESSAGE(again.status == Code::ok, again.message);
+  CHECK(fixture.end_block(61).empty());
+  CHECK(fixture.proposal(2).status == execution::ProposalStatus::open);
+  CHECK(fixture.end_block(62).empty());
+  CHECK(fixture.proposal(2).status == execution::ProposalStatus::expired);
+  CHECK(fixture.vote(3, 2, true, 63).status == Code::invalid);
+  CHECK(execution::read_validators(fixture.state)->size() == 5);
+}
+
+TEST_CASE("validator changes that cannot be proposed") {
+  MembersFixture fixture;
+  auto fresh = crypto::generate_key_pair().public_key;
+  auto propose = [&](chain::ValidatorProposal change) { return fixture.send(fixture.admins[0], change, 10).status; };
+  using Kind = chain::ValidatorChangeKind;
+  CHECK(propose({Kind::add, "member-1", "", {}, fresh}) == Code::already_exists);  // has a validator
+  CHECK(propose({Kind::add, "newtown", "New Town", fresh, fixture.nodes[2].public_key}) == Code::already_exists);
+  CHECK(propose({Kind::add, "newtown", "", {}, fresh}) == Code::not_found);  // a new member needs name and admin
+  CHECK(propose({Kind::remove, "newtown", "", {}, {}}) == Code::not_found);
+  CHECK(fixture.send(crypto::generate_key_pair(), chain::ValidatorProposal{Kind::remove, "member-1", "", {}, {}}, 10)
+            .status == Code::unauthorized);
+  CHECK(propose({Kind::remove, "member-1", "", {}, {}}) == Code::ok);
+  CHECK(propose({Kind::remove, "member-1", "", {}, {}}) == Code::already_exists);  // one pending per municipality
+  CHECK(propose({Kind::add, "newtown", "New Town", fresh, fresh}) == Code::ok);
+  CHECK(propose({Kind::add, "othertown", "Other Town", fresh, fresh}) == Code::already_exists);  // same node key
+
+  SUBCASE("stateless checks") {
+    chain::Tx tx;
+    tx.chain_id = "test-chain";
+    tx.gas_limit = 1'000'000;
+    tx.action = chain::ValidatorProposal{Kind::remove, "member-1", "", {}, fresh};
+    auto signer = crypto::generate_key_pair();
+    tx.sender = signer.public_key;
+    chain::sign_tx(tx, signer.secret);
+    CHECK(chain::check_tx_stateless(tx, "test-chain", 200).code() == Code::invalid);
+    tx.action = chain::ValidatorProposal{Kind::add, "newtown", "New Town", {}, fresh};
+    chain::sign_tx(tx, signer.secret);
+    CHECK(chain::check_tx_stateless(tx, "test-chain", 200).code() == Code::invalid);
+    tx.action = chain::ValidatorProposal{Kind::add, "New Town!", "", {}, fresh};
+    chain::sign_tx(tx, signer.secret);
+    CHECK(chain::check_tx_stateless(tx, "test-chain", 200).code() == Code::invalid);
+  }
+}
+
+TEST_CASE("a single-validator dev chain does not change its validator set") {
+  Fixture fixture;
+  auto node = crypto::generate_key_pair().public_key;
+  chain::Tx tx;
+  tx.chain_id = "test-chain";
+  tx.sender = fixture.admin.public_key;
+  tx.gas_limit = 1'000'000;
+  tx.action = chain::ValidatorProposal{chain::ValidatorChangeKind::add, "other-town", "", {}, node};
+  chain::sign_tx(tx, fixture.admin.secret);
+  auto receipt = fixture.run(tx);
+  REQUIRE(receipt.ok());
+  CHECK(receipt->status == Code::invalid);
+  CHECK(receipt->message.find("dev") != std::string::npos);
 }
