@@ -516,8 +516,15 @@ Status Node::submit(chain::Tx tx, const Hash& hash, size_t size_bytes) {
   return Status();
 }
 
-Result<rpc::ProvenState> Node::prove(ByteView key) const {
+Result<rpc::ProvenState> Node::prove(ByteView key, std::optional<uint64_t> height) const {
   rpc::ChainHead at = head();
+  if (height && *height > at.height)
+    return error(Code::not_found, "no block " + std::to_string(*height) + " yet; the head is at " +
+                                      std::to_string(at.height));
+  if (height && *height < at.height) {
+    GOVCHAIN_ASSIGN_OR_RETURN(chain::Block block, blocks_->block(*height));
+    at = {*height, chain::block_hash(block.header), block.header.state_root, block.header.time_ms};
+  }
   GOVCHAIN_ASSIGN_OR_RETURN(state::ProvenValue proven, state_->prove(at.state_root, key));
   return rpc::ProvenState{std::move(proven.value), std::move(proven.proof), at};
 }

@@ -74,7 +74,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   Result<chain::Block> block(uint64_t height) const override { return blocks_->block(height); }
   Result<chain::CommitCertificate> commit(uint64_t height) const override { return blocks_->commit_certificate(height); }
   Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return blocks_->receipt(tx_hash); }
-  Result<rpc::ProvenState> prove(ByteView key) const override;
+  Result<rpc::ProvenState> prove(ByteView key, std::optional<uint64_t> height) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;
   Result<std::optional<Bytes>> read_latest(ByteView key) const override { return committed_->get(key); }
   Result<uint64_t> pending_nonce(const PublicKey& account) const override;

@@ -6,6 +6,7 @@
 #include "consensus/certificate.h"
 #include "execution/evidence.h"
 #include "execution/state_keys.h"
+#include "execution/validator_governance.h"
 #include "execution/wasm_host.h"
 #include "rpc/json_format.h"
 
@@ -119,15 +120,20 @@ HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
   return json_error(404, "not_found", "no pending or committed transaction " + hash->hex());
 }
 
+Result<uint64_t> parse_height(std::string_view text) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return error(Code::invalid_argument, "a height is a decimal number of at most 19 digits");
+  return std::stoull(std::string(text));
+}
+
 HttpResponse block_route(NodeService& service, const HttpRequest& request) {
   uint64_t height = 0;
   if (request.path_parameter == "latest") {
     height = service.head().height;
   } else {
-    const std::string& text = request.path_parameter;
-    if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
-      return json_error(400, "invalid_argument", "block id must be a height (decimal) or 'latest'");
-    height = std::stoull(text);
+    auto parsed = parse_height(request.path_parameter);
+    if (!parsed.ok()) return json_error(400, "invalid_argument", "block id must be a height (decimal) or 'latest'");
+    height = *parsed;
   }
   auto block = service.block(height);
   if (!block.ok()) return json_error(block.status());
@@ -139,7 +145,13 @@ HttpResponse block_route(NodeService& service, const HttpRequest& request) {
 HttpResponse state_route(NodeService& service, const HttpRequest& request) {
   auto key = from_hex(request.path_parameter);
   if (!key.ok() || key->empty()) return json_error(400, "invalid_argument", "state key must be non-empty hex");
-  auto proven = service.prove(*key);
+  std::optional<uint64_t> height;
+  if (auto text = request.query("height")) {
+    auto parsed = parse_height(*text);
+    if (!parsed.ok()) return json_error(400, "invalid_argument", parsed.status().message());
+    height = *parsed;
+  }
+  auto proven = service.prove(*key, height);
   if (!proven.ok()) return json_error(proven.status());
   json out = {{"key", to_hex(*key)},
               {"value", proven->value ? json(to_hex(*proven->value)) : json(nullptr)},
@@ -271,6 +283,37 @@ HttpResponse evidence_route(NodeService& service) {
   return ok_json({{"evidence", std::move(records)}});
 }
 
+// Activated validator set changes, for light clients that follow the set
+// from the genesis (client::Client::validators_at). Scans proposal records
+// from `from` on, at most validator_history_page_max per answer.
+constexpr uint64_t validator_history_page_max = 1000;
+
+HttpResponse validator_history_route(NodeService& service, const HttpRequest& request) {
+  uint64_t from = 1;
+  if (auto text = request.query("from")) {
+    auto parsed = parse_height(*text);
+    if (!parsed.ok() || *parsed == 0) return json_error(400, "invalid_argument", "'from' must be a proposal id >= 1");
+    from = *parsed;
+  }
+  LatestState state(service);
+  auto count = execution::read_validator_proposal_count(state);
+  if (!count.ok()) return json_error(count.status());
+  json changes = json::array();
+  uint64_t last = std::min(*count, from + validator_history_page_max - 1);
+  for (uint64_t id = from; id <= last; ++id) {
+    auto record = execution::read_validator_proposal(state, id);
+    if (!record.ok()) return json_error(record.status());
+    if (!record->has_value() || (*record)->status != execution::ProposalStatus::activated) continue;
+    changes.push_back({{"height", (*record)->activation_height},
+                       {"proposal_id", id},
+                       {"change", std::string(chain::validator_change_kind_name((*record)->change.kind))},
+                       {"municipality", (*record)->change.municipality}});
+  }
+  json out = {{"changes", std::move(changes)}, {"proposal_count", *count}};
+  if (last < *count) out["next_from"] = last + 1;
+  return ok_json(out);
+}
+
 }  // namespace
 
 Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
@@ -296,6 +339,9 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
   }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/history", [&service](const HttpRequest& request) {
+    return validator_history_route(service, request);
+  }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));
   return server.add_websocket("/v1/events");

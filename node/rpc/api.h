@@ -65,8 +65,9 @@ class NodeService {
   virtual Result<chain::Block> block(uint64_t height) const = 0;
   virtual Result<chain::CommitCertificate> commit(uint64_t height) const = 0;
   virtual Result<chain::Receipt> receipt(const Hash& tx_hash) const = 0;
-  // The value of `key` at the head, with a proof against its state root.
-  virtual Result<ProvenState> prove(ByteView key) const = 0;
+  // The value of `key` at the head, or after the block at `height`, with a
+  // proof against that block's state root.
+  virtual Result<ProvenState> prove(ByteView key, std::optional<uint64_t> height) const = 0;
   virtual Result<uint64_t> next_nonce(const PublicKey& account) const = 0;
   // The nonce a new transaction should use: after the pending ones.
   virtual Result<uint64_t> pending_nonce(const PublicKey& account) const = 0;

@@ -1,14 +1,21 @@
 #include "client/client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "chain/genesis.h"
+#include "client/state_layout.h"
 #include "client/tx_builder.h"
+#include "client/verify.h"
 
 namespace govchain::client {
 
 using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+// Pages of /v1/validators/history read at most (1000 changes each).
+constexpr size_t validator_history_pages_max = 1000;
 
 Result<Client> Client::connect(ClientOptions options) {
   auto endpoint = detail::parse_node_url(options.node_url);
@@ -102,10 +109,61 @@ Result<chain::Tx> Client::prepare_tx(const crypto::KeyPair& key_pair, chain::Act
   return make_tx(node.chain_id, key_pair, nonce, gas_limit, std::move(action));
 }
 
-Result<StateRead> Client::read_state(ByteView key) const {
+Result<StateRead> Client::read_state(ByteView key, std::optional<uint64_t> height) const {
   if (key.empty()) return error(Code::invalid_argument, "state key must not be empty");
-  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/state/" + to_hex(key) + "?proof=true", ""));
-  return parse_state_json(body);
+  std::string target = "/v1/state/" + to_hex(key) + "?proof=true";
+  if (height) target += "&height=" + std::to_string(*height);
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", target, ""));
+  GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, parse_state_json(body));
+  if (height && read.height != *height)
+    return error(Code::invalid, "asked for the state after block " + std::to_string(*height) + ", the node answered for " +
+                                    std::to_string(read.height));
+  return read;
+}
+
+Result<std::vector<uint64_t>> Client::validator_change_heights() const {
+  std::vector<uint64_t> heights;
+  uint64_t from = 1;
+  for (size_t page = 0; page < validator_history_pages_max; ++page) {
+    GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/validators/history?from=" + std::to_string(from), ""));
+    json root = json::parse(body, nullptr, false);
+    if (root.is_discarded() || !root.is_object() || !root.contains("changes") || !root["changes"].is_array())
+      return error(Code::malformed, "GET /v1/validators/history: not the expected JSON object");
+    for (const json& change : root["changes"]) {
+      if (!change.is_object() || !change.contains("height") || !change["height"].is_number_unsigned())
+        return error(Code::malformed, "GET /v1/validators/history: a change without a height");
+      heights.push_back(change["height"].get<uint64_t>());
+    }
+    if (!root.contains("next_from")) break;
+    if (!root["next_from"].is_number_unsigned() || root["next_from"].get<uint64_t>() <= from)
+      return error(Code::malformed, "GET /v1/validators/history: 'next_from' does not move forward");
+    from = root["next_from"].get<uint64_t>();
+  }
+  std::sort(heights.begin(), heights.end());
+  heights.erase(std::unique(heights.begin(), heights.end()), heights.end());
+  return heights;
+}
+
+Result<std::vector<PublicKey>> Client::validators_at(uint64_t height, const TrustOptions& trust) const {
+  if (trust.validators.empty())
+    return error(Code::invalid_argument, "following the validator set needs a trusted set to start from (the genesis "
+                                         "validators)");
+  GOVCHAIN_ASSIGN_OR_RETURN(std::vector<uint64_t> changes, validator_change_heights());
+  std::vector<PublicKey> current = trust.validators;
+  for (uint64_t change : changes) {
+    if (change > height) break;
+    if (change < 2) return error(Code::invalid, "the node lists a validator set change at height " + std::to_string(change));
+    const std::string at = "the validator set change at height " + std::to_string(change);
+    GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, read_state(validators_key(), change - 1));
+    GOVCHAIN_ASSIGN_OR_RETURN(BlockInfo certified, block(change - 1));
+    auto proven = verify_state_read(validators_key(), read, certified, current, ValidatorSource::caller, trust.chain_id);
+    if (!proven.ok()) return proven.status().with_context(at);
+    if (!proven->value) return error(Code::invalid, at + ": the state holds no validator set");
+    GOVCHAIN_ASSIGN_OR_RETURN(std::vector<ValidatorRecord> records, decode_validators_value(*proven->value));
+    current.clear();
+    for (const auto& record : records) current.push_back(record.key);
+  }
+  return current;
 }
 
 Result<ProvenState> Client::read_state_proven(ByteView key, const TrustOptions& trust) const {
@@ -122,6 +180,10 @@ Result<ProvenState> Client::read_state_proven(ByteView key, const TrustOptions& 
   }
   GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, read_state(key));
   GOVCHAIN_ASSIGN_OR_RETURN(BlockInfo proven_block, block(read.height));
+  if (source == ValidatorSource::caller && proven_block.header.validator_set_hash != chain::validator_set_hash(validators)) {
+    TrustOptions followed{validators, chain_id};
+    GOVCHAIN_ASSIGN_OR_RETURN(validators, validators_at(read.height, followed));
+  }
   return verify_state_read(key, read, proven_block, validators, source, chain_id);
 }
 

@@ -101,10 +101,20 @@ class Client {
   // next nonce (two requests: /v1/status and /v1/accounts).
   Result<chain::Tx> prepare_tx(const crypto::KeyPair& key_pair, chain::Action action, uint64_t gas_limit) const;
 
-  // State read with its proof, not verified (for tools that verify later).
-  Result<StateRead> read_state(ByteView key) const;
+  // State read with its proof, not verified (for tools that verify later):
+  // at the head, or after the block at `height`.
+  Result<StateRead> read_state(ByteView key, std::optional<uint64_t> height = std::nullopt) const;
+  // The validator set that decides block `height`, followed from
+  // trust.validators (the genesis set) through every validator set change
+  // the node lists in /v1/validators/history: each new set is read from
+  // state with a proof against the block before its activation, certified
+  // by the set before it. A node that hides a change cannot make a wrong
+  // set pass; the check of the later block then fails.
+  Result<std::vector<PublicKey>> validators_at(uint64_t height, const TrustOptions& trust) const;
   // State read verified end to end against the block at the proof's height
-  // and its commit certificate (verify_state_read in verify.h).
+  // and its commit certificate (verify_state_read in verify.h). With a
+  // trusted set that no longer decides that block, the set is followed
+  // with validators_at().
   Result<ProvenState> read_state_proven(ByteView key, const TrustOptions& trust) const;
   // The roles of `account`, read through read_state_proven().
   Result<ProvenRoles> roles(const PublicKey& account, const TrustOptions& trust) const;
@@ -119,6 +129,8 @@ class Client {
  private:
   Client(ClientOptions options, detail::HttpEndpoint endpoint)
       : options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+  // Activation heights of validator set changes, ascending, distinct.
+  Result<std::vector<uint64_t>> validator_change_heights() const;
   // One exchange; a non-2xx answer becomes the node's error Status.
   Result<std::string> call(std::string_view method, std::string_view target, std::string_view body) const;
 

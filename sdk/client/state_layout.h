@@ -28,6 +28,17 @@ Bytes account_roles_key(const PublicKey& account);
 // byte 1, then the ABI struct "certificate" (client::decode_stored_certificate_record).
 Bytes certificate_record_key(std::string_view contract, const Hash& id);
 
+// "g/v" -> u32 count, then (32-byte node key, text municipality), sorted by
+// key: the validator set that decides the block after the one whose state
+// holds it.
+Bytes validators_key();
+
+struct ValidatorRecord {
+  PublicKey key;
+  std::string municipality;
+  bool operator==(const ValidatorRecord&) const = default;
+};
+
 struct RoleEntry {
   std::string municipality;
   std::string role;
@@ -45,8 +56,10 @@ struct MunicipalityRecord {
 Result<std::vector<RoleEntry>> decode_roles_value(ByteView value);
 Result<MunicipalityRecord> decode_municipality_value(std::string_view id, ByteView value);
 Result<uint64_t> decode_nonce_value(ByteView value);
+Result<std::vector<ValidatorRecord>> decode_validators_value(ByteView value);
 
 // The canonical encoding of a roles value (for tests and tools).
 Bytes encode_roles_value(const std::vector<RoleEntry>& roles);
+Bytes encode_validators_value(const std::vector<ValidatorRecord>& validators);
 
 }  // namespace govchain::client

@@ -164,6 +164,20 @@ TEST_CASE("state layout matches the node's keys and encodings") {
   auto nonce = decode_nonce_value(Bytes{0, 0, 0, 0, 0, 0, 1, 2});
   REQUIRE(nonce.ok());
   CHECK(*nonce == 258);
+
+  // "g/v": u32 count, then (32-byte key, u32 length + municipality id),
+  // sorted by key; tests/unit/test_execution.cpp checks the node writes this.
+  CHECK(validators_key() == to_bytes("g/v"));
+  PublicKey low{};
+  PublicKey high{};
+  high.data[0] = 1;
+  Bytes validators = encode_validators_value({{low, "a"}, {high, "b"}});
+  CHECK(to_hex(validators) == "00000002" + low.hex() + "0000000161" + high.hex() + "0000000162");
+  auto set = decode_validators_value(validators);
+  REQUIRE(set.ok());
+  CHECK(*set == std::vector<ValidatorRecord>{{low, "a"}, {high, "b"}});
+  CHECK(!decode_validators_value(encode_validators_value({{high, "b"}, {low, "a"}})).ok());  // unsorted
+  CHECK(!decode_validators_value(encode_validators_value({{low, "a"}, {low, "b"}})).ok());   // repeated
 }
 
 TEST_CASE("a correct state read verifies end to end") {

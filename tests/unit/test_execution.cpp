@@ -10,6 +10,7 @@
 #include "execution/evidence.h"
 #include "execution/executor.h"
 #include "execution/governance.h"
+#include "execution/state_keys.h"
 #include "execution/validator_governance.h"
 
 using namespace govchain;
@@ -344,6 +345,16 @@ TEST_CASE("a new member is voted in by more than two thirds and validates from t
   CHECK(fixture.end_block(14) == std::vector<uint64_t>{1});
   auto validators = *execution::read_validator_entries(fixture.state);
   REQUIRE(validators.size() == 6);
+  // The layout light clients decode (sdk/client/state_layout.h, docs/state.md):
+  // u32 count, then sorted (32-byte key, u32 length + municipality id).
+  Bytes expected_layout = {0, 0, 0, 6};
+  std::sort(validators.begin(), validators.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  for (const auto& entry : validators) {
+    expected_layout.insert(expected_layout.end(), entry.key.data.begin(), entry.key.data.end());
+    expected_layout.insert(expected_layout.end(), {0, 0, 0, static_cast<uint8_t>(entry.municipality.size())});
+    expected_layout.insert(expected_layout.end(), entry.municipality.begin(), entry.municipality.end());
+  }
+  CHECK(**fixture.state.get(execution::keys::validators()) == expected_layout);
   CHECK(std::count(validators.begin(), validators.end(), execution::ValidatorEntry{node.public_key, "newtown"}) == 1);
   CHECK(execution::read_members(fixture.state)->size() == 6);
   execution::Governance governance(fixture.state);
