@@ -6,6 +6,7 @@
 #include "consensus/certificate.h"
 #include "execution/evidence.h"
 #include "execution/state_keys.h"
+#include "execution/validator_governance.h"
 #include "execution/wasm_host.h"
 #include "rpc/json_format.h"
 
@@ -271,6 +272,68 @@ HttpResponse evidence_route(NodeService& service) {
   return ok_json({{"evidence", std::move(records)}});
 }
 
+// The state of one block (a head read once), so that the validators, the
+// members and the proposals of an answer all belong to the same height.
+class StateAtHead final : public execution::StateReader {
+ public:
+  StateAtHead(const NodeService& service, const ChainHead& head) : service_(service), head_(head) {}
+  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(head_.state_root, key); }
+
+ private:
+  const NodeService& service_;
+  ChainHead head_;
+};
+
+Result<json> validator_governance_json(const NodeService& service) {
+  const ChainHead head = service.head();
+  StateAtHead state(service, head);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto entries, execution::read_validator_entries(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, execution::read_pending_validator_proposals(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t proposal_count, execution::read_validator_proposal_count(state));
+  json validators = json::array();
+  for (const auto& entry : entries) validators.push_back(validator_entry_to_json(entry));
+  json proposals = json::array();
+  for (const auto& record : pending) proposals.push_back(validator_proposal_to_json(record, members.size()));
+  // The set in the head's state decides the next height.
+  return json{{"height", head.height + 1},
+              {"state_height", head.height},
+              {"validators", std::move(validators)},
+              {"members", members},
+              {"pending", std::move(proposals)},
+              {"proposal_count", proposal_count}};
+}
+
+HttpResponse validators_route(const NodeService& service) {
+  auto body = validator_governance_json(service);
+  if (!body.ok()) return json_error(body.status());
+  return ok_json(*body);
+}
+
+HttpResponse validator_proposal_route(const NodeService& service, const HttpRequest& request) {
+  const std::string& text = request.path_parameter;
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    return json_error(400, "invalid_argument", "proposal id must be a decimal number, as listed by GET /v1/validators");
+  const uint64_t id = std::stoull(text);
+  const ChainHead head = service.head();
+  StateAtHead state(service, head);
+  auto record = execution::read_validator_proposal(state, id);
+  if (!record.ok()) return json_error(record.status());
+  if (!record->has_value()) {
+    auto count = execution::read_validator_proposal_count(state);
+    std::string known = count.ok() && *count > 0 ? "ids 1.." + std::to_string(*count) + " exist"
+                                                 : "no proposal has been made yet";
+    return json_error(404, "not_found",
+                      "no validator proposal " + std::to_string(id) + " at height " + std::to_string(head.height) +
+                          " (" + known + "); list them with GET /v1/validators");
+  }
+  auto members = execution::read_members(state);
+  if (!members.ok()) return json_error(members.status());
+  json body = validator_proposal_to_json(**record, members->size());
+  body["state_height"] = head.height;
+  return ok_json(body);
+}
+
 }  // namespace
 
 Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
@@ -296,6 +359,10 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
   }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators", [&service](const HttpRequest&) { return validators_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/proposals/{id}", [&service](const HttpRequest& request) {
+    return validator_proposal_route(service, request);
+  }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));
   return server.add_websocket("/v1/events");
