@@ -582,8 +582,9 @@ struct AddMemberOptions {
 
 // `text` as one word for a POSIX shell.
 std::string shell_quoted(const std::string& text) {
-  bool plain = !text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                       "0123456789-_./:=") == std::string::npos;
+  bool plain = !text.empty() && text.find_first_not_of(
+                                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_./:=") == std::string::npos;
   if (plain) return text;
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -592,14 +593,14 @@ std::string shell_quoted(const std::string& text) {
 
 Status check_can_add(const NetworkFolder& folder, const std::string& id) {
   if (!fs::exists(folder.genesis_file()))
-    return error(Code::not_found, folder.genesis_file().string() +
-                                      " does not exist: start the network once with `govchain network up " +
-                                      folder.root.string() +
-                                      "` first (a member known before the genesis belongs in `network new`)");
+    return error(Code::not_found,
+                 folder.genesis_file().string() + " does not exist: start the network once with `govchain network up " +
+                     folder.root.string() + "` first (a member known before the genesis belongs in `network new`)");
   if (fs::exists(folder.keys_dir(id)))
     return error(Code::already_exists, folder.keys_dir(id).string() + " exists and would be overwritten");
   if (fs::exists(folder.root / "nodes" / (id + ".json")))
-    return error(Code::already_exists, (folder.root / "nodes" / (id + ".json")).string() + " exists and would be overwritten");
+    return error(Code::already_exists,
+                 (folder.root / "nodes" / (id + ".json")).string() + " exists and would be overwritten");
   return Status();
 }
 
@@ -607,8 +608,8 @@ Status check_can_add(const NetworkFolder& folder, const std::string& id) {
 // with the node added.
 Result<setup::MemberKeys> write_added_member(const NetworkFolder& folder, setup::NetworkDescription& network,
                                              setup::NetworkNode node) {
-  GOVCHAIN_ASSIGN_OR_RETURN(auto keys, setup::write_member_dev_keys(folder.keys_dir(node.id), node.id,
-                                                                    node.display_name, node.id + "/"));
+  GOVCHAIN_ASSIGN_OR_RETURN(
+      auto keys, setup::write_member_dev_keys(folder.keys_dir(node.id), node.id, node.display_name, node.id + "/"));
   node.public_key = keys.validator;
   network.nodes.push_back(std::move(node));
   const size_t index = network.nodes.size() - 1;

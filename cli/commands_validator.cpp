@@ -26,6 +26,16 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr std::string_view refused_hint =
+    "nothing was sent; `govchain validator list` shows the validators, the members and the pending proposals with "
+    "their votes (--skip-checks sends anyway and lets the chain decide)";
+
+// A failed key load or connection keeps the usual hint; a refusal by the
+// checks gets refused_hint.
+std::string_view hint_for_preflight(const Status& status) {
+  return status.code() == Code::unauthorized ? refused_hint : std::string_view{};
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
@@ -37,8 +47,8 @@ uint64_t approvals_needed(size_t members) { return members * 2 / 3 + 1; }
 
 std::string change_text(const client::ValidatorProposalInfo& proposal) {
   if (proposal.change == "remove") return "remove the validator of " + proposal.municipality;
-  std::string text =
-      "add node key " + (proposal.node_key ? proposal.node_key->hex() : "?") + " as validator of " + proposal.municipality;
+  std::string text = "add node key " + (proposal.node_key ? proposal.node_key->hex() : "?") + " as validator of " +
+                     proposal.municipality;
   if (proposal.name)
     text += " (new member \"" + *proposal.name + "\", admin " + (proposal.admin ? proposal.admin->hex() : "?") + ")";
   return text;
@@ -53,8 +63,7 @@ std::string state_text(const client::ValidatorProposalInfo& proposal) {
   if (proposal.status == "approved")
     text += "; approved at height " + std::to_string(proposal.decided_height) + ", takes effect at height " +
             std::to_string(proposal.activation_height);
-  if (proposal.status == "activated")
-    text += "; in effect since height " + std::to_string(proposal.activation_height);
+  if (proposal.status == "activated") text += "; in effect since height " + std::to_string(proposal.activation_height);
   if (proposal.status == "rejected" || proposal.status == "expired")
     text += "; " + proposal.status + " at height " + std::to_string(proposal.decided_height);
   return text;
@@ -77,9 +86,8 @@ int list_validators(Context& context) {
   human << "members (" << info->members.size() << "): " << join(info->members)
         << "; a validator change needs more than two thirds: " << approvals_needed(info->members.size())
         << " approvals\n";
-  if (info->pending.empty()) human << "pending proposals: none";
-  if (!info->pending.empty()) human << "pending proposals (" << info->pending.size() << "):";
-  human << " (" << info->proposal_count << " made so far; see one with `govchain validator show ID`)\n";
+  human << "pending proposals: " << info->pending.size() << " (" << info->proposal_count
+        << " made so far; see one with `govchain validator show ID`)\n";
   for (const auto& proposal : info->pending)
     human << "  #" << proposal.id << "  " << change_text(proposal) << "\n      " << state_text(proposal) << "\n";
   return context.emit(raw_or_null(info->raw_json), human.str());
@@ -148,17 +156,19 @@ Status check_change(const client::ValidatorGovernanceInfo& info, const chain::Va
     return Status();
   }
   if (info.validators.size() == 1)
-    return error(Code::invalid, "a single-validator (dev) chain does not change its validator set; start a "
-                                "consortium with `govchain network new`");
+    return error(Code::invalid,
+                 "a single-validator (dev) chain does not change its validator set; start a "
+                 "consortium with `govchain network new`");
   if (current != nullptr)
     return error(Code::already_exists, "municipality '" + id + "' already has a validator (" +
                                            current->public_key.hex() + "); propose its removal first");
   for (const auto& validator : info.validators)
     if (validator.public_key == change.validator)
-      return error(Code::already_exists, "node key " + change.validator.hex() + " already validates for '" +
-                                             validator.municipality + "'");
+      return error(Code::already_exists,
+                   "node key " + change.validator.hex() + " already validates for '" + validator.municipality + "'");
   if (is_member && !change.name.empty())
-    return error(Code::already_exists, "'" + id + "' is already a member; propose its validator without --name and --admin");
+    return error(Code::already_exists,
+                 "'" + id + "' is already a member; propose its validator without --name and --admin");
   if (!is_member && change.name.empty())
     return error(Code::not_found, "'" + id + "' is not a member (members: " + join(info.members) +
                                       "); a new member needs --name NAME and --admin KEY");
@@ -232,10 +242,11 @@ int propose(Context& context, const ProposeOptions& options, bool add) {
   auto action = build_proposal(options, add);
   if (!action.ok()) return context.fail(action.status(), "building the " + what);
   auto preflight = open_preflight(context, options.skip_checks);
-  if (!preflight.ok()) return context.fail(preflight.status(), what + " refused before sending");
+  if (!preflight.ok())
+    return context.fail(preflight.status(), what + " refused before sending", hint_for_preflight(preflight.status()));
   if (!options.skip_checks) {
     Status allowed = check_change(preflight->info, std::get<chain::ValidatorProposal>(*action));
-    if (!allowed.ok()) return context.fail(allowed, what + " refused before sending");
+    if (!allowed.ok()) return context.fail(allowed, what + " refused before sending", refused_hint);
   }
   const client::Client& node = preflight->node;
   return context.send_transaction(preflight->key, std::move(*action), what,
@@ -275,10 +286,12 @@ int vote(Context& context, const VoteOptions& options) {
   auto action = client::validator_vote_action(options.proposal_id, options.approve);
   if (!action.ok()) return context.fail(action.status(), "building the validator vote");
   auto preflight = open_preflight(context, options.skip_checks);
-  if (!preflight.ok()) return context.fail(preflight.status(), "validator vote refused before sending");
+  if (!preflight.ok())
+    return context.fail(preflight.status(), "validator vote refused before sending",
+                        hint_for_preflight(preflight.status()));
   if (!options.skip_checks) {
     Status allowed = check_vote(*preflight, options.proposal_id);
-    if (!allowed.ok()) return context.fail(allowed, "validator vote refused before sending");
+    if (!allowed.ok()) return context.fail(allowed, "validator vote refused before sending", refused_hint);
   }
   const client::Client& node = preflight->node;
   return context.send_transaction(preflight->key, std::move(*action), "validator vote",

@@ -170,7 +170,8 @@ static Result<NetworkNode> parse_network_node(const json& entry, const std::stri
   if (node.config_path.empty() || node.config_path.front() == '/')
     return error(Code::invalid, where + ".config must be a path relative to the network folder");
   if (entry.contains("genesis_member")) {
-    if (!entry["genesis_member"].is_boolean()) return error(Code::invalid, where + ".genesis_member must be true or false");
+    if (!entry["genesis_member"].is_boolean())
+      return error(Code::invalid, where + ".genesis_member must be true or false");
     node.genesis_member = entry["genesis_member"].get<bool>();
   }
   return node;

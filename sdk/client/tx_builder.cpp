@@ -16,8 +16,8 @@ Status check_role(const std::string& municipality, const std::string& role) {
 
 Status check_municipality_id(const std::string& municipality) {
   if (!chain::is_valid_name(municipality))
-    return error(Code::invalid_argument, "municipality id '" + municipality +
-                                             "' must be 1-64 characters of a-z, 0-9, '-', '_' and '.'");
+    return error(Code::invalid_argument,
+                 "municipality id '" + municipality + "' must be 1-64 characters of a-z, 0-9, '-', '_' and '.'");
   return Status();
 }
 
@@ -59,13 +59,14 @@ Result<chain::Action> validator_add_action(std::string municipality, const Publi
   if (name.size() > chain::municipality_name_size_bytes_max)
     return error(Code::invalid_argument, "the display name has " + std::to_string(name.size()) + " bytes; at most " +
                                              std::to_string(chain::municipality_name_size_bytes_max) + " are allowed");
-  return chain::Action(
-      chain::ValidatorProposal{chain::ValidatorChangeKind::add, std::move(municipality), std::move(name), admin, node_key});
+  return chain::Action(chain::ValidatorProposal{chain::ValidatorChangeKind::add, std::move(municipality),
+                                                std::move(name), admin, node_key});
 }
 
 Result<chain::Action> validator_remove_action(std::string municipality) {
   GOVCHAIN_TRY(check_municipality_id(municipality));
-  return chain::Action(chain::ValidatorProposal{chain::ValidatorChangeKind::remove, std::move(municipality), "", {}, {}});
+  return chain::Action(
+      chain::ValidatorProposal{chain::ValidatorChangeKind::remove, std::move(municipality), "", {}, {}});
 }
 
 Result<chain::Action> validator_vote_action(uint64_t proposal_id, bool approve) {
