@@ -17,6 +17,7 @@ void register_landlord_commands(CLI::App& app, Context& context);     // landlor
 void register_dogpermit_commands(CLI::App& app, Context& context);    // dogpermit issue/suspend/reinstate/revoke/...
 void register_streetmusic_commands(CLI::App& app, Context& context);  // streetmusic issue/revoke
 void register_verify_commands(CLI::App& app, Context& context);       // verify, qr, certificate new
-void register_network_commands(CLI::App& app, Context& context);      // network new/up/down/status
+void register_network_commands(CLI::App& app, Context& context);      // network new/up/down/status/add-member
+void register_validator_commands(CLI::App& app, Context& context);    // validator list/show/propose-*/vote
 
 }  // namespace govchain::cli

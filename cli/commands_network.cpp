@@ -3,6 +3,7 @@
 // govchain network up DIR [--bin GOVCHAIND] [--contracts DIR] [--start-timeout-ms N]
 // govchain network down DIR [--wipe] [--stop-timeout-ms N]
 // govchain network status DIR
+// govchain network add-member DIR --municipality ID[:Display Name]
 //
 // A local network of govchaind processes, one per member municipality, in
 // one folder (node/setup/network_layout.h describes it; docs/network.md
@@ -87,7 +88,7 @@ Result<GenesisCreated> create_genesis(const NetworkFolder& folder, const setup::
     std::cerr << "govchain: warning: no contracts folder at " << contracts_dir.string()
               << "; the genesis deploys no contracts (run `make build`, or pass --contracts DIR)\n";
   std::vector<setup::MemberKeys> members;
-  for (const auto& node : network.nodes) {
+  for (const auto& node : setup::genesis_nodes(network)) {
     GOVCHAIN_ASSIGN_OR_RETURN(auto keys, setup::read_member_keys(folder.keys_dir(node.id), node.id, node.display_name));
     if (keys.validator != node.public_key)
       return error(Code::invalid, folder.keys_dir(node.id).string() + "/validator.json holds key " +
@@ -572,6 +573,97 @@ int network_status(Context& context, const std::string& dir) {
   return context.emit({{"chain_id", network->chain_id}, {"nodes", nodes}, {"agreement", machine_agreement}}, human);
 }
 
+// ---- network add-member ----
+
+struct AddMemberOptions {
+  std::string dir;
+  std::string municipality;  // ID[:Display Name]
+};
+
+// `text` as one word for a POSIX shell.
+std::string shell_quoted(const std::string& text) {
+  bool plain = !text.empty() && text.find_first_not_of(
+                                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_./:=") == std::string::npos;
+  if (plain) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+Status check_can_add(const NetworkFolder& folder, const std::string& id) {
+  if (!fs::exists(folder.genesis_file()))
+    return error(Code::not_found,
+                 folder.genesis_file().string() + " does not exist: start the network once with `govchain network up " +
+                     folder.root.string() + "` first (a member known before the genesis belongs in `network new`)");
+  if (fs::exists(folder.keys_dir(id)))
+    return error(Code::already_exists, folder.keys_dir(id).string() + " exists and would be overwritten");
+  if (fs::exists(folder.root / "nodes" / (id + ".json")))
+    return error(Code::already_exists,
+                 (folder.root / "nodes" / (id + ".json")).string() + " exists and would be overwritten");
+  return Status();
+}
+
+// Writes the member's dev keys, its node config and, last, network.json
+// with the node added.
+Result<setup::MemberKeys> write_added_member(const NetworkFolder& folder, setup::NetworkDescription& network,
+                                             setup::NetworkNode node) {
+  GOVCHAIN_ASSIGN_OR_RETURN(
+      auto keys, setup::write_member_dev_keys(folder.keys_dir(node.id), node.id, node.display_name, node.id + "/"));
+  node.public_key = keys.validator;
+  network.nodes.push_back(std::move(node));
+  const size_t index = network.nodes.size() - 1;
+  GOVCHAIN_TRY(setup::write_text_file(folder.root / network.nodes[index].config_path,
+                                      setup::node_config_to_json(setup::node_config_for(network, index))));
+  GOVCHAIN_TRY(setup::write_text_file(folder.network_file(), setup::network_to_json(network)));
+  return keys;
+}
+
+// The command an admin of the first genesis member runs to propose the new
+// member's validator.
+std::string propose_command(const NetworkFolder& folder, const setup::NetworkDescription& network,
+                            const setup::MemberKeys& keys) {
+  const setup::NetworkNode proposer = setup::genesis_nodes(network).front();
+  return "GOVCHAIN_DEV=1 govchain --node " + rpc_url(proposer.rpc_address) + " --key " +
+         shell_quoted((folder.keys_dir(proposer.id) / "admin.json").string()) +
+         " validator propose-add --municipality " + keys.id + " --node-key " + keys.validator.hex() + " --name " +
+         shell_quoted(keys.display_name) + " --admin " + keys.admin.hex();
+}
+
+int network_add_member(Context& context, const AddMemberOptions& options) {
+  NetworkFolder folder = folder_of(options.dir);
+  auto network = load_network(folder);
+  if (!network.ok()) return context.fail(network.status(), "network add-member");
+  auto member = setup::parse_member_argument(options.municipality);
+  if (!member.ok()) return context.fail(member.status(), "network add-member: reading --municipality");
+  auto node = setup::plan_added_member(*network, {member->first, member->second, PublicKey{}});
+  if (!node.ok()) return context.fail(node.status(), "network add-member");
+  Status allowed = check_can_add(folder, node->id);
+  if (!allowed.ok()) return context.fail(allowed, "network add-member refused");
+  auto keys = write_added_member(folder, *network, *node);
+  if (!keys.ok()) return context.fail(keys.status(), "writing the new member's files");
+  const setup::NetworkNode& added = network->nodes.back();
+  const size_t members = setup::genesis_nodes(*network).size();
+  std::string command = propose_command(folder, *network, *keys);
+  json machine = {{"dir", folder.root.string()},
+                  {"node", json::parse(setup::network_to_json(*network))["nodes"].back()},
+                  {"admin", keys->admin.hex()},
+                  {"propose_command", command}};
+  std::string human =
+      "added member " + added.id + " (" + added.display_name + ") to network " + network->chain_id +
+      " as a node outside the genesis\n" + network_table({network->chain_id, {added}}) + "dev keys in " +
+      folder.keys_dir(added.id).string() + "; node config " + (folder.root / added.config_path).string() +
+      "\nnext steps:\n  1. start its node: govchain network up " + shell_quoted(folder.root.string()) +
+      "\n     (the validators refuse its connections until the change is approved; then it syncs)\n"
+      "  2. an admin of an existing member proposes its validator, e.g.:\n     " +
+      command + "\n  3. more than two thirds of the member municipalities must approve (with the " +
+      std::to_string(members) + " genesis members: " + std::to_string(members * 2 / 3 + 1) +
+      ", the proposer's included); each other admin runs:\n     govchain --key keys/<member>/admin.json "
+      "validator vote ID --approve\n  4. the node validates from the activation height on (`govchain validator "
+      "show ID`)";
+  return context.emit(machine, human);
+}
+
 }  // namespace
 
 void register_network_commands(CLI::App& app, Context& context) {
@@ -611,6 +703,13 @@ void register_network_commands(CLI::App& app, Context& context) {
   down->add_option("--stop-timeout-ms", down_options->stop_timeout_ms, "wait this long after SIGTERM, then SIGKILL")
       ->capture_default_str();
   down->callback(context.action([&context, down_options] { return network_down(context, *down_options); }));
+
+  auto add_options = std::make_shared<AddMemberOptions>();
+  CLI::App* add = network->add_subcommand(
+      "add-member", "add a municipality's node to a running network's folder (it joins the validators by vote)");
+  add->add_option("dir", add_options->dir, "the network folder (its genesis.json must exist)")->required();
+  add->add_option("--municipality", add_options->municipality, "the new member as ID or ID:Display Name")->required();
+  add->callback(context.action([&context, add_options] { return network_add_member(context, *add_options); }));
 
   auto status_dir = std::make_shared<std::string>();
   CLI::App* status = network->add_subcommand("status", "show each node's height, hashes and peers, and agreement");

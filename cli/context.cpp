@@ -27,8 +27,8 @@ std::string hint_for(Code code, const GlobalOptions& options) {
       return "the node did not answer or commit in time; check it with `govchain status`, raise --timeout-ms or "
              "--wait-ms, and look the transaction up with `govchain tx status HASH`.";
     case Code::unauthorized:
-      return "the signing key lacks the right for this: role changes must be signed by the municipality's admin "
-             "key (--key), and encrypted keys need the right passphrase.";
+      return "the signing key lacks the right for this: role changes, validator proposals and validator votes "
+             "must be signed by a municipality admin's key (--key), and encrypted keys need the right passphrase.";
     case Code::bad_signature:
       return "the signature does not match the sender; the key file may be damaged.";
     case Code::wrong_chain:
@@ -48,7 +48,8 @@ std::string hint_for(Code code, const GlobalOptions& options) {
     case Code::not_found:
       return "check the hash, height or name; a transaction is only known once submitted.";
     case Code::invalid:
-      return "the answer did not verify or the request breaks a rule; do not trust data that failed verification.";
+      return "the request breaks a rule of the chain (the message says which), or the node's answer did not "
+             "verify: do not trust data that failed verification.";
     case Code::malformed:
       return "the input (or the node's answer) is not in the expected format.";
     case Code::invalid_argument:
@@ -172,7 +173,8 @@ int Context::fail(const Status& status, std::string_view doing, std::string_view
   return exit_failure;
 }
 
-int Context::send_transaction(const client::LoadedKey& key, chain::Action action, std::string_view what) const {
+int Context::send_transaction(const client::LoadedKey& key, chain::Action action, std::string_view what,
+                              const ReceiptDescriber& describe) const {
   auto node = client();
   if (!node.ok()) return fail(node.status(), "connecting");
   Result<chain::Tx> tx = error(Code::internal, "not built");
@@ -212,6 +214,7 @@ int Context::send_transaction(const client::LoadedKey& key, chain::Action action
                 std::string(what) + " " + hash->hex() + " was committed in block " + std::to_string(receipt->height) +
                     " but failed");
   }
+  if (describe) describe(*receipt, machine, human);
   return emit(machine, human);
 }
 

@@ -77,7 +77,12 @@ class Context {
   // for the receipt and prints it. Non-zero when any step fails or the
   // receipt's status is not ok (with the receipt's message). Command groups
   // that send transactions use this.
-  int send_transaction(const client::LoadedKey& key, chain::Action action, std::string_view what) const;
+  // `describe`, when given, runs on an ok receipt before printing and may
+  // add to the JSON document and the human text (what the receipt means).
+  using ReceiptDescriber = std::function<void(const chain::Receipt& receipt, nlohmann::json& machine,
+                                              std::string& human)>;
+  int send_transaction(const client::LoadedKey& key, chain::Action action, std::string_view what,
+                       const ReceiptDescriber& describe = {}) const;
 };
 
 // What a command that signs and submits through the client SDK needs: the

@@ -45,6 +45,7 @@ constexpr CommandGroup command_groups[] = {
     {"streetmusic", govchain::cli::register_streetmusic_commands},
     {"verify", govchain::cli::register_verify_commands},
     {"network", govchain::cli::register_network_commands},
+    {"validator", govchain::cli::register_validator_commands},
 };
 
 void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {

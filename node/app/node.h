@@ -77,6 +77,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   Result<rpc::ProvenState> prove(ByteView key, std::optional<uint64_t> height) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;
   Result<std::optional<Bytes>> read_latest(ByteView key) const override { return committed_->get(key); }
+  Result<std::optional<Bytes>> read_at(const Hash& state_root, ByteView key) const override {
+    return state_->get_at(state_root, key);
+  }
   Result<uint64_t> pending_nonce(const PublicKey& account) const override;
   std::string genesis_json() const override { return chain::genesis_to_json(genesis_); }
   Hash genesis_hash() const override { return chain::genesis_hash(genesis_); }

@@ -283,6 +283,18 @@ HttpResponse evidence_route(NodeService& service) {
   return ok_json({{"evidence", std::move(records)}});
 }
 
+// The state of one block (a head read once), so that the validators, the
+// members and the proposals of an answer all belong to the same height.
+class StateAtHead final : public execution::StateReader {
+ public:
+  StateAtHead(const NodeService& service, const ChainHead& head) : service_(service), head_(head) {}
+  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(head_.state_root, key); }
+
+ private:
+  const NodeService& service_;
+  ChainHead head_;
+};
+
 // Activated validator set changes, for light clients that follow the set
 // from the genesis (client::Client::validators_at). Scans proposal records
 // from `from` on, at most validator_history_page_max per answer.
@@ -295,7 +307,7 @@ HttpResponse validator_history_route(NodeService& service, const HttpRequest& re
     if (!parsed.ok() || *parsed == 0) return json_error(400, "invalid_argument", "'from' must be a proposal id >= 1");
     from = *parsed;
   }
-  LatestState state(service);
+  StateAtHead state(service, service.head());
   auto count = execution::read_validator_proposal_count(state);
   if (!count.ok()) return json_error(count.status());
   json changes = json::array();
@@ -312,6 +324,56 @@ HttpResponse validator_history_route(NodeService& service, const HttpRequest& re
   json out = {{"changes", std::move(changes)}, {"proposal_count", *count}};
   if (last < *count) out["next_from"] = last + 1;
   return ok_json(out);
+}
+
+Result<json> validator_governance_json(const NodeService& service) {
+  const ChainHead head = service.head();
+  StateAtHead state(service, head);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto entries, execution::read_validator_entries(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, execution::read_pending_validator_proposals(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t proposal_count, execution::read_validator_proposal_count(state));
+  json validators = json::array();
+  for (const auto& entry : entries) validators.push_back(validator_entry_to_json(entry));
+  json proposals = json::array();
+  for (const auto& record : pending) proposals.push_back(validator_proposal_to_json(record, members.size()));
+  // The set in the head's state decides the next height.
+  return json{{"height", head.height + 1},
+              {"state_height", head.height},
+              {"validators", std::move(validators)},
+              {"members", members},
+              {"pending", std::move(proposals)},
+              {"proposal_count", proposal_count}};
+}
+
+HttpResponse validators_route(const NodeService& service) {
+  auto body = validator_governance_json(service);
+  if (!body.ok()) return json_error(body.status());
+  return ok_json(*body);
+}
+
+HttpResponse validator_proposal_route(const NodeService& service, const HttpRequest& request) {
+  auto parsed = parse_height(request.path_parameter);
+  if (!parsed.ok())
+    return json_error(400, "invalid_argument", "proposal id must be a decimal number, as listed by GET /v1/validators");
+  const uint64_t id = *parsed;
+  const ChainHead head = service.head();
+  StateAtHead state(service, head);
+  auto record = execution::read_validator_proposal(state, id);
+  if (!record.ok()) return json_error(record.status());
+  if (!record->has_value()) {
+    auto count = execution::read_validator_proposal_count(state);
+    std::string known = count.ok() && *count > 0 ? "ids 1.." + std::to_string(*count) + " exist"
+                                                 : "no proposal has been made yet";
+    return json_error(404, "not_found",
+                      "no validator proposal " + std::to_string(id) + " at height " + std::to_string(head.height) +
+                          " (" + known + "); list them with GET /v1/validators");
+  }
+  auto members = execution::read_members(state);
+  if (!members.ok()) return json_error(members.status());
+  json body = validator_proposal_to_json(**record, members->size());
+  body["state_height"] = head.height;
+  return ok_json(body);
 }
 
 }  // namespace
@@ -341,6 +403,10 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
   GOVCHAIN_TRY(server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/history", [&service](const HttpRequest& request) {
     return validator_history_route(service, request);
+  }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators", [&service](const HttpRequest&) { return validators_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/proposals/{id}", [&service](const HttpRequest& request) {
+    return validator_proposal_route(service, request);
   }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));

@@ -75,6 +75,9 @@ class NodeService {
   virtual Hash genesis_hash() const = 0;
   // The latest committed value of a state key (no proof).
   virtual Result<std::optional<Bytes>> read_latest(ByteView key) const = 0;
+  // The value of a state key in the state with root `state_root` (a
+  // ChainHead's, so that several keys are read from one block's state).
+  virtual Result<std::optional<Bytes>> read_at(const Hash& state_root, ByteView key) const = 0;
   // Read-only contract call at the head.
   virtual Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                        uint64_t gas_limit) const = 0;

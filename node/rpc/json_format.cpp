@@ -4,6 +4,23 @@ namespace govchain::rpc {
 
 using json = nlohmann::json;
 
+namespace {
+
+json optional_key_json(const PublicKey& key) { return key.is_zero() ? json(nullptr) : json(key.hex()); }
+
+// The fields of a validator change, shared by the action and the proposal
+// record: a removal names only the municipality; an addition its node key,
+// and for a new member also its display name and admin.
+void validator_change_fields(json& out, const chain::ValidatorProposal& change) {
+  out["change"] = std::string(chain::validator_change_kind_name(change.kind));
+  out["municipality"] = change.municipality;
+  out["name"] = change.name.empty() ? json(nullptr) : json(change.name);
+  out["admin"] = optional_key_json(change.admin);
+  out["node_key"] = optional_key_json(change.validator);
+}
+
+}  // namespace
+
 json action_to_json(const chain::Action& action) {
   json out = {{"type", std::string(chain::action_name(action))}};
   if (const auto* grant = std::get_if<chain::RoleGrant>(&action)) {
@@ -24,6 +41,11 @@ json action_to_json(const chain::Action& action) {
     out["arguments_hex"] = to_hex(call->arguments);
   } else if (const auto* report = std::get_if<chain::EvidenceReport>(&action)) {
     out["evidence_hex"] = to_hex(report->evidence);
+  } else if (const auto* proposal = std::get_if<chain::ValidatorProposal>(&action)) {
+    validator_change_fields(out, *proposal);
+  } else if (const auto* vote = std::get_if<chain::ValidatorVote>(&action)) {
+    out["proposal_id"] = vote->proposal_id;
+    out["approve"] = vote->approve;
   }
   return out;
 }
@@ -84,6 +106,26 @@ json receipt_to_json(const chain::Receipt& receipt) {
           {"gas_used", receipt.gas_used},
           {"return_hex", to_hex(receipt.return_data)},
           {"events", std::move(events)}};
+}
+
+json validator_entry_to_json(const execution::ValidatorEntry& entry) {
+  return {{"public_key", entry.key.hex()}, {"municipality", entry.municipality}};
+}
+
+json validator_proposal_to_json(const execution::ValidatorProposalRecord& record, size_t members_total) {
+  json out = {{"id", record.id}};
+  validator_change_fields(out, record.change);
+  out["proposer"] = record.proposer.hex();
+  out["status"] = std::string(execution::proposal_status_name(record.status));
+  out["proposed_height"] = record.proposed_height;
+  out["expires_height"] = record.expires_height;
+  out["decided_height"] = record.decided_height;
+  out["activation_height"] = record.activation_height;
+  out["approvals"] = record.approvals;
+  out["rejections"] = record.rejections;
+  // More than two thirds: the smallest count a with 3a > 2n.
+  if (record.status == execution::ProposalStatus::open) out["approvals_needed"] = members_total * 2 / 3 + 1;
+  return out;
 }
 
 }  // namespace govchain::rpc

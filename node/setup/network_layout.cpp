@@ -1,5 +1,6 @@
 #include "setup/network_layout.h"
 
+#include <algorithm>
 #include <cassert>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -67,6 +68,51 @@ Result<NetworkDescription> plan_network(std::string_view chain_id, std::string_v
   return network;
 }
 
+// "host:port" split at its last ':'; Code::invalid for anything else.
+static Result<std::pair<std::string, uint32_t>> split_address(const std::string& address) {
+  size_t colon = address.rfind(':');
+  std::string digits = colon == std::string::npos ? "" : address.substr(colon + 1);
+  if (colon == 0 || digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return error(Code::invalid, "address '" + address + "' is not host:port");
+  return std::make_pair(address.substr(0, colon), static_cast<uint32_t>(std::stoul(digits)));
+}
+
+Result<NetworkNode> plan_added_member(const NetworkDescription& network, const NetworkPlanMember& member) {
+  GOVCHAIN_TRY(check_member_id(member.id));
+  if (member.display_name.empty())
+    return error(Code::invalid_argument, "municipality '" + member.id + "' needs a display name");
+  if (network.nodes.empty()) return error(Code::invalid, "network.json lists no nodes to add a member to");
+  uint32_t highest_port = 0;
+  for (const auto& node : network.nodes) {
+    if (node.id == member.id)
+      return error(Code::already_exists, "municipality '" + member.id + "' is already a node of this network");
+    for (const auto* address : {&node.rpc_address, &node.p2p_address}) {
+      GOVCHAIN_ASSIGN_OR_RETURN(auto split, split_address(*address));
+      highest_port = std::max(highest_port, split.second);
+    }
+  }
+  if (highest_port + 2 > network_port_max)
+    return error(Code::invalid_argument, "no two ports left after " + std::to_string(highest_port) + " (the limit is " +
+                                             std::to_string(network_port_max) + ")");
+  GOVCHAIN_ASSIGN_OR_RETURN(auto first, split_address(network.nodes.front().rpc_address));
+  NetworkNode node;
+  node.id = member.id;
+  node.display_name = member.display_name;
+  node.rpc_address = first.first + ":" + std::to_string(highest_port + 1);
+  node.p2p_address = first.first + ":" + std::to_string(highest_port + 2);
+  node.public_key = member.node_key;
+  node.config_path = "nodes/" + node.id + ".json";
+  node.genesis_member = false;
+  return node;
+}
+
+std::vector<NetworkNode> genesis_nodes(const NetworkDescription& network) {
+  std::vector<NetworkNode> nodes;
+  for (const auto& node : network.nodes)
+    if (node.genesis_member) nodes.push_back(node);
+  return nodes;
+}
+
 NodeConfigFile node_config_for(const NetworkDescription& network, size_t index) {
   assert(index < network.nodes.size());
   const NetworkNode& node = network.nodes[index];
@@ -84,13 +130,17 @@ NodeConfigFile node_config_for(const NetworkDescription& network, size_t index) 
 
 std::string network_to_json(const NetworkDescription& network) {
   ordered_json nodes = ordered_json::array();
-  for (const auto& node : network.nodes)
+  for (const auto& node : network.nodes) {
     nodes.push_back({{"id", node.id},
                      {"name", node.display_name},
                      {"rpc_addr", node.rpc_address},
                      {"p2p_addr", node.p2p_address},
                      {"public_key", node.public_key.hex()},
                      {"config", node.config_path}});
+    // Absent means true, so that folders written before add-member existed
+    // keep their meaning.
+    if (!node.genesis_member) nodes.back()["genesis_member"] = false;
+  }
   ordered_json root = {{"chain_id", network.chain_id}, {"nodes", std::move(nodes)}};
   return root.dump(2) + "\n";
 }
@@ -119,6 +169,11 @@ static Result<NetworkNode> parse_network_node(const json& entry, const std::stri
   GOVCHAIN_ASSIGN_OR_RETURN(node.config_path, string_field(entry, "config", where));
   if (node.config_path.empty() || node.config_path.front() == '/')
     return error(Code::invalid, where + ".config must be a path relative to the network folder");
+  if (entry.contains("genesis_member")) {
+    if (!entry["genesis_member"].is_boolean())
+      return error(Code::invalid, where + ".genesis_member must be true or false");
+    node.genesis_member = entry["genesis_member"].get<bool>();
+  }
   return node;
 }
 
@@ -136,6 +191,8 @@ Result<NetworkDescription> parse_network(std::string_view json_text) {
     network.nodes.push_back(std::move(node));
   }
   GOVCHAIN_TRY(check_node_list(network.chain_id, network.nodes).with_context("network.json"));
+  if (genesis_nodes(network).empty())
+    return error(Code::invalid, "network.json: no node is a genesis member (\"genesis_member\": false on every node)");
   return network;
 }
 

@@ -7,10 +7,15 @@
 //                           `govchaind --config` reads (paths relative to
 //                           the config file's folder)
 //   DIR/keys/<id>/          the member's dev key files (setup_files.h)
-//   DIR/genesis.json        built from network.json and the keys
+//   DIR/genesis.json        built from network.json and the keys (of the
+//                           genesis members only)
 //   DIR/data/<id>/, DIR/logs/<id>.log, DIR/run/<id>.pid   runtime state
 //
 // Node i (in member order) gets rpc port base + 2i and p2p port base + 2i + 1.
+// A member added later (`network add-member`, plan_added_member) gets the
+// two ports after the highest port in network.json and is marked
+// "genesis_member": false: the genesis never includes it; it joins the
+// validator set by an on-chain vote of the members.
 // Pure functions on plain values; thread-safe.
 #pragma once
 
@@ -37,6 +42,7 @@ struct NetworkNode {
   std::string p2p_address;   // host:port of the p2p transport
   PublicKey public_key;      // node (validator) key
   std::string config_path;   // relative to the network folder: "nodes/<id>.json"
+  bool genesis_member = true;  // false: added after the genesis (network add-member)
 };
 
 struct NetworkDescription {
@@ -75,6 +81,16 @@ struct NetworkPlanMember {
 // or ':' and ports outside network_port_min..network_port_max.
 Result<NetworkDescription> plan_network(std::string_view chain_id, std::string_view host, uint32_t base_port,
                                         const std::vector<NetworkPlanMember>& members);
+
+// A member to add to a network whose genesis exists: the next two free
+// ports (after the highest one of `network`) on the host of the first node,
+// config path "nodes/<id>.json", genesis_member false. Refuses an id the
+// network has, a bad id or display name, and ports beyond
+// network_port_max.
+Result<NetworkNode> plan_added_member(const NetworkDescription& network, const NetworkPlanMember& member);
+
+// The nodes whose members are in the genesis (genesis_member), in order.
+std::vector<NetworkNode> genesis_nodes(const NetworkDescription& network);
 
 // The config of node `index` of `network`: every other node is a peer.
 // Precondition: index < network.nodes.size().

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/api_types.h"
+#include "codec/codec.h"
 
 namespace govchain::client {
 
@@ -111,7 +112,91 @@ chain::CommitCertificate commit_from(const json& object) {
   return commit;
 }
 
+std::vector<std::string> text_list_field(const json& object, const char* name) {
+  const json& value = field(object, name);
+  if (!value.is_array()) throw FieldError{std::string("field '") + name + "' is not an array"};
+  std::vector<std::string> texts;
+  for (const json& entry : value) {
+    if (!entry.is_string()) throw FieldError{std::string("field '") + name + "' holds a non-string"};
+    texts.push_back(entry.get<std::string>());
+  }
+  return texts;
+}
+
+// A field that is null (absent in this kind of change) or a key.
+std::optional<PublicKey> optional_key_field(const json& object, const char* name) {
+  if (field(object, name).is_null()) return std::nullopt;
+  return fixed_field<32>(object, name);
+}
+
+ValidatorProposalInfo proposal_from(const json& object) {
+  ValidatorProposalInfo proposal;
+  proposal.id = unsigned_field(object, "id");
+  proposal.change = text_field(object, "change");
+  if (proposal.change != "add" && proposal.change != "remove")
+    throw FieldError{"unknown change '" + proposal.change + "'"};
+  proposal.municipality = text_field(object, "municipality");
+  if (!field(object, "name").is_null()) proposal.name = text_field(object, "name");
+  proposal.admin = optional_key_field(object, "admin");
+  proposal.node_key = optional_key_field(object, "node_key");
+  proposal.proposer = fixed_field<32>(object, "proposer");
+  proposal.status = text_field(object, "status");
+  proposal.proposed_height = unsigned_field(object, "proposed_height");
+  proposal.expires_height = unsigned_field(object, "expires_height");
+  proposal.decided_height = unsigned_field(object, "decided_height");
+  proposal.activation_height = unsigned_field(object, "activation_height");
+  proposal.approvals = text_list_field(object, "approvals");
+  proposal.rejections = text_list_field(object, "rejections");
+  if (object.contains("approvals_needed")) proposal.approvals_needed = unsigned_field(object, "approvals_needed");
+  proposal.raw_json = object.dump();
+  return proposal;
+}
+
 }  // namespace
+
+Result<ValidatorGovernanceInfo> parse_validator_governance_json(std::string_view body) {
+  return guarded("validators", [&]() -> Result<ValidatorGovernanceInfo> {
+    json root = parse_object(body);
+    ValidatorGovernanceInfo info;
+    info.height = unsigned_field(root, "height");
+    info.state_height = unsigned_field(root, "state_height");
+    const json& validators = field(root, "validators");
+    if (!validators.is_array()) throw FieldError{"field 'validators' is not an array"};
+    for (const json& entry : validators)
+      info.validators.push_back({fixed_field<32>(entry, "public_key"), text_field(entry, "municipality")});
+    info.members = text_list_field(root, "members");
+    const json& pending = field(root, "pending");
+    if (!pending.is_array()) throw FieldError{"field 'pending' is not an array"};
+    for (const json& entry : pending) info.pending.push_back(proposal_from(entry));
+    info.proposal_count = unsigned_field(root, "proposal_count");
+    info.raw_json = std::string(body);
+    return info;
+  });
+}
+
+Result<ValidatorProposalInfo> parse_validator_proposal_json(std::string_view body) {
+  return guarded("validator proposal", [&]() -> Result<ValidatorProposalInfo> {
+    ValidatorProposalInfo proposal = proposal_from(parse_object(body));
+    proposal.raw_json = std::string(body);
+    return proposal;
+  });
+}
+
+Result<ValidatorProposalEvent> validator_event_of(const chain::Receipt& receipt) {
+  for (const auto& event : receipt.events) {
+    if (!event.contract.empty() || (event.topic != "validator_proposed" && event.topic != "validator_voted")) continue;
+    codec::Reader reader(event.data);
+    ValidatorProposalEvent found{event.topic, 0, ""};
+    auto id = reader.u64();
+    auto status = id.ok() ? reader.text(32) : Result<std::string>(id.status());
+    if (!status.ok() || !reader.finish().ok())
+      return error(Code::malformed, "the " + event.topic + " event's data is not a proposal id and a status");
+    found.proposal_id = *id;
+    found.status = std::move(*status);
+    return found;
+  }
+  return error(Code::not_found, "the receipt has no validator_proposed or validator_voted event");
+}
 
 std::optional<Code> code_from_name(std::string_view name) {
   for (uint16_t value = 0; value <= static_cast<uint16_t>(Code::timeout); ++value) {

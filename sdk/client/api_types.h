@@ -85,6 +85,53 @@ struct SubmitResult {
   std::string raw_json;
 };
 
+// One validator of GET /v1/validators.
+struct ValidatorInfo {
+  PublicKey public_key;  // the node key that signs votes
+  std::string municipality;
+};
+
+// A validator set proposal (GET /v1/validators/proposals/{id}, and the
+// "pending" entries of GET /v1/validators).
+struct ValidatorProposalInfo {
+  uint64_t id = 0;
+  std::string change;                  // "add" or "remove"
+  std::string municipality;
+  std::optional<std::string> name;     // add, new member only
+  std::optional<PublicKey> admin;      // add, new member only
+  std::optional<PublicKey> node_key;   // add only
+  PublicKey proposer;
+  std::string status;  // "open", "approved", "rejected", "expired", "activated"
+  uint64_t proposed_height = 0;
+  uint64_t expires_height = 0;
+  uint64_t decided_height = 0;     // 0 while open
+  uint64_t activation_height = 0;  // approved: first height the changed set decides; else 0
+  std::vector<std::string> approvals;   // member ids
+  std::vector<std::string> rejections;  // member ids
+  std::optional<uint64_t> approvals_needed;  // while open: more than two thirds of the members now
+  std::string raw_json;
+};
+
+// GET /v1/validators: the validator set, the members and the pending
+// proposals, all read from the state of block `state_height`.
+struct ValidatorGovernanceInfo {
+  uint64_t height = 0;        // the height the listed set decides next
+  uint64_t state_height = 0;  // height - 1
+  std::vector<ValidatorInfo> validators;
+  std::vector<std::string> members;               // member municipality ids
+  std::vector<ValidatorProposalInfo> pending;     // open, or approved and not yet active
+  uint64_t proposal_count = 0;                    // ids are 1..proposal_count
+  std::string raw_json;
+};
+
+// The "validator_proposed" or "validator_voted" event of a receipt: the
+// proposal id and its status after the transaction.
+struct ValidatorProposalEvent {
+  std::string topic;
+  uint64_t proposal_id = 0;
+  std::string status;
+};
+
 Result<NodeStatus> parse_status_json(std::string_view body);
 Result<BlockInfo> parse_block_json(std::string_view body);
 Result<TxStatus> parse_tx_status_json(std::string_view body);
@@ -94,6 +141,12 @@ Result<SubmitResult> parse_submit_json(std::string_view body);
 Result<uint64_t> parse_account_nonce_json(std::string_view body);
 // A receipt object as in /v1/txs/{hash} and POST /v1/query.
 Result<chain::Receipt> parse_receipt_json(std::string_view body);
+Result<ValidatorGovernanceInfo> parse_validator_governance_json(std::string_view body);
+Result<ValidatorProposalInfo> parse_validator_proposal_json(std::string_view body);
+// Code::not_found when the receipt has no validator governance event (for
+// example a failed transaction); Code::malformed when its data does not
+// decode.
+Result<ValidatorProposalEvent> validator_event_of(const chain::Receipt& receipt);
 
 // The Status carried by an API error body {"error":{"code","message"}}
 // answered with `http_status`. Codes the core does not know (for example

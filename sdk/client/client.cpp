@@ -207,6 +207,20 @@ Result<ProvenMunicipality> Client::municipality(std::string_view id, const Trust
   return result;
 }
 
+Result<ValidatorGovernanceInfo> Client::validator_governance() const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/validators", ""));
+  return parse_validator_governance_json(body);
+}
+
+Result<ValidatorProposalInfo> Client::validator_proposal(uint64_t id) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/validators/proposals/" + std::to_string(id), ""));
+  auto proposal = parse_validator_proposal_json(body);
+  if (proposal.ok() && proposal->id != id)
+    return error(Code::invalid, "the node answered with proposal " + std::to_string(proposal->id) + ", not " +
+                                    std::to_string(id));
+  return proposal;
+}
+
 Result<chain::Receipt> Client::query(std::string_view contract, std::string_view method, ByteView arguments,
                                      std::optional<PublicKey> caller) const {
   nlohmann::json request = {

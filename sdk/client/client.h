@@ -121,6 +121,14 @@ class Client {
   // A municipality record ("g/m/<id>"), read through read_state_proven().
   Result<ProvenMunicipality> municipality(std::string_view id, const TrustOptions& trust) const;
 
+  // The validator set, the member municipalities and the pending validator
+  // proposals (GET /v1/validators), and one proposal
+  // (GET /v1/validators/proposals/{id}; Code::not_found when there is none).
+  // As the node reports them, not proven: for a proof, read the state keys
+  // "g/v" and "g/vp/<id>" with read_state_proven().
+  Result<ValidatorGovernanceInfo> validator_governance() const;
+  Result<ValidatorProposalInfo> validator_proposal(uint64_t id) const;
+
   // Read-only contract call (POST /v1/query) on the node's latest state; the
   // result is not proven. `caller` defaults to the zero key.
   Result<chain::Receipt> query(std::string_view contract, std::string_view method, ByteView arguments,

@@ -14,6 +14,13 @@ Status check_role(const std::string& municipality, const std::string& role) {
   return Status();
 }
 
+Status check_municipality_id(const std::string& municipality) {
+  if (!chain::is_valid_name(municipality))
+    return error(Code::invalid_argument,
+                 "municipality id '" + municipality + "' must be 1-64 characters of a-z, 0-9, '-', '_' and '.'");
+  return Status();
+}
+
 }  // namespace
 
 Result<chain::Tx> make_tx(std::string chain_id, const crypto::KeyPair& key_pair, uint64_t nonce, uint64_t gas_limit,
@@ -40,6 +47,31 @@ Result<chain::Action> role_grant_action(std::string municipality, std::string ro
 Result<chain::Action> role_revoke_action(std::string municipality, std::string role, const PublicKey& account) {
   GOVCHAIN_TRY(check_role(municipality, role));
   return chain::Action(chain::RoleRevoke{std::move(municipality), std::move(role), account});
+}
+
+Result<chain::Action> validator_add_action(std::string municipality, const PublicKey& node_key, std::string name,
+                                           const PublicKey& admin) {
+  GOVCHAIN_TRY(check_municipality_id(municipality));
+  if (node_key.is_zero()) return error(Code::invalid_argument, "the node key to add must not be zero");
+  if (name.empty() != admin.is_zero())
+    return error(Code::invalid_argument,
+                 "a new member needs both a display name and an admin account; an existing member needs neither");
+  if (name.size() > chain::municipality_name_size_bytes_max)
+    return error(Code::invalid_argument, "the display name has " + std::to_string(name.size()) + " bytes; at most " +
+                                             std::to_string(chain::municipality_name_size_bytes_max) + " are allowed");
+  return chain::Action(chain::ValidatorProposal{chain::ValidatorChangeKind::add, std::move(municipality),
+                                                std::move(name), admin, node_key});
+}
+
+Result<chain::Action> validator_remove_action(std::string municipality) {
+  GOVCHAIN_TRY(check_municipality_id(municipality));
+  return chain::Action(
+      chain::ValidatorProposal{chain::ValidatorChangeKind::remove, std::move(municipality), "", {}, {}});
+}
+
+Result<chain::Action> validator_vote_action(uint64_t proposal_id, bool approve) {
+  if (proposal_id == 0) return error(Code::invalid_argument, "proposal ids start at 1");
+  return chain::Action(chain::ValidatorVote{proposal_id, approve});
 }
 
 chain::Action contract_call_action(std::string contract, std::string method, Bytes arguments) {

@@ -29,6 +29,15 @@ Result<chain::Tx> make_tx(std::string chain_id, const crypto::KeyPair& key_pair,
 // Actions, with the role name checked against chain::known_roles().
 Result<chain::Action> role_grant_action(std::string municipality, std::string role, const PublicKey& account);
 Result<chain::Action> role_revoke_action(std::string municipality, std::string role, const PublicKey& account);
+
+// Validator set governance (chain::ValidatorProposal, chain::ValidatorVote),
+// signed by a member municipality's admin. To add a validator for an
+// existing member, leave `name` empty and `admin` zero; a new member needs
+// both. Code::invalid_argument names what is wrong.
+Result<chain::Action> validator_add_action(std::string municipality, const PublicKey& node_key,
+                                           std::string name = {}, const PublicKey& admin = {});
+Result<chain::Action> validator_remove_action(std::string municipality);
+Result<chain::Action> validator_vote_action(uint64_t proposal_id, bool approve);
 chain::Action contract_call_action(std::string contract, std::string method, Bytes arguments);
 
 // The hex text POST /v1/txs expects in {"tx": ...}.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/genesis.h"
+#include "codec/codec.h"
 #include "client/api_types.h"
 #include "client/client.h"
 #include "client/events.h"
@@ -128,6 +129,86 @@ TEST_CASE("builders refuse what every node would refuse") {
   REQUIRE(action.ok());
   CHECK(std::holds_alternative<chain::RoleRevoke>(*action));
   CHECK(make_tx("", key_from_seed(1), 0, 1000, *action).status().code() == Code::invalid_argument);
+}
+
+TEST_CASE("validator governance builders check ids, keys and the new-member fields") {
+  const PublicKey node_key = key_from_seed(3).public_key;
+  const PublicKey admin = key_from_seed(4).public_key;
+  auto add_new = validator_add_action("bielefeld", node_key, "Bielefeld", admin);
+  REQUIRE(add_new.ok());
+  const auto& proposal = std::get<chain::ValidatorProposal>(*add_new);
+  CHECK(proposal.kind == chain::ValidatorChangeKind::add);
+  CHECK(proposal.validator == node_key);
+  CHECK(proposal.admin == admin);
+  CHECK(make_tx("govchain-test", key_from_seed(1), 0, 1'000'000, *add_new).ok());
+  CHECK(validator_add_action("soest", node_key).ok());
+  CHECK(validator_add_action("Soest", node_key).status().code() == Code::invalid_argument);
+  CHECK(validator_add_action("soest", PublicKey{}).status().code() == Code::invalid_argument);
+  CHECK(validator_add_action("soest", node_key, "Soest").status().code() == Code::invalid_argument);
+  CHECK(validator_add_action("soest", node_key, "", admin).status().code() == Code::invalid_argument);
+  CHECK(validator_add_action("soest", node_key, std::string(257, 'x'), admin).status().code() ==
+        Code::invalid_argument);
+
+  auto remove = validator_remove_action("soest");
+  REQUIRE(remove.ok());
+  CHECK(std::get<chain::ValidatorProposal>(*remove).kind == chain::ValidatorChangeKind::remove);
+  CHECK(make_tx("govchain-test", key_from_seed(1), 0, 1'000'000, *remove).ok());
+  CHECK(validator_remove_action("").status().code() == Code::invalid_argument);
+
+  auto vote = validator_vote_action(7, false);
+  REQUIRE(vote.ok());
+  CHECK(std::get<chain::ValidatorVote>(*vote) == chain::ValidatorVote{7, false});
+  CHECK(validator_vote_action(0, true).status().code() == Code::invalid_argument);
+}
+
+TEST_CASE("validator governance answers and receipt events parse") {
+  const std::string key(64, 'a');
+  const std::string proposal = R"({"id": 2, "change": "add", "municipality": "bielefeld", "name": "Bielefeld",
+      "admin": ")" + std::string(64, 'b') + R"(", "node_key": ")" + key + R"(", "proposer": ")" + key + R"(",
+      "status": "open", "proposed_height": 5, "expires_height": 10005, "decided_height": 0,
+      "activation_height": 0, "approvals": ["aachen"], "rejections": [], "approvals_needed": 4})";
+  const std::string body = R"({"height": 9, "state_height": 8, "validators": [{"public_key": ")" + key +
+                           R"(", "municipality": "aachen"}], "members": ["aachen", "soest"], "pending": [)" +
+                           proposal + R"(], "proposal_count": 2})";
+  auto info = parse_validator_governance_json(body);
+  REQUIRE_MESSAGE(info.ok(), info.status().to_string());
+  CHECK(info->height == 9);
+  REQUIRE(info->validators.size() == 1);
+  CHECK(info->validators[0].municipality == "aachen");
+  CHECK(info->members == std::vector<std::string>{"aachen", "soest"});
+  REQUIRE(info->pending.size() == 1);
+  CHECK(info->pending[0].name == std::optional<std::string>("Bielefeld"));
+  CHECK(info->pending[0].approvals_needed == std::optional<uint64_t>(4));
+  CHECK(info->proposal_count == 2);
+
+  auto removal = parse_validator_proposal_json(R"({"id": 3, "change": "remove", "municipality": "soest",
+      "name": null, "admin": null, "node_key": null, "proposer": ")" + key + R"(", "status": "approved",
+      "proposed_height": 5, "expires_height": 10005, "decided_height": 7, "activation_height": 17,
+      "approvals": ["aachen", "soest"], "rejections": ["wuppertal"]})");
+  REQUIRE_MESSAGE(removal.ok(), removal.status().to_string());
+  CHECK_FALSE(removal->node_key.has_value());
+  CHECK_FALSE(removal->approvals_needed.has_value());
+  CHECK(removal->activation_height == 17);
+
+  CHECK(parse_validator_proposal_json(R"({"id": 3, "change": "swap"})").status().code() == Code::malformed);
+  std::string missing = body;
+  missing.replace(missing.find("\"members\""), 9, "\"member\"");
+  auto refused = parse_validator_governance_json(missing);
+  CHECK(refused.status().code() == Code::malformed);
+  CHECK(refused.status().message().find("members") != std::string::npos);
+
+  chain::Receipt receipt;
+  CHECK(validator_event_of(receipt).status().code() == Code::not_found);
+  codec::Writer writer;
+  writer.u64(2);
+  writer.text("approved");
+  receipt.events.push_back({"", "validator_voted", writer.take()});
+  auto event = validator_event_of(receipt);
+  REQUIRE(event.ok());
+  CHECK(event->proposal_id == 2);
+  CHECK(event->status == "approved");
+  receipt.events[0].data = Bytes{1, 2, 3};
+  CHECK(validator_event_of(receipt).status().code() == Code::malformed);
 }
 
 TEST_CASE("state layout matches the node's keys and encodings") {

@@ -25,6 +25,7 @@
 
 #include "rpc/http_server.h"
 #include "rpc/json_error.h"
+#include "rpc/json_format.h"
 #include "rpc/metrics.h"
 
 using namespace govchain;
@@ -587,4 +588,55 @@ TEST_CASE("/metrics reports request counts per route pattern") {
         std::string::npos);
   CHECK(response.body.find("govchain_chain_height 12") != std::string::npos);
   CHECK(response.body.find("govchain_rpc_connections_open") != std::string::npos);
+}
+
+TEST_CASE("validator governance actions and proposals as JSON") {
+  PublicKey node_key;
+  node_key.data[0] = 7;
+  PublicKey admin;
+  admin.data[0] = 9;
+  chain::Action add = chain::ValidatorProposal{chain::ValidatorChangeKind::add, "bielefeld", "Bielefeld", admin, node_key};
+  auto json = action_to_json(add);
+  CHECK(json["type"] == "validator_proposal");
+  CHECK(json["change"] == "add");
+  CHECK(json["municipality"] == "bielefeld");
+  CHECK(json["name"] == "Bielefeld");
+  CHECK(json["admin"] == admin.hex());
+  CHECK(json["node_key"] == node_key.hex());
+  auto remove = action_to_json(chain::ValidatorProposal{chain::ValidatorChangeKind::remove, "soest", "", {}, {}});
+  CHECK(remove["change"] == "remove");
+  CHECK(remove["node_key"].is_null());
+  CHECK(remove["name"].is_null());
+  auto vote = action_to_json(chain::ValidatorVote{3, false});
+  CHECK(vote["type"] == "validator_vote");
+  CHECK(vote["proposal_id"] == 3);
+  CHECK(vote["approve"] == false);
+
+  execution::ValidatorProposalRecord record;
+  record.id = 3;
+  record.change = std::get<chain::ValidatorProposal>(add);
+  record.proposer = admin;
+  record.proposed_height = 12;
+  record.expires_height = 10012;
+  record.approvals = {"aachen", "soest"};
+  record.rejections = {"paderborn"};
+  // Open: more than two thirds of 5 members is 4, of 6 it is 5.
+  auto open = validator_proposal_to_json(record, 5);
+  CHECK(open["status"] == "open");
+  CHECK(open["approvals_needed"] == 4);
+  CHECK(validator_proposal_to_json(record, 6)["approvals_needed"] == 5);
+  CHECK(validator_proposal_to_json(record, 3)["approvals_needed"] == 3);
+  CHECK(open["approvals"].size() == 2);
+  CHECK(open["rejections"][0] == "paderborn");
+  CHECK(open["proposer"] == admin.hex());
+  record.status = execution::ProposalStatus::approved;
+  record.decided_height = 14;
+  record.activation_height = 24;
+  auto approved = validator_proposal_to_json(record, 5);
+  CHECK(approved["status"] == "approved");
+  CHECK(approved["activation_height"] == 24);
+  CHECK_FALSE(approved.contains("approvals_needed"));
+  auto entry = validator_entry_to_json({node_key, "bielefeld"});
+  CHECK(entry["public_key"] == node_key.hex());
+  CHECK(entry["municipality"] == "bielefeld");
 }

@@ -164,3 +164,60 @@ TEST_CASE("a network plan refuses ports out of range, bad hosts and repeated ids
   CHECK(setup::parse_network("{\"chain_id\": \"c\", \"nodes\": []}").status().code() == Code::invalid_argument);
   CHECK(setup::parse_network("[1]").status().code() == Code::malformed);
 }
+
+TEST_CASE("an added member gets the next two ports, every node as peer, and stays out of the genesis") {
+  auto network = setup::plan_network("govchain-x", "127.0.0.1", 26700, plan_members({"a", "b", "c"}));
+  REQUIRE(network.ok());
+  const PublicKey key = crypto::generate_key_pair().public_key;
+  auto added = setup::plan_added_member(*network, {"d", "Dorf (Neu)", key});
+  REQUIRE_MESSAGE(added.ok(), added.status().to_string());
+  CHECK(added->rpc_address == "127.0.0.1:26706");
+  CHECK(added->p2p_address == "127.0.0.1:26707");
+  CHECK(added->config_path == "nodes/d.json");
+  CHECK(added->display_name == "Dorf (Neu)");
+  CHECK_FALSE(added->genesis_member);
+  network->nodes.push_back(*added);
+
+  auto config = setup::node_config_for(*network, 3);
+  REQUIRE(config.peers.size() == 3);
+  CHECK(config.peers[0].address == "127.0.0.1:26701");
+  CHECK(config.peers[2].public_key == network->nodes[2].public_key);
+  CHECK(config.validator_key == "../keys/d/validator.json");
+
+  auto genesis_nodes = setup::genesis_nodes(*network);
+  REQUIRE(genesis_nodes.size() == 3);
+  CHECK(genesis_nodes.back().id == "c");
+
+  // The flag survives network.json; genesis members keep the old format.
+  std::string text = setup::network_to_json(*network);
+  CHECK(text.find("\"genesis_member\": false") != std::string::npos);
+  CHECK(text.find("\"genesis_member\": true") == std::string::npos);
+  auto parsed = setup::parse_network(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->nodes[0].genesis_member);
+  CHECK_FALSE(parsed->nodes[3].genesis_member);
+  CHECK(setup::genesis_nodes(*parsed).size() == 3);
+
+  // A second added member comes after the first one's ports.
+  auto second = setup::plan_added_member(*parsed, {"e", "e", key});
+  REQUIRE(second.ok());
+  CHECK(second->rpc_address == "127.0.0.1:26708");
+}
+
+TEST_CASE("adding a member refuses a known id, bad ids, no ports left and a network without genesis members") {
+  auto network = setup::plan_network("govchain-x", "127.0.0.1", 65530, plan_members({"a", "b", "c"}));
+  REQUIRE(network.ok());
+  const PublicKey key = crypto::generate_key_pair().public_key;
+  CHECK(setup::plan_added_member(*network, {"e", "e", key}).status().code() == Code::invalid_argument);
+  network->nodes.pop_back();
+  CHECK(setup::plan_added_member(*network, {"e", "e", key}).ok());
+  CHECK(setup::plan_added_member(*network, {"b", "b", key}).status().code() == Code::already_exists);
+  CHECK(setup::plan_added_member(*network, {"Bad", "b", key}).status().code() == Code::invalid_argument);
+  CHECK(setup::plan_added_member(*network, {"f", "", key}).status().code() == Code::invalid_argument);
+
+  for (auto& node : network->nodes) node.genesis_member = false;
+  CHECK(setup::parse_network(setup::network_to_json(*network)).status().code() == Code::invalid);
+  std::string mistyped = setup::network_to_json(*network);
+  mistyped.replace(mistyped.find("false"), 5, "\"no\"");
+  CHECK(setup::parse_network(mistyped).status().code() == Code::invalid);
+}
