@@ -12,6 +12,8 @@
 #     SIGCONT: the chain goes on meanwhile and the stopped node catches up;
 #   - a node that was down while the others made hundreds of blocks catches up;
 #   - a node whose key is not in the validator set gets no session with them;
+#     listed as an observer in one validator's config, it syncs from that
+#     validator and signs nothing;
 #   - equivocation evidence (two conflicting prevotes of one validator),
 #     reported by another validator, is recorded on chain once and listed by
 #     GET /v1/evidence on every node;
@@ -170,6 +172,38 @@ CONNECTED=$(curl -fsS "$OUTSIDER_URL/v1/status" | jq '[.peers[] | select(.connec
 grep -qi "not allowed\|unknown\|refus" "$NET/logs/aachen.log" || fail "aachen did not log the refused key"
 kill -9 "$OUTSIDER_PID"; OUTSIDER_PID=""
 echo "   refused: $(grep -i "not allowed\|unknown\|refus" "$NET/logs/aachen.log" | tail -n 1 | cut -c 1-160)"
+
+step "listed as an observer in aachen's config, the same node syncs and votes nothing"
+OUTSIDER_KEY=$(jq -r .public_key "$WORK/outsider/key.json")
+AACHEN_P2P=$(jq -r '.nodes[] | select(.id == "aachen") | .p2p_addr' "$NET/network.json")
+AACHEN_KEY=$(jq -r '.nodes[] | select(.id == "aachen") | .public_key' "$NET/network.json")
+kill "$(pid_of aachen)"
+while kill -0 "$(pid_of aachen)" 2>/dev/null; do sleep 0.2; done
+jq --arg key "$OUTSIDER_KEY" '.observers = [$key]' "$NET/nodes/aachen.json" >"$WORK/aachen.json"
+cp "$WORK/aachen.json" "$NET/nodes/aachen.json"
+"$GOVCHAIN" network up "$NET" --bin "$GOVCHAIND" >/dev/null
+jq --arg address "$AACHEN_P2P" --arg key "$AACHEN_KEY" '.peers = [{address: $address, public_key: $key}]' \
+  "$WORK/outsider/config.json" >"$WORK/outsider/observer.json"
+GOVCHAIN_KEY_PASSPHRASE=x "$GOVCHAIND" --config "$WORK/outsider/observer.json" >"$WORK/outsider/log" 2>&1 &
+OUTSIDER_PID=$!
+sleep 3
+OUTSIDER_URL="http://127.0.0.1:$(sed -n 's/.*API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/outsider/log")"
+H=$(height_of aachen)
+for _ in $(seq 1 120); do
+  [ "$(curl -fsS --max-time 2 "$OUTSIDER_URL/v1/status" | jq -r .height)" -ge "$H" ] && break
+  sleep 0.5
+done
+OBSERVED=$(curl -fsS "$OUTSIDER_URL/v1/status" | jq -r .height)
+[ "$OBSERVED" -ge "$H" ] || { tail -n 20 "$WORK/outsider/log"; fail "the observer reached only height $OBSERVED of $H"; }
+[ "$(curl -fsS "$OUTSIDER_URL/v1/blocks/$H" | jq -r .hash)" = "$(curl -fsS "$(url_of aachen)/v1/blocks/$H" | jq -r .hash)" ] ||
+  fail "the observer has another block $H"
+grep -q "observer" "$WORK/outsider/log" || fail "the outsider does not say it runs as an observer"
+for h in $(seq $((H - 3)) "$H"); do
+  curl -fsS "$(url_of aachen)/v1/blocks/$h" | jq -e --arg key "$OUTSIDER_KEY" \
+    '[.commit.signatures[].validator] | index($key) == null' >/dev/null || fail "the observer signed block $h"
+done
+kill -9 "$OUTSIDER_PID"; OUTSIDER_PID=""
+echo "   the observer followed aachen to height $OBSERVED"
 
 step "equivocation evidence is recorded on chain once and served by every node"
 "$REPORT_EVIDENCE" "$(url_of wuppertal)" govchain-consensus-test "$NET/keys/paderborn/validator.json" \
