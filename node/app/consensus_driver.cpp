@@ -119,6 +119,7 @@ void ConsensusDriver::gossip_tx(ByteView encoded_tx) {
 }
 
 void ConsensusDriver::notify_txs_waiting() {
+  txs_arrived_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(events_mutex_);
     txs_waiting_ = true;
@@ -220,6 +221,8 @@ void ConsensusDriver::handle_message(const PublicKey& peer, uint8_t type, const 
 void ConsensusDriver::on_proposal_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions) {
   auto proposal = consensus::decode_proposal(payload);
   if (!proposal.ok()) return transport_->penalize(peer, "invalid proposal: " + proposal.status().to_string());
+  spdlog::debug("consensus: proposal for block {} round {} arrived ({} bytes)", proposal->proposal.height,
+                proposal->proposal.round, payload.size());
   if (proposal->proposal.height == machine_->height() + 1) {
     if (future_messages_.size() < future_messages_max) future_messages_.push_back(std::move(*proposal));
     return;
@@ -385,8 +388,11 @@ void ConsensusDriver::maybe_propose(consensus::Actions& actions) {
   bool waited_enough = steady_ms() >= last_commit_steady_ms_ + config_.empty_block_interval_ms;
   bool may_wait = !waited_enough && pending_proposal_->round == 0;
   // Waiting transactions that cannot go into a block (a nonce gap) must not
-  // make the proposer skip the interval: after an empty build it waits.
-  if (may_wait && (backend_.mempool_size() == 0 || empty_build_height_ == pending_proposal_->height)) return;
+  // make the proposer skip the interval: after an empty build it waits
+  // until more transactions arrive (one may close the gap).
+  bool nothing_new = empty_build_height_ == pending_proposal_->height &&
+                     empty_build_arrivals_ == txs_arrived_.load(std::memory_order_relaxed);
+  if (may_wait && (backend_.mempool_size() == 0 || nothing_new)) return;
   PendingProposal pending = *pending_proposal_;
   pending_proposal_.reset();
   propose(pending, may_wait, actions);
@@ -397,17 +403,21 @@ void ConsensusDriver::propose(const PendingProposal& pending, bool may_wait, con
   auto last_commit = backend_.commit(head.height);
   if (!last_commit.ok()) return fail_stop(last_commit.status(), "reading the head's certificate");
   int64_t time_ms = std::max(wall_ms(), head.time_ms + 1);
+  uint64_t arrivals_before_build = txs_arrived_.load(std::memory_order_relaxed);
+  uint64_t build_started_ms = steady_ms();
   auto built = backend_.build_block(time_ms, config_.key.public_key, *last_commit);
   if (!built.ok()) return fail_stop(built.status(), "building a block");
+  uint64_t build_ms = steady_ms() - build_started_ms;
   if (built->block.txs.empty() && may_wait) {
     empty_build_height_ = pending.height;
+    empty_build_arrivals_ = arrivals_before_build;
     pending_proposal_ = pending;
     return;
   }
   Hash block_id = built->block_hash;
   Bytes encoded = chain::encode_block(built->block);
-  spdlog::debug("consensus: proposing block {} round {} with {} transactions", pending.height, pending.round,
-                built->block.txs.size());
+  spdlog::debug("consensus: proposing block {} round {} with {} transactions (built in {} ms)", pending.height,
+                pending.round, built->block.txs.size(), build_ms);
   executed_.insert_or_assign(block_id, std::move(*built));
   machine_->on_proposal_value(pending.height, pending.round, block_id, std::move(encoded), more);
 }
@@ -427,7 +437,9 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
     spdlog::warn("consensus: proposed block at height {} is {} ms ahead of this node's clock", request.height,
                  block->header.time_ms - wall_ms());
   } else {
+    uint64_t started_ms = steady_ms();
     auto executed = backend_.execute_block(std::move(*block));
+    spdlog::debug("consensus: judged block {} in {} ms", request.height, steady_ms() - started_ms);
     if (executed.ok()) {
       valid = true;
       executed_.insert_or_assign(request.block_id, std::move(*executed));

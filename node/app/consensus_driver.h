@@ -143,6 +143,7 @@ class ConsensusDriver {
   std::map<Hash, ExecutedBlock> executed_;              // at the current height
   std::optional<PendingProposal> pending_proposal_;
   uint64_t empty_build_height_ = 0;  // height whose last build found nothing to include
+  uint64_t empty_build_arrivals_ = 0;  // txs_arrived_ at that build
   // Verified-later proposals and votes for the next height, decoded once.
   std::deque<std::variant<consensus::SignedProposal, consensus::SignedVote>> future_messages_;
   sync::CatchUp catch_up_;
@@ -157,6 +158,9 @@ class ConsensusDriver {
   std::condition_variable events_ready_;
   std::deque<Event> events_;
   bool txs_waiting_ = false;
+  // Counts notify_txs_waiting() calls: a proposer whose last build was
+  // empty builds again once more transactions arrived.
+  std::atomic<uint64_t> txs_arrived_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 

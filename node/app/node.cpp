@@ -25,6 +25,10 @@ int64_t now_ms() {
 // the verification, with room to spare.
 constexpr uint64_t evidence_report_gas_limit = 200'000;
 
+// Committed blocks whose event waits to be built and broadcast, at most;
+// beyond it committing waits for the event worker.
+constexpr size_t block_events_queued_max = 64;
+
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -262,10 +266,10 @@ Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertific
     std::lock_guard lock(head_mutex_);
     head_ = {block.header.height, executed.block_hash, block.header.state_root, block.header.time_ms};
   }
+  int64_t prune_started_ms = steady_ms();
   mempool_->remove_committed(block.txs, *committed_);
-  int64_t broadcast_started_ms = steady_ms();
-  if (server_) server_->broadcast(rpc::block_event_json(block, executed.receipts));
-  spdlog::debug("block {}: mempool and event broadcast {} ms", block.header.height, steady_ms() - broadcast_started_ms);
+  spdlog::debug("block {}: mempool pruned in {} ms", block.header.height, steady_ms() - prune_started_ms);
+  publish_block_event(block.header, block.txs.size(), std::move(executed.receipts));
   if (metrics_) {
     if (auto gauge = metrics_->gauge("govchain_height", "Height of the latest committed block"); gauge.ok())
       (*gauge)->Set(static_cast<double>(block.header.height));
@@ -275,6 +279,16 @@ Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertific
       (*gauge)->Set(static_cast<double>(mempool_->size()));
   }
   return Status();
+}
+
+void Node::publish_block_event(const chain::Header& header, size_t tx_count, std::vector<chain::Receipt> receipts) {
+  if (!server_ || !event_worker_) return;
+  // The event text (thousands of receipts as JSON) is built on the event
+  // worker, in commit order, so that committing does not wait for it.
+  auto shared_receipts = std::make_shared<const std::vector<chain::Receipt>>(std::move(receipts));
+  event_worker_->post([this, header, tx_count, shared_receipts] {
+    server_->broadcast(rpc::block_event_json(header, tx_count, *shared_receipts));
+  });
 }
 
 Status Node::accept_peer_tx(ByteView encoded_tx) {
@@ -380,6 +394,7 @@ Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
+  event_worker_ = std::make_unique<SerialWorker>("block events", block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
   if (consensus_mode())
     GOVCHAIN_TRY(start_consensus());
@@ -425,6 +440,7 @@ void Node::stop() {
   }
   if (producer_.joinable()) producer_.join();
   if (driver_) driver_->stop();
+  if (event_worker_) event_worker_->stop();  // publishes what is queued
   if (server_) server_->stop();
   if (store_) (void)store_->close();
 }

@@ -26,6 +26,7 @@
 
 #include "app/chain_backend.h"
 #include "app/consensus_driver.h"
+#include "app/serial_worker.h"
 #include "chain/block_store.h"
 #include "chain/genesis.h"
 #include "execution/contracts.h"
@@ -115,6 +116,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   Result<ExecutedBlock> finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
                                      const execution::Overlay& overlay);
   int64_t next_block_time_ms() const;
+  void publish_block_event(const chain::Header& header, size_t tx_count, std::vector<chain::Receipt> receipts);
   Status start_consensus();
 
   NodeConfig config_;
@@ -129,6 +131,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::unique_ptr<mempool::Mempool> mempool_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
+  std::unique_ptr<SerialWorker> event_worker_;  // builds and broadcasts block events
   std::unique_ptr<ConsensusDriver> driver_;
   std::vector<PublicKey> validator_keys_;
   consensus::ValidatorSet validator_set_;

@@ -92,5 +92,8 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits =
 // Text of the WebSocket message announcing a committed block and its
 // transactions' results.
 std::string block_event_json(const chain::Block& block, const std::vector<chain::Receipt>& receipts);
+// The same from the block's header and transaction count, for callers that
+// build the text after handing the block itself on.
+std::string block_event_json(const chain::Header& header, size_t tx_count, const std::vector<chain::Receipt>& receipts);
 
 }  // namespace govchain::rpc
