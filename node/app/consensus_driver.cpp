@@ -75,14 +75,16 @@ Status ConsensusDriver::start() {
   transport.genesis_hash = config_.genesis_hash;
   transport.peers = config_.peers;
   transport.allowed_keys = config_.validators;
-  transport.gossip_message_types = {sync::message_type::tx, sync::message_type::evidence};
-  transport.low_priority_message_types = {sync::message_type::tx};
+  transport.gossip_message_types = {sync::message_type::tx, sync::message_type::txs, sync::message_type::evidence};
+  transport.low_priority_message_types = {sync::message_type::tx, sync::message_type::txs};
+  tx_gossip_ = make_tx_gossip();
   p2p::TransportCallbacks callbacks;
   callbacks.on_message = [this](const PublicKey& peer, p2p::MessageType type, Bytes payload) {
-    // Transactions are checked (signature included) on the transport's
-    // threads, so that a flood of them never delays proposals and votes in
-    // the consensus thread's queue.
-    if (type == sync::message_type::tx) return on_tx_message(peer, payload);
+    // Transactions are checked (signature included) on the gossip worker,
+    // so that a flood of them delays neither the transport's threads nor
+    // proposals and votes in the consensus thread's queue.
+    if (type == sync::message_type::tx || type == sync::message_type::txs)
+      return tx_gossip_->on_message(peer, type, std::move(payload));
     post({Event::Kind::message, peer, type, std::move(payload)});
   };
   callbacks.on_peer_connected = [this](const PublicKey& peer, const std::string&, bool) {
@@ -93,6 +95,7 @@ Status ConsensusDriver::start() {
   };
   transport_ = std::make_unique<p2p::Transport>(std::move(transport), std::move(callbacks));
   GOVCHAIN_TRY(transport_->start());
+  tx_gossip_->start();
   spdlog::info("consensus: validator {} of {}, p2p on port {}, {} WAL records restored", short_key(config_.key.public_key),
                validator_set_.size(), transport_->port(), records.size());
   thread_ = std::thread([this] { run(); });
@@ -103,6 +106,7 @@ void ConsensusDriver::stop() {
   if (stopping_.exchange(true)) return;
   events_ready_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (tx_gossip_) tx_gossip_->stop();
   if (transport_) transport_->stop();
   if (wal_fd_ >= 0) ::close(wal_fd_);
   wal_fd_ = -1;
@@ -114,8 +118,18 @@ std::vector<p2p::PeerStatus> ConsensusDriver::peers() const {
   return transport_ ? transport_->peers() : std::vector<p2p::PeerStatus>{};
 }
 
+std::unique_ptr<TxGossip> ConsensusDriver::make_tx_gossip() {
+  TxGossipCallbacks callbacks;
+  callbacks.send = [this](ByteView payload, const std::optional<PublicKey>& except) {
+    transport_->gossip(sync::message_type::txs, payload, except);
+  };
+  callbacks.accept = [this](ByteView encoded_tx) { return backend_.accept_peer_tx(encoded_tx); };
+  callbacks.penalize = [this](const PublicKey& peer, const std::string& reason) { transport_->penalize(peer, reason); };
+  return std::make_unique<TxGossip>(TxGossipConfig{}, std::move(callbacks));
+}
+
 void ConsensusDriver::gossip_tx(ByteView encoded_tx) {
-  if (transport_) transport_->gossip(sync::message_type::tx, encoded_tx);
+  if (tx_gossip_) tx_gossip_->add(encoded_tx);
 }
 
 void ConsensusDriver::notify_txs_waiting() {
@@ -240,18 +254,6 @@ void ConsensusDriver::on_vote_message(const PublicKey& peer, const Bytes& payloa
   }
   Status used = machine_->on_vote(*vote, actions);
   if (used.code() == Code::bad_signature) transport_->penalize(peer, "vote with a bad signature");
-}
-
-void ConsensusDriver::on_tx_message(const PublicKey& peer, const Bytes& payload) {
-  Status accepted = backend_.accept_peer_tx(payload);
-  if (accepted.ok()) {
-    transport_->gossip(sync::message_type::tx, payload, peer);
-    return;
-  }
-  // Stale nonces and full pools are normal between honest peers; bytes that
-  // do not decode or carry a bad signature are not.
-  if (accepted.code() == Code::malformed || accepted.code() == Code::bad_signature)
-    transport_->penalize(peer, "invalid transaction: " + accepted.to_string());
 }
 
 void ConsensusDriver::on_evidence_message(const PublicKey& peer, const Bytes& payload) {

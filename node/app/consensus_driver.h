@@ -12,8 +12,9 @@
 // Ownership: the node owns the driver; the driver references the backend,
 // which must outlive it. Thread-safety: start()/stop() from the node's main
 // thread; gossip_tx(), notify_txs_waiting(), snapshot() and peers() from any
-// thread. Transactions from peers are checked on the transport's threads;
-// everything else runs on the driver's own thread.
+// thread. Transactions travel in batches (TxGossip), and those from peers
+// are checked on the gossip worker's thread; everything else runs on the
+// driver's own thread.
 #pragma once
 
 #include <atomic>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "app/chain_backend.h"
+#include "app/tx_gossip.h"
 #include "consensus/machine.h"
 #include "crypto/schnorr.h"
 #include "p2p/transport.h"
@@ -107,10 +109,10 @@ class ConsensusDriver {
   void handle_message(const PublicKey& peer, uint8_t type, const Bytes& payload, consensus::Actions& actions);
   void on_proposal_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
   void on_vote_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
-  void on_tx_message(const PublicKey& peer, const Bytes& payload);
   void on_evidence_message(const PublicKey& peer, const Bytes& payload);
   void on_block_request(const PublicKey& peer, const Bytes& payload);
   void on_block_response(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
+  std::unique_ptr<TxGossip> make_tx_gossip();
 
   void perform(consensus::Actions& actions);
   void perform_one(consensus::Action& action, consensus::Actions& more);
@@ -136,6 +138,7 @@ class ConsensusDriver {
   consensus::ValidatorSet validator_set_;
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
+  std::unique_ptr<TxGossip> tx_gossip_;  // batches out, checks in (its own thread)
   int wal_fd_ = -1;
 
   // Driver thread only.

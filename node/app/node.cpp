@@ -287,6 +287,8 @@ void Node::publish_block_event(const chain::Header& header, size_t tx_count, std
   // worker, in commit order, so that committing does not wait for it.
   auto shared_receipts = std::make_shared<const std::vector<chain::Receipt>>(std::move(receipts));
   event_worker_->post([this, header, tx_count, shared_receipts] {
+    // Nobody listening (most validators): no text to build.
+    if (server_->subscriber_count() == 0) return;
     server_->broadcast(rpc::block_event_json(header, tx_count, *shared_receipts));
   });
 }
@@ -294,8 +296,11 @@ void Node::publish_block_event(const chain::Header& header, size_t tx_count, std
 Status Node::accept_peer_tx(ByteView encoded_tx) {
   auto tx = chain::decode_tx(encoded_tx);
   if (!tx.ok()) return tx.status();
-  GOVCHAIN_TRY(chain::check_tx_stateless(*tx, genesis_.chain_id, encoded_tx.size()));
   Hash hash = chain::tx_hash(*tx);
+  // Peers relay what they accepted, so copies are common: skip the
+  // signature check for a transaction that is already waiting.
+  if (mempool_->contains(hash)) return error(Code::already_exists, "transaction " + hash.hex() + " is already pending");
+  GOVCHAIN_TRY(chain::check_tx_stateless(*tx, genesis_.chain_id, encoded_tx.size()));
   GOVCHAIN_TRY(mempool_->add(std::move(*tx), hash, encoded_tx.size(), *committed_));
   if (driver_) driver_->notify_txs_waiting();
   return Status();
