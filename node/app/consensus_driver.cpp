@@ -59,6 +59,7 @@ ConsensusDriver::~ConsensusDriver() { stop(); }
 Status ConsensusDriver::start() {
   GOVCHAIN_ASSIGN_OR_RETURN(validator_set_, consensus::ValidatorSet::create(config_.validators));
   config_.machine.chain_id = config_.chain_id;
+  config_.proposal_gather_ms = std::min(config_.proposal_gather_ms, config_.empty_block_interval_ms / 2);
   if (config_.empty_block_interval_ms >= config_.machine.timeout_propose_base_ms)
     return error(Code::invalid_argument, "empty_block_interval_ms (" + std::to_string(config_.empty_block_interval_ms) +
                                              ") must be below the propose timeout (" +
@@ -173,6 +174,8 @@ void ConsensusDriver::run() {
       if (!timers_.empty()) wait_ms = std::min(wait_ms, timers_.begin()->first - std::min(timers_.begin()->first, now));
       if (pending_proposal_) {
         uint64_t propose_at = last_commit_steady_ms_ + config_.empty_block_interval_ms;
+        uint64_t gathered_at = last_commit_steady_ms_ + config_.proposal_gather_ms;
+        if (gathered_at > now) propose_at = std::min(propose_at, gathered_at);
         wait_ms = std::min(wait_ms, propose_at - std::min(propose_at, now));
       }
       events_ready_.wait_for(lock, std::chrono::milliseconds(wait_ms),
@@ -394,7 +397,8 @@ void ConsensusDriver::maybe_propose(consensus::Actions& actions) {
   // until more transactions arrive (one may close the gap).
   bool nothing_new = empty_build_height_ == pending_proposal_->height &&
                      empty_build_arrivals_ == txs_arrived_.load(std::memory_order_relaxed);
-  if (may_wait && (backend_.mempool_size() == 0 || nothing_new)) return;
+  bool gathering = steady_ms() < last_commit_steady_ms_ + config_.proposal_gather_ms;
+  if (may_wait && (backend_.mempool_size() == 0 || nothing_new || gathering)) return;
   PendingProposal pending = *pending_proposal_;
   pending_proposal_.reset();
   propose(pending, may_wait, actions);

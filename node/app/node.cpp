@@ -157,7 +157,7 @@ Status Node::check_header(const chain::Header& header) const {
   return Status();
 }
 
-Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& overlay,
+Result<uint64_t> Node::execute_txs(chain::Block& block, const std::vector<Hash>& tx_hashes, execution::Overlay& overlay,
                                    std::vector<chain::Receipt>& receipts, bool verify_signatures) const {
   const chain::Parameters& parameters = genesis_.parameters;
   execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, block.header.proposer};
@@ -172,7 +172,7 @@ Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& over
     size_total += size_bytes;
     if (size_total > parameters.block_size_bytes_max)
       return error(Code::invalid, "block transactions exceed " + std::to_string(parameters.block_size_bytes_max) + " bytes");
-    if (verify_signatures && !mempool_->contains_signed(chain::tx_hash(tx), tx.signature)) {
+    if (verify_signatures && !mempool_->contains_signed(tx_hashes[index], tx.signature)) {
       Status checked = chain::check_tx_stateless(tx, genesis_.chain_id, size_bytes);
       if (!checked.ok()) return checked.with_context("transaction " + std::to_string(index));
     }
@@ -187,13 +187,13 @@ Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& over
 }
 
 Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
-                                         const execution::Overlay& overlay) {
+                                         const execution::Overlay& overlay, const Hash& txs_root) {
   ExecutedBlock executed;
   auto changes = to_state_changes(overlay.changes());
   GOVCHAIN_ASSIGN_OR_RETURN(Hash root, state_->apply(head().state_root, changes, executed.batch));
   executed.block = std::move(block);
   executed.block.header.state_root = root;
-  executed.block.header.txs_root = chain::txs_root(executed.block.txs);
+  executed.block.header.txs_root = txs_root;
   executed.block.header.receipts_root = chain::receipts_root(receipts);
   executed.block_hash = chain::block_hash(executed.block.header);
   executed.receipts = std::move(receipts);
@@ -217,6 +217,7 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
   execution::Overlay overlay(*committed_);
   std::vector<chain::Receipt> receipts;
   std::vector<chain::Tx> rejected;
+  std::vector<Hash> tx_hashes;  // hashed on admission; not hashed again for the root
   uint64_t gas_total = 0;
   for (auto& entry : pending) {
     if (gas_total + entry.tx.gas_limit > parameters.gas_per_block_max) break;
@@ -228,24 +229,29 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
       continue;
     }
     gas_total += receipt->gas_used;
+    tx_hashes.push_back(entry.hash);
     block.txs.push_back(std::move(entry.tx));
     receipts.push_back(std::move(*receipt));
   }
   if (!rejected.empty()) mempool_->remove_committed(rejected, *committed_);
-  return finish_block(std::move(block), std::move(receipts), overlay);
+  return finish_block(std::move(block), std::move(receipts), overlay, chain::merkle_root(tx_hashes));
 }
 
 Result<ExecutedBlock> Node::execute_block(chain::Block block) {
   GOVCHAIN_TRY(check_header(block.header));
-  if (block.header.txs_root != chain::txs_root(block.txs))
+  // Each transaction is hashed once, for the root and the mempool lookup.
+  std::vector<Hash> tx_hashes;
+  tx_hashes.reserve(block.txs.size());
+  for (const auto& tx : block.txs) tx_hashes.push_back(chain::tx_hash(tx));
+  if (block.header.txs_root != chain::merkle_root(tx_hashes))
     return error(Code::invalid, "block " + std::to_string(block.header.height) + " has a wrong transactions root");
   chain::Header claimed = block.header;
   execution::Overlay overlay(*committed_);
   std::vector<chain::Receipt> receipts;
-  auto executed_txs = execute_txs(block, overlay, receipts, true);
+  auto executed_txs = execute_txs(block, tx_hashes, overlay, receipts, true);
   if (!executed_txs.ok())
     return error(Code::invalid, "block " + std::to_string(claimed.height) + ": " + executed_txs.status().to_string());
-  GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed, finish_block(std::move(block), std::move(receipts), overlay));
+  GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed, finish_block(std::move(block), std::move(receipts), overlay, claimed.txs_root));
   if (executed.block.header.state_root != claimed.state_root)
     return error(Code::invalid, "block " + std::to_string(claimed.height) + " claims state root " +
                                     claimed.state_root.hex() + ", executing it gives " +
@@ -300,6 +306,11 @@ Status Node::accept_peer_tx(ByteView encoded_tx) {
   // Peers relay what they accepted, so copies are common: skip the
   // signature check for a transaction that is already waiting.
   if (mempool_->contains(hash)) return error(Code::already_exists, "transaction " + hash.hex() + " is already pending");
+  // A peer's transaction can arrive after a block already committed it.
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t committed_nonce, execution::read_nonce(*committed_, tx->sender));
+  if (tx->nonce < committed_nonce)
+    return error(Code::nonce_too_low, "transaction " + hash.hex() + " has nonce " + std::to_string(tx->nonce) +
+                                          ", already committed up to " + std::to_string(committed_nonce));
   GOVCHAIN_TRY(chain::check_tx_stateless(*tx, genesis_.chain_id, encoded_tx.size()));
   GOVCHAIN_TRY(mempool_->add(std::move(*tx), hash, encoded_tx.size(), *committed_));
   if (driver_) driver_->notify_txs_waiting();

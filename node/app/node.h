@@ -111,10 +111,12 @@ class Node : public rpc::NodeService, public ChainBackend {
   void production_loop();
   Status check_header(const chain::Header& header) const;
   chain::CommitCertificate sign_own_commit(const Hash& block_hash, uint64_t height) const;
-  Result<uint64_t> execute_txs(chain::Block& block, execution::Overlay& overlay, std::vector<chain::Receipt>& receipts,
+  // `tx_hashes[i]` is chain::tx_hash(block.txs[i]).
+  Result<uint64_t> execute_txs(chain::Block& block, const std::vector<Hash>& tx_hashes, execution::Overlay& overlay,
+                               std::vector<chain::Receipt>& receipts,
                                bool verify_signatures) const;
   Result<ExecutedBlock> finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
-                                     const execution::Overlay& overlay);
+                                     const execution::Overlay& overlay, const Hash& txs_root);
   int64_t next_block_time_ms() const;
   void publish_block_event(const chain::Header& header, size_t tx_count, std::vector<chain::Receipt> receipts);
   Status start_consensus();

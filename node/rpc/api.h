@@ -59,7 +59,9 @@ class NodeService {
   virtual ChainHead head() const = 0;
   virtual std::vector<PublicKey> validators() const = 0;
   virtual size_t mempool_size() const = 0;
-  // Admits a statelessly checked transaction into the mempool.
+  // Admits a statelessly checked transaction into the mempool. Precondition:
+  // `hash` is chain::tx_hash(tx) and `size_bytes` its encoded size (the
+  // node builds blocks' transaction roots from these hashes).
   virtual Status submit(chain::Tx tx, const Hash& hash, size_t size_bytes) = 0;
   virtual bool is_pending(const Hash& hash) const = 0;
   virtual Result<chain::Block> block(uint64_t height) const = 0;
