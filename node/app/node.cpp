@@ -203,7 +203,9 @@ Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::
 Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& proposer,
                                         const chain::CommitCertificate& last_commit) {
   const chain::Parameters& parameters = genesis_.parameters;
+  int64_t select_started_ms = steady_ms();
   auto pending = mempool_->select(parameters.block_txs_max, parameters.block_size_bytes_max, *committed_);
+  int64_t execute_started_ms = steady_ms();
   rpc::ChainHead parent = head();
   chain::Block block;
   block.header.chain_id = genesis_.chain_id;
@@ -218,6 +220,9 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
   std::vector<chain::Receipt> receipts;
   std::vector<chain::Tx> rejected;
   std::vector<Hash> tx_hashes;  // hashed on admission; not hashed again for the root
+  block.txs.reserve(pending.size());
+  receipts.reserve(pending.size());
+  tx_hashes.reserve(pending.size());
   uint64_t gas_total = 0;
   for (auto& entry : pending) {
     if (gas_total + entry.tx.gas_limit > parameters.gas_per_block_max) break;
@@ -234,7 +239,12 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
     receipts.push_back(std::move(*receipt));
   }
   if (!rejected.empty()) mempool_->remove_committed(rejected, *committed_);
-  return finish_block(std::move(block), std::move(receipts), overlay, chain::merkle_root(tx_hashes));
+  int64_t finish_started_ms = steady_ms();
+  auto finished = finish_block(std::move(block), std::move(receipts), overlay, chain::merkle_root(tx_hashes));
+  spdlog::debug("built block {} of {} transactions: select {} ms, execute {} ms, state tree and roots {} ms",
+                parent.height + 1, tx_hashes.size(), execute_started_ms - select_started_ms,
+                finish_started_ms - execute_started_ms, steady_ms() - finish_started_ms);
+  return finished;
 }
 
 Result<ExecutedBlock> Node::execute_block(chain::Block block) {
@@ -251,7 +261,9 @@ Result<ExecutedBlock> Node::execute_block(chain::Block block) {
   auto executed_txs = execute_txs(block, tx_hashes, overlay, receipts, true);
   if (!executed_txs.ok())
     return error(Code::invalid, "block " + std::to_string(claimed.height) + ": " + executed_txs.status().to_string());
+  int64_t finish_started_ms = steady_ms();
   GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed, finish_block(std::move(block), std::move(receipts), overlay, claimed.txs_root));
+  spdlog::debug("block {}: state tree and roots {} ms", claimed.height, steady_ms() - finish_started_ms);
   if (executed.block.header.state_root != claimed.state_root)
     return error(Code::invalid, "block " + std::to_string(claimed.height) + " claims state root " +
                                     claimed.state_root.hex() + ", executing it gives " +

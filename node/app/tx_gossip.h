@@ -40,8 +40,8 @@
 namespace govchain::app {
 
 struct TxGossipConfig {
-  uint32_t txs_per_message_max = 256;                 // at most sync::txs_per_batch_max
-  size_t message_size_bytes_max = 512 * 1024;         // at most sync::tx_batch_size_bytes_max
+  uint32_t txs_per_message_max = 256;          // at most sync::txs_per_batch_max
+  size_t message_size_bytes_max = 512 * 1024;  // at most sync::tx_batch_size_bytes_max
   uint64_t flush_delay_ms = 5;
   size_t inbound_messages_max = 1024;
   // Pass accepted transactions from one peer on to the others. Off where
