@@ -12,6 +12,9 @@
 // batch; on start the node checks that the stored state root matches the
 // latest header and refuses to run otherwise.
 //
+// Block events for WebSocket subscribers are built and broadcast after the
+// commit, in order, on the node's event worker thread.
+//
 // Ownership: the Node owns everything it opens. Thread-safety: the public
 // NodeService methods are called from the API threads and are thread-safe;
 // start()/stop() are called from the main thread.
