@@ -60,6 +60,7 @@ ConsensusDriver::~ConsensusDriver() { stop(); }
 Status ConsensusDriver::start() {
   GOVCHAIN_TRY(refresh_validator_set());
   config_.machine.chain_id = config_.chain_id;
+  config_.proposal_gather_ms = std::min(config_.proposal_gather_ms, config_.empty_block_interval_ms / 2);
   if (config_.empty_block_interval_ms >= config_.machine.timeout_propose_base_ms)
     return error(Code::invalid_argument, "empty_block_interval_ms (" + std::to_string(config_.empty_block_interval_ms) +
                                              ") must be below the propose timeout (" +
@@ -76,14 +77,16 @@ Status ConsensusDriver::start() {
   transport.genesis_hash = config_.genesis_hash;
   transport.peers = config_.peers;
   transport.allowed_keys = admitted_keys_;
-  transport.gossip_message_types = {sync::message_type::tx, sync::message_type::evidence};
-  transport.low_priority_message_types = {sync::message_type::tx};
+  transport.gossip_message_types = {sync::message_type::tx, sync::message_type::txs, sync::message_type::evidence};
+  transport.low_priority_message_types = {sync::message_type::tx, sync::message_type::txs};
+  tx_gossip_ = make_tx_gossip();
   p2p::TransportCallbacks callbacks;
   callbacks.on_message = [this](const PublicKey& peer, p2p::MessageType type, Bytes payload) {
-    // Transactions are checked (signature included) on the transport's
-    // threads, so that a flood of them never delays proposals and votes in
-    // the consensus thread's queue.
-    if (type == sync::message_type::tx) return on_tx_message(peer, payload);
+    // Transactions are checked (signature included) on the gossip worker,
+    // so that a flood of them delays neither the transport's threads nor
+    // proposals and votes in the consensus thread's queue.
+    if (type == sync::message_type::tx || type == sync::message_type::txs)
+      return tx_gossip_->on_message(peer, type, std::move(payload));
     post({Event::Kind::message, peer, type, std::move(payload)});
   };
   callbacks.on_peer_connected = [this](const PublicKey& peer, const std::string&, bool) {
@@ -94,6 +97,7 @@ Status ConsensusDriver::start() {
   };
   transport_ = std::make_unique<p2p::Transport>(std::move(transport), std::move(callbacks));
   GOVCHAIN_TRY(transport_->start());
+  tx_gossip_->start();
   spdlog::info("consensus: {} {} of a set of {}, p2p on port {}, {} WAL records restored",
                validator_set_.contains(config_.key.public_key) ? "validator" : "observer",
                short_key(config_.key.public_key), validator_set_.size(), transport_->port(), records.size());
@@ -105,6 +109,7 @@ void ConsensusDriver::stop() {
   if (stopping_.exchange(true)) return;
   events_ready_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (tx_gossip_) tx_gossip_->stop();
   if (transport_) transport_->stop();
   if (wal_fd_ >= 0) ::close(wal_fd_);
   wal_fd_ = -1;
@@ -116,11 +121,22 @@ std::vector<p2p::PeerStatus> ConsensusDriver::peers() const {
   return transport_ ? transport_->peers() : std::vector<p2p::PeerStatus>{};
 }
 
+std::unique_ptr<TxGossip> ConsensusDriver::make_tx_gossip() {
+  TxGossipCallbacks callbacks;
+  callbacks.send = [this](ByteView payload, const std::optional<PublicKey>& except) {
+    transport_->gossip(sync::message_type::txs, payload, except);
+  };
+  callbacks.accept = [this](ByteView encoded_tx) { return backend_.accept_peer_tx(encoded_tx); };
+  callbacks.penalize = [this](const PublicKey& peer, const std::string& reason) { transport_->penalize(peer, reason); };
+  return std::make_unique<TxGossip>(TxGossipConfig{}, std::move(callbacks));
+}
+
 void ConsensusDriver::gossip_tx(ByteView encoded_tx) {
-  if (transport_) transport_->gossip(sync::message_type::tx, encoded_tx);
+  if (tx_gossip_) tx_gossip_->add(encoded_tx);
 }
 
 void ConsensusDriver::notify_txs_waiting() {
+  txs_arrived_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(events_mutex_);
     txs_waiting_ = true;
@@ -160,6 +176,8 @@ void ConsensusDriver::run() {
       if (!timers_.empty()) wait_ms = std::min(wait_ms, timers_.begin()->first - std::min(timers_.begin()->first, now));
       if (pending_proposal_) {
         uint64_t propose_at = last_commit_steady_ms_ + config_.empty_block_interval_ms;
+        uint64_t gathered_at = last_commit_steady_ms_ + config_.proposal_gather_ms;
+        if (gathered_at > now) propose_at = std::min(propose_at, gathered_at);
         wait_ms = std::min(wait_ms, propose_at - std::min(propose_at, now));
       }
       events_ready_.wait_for(lock, std::chrono::milliseconds(wait_ms),
@@ -222,6 +240,8 @@ void ConsensusDriver::handle_message(const PublicKey& peer, uint8_t type, const 
 void ConsensusDriver::on_proposal_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions) {
   auto proposal = consensus::decode_proposal(payload);
   if (!proposal.ok()) return transport_->penalize(peer, "invalid proposal: " + proposal.status().to_string());
+  spdlog::debug("consensus: proposal for block {} round {} arrived ({} bytes)", proposal->proposal.height,
+                proposal->proposal.round, payload.size());
   if (proposal->proposal.height == machine_->height() + 1) {
     if (future_messages_.size() < future_messages_max) future_messages_.push_back(std::move(*proposal));
     return;
@@ -239,18 +259,6 @@ void ConsensusDriver::on_vote_message(const PublicKey& peer, const Bytes& payloa
   }
   Status used = machine_->on_vote(*vote, actions);
   if (used.code() == Code::bad_signature) transport_->penalize(peer, "vote with a bad signature");
-}
-
-void ConsensusDriver::on_tx_message(const PublicKey& peer, const Bytes& payload) {
-  Status accepted = backend_.accept_peer_tx(payload);
-  if (accepted.ok()) {
-    transport_->gossip(sync::message_type::tx, payload, peer);
-    return;
-  }
-  // Stale nonces and full pools are normal between honest peers; bytes that
-  // do not decode or carry a bad signature are not.
-  if (accepted.code() == Code::malformed || accepted.code() == Code::bad_signature)
-    transport_->penalize(peer, "invalid transaction: " + accepted.to_string());
 }
 
 void ConsensusDriver::on_evidence_message(const PublicKey& peer, const Bytes& payload) {
@@ -408,8 +416,12 @@ void ConsensusDriver::maybe_propose(consensus::Actions& actions) {
   bool waited_enough = steady_ms() >= last_commit_steady_ms_ + config_.empty_block_interval_ms;
   bool may_wait = !waited_enough && pending_proposal_->round == 0;
   // Waiting transactions that cannot go into a block (a nonce gap) must not
-  // make the proposer skip the interval: after an empty build it waits.
-  if (may_wait && (backend_.mempool_size() == 0 || empty_build_height_ == pending_proposal_->height)) return;
+  // make the proposer skip the interval: after an empty build it waits
+  // until more transactions arrive (one may close the gap).
+  bool nothing_new = empty_build_height_ == pending_proposal_->height &&
+                     empty_build_arrivals_ == txs_arrived_.load(std::memory_order_relaxed);
+  bool gathering = steady_ms() < last_commit_steady_ms_ + config_.proposal_gather_ms;
+  if (may_wait && (backend_.mempool_size() == 0 || nothing_new || gathering)) return;
   PendingProposal pending = *pending_proposal_;
   pending_proposal_.reset();
   propose(pending, may_wait, actions);
@@ -420,17 +432,21 @@ void ConsensusDriver::propose(const PendingProposal& pending, bool may_wait, con
   auto last_commit = backend_.commit(head.height);
   if (!last_commit.ok()) return fail_stop(last_commit.status(), "reading the head's certificate");
   int64_t time_ms = std::max(wall_ms(), head.time_ms + 1);
+  uint64_t arrivals_before_build = txs_arrived_.load(std::memory_order_relaxed);
+  uint64_t build_started_ms = steady_ms();
   auto built = backend_.build_block(time_ms, config_.key.public_key, *last_commit);
   if (!built.ok()) return fail_stop(built.status(), "building a block");
+  uint64_t build_ms = steady_ms() - build_started_ms;
   if (built->block.txs.empty() && may_wait) {
     empty_build_height_ = pending.height;
+    empty_build_arrivals_ = arrivals_before_build;
     pending_proposal_ = pending;
     return;
   }
   Hash block_id = built->block_hash;
   Bytes encoded = chain::encode_block(built->block);
-  spdlog::debug("consensus: proposing block {} round {} with {} transactions", pending.height, pending.round,
-                built->block.txs.size());
+  spdlog::debug("consensus: proposing block {} round {} with {} transactions (built in {} ms)", pending.height,
+                pending.round, built->block.txs.size(), build_ms);
   executed_.insert_or_assign(block_id, std::move(*built));
   machine_->on_proposal_value(pending.height, pending.round, block_id, std::move(encoded), more);
 }
@@ -450,7 +466,9 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
     spdlog::warn("consensus: proposed block at height {} is {} ms ahead of this node's clock", request.height,
                  block->header.time_ms - wall_ms());
   } else {
+    uint64_t started_ms = steady_ms();
     auto executed = backend_.execute_block(std::move(*block));
+    spdlog::debug("consensus: judged block {} in {} ms", request.height, steady_ms() - started_ms);
     if (executed.ok()) {
       valid = true;
       executed_.insert_or_assign(request.block_id, std::move(*executed));

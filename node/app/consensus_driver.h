@@ -12,8 +12,9 @@
 // Ownership: the node owns the driver; the driver references the backend,
 // which must outlive it. Thread-safety: start()/stop() from the node's main
 // thread; gossip_tx(), notify_txs_waiting(), snapshot() and peers() from any
-// thread. Transactions from peers are checked on the transport's threads;
-// everything else runs on the driver's own thread.
+// thread. Transactions travel in batches (TxGossip), and those from peers
+// are checked on the gossip worker's thread; everything else runs on the
+// driver's own thread.
 #pragma once
 
 #include <atomic>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "app/chain_backend.h"
+#include "app/tx_gossip.h"
 #include "consensus/machine.h"
 #include "crypto/schnorr.h"
 #include "p2p/transport.h"
@@ -53,6 +55,12 @@ struct ConsensusDriverConfig {
   // previous block before it proposes an empty one (kept below the propose
   // timeout so that the others do not give up on it).
   uint64_t empty_block_interval_ms = 1000;
+  // In round 0 the proposer waits this long after the previous block
+  // before it proposes one with transactions, so that a block gathers what
+  // arrives meanwhile instead of leaving it to the next height (every
+  // height costs two rounds of votes and synced writes on every node).
+  // At most half of empty_block_interval_ms is used.
+  uint64_t proposal_gather_ms = 100;
   // Proposals whose time is further ahead of this node's clock are invalid.
   uint64_t block_time_future_ms_max = 10000;
   consensus::Config machine;
@@ -109,10 +117,10 @@ class ConsensusDriver {
   void handle_message(const PublicKey& peer, uint8_t type, const Bytes& payload, consensus::Actions& actions);
   void on_proposal_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
   void on_vote_message(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
-  void on_tx_message(const PublicKey& peer, const Bytes& payload);
   void on_evidence_message(const PublicKey& peer, const Bytes& payload);
   void on_block_request(const PublicKey& peer, const Bytes& payload);
   void on_block_response(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
+  std::unique_ptr<TxGossip> make_tx_gossip();
 
   void perform(consensus::Actions& actions);
   void perform_one(consensus::Action& action, consensus::Actions& more);
@@ -143,6 +151,7 @@ class ConsensusDriver {
   std::vector<PublicKey> admitted_keys_;  // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
+  std::unique_ptr<TxGossip> tx_gossip_;  // batches out, checks in (its own thread)
   int wal_fd_ = -1;
 
   // Driver thread only.
@@ -150,6 +159,7 @@ class ConsensusDriver {
   std::map<Hash, ExecutedBlock> executed_;              // at the current height
   std::optional<PendingProposal> pending_proposal_;
   uint64_t empty_build_height_ = 0;  // height whose last build found nothing to include
+  uint64_t empty_build_arrivals_ = 0;  // txs_arrived_ at that build
   // Verified-later proposals and votes for the next height, decoded once.
   std::deque<std::variant<consensus::SignedProposal, consensus::SignedVote>> future_messages_;
   sync::CatchUp catch_up_;
@@ -164,6 +174,9 @@ class ConsensusDriver {
   std::condition_variable events_ready_;
   std::deque<Event> events_;
   bool txs_waiting_ = false;
+  // Counts notify_txs_waiting() calls: a proposer whose last build was
+  // empty builds again once more transactions arrived.
+  std::atomic<uint64_t> txs_arrived_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 

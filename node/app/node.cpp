@@ -26,6 +26,10 @@ int64_t now_ms() {
 // the verification, with room to spare.
 constexpr uint64_t evidence_report_gas_limit = 200'000;
 
+// Committed blocks whose event waits to be built and broadcast, at most;
+// beyond it committing waits for the event worker.
+constexpr size_t block_events_queued_max = 64;
+
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -209,7 +213,7 @@ Status Node::check_header(const chain::Header& header) const {
   return Status();
 }
 
-Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& overlay,
+Result<uint64_t> Node::execute_txs(chain::Block& block, const std::vector<Hash>& tx_hashes, execution::Overlay& overlay,
                                    std::vector<chain::Receipt>& receipts, bool verify_signatures) const {
   const chain::Parameters& parameters = genesis_.parameters;
   execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, block.header.proposer};
@@ -224,7 +228,7 @@ Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& over
     size_total += size_bytes;
     if (size_total > parameters.block_size_bytes_max)
       return error(Code::invalid, "block transactions exceed " + std::to_string(parameters.block_size_bytes_max) + " bytes");
-    if (verify_signatures && !mempool_->contains_signed(chain::tx_hash(tx), tx.signature)) {
+    if (verify_signatures && !mempool_->contains_signed(tx_hashes[index], tx.signature)) {
       Status checked = chain::check_tx_stateless(tx, genesis_.chain_id, size_bytes);
       if (!checked.ok()) return checked.with_context("transaction " + std::to_string(index));
     }
@@ -239,7 +243,7 @@ Result<uint64_t> Node::execute_txs(chain::Block& block, execution::Overlay& over
 }
 
 Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
-                                         execution::Overlay& overlay) {
+                                         execution::Overlay& overlay, const Hash& txs_root) {
   execution::BlockContext context{genesis_.chain_id, block.header.height, block.header.time_ms, block.header.proposer};
   GOVCHAIN_ASSIGN_OR_RETURN(std::vector<uint64_t> applied, executor_->end_block(overlay, context));
   for (uint64_t id : applied)
@@ -250,7 +254,7 @@ Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::
   GOVCHAIN_ASSIGN_OR_RETURN(Hash root, state_->apply(head().state_root, changes, executed.batch));
   executed.block = std::move(block);
   executed.block.header.state_root = root;
-  executed.block.header.txs_root = chain::txs_root(executed.block.txs);
+  executed.block.header.txs_root = txs_root;
   executed.block.header.receipts_root = chain::receipts_root(receipts);
   executed.block_hash = chain::block_hash(executed.block.header);
   executed.receipts = std::move(receipts);
@@ -260,7 +264,9 @@ Result<ExecutedBlock> Node::finish_block(chain::Block block, std::vector<chain::
 Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& proposer,
                                         const chain::CommitCertificate& last_commit) {
   const chain::Parameters& parameters = genesis_.parameters;
+  int64_t select_started_ms = steady_ms();
   auto pending = mempool_->select(parameters.block_txs_max, parameters.block_size_bytes_max, *committed_);
+  int64_t execute_started_ms = steady_ms();
   rpc::ChainHead parent = head();
   chain::Block block;
   block.header.chain_id = genesis_.chain_id;
@@ -274,6 +280,10 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
   execution::Overlay overlay(*committed_);
   std::vector<chain::Receipt> receipts;
   std::vector<chain::Tx> rejected;
+  std::vector<Hash> tx_hashes;  // hashed on admission; not hashed again for the root
+  block.txs.reserve(pending.size());
+  receipts.reserve(pending.size());
+  tx_hashes.reserve(pending.size());
   uint64_t gas_total = 0;
   for (auto& entry : pending) {
     if (gas_total + entry.tx.gas_limit > parameters.gas_per_block_max) break;
@@ -285,24 +295,36 @@ Result<ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey& propos
       continue;
     }
     gas_total += receipt->gas_used;
+    tx_hashes.push_back(entry.hash);
     block.txs.push_back(std::move(entry.tx));
     receipts.push_back(std::move(*receipt));
   }
   if (!rejected.empty()) mempool_->remove_committed(rejected, *committed_);
-  return finish_block(std::move(block), std::move(receipts), overlay);
+  int64_t finish_started_ms = steady_ms();
+  auto finished = finish_block(std::move(block), std::move(receipts), overlay, chain::merkle_root(tx_hashes));
+  spdlog::debug("built block {} of {} transactions: select {} ms, execute {} ms, state tree and roots {} ms",
+                parent.height + 1, tx_hashes.size(), execute_started_ms - select_started_ms,
+                finish_started_ms - execute_started_ms, steady_ms() - finish_started_ms);
+  return finished;
 }
 
 Result<ExecutedBlock> Node::execute_block(chain::Block block) {
   GOVCHAIN_TRY(check_header(block.header));
-  if (block.header.txs_root != chain::txs_root(block.txs))
+  // Each transaction is hashed once, for the root and the mempool lookup.
+  std::vector<Hash> tx_hashes;
+  tx_hashes.reserve(block.txs.size());
+  for (const auto& tx : block.txs) tx_hashes.push_back(chain::tx_hash(tx));
+  if (block.header.txs_root != chain::merkle_root(tx_hashes))
     return error(Code::invalid, "block " + std::to_string(block.header.height) + " has a wrong transactions root");
   chain::Header claimed = block.header;
   execution::Overlay overlay(*committed_);
   std::vector<chain::Receipt> receipts;
-  auto executed_txs = execute_txs(block, overlay, receipts, true);
+  auto executed_txs = execute_txs(block, tx_hashes, overlay, receipts, true);
   if (!executed_txs.ok())
     return error(Code::invalid, "block " + std::to_string(claimed.height) + ": " + executed_txs.status().to_string());
-  GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed, finish_block(std::move(block), std::move(receipts), overlay));
+  int64_t finish_started_ms = steady_ms();
+  GOVCHAIN_ASSIGN_OR_RETURN(ExecutedBlock executed, finish_block(std::move(block), std::move(receipts), overlay, claimed.txs_root));
+  spdlog::debug("block {}: state tree and roots {} ms", claimed.height, steady_ms() - finish_started_ms);
   if (executed.block.header.state_root != claimed.state_root)
     return error(Code::invalid, "block " + std::to_string(claimed.height) + " claims state root " +
                                     claimed.state_root.hex() + ", executing it gives " +
@@ -328,10 +350,10 @@ Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertific
     head_validators_ = std::move(next_validators_);
     next_validators_ = std::move(next);
   }
+  int64_t prune_started_ms = steady_ms();
   mempool_->remove_committed(block.txs, *committed_);
-  int64_t broadcast_started_ms = steady_ms();
-  if (server_) server_->broadcast(rpc::block_event_json(block, executed.receipts));
-  spdlog::debug("block {}: mempool and event broadcast {} ms", block.header.height, steady_ms() - broadcast_started_ms);
+  spdlog::debug("block {}: mempool pruned in {} ms", block.header.height, steady_ms() - prune_started_ms);
+  publish_block_event(block.header, block.txs.size(), std::move(executed.receipts));
   if (metrics_) {
     if (auto gauge = metrics_->gauge("govchain_height", "Height of the latest committed block"); gauge.ok())
       (*gauge)->Set(static_cast<double>(block.header.height));
@@ -343,11 +365,31 @@ Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertific
   return Status();
 }
 
+void Node::publish_block_event(const chain::Header& header, size_t tx_count, std::vector<chain::Receipt> receipts) {
+  if (!server_ || !event_worker_) return;
+  // The event text (thousands of receipts as JSON) is built on the event
+  // worker, in commit order, so that committing does not wait for it.
+  auto shared_receipts = std::make_shared<const std::vector<chain::Receipt>>(std::move(receipts));
+  event_worker_->post([this, header, tx_count, shared_receipts] {
+    // Nobody listening (most validators): no text to build.
+    if (server_->subscriber_count() == 0) return;
+    server_->broadcast(rpc::block_event_json(header, tx_count, *shared_receipts));
+  });
+}
+
 Status Node::accept_peer_tx(ByteView encoded_tx) {
   auto tx = chain::decode_tx(encoded_tx);
   if (!tx.ok()) return tx.status();
-  GOVCHAIN_TRY(chain::check_tx_stateless(*tx, genesis_.chain_id, encoded_tx.size()));
   Hash hash = chain::tx_hash(*tx);
+  // Peers relay what they accepted, so copies are common: skip the
+  // signature check for a transaction that is already waiting.
+  if (mempool_->contains(hash)) return error(Code::already_exists, "transaction " + hash.hex() + " is already pending");
+  // A peer's transaction can arrive after a block already committed it.
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t committed_nonce, execution::read_nonce(*committed_, tx->sender));
+  if (tx->nonce < committed_nonce)
+    return error(Code::nonce_too_low, "transaction " + hash.hex() + " has nonce " + std::to_string(tx->nonce) +
+                                          ", already committed up to " + std::to_string(committed_nonce));
+  GOVCHAIN_TRY(chain::check_tx_stateless(*tx, genesis_.chain_id, encoded_tx.size()));
   GOVCHAIN_TRY(mempool_->add(std::move(*tx), hash, encoded_tx.size(), *committed_));
   if (driver_) driver_->notify_txs_waiting();
   return Status();
@@ -446,6 +488,7 @@ Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
+  event_worker_ = std::make_unique<SerialWorker>("block events", block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
   if (consensus_mode())
     GOVCHAIN_TRY(start_consensus());
@@ -491,6 +534,7 @@ void Node::stop() {
   }
   if (producer_.joinable()) producer_.join();
   if (driver_) driver_->stop();
+  if (event_worker_) event_worker_->stop();  // publishes what is queued
   if (server_) server_->stop();
   if (store_) (void)store_->close();
 }

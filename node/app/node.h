@@ -12,6 +12,9 @@
 // batch; on start the node checks that the stored state root matches the
 // latest header and refuses to run otherwise.
 //
+// Block events for WebSocket subscribers are built and broadcast after the
+// commit, in order, on the node's event worker thread.
+//
 // Ownership: the Node owns everything it opens. Thread-safety: the public
 // NodeService methods are called from the API threads and are thread-safe;
 // start()/stop() are called from the main thread.
@@ -26,6 +29,7 @@
 
 #include "app/chain_backend.h"
 #include "app/consensus_driver.h"
+#include "app/serial_worker.h"
 #include "chain/block_store.h"
 #include "chain/genesis.h"
 #include "execution/contracts.h"
@@ -116,13 +120,16 @@ class Node : public rpc::NodeService, public ChainBackend {
   void production_loop();
   Status check_header(const chain::Header& header) const;
   chain::CommitCertificate sign_own_commit(const Hash& block_hash, uint64_t height) const;
-  Result<uint64_t> execute_txs(chain::Block& block, execution::Overlay& overlay, std::vector<chain::Receipt>& receipts,
+  // `tx_hashes[i]` is chain::tx_hash(block.txs[i]).
+  Result<uint64_t> execute_txs(chain::Block& block, const std::vector<Hash>& tx_hashes, execution::Overlay& overlay,
+                               std::vector<chain::Receipt>& receipts,
                                bool verify_signatures) const;
   // Runs the end-of-block work (validator set changes) and computes the
   // state root and the header's roots.
   Result<ExecutedBlock> finish_block(chain::Block block, std::vector<chain::Receipt> receipts,
-                                     execution::Overlay& overlay);
+                                     execution::Overlay& overlay, const Hash& txs_root);
   int64_t next_block_time_ms() const;
+  void publish_block_event(const chain::Header& header, size_t tx_count, std::vector<chain::Receipt> receipts);
   Status start_consensus();
 
   NodeConfig config_;
@@ -137,6 +144,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::unique_ptr<mempool::Mempool> mempool_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
+  std::unique_ptr<SerialWorker> event_worker_;  // builds and broadcasts block events
   std::unique_ptr<ConsensusDriver> driver_;
   // A validator set read from state, with what consensus and headers need.
   struct ValidatorSetAt {

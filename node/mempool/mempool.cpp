@@ -1,5 +1,7 @@
 #include "mempool/mempool.h"
 
+#include <algorithm>
+
 namespace govchain::mempool {
 
 Status Mempool::add(chain::Tx tx, const Hash& hash, size_t size_bytes, const execution::StateReader& committed) {
@@ -30,6 +32,7 @@ std::vector<PendingTx> Mempool::select(size_t txs_max, size_t size_bytes_max,
                                        const execution::StateReader& committed) {
   std::lock_guard lock(mutex_);
   std::vector<PendingTx> selected;
+  selected.reserve(std::min(txs_max, by_hash_.size()));
   size_t bytes = 0;
   for (const PublicKey& sender : sender_order_) {
     if (selected.size() >= txs_max) break;

@@ -29,7 +29,7 @@ struct MempoolLimits {
 
 struct PendingTx {
   chain::Tx tx;
-  Hash hash;
+  Hash hash;  // chain::tx_hash(tx), as add()'s caller computed it
   size_t size_bytes = 0;
 };
 
@@ -37,7 +37,8 @@ class Mempool {
  public:
   Mempool(const execution::Executor& executor, MempoolLimits limits) : executor_(executor), limits_(limits) {}
 
-  // Admits a statelessly checked transaction. Codes: already_exists (same
+  // Admits a statelessly checked transaction; `hash` must be
+  // chain::tx_hash(tx). Codes: already_exists (same
   // hash, or the sender already has a pending tx with this nonce),
   // nonce_too_low / nonce_too_high, out_of_gas, resource_exhausted (full).
   Status add(chain::Tx tx, const Hash& hash, size_t size_bytes, const execution::StateReader& committed);

@@ -414,14 +414,18 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
 }
 
 std::string block_event_json(const chain::Block& block, const std::vector<chain::Receipt>& receipts) {
+  return block_event_json(block.header, block.txs.size(), receipts);
+}
+
+std::string block_event_json(const chain::Header& header, size_t tx_count, const std::vector<chain::Receipt>& receipts) {
   json results = json::array();
   for (const auto& receipt : receipts) results.push_back(receipt_to_json(receipt));
   return json{{"type", "block"},
-              {"height", block.header.height},
-              {"hash", chain::block_hash(block.header).hex()},
-              {"time_ms", block.header.time_ms},
-              {"state_root", block.header.state_root.hex()},
-              {"tx_count", block.txs.size()},
+              {"height", header.height},
+              {"hash", chain::block_hash(header).hex()},
+              {"time_ms", header.time_ms},
+              {"state_root", header.state_root.hex()},
+              {"tx_count", tx_count},
               {"results", std::move(results)}}
       .dump();
 }

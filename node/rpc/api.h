@@ -59,7 +59,9 @@ class NodeService {
   virtual ChainHead head() const = 0;
   virtual std::vector<PublicKey> validators() const = 0;
   virtual size_t mempool_size() const = 0;
-  // Admits a statelessly checked transaction into the mempool.
+  // Admits a statelessly checked transaction into the mempool. Precondition:
+  // `hash` is chain::tx_hash(tx) and `size_bytes` its encoded size (the
+  // node builds blocks' transaction roots from these hashes).
   virtual Status submit(chain::Tx tx, const Hash& hash, size_t size_bytes) = 0;
   virtual bool is_pending(const Hash& hash) const = 0;
   virtual Result<chain::Block> block(uint64_t height) const = 0;
@@ -96,5 +98,8 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits =
 // Text of the WebSocket message announcing a committed block and its
 // transactions' results.
 std::string block_event_json(const chain::Block& block, const std::vector<chain::Receipt>& receipts);
+// The same from the block's header and transaction count, for callers that
+// build the text after handing the block itself on.
+std::string block_event_json(const chain::Header& header, size_t tx_count, const std::vector<chain::Receipt>& receipts);
 
 }  // namespace govchain::rpc

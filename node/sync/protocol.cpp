@@ -1,5 +1,7 @@
 #include "sync/protocol.h"
 
+#include <cassert>
+
 #include "codec/codec.h"
 #include "core/limits.h"
 
@@ -83,6 +85,33 @@ Result<BlockResponse> decode_block_response(ByteView bytes) {
   }
   GOVCHAIN_TRY(check_end(reader, "block response"));
   return response;
+}
+
+Bytes encode_tx_batch(const TxBatch& batch) {
+  assert(!batch.txs.empty() && batch.txs.size() <= txs_per_batch_max);
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.count(batch.txs.size());
+  for (const auto& tx : batch.txs) writer.bytes(tx);
+  return writer.take();
+}
+
+Result<TxBatch> decode_tx_batch(ByteView bytes) {
+  if (bytes.size() > tx_batch_size_bytes_max)
+    return error(Code::too_large, "transaction batch of " + std::to_string(bytes.size()) + " bytes; at most " +
+                                      std::to_string(tx_batch_size_bytes_max) + " allowed");
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "transaction batch"));
+  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(txs_per_batch_max, 4));
+  if (count == 0) return error(Code::invalid, "empty transaction batch");
+  TxBatch batch;
+  batch.txs.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes tx, reader.bytes(limits::tx_size_bytes_max));
+    batch.txs.push_back(std::move(tx));
+  }
+  GOVCHAIN_TRY(check_end(reader, "transaction batch"));
+  return batch;
 }
 
 consensus::CommitCertificate to_consensus_certificate(const chain::CommitCertificate& commit) {

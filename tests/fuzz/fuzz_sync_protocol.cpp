@@ -1,6 +1,6 @@
-// Decodes arbitrary bytes as each node-to-node catch-up message (status,
-// block request, block response); whatever decodes must re-encode to the
-// same bytes, and a decoded block request must stay within its limits.
+// Decodes arbitrary bytes as each node-to-node sync message (status, block
+// request, block response, transaction batch); whatever decodes must
+// re-encode to the same bytes, and what decodes must stay within its limits.
 #include <cstdint>
 #include <cstdlib>
 
@@ -18,5 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto response = decode_block_response(input);
   if (response.ok() && response->blocks.size() > blocks_per_response_max) std::abort();
   check_round_trip(response, [](const BlockResponse& value) { return encode_block_response(value); }, data, size);
+  auto batch = decode_tx_batch(input);
+  if (batch.ok() && (batch->txs.empty() || batch->txs.size() > txs_per_batch_max)) std::abort();
+  check_round_trip(batch, [](const TxBatch& value) { return encode_tx_batch(value); }, data, size);
   return 0;
 }

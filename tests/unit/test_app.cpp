@@ -4,15 +4,22 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <string>
 
 #include "app/contract_host_factory.h"
 #include "app/dev_setup.h"
 #include "app/node.h"
+#include "app/tx_gossip.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
+#include "core/limits.h"
+#include "sync/protocol.h"
 
 using namespace govchain;
 namespace fs = std::filesystem;
@@ -119,4 +126,126 @@ TEST_CASE("a second node imports a block by executing it, and refuses one whose 
   CHECK(node_c->import_block(*block, unsigned_commit).code() == Code::invalid);  // no quorum of signatures
   Status accepted = node_c->import_block(*block, *commit);
   CHECK_MESSAGE(accepted.ok(), accepted.to_string());
+}
+
+// ---- TxGossip: batches out, checked in ----------------------------------
+
+namespace {
+
+struct GossipProbe {
+  std::mutex mutex;
+  std::vector<std::pair<Bytes, std::optional<PublicKey>>> sent;
+  std::vector<Bytes> accepted;
+  std::vector<std::string> penalties;
+  // Transactions whose bytes start with this byte fail with this code.
+  std::map<uint8_t, Code> failures;
+
+  app::TxGossipCallbacks callbacks() {
+    app::TxGossipCallbacks result;
+    result.send = [this](ByteView payload, const std::optional<PublicKey>& except) {
+      std::lock_guard lock(mutex);
+      sent.push_back({Bytes(payload.begin(), payload.end()), except});
+    };
+    result.accept = [this](ByteView tx) {
+      std::lock_guard lock(mutex);
+      auto failure = failures.find(tx.empty() ? 0 : tx[0]);
+      if (failure != failures.end()) return error(failure->second, "refused by the test");
+      accepted.emplace_back(tx.begin(), tx.end());
+      return Status();
+    };
+    result.penalize = [this](const PublicKey&, const std::string& reason) {
+      std::lock_guard lock(mutex);
+      penalties.push_back(reason);
+    };
+    return result;
+  }
+};
+
+Bytes batch_of(std::vector<Bytes> txs) { return sync::encode_tx_batch(sync::TxBatch{std::move(txs)}); }
+
+PublicKey peer_key(uint8_t seed) {
+  PublicKey key;
+  key.data[0] = seed;  // only compared, never verified
+  return key;
+}
+
+}  // namespace
+
+TEST_CASE("tx gossip sends a full batch at once as one message, and the rest when it stops") {
+  GossipProbe probe;
+  app::TxGossip gossip({.txs_per_message_max = 3, .message_size_bytes_max = 1024, .flush_delay_ms = 60'000},
+                       probe.callbacks());
+  gossip.start();
+  for (uint8_t i = 1; i <= 4; ++i) gossip.add(Bytes{i, i});
+  REQUIRE(probe.sent.size() == 1);
+  CHECK(probe.sent[0].first == batch_of({Bytes{1, 1}, Bytes{2, 2}, Bytes{3, 3}}));
+  CHECK_FALSE(probe.sent[0].second.has_value());
+  gossip.stop();
+  REQUIRE(probe.sent.size() == 2);
+  CHECK(probe.sent[1].first == batch_of({Bytes{4, 4}}));
+}
+
+TEST_CASE("tx gossip starts a new batch before one would exceed its size") {
+  GossipProbe probe;
+  app::TxGossip gossip({.txs_per_message_max = 100, .message_size_bytes_max = 300, .flush_delay_ms = 60'000},
+                       probe.callbacks());
+  gossip.add(Bytes(200, 1));
+  gossip.add(Bytes(200, 2));  // 5 + 204 + 204 > 300
+  REQUIRE(probe.sent.size() == 1);
+  CHECK(probe.sent[0].first == batch_of({Bytes(200, 1)}));
+  CHECK(probe.sent[0].first.size() <= 300);
+}
+
+TEST_CASE("tx gossip admits a peer's batch and relays it unchanged, or only what it accepted") {
+  GossipProbe probe;
+  probe.failures[9] = Code::nonce_too_low;
+  app::TxGossip gossip({.relay = true}, probe.callbacks());
+  gossip.start();
+  PublicKey peer = peer_key(1);
+  Bytes whole = batch_of({Bytes{1}, Bytes{2}});
+  gossip.on_message(peer, sync::message_type::txs, whole);
+  gossip.on_message(peer, sync::message_type::txs, batch_of({Bytes{9}, Bytes{3}}));
+  gossip.on_message(peer, sync::message_type::tx, Bytes{4});  // one transaction, as older peers send
+  gossip.wait_idle();
+  std::lock_guard lock(probe.mutex);
+  CHECK(probe.accepted == std::vector<Bytes>{Bytes{1}, Bytes{2}, Bytes{3}, Bytes{4}});
+  REQUIRE(probe.sent.size() == 3);
+  CHECK(probe.sent[0].first == whole);
+  CHECK(probe.sent[1].first == batch_of({Bytes{3}}));
+  CHECK(probe.sent[2].first == batch_of({Bytes{4}}));
+  for (const auto& [payload, except] : probe.sent) CHECK(except == peer);
+  CHECK(probe.penalties.empty());
+}
+
+TEST_CASE("tx gossip without relay admits a peer's batch and sends nothing on") {
+  GossipProbe probe;
+  app::TxGossip gossip({.relay = false}, probe.callbacks());
+  gossip.start();
+  gossip.on_message(peer_key(1), sync::message_type::txs, batch_of({Bytes{1}, Bytes{2}}));
+  gossip.wait_idle();
+  std::lock_guard lock(probe.mutex);
+  CHECK(probe.accepted.size() == 2);
+  CHECK(probe.sent.empty());
+}
+
+TEST_CASE("tx gossip penalises a peer for a batch that does not decode or a transaction with a bad signature") {
+  GossipProbe probe;
+  probe.failures[7] = Code::bad_signature;
+  app::TxGossip gossip({}, probe.callbacks());
+  gossip.start();
+  gossip.on_message(peer_key(1), sync::message_type::txs, Bytes{1, 0, 0, 0, 5, 0});
+  gossip.on_message(peer_key(2), sync::message_type::txs, batch_of({Bytes{7}, Bytes{1}}));
+  gossip.on_message(peer_key(3), sync::message_type::tx, Bytes(limits::tx_size_bytes_max + 1, 1));
+  gossip.wait_idle();
+  std::lock_guard lock(probe.mutex);
+  CHECK(probe.penalties.size() == 3);
+  CHECK(probe.accepted.empty());  // the rest of a batch with a bad transaction is not looked at
+  CHECK(probe.sent.empty());
+}
+
+TEST_CASE("tx gossip drops peers' messages beyond its inbound bound") {
+  GossipProbe probe;
+  app::TxGossip gossip({.inbound_messages_max = 2}, probe.callbacks());  // not started: nothing is handled
+  for (int i = 0; i < 5; ++i) gossip.on_message(peer_key(1), sync::message_type::txs, batch_of({Bytes{1}}));
+  CHECK(gossip.dropped_messages() == 3);
 }

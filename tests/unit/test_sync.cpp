@@ -5,6 +5,7 @@
 #include "chain/block.h"
 #include "consensus/certificate.h"
 #include "consensus/messages.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "sync/catch_up.h"
 #include "sync/protocol.h"
@@ -119,6 +120,43 @@ TEST_CASE("sync messages round-trip and reject what is not canonical") {
   Bytes bad_version = sync::encode_block_response(response);
   bad_version[0] = 9;
   CHECK(sync::decode_block_response(bad_version).status().code() == Code::malformed);
+}
+
+TEST_CASE("transaction batches round-trip and refuse what is empty, too many, too large or not canonical") {
+  sync::TxBatch batch;
+  batch.txs = {to_bytes("first transaction"), to_bytes("second"), Bytes(1000, 7)};
+  Bytes encoded = sync::encode_tx_batch(batch);
+  CHECK(*sync::decode_tx_batch(encoded) == batch);
+
+  Bytes trailing = encoded;
+  trailing.push_back(0);
+  CHECK_FALSE(sync::decode_tx_batch(trailing).ok());
+  Bytes truncated = encoded;
+  truncated.pop_back();
+  CHECK_FALSE(sync::decode_tx_batch(truncated).ok());
+  Bytes bad_version = encoded;
+  bad_version[0] = 9;
+  CHECK(sync::decode_tx_batch(bad_version).status().code() == Code::malformed);
+
+  // An empty batch, hand-made (the encoder refuses to write one).
+  Bytes empty{1, 0, 0, 0, 0};
+  CHECK(sync::decode_tx_batch(empty).status().code() == Code::invalid);
+  // A count above the limit, and a count the remaining bytes cannot hold.
+  Bytes too_many{1, 0, 0, 0x04, 0x01};
+  CHECK(sync::decode_tx_batch(too_many).status().code() == Code::too_large);
+  Bytes overclaimed{1, 0, 0, 0x01, 0x00, 0, 0, 0, 0};
+  CHECK(sync::decode_tx_batch(overclaimed).status().code() == Code::malformed);
+
+  sync::TxBatch oversized_entry;
+  oversized_entry.txs = {Bytes(limits::tx_size_bytes_max + 1, 1)};
+  CHECK_FALSE(sync::decode_tx_batch(sync::encode_tx_batch(oversized_entry)).ok());
+  sync::TxBatch oversized_batch;
+  oversized_batch.txs.assign(9, Bytes(limits::tx_size_bytes_max, 1));
+  CHECK(sync::decode_tx_batch(sync::encode_tx_batch(oversized_batch)).status().code() == Code::too_large);
+
+  sync::TxBatch largest;
+  largest.txs.assign(sync::txs_per_batch_max, Bytes(10, 3));
+  CHECK(sync::decode_tx_batch(sync::encode_tx_batch(largest))->txs.size() == sync::txs_per_batch_max);
 }
 
 TEST_CASE("catch-up asks the peer that is ahead, one request at a time, and moves on after a timeout") {
