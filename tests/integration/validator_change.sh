@@ -27,6 +27,7 @@ set -euo pipefail
 GOVCHAIND=$(realpath "$1")
 GOVCHAIN=$(realpath "$2")
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/network_lib.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/govchain-valchange.XXXXXX")
 NET="$WORK/net"
 cleanup() {
@@ -38,56 +39,6 @@ step() { printf '\n== %s (%ss)\n' "$*" "$SECONDS"; }
 ORIGINAL=(aachen gelsenkirchen soest wuppertal paderborn)
 ALL=(aachen gelsenkirchen soest wuppertal paderborn bielefeld)
 DELAY=10  # validator_change_delay_blocks, the genesis default
-
-free_base_port() {
-  python3 - <<'PY'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 60000, 2)
-    try:
-        sockets = []
-        for port in range(base, base + 14):
-            s = socket.socket(); s.bind(("127.0.0.1", port)); sockets.append(s)
-        for s in sockets: s.close()
-        print(base); break
-    except OSError:
-        for s in sockets: s.close()
-PY
-}
-
-url_of() { jq -r --arg id "$1" '.nodes[] | select(.id == $id) | .rpc_addr' "$NET/network.json" | sed 's|^|http://|'; }
-pid_of() { cat "$NET/run/$1.pid"; }
-status_of() { curl -fsS --max-time 2 "$(url_of "$1")/v1/status" 2>/dev/null || echo '{}'; }
-height_of() { status_of "$1" | jq -r '.height // -1'; }
-key_of() { jq -r .public_key "$NET/keys/$1/$2.json"; }
-
-# wait_height ID HEIGHT SECONDS: until node ID has committed HEIGHT.
-wait_height() {
-  local id=$1 target=$2 seconds=$3 h=-1
-  for _ in $(seq 1 $((seconds * 5))); do
-    h=$(height_of "$id")
-    [ "$h" -ge "$target" ] 2>/dev/null && return 0
-    sleep 0.2
-  done
-  fail "$id is at height $h, expected $target within ${seconds}s (log: $(tail -n 5 "$NET/logs/$id.log"))"
-}
-
-# Compares the block hash at every height up to the lowest head among IDS.
-compare_chains() {
-  python3 - "$NET/network.json" "$@" <<'PY'
-import json, sys, urllib.request
-network = json.load(open(sys.argv[1]))
-urls = {n["id"]: "http://" + n["rpc_addr"] for n in network["nodes"] if n["id"] in sys.argv[2:]}
-get = lambda url: json.load(urllib.request.urlopen(url, timeout=10))
-heads = {i: get(u + "/v1/status")["height"] for i, u in urls.items()}
-common = min(heads.values())
-for height in range(0, common + 1):
-    hashes = {i: get(f"{u}/v1/blocks/{height}")["hash"] for i, u in urls.items()}
-    if len(set(hashes.values())) != 1:
-        sys.exit(f"FORK at height {height}: {hashes}")
-print(f"   {len(urls)} nodes agree on all {common + 1} blocks (heads: {heads})")
-PY
-}
 
 # govchain as the commands add-member prints call it.
 govchain() { "$GOVCHAIN" "$@"; }
@@ -111,7 +62,7 @@ proposal_field() { curl -fsS "$(url_of aachen)/v1/validators/proposals/$1" | jq 
 validator_count() { curl -fsS --max-time 2 "$(url_of "$1")/v1/status" | jq '.validators | length'; }
 
 step "network new: five validators"
-BASE=$(free_base_port)
+BASE=$(free_base_port 14)
 "$GOVCHAIN" network new --out "$NET" --base-port "$BASE" --chain-id govchain-valchange-test \
   --municipality aachen:Aachen --municipality gelsenkirchen:Gelsenkirchen --municipality soest:Soest \
   --municipality wuppertal:Wuppertal --municipality paderborn:Paderborn >/dev/null
