@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "chain/genesis.h"
 #include "client/events.h"
 #include "commands.h"
 
@@ -59,6 +60,14 @@ int show_block(Context& context, const std::string& id) {
     if (!status.ok()) return context.fail(status.status(), "reading the validator set");
     validators = status->validators;
   }
+  // A set pinned by the genesis that no longer decides this block is
+  // followed through the chain's validator set changes, each step proven.
+  bool followed = !from_node && block->header.validator_set_hash != chain::validator_set_hash(validators);
+  if (followed) {
+    auto at_height = node->validators_at(block->header.height, *trust);
+    if (!at_height.ok()) return context.fail(at_height.status(), "following the validator set to block " + id);
+    validators = std::move(*at_height);
+  }
   auto commit = client::verify_commit(block->header, block->commit, validators);
   if (!commit.ok()) return context.fail(commit.status(), "verifying the commit of block " + id);
 
@@ -82,7 +91,8 @@ int show_block(Context& context, const std::string& id) {
   human << "\ncommit:        round " << block->commit.round << ", signed by " << commit->signatures_valid << "/"
         << commit->validators_total << " validators, verified ("
         << (from_node ? "validator set as reported by the node; pass --genesis FILE to pin it"
-                      : "validator set from " + context.options.genesis_path)
+                      : "validator set from " + context.options.genesis_path +
+                            (followed ? ", followed through its changes on chain" : ""))
         << ")";
   return context.emit(machine, human.str());
 }
