@@ -9,11 +9,14 @@
 //       node/setup) of V validators whose genesis also holds the M bench
 //       municipality admins; run it with `govchain network up DIR`
 //   govchain-load run --node URL [--node URL ...] --data DIR --txs N
-//                     [--committed-out FILE]
+//                     [--rate TXS_PER_SECOND] [--committed-out FILE]
 //       pre-signs N role grants, submits them over HTTP in batches (HTTP
 //       connection i goes to node i modulo the nodes given), follows
 //       /v1/events of the first node, and prints committed tx/s and the
-//       latency from submission until that node reports the commit
+//       latency from submission until that node reports the commit. Without
+//       --rate it submits as fast as --window allows; with --rate it offers
+//       that many transactions per second, one request every 20 ms in turn
+//       over the connections, and reports how far it fell behind schedule
 //   govchain-load verify --node URL --committed FILE
 //       checks that every transaction listed as committed has a receipt
 //   govchain-load sigbench [--seconds S]
@@ -212,21 +215,37 @@ struct RunOptions {
   size_t batch = 500;
   size_t window = 20000;
   size_t connections = 2;
+  double rate_txs_per_second = 0;  // 0: as fast as the window allows
   double timeout_s = 300;
   std::string committed_out;
   bool json_output = false;
 };
+
+// A paced run sends one request every this many milliseconds (over all
+// connections together), so that the offered rate is spread evenly in time.
+constexpr double paced_request_interval_ms = 20;
+
+bool is_paced(const RunOptions& options) { return options.rate_txs_per_second > 0; }
+
+size_t txs_per_request(const RunOptions& options) {
+  if (!is_paced(options)) return options.batch;
+  double txs = options.rate_txs_per_second * paced_request_interval_ms / 1000;
+  return std::max<size_t>(1, static_cast<size_t>(txs + 0.5));
+}
 
 struct Tracker {
   std::mutex mutex;
   std::unordered_map<Hash, size_t, FixedBytesHasher> index_of;
   std::vector<Clock::time_point> submitted_at;
   std::vector<double> latency_ms;
+  std::atomic<size_t> submitted{0};
   std::atomic<size_t> committed{0};
   std::atomic<size_t> failed_receipts{0};
   std::atomic<size_t> rejected{0};
   std::map<std::string, size_t> rejected_by_reason;  // error code -> count; guarded by mutex
   std::ofstream committed_file;
+  Clock::time_point last_submission;  // guarded by mutex
+  double submission_lag_max_ms = 0;   // paced runs: a request's delay behind its schedule; guarded by mutex
   Clock::time_point last_commit;
 };
 
@@ -268,28 +287,135 @@ void count_rejected_in_reply(Tracker& tracker, const std::string& reply_body) {
   }
 }
 
-void submit_batches(const RunOptions& options, const std::pair<std::string, std::string>& address,
-                    const Prepared& prepared, Tracker& tracker, std::atomic<size_t>& next_batch,
-                    std::atomic<size_t>& submitted, Clock::time_point deadline) {
-  bench::HttpConnection connection(address.first, address.second);
-  for (;;) {
-    size_t batch = next_batch.fetch_add(1);
-    if (batch >= prepared.bodies.size()) return;
-    while (submitted.load() - tracker.committed.load() > options.window && Clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    {
-      std::lock_guard lock(tracker.mutex);
-      for (const auto& hash : prepared.hashes[batch]) tracker.submitted_at[tracker.index_of[hash]] = Clock::now();
-    }
-    auto reply = connection.request("POST", "/v1/txs", prepared.bodies[batch]);
-    submitted += prepared.hashes[batch].size();
-    if (!reply.ok() || reply->status != 202) {
-      count_rejected(tracker, reply.ok() ? "http_" + std::to_string(reply->status) : "no_reply",
-                     prepared.hashes[batch].size());
-      continue;
-    }
-    count_rejected_in_reply(tracker, reply->body);
+// What the submitting threads share.
+struct Submission {
+  const RunOptions& options;
+  const Prepared& prepared;
+  Tracker& tracker;
+  Clock::time_point started;
+  Clock::time_point deadline;
+  std::atomic<size_t> next_batch{0};  // unpaced runs: the next batch any connection may take
+};
+
+void wait_for_window(Submission& submission) {
+  Tracker& tracker = submission.tracker;
+  while (tracker.submitted.load() - tracker.committed.load() > submission.options.window &&
+         Clock::now() < submission.deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+// Posts one batch, recording when its transactions were submitted and
+// counting those the node refused.
+void submit_batch(Submission& submission, bench::HttpConnection& connection, size_t batch) {
+  Tracker& tracker = submission.tracker;
+  const auto& hashes = submission.prepared.hashes[batch];
+  {
+    std::lock_guard lock(tracker.mutex);
+    auto now = Clock::now();
+    for (const auto& hash : hashes) tracker.submitted_at[tracker.index_of.at(hash)] = now;
+    tracker.last_submission = std::max(tracker.last_submission, now);
   }
+  auto reply = connection.request("POST", "/v1/txs", submission.prepared.bodies[batch]);
+  tracker.submitted += hashes.size();
+  if (!reply.ok() || reply->status != 202) {
+    count_rejected(tracker, reply.ok() ? "http_" + std::to_string(reply->status) : "no_reply", hashes.size());
+    return;
+  }
+  count_rejected_in_reply(tracker, reply->body);
+}
+
+// Unpaced: each connection takes the next batch as soon as the window allows.
+void submit_unpaced(Submission& submission, bench::HttpConnection& connection) {
+  for (;;) {
+    size_t batch = submission.next_batch.fetch_add(1);
+    if (batch >= submission.prepared.bodies.size()) return;
+    wait_for_window(submission);
+    submit_batch(submission, connection, batch);
+  }
+}
+
+// Paced: batch k is due k * txs_per_request / rate seconds after the start
+// and goes over connection k modulo the connections, so the load is spread
+// evenly over time and over the nodes.
+void submit_paced(Submission& submission, bench::HttpConnection& connection, size_t connection_index) {
+  const RunOptions& options = submission.options;
+  double batch_interval_s = static_cast<double>(txs_per_request(options)) / options.rate_txs_per_second;
+  for (size_t batch = connection_index; batch < submission.prepared.bodies.size(); batch += options.connections) {
+    auto due = submission.started +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(batch * batch_interval_s));
+    std::this_thread::sleep_until(due);
+    wait_for_window(submission);
+    {
+      std::lock_guard lock(submission.tracker.mutex);
+      double lag_ms = std::chrono::duration<double, std::milli>(Clock::now() - due).count();
+      submission.tracker.submission_lag_max_ms = std::max(submission.tracker.submission_lag_max_ms, lag_ms);
+    }
+    submit_batch(submission, connection, batch);
+  }
+}
+
+// Submits every batch over options.connections connections, connection i to
+// node i modulo the nodes, and returns when all were sent.
+void submit_all(Submission& submission, const std::vector<std::pair<std::string, std::string>>& addresses) {
+  std::vector<std::thread> submitters;
+  for (size_t i = 0; i < submission.options.connections; ++i)
+    submitters.emplace_back([&, i] {
+      bench::HttpConnection connection(addresses[i % addresses.size()].first, addresses[i % addresses.size()].second);
+      if (is_paced(submission.options))
+        submit_paced(submission, connection, i);
+      else
+        submit_unpaced(submission, connection);
+    });
+  for (auto& submitter : submitters) submitter.join();
+}
+
+Result<chain::Genesis> read_genesis(const std::string& data_dir) {
+  std::ifstream genesis_file(std::filesystem::path(data_dir) / "genesis.json");
+  std::stringstream genesis_text;
+  genesis_text << genesis_file.rdbuf();
+  return chain::parse_genesis(genesis_text.str());
+}
+
+// The next nonce of each bench admin, as the node at `address` knows it.
+Result<std::vector<uint64_t>> first_nonces(const std::pair<std::string, std::string>& address,
+                                           const chain::Genesis& genesis) {
+  bench::HttpConnection connection(address.first, address.second);
+  std::vector<uint64_t> nonces;
+  for (const auto& admin : bench_admins(genesis)) {
+    auto reply = connection.request("GET", "/v1/accounts/" + admin.hex());
+    if (!reply.ok()) return reply.status();
+    json body = json::parse(reply->body, nullptr, false);
+    if (body.is_discarded()) return error(Code::invalid, "the account reply of " + admin.hex() + " is not JSON");
+    nonces.push_back(body.value("next_nonce", uint64_t{0}));
+  }
+  return nonces;
+}
+
+double milliseconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+json run_report(const RunOptions& options, size_t nodes_submitted_to, Tracker& tracker, Clock::time_point started,
+                double signing_s) {
+  std::lock_guard lock(tracker.mutex);
+  size_t committed = tracker.committed.load();
+  double elapsed_s = committed > 0 ? milliseconds_between(started, tracker.last_commit) / 1000 : 0;
+  return {{"txs", options.txs},
+          {"nodes_submitted_to", nodes_submitted_to},
+          {"window", options.window},
+          {"offered_txs_per_second", options.rate_txs_per_second},
+          {"txs_per_request", txs_per_request(options)},
+          {"submission_lag_max_ms", tracker.submission_lag_max_ms},
+          {"drain_ms", committed > 0 ? milliseconds_between(tracker.last_submission, tracker.last_commit) : 0.0},
+          {"committed", committed},
+          {"rejected_at_submission", tracker.rejected.load()},
+          {"rejected_by_reason", tracker.rejected_by_reason},
+          {"failed_receipts", tracker.failed_receipts.load()},
+          {"presign_seconds", signing_s},
+          {"elapsed_seconds", elapsed_s},
+          {"committed_txs_per_second", elapsed_s > 0 ? committed / elapsed_s : 0.0},
+          {"latency_p50_ms", percentile(tracker.latency_ms, 0.50)},
+          {"latency_p99_ms", percentile(tracker.latency_ms, 0.99)}};
 }
 
 int run(const RunOptions& options) {
@@ -300,22 +426,13 @@ int run(const RunOptions& options) {
     addresses.push_back(*address);
   }
   if (addresses.empty()) return fail("give at least one --node URL");
-  std::string host = addresses.front().first;
-  std::string port = addresses.front().second;
-  std::ifstream genesis_file(std::filesystem::path(options.data_dir) / "genesis.json");
-  std::stringstream genesis_text;
-  genesis_text << genesis_file.rdbuf();
-  auto genesis = chain::parse_genesis(genesis_text.str());
+  if (options.connections == 0) return fail("--connections must be at least 1");
+  auto genesis = read_genesis(options.data_dir);
   if (!genesis.ok()) return fail("genesis: " + genesis.status().to_string());
-  bench::HttpConnection connection(host, port);
-  std::vector<uint64_t> first_nonces;
-  for (const auto& admin : bench_admins(*genesis)) {
-    auto reply = connection.request("GET", "/v1/accounts/" + admin.hex());
-    if (!reply.ok()) return fail(reply.status().to_string());
-    first_nonces.push_back(json::parse(reply->body).value("next_nonce", uint64_t{0}));
-  }
+  auto nonces = first_nonces(addresses.front(), *genesis);
+  if (!nonces.ok()) return fail(nonces.status().to_string());
   auto started_signing = Clock::now();
-  auto prepared = presign(*genesis, options.txs, options.batch, first_nonces);
+  auto prepared = presign(*genesis, options.txs, txs_per_request(options), *nonces);
   if (!prepared.ok()) return fail(prepared.status().to_string());
   double signing_s = std::chrono::duration<double>(Clock::now() - started_signing).count();
   Tracker tracker;
@@ -328,43 +445,22 @@ int run(const RunOptions& options) {
   std::thread events([&] {
     while (!done) {
       (void)bench::read_websocket(
-          host, port, "/v1/events", [&](const std::string& text) { on_event(tracker, text); },
-          [&] { return !done.load(); });
+          addresses.front().first, addresses.front().second, "/v1/events",
+          [&](const std::string& text) { on_event(tracker, text); }, [&] { return !done.load(); });
       if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto started = Clock::now();
-  auto deadline = started + std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
-  std::atomic<size_t> next_batch{0};
-  std::atomic<size_t> submitted{0};
-  std::vector<std::thread> submitters;
-  for (size_t i = 0; i < options.connections; ++i)
-    submitters.emplace_back([&, i] {
-      submit_batches(options, addresses[i % addresses.size()], *prepared, tracker, next_batch, submitted, deadline);
-    });
-  for (auto& submitter : submitters) submitter.join();
-  while (tracker.committed + tracker.rejected < options.txs && Clock::now() < deadline)
+  Submission submission{options, *prepared, tracker, started,
+                        started + std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000))};
+  submit_all(submission, addresses);
+  while (tracker.committed + tracker.rejected < options.txs && Clock::now() < submission.deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   done = true;
   events.join();
-  double elapsed_s = std::chrono::duration<double>(tracker.last_commit - started).count();
-  std::lock_guard lock(tracker.mutex);
-  json report = {{"txs", options.txs},
-                 {"nodes_submitted_to", std::min(addresses.size(), options.connections)},
-                 {"committed", tracker.committed.load()},
-                 {"rejected_at_submission", tracker.rejected.load()},
-                 {"rejected_by_reason", tracker.rejected_by_reason},
-                 {"failed_receipts", tracker.failed_receipts.load()},
-                 {"presign_seconds", signing_s},
-                 {"elapsed_seconds", elapsed_s},
-                 {"committed_txs_per_second", elapsed_s > 0 ? tracker.committed.load() / elapsed_s : 0.0},
-                 {"latency_p50_ms", percentile(tracker.latency_ms, 0.50)},
-                 {"latency_p99_ms", percentile(tracker.latency_ms, 0.99)}};
-  if (options.json_output)
-    std::cout << report.dump() << std::endl;
-  else
-    std::cout << report.dump(2) << std::endl;
+  json report = run_report(options, std::min(addresses.size(), options.connections), tracker, started, signing_s);
+  std::cout << (options.json_output ? report.dump() : report.dump(2)) << std::endl;
   return tracker.committed.load() == options.txs ? 0 : 2;
 }
 
@@ -450,6 +546,11 @@ int main(int argc, char** argv) {
   run_command->add_option("--window", options.window, "submitted but not yet committed, at most")
       ->capture_default_str();
   run_command->add_option("--connections", options.connections, "HTTP connections")->capture_default_str();
+  run_command
+      ->add_option("--rate", options.rate_txs_per_second,
+                   "offered transactions per second, spread evenly (0: as fast as --window allows; "
+                   "paced runs ignore --batch)")
+      ->capture_default_str();
   run_command->add_option("--timeout", options.timeout_s, "seconds before giving up")->capture_default_str();
   run_command->add_option("--committed-out", options.committed_out, "append hashes seen committed to this file");
   run_command->add_flag("--json", options.json_output, "one-line JSON report");
