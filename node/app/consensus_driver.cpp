@@ -394,7 +394,7 @@ void ConsensusDriver::perform_one(consensus::Action& action, consensus::Actions&
   } else if (auto* vote = std::get_if<consensus::BroadcastVote>(&action)) {
     transport_->broadcast(sync::message_type::vote, consensus::encode_vote(vote->vote));
   } else if (auto* timeout = std::get_if<consensus::ScheduleTimeout>(&action)) {
-    timers_.emplace(steady_ms() + timeout->duration_ms, timeout->timeout);
+    timers_.emplace(steady_ms() + timer_duration_ms(*timeout), timeout->timeout);
   } else if (auto* request = std::get_if<consensus::RequestProposal>(&action)) {
     pending_proposal_ = PendingProposal{request->height, request->round};
     maybe_propose(more);
@@ -405,6 +405,27 @@ void ConsensusDriver::perform_one(consensus::Action& action, consensus::Actions&
   } else if (auto* evidence = std::get_if<consensus::ReportEvidence>(&action)) {
     record_evidence(evidence->evidence);
   }
+}
+
+// Proposals are not relayed (validators are fully meshed), so with no
+// session to the round's proposer its proposal cannot arrive here. While
+// this node has sessions with enough validators for a quorum, it then gives
+// up on the proposer sooner and prevotes nil; the others do the same, and
+// the next round's proposer takes over. Safety never depends on timeouts;
+// this only spares the live validators the full wait for a crashed one.
+uint64_t ConsensusDriver::timer_duration_ms(const consensus::ScheduleTimeout& scheduled) const {
+  const consensus::Timeout& timeout = scheduled.timeout;
+  if (timeout.kind != consensus::Timeout::Kind::propose || validator_set_.size() == 0) return scheduled.duration_ms;
+  const PublicKey& proposer = validator_set_.proposer(timeout.height, timeout.round);
+  if (proposer == config_.key.public_key) return scheduled.duration_ms;
+  size_t validators_reachable = validator_set_.contains(config_.key.public_key) ? 1 : 0;
+  for (const auto& peer : transport_->peers()) {
+    if (!peer.connected) continue;
+    if (peer.public_key == proposer) return scheduled.duration_ms;
+    if (validator_set_.contains(peer.public_key)) ++validators_reachable;
+  }
+  if (validators_reachable < validator_set_.quorum()) return scheduled.duration_ms;
+  return std::min(scheduled.duration_ms, config_.unreachable_proposer_timeout_ms);
 }
 
 void ConsensusDriver::maybe_propose(consensus::Actions& actions) {

@@ -61,6 +61,9 @@ struct ConsensusDriverConfig {
   // height costs two rounds of votes and synced writes on every node).
   // At most half of empty_block_interval_ms is used.
   uint64_t proposal_gather_ms = 100;
+  // The propose timeout when this node has no session with the round's
+  // proposer but sessions with a quorum of validators (timer_duration_ms).
+  uint64_t unreachable_proposer_timeout_ms = 500;
   // Proposals whose time is further ahead of this node's clock are invalid.
   uint64_t block_time_future_ms_max = 10000;
   consensus::Config machine;
@@ -129,6 +132,7 @@ class ConsensusDriver {
   void judge(const consensus::RequestValidity& request, consensus::Actions& more);
   void commit(consensus::Commit& commit, consensus::Actions& more);
   void fire_due_timers(consensus::Actions& actions);
+  uint64_t timer_duration_ms(const consensus::ScheduleTimeout& scheduled) const;
   void maybe_catch_up();
   void announce_status(std::optional<PublicKey> to);
   void record_evidence(const consensus::Evidence& evidence);
