@@ -161,7 +161,7 @@ Result<std::optional<ValidatorProposalRecord>> read_validator_proposal(const Sta
   return std::optional<ValidatorProposalRecord>(std::move(*record));
 }
 
-static Result<std::vector<uint64_t>> read_pending_ids_from(const StateReader& state) {
+static Result<std::vector<uint64_t>> read_pending_ids(const StateReader& state) {
   GOVCHAIN_ASSIGN_OR_RETURN(auto stored, state.get(keys::pending_validator_proposals()));
   std::vector<uint64_t> ids;
   if (!stored) return ids;
@@ -176,7 +176,7 @@ static Result<std::vector<uint64_t>> read_pending_ids_from(const StateReader& st
 }
 
 Result<std::vector<ValidatorProposalRecord>> read_pending_validator_proposals(const StateReader& state) {
-  GOVCHAIN_ASSIGN_OR_RETURN(auto ids, read_pending_ids_from(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto ids, read_pending_ids(state));
   std::vector<ValidatorProposalRecord> records;
   for (uint64_t id : ids) {
     GOVCHAIN_ASSIGN_OR_RETURN(auto record, read_validator_proposal(state, id));
@@ -269,7 +269,7 @@ Status ValidatorGovernance::check_change(const chain::ValidatorProposal& change)
 
 Result<uint64_t> ValidatorGovernance::propose(const PublicKey& sender, const chain::ValidatorProposal& change,
                                               uint64_t height) {
-  GOVCHAIN_ASSIGN_OR_RETURN(auto administered, municipalities_of_admin(sender));
+  GOVCHAIN_TRY(municipalities_of_admin(sender).status());
   GOVCHAIN_TRY(check_change(change));
   GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, read_validator_proposal_count(state_));
   ValidatorProposalRecord record;
@@ -281,7 +281,7 @@ Result<uint64_t> ValidatorGovernance::propose(const PublicKey& sender, const cha
   codec::Writer count_writer;
   count_writer.u64(record.id);
   state_.set(keys::validator_proposal_count(), count_writer.data());
-  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, read_pending_ids());
+  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, read_pending_ids(state_));
   pending.push_back(record.id);
   GOVCHAIN_TRY(write_pending_ids(pending));
   write_proposal(record);
@@ -311,7 +311,7 @@ Result<ProposalStatus> ValidatorGovernance::vote(const PublicKey& sender, const 
   } else if (!is_supermajority(members.size() - record.rejections.size(), members.size())) {
     record.status = ProposalStatus::rejected;
     record.decided_height = height;
-    GOVCHAIN_ASSIGN_OR_RETURN(auto pending, read_pending_ids());
+    GOVCHAIN_ASSIGN_OR_RETURN(auto pending, read_pending_ids(state_));
     std::erase(pending, record.id);
     GOVCHAIN_TRY(write_pending_ids(pending));
   }
@@ -366,8 +366,6 @@ Status ValidatorGovernance::apply_change(const ValidatorProposalRecord& record) 
 void ValidatorGovernance::write_proposal(const ValidatorProposalRecord& record) {
   state_.set(keys::validator_proposal(record.id), encode_proposal(record));
 }
-
-Result<std::vector<uint64_t>> ValidatorGovernance::read_pending_ids() const { return read_pending_ids_from(state_); }
 
 Status ValidatorGovernance::write_pending_ids(const std::vector<uint64_t>& ids) {
   if (ids.size() > pending_validator_proposals_max)

@@ -109,7 +109,6 @@ class ValidatorGovernance {
   Status apply_change(const ValidatorProposalRecord& record);
   void write_proposal(const ValidatorProposalRecord& record);
   Status write_pending_ids(const std::vector<uint64_t>& ids);
-  Result<std::vector<uint64_t>> read_pending_ids() const;
 
   Overlay& state_;
   const chain::Parameters& parameters_;

@@ -120,9 +120,9 @@ HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
   return json_error(404, "not_found", "no pending or committed transaction " + hash->hex());
 }
 
-Result<uint64_t> parse_height(std::string_view text) {
+Result<uint64_t> parse_decimal(std::string_view text) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos)
-    return error(Code::invalid_argument, "a height is a decimal number of at most 19 digits");
+    return error(Code::invalid_argument, "expected a decimal number of at most 19 digits");
   return std::stoull(std::string(text));
 }
 
@@ -131,7 +131,7 @@ HttpResponse block_route(NodeService& service, const HttpRequest& request) {
   if (request.path_parameter == "latest") {
     height = service.head().height;
   } else {
-    auto parsed = parse_height(request.path_parameter);
+    auto parsed = parse_decimal(request.path_parameter);
     if (!parsed.ok()) return json_error(400, "invalid_argument", "block id must be a height (decimal) or 'latest'");
     height = *parsed;
   }
@@ -147,7 +147,7 @@ HttpResponse state_route(NodeService& service, const HttpRequest& request) {
   if (!key.ok() || key->empty()) return json_error(400, "invalid_argument", "state key must be non-empty hex");
   std::optional<uint64_t> height;
   if (auto text = request.query("height")) {
-    auto parsed = parse_height(*text);
+    auto parsed = parse_decimal(*text);
     if (!parsed.ok()) return json_error(400, "invalid_argument", parsed.status().message());
     height = *parsed;
   }
@@ -239,14 +239,16 @@ HttpResponse contract_route(NodeService& service, const HttpRequest& request) {
   return ok_json(contract_json(request.path_parameter, *record, true));
 }
 
-// The node's latest committed state, for the execution layer's readers.
-class LatestState final : public execution::StateReader {
+// The state of one block (a head read once), so that the validators, the
+// members and the proposals of an answer all belong to the same height.
+class StateAtHead final : public execution::StateReader {
  public:
-  explicit LatestState(const NodeService& service) : service_(service) {}
-  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_latest(key); }
+  StateAtHead(const NodeService& service, const ChainHead& head) : service_(service), head_(head) {}
+  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(head_.state_root, key); }
 
  private:
   const NodeService& service_;
+  ChainHead head_;
 };
 
 json optional_hash_json(const std::optional<Hash>& hash) { return hash ? json(hash->hex()) : json(nullptr); }
@@ -271,7 +273,7 @@ json evidence_json(const execution::EvidenceRecord& record) {
 
 // Equivocation evidence recorded on chain, oldest first.
 HttpResponse evidence_route(NodeService& service) {
-  LatestState state(service);
+  StateAtHead state(service, service.head());
   auto hashes = execution::read_evidence_list(state);
   if (!hashes.ok()) return json_error(hashes.status());
   json records = json::array();
@@ -283,18 +285,6 @@ HttpResponse evidence_route(NodeService& service) {
   return ok_json({{"evidence", std::move(records)}});
 }
 
-// The state of one block (a head read once), so that the validators, the
-// members and the proposals of an answer all belong to the same height.
-class StateAtHead final : public execution::StateReader {
- public:
-  StateAtHead(const NodeService& service, const ChainHead& head) : service_(service), head_(head) {}
-  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(head_.state_root, key); }
-
- private:
-  const NodeService& service_;
-  ChainHead head_;
-};
-
 // Activated validator set changes, for light clients that follow the set
 // from the genesis (client::Client::validators_at). Scans proposal records
 // from `from` on, at most validator_history_page_max per answer.
@@ -303,7 +293,7 @@ constexpr uint64_t validator_history_page_max = 1000;
 HttpResponse validator_history_route(NodeService& service, const HttpRequest& request) {
   uint64_t from = 1;
   if (auto text = request.query("from")) {
-    auto parsed = parse_height(*text);
+    auto parsed = parse_decimal(*text);
     if (!parsed.ok() || *parsed == 0) return json_error(400, "invalid_argument", "'from' must be a proposal id >= 1");
     from = *parsed;
   }
@@ -353,7 +343,7 @@ HttpResponse validators_route(const NodeService& service) {
 }
 
 HttpResponse validator_proposal_route(const NodeService& service, const HttpRequest& request) {
-  auto parsed = parse_height(request.path_parameter);
+  auto parsed = parse_decimal(request.path_parameter);
   if (!parsed.ok())
     return json_error(400, "invalid_argument", "proposal id must be a decimal number, as listed by GET /v1/validators");
   const uint64_t id = *parsed;
