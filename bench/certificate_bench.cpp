@@ -1,5 +1,5 @@
 // certificate_bench: issuing and verifying certificates against a running
-// dev node (DOMAIN.md use cases; issue 4's benchmark).
+// dev node (docs/domain.md use cases; issue 4's benchmark).
 //
 //  1. Issuing: pre-signs N street-music permits of the public_order_office
 //     (consecutive nonces), submits them over HTTP with at most 32

@@ -4,7 +4,7 @@
 // govchain dogpermit renew-insurance CERT|ID --insurance-until TIME
 // govchain dogpermit transfer CERT --to MUNICIPALITY
 //
-// The dangerous-dog permit of the Landeshundegesetz NRW (DOMAIN.md section 2),
+// The dangerous-dog permit of the Landeshundegesetz NRW (docs/domain.md section 2),
 // by the public_order_office (--key). Keeper, dog and insurance details go only
 // into the certificate file; the chain gets condition codes and the insurance
 // end date. A transfer is signed by the office of the keeper's new
@@ -161,7 +161,7 @@ void add_status_change(CLI::App& dogpermit, Context& context, const char* method
 }  // namespace
 
 void register_dogpermit_commands(CLI::App& app, Context& context) {
-  CLI::App* dogpermit = app.add_subcommand("dogpermit", "dangerous-dog permits (LHundG NRW, DOMAIN.md 2)");
+  CLI::App* dogpermit = app.add_subcommand("dogpermit", "dangerous-dog permits (LHundG NRW, docs/domain.md 2)");
   dogpermit->require_subcommand(1);
   add_issue(*dogpermit, context);
   add_status_change(*dogpermit, context, "suspend", "suspended", "suspend a permit (controlling office)",

@@ -3,7 +3,7 @@
 // govchain identity revoke CERT|ID --reason CODE
 // govchain identity rotate CERT --new-key FILE --out NEWCERT
 //
-// Identity attestations (DOMAIN.md section 4): an identity_office attests
+// Identity attestations (docs/domain.md section 4): an identity_office attests
 // that a key belongs to a person or company it identified. The attributes
 // (the personal data) go only into the certificate file; the chain gets the
 // commitment, the key, the level and the dates. Signed with --key.
@@ -130,7 +130,7 @@ void add_attest(CLI::App& identity, Context& context) {
 }  // namespace
 
 void register_identity_commands(CLI::App& app, Context& context) {
-  CLI::App* identity = app.add_subcommand("identity", "identity attestations of keys (DOMAIN.md section 4)");
+  CLI::App* identity = app.add_subcommand("identity", "identity attestations of keys (docs/domain.md section 4)");
   identity->require_subcommand(1);
   add_attest(*identity, context);
 

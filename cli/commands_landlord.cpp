@@ -3,7 +3,7 @@
 // govchain landlord consume CERT|ID            (registration office)
 // govchain landlord revoke CERT|ID --reason CODE  (the landlord, before consumption)
 //
-// The Wohnungsgeberbestaetigung of §19 BMG (DOMAIN.md section 1). The landlord
+// The Wohnungsgeberbestaetigung of §19 BMG (docs/domain.md section 1). The landlord
 // signs with --key and needs an identity attestation of level substantial or
 // high; the tenant gets the certificate file; the registration office of the
 // dwelling's municipality consumes it once.
@@ -126,7 +126,7 @@ void add_confirm(CLI::App& landlord, Context& context) {
 
 void register_landlord_commands(CLI::App& app, Context& context) {
   CLI::App* landlord =
-      app.add_subcommand("landlord", "landlord confirmations of a move (Wohnungsgeberbestaetigung, DOMAIN.md 1)");
+      app.add_subcommand("landlord", "landlord confirmations of a move (Wohnungsgeberbestaetigung, docs/domain.md 1)");
   landlord->require_subcommand(1);
   add_confirm(*landlord, context);
 

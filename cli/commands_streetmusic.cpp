@@ -4,7 +4,7 @@
 //                            [--condition CODE]... [--municipality ID]
 // govchain streetmusic revoke CERT|ID --reason CODE
 //
-// Street-music permits (DOMAIN.md section 3) by the public_order_office
+// Street-music permits (docs/domain.md section 3) by the public_order_office
 // (--key): a zone, a time window and condition codes on the chain; the
 // musician's details only in the certificate file. `govchain verify CERT
 // --zone ZONE` answers "valid here and now?".
@@ -123,7 +123,7 @@ void add_issue(CLI::App& streetmusic, Context& context) {
 }  // namespace
 
 void register_streetmusic_commands(CLI::App& app, Context& context) {
-  CLI::App* streetmusic = app.add_subcommand("streetmusic", "street-music permits for a zone and time (DOMAIN.md 3)");
+  CLI::App* streetmusic = app.add_subcommand("streetmusic", "street-music permits for a zone and time (docs/domain.md 3)");
   streetmusic->require_subcommand(1);
   add_issue(*streetmusic, context);
   auto certificate = std::make_shared<std::string>();

@@ -1,4 +1,4 @@
-// Archive hashes for the Digitales Stadtarchiv (DOMAIN.md section 5).
+// Archive hashes for the Digitales Stadtarchiv (docs/domain.md section 5).
 //
 // An account with the `archive` role anchors the Merkle root of a batch of
 // document hashes (built off-chain; each document keeps its inclusion proof)

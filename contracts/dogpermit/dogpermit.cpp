@@ -1,4 +1,4 @@
-// Dangerous-dog permit under the Landeshundegesetz NRW (DOMAIN.md section 2).
+// Dangerous-dog permit under the Landeshundegesetz NRW (docs/domain.md section 2).
 //
 // A public_order_office issues the permit (commitment over keeper, chip
 // number, breed; on chain only condition codes such as "muzzle" and the

@@ -1,4 +1,4 @@
-// Identity attestations (DOMAIN.md section 4).
+// Identity attestations (docs/domain.md section 4).
 //
 // An identity_office attests that a public key belongs to a person or company
 // it identified, at a level (basic, substantial, high), with a commitment to

@@ -1,4 +1,4 @@
-// Wohnungsgeberbestätigung, the landlord confirmation of §19 BMG (DOMAIN.md
+// Wohnungsgeberbestätigung, the landlord confirmation of §19 BMG (docs/domain.md
 // section 1).
 //
 // The landlord (any account holding an identity attestation of at least

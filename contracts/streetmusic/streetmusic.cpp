@@ -1,4 +1,4 @@
-// Street-music permit (DOMAIN.md section 3).
+// Street-music permit (docs/domain.md section 3).
 //
 // A public_order_office issues a permit for a zone and a time window
 // (valid_from_ms .. valid_until_ms, both required) with condition codes such

@@ -27,7 +27,7 @@ inline constexpr size_t municipality_name_size_bytes_max = 256;  // display name
 // '_', '.'.
 bool is_valid_name(std::string_view name);
 
-// Municipality roles (DOMAIN.md). Stored by name so that contracts can ask
+// Municipality roles (docs/domain.md). Stored by name so that contracts can ask
 // about roles without a shared enum.
 bool is_known_role(std::string_view role);
 const std::vector<std::string>& known_roles();

@@ -1,5 +1,5 @@
 // govchain::client::archive: the client side of archive anchoring
-// (DOMAIN.md section 5, contract contracts/archive, format in docs/archive.md).
+// (docs/domain.md section 5, contract contracts/archive, format in docs/archive.md).
 //
 // What it does: hashes documents (streaming, bounded memory), builds the
 // Merkle tree of a batch of document hashes, anchors the tree's root with the

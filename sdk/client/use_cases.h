@@ -1,6 +1,6 @@
 // Typed client functions for the certificate use cases: identity
 // attestations, landlord confirmations, dangerous-dog permits and
-// street-music permits (DOMAIN.md sections 1-4, docs/contracts.md section 9).
+// street-music permits (docs/domain.md sections 1-4, docs/contracts.md section 9).
 //
 // Each action is encoded directly with the canonical codec, in the argument
 // order of the contract's ABI (contracts/<name>/<name>.abi.json). For each

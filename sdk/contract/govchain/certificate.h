@@ -1,4 +1,4 @@
-// The certificate lifecycle of DOMAIN.md, implemented once for every
+// The certificate lifecycle of docs/domain.md, implemented once for every
 // use-case contract.
 //
 // A certificate on the chain is a commitment record: id, type, issuer account
