@@ -4,6 +4,12 @@ BUILD_DIR ?= build
 FUZZ_BUILD_DIR ?= build/fuzz
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# A compiler cache, when the machine has one, makes rebuilds in several
+# checkouts cheap; the build does not need it.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+ifneq ($(CCACHE),)
+  LAUNCHER_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
+endif
 
 .PHONY: all bootstrap build demo test bench fuzz clean format
 
@@ -14,7 +20,7 @@ bootstrap:
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-	  -DGOVCHAIN_FUZZ_BINARY_DIR=$(abspath $(FUZZ_BUILD_DIR)) $(CMAKE_FLAGS)
+	  -DGOVCHAIN_FUZZ_BINARY_DIR=$(abspath $(FUZZ_BUILD_DIR)) $(LAUNCHER_FLAGS) $(CMAKE_FLAGS)
 
 build: bootstrap $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -25,7 +31,7 @@ test: build fuzz
 # The libFuzzer targets, instrumented with ASan and UBSan in their own build.
 fuzz: bootstrap
 	test -f $(FUZZ_BUILD_DIR)/build.ninja || cmake -S . -B $(FUZZ_BUILD_DIR) -G Ninja \
-	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGOVCHAIN_FUZZ=ON
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGOVCHAIN_FUZZ=ON $(LAUNCHER_FLAGS)
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzzers
 
 demo: build
