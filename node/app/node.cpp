@@ -12,6 +12,7 @@
 #include "execution/evidence.h"
 #include "execution/validator_governance.h"
 #include "sync/protocol.h"
+#include "rpc/verification_routes.h"
 
 namespace govchain::app {
 
@@ -488,6 +489,7 @@ Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
+  GOVCHAIN_TRY(rpc::register_verification_routes(*server_, *this));
   event_worker_ = std::make_unique<SerialWorker>("block events", block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
   if (consensus_mode())
