@@ -3,6 +3,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "client/http_session.h"
 #include "client/http_transport.h"
 
 namespace govchain::client {
@@ -11,15 +12,14 @@ namespace {
 
 using json = nlohmann::json;
 
+Result<json> parse_answer(const std::string& target, const detail::HttpAnswer& answer);
+
 // GET `target` on the client's node; a non-2xx answer is the node's error.
 Result<json> get_json(const Client& client, const std::string& target) {
   GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::parse_node_url(client.options().node_url));
   detail::HttpLimits limits{client.options().request_timeout_ms, client.options().response_size_bytes_max};
   GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpAnswer answer, detail::http_exchange(endpoint, "GET", target, "", limits));
-  if (answer.status < 200 || answer.status >= 300) return parse_error_json(answer.status, answer.body);
-  json body = json::parse(answer.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return error(Code::malformed, "GET " + target + ": not a JSON object");
-  return body;
+  return parse_answer(target, answer);
 }
 
 Result<Bytes> hex_member(const json& object, const char* name) {
@@ -85,17 +85,8 @@ std::string bundle_target(const std::vector<Bytes>& keys, uint64_t from_height) 
   return target;
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
-Result<ProofBundle> fetch_bundle(const Client& client, const std::vector<Bytes>& keys, const TrustAnchor& anchor) {
-  if (keys.empty() || keys.size() > bundle_entries_max)
-    return error(Code::invalid_argument, "a bundle holds 1..16 state keys");
-  GOVCHAIN_ASSIGN_OR_RETURN(json body, get_json(client, bundle_target(keys, anchor.height)));
+// Assembles the bundle from a GET /v1/bundle answer for `keys`.
+Result<ProofBundle> bundle_from_answer(const json& body, const std::vector<Bytes>& keys, const TrustAnchor& anchor) {
   if (!body.contains("chain_id") || !body["chain_id"].is_string())
     return error(Code::malformed, "bundle answer: 'chain_id' missing");
   ProofBundle bundle;
@@ -110,6 +101,27 @@ Result<ProofBundle> fetch_bundle(const Client& client, const std::vector<Bytes>&
   GOVCHAIN_ASSIGN_OR_RETURN(bundle.block, certified_block_of(body["block"]));
   GOVCHAIN_TRY(read_entries(body, keys, bundle));
   return bundle;
+}
+
+Result<json> parse_answer(const std::string& target, const detail::HttpAnswer& answer) {
+  if (answer.status < 200 || answer.status >= 300) return parse_error_json(answer.status, answer.body);
+  json body = json::parse(answer.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return error(Code::malformed, "GET " + target + ": not a JSON object");
+  return body;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<ProofBundle> fetch_bundle(const Client& client, const std::vector<Bytes>& keys, const TrustAnchor& anchor) {
+  if (keys.empty() || keys.size() > bundle_entries_max)
+    return error(Code::invalid_argument, "a bundle holds 1..16 state keys");
+  GOVCHAIN_ASSIGN_OR_RETURN(json body, get_json(client, bundle_target(keys, anchor.height)));
+  return bundle_from_answer(body, keys, anchor);
 }
 
 Result<Bytes> fetch_certificate_bundle(const Client& client, const CertificateReference& reference,
@@ -151,6 +163,54 @@ Status refresh_certificate_bundle(const Client& client, CertificateFile& certifi
   certificate.bundle = std::move(bundle);
   certificate.trust_anchor = anchor;
   return Status();
+}
+
+}  // namespace govchain::client
+
+namespace govchain::client {
+
+struct VerifySession::Connection {
+  detail::HttpSession http;
+  detail::HttpLimits limits;
+};
+
+Result<VerifySession> VerifySession::open(const ClientOptions& options) {
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::parse_node_url(options.node_url));
+  VerifySession session;
+  session.connection_ = std::make_unique<Connection>(
+      Connection{detail::HttpSession(std::move(endpoint)),
+                 detail::HttpLimits{options.request_timeout_ms, options.response_size_bytes_max}});
+  return session;
+}
+
+VerifySession::VerifySession() = default;
+VerifySession::~VerifySession() = default;
+VerifySession::VerifySession(VerifySession&&) noexcept = default;
+VerifySession& VerifySession::operator=(VerifySession&&) noexcept = default;
+
+Result<ProofBundle> VerifySession::fetch_bundle(const std::vector<Bytes>& keys, const TrustAnchor& anchor) {
+  if (keys.empty() || keys.size() > bundle_entries_max)
+    return error(Code::invalid_argument, "a bundle holds 1..16 state keys");
+  const std::string target = bundle_target(keys, anchor.height);
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpAnswer answer,
+                            connection_->http.exchange("GET", target, "", connection_->limits));
+  GOVCHAIN_ASSIGN_OR_RETURN(json body, parse_answer(target, answer));
+  return bundle_from_answer(body, keys, anchor);
+}
+
+Result<BundleVerification> VerifySession::verify_certificate(const CertificateReference& reference,
+                                                             std::string_view type, const TrustAnchor& anchor,
+                                                             const BundleVerifyOptions& options,
+                                                             bool checked_document) {
+  if (reference.chain_id != anchor.chain_id)
+    return error(Code::wrong_chain, "the certificate is for chain '" + reference.chain_id +
+                                        "', the trust anchor for '" + anchor.chain_id + "'");
+  GOVCHAIN_ASSIGN_OR_RETURN(ProofBundle bundle,
+                            fetch_bundle(certificate_bundle_keys(reference.contract, type, reference.id), anchor));
+  GOVCHAIN_ASSIGN_OR_RETURN(Bytes encoded, encode_bundle(bundle, anchor.validators));
+  BundleVerifyOptions resolved = options;
+  if (resolved.now_ms == 0) resolved.now_ms = now_ms();
+  return verify_certificate_bundle(reference, type, encoded, anchor, resolved, checked_document);
 }
 
 }  // namespace govchain::client

@@ -10,6 +10,7 @@
 // Thread-safety: as Client (every call is independent). Nothing throws.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,5 +46,28 @@ Result<BundleVerification> verify_certificate_online(const Client& client, const
 // `client` (verified before it is kept) and sets its trust anchor.
 // Code::invalid when the fresh bundle does not verify.
 Status refresh_certificate_bundle(const Client& client, CertificateFile& certificate, const TrustAnchor& anchor);
+
+// Verifies certificates with one node over one kept-alive HTTP connection:
+// one request per certificate (GET /v1/bundle), for a portal's or a
+// benchmark's loop. Owns its connection; not thread-safe (one per thread).
+class VerifySession {
+ public:
+  // Checks the URL; connects on the first request.
+  static Result<VerifySession> open(const ClientOptions& options);
+  ~VerifySession();
+  VerifySession(VerifySession&&) noexcept;
+  VerifySession& operator=(VerifySession&&) noexcept;
+
+  Result<ProofBundle> fetch_bundle(const std::vector<Bytes>& keys, const TrustAnchor& anchor);
+  // As verify_certificate_online(), on this session's connection.
+  Result<BundleVerification> verify_certificate(const CertificateReference& reference, std::string_view type,
+                                                const TrustAnchor& anchor, const BundleVerifyOptions& options,
+                                                bool checked_document);
+
+ private:
+  VerifySession();
+  struct Connection;
+  std::unique_ptr<Connection> connection_;
+};
 
 }  // namespace govchain::client
