@@ -28,6 +28,7 @@
 #include "client/http_transport.h"
 #include "client/testing/test_chain.h"
 #include "codec/codec.h"
+#include "crypto/hash.h"
 
 using namespace govchain;
 using namespace govchain::client;

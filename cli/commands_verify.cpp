@@ -108,7 +108,9 @@ json report_json(const client::BundleVerification& report, const client::Certifi
 }
 
 std::string window_text(const client::CertificateRecord& record) {
-  return "from " + client::format_time_local(record.valid_from_ms) + " until " +
+  const std::string from = record.valid_from_ms == 0 ? std::string("from issuance")
+                                                     : "from " + client::format_time_local(record.valid_from_ms);
+  return from + " until " +
          (record.valid_until_ms == 0 ? std::string("(no end)") : client::format_time_local(record.valid_until_ms));
 }
 

@@ -140,18 +140,20 @@ grep -q "INVALID (wrong_zone)" "$WORK/out" || { cat "$WORK/out"; fail "wrong zon
 
 step "the verification page in headless Chromium"
 node "$SOURCE_DIR/web/build.mjs" --out "$WORK/pinned.html" --anchor "$DATA/genesis.json" >/dev/null
-curl -fsS "$GOVCHAIN_NODE/verify" | grep -q "govchain-config" || fail "the node does not serve /verify"
+curl -fsS -o "$WORK/served.html" "$GOVCHAIN_NODE/verify" || fail "the node does not serve /verify"
+grep -q "govchain-config" "$WORK/served.html" || fail "/verify is not the verification page"
 curl -fsS -D "$WORK/headers" -o /dev/null "$GOVCHAIN_NODE/v1/trust-anchor"
 grep -qi "^access-control-allow-origin: \*" "$WORK/headers" || fail "no CORS header on a read route"
 GOVCHAIN_PAGE="$PAGE_DIR/verify.html" GOVCHAIN_PINNED_PAGE="$WORK/pinned.html" GOVCHAIN_CERTS="$CERTS" \
-  GOVCHAIN_CHROMIUM_PROFILE="$WORK/chromium" timeout 600 node --test "$SOURCE_DIR/web/test/page.test.mjs"
+  GOVCHAIN_CHROMIUM_PROFILE="$WORK/chromium" GOVCHAIN_SCREENSHOTS="${GOVCHAIN_SCREENSHOTS:-}" \
+  timeout 600 node --test "$SOURCE_DIR/web/test/page.test.mjs"
 
 step "offline: the node stopped, then no network at all"
 kill "$NODE_PID"
 for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
 NODE_PID=""
 expect_ok verify "$CERTS/valid.cert" --offline
-grep -q "^VALID" "$WORK/out" && grep -Eq "as of block [0-9]+, time 20[0-9-]+ [0-9:]+ \+0[12]:00 \(Europe/Berlin\)" \
+grep -q "^VALID" "$WORK/out" && grep -Eq "as of block [0-9]+, time 20[0-9-]+ [0-9:.]+ \+0[12]:00 \(Europe/Berlin\)" \
   "$WORK/out" || { cat "$WORK/out"; fail "offline valid"; }
 expect_fail verify "$CERTS/altered.cert" --offline
 grep -q "INVALID (commitment_mismatch)" "$WORK/out" || { cat "$WORK/out"; fail "offline altered"; }

@@ -212,8 +212,8 @@ function checkedLine(state: Shown): string {
   const documentPart = result.answer.verdict === "commitment_mismatch" ? w.documentMismatch
     : result.checkedDocument ? w.documentChecked : w.documentNotChecked;
   const mode = state.mode === "online" ? w.online : w.offline;
-  return `${w.statusChecked}: ${(verdictTexts[result.answer.verdict] ?? { de: result.answer.verdict })[language] ??
-    result.answer.verdict}; ${documentPart} (${mode})`;
+  const verdict = verdictTexts[result.answer.verdict]?.[language] ?? result.answer.verdict;
+  return `${w.statusChecked}: ${verdict.replace(/\.$/, "")}; ${documentPart} (${mode})`;
 }
 
 function renderDetails(state: Shown): void {
@@ -232,7 +232,8 @@ function renderDetails(state: Shown): void {
   if (record === null) return;
   row(list, w.type, w.types[record.type] ?? record.type);
   row(list, w.municipality, record.municipality);
-  row(list, w.validity, `${w.from} ${formatTime(record.validFromMs, language)} ` +
+  const start = record.validFromMs === 0 ? w.fromIssuance : `${w.from} ${formatTime(record.validFromMs, language)}`;
+  row(list, w.validity, `${start} ` +
     (record.validUntilMs === 0 ? `(${w.noEnd})` : `${w.until} ${formatTime(record.validUntilMs, language)}`));
   if (result.zone) row(list, w.zone, result.zone);
   if (result.conditions.length > 0) row(list, w.conditions, result.conditions.join(", "));
