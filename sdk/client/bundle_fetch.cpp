@@ -5,6 +5,7 @@
 
 #include "client/http_session.h"
 #include "client/http_transport.h"
+#include "client/state_layout.h"
 
 namespace govchain::client {
 
@@ -146,10 +147,21 @@ Result<BundleVerification> verify_certificate_online(const Client& client, const
                                                      std::string_view type, const TrustAnchor& anchor,
                                                      const BundleVerifyOptions& options, bool checked_document,
                                                      Bytes* bundle_out) {
-  GOVCHAIN_ASSIGN_OR_RETURN(Bytes bundle, fetch_certificate_bundle(client, reference, type, anchor));
+  std::string known_type(type);
+  if (known_type.empty()) {
+    // A bare QR reference names no type; the record does, and the type
+    // decides whether the bundle must hold the contract's facts too.
+    GOVCHAIN_ASSIGN_OR_RETURN(ProofBundle record_only,
+                              fetch_bundle(client, {certificate_record_key(reference.contract, reference.id)}, anchor));
+    if (record_only.entries.front().value) {
+      auto record = decode_stored_certificate_record(*record_only.entries.front().value);
+      if (record.ok()) known_type = record->type;
+    }
+  }
+  GOVCHAIN_ASSIGN_OR_RETURN(Bytes bundle, fetch_certificate_bundle(client, reference, known_type, anchor));
   BundleVerifyOptions resolved = options;
   if (resolved.now_ms == 0) resolved.now_ms = now_ms();
-  auto verification = verify_certificate_bundle(reference, type, bundle, anchor, resolved, checked_document);
+  auto verification = verify_certificate_bundle(reference, known_type, bundle, anchor, resolved, checked_document);
   if (verification.ok() && bundle_out != nullptr) *bundle_out = std::move(bundle);
   return verification;
 }

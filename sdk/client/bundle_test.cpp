@@ -121,6 +121,13 @@ TEST_CASE("the verdicts of the lifecycle come from the proven record") {
   result = insurance.check(insurance.issue(insurance.record("active"), issued_ms + day_ms), issued_ms + 3 * day_ms);
   CHECK(result.answer.verdict == "expired");
   CHECK(result.answer.reason == "insurance_expired");
+  // A payload that claims another type cannot skip the dog permit's rule.
+  Fixture claimed;
+  const Bytes claimed_bundle = claimed.issue(claimed.record("active"), issued_ms + day_ms);
+  auto lied = verify_certificate_bundle(claimed.reference(), "archive_batch", claimed_bundle,
+                                        claimed.chain.genesis_anchor(), {0, issued_ms + 3 * day_ms, "", {}}, false);
+  REQUIRE(lied.ok());
+  CHECK(lied->answer.reason == "insurance_expired");
   Fixture before;
   CHECK(before.check(before.issue(before.record("active")), issued_ms - day_ms).answer.verdict == "not_yet_valid");
 }

@@ -155,7 +155,7 @@ ContractVerdict lifecycle_verdict(const CertificateRecord* record, const Hash& c
   return with_verdict(answer, "valid", "");
 }
 
-Result<BundleVerification> verify_certificate_bundle(const CertificateReference& reference, std::string_view type,
+Result<BundleVerification> verify_certificate_bundle(const CertificateReference& reference, std::string_view,
                                                      ByteView bundle_bytes, const TrustAnchor& anchor,
                                                      const BundleVerifyOptions& options, bool checked_document) {
   GOVCHAIN_TRY(check_trust_anchor(anchor));
@@ -174,7 +174,10 @@ Result<BundleVerification> verify_certificate_bundle(const CertificateReference&
   result.proof = *proof;
   result.proof_verified = true;
   Status judged = judge_record(*bundle, reference, result);
-  if (judged.ok()) judged = apply_use_case_rules(*bundle, reference, type, options.zone, result);
+  // The rules follow the proven record's type, never the caller's word (a
+  // QR payload could name another type to skip the insurance rule).
+  if (judged.ok() && result.record)
+    judged = apply_use_case_rules(*bundle, reference, result.record->type, options.zone, result);
   if (!judged.ok()) {
     result.proof_verified = false;
     return refused(result, "bundle_invalid", judged.message());

@@ -65,7 +65,10 @@ struct BundleVerification {
 };
 
 // Verifies the certificate `reference` (its id, contract, chain and the
-// commitment to check) with `bundle_bytes` against `anchor`. Fails
+// commitment to check) with `bundle_bytes` against `anchor`. The use-case
+// rule applied is that of the proven record's type (`type`, what the file or
+// QR code claims, only chose the bundle's keys); a bundle without the facts
+// that rule needs is bundle_invalid. Fails
 // (Code::malformed / invalid_argument) only for unusable arguments; a bundle
 // that does not prove the record gives verdict "bundle_invalid", an anchor
 // outside options.pinned_anchors "untrusted_anchor".

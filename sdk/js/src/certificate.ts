@@ -166,7 +166,7 @@ function refused(result: BundleVerification, verdict: string, reason: string): B
 }
 
 /** As client::verify_certificate_bundle: a verdict, never an exception, for anything a bundle holds. */
-export function verifyCertificateBundle(reference: CertificateReference, type: string, bundleBytes: Uint8Array,
+export function verifyCertificateBundle(reference: CertificateReference, _claimedType: string, bundleBytes: Uint8Array,
   anchor: TrustAnchor, options: VerifyOptions, checkedDocument: boolean): BundleVerification {
   const pinned = options.pinnedAnchors ?? [];
   let result: BundleVerification = {
@@ -185,12 +185,15 @@ export function verifyCertificateBundle(reference: CertificateReference, type: s
     if (result.record !== null && !equalBytes(result.record.id, reference.id))
       throw new FormatError("the proven record has another id");
     result.answer = lifecycleVerdict(result.record, reference.commitment, result.answer.atTimeMs);
-    const prefix = factPrefix(type);
+    // The rules follow the proven record's type, never the claimed `type`
+    // (a QR payload could name another type to skip the insurance rule).
+    const provenType = result.record?.type ?? "";
+    const prefix = factPrefix(provenType);
     if (prefix !== undefined && prefix !== "batch/" && result.record !== null) {
       const facts = bundleValue(bundle, contractKey(reference.contract, prefix, reference.id));
-      if (facts === undefined) throw new FormatError(`the bundle lacks the ${type} facts that its verdict needs`);
-      if (facts === null) throw new FormatError(`the contract holds no ${type} facts for this id`);
-      if (type === dogPermitType) applyDogPermit(facts, result);
+      if (facts === undefined) throw new FormatError(`the bundle lacks the ${provenType} facts that its verdict needs`);
+      if (facts === null) throw new FormatError(`the contract holds no ${provenType} facts for this id`);
+      if (provenType === dogPermitType) applyDogPermit(facts, result);
       else applyStreetMusic(facts, options.zone ?? "", result);
     }
   } catch (failure) {
