@@ -17,7 +17,9 @@
 // with the common lifecycle (fresh id and salt, the contract's certificate
 // type from its ABI), so that a new use case can be issued with the generic
 // `contract call` and checked with `verify` (docs/new-use-case.md).
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -334,6 +336,38 @@ CLI::App* register_certificate_new(CLI::App& app, Context& context) {
   return certificate;
 }
 
+// The trust anchor deciding `height`, followed from the genesis (--genesis,
+// pinned) through every validator set change with proofs
+// (Client::validators_at), for the consortium to publish as a checkpoint.
+int export_anchor(Context& context, uint64_t height, const std::string& out_path) {
+  if (context.options.genesis_path.empty())
+    return context.fail(error(Code::invalid_argument, "give --genesis FILE: the checkpoint is followed from it"),
+                        "trust-anchor export");
+  auto genesis = client::read_trust_anchor_file(context.options.genesis_path);
+  if (!genesis.ok()) return context.fail(genesis.status(), "trust-anchor export: reading --genesis");
+  client::TrustAnchor anchor = *genesis;
+  if (height > 1) {
+    auto node = context.client();
+    if (!node.ok()) return context.fail(node.status(), "trust-anchor export: connecting");
+    auto validators = node->validators_at(height, {genesis->validators, genesis->chain_id});
+    if (!validators.ok()) return context.fail(validators.status(), "trust-anchor export: following the validator set");
+    std::sort(validators->begin(), validators->end());
+    anchor = client::TrustAnchor{genesis->chain_id, height, *validators};
+  }
+  const std::string text = client::trust_anchor_to_json(anchor);
+  if (!out_path.empty()) {
+    std::ofstream file(out_path, std::ios::trunc);
+    file << text;
+    if (!file.good()) return context.fail(error(Code::io_error, "cannot write " + out_path), "trust-anchor export");
+  }
+  json machine = json::parse(text);
+  return context.emit(
+      machine, out_path.empty() ? text
+                                : "wrote trust anchor " + client::trust_anchor_id(anchor).hex() + " (chain " +
+                                      anchor.chain_id + ", from height " + std::to_string(anchor.height) + ", " +
+                                      std::to_string(anchor.validators.size()) + " validators) to " + out_path + "\n");
+}
+
 }  // namespace
 
 void register_verify_commands(CLI::App& app, Context& context) {
@@ -373,6 +407,17 @@ void register_verify_commands(CLI::App& app, Context& context) {
   refresh_command->add_option("--portal", *refresh_portal, "base URL of the verification page for its QR link");
   refresh_command->callback(context.action(
       [&context, refresh_path, refresh_portal] { return refresh(context, *refresh_path, *refresh_portal); }));
+
+  auto anchor_height = std::make_shared<uint64_t>(1);
+  auto anchor_out = std::make_shared<std::string>();
+  CLI::App* anchor_group = app.add_subcommand("trust-anchor", "trust anchors verifiers pin (docs/verification.md)");
+  anchor_group->require_subcommand(1);
+  CLI::App* export_command = anchor_group->add_subcommand(
+      "export", "write the anchor deciding --height, followed from --genesis with proofs (a checkpoint to publish)");
+  export_command->add_option("--height", *anchor_height, "first height the anchor decides (default 1: the genesis)");
+  export_command->add_option("--out", *anchor_out, "file to write (default: print)");
+  export_command->callback(context.action(
+      [&context, anchor_height, anchor_out] { return export_anchor(context, *anchor_height, *anchor_out); }));
 }
 
 }  // namespace govchain::cli
