@@ -9,6 +9,7 @@
 #include "client/bundle_verify.h"
 #include "client/document_schema.h"
 #include "client/local_time.h"
+#include "client/qr.h"
 #include "client/state_layout.h"
 #include "client/testing/test_chain.h"
 #include "client/verify_link.h"
@@ -204,6 +205,12 @@ TEST_CASE("verification links carry the reference and optionally the bundle") {
   REQUIRE(legacy.ok());
   CHECK(legacy->bundle.empty());
   CHECK(!verify_payload_from_text("https://portal.example/verify#NOT-BASE32!").ok());
+  // A link that carries a dog permit's bundle on a large chain (2.5 KB, as
+  // verify_bench measures) still fits one QR code.
+  payload.bundle = crypto::random_bytes(2521);
+  auto code = qr_encode(verify_link("https://portal.example", payload));
+  REQUIRE(code.ok());
+  CHECK(code->width <= 177);
 }
 
 TEST_CASE("times without an offset are Europe/Berlin, dates alone mean whole days there") {

@@ -265,7 +265,10 @@ function show(state: Shown): void {
   const explanation = checking ? "" : (verdictTexts[code]?.[language] ?? code);
   const detail = reasonTexts[reason]?.[language] ?? (reason && code !== "untrusted_anchor" ? `(${reason})` : "");
   element("verdict-reason").textContent = `${explanation} ${detail}`.trim();
-  element("note").textContent = state.note;
+  // An anchor only the certificate names proves nothing about who signed:
+  // anyone can make a file with validators of their own. Say so plainly.
+  const unpinned = state.anchorSource === "file" && state.result?.proof ? w.unpinnedWarning : "";
+  element("note").textContent = [state.note, unpinned].filter((part) => part !== "").join(" ");
   renderDetails(state);
   renderDocument(state);
 }

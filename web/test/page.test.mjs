@@ -125,6 +125,8 @@ test("the self-contained page from disk with the network off checks a certificat
   const got = await verdictOf(tab);
   assert.equal(got.verdict, "valid");
   assert.match(got.details, /ohne Verbindung/);
+  // No anchor is pinned in this build: the page says the file named it.
+  assert.match(await tab.$eval("#note", (note) => note.textContent), /Vertrauensanker/);
   assert.deepEqual(requests.filter((url) => !url.startsWith("file:") && !url.startsWith("data:")), []);
   await (await tab.$("#file")).uploadFile(join(certs, "altered.cert"));
   await tab.waitForFunction(() => document.getElementById("verdict").dataset.reason === "commitment_mismatch",
