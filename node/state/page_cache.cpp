@@ -1,0 +1,135 @@
+#include "state/page_cache.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <memory>
+#include <new>
+
+namespace govchain::state {
+
+namespace {
+// Transparent huge pages on x86-64 Linux.
+constexpr size_t huge_page_size_bytes = 2 * 1024 * 1024;
+// What the allocator adds to each page's block (glibc: 8 to 16 bytes).
+constexpr size_t allocation_overhead_bytes = 16;
+}  // namespace
+
+// The sets are read at random places; with 4 KiB pages nearly every lookup
+// in a big cache would also miss the TLB, so they are allocated aligned to
+// a huge page and advised to use huge pages before they are first touched
+// (advice only: ignored where transparent huge pages are off).
+PageCache::PageCache(size_t size_bytes_max)
+    : set_count_(std::max<size_t>(1, size_bytes_max / (entry_size_bytes_nominal * way_count))),
+      sets_(static_cast<Set*>(::operator new(set_count_ * sizeof(Set), std::align_val_t(huge_page_size_bytes)))),
+      size_bytes_max_(size_bytes_max > set_count_ * sizeof(Set) ? size_bytes_max - set_count_ * sizeof(Set) : 0) {
+#ifdef MADV_HUGEPAGE
+  const size_t huge_size_bytes = set_count_ * sizeof(Set) / huge_page_size_bytes * huge_page_size_bytes;
+  if (huge_size_bytes > 0) (void)madvise(sets_, huge_size_bytes, MADV_HUGEPAGE);
+#endif
+  std::uninitialized_default_construct_n(sets_, set_count_);
+}
+
+PageCache::~PageCache() {
+  std::destroy_n(sets_, set_count_);
+  ::operator delete(sets_, std::align_val_t(huge_page_size_bytes));
+}
+
+// Bytes 8..15 pick the set and bytes 0..3 are the tag, so the two are independent.
+size_t PageCache::set_of(const Hash& hash) const {
+  uint64_t bits;
+  std::memcpy(&bits, hash.data.data() + 8, sizeof(bits));
+  return static_cast<size_t>(bits % set_count_);
+}
+
+uint32_t PageCache::tag_of(const Hash& hash) {
+  uint32_t tag;
+  std::memcpy(&tag, hash.data.data(), sizeof(tag));
+  return tag;
+}
+
+size_t PageCache::charged_size_bytes(const Page& page) { return page.memory_size_bytes() + allocation_overhead_bytes; }
+
+int PageCache::find_way_locked(const Set& set, const Hash& hash) const {
+  const uint32_t tag = tag_of(hash);
+  for (size_t way = 0; way < way_count; ++way)
+    if (set.tags[way] == tag && set.pages[way] && set.pages[way]->hash() == hash) return static_cast<int>(way);
+  return -1;
+}
+
+// An empty way if there is one, else the least recently used.
+size_t PageCache::victim_locked(const Set& set) {
+  size_t victim = 0;
+  for (size_t way = 0; way < way_count; ++way) {
+    if (set.last_use[way] == 0) return way;  // never used: empty
+    if (set.last_use[way] < set.last_use[victim]) victim = way;
+  }
+  return victim;
+}
+
+void PageCache::prefetch(const Hash& hash) const {
+  const Set* set = &sets_[set_of(hash)];
+  __builtin_prefetch(set);
+  __builtin_prefetch(reinterpret_cast<const char*>(set) + 64);
+}
+
+PagePointer PageCache::find(const Hash& hash) {
+  const size_t index = set_of(hash);
+  Set& set = sets_[index];
+  std::lock_guard lock(locks_[index % lock_count]);
+  Counters& counters = counters_[index % lock_count];
+  const int way = find_way_locked(set, hash);
+  if (way < 0) {
+    ++counters.misses;
+    return nullptr;
+  }
+  ++counters.hits;
+  set.last_use[way] = ++counters.use_clock;
+  return set.pages[way];
+}
+
+void PageCache::insert(PagePointer page) {
+  assert(page);
+  const size_t size_bytes = charged_size_bytes(*page);
+  const Hash& hash = page->hash();
+  const size_t index = set_of(hash);
+  Set& set = sets_[index];
+  PagePointer released;  // freed after the lock is dropped
+  std::lock_guard lock(locks_[index % lock_count]);
+  Counters& counters = counters_[index % lock_count];
+  if (const int existing = find_way_locked(set, hash); existing >= 0) {
+    set.last_use[existing] = ++counters.use_clock;
+    return;
+  }
+  const size_t victim = victim_locked(set);
+  const size_t freed_bytes = set.pages[victim] ? charged_size_bytes(*set.pages[victim]) : 0;
+  if (size_bytes_.load(std::memory_order_relaxed) - freed_bytes + size_bytes > size_bytes_max_) return;
+  if (!set.pages[victim]) ++counters.page_count;
+  size_bytes_ += size_bytes;
+  size_bytes_ -= freed_bytes;
+  released = std::move(set.pages[victim]);
+  set.pages[victim] = std::move(page);
+  set.tags[victim] = tag_of(hash);
+  set.last_use[victim] = ++counters.use_clock;
+}
+
+bool PageCache::filled_to(double share) const {
+  return static_cast<double>(size_bytes_.load(std::memory_order_relaxed)) >=
+         share * static_cast<double>(size_bytes_max_);
+}
+
+CacheStatistics PageCache::statistics() const {
+  CacheStatistics total;
+  for (size_t index = 0; index < lock_count; ++index) {
+    std::lock_guard lock(locks_[index]);
+    total.hits += counters_[index].hits;
+    total.misses += counters_[index].misses;
+    total.node_count += counters_[index].page_count;
+  }
+  total.size_bytes = size_bytes_.load() + set_count_ * sizeof(Set);
+  return total;
+}
+
+}  // namespace govchain::state

@@ -1,0 +1,83 @@
+// Internal to govchain_state: a bounded cache of decoded pages, keyed by
+// page hash. Pages are immutable and content-addressed, so a cached page can
+// never be stale, and what the cache holds never changes a result: a page it
+// lacks is read from the store.
+//
+// Set-associative, like a CPU cache: a page may live only in the 8 ways of
+// the set its hash selects, and a new page replaces the least recently used
+// way of that set. Lookups and inserts touch one set of two 64-byte lines
+// and allocate nothing; with a large tree almost every lookup is a memory
+// access at a random place, so this layout (and prefetch()) is what keeps
+// apply from waiting on memory. The memory bound counts the pages' own size
+// plus the sets: a page that would push the total over the bound is not
+// cached.
+// Thread-safe: sets are guarded by a fixed number of striped mutexes.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "state/page.h"
+#include "state/state_tree.h"
+
+namespace govchain::state {
+
+class PageCache {
+ public:
+  explicit PageCache(size_t size_bytes_max);
+  ~PageCache();
+  PageCache(const PageCache&) = delete;
+  PageCache& operator=(const PageCache&) = delete;
+
+  // The cached page, or null. Counts a hit or a miss.
+  PagePointer find(const Hash& hash);
+  void insert(PagePointer page);
+  // Starts loading the set of `hash` into the CPU cache, so that a find()
+  // shortly after does not wait for memory. Rewrites call this for all
+  // children of a page before descending into the first.
+  void prefetch(const Hash& hash) const;
+  CacheStatistics statistics() const;
+  // Whether the pages held reach `share` (0..1) of the bound.
+  bool filled_to(double share) const;
+
+ private:
+  static constexpr size_t way_count = 8;
+  static constexpr size_t lock_count = 64;
+  // Planning figure for one cached page with its bookkeeping (pages hold 1
+  // to 63 hashes; on a tree of 10^6 random keys they average about 450
+  // bytes); sets the number of sets from the byte bound.
+  static constexpr size_t entry_size_bytes_nominal = 450;
+
+  // One set: the tags and use stamps of its ways in the first 64-byte line,
+  // the page pointers in the second, so a lookup that finds nothing reads
+  // one line.
+  struct alignas(64) Set {
+    std::array<uint32_t, way_count> tags{};  // bytes 0..3 of the page hash, checked before the page itself
+    std::array<uint32_t, way_count> last_use{};
+    std::array<PagePointer, way_count> pages;
+  };
+  struct Counters {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t page_count = 0;
+    uint32_t use_clock = 0;
+  };
+
+  size_t set_of(const Hash& hash) const;
+  static uint32_t tag_of(const Hash& hash);
+  static size_t charged_size_bytes(const Page& page);
+  int find_way_locked(const Set& set, const Hash& hash) const;
+  static size_t victim_locked(const Set& set);
+
+  size_t set_count_;
+  Set* sets_;              // set_count_ sets, allocated once, aligned to 64 bytes
+  size_t size_bytes_max_;  // for the pages, after the sets themselves
+  mutable std::array<std::mutex, lock_count> locks_;
+  std::array<Counters, lock_count> counters_;  // guarded by the lock of the same index
+  std::atomic<size_t> size_bytes_ = 0;
+};
+
+}  // namespace govchain::state
