@@ -162,7 +162,9 @@ void run_blocks(const char* label, state::StateTree& tree, storage::KeyValueStor
                 uint64_t& key_count, uint64_t block_changes, int warm_up, int blocks, uint64_t& version,
                 std::mt19937_64& random, const Machine& machine) {
   std::vector<double> wall_ms, process_cpu_ms_values, thread_cpu_ms, floor_ms;
+  state::CacheStatistics cache_before;
   for (int block = -warm_up; block < blocks; ++block) {
+    if (block == 0) cache_before = tree.cache_statistics();
     BlockFigures figures = run_block(tree, store, root, key_count, block_changes, ++version, random);
     if (block < 0) continue;
     const double hashing_ms = compressions_of(figures) / machine.compressions_per_second * 1000.0;
@@ -184,6 +186,11 @@ void run_blocks(const char* label, state::StateTree& tree, storage::KeyValueStor
               *std::max_element(wall_ms.begin(), wall_ms.end()));
   std::printf("%s: the apply's SHA-256 work at this machine's rate is %.2f ms; apply cpu / that = %.2f\n", label, floor,
               thread_cpu / floor);
+  const state::CacheStatistics cache = tree.cache_statistics();
+  std::printf("%s: page cache per block: %.0f hits, %.0f misses (pages read from the store); %zu pages, %zu MiB held\n",
+              label, static_cast<double>(cache.hits - cache_before.hits) / blocks,
+              static_cast<double>(cache.misses - cache_before.misses) / blocks, cache.node_count,
+              cache.size_bytes >> 20);
 }
 
 // Proof size and time for existing keys, verification included.
@@ -271,9 +278,6 @@ int main(int argc, char** argv) {
                 memory ? "memory" : "leveldb", cache_mib, static_cast<unsigned long long>(key_count),
                 static_cast<unsigned long long>(block_changes));
   run_blocks(label, tree, *store, root, key_count, block_changes, 0, blocks, version, random, machine);
-  state::CacheStatistics cache = tree.cache_statistics();
-  std::printf("cache: %zu pages, %zu MiB, hits %llu, misses %llu\n", cache.node_count, cache.size_bytes >> 20,
-              static_cast<unsigned long long>(cache.hits), static_cast<unsigned long long>(cache.misses));
   measure_proofs(tree, root, key_count);
 
   state::StateTree cold_tree(*store, state::StateTreeOptions{.cache_size_bytes_max = cache_mib << 20});
@@ -287,16 +291,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "warm_cache: %s\n", warmed.to_string().c_str());
     return 1;
   }
-  cache = node_tree.cache_statistics();
+  state::CacheStatistics cache = node_tree.cache_statistics();
   std::printf("node's default cache: warm_cache read %zu pages (%zu MiB) in %.0f ms\n", cache.node_count,
               cache.size_bytes >> 20, elapsed_ms(start));
   std::snprintf(label, sizeof label, "node's default cache (%zu MiB), warmed, after 3 blocks",
                 default_cache_bytes >> 20);
   run_blocks(label, node_tree, *store, root, key_count, block_changes, 3, std::max(blocks / 2, 3), version, random,
              machine);
-  cache = node_tree.cache_statistics();
-  std::printf("cache: %zu pages, %zu MiB, hits %llu, misses %llu\n", cache.node_count, cache.size_bytes >> 20,
-              static_cast<unsigned long long>(cache.hits), static_cast<unsigned long long>(cache.misses));
   if (walk_tree) measure_whole_tree(*store, root);
   (void)store->close();
   std::filesystem::remove_all(directory);

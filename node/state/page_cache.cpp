@@ -37,25 +37,28 @@ PageCache::~PageCache() {
   ::operator delete(sets_, std::align_val_t(huge_page_size_bytes));
 }
 
-// Bytes 8..15 pick the set and bytes 0..3 are the tag, so the two are independent.
+// Bytes 8..15 pick the set and bytes 0..2 go into the tag, so the two are independent.
 size_t PageCache::set_of(const Hash& hash) const {
   uint64_t bits;
   std::memcpy(&bits, hash.data.data() + 8, sizeof(bits));
   return static_cast<size_t>(bits % set_count_);
 }
 
-uint32_t PageCache::tag_of(const Hash& hash) {
-  uint32_t tag;
-  std::memcpy(&tag, hash.data.data(), sizeof(tag));
-  return tag;
+uint32_t PageCache::tag_of(const Hash& hash, uint32_t depth) {
+  return (depth / page_levels) << 24 | uint32_t{hash.data[0]} << 16 | uint32_t{hash.data[1]} << 8 | hash.data[2];
+}
+
+// Use stamps start at 1 and skip 0 when the clock wraps: 0 marks an empty way.
+uint32_t PageCache::next_use(Counters& counters) {
+  if (++counters.use_clock == 0) counters.use_clock = 1;
+  return counters.use_clock;
 }
 
 size_t PageCache::charged_size_bytes(const Page& page) { return page.memory_size_bytes() + allocation_overhead_bytes; }
 
-int PageCache::find_way_locked(const Set& set, const Hash& hash) const {
-  const uint32_t tag = tag_of(hash);
+int PageCache::find_way_locked(const Set& set, const Hash& hash, uint32_t tag) const {
   for (size_t way = 0; way < way_count; ++way)
-    if (set.tags[way] == tag && set.pages[way] && set.pages[way]->hash() == hash) return static_cast<int>(way);
+    if (set.tags[way] == tag && set.last_use[way] != 0 && set.pages[way]->hash() == hash) return static_cast<int>(way);
   return -1;
 }
 
@@ -63,7 +66,7 @@ int PageCache::find_way_locked(const Set& set, const Hash& hash) const {
 size_t PageCache::victim_locked(const Set& set) {
   size_t victim = 0;
   for (size_t way = 0; way < way_count; ++way) {
-    if (set.last_use[way] == 0) return way;  // never used: empty
+    if (set.last_use[way] == 0) return way;
     if (set.last_use[way] < set.last_use[victim]) victim = way;
   }
   return victim;
@@ -75,18 +78,18 @@ void PageCache::prefetch(const Hash& hash) const {
   __builtin_prefetch(reinterpret_cast<const char*>(set) + 64);
 }
 
-PagePointer PageCache::find(const Hash& hash) {
+PagePointer PageCache::find(const Hash& hash, uint32_t depth) {
   const size_t index = set_of(hash);
   Set& set = sets_[index];
   std::lock_guard lock(locks_[index % lock_count]);
   Counters& counters = counters_[index % lock_count];
-  const int way = find_way_locked(set, hash);
+  const int way = find_way_locked(set, hash, tag_of(hash, depth));
   if (way < 0) {
     ++counters.misses;
     return nullptr;
   }
   ++counters.hits;
-  set.last_use[way] = ++counters.use_clock;
+  set.last_use[way] = next_use(counters);
   return set.pages[way];
 }
 
@@ -94,13 +97,14 @@ void PageCache::insert(PagePointer page) {
   assert(page);
   const size_t size_bytes = charged_size_bytes(*page);
   const Hash& hash = page->hash();
+  const uint32_t tag = tag_of(hash, page->depth());
   const size_t index = set_of(hash);
   Set& set = sets_[index];
   PagePointer released;  // freed after the lock is dropped
   std::lock_guard lock(locks_[index % lock_count]);
   Counters& counters = counters_[index % lock_count];
-  if (const int existing = find_way_locked(set, hash); existing >= 0) {
-    set.last_use[existing] = ++counters.use_clock;
+  if (const int existing = find_way_locked(set, hash, tag); existing >= 0) {
+    set.last_use[existing] = next_use(counters);
     return;
   }
   const size_t victim = victim_locked(set);
@@ -111,8 +115,22 @@ void PageCache::insert(PagePointer page) {
   size_bytes_ -= freed_bytes;
   released = std::move(set.pages[victim]);
   set.pages[victim] = std::move(page);
-  set.tags[victim] = tag_of(hash);
-  set.last_use[victim] = ++counters.use_clock;
+  set.tags[victim] = tag;
+  set.last_use[victim] = next_use(counters);
+}
+
+void PageCache::erase(const Hash& hash, uint32_t depth) {
+  const size_t index = set_of(hash);
+  Set& set = sets_[index];
+  PagePointer released;  // freed after the lock is dropped
+  std::lock_guard lock(locks_[index % lock_count]);
+  const int way = find_way_locked(set, hash, tag_of(hash, depth));
+  if (way < 0) return;
+  size_bytes_ -= charged_size_bytes(*set.pages[way]);
+  --counters_[index % lock_count].page_count;
+  released = std::move(set.pages[way]);
+  set.tags[way] = 0;
+  set.last_use[way] = 0;
 }
 
 bool PageCache::filled_to(double share) const {

@@ -4,8 +4,10 @@
 // lacks is read from the store.
 //
 // Set-associative, like a CPU cache: a page may live only in the 8 ways of
-// the set its hash selects, and a new page replaces the least recently used
-// way of that set. Lookups and inserts touch one set of two 64-byte lines
+// the set its hash selects, and a new page takes an empty way or replaces
+// the least recently used one. (Preferring to keep pages near the top, which
+// every change passes through, made no measurable difference with a cache
+// smaller than a tree of 10^6 keys: LRU keeps them anyway.) Lookups and inserts touch one set of two 64-byte lines
 // and allocate nothing; with a large tree almost every lookup is a memory
 // access at a random place, so this layout (and prefetch()) is what keeps
 // apply from waiting on memory. The memory bound counts the pages' own size
@@ -32,9 +34,13 @@ class PageCache {
   PageCache(const PageCache&) = delete;
   PageCache& operator=(const PageCache&) = delete;
 
-  // The cached page, or null. Counts a hit or a miss.
-  PagePointer find(const Hash& hash);
+  // The cached page `hash` at `depth`, or null. Counts a hit or a miss.
+  PagePointer find(const Hash& hash, uint32_t depth);
   void insert(PagePointer page);
+  // Drops the page if it is cached. apply() drops the pages its new root
+  // replaces: they belong to older versions only, which are rarely read,
+  // and keeping them would fill most of the cache with dead pages.
+  void erase(const Hash& hash, uint32_t depth);
   // Starts loading the set of `hash` into the CPU cache, so that a find()
   // shortly after does not wait for memory. Rewrites call this for all
   // children of a page before descending into the first.
@@ -55,8 +61,11 @@ class PageCache {
   // the page pointers in the second, so a lookup that finds nothing reads
   // one line.
   struct alignas(64) Set {
-    std::array<uint32_t, way_count> tags{};  // bytes 0..3 of the page hash, checked before the page itself
-    std::array<uint32_t, way_count> last_use{};
+    // Per way: the page's depth / 4 in the top byte and bytes 0..2 of its
+    // hash below, checked before the page itself, so that a lookup that
+    // finds nothing reads only this line.
+    std::array<uint32_t, way_count> tags{};
+    std::array<uint32_t, way_count> last_use{};  // 0 = empty way
     std::array<PagePointer, way_count> pages;
   };
   struct Counters {
@@ -67,9 +76,10 @@ class PageCache {
   };
 
   size_t set_of(const Hash& hash) const;
-  static uint32_t tag_of(const Hash& hash);
+  static uint32_t tag_of(const Hash& hash, uint32_t depth);
   static size_t charged_size_bytes(const Page& page);
-  int find_way_locked(const Set& set, const Hash& hash) const;
+  static uint32_t next_use(Counters& counters);
+  int find_way_locked(const Set& set, const Hash& hash, uint32_t tag) const;
   static size_t victim_locked(const Set& set);
 
   size_t set_count_;

@@ -15,12 +15,7 @@ RecordKey record_key(std::string_view prefix, const Hash& hash) {
 
 Result<PagePointer> TreeReader::load_page(const Hash& hash, uint32_t depth) {
   assert(!hash.is_zero());
-  if (PagePointer cached = cache_.find(hash)) {
-    if (cached->depth() != depth)
-      return error(Code::corruption, "state page " + hash.hex() + " is referenced at depth " + std::to_string(depth) +
-                                         " but lies at depth " + std::to_string(cached->depth()));
-    return cached;
-  }
+  if (PagePointer cached = cache_.find(hash, depth)) return cached;  // the cache matches the depth too
   GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> encoded, store_.get(record_key(store_keys::page_prefix, hash)));
   if (!encoded) return error(Code::not_found, "state page " + hash.hex() + " is not stored");
   GOVCHAIN_ASSIGN_OR_RETURN(PagePointer page, decode_page(*encoded, hash, depth));

@@ -54,6 +54,7 @@ Result<Slot> TreeUpdate::update_page(const Page& page, std::span<Source> sources
   GOVCHAIN_TRY(update_slots(page.depth(), sources, slots, changed_slots));
   if (changed_slots == 0) return Slot::page(page.hash());  // only no-op changes (deletes of absent keys, same values)
   stale_pages_.push_back(page.hash());
+  cache_.erase(page.hash(), page.depth());
   return finish_page(page.depth(), slots, &page, changed_slots);
 }
 
