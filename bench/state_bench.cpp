@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -174,10 +176,10 @@ void run_blocks(const char* label, state::StateTree& tree, storage::KeyValueStor
     floor_ms.push_back(hashing_ms);
     std::printf(
         "block %2d: apply %7.2f ms wall, cpu %6.2f ms (apply threads) / %6.2f ms (process); synced write %7.2f ms; "
-        "%zu pages, %zu leaves, %zu inner hashes; %zu operations, %zu bytes\n",
+        "%zu pages, %zu leaves, %zu inner hashes; stale %zu pages, %zu leaves; %zu operations, %zu bytes\n",
         block, figures.apply_ms, figures.statistics.cpu_ms, figures.apply_process_cpu_ms, figures.write_ms,
         figures.statistics.pages_written, figures.statistics.leaves_written, figures.statistics.inner_hashes,
-        figures.operation_count, figures.size_bytes);
+        figures.statistics.stale_pages, figures.statistics.stale_leaves, figures.operation_count, figures.size_bytes);
   }
   const double thread_cpu = median(thread_cpu_ms);
   const double floor = median(floor_ms);
@@ -211,31 +213,53 @@ void measure_proofs(const state::StateTree& tree, const Hash& root, uint64_t key
               elapsed_ms(start) * 1000.0 / count);
 }
 
+struct TreeShape {
+  std::array<size_t, state::page_depth_max / state::page_levels + 1> pages_at{};
+  std::array<size_t, state::page_depth_max / state::page_levels + 1> leaves_at{};  // in pages at that depth
+  size_t memory_bytes = 0;
+  size_t record_bytes = 0;
+};
+
 // Reads every page under `root` (through the tree's own reader) and adds up
-// their number and the memory a page cache charges for them.
-void walk(state::TreeReader& reader, const Hash& hash, uint32_t depth, size_t& page_count, size_t& size_bytes) {
+// their number per depth, the memory a page cache charges for them and the
+// size of their records.
+void walk(state::TreeReader& reader, const Hash& hash, uint32_t depth, TreeShape& shape) {
   auto page = reader.load_page(hash, depth);
   if (!page.ok()) {
     std::fprintf(stderr, "walk: %s\n", page.status().to_string().c_str());
     std::exit(1);
   }
-  ++page_count;
-  size_bytes += (*page)->memory_size_bytes() + 16;  // 16: the allocator's share, as the cache counts it
+  ++shape.pages_at[depth / state::page_levels];
+  shape.leaves_at[depth / state::page_levels] += static_cast<size_t>(std::popcount((*page)->leaf_slots()));
+  shape.memory_bytes += (*page)->memory_size_bytes() + 16;  // 16: the allocator's share, as the cache counts it
+  std::array<uint8_t, state::page_record_size_bytes_max> record;
+  shape.record_bytes += state::encode_page(**page, 0, record.data());
   for (uint32_t index = 0; index < state::page_slot_count; ++index)
     if ((*page)->slot_kind(index) == state::SlotKind::page)
-      walk(reader, (*page)->slot(index).hash, depth + state::page_levels, page_count, size_bytes);
+      walk(reader, (*page)->slot(index).hash, depth + state::page_levels, shape);
 }
 
 void measure_whole_tree(storage::KeyValueStore& store, const Hash& root) {
   state::PageCache cache(1 << 20);  // small: the walk measures, it need not keep
   state::TreeReader reader(store, cache);
   auto start = Clock::now();
+  TreeShape shape;
+  walk(reader, root, 0, shape);
   size_t page_count = 0;
-  size_t size_bytes = 0;
-  walk(reader, root, 0, page_count, size_bytes);
-  std::printf("whole tree: %zu pages, %.0f MiB of pages in memory (%.0f bytes each on average), read in %.0f ms\n",
-              page_count, static_cast<double>(size_bytes) / (1 << 20),
-              static_cast<double>(size_bytes) / static_cast<double>(page_count), elapsed_ms(start));
+  std::string per_depth;
+  for (size_t level = 0; level < shape.pages_at.size(); ++level) {
+    if (shape.pages_at[level] == 0) continue;
+    page_count += shape.pages_at[level];
+    per_depth += " depth " + std::to_string(level * state::page_levels) + ": " + std::to_string(shape.pages_at[level]) +
+                 " pages, " + std::to_string(shape.leaves_at[level]) + " leaves;";
+  }
+  std::printf(
+      "whole tree: %zu pages, %.0f MiB in memory (%.0f bytes per page), records %.0f bytes on average; "
+      "read in %.0f ms\n",
+      page_count, static_cast<double>(shape.memory_bytes) / (1 << 20),
+      static_cast<double>(shape.memory_bytes) / static_cast<double>(page_count),
+      static_cast<double>(shape.record_bytes) / static_cast<double>(page_count), elapsed_ms(start));
+  std::printf("whole tree by depth:%s\n", per_depth.c_str());
 }
 
 }  // namespace

@@ -130,6 +130,22 @@ Slot Page::slot(uint32_t index) const {
   return Slot::leaf(entry[0], entry[1], entry[2]);
 }
 
+void Page::read_slots(Slots& slots) const {
+  const Hash* entry = hashes() + count_bits(inner_);
+  for (uint32_t index = 0; index < page_slot_count; ++index) {
+    const uint32_t bit = 1u << index;
+    if (!(occupied_ & bit)) {
+      slots[index] = Slot{};
+    } else if (leaves_ & bit) {
+      slots[index] = Slot::leaf(entry[0], entry[1], entry[2]);
+      entry += 3;
+    } else {
+      slots[index] = Slot::page(entry[0]);
+      entry += 1;
+    }
+  }
+}
+
 PositionKind Page::position_kind(uint32_t position) const { return state::position_kind(position, occupied_, leaves_); }
 
 uint32_t Page::single_leaf_slot(uint32_t position) const {

@@ -91,6 +91,8 @@ class Page : public boost::intrusive_ref_counter<Page, boost::thread_safe_counte
   uint16_t leaf_slots() const { return leaves_; }
 
   Slot slot(uint32_t index) const;
+  // All 16 slots, read in one pass.
+  void read_slots(Slots& slots) const;
   SlotKind slot_kind(uint32_t index) const;
   PositionKind position_kind(uint32_t position) const;
   // The hash of a position (1..31): zero if empty, the leaf hash if it holds

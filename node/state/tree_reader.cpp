@@ -39,14 +39,21 @@ Result<LeafRecord> TreeReader::load_leaf(const Hash& leaf_hash) {
 
 Result<Slot> TreeReader::load_root(const Hash& root) {
   if (root.is_zero()) return Slot{};
-  auto page = load_page(root, 0);
-  if (page.ok()) return Slot::page(root);
-  if (page.status().code() != Code::not_found) return page.status();
-  GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> encoded, store_.get(record_key(store_keys::leaf_prefix, root)));
-  if (!encoded)
-    return error(Code::not_found, "state root " + root.hex() + " is not stored (neither a page nor a leaf)");
-  GOVCHAIN_ASSIGN_OR_RETURN(LeafRecord leaf, decode_leaf_record(*encoded, root));
-  return Slot::leaf(root, leaf.key_hash, leaf.value_hash);
+  if (cache_.find(root, 0)) return Slot::page(root);
+  GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> page, store_.get(record_key(store_keys::page_prefix, root)));
+  if (page) {
+    // A page below the top is a stored subtree, not a state root.
+    if (page->size() > 1 && (*page)[1] != 0)
+      return error(Code::not_found, "state root " + root.hex() + " is not a root: it names a page at depth " +
+                                        std::to_string((*page)[1] * page_levels));
+    GOVCHAIN_ASSIGN_OR_RETURN(PagePointer decoded, decode_page(*page, root, 0));
+    cache_.insert(std::move(decoded));
+    return Slot::page(root);
+  }
+  GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> leaf, store_.get(record_key(store_keys::leaf_prefix, root)));
+  if (!leaf) return error(Code::not_found, "state root " + root.hex() + " is not stored (neither a page nor a leaf)");
+  GOVCHAIN_ASSIGN_OR_RETURN(LeafRecord record, decode_leaf_record(*leaf, root));
+  return Slot::leaf(root, record.key_hash, record.value_hash);
 }
 
 }  // namespace govchain::state

@@ -49,7 +49,7 @@ Result<Slot> TreeUpdate::update(const Slot& slot, uint32_t depth, std::span<Sour
 
 Result<Slot> TreeUpdate::update_page(const Page& page, std::span<Source> sources) {
   Slots slots;
-  for (uint32_t index = 0; index < page_slot_count; ++index) slots[index] = page.slot(index);
+  page.read_slots(slots);
   uint16_t changed_slots = 0;
   GOVCHAIN_TRY(update_slots(page.depth(), sources, slots, changed_slots));
   if (changed_slots == 0) return Slot::page(page.hash());  // only no-op changes (deletes of absent keys, same values)

@@ -883,6 +883,31 @@ TEST_CASE("each version records its root and exactly what it made stale, so old 
   CHECK(stored_leaves->size() == needed_leaves.size());
 }
 
+TEST_CASE("only roots are roots: a page below the top or an unknown hash is not found") {
+  auto store = storage::make_memory_store();
+  StateTree tree(*store);
+  Hash root = apply_and_write(tree, *store, StateTree::empty_root(), puts(0, 2000));
+  PageCache cache(1 << 20);
+  TreeReader reader(*store, cache);
+  auto top = reader.load_page(root, 0);
+  REQUIRE(top.ok());
+  Hash below;
+  for (uint32_t index = 0; index < page_slot_count; ++index)
+    if ((*top)->slot_kind(index) == SlotKind::page) below = (*top)->slot(index).hash;
+  REQUIRE(!below.is_zero());
+  auto not_a_root = [&](const StateTree& reading) {
+    auto contained = reading.contains_root(below);
+    REQUIRE(contained.ok());
+    CHECK(!*contained);
+    CHECK(reading.prove(below, key_of(1)).status().code() == Code::not_found);
+  };
+  not_a_root(tree);               // the page is in its cache
+  not_a_root(StateTree(*store));  // and read from the store
+  storage::WriteBatch batch;
+  CHECK(tree.apply(below, puts(0, 1), batch).status().code() == Code::not_found);
+  CHECK(batch.empty());
+}
+
 TEST_CASE("state written in the older format is refused with a clear message") {
   auto store = storage::make_memory_store();
   storage::WriteBatch old;
@@ -926,7 +951,14 @@ TEST_CASE("page records round-trip and reject every malformed form") {
   REQUIRE(decoded.ok());
   CHECK((*decoded)->hash() == page->hash());
   CHECK(version == 42);
-  for (uint32_t index = 0; index < page_slot_count; ++index) CHECK((*decoded)->slot(index).same_as(slots[index]));
+  Slots read;
+  (*decoded)->read_slots(read);
+  for (uint32_t index = 0; index < page_slot_count; ++index) {
+    CHECK((*decoded)->slot(index).same_as(slots[index]));
+    CHECK(read[index].same_as(slots[index]));
+    CHECK(read[index].key_hash == slots[index].key_hash);
+    CHECK(read[index].value_hash == slots[index].value_hash);
+  }
   // The page hash is the binary tree's hash of those three subtrees.
   for (uint32_t position = 1; position < 2 * page_slot_count; ++position)
     if (position < page_slot_count && page->position_kind(position) == PositionKind::inner)
