@@ -11,31 +11,16 @@
 namespace govchain::state {
 
 namespace {
-// Transparent huge pages on x86-64 Linux.
-constexpr size_t huge_page_size_bytes = 2 * 1024 * 1024;
 // What the allocator adds to each page's block (glibc: 8 to 16 bytes).
 constexpr size_t allocation_overhead_bytes = 16;
 }  // namespace
 
-// The sets are read at random places; with 4 KiB pages nearly every lookup
-// in a big cache would also miss the TLB, so they are allocated aligned to
-// a huge page and advised to use huge pages before they are first touched
-// (advice only: ignored where transparent huge pages are off).
 PageCache::PageCache(size_t size_bytes_max)
     : set_count_(std::max<size_t>(1, size_bytes_max / (entry_size_bytes_nominal * way_count))),
-      sets_(static_cast<Set*>(::operator new(set_count_ * sizeof(Set), std::align_val_t(huge_page_size_bytes)))),
-      size_bytes_max_(size_bytes_max > set_count_ * sizeof(Set) ? size_bytes_max - set_count_ * sizeof(Set) : 0) {
-#ifdef MADV_HUGEPAGE
-  const size_t huge_size_bytes = set_count_ * sizeof(Set) / huge_page_size_bytes * huge_page_size_bytes;
-  if (huge_size_bytes > 0) (void)madvise(sets_, huge_size_bytes, MADV_HUGEPAGE);
-#endif
-  std::uninitialized_default_construct_n(sets_, set_count_);
-}
+      sets_(std::make_unique<Set[]>(set_count_)),
+      size_bytes_max_(size_bytes_max > set_count_ * sizeof(Set) ? size_bytes_max - set_count_ * sizeof(Set) : 0) {}
 
-PageCache::~PageCache() {
-  std::destroy_n(sets_, set_count_);
-  ::operator delete(sets_, std::align_val_t(huge_page_size_bytes));
-}
+PageCache::~PageCache() = default;
 
 // Bytes 8..15 pick the set and bytes 0..2 go into the tag, so the two are independent.
 size_t PageCache::set_of(const Hash& hash) const {
@@ -70,12 +55,6 @@ size_t PageCache::victim_locked(const Set& set) {
     if (set.last_use[way] < set.last_use[victim]) victim = way;
   }
   return victim;
-}
-
-void PageCache::prefetch(const Hash& hash) const {
-  const Set* set = &sets_[set_of(hash)];
-  __builtin_prefetch(set);
-  __builtin_prefetch(reinterpret_cast<const char*>(set) + 64);
 }
 
 PagePointer PageCache::find(const Hash& hash, uint32_t depth) {

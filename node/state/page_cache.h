@@ -5,20 +5,20 @@
 //
 // Set-associative, like a CPU cache: a page may live only in the 8 ways of
 // the set its hash selects, and a new page takes an empty way or replaces
-// the least recently used one. (Preferring to keep pages near the top, which
-// every change passes through, made no measurable difference with a cache
-// smaller than a tree of 10^6 keys: LRU keeps them anyway.) Lookups and inserts touch one set of two 64-byte lines
-// and allocate nothing; with a large tree almost every lookup is a memory
-// access at a random place, so this layout (and prefetch()) is what keeps
-// apply from waiting on memory. The memory bound counts the pages' own size
-// plus the sets: a page that would push the total over the bound is not
-// cached.
+// the least recently used one. Lookups and inserts touch one set of two
+// 64-byte lines and allocate nothing. The memory bound counts the pages' own
+// size plus the sets: a page that would push the total over the bound is not
+// cached. (Measured and dropped, for making no difference on a tree of 10^6
+// keys: keeping pages near the top in preference to deeper ones, prefetching
+// a page's children before descending, reading a block's pages level by
+// level ahead of the rewrite, and huge pages for the sets.)
 // Thread-safe: sets are guarded by a fixed number of striped mutexes.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -41,10 +41,6 @@ class PageCache {
   // replaces: they belong to older versions only, which are rarely read,
   // and keeping them would fill most of the cache with dead pages.
   void erase(const Hash& hash, uint32_t depth);
-  // Starts loading the set of `hash` into the CPU cache, so that a find()
-  // shortly after does not wait for memory. Rewrites call this for all
-  // children of a page before descending into the first.
-  void prefetch(const Hash& hash) const;
   CacheStatistics statistics() const;
   // Whether the pages held reach `share` (0..1) of the bound.
   bool filled_to(double share) const;
@@ -83,8 +79,8 @@ class PageCache {
   static size_t victim_locked(const Set& set);
 
   size_t set_count_;
-  Set* sets_;              // set_count_ sets, allocated once, aligned to 64 bytes
-  size_t size_bytes_max_;  // for the pages, after the sets themselves
+  std::unique_ptr<Set[]> sets_;  // set_count_ sets, allocated once
+  size_t size_bytes_max_;        // for the pages, after the sets themselves
   mutable std::array<std::mutex, lock_count> locks_;
   std::array<Counters, lock_count> counters_;  // guarded by the lock of the same index
   std::atomic<size_t> size_bytes_ = 0;

@@ -115,10 +115,6 @@ Status TreeUpdate::update_slots(uint32_t depth, std::span<Source> sources, Slots
 
 Status TreeUpdate::update_slot_range(uint32_t depth, std::span<Source> sources, const SlotBounds& bounds,
                                      uint32_t first, uint32_t last, Slots& slots, uint16_t& changed_slots) {
-  // The child pages about to be read lie at random places in memory: ask
-  // for all of them at once instead of waiting for each in turn.
-  for (uint32_t index = first; index < last; ++index)
-    if (bounds[index + 1] != bounds[index] && slots[index].kind == SlotKind::page) cache_.prefetch(slots[index].hash);
   for (uint32_t index = first; index < last; ++index) {
     if (bounds[index + 1] == bounds[index]) continue;
     GOVCHAIN_ASSIGN_OR_RETURN(Slot next, update(slots[index], depth + page_levels,
