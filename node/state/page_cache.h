@@ -8,10 +8,11 @@
 // the least recently used one. Lookups and inserts touch one set of two
 // 64-byte lines and allocate nothing. The memory bound counts the pages' own
 // size plus the sets: a page that would push the total over the bound is not
-// cached. (Measured and dropped, for making no difference on a tree of 10^6
-// keys: keeping pages near the top in preference to deeper ones, prefetching
-// a page's children before descending, reading a block's pages level by
-// level ahead of the rewrite, and huge pages for the sets.)
+// cached. (Tried and dropped: keeping pages near the top in preference to
+// deeper ones, prefetching a page's children before descending, and huge
+// pages for the sets made no measurable difference on a tree of 10^6 keys;
+// reading a block's pages level by level ahead of the rewrite made apply
+// slower.)
 // Thread-safe: sets are guarded by a fixed number of striped mutexes.
 #pragma once
 

@@ -17,7 +17,10 @@
 // to be readable only once that batch is written. (Its new pages also enter
 // the page cache, but the cache may drop any of them at any time, so write a
 // batch before applying the next block on top of its root; a discarded
-// batch leaves nothing behind that matters.)
+// batch leaves nothing behind that matters. apply() also drops the pages
+// its root replaces from the cache: applying twice on one base, as a
+// validator may for two proposals of one height, is correct but the second
+// reads those pages from the store.)
 //
 // The flat index ("latest value" of each key, the latest root and the
 // version counter) follows the applies whose batches are written: apply
@@ -36,8 +39,9 @@
 //
 // Ownership: the tree references, but does not own, the KeyValueStore,
 // which must outlive it. Thread-safety: get_at(), prove(), get_latest(),
-// latest_root() and contains_root() may run concurrently with each other
-// and with one apply(); apply() calls must be serialised by the caller. The
+// latest_root(), latest_version(), contains_root(), warm_cache() and the
+// statistics may run concurrently with each other and with one apply();
+// apply() calls must be serialised by the caller. The
 // page cache is internally synchronised. For big blocks apply() itself uses
 // up to three short-lived helper threads (joined before it returns); the
 // result is the same as on one thread.
@@ -79,8 +83,9 @@ struct ProvenValue {
 struct StateTreeOptions {
   // Bound on the memory held by the page cache (decoded pages and the
   // cache's own table). The default keeps a node well under its memory aim;
-  // a tree of 10^6 keys needs about CACHE_FULL_TREE_MIB MiB to be held whole
-  // (docs/state.md, section 4).
+  // a tree of 10^6 keys has 161 MiB of pages, so this holds about a third
+  // of it (docs/state.md, section 4, has what apply costs then and with
+  // bigger caches).
   size_t cache_size_bytes_max = 64 * 1024 * 1024;
 };
 
