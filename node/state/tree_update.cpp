@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <future>
 #include <memory>
 #include <system_error>
@@ -65,6 +66,7 @@ Result<Slot> TreeUpdate::merge_leaf(const Slot& leaf, uint32_t depth, std::span<
       std::lower_bound(sources.begin(), sources.end(), leaf.key_hash,
                        [](const Source& source, const Hash& key_hash) { return source.key_hash < key_hash; });
   if (position != sources.end() && position->key_hash == leaf.key_hash) {
+    assert(position->change != nullptr);  // kept leaves join the sources only below here, in build()
     if (position->change->value && position->value_hash == leaf.value_hash) {
       position->change = nullptr;  // the same value again: the leaf and its record stay
       position->leaf_hash = leaf.hash;
