@@ -750,6 +750,22 @@ TEST_CASE("contract records stay bounded: history and contracts per municipality
         Code::resource_exhausted);
 }
 
+TEST_CASE("the contract list stays within one state value") {
+  ChainFixture chain(1);
+  // "shared" exists; fill the list with the longest names.
+  for (size_t i = 1; i < execution::contracts_max; ++i) {
+    std::string name = std::to_string(i);
+    name += std::string(chain::name_size_bytes_max - name.size(), 'x');
+    REQUIRE(chain.host.deploy(chain.state, {name, "member-0", test_contract(), ""}, chain.context()).ok());
+  }
+  auto list = chain.state.get(execution::keys::contract_list());
+  REQUIRE(list.ok());
+  CHECK((*list)->size() <= limits::state_value_size_bytes_max);
+  CHECK(execution::read_contract_names(chain.state)->size() == execution::contracts_max);
+  Status full = chain.host.deploy(chain.state, {"one-more", "member-0", test_contract(), ""}, chain.context());
+  CHECK(full.code() == Code::resource_exhausted);
+}
+
 TEST_CASE("a municipality deploys its own namespace; shared contracts only by vote") {
   ChainFixture chain;
   CHECK(chain.record("shared").shared);
