@@ -12,10 +12,14 @@
       N TCP sockets that never send a byte (to a p2p port); closed ones are
       opened again. Both hold commands open at most --reopen-per-second
       (default 100) new connections once all N are open.
+  hostile_clients.py post-load --port P --path PATH --body JSON --clients N --seconds S [--source IP]
+      N threads that each POST the body again and again for S seconds (for
+      slow queries); prints how many answers of each status came back.
   hostile_clients.py probe --port P --path PATH --count N --interval SECONDS
-                     [--source IP] [--timeout SECONDS] [--expect STATUS]
+                     [--source IP] [--timeout SECONDS] [--expect STATUS] [--max-ms MS]
       N GET requests from the source address; prints each status and the
-      slowest answer, exits 1 unless every answer had the expected status.
+      slowest answer, exits 1 unless every answer had the expected status
+      (and, with --max-ms, came within MS milliseconds).
 
 Only the standard library; every socket operation has a timeout.
 """
@@ -26,6 +30,7 @@ import os
 import selectors
 import socket
 import sys
+import threading
 import time
 
 
@@ -141,6 +146,36 @@ def websocket(args):
         sock.close()
 
 
+def post_load(args):
+    deadline = time.monotonic() + args.seconds
+    counts = {}
+    lock = threading.Lock()
+
+    def worker():
+        while time.monotonic() < deadline:
+            status = 0
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30,
+                                                        source_address=(args.source, 0))
+                connection.request("POST", args.path, body=args.body.encode(),
+                                   headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                connection.close()
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)
+            with lock:
+                counts[status] = counts.get(status, 0) + 1
+
+    threads = [threading.Thread(target=worker) for _ in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(f"{args.clients} clients posting to {args.path} for {args.seconds} s: answers by status {counts}", flush=True)
+
+
 def probe(args):
     statuses = []
     slowest = 0.0
@@ -162,7 +197,10 @@ def probe(args):
     good = sum(1 for status in statuses if status == args.expect)
     print(f"probes of {args.path} from {args.source}: {good}/{len(statuses)} answered {args.expect}, "
           f"slowest {slowest * 1000:.0f} ms; statuses {statuses}", flush=True)
-    sys.exit(0 if good == len(statuses) else 1)
+    too_slow = args.max_ms > 0 and slowest * 1000 > args.max_ms
+    if too_slow:
+        print(f"the slowest answer took more than {args.max_ms} ms", flush=True)
+    sys.exit(0 if good == len(statuses) and not too_slow else 1)
 
 
 def main():
@@ -180,6 +218,13 @@ def main():
     command.add_argument("--subscribers", type=int, required=True)
     command.add_argument("--sources", default="127.0.0.1")
     command.add_argument("--seconds", type=float, required=True)
+    command = commands.add_parser("post-load")
+    command.add_argument("--port", type=int, required=True)
+    command.add_argument("--path", required=True)
+    command.add_argument("--body", required=True)
+    command.add_argument("--clients", type=int, required=True)
+    command.add_argument("--seconds", type=float, required=True)
+    command.add_argument("--source", default="127.0.0.1")
     command = commands.add_parser("probe")
     command.add_argument("--port", type=int, required=True)
     command.add_argument("--path", required=True)
@@ -188,8 +233,11 @@ def main():
     command.add_argument("--source", default="127.0.0.2")
     command.add_argument("--timeout", type=float, default=2.0)
     command.add_argument("--expect", type=int, default=200)
+    command.add_argument("--max-ms", type=float, default=0)
     args = parser.parse_args()
-    {"slowloris": slowloris, "idle": idle, "websocket": websocket, "probe": probe}[args.command](args)
+    commands_by_name = {"slowloris": slowloris, "idle": idle, "websocket": websocket, "post-load": post_load,
+                        "probe": probe}
+    commands_by_name[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # integration.hostile_p2p_idle: 250 TCP sockets from 127.0.0.1 (the address
 # the validators use too) to one validator's p2p port that never send a byte
-# and are opened again whenever the node closes them, for 30 s. Three
+# and are opened again whenever the node closes them, for 20 s. Three
 # validators (quorum: all three): while the sockets stay, another validator
 # is killed with -9 and restarted; it must get its sessions back, the chain
 # must go on, and the attacked node's log must stay small. Before inbound
@@ -44,9 +44,9 @@ for id in "${MEMBERS[@]}"; do wait_height "$id" 3 60; done
 P2P_PORT=$(jq -r '.nodes[] | select(.id == "aachen") | .p2p_addr' "$NET/network.json" | sed 's/.*://')
 LOG="$NET/logs/aachen.log"
 
-echo "== 250 idle sockets to aachen's p2p port (127.0.0.1:$P2P_PORT) for 30 s"
+echo "== 250 idle sockets to aachen's p2p port (127.0.0.1:$P2P_PORT) for 20 s"
 LOG_BEFORE=$(stat -c %s "$LOG")
-python3 "$HERE/hostile_clients.py" idle --port "$P2P_PORT" --sockets 250 --seconds 30 --reopen-per-second 1000 \
+python3 "$HERE/hostile_clients.py" idle --port "$P2P_PORT" --sockets 250 --seconds 20 --reopen-per-second 1000 \
   >"$WORK/attack.log" 2>&1 &
 ATTACK_PID=$!
 sleep 3
@@ -67,7 +67,7 @@ ATTACK_PID=""
 cat "$WORK/attack.log"
 LOG_GROWTH=$(($(stat -c %s "$LOG") - LOG_BEFORE))
 P2P_WARNINGS=$(tail -c "$LOG_GROWTH" "$LOG" | grep -c 'warning.*p2p:' || true)
-echo "   aachen's log grew by $LOG_GROWTH bytes during the 30 s attack ($P2P_WARNINGS p2p warnings)"
+echo "   aachen's log grew by $LOG_GROWTH bytes during the 20 s attack ($P2P_WARNINGS p2p warnings)"
 tail -c "$LOG_GROWTH" "$LOG" | grep 'warning.*p2p:' | tail -n 5 || true
 [ "$LOG_GROWTH" -lt 65536 ] || fail "aachen's log grew by $LOG_GROWTH bytes during the attack"
 H=$(height_of aachen)
