@@ -150,6 +150,15 @@ void WebSocketSession::do_read() {
 
 void WebSocketSession::on_read(const beast::error_code& read_error) {
   if (read_error) return finish();
+  // A message costs a request token of the subscriber's address, like an
+  // HTTP request: a subscriber cannot keep an I/O thread busy for free.
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
+  if (!server_.limits.take_request_token(subscriber_slot_.address_key(), static_cast<uint64_t>(now_ms.count()))) {
+    server_.count_refusal(Refusal::rate);
+    close_socket();
+    return finish();
+  }
   if (stream_.got_text()) {
     const std::string text = beast::buffers_to_string(read_buffer_.data());
     // The same JSON bounds as request bodies, before the embedder parses.

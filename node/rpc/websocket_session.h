@@ -7,7 +7,9 @@
 // upgrade request gives its connection slot back. Each subscriber has a
 // bounded send queue (messages and bytes); a broadcast that would exceed
 // either bound disconnects that subscriber at once instead of queueing, so
-// memory never grows with a client that does not read.
+// memory never grows with a client that does not read. Each message a
+// subscriber sends costs a request token of its address and must pass the
+// JSON shape check; a subscriber over either is disconnected.
 //
 // Ownership: a session is owned by the handlers pending on its strand
 // (shared_from_this); the SubscriberSet holds weak pointers only. Sessions

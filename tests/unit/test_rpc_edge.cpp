@@ -652,6 +652,38 @@ TEST_CASE("idle WebSocket subscribers never take HTTP slots; subscribers have pe
   CHECK(subscribers.front()->read() == "{\"height\":1}");
 }
 
+TEST_CASE("a subscriber that sends messages over its address's rate, or deep JSON, is disconnected") {
+  HttpServerConfig config = edge_config();
+  config.requests_per_second_per_address = 1;
+  config.request_burst_per_address = 3;
+  auto metrics = std::make_shared<Metrics>();
+  HttpServer server(config, metrics);
+  std::atomic<int> delivered{0};
+  REQUIRE(server.add_websocket("/v1/events", [&](uint64_t, std::string_view) { delivered++; }).ok());
+  REQUIRE(server.start().ok());
+  WebSocketClient chatty;
+  REQUIRE(chatty.connect(server.port()));  // the upgrade request took one token
+  REQUIRE(eventually([&] { return server.subscriber_count() == 1; }));
+  for (int index = 0; index < 4; ++index) {
+    beast::error_code ignored;
+    chatty.stream.write(net::buffer(std::string("{\"filter\":\"blocks\"}")), ignored);
+  }
+  CHECK(eventually([&] { return server.subscriber_count() == 0; }));
+  // Two tokens were left after the upgrade (three if a second passed).
+  const int delivered_before_refusal = delivered;
+  CHECK(delivered_before_refusal >= 2);
+  CHECK(delivered_before_refusal <= 3);
+  CHECK(metrics->render().find("govchain_rpc_refused_total{reason=\"rate\"} 1") != std::string::npos);
+
+  WebSocketClient deep;
+  REQUIRE(deep.connect(server.port(), "127.0.0.2"));
+  REQUIRE(eventually([&] { return server.subscriber_count() == 1; }));
+  beast::error_code ignored;
+  deep.stream.write(net::buffer(std::string(100, '[')), ignored);
+  CHECK(eventually([&] { return server.subscriber_count() == 0; }));
+  CHECK(delivered == delivered_before_refusal);
+}
+
 TEST_CASE("requests over the rate of an address get 429 with Retry-After; other addresses do not") {
   HttpServerConfig config = edge_config();
   config.requests_per_second_per_address = 1;
