@@ -557,8 +557,10 @@ void Transport::Impl::on_closed(const std::shared_ptr<Connection>& connection, c
   const bool established = connection->counters().connected_since_unix_ms != 0;
   const PublicKey key = established ? connection->peer_key() : connection->expected_key().value_or(PublicKey{});
   bool was_session = false;
+  bool running = false;
   {
     std::lock_guard lock(mutex_);
+    running = state_ == State::running;
     connections_.erase(connection);
     remove_pending_locked(connection.get());
     if (!established && !connection->outbound()) inbound_failed_total_++;
@@ -579,8 +581,9 @@ void Transport::Impl::on_closed(const std::shared_ptr<Connection>& connection, c
     invoke("on_peer_disconnected", callbacks_.on_peer_disconnected, key, reason);
   } else if (!established && !connection->outbound()) {
     // Unauthenticated: anyone can cause these, so they are throttled.
-    // Evictions were logged when they were decided.
-    if (reason.code() == Code::resource_exhausted) return;
+    // Evictions were logged when they were decided; closing them all at
+    // stop is no news.
+    if (reason.code() == Code::resource_exhausted || !running) return;
     const bool network_failure = reason.code() == Code::io_error || reason.code() == Code::unavailable;
     log_throttled(inbound_failed_category, "inbound connection from " + connection->remote_address() +
                                                (network_failure ? " ended during the handshake: " : " refused: ") +

@@ -106,14 +106,15 @@ uint64_t ClientLimits::limit_per_address(ClientBudget budget) const {
   return config_.connections_per_address_max;
 }
 
-Admission ClientLimits::acquire(ClientBudget budget, const std::string& address_key, ClientSlot* slot) {
+Admission ClientLimits::acquire(ClientBudget budget, const std::string& address_key, ClientSlot* slot,
+                                bool may_exceed_total) {
   std::lock_guard lock(mutex_);
   // The address's own bound first: an address at its share is told so (429)
   // even when the whole budget happens to be full as well.
   auto found = held_.find(address_key);
   const uint64_t held = found == held_.end() ? 0 : count_of(found->second, budget);
   if (held >= limit_per_address(budget)) return Admission::over_per_address;
-  if (count_of(totals_, budget) >= limit_total(budget)) return Admission::over_total;
+  if (!may_exceed_total && count_of(totals_, budget) >= limit_total(budget)) return Admission::over_total;
   if (found == held_.end()) found = held_.emplace(address_key, Counts{}).first;
   count_of(found->second, budget)++;
   count_of(totals_, budget)++;

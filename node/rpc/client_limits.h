@@ -95,8 +95,12 @@ class ClientLimits {
 
   // Takes one unit of `budget` for `address_key` into `*slot` (which must
   // not hold one) and returns admitted, or leaves `*slot` empty and says
-  // which bound was reached.
-  Admission acquire(ClientBudget budget, const std::string& address_key, ClientSlot* slot);
+  // which bound was reached. With `may_exceed_total` only the address's
+  // bound applies: for a caller that has just made another holder give its
+  // unit back (an evicted idle connection), so the total overshoots only
+  // until that one is gone.
+  Admission acquire(ClientBudget budget, const std::string& address_key, ClientSlot* slot,
+                    bool may_exceed_total = false);
 
   // Spends one request token of `address_key` at `now_ms` (any monotonic
   // milliseconds). False when the address is over its rate. When more than

@@ -170,15 +170,27 @@ void HttpServer::Impl::on_accept(const beast::error_code& accept_error, tcp::soc
 }
 
 // A connection takes a slot of the HTTP connection budget of its address.
-// Without one it gets a short 503 or 429, or, while many such answers are
-// being written already, is closed at once: even an answer costs a socket.
+// When all slots are taken, the longest waiter for a request header makes
+// room. Without a slot a connection gets a short 503 or 429, or, while many
+// such answers are being written already, is closed at once: even an answer
+// costs a socket.
 void HttpServer::Impl::admit(tcp::socket socket) {
   beast::error_code endpoint_error;
   const auto endpoint = socket.remote_endpoint(endpoint_error);
   if (endpoint_error) return;  // reset before we got to it; the socket closes
   std::string address_key = client_address_key(endpoint.address().to_string());
   ClientSlot slot;
-  const Admission admission = core.limits.acquire(ClientBudget::connection, address_key, &slot);
+  Admission admission = core.limits.acquire(ClientBudget::connection, address_key, &slot);
+  if (admission == Admission::over_total) {
+    // Every slot is taken: make room by closing the connection that has
+    // waited longest for a request header (HeaderWaiters).
+    if (const auto idle =
+            core.header_waiters.take_oldest(std::chrono::milliseconds(core.config.idle_evictable_after_ms))) {
+      idle->evict();
+      core.count_idle_eviction();
+      admission = core.limits.acquire(ClientBudget::connection, address_key, &slot, true);
+    }
+  }
   if (admission == Admission::admitted) {
     std::make_shared<HttpSession>(core, std::move(socket), std::move(address_key), std::move(slot))->run();
     return;

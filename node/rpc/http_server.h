@@ -99,6 +99,11 @@ struct HttpServerConfig {
   // without an answer.
   uint64_t connections_max = limits::rpc_connections_max;
   uint64_t connections_per_address_max = 32;
+  // When every connection slot is taken, a new connection closes the one
+  // that has waited longest for a request header, if that one has waited at
+  // least this long (an honest client sends its header within a round trip;
+  // slowloris sockets and idle keep-alive connections wait).
+  uint64_t idle_evictable_after_ms = 1000;
   // Token bucket per client address; 0 turns the rate limit off. A request
   // over the rate is answered 429 with Retry-After.
   uint64_t requests_per_second_per_address = 1000;

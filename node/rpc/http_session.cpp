@@ -48,7 +48,16 @@ HttpSession::HttpSession(ServerCore& server, tcp::socket socket, std::string add
 }
 
 HttpSession::~HttpSession() {
+  if (header_waiter_id_ != 0) server_.header_waiters.remove(header_waiter_id_);
   if (refusal_only_) server_.end_refusal_answer();
+}
+
+void HttpSession::evict() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    // The pending header read completes with operation_aborted and the
+    // session ends; its connection slot goes back when it is destroyed.
+    self->close();
+  });
 }
 
 void HttpSession::run() {
@@ -70,6 +79,7 @@ void HttpSession::do_read_header() {
   // lines (slowloris) holds its slot for header_timeout_ms at most, however
   // steadily it sends. The same deadline is the keep-alive idle time.
   request_started_ = SteadyClock::now();
+  header_waiter_id_ = server_.header_waiters.add(weak_from_this());
   stream_.expires_after(
       std::chrono::milliseconds(std::min(server_.config.header_timeout_ms, server_.config.timeout_ms)));
   http::async_read_header(
@@ -78,6 +88,8 @@ void HttpSession::do_read_header() {
 }
 
 void HttpSession::on_read_header(const beast::error_code& read_error) {
+  server_.header_waiters.remove(header_waiter_id_);
+  header_waiter_id_ = 0;
   if (read_error) return on_read_error(read_error);
   RequestContext context;
   context.version = parser_->get().version();

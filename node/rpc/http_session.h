@@ -46,6 +46,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Writes `response` without reading a request, then closes. The caller
   // counted the answer with ServerCore::begin_refusal_answer().
   void reject(BeastResponse response);
+  // Closes a session that waits for a request header, to make room
+  // (HeaderWaiters). Thread-safe.
+  void evict();
 
  private:
   using RequestParser = http::request_parser<http::string_body>;
@@ -72,6 +75,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   SteadyClock::time_point request_started_;
+  uint64_t header_waiter_id_ = 0;  // while waiting for a header
   BodyReservation body_reservation_;
   std::optional<http::response<http::empty_body>> continue_response_;
   std::shared_ptr<BeastResponse> response_;

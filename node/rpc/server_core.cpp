@@ -180,6 +180,32 @@ std::string serialize(const BeastResponse& response) {
   return stream.str();
 }
 
+// ---- HeaderWaiters ----------------------------------------------------------------
+
+uint64_t HeaderWaiters::add(std::weak_ptr<HttpSession> session) {
+  std::lock_guard lock(mutex_);
+  const uint64_t waiter_id = next_id_++;
+  waiters_.emplace(waiter_id, Waiter{std::move(session), SteadyClock::now()});
+  return waiter_id;
+}
+
+void HeaderWaiters::remove(uint64_t waiter_id) {
+  std::lock_guard lock(mutex_);
+  waiters_.erase(waiter_id);
+}
+
+std::shared_ptr<HttpSession> HeaderWaiters::take_oldest(SteadyClock::duration age_min) {
+  std::lock_guard lock(mutex_);
+  const auto now = SteadyClock::now();
+  for (auto entry = waiters_.begin(); entry != waiters_.end();) {
+    if (now - entry->second.since < age_min) return nullptr;  // the rest are younger
+    auto session = entry->second.session.lock();
+    entry = waiters_.erase(entry);
+    if (session) return session;
+  }
+  return nullptr;
+}
+
 // ---- ServerCore ------------------------------------------------------------------
 
 ServerCore::ServerCore(HttpServerConfig server_config, std::shared_ptr<Metrics> metrics)
@@ -470,6 +496,11 @@ void ServerCore::count_refusal(Refusal refusal) {
 void ServerCore::count_timeout() {
   increment("govchain_rpc_timeouts_total",
             "Connections closed because a request header, a request or a keep-alive idle time ran out");
+}
+
+void ServerCore::count_idle_eviction() {
+  increment("govchain_rpc_idle_evictions_total",
+            "Connections waiting for a request header closed to admit a new one while every slot was taken");
 }
 
 void ServerCore::count_slow_subscriber() {

@@ -17,7 +17,9 @@
 #include <atomic>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,6 +108,34 @@ class BodyReservation {
   uint64_t size_bytes_ = 0;
 };
 
+class HttpSession;
+
+// HTTP connections waiting for a request header: new ones, and keep-alive
+// ones between requests. When every connection slot is taken, the server
+// closes the one that has waited longest (if it has waited at least a
+// second) to admit a new connection: an honest client sends its header
+// within a round trip of connecting, so the longest waiter is most likely a
+// slowloris socket or an idle keep-alive connection, and neither can keep
+// others out while the pool of addresses is large enough to fill the total.
+// Thread-safe (one mutex; at most connections_max entries).
+class HeaderWaiters {
+ public:
+  uint64_t add(std::weak_ptr<HttpSession> session);
+  void remove(uint64_t waiter_id);
+  // Removes and returns the oldest live waiter that has waited at least
+  // `age_min`; null when there is none.
+  std::shared_ptr<HttpSession> take_oldest(SteadyClock::duration age_min);
+
+ private:
+  struct Waiter {
+    std::weak_ptr<HttpSession> session;
+    SteadyClock::time_point since;
+  };
+  std::mutex mutex_;
+  std::map<uint64_t, Waiter> waiters_;  // by id, which grows with time
+  uint64_t next_id_ = 1;
+};
+
 class ServerCore {
  public:
   ServerCore(HttpServerConfig config, std::shared_ptr<Metrics> metrics);
@@ -117,6 +147,7 @@ class ServerCore {
   ClientLimits limits;
   WorkerPool pool;
   SubscriberSet subscribers;
+  HeaderWaiters header_waiters;
 
   // The pipeline for a complete request: routing, decoding, the JSON shape
   // check, io_thread handlers. `request`'s body is moved into the call.
@@ -136,6 +167,7 @@ class ServerCore {
   void count_refusal(Refusal refusal);
   void count_timeout();
   void count_slow_subscriber();
+  void count_idle_eviction();
   // The bound on refusal answers being written at once; false when the
   // caller should close the connection without an answer.
   bool begin_refusal_answer();

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Hostile clients for the tests/integration/hostile_*.sh scripts.
 
-  hostile_clients.py slowloris --port P --sockets N --seconds S [--source IP]
-      N sockets that each send a request line and then one header line every
-      half second, never finishing the header; a socket the server closes is
-      opened again, so the pressure lasts S seconds.
+  hostile_clients.py slowloris --port P --sockets N --seconds S [--source IP,IP,...]
+      N sockets (spread over the source addresses) that each send a request
+      line and then one header line every half second, never finishing the
+      header; a socket the server closes is opened again, so the pressure
+      lasts S seconds.
   hostile_clients.py websocket --port P --subscribers N --sources IP,IP,... --seconds S
       N WebSocket subscribers of /v1/events, spread over the source addresses,
       that never send a frame; prints how many the server accepted.
@@ -81,7 +82,8 @@ def hold(args, first_bytes, trickle):
                 sockets[index] = None
                 reopened += 1
             try:
-                sockets[index] = connect(args.port, args.source)
+                sources = args.source.split(",")
+                sockets[index] = connect(args.port, sources[index % len(sources)])
                 if first_bytes:
                     sockets[index].sendall(first_bytes)
                 opened += 1

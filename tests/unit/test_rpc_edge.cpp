@@ -597,6 +597,33 @@ TEST_CASE("one address cannot take the connection slots of others") {
   CHECK(metrics->render().find("govchain_rpc_refused_total{reason=\"connections_per_address\"}") != std::string::npos);
 }
 
+TEST_CASE("when every slot is taken, the longest waiter for a header makes room for a new client") {
+  HttpServerConfig config = edge_config();
+  config.connections_max = 4;
+  config.idle_evictable_after_ms = 800;
+  config.header_timeout_ms = 10000;
+  config.timeout_ms = 10000;
+  auto metrics = std::make_shared<Metrics>();
+  HttpServer server(config, metrics);
+  REQUIRE(server.add_route("GET", "/v1/status", [](const HttpRequest&) { return named("status"); }).ok());
+  REQUIRE(server.start().ok());
+  const uint16_t port = server.port();
+  // Four idle sockets from four addresses fill every slot (slowloris from
+  // many addresses: no per-address bound is reached).
+  std::vector<std::unique_ptr<TestClient>> idle;
+  for (const char* address : {"127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"}) {
+    idle.push_back(std::make_unique<TestClient>(port, address));
+    REQUIRE(idle.back()->connected());
+  }
+  std::this_thread::sleep_for(100ms);
+  // Nobody has waited long enough yet: the newcomer is refused.
+  CHECK(http_exchange(port, get_request("/v1/status"), "127.0.0.2").status == 503);
+  std::this_thread::sleep_for(1000ms);
+  CHECK(http_exchange(port, get_request("/v1/status"), "127.0.0.2").status == 200);
+  CHECK(idle.front()->wait_closed(2000));  // the oldest made room
+  CHECK(metrics->render().find("govchain_rpc_idle_evictions_total 1") != std::string::npos);
+}
+
 TEST_CASE("slowloris: a trickled header is cut off at the header deadline") {
   HttpServerConfig config = edge_config();
   config.header_timeout_ms = 400;
