@@ -585,9 +585,11 @@ void Transport::Impl::on_closed(const std::shared_ptr<Connection>& connection, c
     // stop is no news.
     if (reason.code() == Code::resource_exhausted || !running) return;
     const bool network_failure = reason.code() == Code::io_error || reason.code() == Code::unavailable;
-    log_throttled(inbound_failed_category, "inbound connection from " + connection->remote_address() +
-                                               (network_failure ? " ended during the handshake: " : " refused: ") +
-                                               reason.to_string());
+    // One kind per reason, so that a flood of idle sockets (timeouts) never
+    // hides the one refusal of a misconfigured peer (unauthorized).
+    log_throttled(std::string(inbound_failed_category) + " (" + std::string(code_name(reason.code())) + ")",
+                  "inbound connection from " + connection->remote_address() +
+                      (network_failure ? " ended during the handshake: " : " refused: ") + reason.to_string());
   } else if (!established) {
     const bool network_failure = reason.code() == Code::io_error || reason.code() == Code::unavailable;
     if (network_failure) {

@@ -104,7 +104,8 @@ struct TransportConfig {
   // one second's worth); more are closed at once.
   uint32_t inbound_connections_per_second_per_address = 20;
   // Refusals and failures of unauthenticated inbound connections are logged
-  // at most once per kind and interval, with the number of events.
+  // at most once per kind (and, for failed handshakes, per reason code) and
+  // interval, with the number of events.
   uint64_t refusal_log_interval_ms = 10000;
   // Per peer. A message that would exceed either bound closes the peer,
   // unless it is of a low-priority type: those are dropped (and counted)
