@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--rpc-connections-max", options.rpc_connections_max, "open HTTP connections at most")
       ->capture_default_str();
-  cli.add_option("--rpc-timeout-ms", options.rpc_timeout_ms, "time a client has to send a request; idle limit")
+  cli.add_option("--rpc-timeout-ms", options.rpc_timeout_ms,
+                 "time a client has to send a whole request, and to read an answer")
       ->capture_default_str();
   cli.add_option("--rpc-connections-per-ip-max", options.http.connections_per_address_max,
                  "open HTTP connections of one client address (IPv4, or IPv6 /64) at most")

@@ -28,10 +28,14 @@ ReadinessVerdict judge_readiness(const ReadinessFacts& facts, const ReadinessPol
     }
   }
   // More than two thirds, as consensus counts a quorum.
-  if (facts.validators > 0 && facts.validators_reachable * 3 <= facts.validators * 2) {
+  if (facts.validators > 0 && facts.is_validator && facts.validators_reachable * 3 <= facts.validators * 2) {
     verdict.reasons.push_back({"no_quorum", "reaches " + std::to_string(facts.validators_reachable) + " of " +
                                                 std::to_string(facts.validators) +
                                                 " validators; more than two thirds are needed to decide blocks"});
+  }
+  if (facts.validators > 0 && !facts.is_validator && facts.validators_reachable == 0) {
+    verdict.reasons.push_back({"no_validator", "an observer that reaches none of the " +
+                                                   std::to_string(facts.validators) + " validators gets no blocks"});
   }
   if (facts.catching_up) {
     verdict.reasons.push_back({"catching_up", "catching up from height " + std::to_string(facts.head_height) +
@@ -53,6 +57,7 @@ std::string readiness_json(const ReadinessFacts& facts, const ReadinessVerdict& 
                          {"head_age_ms", verdict.head_age_ms},
                          {"validators", facts.validators},
                          {"validators_reachable", facts.validators_reachable},
+                         {"is_validator", facts.is_validator},
                          {"catching_up", facts.catching_up},
                          {"reasons", std::move(reasons)}};
   if (!verdict.ready) body["error"] = {{"code", "unavailable"}, {"message", "not ready: " + summary}};

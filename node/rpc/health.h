@@ -5,9 +5,9 @@
 //   GET /readyz   200 when the node can serve current data, 503 with the
 //                 reasons otherwise: its chain has made no new block for
 //                 `stale_block_intervals` block intervals, it has lost contact
-//                 with a quorum (more than two thirds) of the validators, or
-//                 it is catching up with its peers. Send no traffic to a node
-//                 while this fails.
+//                 with a quorum (more than two thirds) of the validators (an
+//                 observer: with every validator), or it is catching up with
+//                 its peers. Send no traffic to a node while this fails.
 //
 // Both run on the server's I/O threads (RouteExecution::io_thread), never on
 // the worker pool, so they answer quickly while every worker is busy.
@@ -44,6 +44,9 @@ struct ReadinessFacts {
   // open p2p session with.
   uint64_t validators = 0;
   uint64_t validators_reachable = 0;
+  // Whether this node is one of them. An observer follows one or a few
+  // validators and needs only one of them; a validator needs a quorum.
+  bool is_validator = true;
   bool catching_up = false;
   uint64_t best_peer_height = 0;
 };
@@ -65,7 +68,7 @@ struct ReadinessPolicy {
 };
 
 struct ReadinessReason {
-  std::string code;  // "stalled", "no_quorum", "catching_up"
+  std::string code;  // "stalled", "no_quorum", "no_validator", "catching_up"
   std::string message;
 };
 

@@ -19,7 +19,8 @@ ReadinessFacts NodeReadiness::readiness_facts() const {
     facts.validators_reachable = facts.validators;
     return facts;
   }
-  facts.validators_reachable = is_validator(config_.node_key) ? 1 : 0;
+  facts.is_validator = is_validator(config_.node_key);
+  facts.validators_reachable = facts.is_validator ? 1 : 0;
   const auto consensus = service_.consensus_info();
   if (!consensus) return facts;
   for (const PeerInfo& peer : consensus->peers) {

@@ -38,7 +38,7 @@ govchain::rpc::HttpResponse echo(const govchain::rpc::HttpRequest& request) {
 
 class FixedReadiness final : public govchain::rpc::ReadinessProvider {
  public:
-  govchain::rpc::ReadinessFacts readiness_facts() const override { return {3, 0, 1000, 4, 2, true, 9}; }
+  govchain::rpc::ReadinessFacts readiness_facts() const override { return {3, 0, 1000, 4, 2, true, true, 9}; }
 };
 
 govchain::rpc::HttpServer& server() {

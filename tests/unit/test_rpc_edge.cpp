@@ -385,6 +385,17 @@ TEST_CASE("readiness: stalled chain, lost quorum and catching up each make a nod
   CHECK(body["error"]["code"] == "unavailable");
   CHECK(body["reasons"][0]["code"] == "catching_up");
 
+  // An observer needs one validator, not a quorum.
+  ReadinessFacts observer = facts;
+  observer.catching_up = false;
+  observer.is_validator = false;
+  observer.validators_reachable = 1;
+  CHECK(judge_readiness(observer, policy, now_ms).ready);
+  observer.validators_reachable = 0;
+  verdict = judge_readiness(observer, policy, now_ms);
+  REQUIRE(verdict.reasons.size() == 1);
+  CHECK(verdict.reasons[0].code == "no_validator");
+
   // A dev chain makes blocks on demand: an old head is fine there.
   ReadinessFacts dev;
   dev.head_time_ms = now_ms - 3'600'000;
@@ -457,6 +468,8 @@ TEST_CASE("node readiness: counts itself and connected validators, not observers
   // An observer counts only the validators it reaches.
   NodeReadiness observer(node, {key_of(9), 1000, false});
   CHECK(observer.readiness_facts().validators_reachable == 2);
+  CHECK_FALSE(observer.readiness_facts().is_validator);
+  CHECK(facts.is_validator);
   // Before consensus state exists a BFT node reaches only itself.
   node.consensus.reset();
   CHECK(readiness.readiness_facts().validators_reachable == 1);
@@ -549,7 +562,7 @@ TEST_CASE("CORS: a list of origins is echoed with Vary, others get nothing; an e
 
 TEST_CASE("health routes: /healthz always ok, /readyz 503 with reasons") {
   auto provider = std::make_shared<FakeReadiness>();
-  provider->facts = {7, unix_now_ms(), 1000, 3, 3, false, 7};
+  provider->facts = {7, unix_now_ms(), 1000, 3, 3, true, false, 7};
   HttpServer server(edge_config());
   REQUIRE(register_health_routes(server, provider).ok());
   CHECK(register_health_routes(server, nullptr).code() == Code::invalid_argument);
@@ -744,7 +757,7 @@ TEST_CASE("slow handlers hold workers, not the I/O threads: health stays fast, a
   SlowGate gate;
   REQUIRE(server.add_route("GET", "/v1/slow", [&](const HttpRequest& request) { return gate.wait(request); }).ok());
   auto provider = std::make_shared<FakeReadiness>();
-  provider->facts = {1, unix_now_ms(), 0, 1, 1, false, 1};
+  provider->facts = {1, unix_now_ms(), 0, 1, 1, true, false, 1};
   REQUIRE(register_health_routes(server, provider).ok());
   REQUIRE(server.start().ok());
   const uint16_t port = server.port();
