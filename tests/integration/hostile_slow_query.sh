@@ -30,15 +30,15 @@ cat >"$WORK/spin.wat" <<'WAT'
 WAT
 wat2wasm "$WORK/spin.wat" -o "$WORK/spin.wasm"
 cat >"$WORK/spin.abi.json" <<'JSON'
-{"abi_version": 1, "contract": "spin", "version": "1", "description": "a query that runs until its gas is gone",
+{"abi_version": 1, "contract": "dev-city.spin", "version": "1", "description": "a query that runs until its gas is gone",
  "methods": [{"name": "spin", "kind": "query", "arguments": [], "returns": []}]}
 JSON
 start_node "$WORK/data" "$WORK/node.log"
 PORT=${NODE_URL##*:}
 GOVCHAIN_NODE="$NODE_URL" GOVCHAIN_DEV=1 "$GOVCHAIN" --key "$WORK/data/keys/admin.json" contract deploy \
-  "$WORK/spin.wasm" --name spin --abi "$WORK/spin.abi.json" --municipality dev-city >/dev/null 2>&1 ||
+  "$WORK/spin.wasm" --name dev-city.spin --abi "$WORK/spin.abi.json" --municipality dev-city >/dev/null 2>&1 ||
   fail "deploying the spinning contract failed"
-QUERY='{"contract":"spin","method":"spin","gas_limit":1000000000}'
+QUERY='{"contract":"dev-city.spin","method":"spin","gas_limit":1000000000}'
 curl -s -X POST "$NODE_URL/v1/query" -d "$QUERY" | grep -q '"out_of_gas"' || fail "the query did not run out of gas"
 
 echo "== eight clients run gas-limit queries for 8 s; health probes from 127.0.0.2"
