@@ -20,27 +20,19 @@ namespace {
 
 using json = nlohmann::json;
 
-// Read routes may be called from a portal on another origin.
-void allow_any_origin(HttpResponse& response) { response.headers.emplace_back("Access-Control-Allow-Origin", "*"); }
-
+// CORS for these GET routes (a portal on another origin calls them) is the
+// server's, as for every read route (HttpServerConfig::cors_allowed_origins).
 HttpResponse answer(const json& body) {
   HttpResponse response = json_response(body.dump());
-  allow_any_origin(response);
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
 }
 
 HttpResponse refuse(unsigned http_status, std::string_view code, std::string_view message) {
-  HttpResponse response = json_error(http_status, code, message);
-  allow_any_origin(response);
-  return response;
+  return json_error(http_status, code, message);
 }
 
-HttpResponse refuse(const Status& status) {
-  HttpResponse response = json_error(status);
-  allow_any_origin(response);
-  return response;
-}
+HttpResponse refuse(const Status& status) { return json_error(status); }
 
 Result<uint64_t> parse_height(std::string_view text) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string_view::npos)

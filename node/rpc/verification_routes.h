@@ -20,6 +20,9 @@
 //       a hint. The page sends nothing personal to any server: what it
 //       verifies is in the URL fragment or in a file opened locally.
 //
+// CORS: these are GET routes, so the server answers cross-origin requests
+// as configured for every read route (HttpServerConfig::cors_allowed_origins).
+//
 // Thread-safety: the handlers only read the NodeService (thread-safe) and
 // the page text, which is immutable after registration.
 #pragma once
