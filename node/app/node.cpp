@@ -13,6 +13,7 @@
 #include "execution/validator_governance.h"
 #include "rpc/node_readiness.h"
 #include "sync/protocol.h"
+#include "rpc/verification_routes.h"
 
 namespace govchain::app {
 
@@ -494,6 +495,7 @@ Status Node::start() {
                                      !consensus_mode()};
   GOVCHAIN_TRY(rpc::register_health_routes(*server_, std::make_shared<rpc::NodeReadiness>(*this, readiness),
                                            config_.readiness));
+  GOVCHAIN_TRY(rpc::register_verification_routes(*server_, *this));
   event_worker_ = std::make_unique<SerialWorker>("block events", block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
   if (consensus_mode())
