@@ -306,8 +306,8 @@ Result<ClassFigure> loading(const std::string& name, const Bytes& code) {
   return ClassFigure{name, sample.seconds, sample.gas};
 }
 
-// A 120 KiB function (what a deploy transaction can carry) of br_tables
-// naming 64 enclosing blocks of the maximum arity.
+// A function as large as a contract module may be, of br_tables naming 64
+// enclosing blocks of the maximum arity.
 Bytes worst_case_branch_tables() {
   const runtime::Limits limits = runtime::contract_limits();
   const uint32_t arity = limits.type_arity_max;
@@ -320,7 +320,8 @@ Bytes worst_case_branch_tables() {
   table.push_back(0x00);
   Bytes code;
   for (uint32_t level = 0; level < depth; ++level) code = concat({code, Bytes{0x02, 0x01}});
-  while (code.size() + table.size() < 120 * 1024) code.insert(code.end(), table.begin(), table.end());
+  while (code.size() + table.size() + 1024 < limits.module_size_bytes_max)
+    code.insert(code.end(), table.begin(), table.end());
   code = concat({code, Bytes(depth, 0x0B), Bytes(arity, 0x1A)});
   const Bytes all_i64(arity, wasm_i64);
   return WasmWriter()
@@ -330,14 +331,15 @@ Bytes worst_case_branch_tables() {
       .build();
 }
 
-// A 120 KiB module of calls to a function type of the maximum arity: each
-// two-byte call instruction checks that many operand types twice.
+// A module as large as a contract may be, of calls to a function type of the
+// maximum arity: each two-byte call instruction checks that many operand
+// types twice.
 Bytes worst_case_calls() {
   const runtime::Limits limits = runtime::contract_limits();
   const Bytes all_i64(limits.type_arity_max, wasm_i64);
   Bytes code;
   for (uint32_t index = 0; index < limits.type_arity_max; ++index) code = concat({code, Bytes{0x42, 0x00}});
-  while (code.size() < 120 * 1024) code.insert(code.end(), {0x10, 0x00});
+  while (code.size() + 1024 < limits.module_size_bytes_max) code.insert(code.end(), {0x10, 0x00});
   return WasmWriter()
       .section(1, vector_of(1, function_type(all_i64, all_i64)))
       .section(3, vector_of(1, Bytes{0x00}))

@@ -629,7 +629,7 @@ uint32_t block_result_count(const Module& module, const BlockType& block_type) {
 Result<Module> decode_module(ByteView bytes, const Limits& limits) {
   if (bytes.size() > limits.module_size_bytes_max)
     return exhaustion_error("module of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
-                            std::to_string(limits.module_size_bytes_max));
+                            std::to_string(limits.module_size_bytes_max) + " (Limits::module_size_bytes_max)");
   Module module;
   module.bytes.assign(bytes.begin(), bytes.end());
   Decoder decoder(module.bytes, limits);

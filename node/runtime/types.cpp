@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/limits.h"
 #include "runtime/module.h"
 
 namespace govchain::runtime {
@@ -66,7 +67,8 @@ std::string function_type_to_string(const FunctionType& type) {
 
 Limits contract_limits() {
   Limits limits;
-  limits.module_size_bytes_max = 1024 * 1024;
+  // The node stores a contract's code as one state value, so no larger.
+  limits.module_size_bytes_max = govchain::limits::state_value_size_bytes_max;
   limits.functions_max = 1024;
   limits.types_max = 256;
   limits.type_arity_max = 16;

@@ -834,9 +834,13 @@ TEST_CASE("limits: every count over its bound is refused while decoding, naming 
                        Bytes{0x00};
     check_refused(one_function(empty_type, function_body({}, code)).build(), limits, "br_table_labels_max");
   }
-  SUBCASE("size of a function body") {
+  SUBCASE("size of the module and of a function body") {
     const Bytes code = Bytes(limits.function_size_bytes_max, 0x01);  // nops
-    check_refused(one_function(empty_type, function_body({}, code)).build(), limits, "function_size_bytes_max");
+    const Bytes module = one_function(empty_type, function_body({}, code)).build();
+    check_refused(module, limits, "module_size_bytes_max");
+    Limits larger_modules = limits;
+    larger_modules.module_size_bytes_max = 4 * limits.function_size_bytes_max;
+    check_refused(module, larger_modules, "function_size_bytes_max");
   }
   SUBCASE("nesting of blocks") {
     Bytes code;
@@ -935,13 +939,13 @@ double seconds_to_load(const Bytes& bytes, const Limits& limits, Status& status)
 }  // namespace
 
 TEST_CASE("validation is linear: worst-case modules of the maximum size load in bounded time") {
-  // The contract limits, at the size a deploy transaction can carry (120
-  // KiB of payload) and at their module size limit; and the general
-  // defaults, whose arity and br_table bounds are larger, at 1 MiB.
+  // The contract limits at their module size limit (what a deploy may
+  // carry), and the general defaults, whose arity and br_table bounds are
+  // larger, at 1 MiB.
   const Limits contract = contract_limits();
   const Limits general;
-  const std::vector<std::pair<Limits, size_t>> cases = {
-      {contract, 120 * 1024}, {contract, contract.module_size_bytes_max}, {general, 1024 * 1024}};
+  const std::vector<std::pair<Limits, size_t>> cases = {{contract, contract.module_size_bytes_max},
+                                                        {general, 1024 * 1024}};
   for (const auto& [limits, size_bytes] : cases) {
     for (auto* generate : {&worst_case_branch_tables, &worst_case_calls}) {
       const Bytes bytes = generate(limits, size_bytes);
