@@ -36,12 +36,12 @@ uint64_t table_gas(uint64_t element_count, const GasSchedule& schedule) {
 // the floor takes this path: the Store charges it, which runs the check
 // or reports out of gas, and the register is reloaded. Returns false with
 // `status` set when the run must stop.
-[[gnu::noinline]] bool charge_slow(Store& store, uint64_t amount, uint64_t& gas, uint64_t& floor, Status& status) {
-  store.gas_remaining_ = gas + floor;
+// Returns the new gas above the floor; `gas` is passed by value so that
+// the interpreter's copy can stay in a register.
+[[gnu::noinline]] uint64_t charge_slow(Store& store, uint64_t amount, uint64_t gas, Status& status) {
+  store.gas_remaining_ = gas + store.poll_floor_;
   status = store.charge_gas(amount);
-  floor = store.poll_floor_;
-  gas = store.gas_remaining_ - floor;
-  return status.ok();
+  return store.gas_remaining_ - store.poll_floor_;
 }
 
 Status host_failure(const HostFunction& host, const Status& status) {
@@ -139,8 +139,8 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   size_t depth = base_depth;
   uint64_t* const stack_begin = store.value_stack.get();
   uint64_t* const stack_end = stack_begin + store.value_stack_slots;
-  uint64_t floor = store.poll_floor_;
-  uint64_t gas = store.gas_remaining_ - floor;
+  // The gas above the Store's poll floor; the floor itself stays in the Store.
+  uint64_t gas = store.gas_remaining_ - store.poll_floor_;
   Status status;
   Instance* instance = nullptr;
   const Instruction* pc = nullptr;
@@ -178,27 +178,28 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   } while (0)
 #define SYNC_STORE()                                                \
   do {                                                              \
-    store.gas_remaining_ = gas + floor;                             \
+    store.gas_remaining_ = gas + store.poll_floor_;                 \
     store.frame_depth = depth;                                      \
     store.value_stack_used = static_cast<size_t>(sp - stack_begin); \
   } while (0)
-#define CHARGE(amount)                                                         \
-  do {                                                                         \
-    const uint64_t charge_amount = (amount);                                   \
-    if (charge_amount > gas) [[unlikely]] {                                    \
-      if (!charge_slow(store, charge_amount, gas, floor, status)) goto finish; \
-    } else {                                                                   \
-      gas -= charge_amount;                                                    \
-    }                                                                          \
+#define CHARGE(amount)                                      \
+  do {                                                      \
+    const uint64_t charge_amount = (amount);                \
+    if (charge_amount > gas) [[unlikely]] {                 \
+      gas = charge_slow(store, charge_amount, gas, status); \
+      if (!status.ok()) goto finish;                        \
+    } else {                                                \
+      gas -= charge_amount;                                 \
+    }                                                       \
   } while (0)
 
+  if (entry.code != nullptr) CHARGE(entry.code->entry_gas);
 enter:
   if (callee->host != nullptr) {
     uint64_t* call_arguments = sp - callee->type->params.size();
     SYNC_STORE();
     status = call_host(store, instance, *callee, call_arguments, call_arguments);
-    floor = store.poll_floor_;
-    gas = store.gas_remaining_ - floor;
+    gas = store.gas_remaining_ - store.poll_floor_;
     if (!status.ok()) goto finish;
     sp = call_arguments + callee->type->results.size();
     if (pc == nullptr) goto done;
@@ -218,8 +219,9 @@ enter:
       status = exhaustion_error("call stack exhausted (value stack)");
       goto finish;
     }
-    // Zeroing the locals is work priced per local, paid before it is done.
-    CHARGE(code.entry_gas);
+    // Zeroing the locals is priced per local and paid before it is done:
+    // by the caller's block for direct calls (prepare.cpp), by the call
+    // instruction for the others, before the first entry for the first.
     frames[depth++] = Store::Frame{pc, fp, instance};
     fp = new_fp;
     std::fill(sp, sp + code.local_slots, uint64_t{0});
@@ -248,8 +250,17 @@ op_f64_const:
 op_ref_null:
   NEXT();
 
+// The hottest charge, written out so that the slow path ends in its own
+// dispatch: sharing the continuation with the fast path made the compiler
+// move the gas counter between stack slots on every block.
 op_charge_gas:
-  CHARGE(pc->b);
+  if (pc->b > gas) [[unlikely]]
+    goto charge_gas_slowly;
+  gas -= pc->b;
+  NEXT();
+charge_gas_slowly:
+  gas = charge_slow(store, pc->b, gas, status);
+  if (!status.ok()) goto finish;
   NEXT();
 
 op_constant:
@@ -317,6 +328,11 @@ op_call:
   callee = instance->functions[pc->a];
   goto enter;
 
+op_call_imported:
+  callee = instance->functions[pc->a];
+  if (callee->code != nullptr) CHARGE(callee->code->entry_gas);
+  goto enter;
+
 op_call_indirect : {
   const uint32_t index = static_cast<uint32_t>(*--sp);
   const TableObject& table = *instance->tables[pc->b];
@@ -325,6 +341,7 @@ op_call_indirect : {
   if (reference == 0) TRAP("uninitialized element");
   callee = reinterpret_cast<const FunctionObject*>(reference);
   if (callee->type_id != instance->type_ids[pc->a]) TRAP("indirect call type mismatch");
+  if (callee->code != nullptr) CHARGE(callee->code->entry_gas);
   goto enter;
 }
 
@@ -857,7 +874,7 @@ done:
   std::copy(entry_frame, entry_frame + results.size(), results.begin());
   (void)sp;
 finish:
-  store.gas_remaining_ = gas + floor;
+  store.gas_remaining_ = gas + store.poll_floor_;
   store.frame_depth = base_depth;
   store.value_stack_used = base_stack_used;
   return status;

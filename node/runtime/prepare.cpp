@@ -115,6 +115,11 @@ bool read_immediates(Reader& reader, const Module& module, uint16_t code, Immedi
   return true;
 }
 
+// The price of zeroing `local_count` locals when a function is entered.
+uint64_t entry_gas(uint32_t local_count, const GasSchedule& schedule) {
+  return (static_cast<uint64_t>(local_count) + 7) / 8 * schedule.gas_per_8_locals_zeroed;
+}
+
 // The gas of each opcode of the binary format under one schedule, looked up
 // once per module rather than once per instruction.
 using GasByOpcode = std::array<uint64_t, 256>;
@@ -210,7 +215,7 @@ void FunctionPreparer::set_height(uint32_t height) {
 Status FunctionPreparer::prepare(PreparedCode& code) {
   code_.param_slots = static_cast<uint32_t>(type_.params.size());
   code_.local_slots = body_.local_count;
-  code_.entry_gas = (static_cast<uint64_t>(code_.local_slots) + 7) / 8 * schedule_.gas_per_8_locals_zeroed;
+  code_.entry_gas = entry_gas(code_.local_slots, schedule_);
   const uint32_t frame_base = code_.param_slots + code_.local_slots;
   set_height(frame_base);
   Label function_label;
@@ -355,6 +360,10 @@ void FunctionPreparer::handle_end() {
   set_height(label.height + label.result_count);
 }
 
+// A direct call to a function of this module pays for zeroing the callee's
+// locals here, in the caller's block: the callee is known, and the
+// interpreter's call path stays free of a charge. Calls whose callee is known
+// only at run time (imported, indirect) are charged by the interpreter.
 void FunctionPreparer::handle_call(uint16_t code, const Immediates& immediates) {
   const FunctionType& callee =
       code == opcode::call ? module_.function_type(immediates.index) : module_.types[immediates.index];
@@ -362,7 +371,14 @@ void FunctionPreparer::handle_call(uint16_t code, const Immediates& immediates) 
   charge_slots(callee.params.size() + callee.results.size());
   pop_slots(static_cast<uint32_t>(callee.params.size()));
   push_slots(static_cast<uint32_t>(callee.results.size()));
-  emit(code, immediates.index, immediates.second_index);
+  uint16_t emitted = code;
+  if (code == opcode::call) {
+    if (immediates.index < module_.imported_function_count)
+      emitted = opcode::call_imported;
+    else
+      charge_gas(entry_gas(module_.bodies[immediates.index - module_.imported_function_count].local_count, schedule_));
+  }
+  emit(emitted, immediates.index, immediates.second_index);
 }
 
 void FunctionPreparer::handle_memory_or_table(uint16_t code, const Immediates& immediates) {

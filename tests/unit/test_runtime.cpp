@@ -655,6 +655,61 @@ TEST_CASE("gas: locals are charged per 8 when a function is entered, before they
   CHECK(loaded.store->gas_remaining() == 0);
 }
 
+TEST_CASE("gas: a callee's locals cost the same called directly, through a table or from another instance") {
+  const GasSchedule schedule;
+  // Function 1 has `local_count` locals; `direct` calls it, `indirect`
+  // calls it through table slot 0.
+  const auto module = [](uint32_t local_count) {
+    RawModule raw;
+    raw.add(1, vector_of(1, function_type({}, {})));
+    raw.add(3, vector_of(3, Bytes{0x00, 0x00, 0x00}));
+    raw.add(4, vector_of(1, Bytes{0x70, 0x00, 0x01}));
+    raw.add(7, vector_of(3, Bytes{0x06, 'd', 'i', 'r', 'e', 'c', 't', 0x00, 0x00} +
+                                Bytes{0x08, 'i', 'n', 'd', 'i', 'r', 'e', 'c', 't', 0x00, 0x02} +
+                                Bytes{0x06, 'c', 'a', 'l', 'l', 'e', 'e', 0x00, 0x01}));
+    raw.add(9, vector_of(1, Bytes{0x00} + i32_const(0) + Bytes{0x0B, 0x01, 0x01}));
+    raw.add(10, vector_of(3, function_body({}, Bytes{0x10, 0x01}) + function_body({{local_count, i64}}, {}) +
+                                 function_body({}, i32_const(0) + Bytes{0x11, 0x00, 0x00})));
+    return raw.build();
+  };
+  const auto gas_of = [](const Bytes& bytes, const char* name) {
+    Loaded loaded = instantiate(bytes);
+    loaded.store->set_gas_limit(1'000'000);
+    REQUIRE(loaded.instance->invoke(name, {}).ok());
+    return loaded.store->gas_used();
+  };
+  const uint64_t extra = 99 * schedule.gas_per_8_locals_zeroed;  // 800 locals instead of 8
+  CHECK(gas_of(module(800), "direct") - gas_of(module(8), "direct") == extra);
+  CHECK(gas_of(module(800), "indirect") - gas_of(module(8), "indirect") == extra);
+
+  // From another instance: `run` imports the callee and calls it directly.
+  uint64_t imported_gas[2] = {};
+  for (const uint32_t local_count : {8u, 800u}) {
+    auto provider = load_module(module(local_count));
+    REQUIRE(provider.ok());
+    Store store;
+    auto provider_instance = store.instantiate(*provider, Linker());
+    REQUIRE(provider_instance.ok());
+    Linker linker;
+    linker.register_instance("provider", **provider_instance);
+    RawModule raw;
+    raw.add(1, vector_of(1, function_type({}, {})));
+    raw.add(2, vector_of(1, Bytes{0x08, 'p', 'r', 'o', 'v', 'i', 'd', 'e', 'r', 0x06, 'c', 'a', 'l', 'l', 'e', 'e',
+                                  0x00, 0x00}));
+    raw.add(3, vector_of(1, Bytes{0x00}));
+    raw.add(7, vector_of(1, Bytes{0x03, 'r', 'u', 'n', 0x00, 0x01}));
+    raw.add(10, vector_of(1, function_body({}, Bytes{0x10, 0x00})));
+    auto importer = load_module(raw.build());
+    REQUIRE(importer.ok());
+    auto instance = store.instantiate(*importer, linker);
+    REQUIRE(instance.ok());
+    store.set_gas_limit(1'000'000);
+    REQUIRE((*instance)->invoke("run", {}).ok());
+    imported_gas[local_count == 800 ? 1 : 0] = store.gas_used();
+  }
+  CHECK(imported_gas[1] - imported_gas[0] == extra);
+}
+
 TEST_CASE("gas: values moved by branches, returns and calls are charged per slot") {
   const GasSchedule schedule;
   // run: (block (type 1) <arity constants> (br 0)) then drop every result.
