@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <memory>
 
 #include "runtime/runtime.h"
@@ -27,6 +28,7 @@ double thread_cpu_seconds() {
 // One class of work: CPU time and gas, absolute or as the difference of two
 // variants that differ only in that work.
 struct ClassFigure {
+  std::string group;  // the price the row checks (GasSchedule fields)
   std::string name;
   double seconds = 0;
   uint64_t gas = 0;
@@ -53,8 +55,8 @@ Result<Sample> best_of(const std::function<Result<uint64_t>()>& work) {
   return sample;
 }
 
-ClassFigure difference(std::string name, const Sample& more, const Sample& less) {
-  return ClassFigure{std::move(name), std::max(0.0, more.seconds - less.seconds),
+ClassFigure difference(std::string group, std::string name, const Sample& more, const Sample& less) {
+  return ClassFigure{std::move(group), std::move(name), std::max(0.0, more.seconds - less.seconds),
                      more.gas > less.gas ? more.gas - less.gas : 0};
 }
 
@@ -183,19 +185,19 @@ Bytes bulk_code(uint32_t size_bytes) {
 // Two variants of a module that differ in one kind of work, run the same
 // way; the class's figure is their difference.
 Result<ClassFigure> marginal(
-    const std::string& name, const Bytes& more_code, const Bytes& less_code,
+    const std::string& group, const std::string& name, const Bytes& more_code, const Bytes& less_code,
     const std::function<Result<uint64_t>(const std::shared_ptr<const runtime::Module>&)>& run) {
   GOVCHAIN_ASSIGN_OR_RETURN(auto more_module, load(more_code));
   GOVCHAIN_ASSIGN_OR_RETURN(auto less_module, load(less_code));
   GOVCHAIN_ASSIGN_OR_RETURN(Sample more, best_of([&] { return run(more_module); }));
   GOVCHAIN_ASSIGN_OR_RETURN(Sample less, best_of([&] { return run(less_module); }));
-  return difference(name, more, less);
+  return difference(group, name, more, less);
 }
 
-Result<ClassFigure> absolute(const std::string& name, const Bytes& code, int32_t argument) {
+Result<ClassFigure> absolute(const std::string& group, const std::string& name, const Bytes& code, int32_t argument) {
   GOVCHAIN_ASSIGN_OR_RETURN(auto module, load(code));
   GOVCHAIN_ASSIGN_OR_RETURN(Sample sample, best_of([&] { return run_in_one_store(module, argument); }));
-  return ClassFigure{name, sample.seconds, sample.gas};
+  return ClassFigure{group, name, sample.seconds, sample.gas};
 }
 
 Status add(std::vector<ClassFigure>& figures, Result<ClassFigure> figure) {
@@ -231,7 +233,7 @@ Result<ClassFigure> host_calls() {
                               if (!results.ok()) return results.status();
                               return store.gas_used();
                             }));
-  return ClassFigure{"calls of a host function that does nothing", sample.seconds, sample.gas};
+  return ClassFigure{"host calls", "calls of a host function that does nothing", sample.seconds, sample.gas};
 }
 
 Status execution_classes(std::vector<ClassFigure>& figures) {
@@ -239,20 +241,22 @@ Status execution_classes(std::vector<ClassFigure>& figures) {
   const auto rounds = [](int32_t count) {
     return [count](const std::shared_ptr<const runtime::Module>& module) { return run_in_one_store(module, count); };
   };
-  GOVCHAIN_TRY(
-      add(figures, absolute("arithmetic on locals, loop (20 instructions a round)", arithmetic_module(), 2'000'000)));
-  GOVCHAIN_TRY(add(figures, absolute("calls of an empty function", calls_module(0), 2'000'000)));
-  GOVCHAIN_TRY(add(figures, marginal("locals zeroed on entry (" + std::to_string(limits.locals_per_function_max - 8) +
+  GOVCHAIN_TRY(add(figures, absolute("instructions", "arithmetic on locals, loop (20 instructions a round)",
+                                     arithmetic_module(), 2'000'000)));
+  GOVCHAIN_TRY(add(figures, absolute("instructions", "calls of an empty function", calls_module(0), 2'000'000)));
+  GOVCHAIN_TRY(add(figures, marginal("locals zeroed",
+                                     "locals zeroed on entry (" + std::to_string(limits.locals_per_function_max - 8) +
                                          " more a call)",
                                      calls_module(limits.locals_per_function_max), calls_module(8), rounds(100'000))));
-  GOVCHAIN_TRY(add(figures, marginal("values moved by a branch (" + std::to_string(limits.type_arity_max - 1) +
+  GOVCHAIN_TRY(add(figures, marginal("slots copied",
+                                     "values moved by a branch (" + std::to_string(limits.type_arity_max - 1) +
                                          " more slots a round)",
                                      branch_module(limits.type_arity_max), branch_module(1), rounds(1'000'000))));
-  GOVCHAIN_TRY(add(figures, marginal("memory.fill + memory.copy (64 KiB more each, in cache)",
+  GOVCHAIN_TRY(add(figures, marginal("bytes copied", "memory.fill + memory.copy (64 KiB more each, in cache)",
                                      shaped_module(3, 0, 0, bulk_code(65536)), shaped_module(3, 0, 0, bulk_code(0)),
                                      rounds(2'000))));
   constexpr uint32_t large_bytes = 4 * 1024 * 1024;
-  GOVCHAIN_TRY(add(figures, marginal("memory.fill + memory.copy (4 MiB more each, beyond the caches)",
+  GOVCHAIN_TRY(add(figures, marginal("bytes copied", "memory.fill + memory.copy (4 MiB more each, beyond the caches)",
                                      shaped_module(2 * large_bytes / 65536 + 1, 0, 0, bulk_code(large_bytes)),
                                      shaped_module(2 * large_bytes / 65536 + 1, 0, 0, bulk_code(0)), rounds(20))));
   GOVCHAIN_TRY(add(figures, host_calls()));
@@ -272,20 +276,23 @@ Status allocation_classes(std::vector<ClassFigure>& figures) {
   const int32_t pages = 64;
   GOVCHAIN_ASSIGN_OR_RETURN(Sample grown, best_of([&] { return fresh_stores(grow_module, pages, stores); }));
   GOVCHAIN_ASSIGN_OR_RETURN(Sample not_grown, best_of([&] { return fresh_stores(grow_module, 0, stores); }));
-  figures.push_back(difference("memory.grow (64 pages)", grown, not_grown));
+  figures.push_back(difference("memory pages", "memory.grow (64 pages)", grown, not_grown));
   const Bytes table = shaped_module(1, 0, 0, grow_table_code);
   GOVCHAIN_ASSIGN_OR_RETURN(auto table_module, load(table));
   const auto elements = static_cast<int32_t>(limits.table_elements_max);
   GOVCHAIN_ASSIGN_OR_RETURN(Sample table_grown, best_of([&] { return fresh_stores(table_module, elements, stores); }));
   GOVCHAIN_ASSIGN_OR_RETURN(Sample table_not_grown, best_of([&] { return fresh_stores(table_module, 0, stores); }));
-  figures.push_back(difference("table.grow (" + std::to_string(elements) + " elements)", table_grown, table_not_grown));
-  GOVCHAIN_TRY(add(figures, marginal("instantiation: initial memory (64 pages more)", shaped_module(65, 0, 0, {}),
-                                     shaped_module(1, 0, 0, {}), fresh(0))));
+  figures.push_back(difference("table elements", "table.grow (" + std::to_string(elements) + " elements)", table_grown,
+                               table_not_grown));
+  GOVCHAIN_TRY(add(figures, marginal("memory pages", "instantiation: initial memory (64 pages more)",
+                                     shaped_module(65, 0, 0, {}), shaped_module(1, 0, 0, {}), fresh(0))));
   GOVCHAIN_TRY(
-      add(figures, marginal("instantiation: initial table (" + std::to_string(elements) + " elements more)",
-                            shaped_module(1, limits.table_elements_max, 0, {}), shaped_module(1, 0, 0, {}), fresh(0))));
-  GOVCHAIN_TRY(add(figures, marginal("instantiation: active data (64 KiB more)", shaped_module(2, 0, 65536, {}),
-                                     shaped_module(2, 0, 0, {}), fresh(0))));
+      add(figures,
+          marginal("table elements", "instantiation: initial table (" + std::to_string(elements) + " elements more)",
+                   shaped_module(1, limits.table_elements_max, 0, {}), shaped_module(1, 0, 0, {}), fresh(0))));
+  // As much data as a contract module (64 KiB in all) leaves room for.
+  GOVCHAIN_TRY(add(figures, marginal("bytes copied", "instantiation: active data (60 KiB more)",
+                                     shaped_module(2, 0, 60 * 1024, {}), shaped_module(2, 0, 0, {}), fresh(0))));
   return Status();
 }
 
@@ -303,7 +310,7 @@ Result<ClassFigure> loading(const std::string& name, const Bytes& code) {
                               if (!module.ok()) return module.status();
                               return runtime::load_gas(code.size());
                             }));
-  return ClassFigure{name, sample.seconds, sample.gas};
+  return ClassFigure{"code bytes loaded", name, sample.seconds, sample.gas};
 }
 
 // A function as large as a contract module may be, of br_tables naming 64
@@ -375,7 +382,8 @@ Result<ClassFigure> contract_instantiation(const std::string& name, const Bytes&
                               }
                               return gas;
                             }));
-  return ClassFigure{"instantiating the " + name + " contract in a fresh Store", sample.seconds, sample.gas};
+  return ClassFigure{"instantiation", "instantiating the " + name + " contract in a fresh Store", sample.seconds,
+                     sample.gas};
 }
 
 Status loading_classes(const std::string& contracts_dir, std::vector<ClassFigure>& figures) {
@@ -410,21 +418,39 @@ double native_zeroing_bytes_per_second() {
   return static_cast<double>(buffer.size()) / best;
 }
 
-void print_figures(const std::vector<ClassFigure>& figures) {
-  std::printf("%-62s %9s %14s %10s\n", "class of work (CPU time, best of 5)", "ns/gas", "gas", "time");
+// "<what>: X (highest ...; lowest ...)" over `figures`.
+void print_spread(const char* what, const std::vector<const ClassFigure*>& figures) {
   const ClassFigure* lowest = nullptr;
   const ClassFigure* highest = nullptr;
-  for (const ClassFigure& figure : figures) {
-    std::printf("%-62s %9.3f %14llu %8.2f ms\n", figure.name.c_str(), figure.nanoseconds_per_gas(),
-                static_cast<unsigned long long>(figure.gas), figure.seconds * 1e3);
-    if (figure.gas == 0) continue;
-    if (lowest == nullptr || figure.nanoseconds_per_gas() < lowest->nanoseconds_per_gas()) lowest = &figure;
-    if (highest == nullptr || figure.nanoseconds_per_gas() > highest->nanoseconds_per_gas()) highest = &figure;
+  for (const ClassFigure* figure : figures) {
+    if (figure->gas == 0 || figure->nanoseconds_per_gas() <= 0) continue;
+    if (lowest == nullptr || figure->nanoseconds_per_gas() < lowest->nanoseconds_per_gas()) lowest = figure;
+    if (highest == nullptr || figure->nanoseconds_per_gas() > highest->nanoseconds_per_gas()) highest = figure;
   }
-  if (lowest == nullptr || lowest->nanoseconds_per_gas() <= 0) return;
-  std::printf("spread: %.2fx (highest %.3f ns/gas: %s; lowest %.3f ns/gas: %s)\n",
+  if (lowest == nullptr) return;
+  std::printf("%s: %.2fx (highest %.3f ns/gas: %s; lowest %.3f ns/gas: %s)\n", what,
               highest->nanoseconds_per_gas() / lowest->nanoseconds_per_gas(), highest->nanoseconds_per_gas(),
               highest->name.c_str(), lowest->nanoseconds_per_gas(), lowest->name.c_str());
+}
+
+// Every row, then two spreads: over all rows, and over each price's most
+// expensive row (the case an attacker would pick, which the price must
+// cover; cheaper rows of a price are work it overcharges).
+void print_figures(const std::vector<ClassFigure>& figures) {
+  std::printf("%-62s %-18s %9s %14s %10s\n", "work (CPU time, best of 5)", "priced by", "ns/gas", "gas", "time");
+  std::vector<const ClassFigure*> all;
+  std::map<std::string, const ClassFigure*> costliest;
+  for (const ClassFigure& figure : figures) {
+    std::printf("%-62s %-18s %9.3f %14llu %8.2f ms\n", figure.name.c_str(), figure.group.c_str(),
+                figure.nanoseconds_per_gas(), static_cast<unsigned long long>(figure.gas), figure.seconds * 1e3);
+    all.push_back(&figure);
+    const ClassFigure*& kept = costliest[figure.group];
+    if (kept == nullptr || figure.nanoseconds_per_gas() > kept->nanoseconds_per_gas()) kept = &figure;
+  }
+  print_spread("spread over all rows", all);
+  std::vector<const ClassFigure*> maxima;
+  for (const auto& [group, figure] : costliest) maxima.push_back(figure);
+  print_spread("spread over each price's costliest row", maxima);
 }
 
 }  // namespace
@@ -432,7 +458,7 @@ void print_figures(const std::vector<ClassFigure>& figures) {
 Status print_gas_schedule_check(const std::string& contracts_dir, const std::vector<MeasuredWorkload>& workloads) {
   std::vector<ClassFigure> figures;
   for (const MeasuredWorkload& workload : workloads)
-    figures.push_back(ClassFigure{workload.name + " (workload above)", workload.seconds, workload.gas});
+    figures.push_back(ClassFigure{"instructions", workload.name + " (workload above)", workload.seconds, workload.gas});
   GOVCHAIN_TRY(execution_classes(figures));
   GOVCHAIN_TRY(allocation_classes(figures));
   GOVCHAIN_TRY(loading_classes(contracts_dir, figures));
