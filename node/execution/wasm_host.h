@@ -3,10 +3,10 @@
 //
 // Deploy checks that the module loads (decode, validate, prepare), exports
 // its memory, and imports only known host functions with their exact
-// signatures; then stores the code once by hash ("c/code/" + hash) and the
-// contract record ("c/meta/" + name: municipality, ABI, history of code
-// hashes). Deploying an existing name again is an upgrade: allowed only for
-// the municipality that deployed it, and appended to the history.
+// signatures; then stores a new version (contract_store.h: the code once by
+// hash in chunks, the contract record with owner, ABI and history of code
+// hashes, the contract list). Who may deploy or upgrade which contract is
+// the executor's decision (consortium_governance.h), made before.
 //
 // Every call gets a fresh instance in a fresh runtime::Store with NaN
 // canonicalisation on, the transaction's remaining gas as its budget, and
@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 
+#include "execution/contract_store.h"
 #include "execution/contracts.h"
 #include "runtime/runtime.h"
 
@@ -47,32 +48,19 @@ inline constexpr uint64_t event_per_byte = 2;
 inline constexpr uint64_t hash = 50;
 inline constexpr uint64_t signature_verify = 5000;
 inline constexpr uint64_t role_check = 500;
+inline constexpr uint64_t account_registration = 2000;
 }  // namespace host_gas
 
 // A query checks its deadline each time it has used this much more gas
 // (about 0.1 ms of work on the development machine; docs/runtime.md).
 inline constexpr uint64_t query_deadline_check_interval_gas = 200'000;
 
-struct ContractRecord {
-  std::string municipality;
-  std::string abi_json;
-  struct Version {
-    Hash code_hash;
-    uint64_t height = 0;
-    int64_t time_ms = 0;
-  };
-  std::vector<Version> history;  // oldest first; the last is the live code
-};
-
-Bytes encode_contract_record(const ContractRecord& record);
-Result<ContractRecord> decode_contract_record(ByteView bytes);
-Result<std::vector<std::string>> decode_contract_list(ByteView bytes);
-
 class WasmContractHost : public ContractHost {
  public:
   explicit WasmContractHost(runtime::Limits limits = contract_limits());
   static runtime::Limits contract_limits();
 
+  Status check_deploy(const chain::ContractDeploy& deploy) const override;
   Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const override;
   Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context, uint64_t gas_limit,
                 chain::Receipt& receipt) const override;
@@ -90,7 +78,6 @@ class WasmContractHost : public ContractHost {
   // The module of `code_hash`, from the cache or loaded; the load's price
   // is charged to `meter` first either way.
   Result<LoadedCode> module_for(const StateReader& state, const Hash& code_hash, runtime::Store& meter) const;
-  Status deploy_unmetered(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const;
   Status run_call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller, const BlockContext& context,
                   runtime::Store& store, chain::Receipt& receipt) const;
   runtime::Limits limits_;

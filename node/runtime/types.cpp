@@ -67,8 +67,8 @@ std::string function_type_to_string(const FunctionType& type) {
 
 Limits contract_limits() {
   Limits limits;
-  // The node stores a contract's code as one state value, so no larger.
-  limits.module_size_bytes_max = govchain::limits::state_value_size_bytes_max;
+  // A contract's code arrives in one transaction, so no larger than its payload.
+  limits.module_size_bytes_max = govchain::limits::tx_payload_size_bytes_max;
   limits.functions_max = 1024;
   limits.types_max = 256;
   limits.type_arity_max = 16;

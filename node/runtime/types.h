@@ -93,8 +93,8 @@ struct Limits {
 // use-case contracts (26-38 KB; at most 14 types, 14 imports, 48
 // functions, 1 table of 2 elements, 2 memory pages, 26 locals in a
 // function, br_table of 18 labels, 26 nested blocks, 4 parameters, a
-// 3.9 KB function) fit with room to spare. A module is at most one state
-// value (64 KiB), since the node stores the code as one.
+// 3.9 KB function) fit with room to spare. A module is at most what one
+// transaction carries (120 KiB of payload).
 Limits contract_limits();
 
 // Gas charged per instruction class, and per unit of work whose size is known
