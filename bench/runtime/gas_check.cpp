@@ -251,7 +251,7 @@ Status execution_classes(std::vector<ClassFigure>& figures) {
   GOVCHAIN_TRY(add(figures, marginal("slots copied",
                                      "values moved by a branch (" + std::to_string(limits.type_arity_max - 1) +
                                          " more slots a round)",
-                                     branch_module(limits.type_arity_max), branch_module(1), rounds(1'000'000))));
+                                     branch_module(limits.type_arity_max), branch_module(1), rounds(5'000'000))));
   GOVCHAIN_TRY(add(figures, marginal("bytes copied", "memory.fill + memory.copy (64 KiB more each, in cache)",
                                      shaped_module(3, 0, 0, bulk_code(65536)), shaped_module(3, 0, 0, bulk_code(0)),
                                      rounds(2'000))));

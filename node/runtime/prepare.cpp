@@ -204,7 +204,7 @@ void FunctionPreparer::start_gas_block() {
 void FunctionPreparer::charge(uint16_t code) { charge_gas(gas_by_opcode_[code]); }
 
 void FunctionPreparer::charge_slots(uint64_t slot_count) {
-  charge_gas((slot_count + 3) / 4 * schedule_.gas_per_4_slots_copied);
+  charge_gas((slot_count + 1) / 2 * schedule_.gas_per_2_slots_copied);
 }
 
 void FunctionPreparer::set_height(uint32_t height) {

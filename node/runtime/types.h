@@ -112,11 +112,11 @@ struct GasSchedule {
   uint64_t call_indirect = 15;
   uint64_t bulk_operation = 10;  // base of memory/table init, copy, fill, grow
   uint64_t host_call = 50;       // plus the host function's own cost
-  // Values moved, per four 64-bit slots (rounded up): the arity of the
+  // Values moved, per two 64-bit slots (rounded up): the arity of the
   // target of a br, br_if or br_table, the results of a return, and the
   // parameters and results of a call (charged in the block of the
   // instruction, taken or not).
-  uint64_t gas_per_4_slots_copied = 1;
+  uint64_t gas_per_2_slots_copied = 1;
   // Locals zeroed when a function is entered, charged before they are.
   uint64_t gas_per_8_locals_zeroed = 1;
   // memory.copy/fill/init, and active data segments at instantiation.

@@ -726,7 +726,7 @@ TEST_CASE("gas: values moved by branches, returns and calls are charged per slot
     module.add(10, vector_of(1, function_body({}, code)));
     return module.build();
   };
-  const auto slots_gas = [&schedule](uint64_t slots) { return (slots + 3) / 4 * schedule.gas_per_4_slots_copied; };
+  const auto slots_gas = [&schedule](uint64_t slots) { return (slots + 1) / 2 * schedule.gas_per_2_slots_copied; };
   const uint64_t arity_1 = gas_of_run(branch_module(1));
   const uint64_t arity_32 = gas_of_run(branch_module(32));
   // 31 more constants and drops at one gas each, and 31 more slots moved.
