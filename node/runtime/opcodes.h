@@ -225,21 +225,19 @@
 // Binary integer instructions the prepare stage fuses with the local.get and
 // constant instructions that feed them, and with the local.set that takes
 // their result (superinstructions); see the forms below.
-#define GOVCHAIN_FUSABLE_BINARY(X)                                                                                   \
-  X(i32_eq)                                                                                                          \
-  X(i32_ne)                                                                                                          \
-  X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i32_add)         \
-      X(i32_sub) X(i32_mul) X(i32_and_) X(i32_or_) X(i32_xor_) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl)      \
-          X(i32_rotr) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u)    \
-              X(i64_ge_s) X(i64_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and_) X(i64_or_) X(i64_xor_) X(i64_shl) \
-                  X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr)
+// clang-format off
+#define GOVCHAIN_FUSABLE_BINARY(X)                                                                          \
+  X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)  \
+  X(i32_ge_u) X(i32_add) X(i32_sub) X(i32_mul) X(i32_and_) X(i32_or_) X(i32_xor_) X(i32_shl) X(i32_shr_s) \
+  X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) \
+  X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and_) X(i64_or_)  \
+  X(i64_xor_) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr)
 
 // Loads fused with the local.get that supplies their address.
-#define GOVCHAIN_FUSABLE_LOAD(X)                                                                                      \
-  X(i32_load)                                                                                                         \
-  X(i64_load)                                                                                                         \
-  X(f32_load) X(f64_load) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s) X(i32_load16_u) X(i64_load8_s) X(i64_load8_u) \
-      X(i64_load16_s) X(i64_load16_u) X(i64_load32_s) X(i64_load32_u)
+#define GOVCHAIN_FUSABLE_LOAD(X)                                                                              \
+  X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s) X(i32_load16_u) \
+  X(i64_load8_s) X(i64_load8_u) X(i64_load16_s) X(i64_load16_u) X(i64_load32_s) X(i64_load32_u)
+// clang-format on
 
 namespace govchain::runtime {
 
