@@ -1,0 +1,127 @@
+#include "runtime/operations.h"
+
+#include <array>
+
+namespace govchain::runtime {
+namespace {
+
+constexpr size_t wasm_opcode_count = 256;
+
+using FormsTable = std::array<OperationForms, wasm_opcode_count>;
+
+// Integer comparisons as (opcode, its negation, its operands swapped).
+struct Comparison {
+  uint16_t code;
+  uint16_t negated;
+  uint16_t swapped;
+};
+
+constexpr Comparison comparisons[] = {
+    {opcode::i32_eq, opcode::i32_ne, opcode::i32_eq},       {opcode::i32_ne, opcode::i32_eq, opcode::i32_ne},
+    {opcode::i32_lt_s, opcode::i32_ge_s, opcode::i32_gt_s}, {opcode::i32_lt_u, opcode::i32_ge_u, opcode::i32_gt_u},
+    {opcode::i32_gt_s, opcode::i32_le_s, opcode::i32_lt_s}, {opcode::i32_gt_u, opcode::i32_le_u, opcode::i32_lt_u},
+    {opcode::i32_le_s, opcode::i32_gt_s, opcode::i32_ge_s}, {opcode::i32_le_u, opcode::i32_gt_u, opcode::i32_ge_u},
+    {opcode::i32_ge_s, opcode::i32_lt_s, opcode::i32_le_s}, {opcode::i32_ge_u, opcode::i32_lt_u, opcode::i32_le_u},
+    {opcode::i64_eq, opcode::i64_ne, opcode::i64_eq},       {opcode::i64_ne, opcode::i64_eq, opcode::i64_ne},
+    {opcode::i64_lt_s, opcode::i64_ge_s, opcode::i64_gt_s}, {opcode::i64_lt_u, opcode::i64_ge_u, opcode::i64_gt_u},
+    {opcode::i64_gt_s, opcode::i64_le_s, opcode::i64_lt_s}, {opcode::i64_gt_u, opcode::i64_le_u, opcode::i64_lt_u},
+    {opcode::i64_le_s, opcode::i64_gt_s, opcode::i64_ge_s}, {opcode::i64_le_u, opcode::i64_gt_u, opcode::i64_ge_u},
+    {opcode::i64_ge_s, opcode::i64_lt_s, opcode::i64_le_s}, {opcode::i64_ge_u, opcode::i64_lt_u, opcode::i64_le_u},
+};
+
+// Float comparisons keep their meaning with the operands swapped (a NaN
+// makes both sides false), but not negated.
+constexpr Comparison float_comparisons[] = {
+    {opcode::f32_eq, 0, opcode::f32_eq}, {opcode::f32_ne, 0, opcode::f32_ne}, {opcode::f32_lt, 0, opcode::f32_gt},
+    {opcode::f32_gt, 0, opcode::f32_lt}, {opcode::f32_le, 0, opcode::f32_ge}, {opcode::f32_ge, 0, opcode::f32_le},
+    {opcode::f64_eq, 0, opcode::f64_eq}, {opcode::f64_ne, 0, opcode::f64_ne}, {opcode::f64_lt, 0, opcode::f64_gt},
+    {opcode::f64_gt, 0, opcode::f64_lt}, {opcode::f64_le, 0, opcode::f64_ge}, {opcode::f64_ge, 0, opcode::f64_le},
+};
+
+constexpr uint16_t commutative_opcodes[] = {opcode::i32_add,  opcode::i32_mul, opcode::i32_and_, opcode::i32_or_,
+                                            opcode::i32_xor_, opcode::i64_add, opcode::i64_mul,  opcode::i64_and_,
+                                            opcode::i64_or_,  opcode::i64_xor_};
+
+FormsTable make_forms() {
+  FormsTable table{};
+#define GOVCHAIN_BINARY_FORMS(name)          \
+  table[opcode::name].slots = op::name##_ss; \
+  table[opcode::name].immediate = op::name##_si;
+  GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_FORMS)
+  GOVCHAIN_F32_BINARY(GOVCHAIN_BINARY_FORMS)
+#undef GOVCHAIN_BINARY_FORMS
+#define GOVCHAIN_F64_FORMS(name)             \
+  table[opcode::name].slots = op::name##_ss; \
+  table[opcode::name].immediate = op::name##_sf;
+  GOVCHAIN_F64_BINARY(GOVCHAIN_F64_FORMS)
+#undef GOVCHAIN_F64_FORMS
+#define GOVCHAIN_IMMEDIATE_LEFT_FORM(name) table[opcode::name].immediate_left = op::name##_is;
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_FORM)
+#undef GOVCHAIN_IMMEDIATE_LEFT_FORM
+#define GOVCHAIN_BRANCH_FORMS(name)                      \
+  table[opcode::name].branch_slots = op::br_##name##_ss; \
+  table[opcode::name].branch_immediate = op::br_##name##_si;
+  GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_FORMS)
+#undef GOVCHAIN_BRANCH_FORMS
+#define GOVCHAIN_SINGLE_FORM(name) table[opcode::name].slots = op::name;
+  GOVCHAIN_UNARY(GOVCHAIN_SINGLE_FORM)
+  GOVCHAIN_LOADS(GOVCHAIN_SINGLE_FORM)
+  GOVCHAIN_STORES(GOVCHAIN_SINGLE_FORM)
+#undef GOVCHAIN_SINGLE_FORM
+  for (const Comparison& comparison : comparisons) {
+    table[comparison.code].negated = comparison.negated;
+    table[comparison.code].swapped = comparison.swapped;
+  }
+  for (const Comparison& comparison : float_comparisons) table[comparison.code].swapped = comparison.swapped;
+  for (uint16_t code : commutative_opcodes) table[code].commutative = true;
+  return table;
+}
+
+const FormsTable forms_table = make_forms();
+
+using NameTable = std::array<const char*, op::count>;
+
+NameTable make_names() {
+  NameTable names{};
+#define GOVCHAIN_NAME(name) names[op::name] = #name;
+#define GOVCHAIN_BINARY_NAMES(name)   \
+  names[op::name##_ss] = #name "_ss"; \
+  names[op::name##_si] = #name "_si";
+#define GOVCHAIN_F64_NAMES(name)      \
+  names[op::name##_ss] = #name "_ss"; \
+  names[op::name##_sf] = #name "_sf";
+#define GOVCHAIN_IMMEDIATE_LEFT_NAME(name) names[op::name##_is] = #name "_is";
+#define GOVCHAIN_BRANCH_NAMES(name)              \
+  names[op::br_##name##_ss] = "br_" #name "_ss"; \
+  names[op::br_##name##_si] = "br_" #name "_si";
+  GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
+  GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAME)
+  GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
+  GOVCHAIN_F32_BINARY(GOVCHAIN_BINARY_NAMES)
+  GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
+  GOVCHAIN_UNARY(GOVCHAIN_NAME)
+  GOVCHAIN_LOADS(GOVCHAIN_NAME)
+  GOVCHAIN_STORES(GOVCHAIN_NAME)
+#undef GOVCHAIN_NAME
+#undef GOVCHAIN_BINARY_NAMES
+#undef GOVCHAIN_F64_NAMES
+#undef GOVCHAIN_IMMEDIATE_LEFT_NAME
+#undef GOVCHAIN_BRANCH_NAMES
+  return names;
+}
+
+const NameTable name_table = make_names();
+
+}  // namespace
+
+const OperationForms& operation_forms(uint16_t code) {
+  static const OperationForms none{};
+  return code < wasm_opcode_count ? forms_table[code] : none;
+}
+
+const char* operation_name(uint16_t operation) {
+  return operation < op::count && name_table[operation] != nullptr ? name_table[operation] : "?";
+}
+
+}  // namespace govchain::runtime
