@@ -53,25 +53,28 @@ struct Context {
   Status status;  // why the run stopped early
 };
 
-// The handlers: one function per operation, all of this type. The first
-// four arguments live in registers for the whole run: the instruction, the
-// frame, the memory and the gas above the Store's poll floor. Each handler
-// returns what the last one of the run returns: the gas left.
-using Handler = uint64_t (*)(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context);
+// The handlers: one function per operation, all of this type. The
+// arguments live in registers for the whole run: the instruction, the
+// frame, the memory, the gas above the Store's poll floor, the context and
+// the accumulator (operations.h). Each handler returns what the last one of
+// the run returns: the gas left.
+using Handler = uint64_t (*)(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context,
+                             uint64_t acc);
 
 struct Dispatch {
   static const std::array<Handler, op::count> table;
 };
 
-#define HANDLER(name) \
-  uint64_t handle_##name(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context)
-#define DISPATCH() GOVCHAIN_MUSTTAIL return Dispatch::table[pc->operation](pc, fp, memory, gas, context)
+#define HANDLER(name)                                                                                          \
+  uint64_t handle_##name(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context, \
+                         uint64_t acc)
+#define DISPATCH() GOVCHAIN_MUSTTAIL return Dispatch::table[pc->operation](pc, fp, memory, gas, context, acc)
 #define NEXT()  \
   do {          \
     ++pc;       \
     DISPATCH(); \
   } while (0)
-#define CONTINUE_IN(name) GOVCHAIN_MUSTTAIL return handle_##name(pc, fp, memory, gas, context)
+#define CONTINUE_IN(name) GOVCHAIN_MUSTTAIL return handle_##name(pc, fp, memory, gas, context, acc)
 // Charges `amount`; when the gas register cannot pay, the Store charges it
 // out of line and the instruction runs again (handlers charge before they
 // change anything, so a second run does the same).
@@ -201,6 +204,7 @@ inline Type immediate_operand(uint32_t bits) {
 
 [[gnu::noinline]] HANDLER(trap) {
   (void)fp;
+  (void)acc;
   (void)memory;
   context->status = trap_error(std::string(context->trap_message) + locate(context->instance, pc));
   return gas;
@@ -208,6 +212,7 @@ inline Type immediate_operand(uint32_t bits) {
 
 [[gnu::noinline]] HANDLER(exhausted) {
   (void)pc;
+  (void)acc;
   (void)fp;
   (void)memory;
   context->status = exhaustion_error(context->trap_message);
@@ -216,6 +221,7 @@ inline Type immediate_operand(uint32_t bits) {
 
 HANDLER(invalid) {
   (void)fp;
+  (void)acc;
   (void)memory;
   context->status = Status(Code::internal, "internal: invalid prepared instruction " + std::to_string(pc->operation));
   return gas;
@@ -316,6 +322,22 @@ HANDLER(br_unless) {
   NEXT();
 }
 
+HANDLER(br_if_a) {
+  if (static_cast<uint32_t>(acc) != 0) {
+    CHARGE(pc->y);
+    JUMP();
+  }
+  NEXT();
+}
+
+HANDLER(br_unless_a) {
+  if (static_cast<uint32_t>(acc) == 0) {
+    CHARGE(pc->y);
+    JUMP();
+  }
+  NEXT();
+}
+
 HANDLER(br_table) {
   uint32_t index = static_cast<uint32_t>(fp[pc->x]);
   if (index > pc->r) index = pc->r;
@@ -332,6 +354,11 @@ HANDLER(return_void) { RETURN_TO_CALLER(); }
 
 HANDLER(return_value) {
   fp[0] = fp[pc->x];
+  RETURN_TO_CALLER();
+}
+
+HANDLER(return_acc) {
+  fp[0] = acc;
   RETURN_TO_CALLER();
 }
 
@@ -408,7 +435,8 @@ HANDLER(select) {
 }
 
 HANDLER(global_get) {
-  fp[pc->r] = context->globals[pc->x]->bits;
+  acc = context->globals[pc->x]->bits;
+  fp[pc->r] = acc;
   NEXT();
 }
 
@@ -578,16 +606,33 @@ HANDLER(elem_drop) {
   NEXT();
 }
 
-#define LOAD(name, Stored, Result)                                                            \
-  HANDLER(name) {                                                                             \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->x])) + pc->y; \
-    if (address + sizeof(Stored) > context->memory_size) [[unlikely]]                         \
-      TRAP("out of bounds memory access");                                                    \
-    Stored value;                                                                             \
-    std::memcpy(&value, memory + address, sizeof(Stored));                                    \
-    fp[pc->r] = static_cast<uint64_t>(static_cast<Result>(value));                            \
-    NEXT();                                                                                   \
+// Where the operands of each form come from (operations.h).
+#define FROM_X(Type) static_cast<Type>(fp[pc->x])
+#define FROM_Y(Type) static_cast<Type>(fp[pc->y])
+#define FROM_ACC(Type) static_cast<Type>(acc)
+#define IMMEDIATE_X(Type) immediate_operand<Type>(pc->x)
+#define IMMEDIATE_Y(Type) immediate_operand<Type>(pc->y)
+// Every instruction that computes a value leaves it in the accumulator too.
+#define PRODUCE(value)                       \
+  do {                                       \
+    const uint64_t produced_value = (value); \
+    fp[pc->r] = produced_value;              \
+    acc = produced_value;                    \
+    NEXT();                                  \
+  } while (0)
+
+#define LOAD_FORM(handler, Stored, Result, address_source)                                         \
+  HANDLER(handler) {                                                                               \
+    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(address_source)) + pc->y; \
+    if (address + sizeof(Stored) > context->memory_size) [[unlikely]]                              \
+      TRAP("out of bounds memory access");                                                         \
+    Stored value;                                                                                  \
+    std::memcpy(&value, memory + address, sizeof(Stored));                                         \
+    PRODUCE(static_cast<uint64_t>(static_cast<Result>(value)));                                    \
   }
+#define LOAD(name, Stored, Result)           \
+  LOAD_FORM(name, Stored, Result, fp[pc->x]) \
+  LOAD_FORM(name##_a, Stored, Result, acc)
 LOAD(i32_load, uint32_t, uint32_t)
 LOAD(i64_load, uint64_t, uint64_t)
 LOAD(f32_load, uint32_t, uint32_t)
@@ -603,16 +648,21 @@ LOAD(i64_load16_u, uint16_t, uint64_t)
 LOAD(i64_load32_s, int32_t, int64_t)
 LOAD(i64_load32_u, uint32_t, uint64_t)
 #undef LOAD
+#undef LOAD_FORM
 
-#define STORE(name, Stored)                                                                   \
-  HANDLER(name) {                                                                             \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->x])) + pc->r; \
-    if (address + sizeof(Stored) > context->memory_size) [[unlikely]]                         \
-      TRAP("out of bounds memory access");                                                    \
-    const Stored value = static_cast<Stored>(fp[pc->y]);                                      \
-    std::memcpy(memory + address, &value, sizeof(Stored));                                    \
-    NEXT();                                                                                   \
+#define STORE_FORM(handler, Stored, address_source, value_source)                                  \
+  HANDLER(handler) {                                                                               \
+    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(address_source)) + pc->r; \
+    if (address + sizeof(Stored) > context->memory_size) [[unlikely]]                              \
+      TRAP("out of bounds memory access");                                                         \
+    const Stored value = static_cast<Stored>(value_source);                                        \
+    std::memcpy(memory + address, &value, sizeof(Stored));                                         \
+    NEXT();                                                                                        \
   }
+#define STORE(name, Stored)                      \
+  STORE_FORM(name, Stored, fp[pc->x], fp[pc->y]) \
+  STORE_FORM(name##_sa, Stored, fp[pc->x], acc)  \
+  STORE_FORM(name##_as, Stored, acc, fp[pc->y])
 STORE(i32_store, uint32_t)
 STORE(i64_store, uint64_t)
 STORE(f32_store, uint32_t)
@@ -623,53 +673,44 @@ STORE(i64_store8, uint8_t)
 STORE(i64_store16, uint16_t)
 STORE(i64_store32, uint32_t)
 #undef STORE
+#undef STORE_FORM
 
 // ---------------------------------------------------------------------------
 // Numeric operations. Each is defined once by an expression over `left`
 // and `right` (or `operand`); the macros make its forms.
 
-// Slot and immediate forms of an integer operation.
-#define INTEGER_BINARY(name, Type, expression)         \
-  HANDLER(name##_ss) {                                 \
-    const Type left = static_cast<Type>(fp[pc->x]);    \
-    const Type right = static_cast<Type>(fp[pc->y]);   \
-    fp[pc->r] = static_cast<uint64_t>(expression);     \
-    NEXT();                                            \
-  }                                                    \
-  HANDLER(name##_si) {                                 \
-    const Type left = static_cast<Type>(fp[pc->x]);    \
-    const Type right = immediate_operand<Type>(pc->y); \
-    fp[pc->r] = static_cast<uint64_t>(expression);     \
-    NEXT();                                            \
+#define BINARY_FORM(handler, Type, left_source, right_source, expression) \
+  HANDLER(handler) {                                                      \
+    const Type left = left_source;                                        \
+    const Type right = right_source;                                      \
+    PRODUCE(static_cast<uint64_t>(expression));                           \
   }
-#define IMMEDIATE_LEFT(name, Type, expression)        \
-  HANDLER(name##_is) {                                \
-    const Type left = immediate_operand<Type>(pc->x); \
-    const Type right = static_cast<Type>(fp[pc->y]);  \
-    fp[pc->r] = static_cast<uint64_t>(expression);    \
-    NEXT();                                           \
+#define INTEGER_BINARY(name, Type, expression)                              \
+  BINARY_FORM(name##_ss, Type, FROM_X(Type), FROM_Y(Type), expression)      \
+  BINARY_FORM(name##_si, Type, FROM_X(Type), IMMEDIATE_Y(Type), expression) \
+  BINARY_FORM(name##_as, Type, FROM_ACC(Type), FROM_Y(Type), expression)    \
+  BINARY_FORM(name##_ai, Type, FROM_ACC(Type), IMMEDIATE_Y(Type), expression)
+#define IMMEDIATE_LEFT(name, Type, expression)                              \
+  BINARY_FORM(name##_sa, Type, FROM_X(Type), FROM_ACC(Type), expression)    \
+  BINARY_FORM(name##_is, Type, IMMEDIATE_X(Type), FROM_Y(Type), expression) \
+  BINARY_FORM(name##_ia, Type, IMMEDIATE_X(Type), FROM_ACC(Type), expression)
+#define BRANCH_FORM(handler, Type, left_source, right_source, expression) \
+  HANDLER(handler) {                                                      \
+    const Type left = left_source;                                        \
+    const Type right = right_source;                                      \
+    if (expression) {                                                     \
+      CHARGE(pc->aux);                                                    \
+      JUMP();                                                             \
+    }                                                                     \
+    NEXT();                                                               \
   }
 // A comparison: its value forms, and the branches it is fused into.
-#define COMPARISON(name, Type, expression)             \
-  INTEGER_BINARY(name, Type, expression)               \
-  HANDLER(br_##name##_ss) {                            \
-    const Type left = static_cast<Type>(fp[pc->x]);    \
-    const Type right = static_cast<Type>(fp[pc->y]);   \
-    if (expression) {                                  \
-      CHARGE(pc->aux);                                 \
-      JUMP();                                          \
-    }                                                  \
-    NEXT();                                            \
-  }                                                    \
-  HANDLER(br_##name##_si) {                            \
-    const Type left = static_cast<Type>(fp[pc->x]);    \
-    const Type right = immediate_operand<Type>(pc->y); \
-    if (expression) {                                  \
-      CHARGE(pc->aux);                                 \
-      JUMP();                                          \
-    }                                                  \
-    NEXT();                                            \
-  }
+#define COMPARISON(name, Type, expression)                                       \
+  INTEGER_BINARY(name, Type, expression)                                         \
+  BRANCH_FORM(br_##name##_ss, Type, FROM_X(Type), FROM_Y(Type), expression)      \
+  BRANCH_FORM(br_##name##_si, Type, FROM_X(Type), IMMEDIATE_Y(Type), expression) \
+  BRANCH_FORM(br_##name##_as, Type, FROM_ACC(Type), FROM_Y(Type), expression)    \
+  BRANCH_FORM(br_##name##_ai, Type, FROM_ACC(Type), IMMEDIATE_Y(Type), expression)
 
 #define SHIFTS_AND_SUBTRACTION(X, prefix, Type, Signed, bits)                                   \
   X(prefix##_sub, Type, left - right)                                                           \
@@ -715,81 +756,76 @@ COMPARISON(i64_le_s, uint64_t, static_cast<int64_t>(left) <= static_cast<int64_t
 COMPARISON(i64_le_u, uint64_t, left <= right)
 COMPARISON(i64_ge_s, uint64_t, static_cast<int64_t>(left) >= static_cast<int64_t>(right))
 COMPARISON(i64_ge_u, uint64_t, left >= right)
+#undef COMPARISON
+#undef BRANCH_FORM
+#undef IMMEDIATE_LEFT
+#undef INTEGER_BINARY
 
 // Division and remainder trap on a zero divisor and on the one quotient
 // that overflows; the trap leaves out of line.
-#define DIVISION_FORMS(name, Type, Unsigned, is_signed, is_remainder)                                                \
-  inline bool name##_compute(Unsigned left_bits, Unsigned right_bits, Unsigned& result, const char*& trap_message) { \
-    const Type left = static_cast<Type>(left_bits);                                                                  \
-    const Type right = static_cast<Type>(right_bits);                                                                \
-    if (right == 0) [[unlikely]] {                                                                                   \
-      trap_message = "integer divide by zero";                                                                       \
-      return false;                                                                                                  \
-    }                                                                                                                \
-    if (is_signed && right == static_cast<Type>(-1)) [[unlikely]] {                                                  \
-      if (!is_remainder && left == std::numeric_limits<Type>::min()) {                                               \
-        trap_message = "integer overflow";                                                                           \
-        return false;                                                                                                \
-      }                                                                                                              \
-      result = is_remainder ? 0 : static_cast<Unsigned>(static_cast<Unsigned>(0) - static_cast<Unsigned>(left));     \
-      return true;                                                                                                   \
-    }                                                                                                                \
-    result = static_cast<Unsigned>(is_remainder ? left % right : left / right);                                      \
-    return true;                                                                                                     \
-  }                                                                                                                  \
-  HANDLER(name##_ss) {                                                                                               \
-    Unsigned result;                                                                                                 \
-    if (!name##_compute(static_cast<Unsigned>(fp[pc->x]), static_cast<Unsigned>(fp[pc->y]), result,                  \
-                        context->trap_message)) [[unlikely]]                                                         \
-      CONTINUE_IN(trap);                                                                                             \
-    fp[pc->r] = static_cast<uint64_t>(result);                                                                       \
-    NEXT();                                                                                                          \
-  }                                                                                                                  \
-  HANDLER(name##_si) {                                                                                               \
-    Unsigned result;                                                                                                 \
-    if (!name##_compute(static_cast<Unsigned>(fp[pc->x]), immediate_operand<Unsigned>(pc->y), result,                \
-                        context->trap_message)) [[unlikely]]                                                         \
-      CONTINUE_IN(trap);                                                                                             \
-    fp[pc->r] = static_cast<uint64_t>(result);                                                                       \
-    NEXT();                                                                                                          \
+template <typename Type, typename Unsigned, bool is_remainder>
+inline bool divide(Unsigned left_bits, Unsigned right_bits, Unsigned& result, const char*& trap_message) {
+  const Type left = static_cast<Type>(left_bits);
+  const Type right = static_cast<Type>(right_bits);
+  if (right == 0) [[unlikely]] {
+    trap_message = "integer divide by zero";
+    return false;
   }
-DIVISION_FORMS(i32_div_s, int32_t, uint32_t, true, false)
-DIVISION_FORMS(i32_div_u, uint32_t, uint32_t, false, false)
-DIVISION_FORMS(i32_rem_s, int32_t, uint32_t, true, true)
-DIVISION_FORMS(i32_rem_u, uint32_t, uint32_t, false, true)
-DIVISION_FORMS(i64_div_s, int64_t, uint64_t, true, false)
-DIVISION_FORMS(i64_div_u, uint64_t, uint64_t, false, false)
-DIVISION_FORMS(i64_rem_s, int64_t, uint64_t, true, true)
-DIVISION_FORMS(i64_rem_u, uint64_t, uint64_t, false, true)
-#undef DIVISION_FORMS
+  if (std::is_signed_v<Type> && right == static_cast<Type>(-1)) [[unlikely]] {
+    if (!is_remainder && left == std::numeric_limits<Type>::min()) {
+      trap_message = "integer overflow";
+      return false;
+    }
+    result = is_remainder ? 0 : static_cast<Unsigned>(static_cast<Unsigned>(0) - static_cast<Unsigned>(left));
+    return true;
+  }
+  result = static_cast<Unsigned>(is_remainder ? left % right : left / right);
+  return true;
+}
 
-// Float operations: _ss, and _si (f32 bits) or _sf (f64 from float bits).
-#define F32_OPERATION(name, expression)              \
-  HANDLER(name##_ss) {                               \
-    const float left = f32_of(fp[pc->x]);            \
-    const float right = f32_of(fp[pc->y]);           \
-    fp[pc->r] = expression;                          \
-    NEXT();                                          \
-  }                                                  \
-  HANDLER(name##_si) {                               \
-    const float left = f32_of(fp[pc->x]);            \
-    const float right = std::bit_cast<float>(pc->y); \
-    fp[pc->r] = expression;                          \
-    NEXT();                                          \
+#define DIVISION_FORM(handler, Type, Unsigned, is_remainder, left_source, right_source)                               \
+  HANDLER(handler) {                                                                                                  \
+    Unsigned result;                                                                                                  \
+    if (!divide<Type, Unsigned, is_remainder>(left_source, right_source, result, context->trap_message)) [[unlikely]] \
+      CONTINUE_IN(trap);                                                                                              \
+    PRODUCE(static_cast<uint64_t>(result));                                                                           \
   }
-#define F64_OPERATION(name, expression)                                    \
-  HANDLER(name##_ss) {                                                     \
-    const double left = f64_of(fp[pc->x]);                                 \
-    const double right = f64_of(fp[pc->y]);                                \
-    fp[pc->r] = expression;                                                \
-    NEXT();                                                                \
-  }                                                                        \
-  HANDLER(name##_sf) {                                                     \
-    const double left = f64_of(fp[pc->x]);                                 \
-    const double right = static_cast<double>(std::bit_cast<float>(pc->y)); \
-    fp[pc->r] = expression;                                                \
-    NEXT();                                                                \
+#define DIVISION(name, Type, Unsigned, is_remainder)                                              \
+  DIVISION_FORM(name##_ss, Type, Unsigned, is_remainder, FROM_X(Unsigned), FROM_Y(Unsigned))      \
+  DIVISION_FORM(name##_si, Type, Unsigned, is_remainder, FROM_X(Unsigned), IMMEDIATE_Y(Unsigned)) \
+  DIVISION_FORM(name##_as, Type, Unsigned, is_remainder, FROM_ACC(Unsigned), FROM_Y(Unsigned))    \
+  DIVISION_FORM(name##_ai, Type, Unsigned, is_remainder, FROM_ACC(Unsigned), IMMEDIATE_Y(Unsigned))
+DIVISION(i32_div_s, int32_t, uint32_t, false)
+DIVISION(i32_div_u, uint32_t, uint32_t, false)
+DIVISION(i32_rem_s, int32_t, uint32_t, true)
+DIVISION(i32_rem_u, uint32_t, uint32_t, true)
+DIVISION(i64_div_s, int64_t, uint64_t, false)
+DIVISION(i64_div_u, uint64_t, uint64_t, false)
+DIVISION(i64_rem_s, int64_t, uint64_t, true)
+DIVISION(i64_rem_u, uint64_t, uint64_t, true)
+#undef DIVISION
+#undef DIVISION_FORM
+
+// Float operations: the forms of operations.h; f64 immediates are floats.
+#define FLOAT_FORM(handler, Float, left_source, right_source, expression) \
+  HANDLER(handler) {                                                      \
+    const Float left = left_source;                                       \
+    const Float right = right_source;                                     \
+    PRODUCE(expression);                                                  \
   }
+#define F32_OPERATION(name, expression)                                                    \
+  FLOAT_FORM(name##_ss, float, f32_of(fp[pc->x]), f32_of(fp[pc->y]), expression)           \
+  FLOAT_FORM(name##_si, float, f32_of(fp[pc->x]), std::bit_cast<float>(pc->y), expression) \
+  FLOAT_FORM(name##_as, float, f32_of(acc), f32_of(fp[pc->y]), expression)                 \
+  FLOAT_FORM(name##_ai, float, f32_of(acc), std::bit_cast<float>(pc->y), expression)       \
+  FLOAT_FORM(name##_sa, float, f32_of(fp[pc->x]), f32_of(acc), expression)
+#define F64_IMMEDIATE static_cast<double>(std::bit_cast<float>(pc->y))
+#define F64_OPERATION(name, expression)                                           \
+  FLOAT_FORM(name##_ss, double, f64_of(fp[pc->x]), f64_of(fp[pc->y]), expression) \
+  FLOAT_FORM(name##_sf, double, f64_of(fp[pc->x]), F64_IMMEDIATE, expression)     \
+  FLOAT_FORM(name##_as, double, f64_of(acc), f64_of(fp[pc->y]), expression)       \
+  FLOAT_FORM(name##_af, double, f64_of(acc), F64_IMMEDIATE, expression)           \
+  FLOAT_FORM(name##_sa, double, f64_of(fp[pc->x]), f64_of(acc), expression)
 #define FLOAT_OPERATIONS(X, prefix, result, Bits, sign_bit)                                                   \
   X(prefix##_add, result(context, left + right))                                                              \
   X(prefix##_sub, result(context, left - right))                                                              \
@@ -810,19 +846,26 @@ FLOAT_OPERATIONS(F64_OPERATION, f64, f64_result, uint64_t, 0x8000000000000000ull
 #undef FLOAT_OPERATIONS
 #undef F32_OPERATION
 #undef F64_OPERATION
+#undef F64_IMMEDIATE
+#undef FLOAT_FORM
 
-#define UNARY(name, Type, expression)                  \
-  HANDLER(name) {                                      \
-    const Type operand = static_cast<Type>(fp[pc->x]); \
-    fp[pc->r] = static_cast<uint64_t>(expression);     \
-    NEXT();                                            \
+// Operations with one operand: from slot x, and (_a) from the accumulator.
+#define UNARY_FORM(handler, Type, source, expression) \
+  HANDLER(handler) {                                  \
+    const Type operand = static_cast<Type>(source);   \
+    PRODUCE(static_cast<uint64_t>(expression));       \
   }
-#define FLOAT_UNARY(name, Float, of, expression) \
-  HANDLER(name) {                                \
-    const Float operand = of(fp[pc->x]);         \
-    fp[pc->r] = expression;                      \
-    NEXT();                                      \
+#define UNARY(name, Type, expression)           \
+  UNARY_FORM(name, Type, fp[pc->x], expression) \
+  UNARY_FORM(name##_a, Type, acc, expression)
+#define FLOAT_UNARY_FORM(handler, Float, of, source, expression) \
+  HANDLER(handler) {                                             \
+    const Float operand = of(source);                            \
+    PRODUCE(expression);                                         \
   }
+#define FLOAT_UNARY(name, Float, of, expression)           \
+  FLOAT_UNARY_FORM(name, Float, of, fp[pc->x], expression) \
+  FLOAT_UNARY_FORM(name##_a, Float, of, acc, expression)
 UNARY(i32_eqz, uint32_t, operand == 0)
 UNARY(i64_eqz, uint64_t, operand == 0)
 UNARY(i32_clz, uint32_t, static_cast<uint32_t>(std::countl_zero(operand)))
@@ -848,29 +891,32 @@ FLOAT_UNARY(f64_sqrt, double, f64_of, f64_result(context, std::sqrt(operand)))
 FLOAT_UNARY(f32_demote_f64, double, f64_of, f32_result(context, static_cast<float>(operand)))
 FLOAT_UNARY(f64_promote_f32, float, f32_of, f64_result(context, static_cast<double>(operand)))
 
-#define TRUNCATE(name, Integer, Unsigned, Float, of)                  \
-  HANDLER(name) {                                                     \
-    Integer result;                                                   \
-    switch (numeric::truncate<Integer>(of(fp[pc->x]), result)) {      \
-      case numeric::Conversion::nan:                                  \
-        TRAP("invalid conversion to integer");                        \
-      case numeric::Conversion::overflow:                             \
-        TRAP("integer overflow");                                     \
-      case numeric::Conversion::ok:                                   \
-        break;                                                        \
-    }                                                                 \
-    fp[pc->r] = static_cast<uint64_t>(static_cast<Unsigned>(result)); \
-    NEXT();                                                           \
+#define TRUNCATE_FORM(handler, Integer, Unsigned, of, source)      \
+  HANDLER(handler) {                                               \
+    Integer result;                                                \
+    switch (numeric::truncate<Integer>(of(source), result)) {      \
+      case numeric::Conversion::nan:                               \
+        TRAP("invalid conversion to integer");                     \
+      case numeric::Conversion::overflow:                          \
+        TRAP("integer overflow");                                  \
+      case numeric::Conversion::ok:                                \
+        break;                                                     \
+    }                                                              \
+    PRODUCE(static_cast<uint64_t>(static_cast<Unsigned>(result))); \
   }
-TRUNCATE(i32_trunc_f32_s, int32_t, uint32_t, float, f32_of)
-TRUNCATE(i32_trunc_f32_u, uint32_t, uint32_t, float, f32_of)
-TRUNCATE(i32_trunc_f64_s, int32_t, uint32_t, double, f64_of)
-TRUNCATE(i32_trunc_f64_u, uint32_t, uint32_t, double, f64_of)
-TRUNCATE(i64_trunc_f32_s, int64_t, uint64_t, float, f32_of)
-TRUNCATE(i64_trunc_f32_u, uint64_t, uint64_t, float, f32_of)
-TRUNCATE(i64_trunc_f64_s, int64_t, uint64_t, double, f64_of)
-TRUNCATE(i64_trunc_f64_u, uint64_t, uint64_t, double, f64_of)
+#define TRUNCATE(name, Integer, Unsigned, of)           \
+  TRUNCATE_FORM(name, Integer, Unsigned, of, fp[pc->x]) \
+  TRUNCATE_FORM(name##_a, Integer, Unsigned, of, acc)
+TRUNCATE(i32_trunc_f32_s, int32_t, uint32_t, f32_of)
+TRUNCATE(i32_trunc_f32_u, uint32_t, uint32_t, f32_of)
+TRUNCATE(i32_trunc_f64_s, int32_t, uint32_t, f64_of)
+TRUNCATE(i32_trunc_f64_u, uint32_t, uint32_t, f64_of)
+TRUNCATE(i64_trunc_f32_s, int64_t, uint64_t, f32_of)
+TRUNCATE(i64_trunc_f32_u, uint64_t, uint64_t, f32_of)
+TRUNCATE(i64_trunc_f64_s, int64_t, uint64_t, f64_of)
+TRUNCATE(i64_trunc_f64_u, uint64_t, uint64_t, f64_of)
 #undef TRUNCATE
+#undef TRUNCATE_FORM
 
 #define SATURATE(name, Integer, Unsigned, of) \
   UNARY(name, uint64_t, static_cast<Unsigned>(numeric::truncate_saturating<Integer>(of(operand))))
@@ -905,36 +951,52 @@ UNARY(i64_reinterpret_f64, uint64_t, operand)
 UNARY(f32_reinterpret_i32, uint64_t, static_cast<uint32_t>(operand))
 UNARY(f64_reinterpret_i64, uint64_t, operand)
 #undef UNARY
+#undef UNARY_FORM
 #undef FLOAT_UNARY
+#undef FLOAT_UNARY_FORM
+#undef PRODUCE
+#undef FROM_X
+#undef FROM_Y
+#undef FROM_ACC
+#undef IMMEDIATE_X
+#undef IMMEDIATE_Y
 
 std::array<Handler, op::count> make_table() {
   std::array<Handler, op::count> table{};
   table.fill(&handle_invalid);
 #define GOVCHAIN_ENTRY(name) table[op::name] = &handle_##name;
-#define GOVCHAIN_BINARY_ENTRIES(name)         \
-  table[op::name##_ss] = &handle_##name##_ss; \
-  table[op::name##_si] = &handle_##name##_si;
-#define GOVCHAIN_F64_ENTRIES(name)            \
-  table[op::name##_ss] = &handle_##name##_ss; \
-  table[op::name##_sf] = &handle_##name##_sf;
-#define GOVCHAIN_IMMEDIATE_LEFT_ENTRY(name) table[op::name##_is] = &handle_##name##_is;
-#define GOVCHAIN_BRANCH_ENTRIES(name)                 \
-  table[op::br_##name##_ss] = &handle_br_##name##_ss; \
-  table[op::br_##name##_si] = &handle_br_##name##_si;
+#define GOVCHAIN_FORM_ENTRY(name, form) table[op::name##_##form] = &handle_##name##_##form;
+#define GOVCHAIN_ACC_ENTRIES(name) GOVCHAIN_ENTRY(name) GOVCHAIN_FORM_ENTRY(name, a)
+#define GOVCHAIN_STORE_ENTRIES(name) GOVCHAIN_ENTRY(name) GOVCHAIN_FORM_ENTRY(name, sa) GOVCHAIN_FORM_ENTRY(name, as)
+#define GOVCHAIN_BINARY_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, ss)       \
+  GOVCHAIN_FORM_ENTRY(name, si) GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, ai)
+#define GOVCHAIN_IMMEDIATE_LEFT_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, sa) GOVCHAIN_FORM_ENTRY(name, is) GOVCHAIN_FORM_ENTRY(name, ia)
+#define GOVCHAIN_BRANCH_ENTRIES(name) GOVCHAIN_BINARY_ENTRIES(br_##name)
+#define GOVCHAIN_F32_ENTRIES(name) GOVCHAIN_BINARY_ENTRIES(name) GOVCHAIN_FORM_ENTRY(name, sa)
+#define GOVCHAIN_F64_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, ss)    \
+  GOVCHAIN_FORM_ENTRY(name, sf)    \
+  GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, af) GOVCHAIN_FORM_ENTRY(name, sa)
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_ENTRY)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_ENTRIES)
-  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_ENTRY)
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_ENTRIES)
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_ENTRIES)
-  GOVCHAIN_F32_BINARY(GOVCHAIN_BINARY_ENTRIES)
+  GOVCHAIN_F32_BINARY(GOVCHAIN_F32_ENTRIES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_ENTRIES)
-  GOVCHAIN_UNARY(GOVCHAIN_ENTRY)
-  GOVCHAIN_LOADS(GOVCHAIN_ENTRY)
-  GOVCHAIN_STORES(GOVCHAIN_ENTRY)
+  GOVCHAIN_UNARY(GOVCHAIN_ACC_ENTRIES)
+  GOVCHAIN_LOADS(GOVCHAIN_ACC_ENTRIES)
+  GOVCHAIN_STORES(GOVCHAIN_STORE_ENTRIES)
 #undef GOVCHAIN_ENTRY
+#undef GOVCHAIN_FORM_ENTRY
+#undef GOVCHAIN_ACC_ENTRIES
+#undef GOVCHAIN_STORE_ENTRIES
 #undef GOVCHAIN_BINARY_ENTRIES
-#undef GOVCHAIN_F64_ENTRIES
-#undef GOVCHAIN_IMMEDIATE_LEFT_ENTRY
+#undef GOVCHAIN_IMMEDIATE_LEFT_ENTRIES
 #undef GOVCHAIN_BRANCH_ENTRIES
+#undef GOVCHAIN_F32_ENTRIES
+#undef GOVCHAIN_F64_ENTRIES
   return table;
 }
 
@@ -1004,7 +1066,7 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   uint8_t* memory = memory_of(&context);
   const Instruction* pc = code.instructions.data();
   uint64_t gas = store.gas_remaining_ - store.poll_floor_;
-  gas = Dispatch::table[pc->operation](pc, fp, memory, gas, &context);
+  gas = Dispatch::table[pc->operation](pc, fp, memory, gas, &context, 0);
   store.gas_remaining_ = gas + store.poll_floor_;
   store.frame_depth = base_depth;
   store.value_stack_used = base_stack_used;

@@ -42,32 +42,55 @@ constexpr uint16_t commutative_opcodes[] = {opcode::i32_add,  opcode::i32_mul, o
                                             opcode::i32_xor_, opcode::i64_add, opcode::i64_mul,  opcode::i64_and_,
                                             opcode::i64_or_,  opcode::i64_xor_};
 
+void set(OperationForms& forms, Form form, uint16_t operation) { forms.forms[static_cast<size_t>(form)] = operation; }
+
 FormsTable make_forms() {
   FormsTable table{};
-#define GOVCHAIN_BINARY_FORMS(name)          \
-  table[opcode::name].slots = op::name##_ss; \
-  table[opcode::name].immediate = op::name##_si;
-  GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_FORMS)
-  GOVCHAIN_F32_BINARY(GOVCHAIN_BINARY_FORMS)
-#undef GOVCHAIN_BINARY_FORMS
-#define GOVCHAIN_F64_FORMS(name)             \
-  table[opcode::name].slots = op::name##_ss; \
-  table[opcode::name].immediate = op::name##_sf;
+#define GOVCHAIN_INTEGER_FORMS(name)                 \
+  set(table[opcode::name], Form::ss, op::name##_ss); \
+  set(table[opcode::name], Form::si, op::name##_si); \
+  set(table[opcode::name], Form::as, op::name##_as); \
+  set(table[opcode::name], Form::ai, op::name##_ai);
+  GOVCHAIN_INTEGER_BINARY(GOVCHAIN_INTEGER_FORMS)
+#undef GOVCHAIN_INTEGER_FORMS
+#define GOVCHAIN_IMMEDIATE_LEFT_FORMS(name)          \
+  set(table[opcode::name], Form::sa, op::name##_sa); \
+  set(table[opcode::name], Form::is, op::name##_is); \
+  set(table[opcode::name], Form::ia, op::name##_ia);
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_FORMS)
+#undef GOVCHAIN_IMMEDIATE_LEFT_FORMS
+#define GOVCHAIN_F32_FORMS(name)                     \
+  set(table[opcode::name], Form::ss, op::name##_ss); \
+  set(table[opcode::name], Form::si, op::name##_si); \
+  set(table[opcode::name], Form::as, op::name##_as); \
+  set(table[opcode::name], Form::ai, op::name##_ai); \
+  set(table[opcode::name], Form::sa, op::name##_sa);
+  GOVCHAIN_F32_BINARY(GOVCHAIN_F32_FORMS)
+#undef GOVCHAIN_F32_FORMS
+#define GOVCHAIN_F64_FORMS(name)                     \
+  set(table[opcode::name], Form::ss, op::name##_ss); \
+  set(table[opcode::name], Form::si, op::name##_sf); \
+  set(table[opcode::name], Form::as, op::name##_as); \
+  set(table[opcode::name], Form::ai, op::name##_af); \
+  set(table[opcode::name], Form::sa, op::name##_sa);
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_FORMS)
 #undef GOVCHAIN_F64_FORMS
-#define GOVCHAIN_IMMEDIATE_LEFT_FORM(name) table[opcode::name].immediate_left = op::name##_is;
-  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_FORM)
-#undef GOVCHAIN_IMMEDIATE_LEFT_FORM
-#define GOVCHAIN_BRANCH_FORMS(name)                      \
-  table[opcode::name].branch_slots = op::br_##name##_ss; \
-  table[opcode::name].branch_immediate = op::br_##name##_si;
+#define GOVCHAIN_BRANCH_FORMS(name) \
+  table[opcode::name].branch = {op::br_##name##_ss, op::br_##name##_si, op::br_##name##_as, op::br_##name##_ai};
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_FORMS)
 #undef GOVCHAIN_BRANCH_FORMS
-#define GOVCHAIN_SINGLE_FORM(name) table[opcode::name].slots = op::name;
-  GOVCHAIN_UNARY(GOVCHAIN_SINGLE_FORM)
-  GOVCHAIN_LOADS(GOVCHAIN_SINGLE_FORM)
-  GOVCHAIN_STORES(GOVCHAIN_SINGLE_FORM)
-#undef GOVCHAIN_SINGLE_FORM
+#define GOVCHAIN_ACC_FORMS(name)                \
+  set(table[opcode::name], Form::ss, op::name); \
+  set(table[opcode::name], Form::as, op::name##_a);
+  GOVCHAIN_UNARY(GOVCHAIN_ACC_FORMS)
+  GOVCHAIN_LOADS(GOVCHAIN_ACC_FORMS)
+#undef GOVCHAIN_ACC_FORMS
+#define GOVCHAIN_STORE_FORMS(name)                   \
+  set(table[opcode::name], Form::ss, op::name);      \
+  set(table[opcode::name], Form::sa, op::name##_sa); \
+  set(table[opcode::name], Form::as, op::name##_as);
+  GOVCHAIN_STORES(GOVCHAIN_STORE_FORMS)
+#undef GOVCHAIN_STORE_FORMS
   for (const Comparison& comparison : comparisons) {
     table[comparison.code].negated = comparison.negated;
     table[comparison.code].swapped = comparison.swapped;
@@ -84,30 +107,45 @@ using NameTable = std::array<const char*, op::count>;
 NameTable make_names() {
   NameTable names{};
 #define GOVCHAIN_NAME(name) names[op::name] = #name;
-#define GOVCHAIN_BINARY_NAMES(name)   \
-  names[op::name##_ss] = #name "_ss"; \
-  names[op::name##_si] = #name "_si";
-#define GOVCHAIN_F64_NAMES(name)      \
-  names[op::name##_ss] = #name "_ss"; \
-  names[op::name##_sf] = #name "_sf";
-#define GOVCHAIN_IMMEDIATE_LEFT_NAME(name) names[op::name##_is] = #name "_is";
+#define GOVCHAIN_ACC_NAMES(name) \
+  names[op::name] = #name;       \
+  names[op::name##_a] = #name "_a";
+#define GOVCHAIN_STORE_NAMES(name)    \
+  names[op::name] = #name;            \
+  names[op::name##_sa] = #name "_sa"; \
+  names[op::name##_as] = #name "_as";
+#define GOVCHAIN_FORM_NAME(name, form) names[op::name##_##form] = #name "_" #form;
+#define GOVCHAIN_BINARY_NAMES(name) \
+  GOVCHAIN_FORM_NAME(name, ss) GOVCHAIN_FORM_NAME(name, si) GOVCHAIN_FORM_NAME(name, as) GOVCHAIN_FORM_NAME(name, ai)
+#define GOVCHAIN_IMMEDIATE_LEFT_NAMES(name) \
+  GOVCHAIN_FORM_NAME(name, sa) GOVCHAIN_FORM_NAME(name, is) GOVCHAIN_FORM_NAME(name, ia)
 #define GOVCHAIN_BRANCH_NAMES(name)              \
   names[op::br_##name##_ss] = "br_" #name "_ss"; \
-  names[op::br_##name##_si] = "br_" #name "_si";
+  names[op::br_##name##_si] = "br_" #name "_si"; \
+  names[op::br_##name##_as] = "br_" #name "_as"; \
+  names[op::br_##name##_ai] = "br_" #name "_ai";
+#define GOVCHAIN_F32_NAMES(name) GOVCHAIN_BINARY_NAMES(name) GOVCHAIN_FORM_NAME(name, sa)
+#define GOVCHAIN_F64_NAMES(name) \
+  GOVCHAIN_FORM_NAME(name, ss)   \
+  GOVCHAIN_FORM_NAME(name, sf) GOVCHAIN_FORM_NAME(name, as) GOVCHAIN_FORM_NAME(name, af) GOVCHAIN_FORM_NAME(name, sa)
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
-  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAME)
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES)
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
-  GOVCHAIN_F32_BINARY(GOVCHAIN_BINARY_NAMES)
+  GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
-  GOVCHAIN_UNARY(GOVCHAIN_NAME)
-  GOVCHAIN_LOADS(GOVCHAIN_NAME)
-  GOVCHAIN_STORES(GOVCHAIN_NAME)
+  GOVCHAIN_UNARY(GOVCHAIN_ACC_NAMES)
+  GOVCHAIN_LOADS(GOVCHAIN_ACC_NAMES)
+  GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
 #undef GOVCHAIN_NAME
+#undef GOVCHAIN_ACC_NAMES
+#undef GOVCHAIN_STORE_NAMES
+#undef GOVCHAIN_FORM_NAME
 #undef GOVCHAIN_BINARY_NAMES
-#undef GOVCHAIN_F64_NAMES
-#undef GOVCHAIN_IMMEDIATE_LEFT_NAME
+#undef GOVCHAIN_IMMEDIATE_LEFT_NAMES
 #undef GOVCHAIN_BRANCH_NAMES
+#undef GOVCHAIN_F32_NAMES
+#undef GOVCHAIN_F64_NAMES
   return names;
 }
 

@@ -16,9 +16,27 @@
 
 #include "runtime/opcodes.h"
 
-// Integer operations with two operands, by their WebAssembly opcode names.
-// Forms: _ss (r = x op y, slots), _si (r = x op immediate y; for i64 the
-// immediate is sign-extended from 32 bits).
+// The accumulator: every instruction that computes a value writes it to
+// its slot r and also leaves it in a register, the accumulator, where the
+// next instruction may take it instead of loading the slot it was just
+// stored to. Forms of an operation say where its operands come from:
+//
+//   _ss  x op y          slots x and y
+//   _si  x op imm        slot x, the 32-bit immediate y (i64 operations
+//                        sign-extend it; f32 ones take it as bits)
+//   _sf  x op imm        f64 operations: y holds a float, widened
+//   _as  acc op y        the accumulator and slot y
+//   _ai  acc op imm      the accumulator and immediate y (_af for f64)
+//   _sa  x op acc        slot x and the accumulator
+//   _is  imm op y        immediate x and slot y
+//   _ia  imm op acc      immediate x and the accumulator
+//
+// The result goes to slot r. An operand may come from the accumulator only
+// when the instruction just before computed it: no branch lands between
+// the two, since branches land on block heads and after calls.
+
+// Integer operations with two operands, by their WebAssembly opcode names:
+// forms _ss, _si, _as, _ai.
 // clang-format off
 #define GOVCHAIN_INTEGER_BINARY(X)                                                                          \
   X(i32_add) X(i32_sub) X(i32_mul) X(i32_div_s) X(i32_div_u) X(i32_rem_s) X(i32_rem_u) X(i32_and_)       \
@@ -28,23 +46,21 @@
   GOVCHAIN_INTEGER_COMPARE(X)
 
 // Integer comparisons: also binary operations (above), and fused with the
-// br_if or if that consumes them: br_<name>_ss and br_<name>_si jump by r
-// when the comparison of x and y (slot or immediate) holds, charging the
-// target block's gas from aux.
+// br_if or if that consumes them: br_<name>_ss, _si, _as and _ai jump by r
+// when the comparison holds, charging the target block's gas from aux.
 #define GOVCHAIN_INTEGER_COMPARE(X)                                                                         \
   X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)  \
   X(i32_ge_u) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) \
   X(i64_ge_s) X(i64_ge_u)
 
-// Binary operations that also take a constant left operand: _is
-// (r = immediate x op slot y).
+// Integer operations whose operands cannot be swapped and that also take a
+// constant or the accumulator on the left: forms _sa, _is, _ia.
 #define GOVCHAIN_IMMEDIATE_LEFT(X)                                                                  \
   X(i32_sub) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_sub) X(i64_shl) \
   X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr)
 
-// Float operations with two operands: _ss forms; the f32 ones also _si
-// (the immediate y holds the constant's bits), the f64 ones _sf (y holds a
-// constant that is exactly a float, widened when used).
+// Float operations with two operands: forms _ss, _as, _sa, and _si, _ai
+// (f32) or _sf, _af (f64).
 #define GOVCHAIN_F32_BINARY(X)                                                                              \
   X(f32_add) X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) X(f32_max) X(f32_copysign) X(f32_eq) X(f32_ne)   \
   X(f32_lt) X(f32_gt) X(f32_le) X(f32_ge)
@@ -52,7 +68,7 @@
   X(f64_add) X(f64_sub) X(f64_mul) X(f64_div) X(f64_min) X(f64_max) X(f64_copysign) X(f64_eq) X(f64_ne)   \
   X(f64_lt) X(f64_gt) X(f64_le) X(f64_ge)
 
-// Operations with one operand: r = op x.
+// Operations with one operand: r = op x, and _a: r = op acc.
 #define GOVCHAIN_UNARY(X)                                                                                   \
   X(i32_eqz) X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i64_eqz) X(i64_clz) X(i64_ctz) X(i64_popcnt)           \
   X(f32_abs) X(f32_neg) X(f32_ceil) X(f32_floor) X(f32_trunc) X(f32_nearest) X(f32_sqrt)                  \
@@ -67,8 +83,10 @@
   X(i32_trunc_sat_f64_u) X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s)             \
   X(i64_trunc_sat_f64_u)
 
-// Loads: r = memory[x + y] (x the address slot, y the offset). Stores:
-// memory[x + r] = y (x the address slot, y the value slot, r the offset).
+// Loads: r = memory[x + y] (x the address slot, y the offset), and _a
+// with the address in the accumulator. Stores: memory[x + r] = y (x the
+// address slot, y the value slot, r the offset), _sa with the value and _as
+// with the address in the accumulator.
 #define GOVCHAIN_LOADS(X)                                                                                   \
   X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s)           \
   X(i32_load16_u) X(i64_load8_s) X(i64_load8_u) X(i64_load16_s) X(i64_load16_u) X(i64_load32_s)           \
@@ -83,11 +101,14 @@
   X(charge)            /* imm: gas of the basic block this instruction heads */                           \
   X(br)                /* jump by r; x: gas of the target block (0: the target charges itself) */         \
   X(br_if)             /* if slot x (i32) != 0: jump by r, y: gas as br */                                \
+  X(br_if_a)           /* br_if on the accumulator */                                                     \
   X(br_unless)         /* if slot x (i32) == 0: jump by r, y: gas as br */                                \
+  X(br_unless_a)       /* br_unless on the accumulator */                                                 \
   X(br_table)          /* index slot x, r labels, the entries follow; aux values from slots y.. */        \
   X(br_table_entry)    /* jump by r, to slots from x on; y: gas as br */                                  \
   X(return_void)                                                                                          \
   X(return_value)      /* the result from slot x */                                                       \
+  X(return_acc)        /* the result from the accumulator */                                              \
   X(return_constant)   /* the result is imm */                                                            \
   X(return_values)     /* y results from slots x.. */                                                     \
   X(call)              /* new frame at slot r; imm: the callee's PreparedCode, same module */             \
@@ -119,22 +140,33 @@
 // clang-format on
 
 namespace govchain::runtime {
+
+// Where the operands of a two-operand instruction come from (see above).
+enum class Form : uint8_t { ss, si, as, ai, sa, is, ia };
+inline constexpr size_t form_count = 7;
+
 namespace op {
 
 enum Operation : uint16_t {
 #define GOVCHAIN_NAME(name) name,
-#define GOVCHAIN_BINARY_NAMES(name) name##_ss, name##_si,
-#define GOVCHAIN_IMMEDIATE_LEFT_NAME(name) name##_is,
-#define GOVCHAIN_BRANCH_NAMES(name) br_##name##_ss, br_##name##_si,
-#define GOVCHAIN_F64_NAMES(name) name##_ss, name##_sf,
+#define GOVCHAIN_ACC_NAME(name) name, name##_a,
+#define GOVCHAIN_STORE_NAMES(name) name, name##_sa, name##_as,
+#define GOVCHAIN_BINARY_NAMES(name) name##_ss, name##_si, name##_as, name##_ai,
+#define GOVCHAIN_IMMEDIATE_LEFT_NAMES(name) name##_sa, name##_is, name##_ia,
+#define GOVCHAIN_BRANCH_NAMES(name) br_##name##_ss, br_##name##_si, br_##name##_as, br_##name##_ai,
+#define GOVCHAIN_F32_NAMES(name) name##_ss, name##_si, name##_as, name##_ai, name##_sa,
+#define GOVCHAIN_F64_NAMES(name) name##_ss, name##_sf, name##_as, name##_af, name##_sa,
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME) GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
-      GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAME) GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
-          GOVCHAIN_F32_BINARY(GOVCHAIN_BINARY_NAMES) GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
-              GOVCHAIN_UNARY(GOVCHAIN_NAME) GOVCHAIN_LOADS(GOVCHAIN_NAME) GOVCHAIN_STORES(GOVCHAIN_NAME)
+      GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES) GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
+          GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES) GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
+              GOVCHAIN_UNARY(GOVCHAIN_ACC_NAME) GOVCHAIN_LOADS(GOVCHAIN_ACC_NAME) GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
 #undef GOVCHAIN_NAME
+#undef GOVCHAIN_ACC_NAME
+#undef GOVCHAIN_STORE_NAMES
 #undef GOVCHAIN_BINARY_NAMES
-#undef GOVCHAIN_IMMEDIATE_LEFT_NAME
+#undef GOVCHAIN_IMMEDIATE_LEFT_NAMES
 #undef GOVCHAIN_BRANCH_NAMES
+#undef GOVCHAIN_F32_NAMES
 #undef GOVCHAIN_F64_NAMES
                   count
 };
@@ -144,14 +176,19 @@ enum Operation : uint16_t {
 // The operations that implement one WebAssembly opcode, 0 (op::invalid)
 // where there is none. Indexed by the opcode numbers of opcodes.h.
 struct OperationForms {
-  uint16_t slots = 0;             // _ss, or the unary, load or store operation
-  uint16_t immediate = 0;         // _si (_sf for f64)
-  uint16_t immediate_left = 0;    // _is
-  uint16_t branch_slots = 0;      // br_<compare>_ss
-  uint16_t branch_immediate = 0;  // br_<compare>_si
-  uint16_t negated = 0;           // the opcode of the opposite integer comparison
-  uint16_t swapped = 0;           // the opcode comparing the operands the other way round
-  bool commutative = false;       // integer operations whose operands may be swapped
+  // Two operands: by Form. One operand (unary, load): Form::ss is the slot
+  // form and Form::as the accumulator one. Stores: Form::ss, Form::sa (the
+  // value in the accumulator), Form::as (the address in it).
+  std::array<uint16_t, form_count> forms{};
+  std::array<uint16_t, 4> branch{};  // br_<compare> by Form ss, si, as, ai
+  uint16_t negated = 0;              // the opcode of the opposite integer comparison
+  uint16_t swapped = 0;              // the opcode comparing the operands the other way round
+  bool commutative = false;          // integer operations whose operands may be swapped
+
+  uint16_t of(Form form) const { return forms[static_cast<size_t>(form)]; }
+  uint16_t branch_of(Form form) const {
+    return static_cast<size_t>(form) < branch.size() ? branch[static_cast<size_t>(form)] : 0;
+  }
 };
 
 const OperationForms& operation_forms(uint16_t opcode);

@@ -78,6 +78,7 @@ struct Operand {
   Place place = Place::slot;
   uint32_t local = 0;
   uint64_t bits = 0;
+  uint32_t serial = 0;  // tells operands pushed at one height apart; 0 for those popped in unreachable code
 };
 
 struct ControlFrame {
@@ -196,7 +197,7 @@ class FunctionCompiler {
   Status pop_list_slowly(const TypeList& types);
   Status pop_list_saving(const TypeList& types);
   void push(StackType type) {
-    values_.push_back(Operand{type, Place::slot, 0, 0});
+    values_.push_back(Operand{type, Place::slot, 0, 0, next_serial_++});
     note_height();
   }
   void push(ValueType type) { push(stack_type(type)); }
@@ -243,8 +244,8 @@ class FunctionCompiler {
   Status pop_simple_operands(const OpcodeInfo& info, Operand* operands);
   void emit_unary(uint16_t code, const Operand& operand, size_t index);
   void emit_binary(uint16_t code, const Operand& left, const Operand& right, size_t index);
-  bool emit_with_immediate(uint16_t code, const OperationForms& forms, const Operand& slot_operand, size_t slot_index,
-                           const Operand& constant, size_t result_index, bool constant_is_left);
+  bool emit_constant_left(uint16_t code, const OperationForms& forms, const Operand& right, size_t right_index,
+                          uint32_t immediate, uint32_t result);
 
   // Code generation.
   uint32_t slot_of_height(size_t height) const { return frame_base_ + static_cast<uint32_t>(height); }
@@ -259,14 +260,31 @@ class FunctionCompiler {
   void settle_all();
   uint32_t source_slot(const Operand& operand, size_t index);
   void emit_move(const Operand& operand, size_t index, uint32_t destination);
-  void produced(uint32_t instruction, size_t height, uint16_t code) {
+  // Records that `instruction`, an operation of `code` in `form`, computes
+  // the operand pushed next; its value is then in the accumulator too.
+  void produced(uint32_t instruction, uint16_t code, Form form) {
     producer_ = instruction;
-    producer_height_ = height;
     producer_code_ = code;
+    producer_form_ = form;
+    producer_serial_ = next_serial_;
+    accumulator_serial_ = next_serial_;
   }
-  bool produced_by_last(const Operand& operand, size_t height) const {
-    return operand.place == Place::slot && producer_ != none && producer_ + 1 == code_.size() &&
-           producer_height_ == height;
+  // Whether `operand` was computed by the last instruction emitted, which
+  // may then be rewritten to store elsewhere or to branch.
+  bool produced_by_last(const Operand& operand) const {
+    return operand.place == Place::slot && operand.serial != 0 && operand.serial == producer_serial_ &&
+           producer_ + 1 == code_.size();
+  }
+  // Whether `operand`'s value is in the accumulator: its instruction was the
+  // last to compute a value, and no block head or call came after it.
+  bool in_accumulator(const Operand& operand) const {
+    return operand.place == Place::slot && operand.serial != 0 && operand.serial == accumulator_serial_;
+  }
+  uint32_t produce(uint16_t code, Form form, uint32_t r, uint32_t x, uint32_t y) {
+    const uint16_t operation = operation_forms(code).of(form);
+    const uint32_t instruction = emit(operation, r, x, y);
+    produced(instruction, code, form);
+    return instruction;
   }
   uint32_t emit_conditional_branch(const Operand& condition, size_t index, bool when_true);
   void emit_return(const Operand* results, size_t count, size_t base);
@@ -308,9 +326,12 @@ class FunctionCompiler {
   uint32_t frame_base_ = 0;
   size_t height_max_ = 0;
   uint32_t gas_instruction_ = none;
-  uint32_t producer_ = none;  // the instruction that computed the operand at producer_height_
-  size_t producer_height_ = 0;
-  uint16_t producer_code_ = 0;  // its opcode of the binary format
+  uint32_t next_serial_ = 1;
+  uint32_t producer_ = none;         // the last instruction that computed an operand
+  uint32_t producer_serial_ = 0;     // that operand
+  uint16_t producer_code_ = 0;       // its opcode of the binary format
+  Form producer_form_ = Form::ss;    // and form
+  uint32_t accumulator_serial_ = 0;  // the operand whose value is in the accumulator, if any
 };
 
 // ---------------------------------------------------------------------------
@@ -373,7 +394,8 @@ Status FunctionCompiler::pop_list_saving(const TypeList& types) {
 void FunctionCompiler::push_list(const TypeList& types) {
   const size_t base = values_.size();
   values_.resize(base + types.size());
-  for (size_t index = 0; index < types.size(); ++index) values_[base + index] = Operand{stack_type(types[index])};
+  for (size_t index = 0; index < types.size(); ++index)
+    values_[base + index] = Operand{stack_type(types[index]), Place::slot, 0, 0, next_serial_++};
   note_height();
 }
 
@@ -523,7 +545,7 @@ void FunctionCompiler::settle_all() {
 }
 
 void FunctionCompiler::push_deferred(StackType type, Place place, uint32_t local, uint64_t bits) {
-  values_.push_back(Operand{type, place, local, bits});
+  values_.push_back(Operand{type, place, local, bits, next_serial_++});
   note_height();
   if (values_.size() > deferral_window) materialize(values_.size() - 1 - deferral_window);
 }
@@ -565,6 +587,8 @@ void FunctionCompiler::start_gas_block() {
   if (gas_instruction_ != none && gas_instruction_ + 1 == code_.size()) return;
   gas_instruction_ = emit(op::charge);
   producer_ = none;
+  // A block head is a branch target: the accumulator may hold anything.
+  accumulator_serial_ = 0;
 }
 
 // Points every branch of a fixup chain at `target` (absolute for now).
@@ -605,7 +629,8 @@ void FunctionCompiler::finish_branches() {
     uint64_t gas_field_max = UINT32_MAX;
     if (operation == op::br) {
       gas_field = &instruction.x;
-    } else if (operation == op::br_if || operation == op::br_unless || operation == op::br_table_entry) {
+    } else if (operation == op::br_if || operation == op::br_unless || operation == op::br_if_a ||
+               operation == op::br_unless_a || operation == op::br_table_entry) {
       gas_field = &instruction.y;
     } else if (!is_compare_branch(operation)) {
       continue;
@@ -865,6 +890,8 @@ void FunctionCompiler::emit_return(const Operand* results, size_t count, size_t 
   if (count == 1) {
     if (results[0].place == Place::constant)
       emit_immediate(op::return_constant, 0, results[0].bits);
+    else if (in_accumulator(results[0]))
+      emit(op::return_acc);
     else
       emit(op::return_value, 0, results[0].place == Place::local ? results[0].local : slot_of_height(base));
     return;
@@ -877,29 +904,30 @@ void FunctionCompiler::emit_return(const Operand* results, size_t count, size_t 
 // nonzero (`when_true`) or zero. An integer comparison or eqz computed by
 // the instruction just before is fused into the branch.
 uint32_t FunctionCompiler::emit_conditional_branch(const Operand& condition, size_t index, bool when_true) {
-  if (produced_by_last(condition, index)) {
+  if (produced_by_last(condition)) {
     Instruction& last = code_.back();
     const OperationForms& forms = operation_forms(producer_code_);
     const bool is_eqz = producer_code_ == opcode::i32_eqz || producer_code_ == opcode::i64_eqz;
     if (is_eqz) {
+      // eqz(v) is v == 0: from a slot (Form::ss) or the accumulator.
       const bool wide = producer_code_ == opcode::i64_eqz;
       const uint16_t compare =
           when_true ? (wide ? opcode::i64_eq : opcode::i32_eq) : (wide ? opcode::i64_ne : opcode::i32_ne);
-      last = Instruction{operation_forms(compare).branch_immediate, 0, none, last.x, 0};
+      const Form form = producer_form_ == Form::as ? Form::ai : Form::si;
+      last = Instruction{operation_forms(compare).branch_of(form), 0, none, last.x, 0};
       producer_ = none;
       return static_cast<uint32_t>(code_.size() - 1);
     }
-    if (forms.branch_slots != 0) {
-      const bool immediate = last.operation == forms.immediate;
-      const OperationForms& chosen = when_true ? forms : operation_forms(forms.negated);
-      last.operation = immediate ? chosen.branch_immediate : chosen.branch_slots;
+    const OperationForms& chosen = when_true ? forms : operation_forms(forms.negated);
+    if (forms.branch_of(producer_form_) != 0 && chosen.branch_of(producer_form_) != 0) {
+      last.operation = chosen.branch_of(producer_form_);
       last.r = none;
       producer_ = none;
       return static_cast<uint32_t>(code_.size() - 1);
     }
   }
+  if (in_accumulator(condition)) return emit(when_true ? op::br_if_a : op::br_unless_a, none);
   const uint32_t slot = source_slot(condition, index);
-  producer_ = none;
   return emit(when_true ? op::br_if : op::br_unless, none, slot);
 }
 
@@ -1076,6 +1104,8 @@ Status FunctionCompiler::compile_call(uint16_t code) {
       add_gas(entry_gas(body.local_count, schedule_));
       emit_immediate(op::call, frame, reinterpret_cast<uint64_t>(&body.prepared));
     }
+    // The callee's code uses the accumulator.
+    accumulator_serial_ = 0;
   }
   push_list(callee->results);
   return Status();
@@ -1129,7 +1159,7 @@ Status FunctionCompiler::compile_variable(uint16_t code) {
     if (code == opcode::global_get) {
       if (live_) {
         settle(values_.size(), values_.size() + 1);
-        produced(emit(op::global_get, slot_of_height(values_.size()), index), values_.size(), code);
+        produced(emit(op::global_get, slot_of_height(values_.size()), index), code, Form::ss);
       }
       push(global.type);
       return Status();
@@ -1165,7 +1195,7 @@ Status FunctionCompiler::compile_local_set(uint32_t index, ValueType type, bool 
     if (tee) push(type);
     return Status();
   }
-  const bool retarget = produced_by_last(value, height);
+  const bool retarget = produced_by_last(value);
   const size_t emitted_before = code_.size();
   for (size_t position = height > deferral_window ? height - deferral_window : 0; position < height; ++position)
     if (values_[position].place == Place::local && values_[position].local == index) materialize(position);
@@ -1225,12 +1255,22 @@ Status FunctionCompiler::compile_memory_access(uint16_t code) {
   const size_t base = values_.size();
   producer_ = none;
   if (live_) {
-    const uint16_t operation = operation_forms(code).slots;
-    const uint32_t address = source_slot(operands[0], base);
-    if (info.result_count == 1)
-      produced(emit(operation, slot_of_height(base), address, offset), base, code);
-    else
-      emit(operation, offset, address, source_slot(operands[1], base + 1));
+    const Operand& address = operands[0];
+    if (info.result_count == 1) {
+      if (in_accumulator(address))
+        produce(code, Form::as, slot_of_height(base), 0, offset);
+      else
+        produce(code, Form::ss, slot_of_height(base), source_slot(address, base), offset);
+    } else {
+      const Operand& value = operands[1];
+      const OperationForms& forms = operation_forms(code);
+      if (in_accumulator(value))
+        emit(forms.of(Form::sa), offset, source_slot(address, base), 0);
+      else if (in_accumulator(address))
+        emit(forms.of(Form::as), offset, 0, source_slot(value, base + 1));
+      else
+        emit(forms.of(Form::ss), offset, source_slot(address, base), source_slot(value, base + 1));
+    }
   }
   if (info.result_count == 1) push(static_cast<StackType>(info.result_type));
   return Status();
@@ -1488,54 +1528,78 @@ Status FunctionCompiler::compile_simple(uint16_t code) {
 }
 
 void FunctionCompiler::emit_unary(uint16_t code, const Operand& operand, size_t index) {
-  const uint32_t source = source_slot(operand, index);
-  produced(emit(operation_forms(code).slots, slot_of_height(index), source), index, code);
+  if (in_accumulator(operand)) {
+    produce(code, Form::as, slot_of_height(index), 0, 0);
+    return;
+  }
+  produce(code, Form::ss, slot_of_height(index), source_slot(operand, index), 0);
 }
 
 // A binary operation whose result goes to the left operand's slot. A
-// constant right operand (or a constant left one, when the operation can
-// swap its operands or has a form for it) becomes an immediate.
+// constant operand becomes an immediate where the operation has a form for
+// it (or can swap its operands); the value the instruction before computed
+// is taken from the accumulator.
 void FunctionCompiler::emit_binary(uint16_t code, const Operand& left, const Operand& right, size_t index) {
   const OperationForms& forms = operation_forms(code);
+  const uint32_t result = slot_of_height(index);
+  const OpcodeInfo& info = opcode_info(code);
+  uint32_t immediate;
   if (right.place == Place::constant && left.place != Place::constant &&
-      emit_with_immediate(code, forms, left, index, right, index, false))
-    return;
+      immediate_of(info.operand_types[1], right.bits, immediate)) {
+    if (in_accumulator(left) && forms.of(Form::ai) != 0) {
+      produce(code, Form::ai, result, 0, immediate);
+      return;
+    }
+    if (forms.of(Form::si) != 0) {
+      produce(code, Form::si, result, source_slot(left, index), immediate);
+      return;
+    }
+  }
   if (left.place == Place::constant && right.place != Place::constant &&
-      emit_with_immediate(code, forms, right, index + 1, left, index, true))
+      immediate_of(info.operand_types[0], left.bits, immediate) &&
+      emit_constant_left(code, forms, right, index + 1, immediate, result))
     return;
+  if (in_accumulator(left) && forms.of(Form::as) != 0) {
+    produce(code, Form::as, result, 0, source_slot(right, index + 1));
+    return;
+  }
+  if (in_accumulator(right)) {
+    if (forms.of(Form::sa) != 0) {
+      produce(code, Form::sa, result, source_slot(left, index), 0);
+      return;
+    }
+    const uint16_t swapped = forms.commutative ? code : forms.swapped;
+    if (swapped != 0 && operation_forms(swapped).of(Form::as) != 0) {
+      produce(swapped, Form::as, result, 0, source_slot(left, index));
+      return;
+    }
+  }
   const uint32_t left_slot = source_slot(left, index);
-  const uint32_t right_slot = source_slot(right, index + 1);
-  produced(emit(forms.slots, slot_of_height(index), left_slot, right_slot), index, code);
+  produce(code, Form::ss, result, left_slot, source_slot(right, index + 1));
 }
 
-bool FunctionCompiler::emit_with_immediate(uint16_t code, const OperationForms& forms, const Operand& slot_operand,
-                                           size_t slot_index, const Operand& constant, size_t result_index,
-                                           bool constant_is_left) {
-  uint32_t immediate;
-  if (!immediate_of(opcode_info(code).operand_types[constant_is_left ? 0 : 1], constant.bits, immediate)) return false;
-  uint16_t operation = 0;
-  uint16_t produced_code = code;
-  bool immediate_in_x = false;
-  if (!constant_is_left) {
-    operation = forms.immediate;
-  } else if (forms.commutative) {
-    operation = forms.immediate;
-  } else if (forms.swapped != 0) {
-    produced_code = forms.swapped;
-    operation = operation_forms(forms.swapped).immediate;
-  } else if (forms.immediate_left != 0) {
-    operation = forms.immediate_left;
-    immediate_in_x = true;
-  }
-  if (operation == 0) return false;
-  const uint32_t source = source_slot(slot_operand, slot_index);
-  const uint32_t result = slot_of_height(result_index);
-  if (immediate_in_x) {
-    emit(operation, result, immediate, source);
-    producer_ = none;
+// `immediate op right`: by swapping the operands of a commutative
+// operation or a comparison, or with the _is and _ia forms.
+bool FunctionCompiler::emit_constant_left(uint16_t code, const OperationForms& forms, const Operand& right,
+                                          size_t right_index, uint32_t immediate, uint32_t result) {
+  const uint16_t swapped = forms.commutative ? code : forms.swapped;
+  const bool accumulator = in_accumulator(right);
+  if (swapped != 0) {
+    const OperationForms& swapped_forms = operation_forms(swapped);
+    if (accumulator && swapped_forms.of(Form::ai) != 0) {
+      produce(swapped, Form::ai, result, 0, immediate);
+      return true;
+    }
+    if (swapped_forms.of(Form::si) == 0) return false;
+    produce(swapped, Form::si, result, source_slot(right, right_index), immediate);
     return true;
   }
-  produced(emit(operation, result, source, immediate), result_index, produced_code);
+  if (accumulator && forms.of(Form::ia) != 0) {
+    produce(code, Form::ia, result, immediate, 0);
+    return true;
+  }
+  if (forms.of(Form::is) == 0) return false;
+  produce(code, Form::is, result, immediate, source_slot(right, right_index));
   return true;
 }
 
