@@ -294,6 +294,17 @@ HANDLER(invalid) {
 // ---------------------------------------------------------------------------
 // Control.
 
+// The function's constant pool into its slots, first thing on entry: the
+// aux constants are in the instructions that follow, one in each.
+HANDLER(load_constants) {
+  const uint32_t count = pc->aux;
+  volatile uint64_t* slot = fp + pc->r;
+  GOVCHAIN_PLAIN_LOOP
+  for (uint32_t entry = 1; entry <= count; ++entry) *slot++ = pc[entry].immediate();
+  pc += count;
+  NEXT();
+}
+
 HANDLER(charge) {
   CHARGE(pc->immediate());
   NEXT();
@@ -621,18 +632,32 @@ HANDLER(elem_drop) {
     NEXT();                                  \
   } while (0)
 
-#define LOAD_FORM(handler, Stored, Result, address_source)                                         \
-  HANDLER(handler) {                                                                               \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(address_source)) + pc->y; \
-    if (address + sizeof(Stored) > context->memory_size) [[unlikely]]                              \
-      TRAP("out of bounds memory access");                                                         \
-    Stored value;                                                                                  \
-    std::memcpy(&value, memory + address, sizeof(Stored));                                         \
-    PRODUCE(static_cast<uint64_t>(static_cast<Result>(value)));                                    \
+// Effective addresses of the address forms (operations.h): the i32 sum
+// wraps at 32 bits, the offset does not.
+#define WRAPPED(sum) static_cast<uint64_t>(static_cast<uint32_t>(sum))
+#define ADDRESS_ss(offset) (WRAPPED(fp[pc->x]) + (offset))
+#define ADDRESS_as(offset) (WRAPPED(acc) + (offset))
+#define ADDRESS_sd(offset) (WRAPPED(fp[pc->x] + pc->y) + pc->aux)
+#define ADDRESS_ad(offset) (WRAPPED(acc + pc->y) + pc->aux)
+#define ADDRESS_sx(offset) (WRAPPED(fp[pc->x] + fp[pc->y]) + pc->aux)
+#define ADDRESS_ax(offset) (WRAPPED(acc + fp[pc->y]) + pc->aux)
+
+#define LOAD_FORM(name, form, Stored, Result)                         \
+  HANDLER(name##_##form) {                                            \
+    const uint64_t address = ADDRESS_##form(pc->y);                   \
+    if (address + sizeof(Stored) > context->memory_size) [[unlikely]] \
+      TRAP("out of bounds memory access");                            \
+    Stored value;                                                     \
+    std::memcpy(&value, memory + address, sizeof(Stored));            \
+    PRODUCE(static_cast<uint64_t>(static_cast<Result>(value)));       \
   }
-#define LOAD(name, Stored, Result)           \
-  LOAD_FORM(name, Stored, Result, fp[pc->x]) \
-  LOAD_FORM(name##_a, Stored, Result, acc)
+#define LOAD(name, Stored, Result)    \
+  LOAD_FORM(name, ss, Stored, Result) \
+  LOAD_FORM(name, as, Stored, Result) \
+  LOAD_FORM(name, sd, Stored, Result) \
+  LOAD_FORM(name, ad, Stored, Result) \
+  LOAD_FORM(name, sx, Stored, Result) \
+  LOAD_FORM(name, ax, Stored, Result)
 LOAD(i32_load, uint32_t, uint32_t)
 LOAD(i64_load, uint64_t, uint64_t)
 LOAD(f32_load, uint32_t, uint32_t)
@@ -650,19 +675,23 @@ LOAD(i64_load32_u, uint32_t, uint64_t)
 #undef LOAD
 #undef LOAD_FORM
 
-#define STORE_FORM(handler, Stored, address_source, value_source)                                  \
-  HANDLER(handler) {                                                                               \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(address_source)) + pc->r; \
-    if (address + sizeof(Stored) > context->memory_size) [[unlikely]]                              \
-      TRAP("out of bounds memory access");                                                         \
-    const Stored value = static_cast<Stored>(value_source);                                        \
-    std::memcpy(memory + address, &value, sizeof(Stored));                                         \
-    NEXT();                                                                                        \
+#define STORE_FORM(handler, Stored, address, value_source)              \
+  HANDLER(handler) {                                                    \
+    const uint64_t effective = address;                                 \
+    if (effective + sizeof(Stored) > context->memory_size) [[unlikely]] \
+      TRAP("out of bounds memory access");                              \
+    const Stored value = static_cast<Stored>(value_source);             \
+    std::memcpy(memory + effective, &value, sizeof(Stored));            \
+    NEXT();                                                             \
   }
-#define STORE(name, Stored)                      \
-  STORE_FORM(name, Stored, fp[pc->x], fp[pc->y]) \
-  STORE_FORM(name##_sa, Stored, fp[pc->x], acc)  \
-  STORE_FORM(name##_as, Stored, acc, fp[pc->y])
+#define STORE(name, Stored)                                   \
+  STORE_FORM(name##_ss, Stored, ADDRESS_ss(pc->r), fp[pc->y]) \
+  STORE_FORM(name##_sa, Stored, ADDRESS_ss(pc->r), acc)       \
+  STORE_FORM(name##_as, Stored, ADDRESS_as(pc->r), fp[pc->y]) \
+  STORE_FORM(name##_sd, Stored, ADDRESS_sd(0), fp[pc->r])     \
+  STORE_FORM(name##_ad, Stored, ADDRESS_ad(0), fp[pc->r])     \
+  STORE_FORM(name##_sx, Stored, ADDRESS_sx(0), fp[pc->r])     \
+  STORE_FORM(name##_ax, Stored, ADDRESS_ax(0), fp[pc->r])
 STORE(i32_store, uint32_t)
 STORE(i64_store, uint64_t)
 STORE(f32_store, uint32_t)
@@ -674,6 +703,13 @@ STORE(i64_store16, uint16_t)
 STORE(i64_store32, uint32_t)
 #undef STORE
 #undef STORE_FORM
+#undef ADDRESS_ss
+#undef ADDRESS_as
+#undef ADDRESS_sd
+#undef ADDRESS_ad
+#undef ADDRESS_sx
+#undef ADDRESS_ax
+#undef WRAPPED
 
 // ---------------------------------------------------------------------------
 // Numeric operations. Each is defined once by an expression over `left`
@@ -967,7 +1003,12 @@ std::array<Handler, op::count> make_table() {
 #define GOVCHAIN_ENTRY(name) table[op::name] = &handle_##name;
 #define GOVCHAIN_FORM_ENTRY(name, form) table[op::name##_##form] = &handle_##name##_##form;
 #define GOVCHAIN_ACC_ENTRIES(name) GOVCHAIN_ENTRY(name) GOVCHAIN_FORM_ENTRY(name, a)
-#define GOVCHAIN_STORE_ENTRIES(name) GOVCHAIN_ENTRY(name) GOVCHAIN_FORM_ENTRY(name, sa) GOVCHAIN_FORM_ENTRY(name, as)
+#define GOVCHAIN_LOAD_ENTRIES(name)                                                         \
+  GOVCHAIN_FORM_ENTRY(name, ss)                                                             \
+  GOVCHAIN_FORM_ENTRY(name, as)                                                             \
+  GOVCHAIN_FORM_ENTRY(name, sd) GOVCHAIN_FORM_ENTRY(name, ad) GOVCHAIN_FORM_ENTRY(name, sx) \
+      GOVCHAIN_FORM_ENTRY(name, ax)
+#define GOVCHAIN_STORE_ENTRIES(name) GOVCHAIN_LOAD_ENTRIES(name) GOVCHAIN_FORM_ENTRY(name, sa)
 #define GOVCHAIN_BINARY_ENTRIES(name) \
   GOVCHAIN_FORM_ENTRY(name, ss)       \
   GOVCHAIN_FORM_ENTRY(name, si) GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, ai)
@@ -986,12 +1027,13 @@ std::array<Handler, op::count> make_table() {
   GOVCHAIN_F32_BINARY(GOVCHAIN_F32_ENTRIES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_ENTRIES)
   GOVCHAIN_UNARY(GOVCHAIN_ACC_ENTRIES)
-  GOVCHAIN_LOADS(GOVCHAIN_ACC_ENTRIES)
+  GOVCHAIN_LOADS(GOVCHAIN_LOAD_ENTRIES)
   GOVCHAIN_STORES(GOVCHAIN_STORE_ENTRIES)
 #undef GOVCHAIN_ENTRY
 #undef GOVCHAIN_FORM_ENTRY
 #undef GOVCHAIN_ACC_ENTRIES
 #undef GOVCHAIN_STORE_ENTRIES
+#undef GOVCHAIN_LOAD_ENTRIES
 #undef GOVCHAIN_BINARY_ENTRIES
 #undef GOVCHAIN_IMMEDIATE_LEFT_ENTRIES
 #undef GOVCHAIN_BRANCH_ENTRIES

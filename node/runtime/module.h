@@ -109,14 +109,15 @@ static_assert(sizeof(Instruction) == 16);
 
 // A function body after the prepare stage: a flat instruction array with
 // resolved branch targets, and the frame it needs. The frame holds the
-// parameters, then the declared locals, then one slot per operand-stack
-// height; calls put the callee's frame on top of the caller's arguments.
+// parameters, then the declared locals, then the constant pool's slots
+// (operations.h), then one slot per operand-stack height; calls put the
+// callee's frame on top of the caller's arguments.
 struct PreparedCode {
   std::vector<Instruction> instructions;
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;        // declared locals, parameters excluded
   uint32_t operand_slots_max = 0;  // highest operand stack use
-  uint32_t frame_slots = 0;        // param_slots + local_slots + operand_slots_max
+  uint32_t frame_slots = 0;        // param_slots + local_slots + the constant pool's + operand_slots_max
   uint64_t entry_gas = 0;          // for zeroing the locals, charged on entry before they are zeroed
 };
 

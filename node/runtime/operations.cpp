@@ -83,14 +83,20 @@ FormsTable make_forms() {
   set(table[opcode::name], Form::ss, op::name); \
   set(table[opcode::name], Form::as, op::name##_a);
   GOVCHAIN_UNARY(GOVCHAIN_ACC_FORMS)
-  GOVCHAIN_LOADS(GOVCHAIN_ACC_FORMS)
 #undef GOVCHAIN_ACC_FORMS
-#define GOVCHAIN_STORE_FORMS(name)                   \
-  set(table[opcode::name], Form::ss, op::name);      \
-  set(table[opcode::name], Form::sa, op::name##_sa); \
-  set(table[opcode::name], Form::as, op::name##_as);
-  GOVCHAIN_STORES(GOVCHAIN_STORE_FORMS)
-#undef GOVCHAIN_STORE_FORMS
+#define GOVCHAIN_ADDRESS_FORMS(name)                 \
+  set(table[opcode::name], Form::ss, op::name##_ss); \
+  set(table[opcode::name], Form::as, op::name##_as); \
+  set(table[opcode::name], Form::sd, op::name##_sd); \
+  set(table[opcode::name], Form::ad, op::name##_ad); \
+  set(table[opcode::name], Form::sx, op::name##_sx); \
+  set(table[opcode::name], Form::ax, op::name##_ax);
+  GOVCHAIN_LOADS(GOVCHAIN_ADDRESS_FORMS)
+  GOVCHAIN_STORES(GOVCHAIN_ADDRESS_FORMS)
+#undef GOVCHAIN_ADDRESS_FORMS
+#define GOVCHAIN_STORE_VALUE_FORM(name) set(table[opcode::name], Form::sa, op::name##_sa);
+  GOVCHAIN_STORES(GOVCHAIN_STORE_VALUE_FORM)
+#undef GOVCHAIN_STORE_VALUE_FORM
   for (const Comparison& comparison : comparisons) {
     table[comparison.code].negated = comparison.negated;
     table[comparison.code].swapped = comparison.swapped;
@@ -110,11 +116,12 @@ NameTable make_names() {
 #define GOVCHAIN_ACC_NAMES(name) \
   names[op::name] = #name;       \
   names[op::name##_a] = #name "_a";
-#define GOVCHAIN_STORE_NAMES(name)    \
-  names[op::name] = #name;            \
-  names[op::name##_sa] = #name "_sa"; \
-  names[op::name##_as] = #name "_as";
 #define GOVCHAIN_FORM_NAME(name, form) names[op::name##_##form] = #name "_" #form;
+#define GOVCHAIN_LOAD_NAMES(name) \
+  GOVCHAIN_FORM_NAME(name, ss)    \
+  GOVCHAIN_FORM_NAME(name, as)    \
+  GOVCHAIN_FORM_NAME(name, sd) GOVCHAIN_FORM_NAME(name, ad) GOVCHAIN_FORM_NAME(name, sx) GOVCHAIN_FORM_NAME(name, ax)
+#define GOVCHAIN_STORE_NAMES(name) GOVCHAIN_LOAD_NAMES(name) GOVCHAIN_FORM_NAME(name, sa)
 #define GOVCHAIN_BINARY_NAMES(name) \
   GOVCHAIN_FORM_NAME(name, ss) GOVCHAIN_FORM_NAME(name, si) GOVCHAIN_FORM_NAME(name, as) GOVCHAIN_FORM_NAME(name, ai)
 #define GOVCHAIN_IMMEDIATE_LEFT_NAMES(name) \
@@ -135,11 +142,12 @@ NameTable make_names() {
   GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
   GOVCHAIN_UNARY(GOVCHAIN_ACC_NAMES)
-  GOVCHAIN_LOADS(GOVCHAIN_ACC_NAMES)
+  GOVCHAIN_LOADS(GOVCHAIN_LOAD_NAMES)
   GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
 #undef GOVCHAIN_NAME
 #undef GOVCHAIN_ACC_NAMES
 #undef GOVCHAIN_STORE_NAMES
+#undef GOVCHAIN_LOAD_NAMES
 #undef GOVCHAIN_FORM_NAME
 #undef GOVCHAIN_BINARY_NAMES
 #undef GOVCHAIN_IMMEDIATE_LEFT_NAMES

@@ -31,6 +31,17 @@
 //   _is  imm op y        immediate x and slot y
 //   _ia  imm op acc      immediate x and the accumulator
 //
+// Loads and stores take their address from a slot (_s.), the accumulator
+// (_a.), or an i32.add folded in: slot x plus immediate y (_sd), the
+// accumulator plus immediate y (_ad), slot x plus slot y (_sx), the
+// accumulator plus slot y (_ax); the sum wraps at 32 bits as the add does,
+// and the memory argument's offset (aux) is added to it without wrapping.
+//
+// Constants that no immediate field can hold and that code inside a loop
+// reads are kept in the function's constant pool: a few slots between the
+// declared locals and the operand stack, written by a load_constants
+// instruction when the function is entered.
+//
 // The result goes to slot r. An operand may come from the accumulator only
 // when the instruction just before computed it: no branch lands between
 // the two, since branches land on block heads and after calls.
@@ -83,10 +94,11 @@
   X(i32_trunc_sat_f64_u) X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s)             \
   X(i64_trunc_sat_f64_u)
 
-// Loads: r = memory[x + y] (x the address slot, y the offset), and _a
-// with the address in the accumulator. Stores: memory[x + r] = y (x the
-// address slot, y the value slot, r the offset), _sa with the value and _as
-// with the address in the accumulator.
+// Loads, r = memory[address]: _ss (slot x, offset y), _as (the
+// accumulator, offset y), _sd, _ad, _sx, _ax (see above). Stores: _ss
+// (memory[x + r] = y: address slot x, value slot y, offset r), _sa (value
+// in the accumulator), _as (address in it), and _sd, _ad, _sx, _ax storing
+// slot r.
 #define GOVCHAIN_LOADS(X)                                                                                   \
   X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s)           \
   X(i32_load16_u) X(i64_load8_s) X(i64_load8_u) X(i64_load16_s) X(i64_load16_u) X(i64_load32_s)           \
@@ -98,6 +110,7 @@
 // Everything else, with its fields.
 #define GOVCHAIN_OTHER_OPERATIONS(X)                                                                        \
   X(invalid)           /* never emitted */                                                                \
+  X(load_constants)    /* aux slots from r on = the immediates of the aux instructions after it */      \
   X(charge)            /* imm: gas of the basic block this instruction heads */                           \
   X(br)                /* jump by r; x: gas of the target block (0: the target charges itself) */         \
   X(br_if)             /* if slot x (i32) != 0: jump by r, y: gas as br */                                \
@@ -142,43 +155,51 @@
 namespace govchain::runtime {
 
 // Where the operands of a two-operand instruction come from (see above).
-enum class Form : uint8_t { ss, si, as, ai, sa, is, ia };
-inline constexpr size_t form_count = 7;
+enum class Form : uint8_t { ss, si, as, ai, sa, is, ia, sd, ad, sx, ax };
+inline constexpr size_t form_count = 11;
 
 namespace op {
 
+// clang-format off
 enum Operation : uint16_t {
 #define GOVCHAIN_NAME(name) name,
 #define GOVCHAIN_ACC_NAME(name) name, name##_a,
-#define GOVCHAIN_STORE_NAMES(name) name, name##_sa, name##_as,
+#define GOVCHAIN_LOAD_NAMES(name) name##_ss, name##_as, name##_sd, name##_ad, name##_sx, name##_ax,
+#define GOVCHAIN_STORE_NAMES(name) GOVCHAIN_LOAD_NAMES(name) name##_sa,
 #define GOVCHAIN_BINARY_NAMES(name) name##_ss, name##_si, name##_as, name##_ai,
 #define GOVCHAIN_IMMEDIATE_LEFT_NAMES(name) name##_sa, name##_is, name##_ia,
 #define GOVCHAIN_BRANCH_NAMES(name) br_##name##_ss, br_##name##_si, br_##name##_as, br_##name##_ai,
 #define GOVCHAIN_F32_NAMES(name) name##_ss, name##_si, name##_as, name##_ai, name##_sa,
 #define GOVCHAIN_F64_NAMES(name) name##_ss, name##_sf, name##_as, name##_af, name##_sa,
-  GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME) GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
-      GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES) GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
-          GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES) GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
-              GOVCHAIN_UNARY(GOVCHAIN_ACC_NAME) GOVCHAIN_LOADS(GOVCHAIN_ACC_NAME) GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
+  GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
+  GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES)
+  GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
+  GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES)
+  GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
+  GOVCHAIN_UNARY(GOVCHAIN_ACC_NAME)
+  GOVCHAIN_LOADS(GOVCHAIN_LOAD_NAMES)
+  GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
 #undef GOVCHAIN_NAME
 #undef GOVCHAIN_ACC_NAME
+#undef GOVCHAIN_LOAD_NAMES
 #undef GOVCHAIN_STORE_NAMES
 #undef GOVCHAIN_BINARY_NAMES
 #undef GOVCHAIN_IMMEDIATE_LEFT_NAMES
 #undef GOVCHAIN_BRANCH_NAMES
 #undef GOVCHAIN_F32_NAMES
 #undef GOVCHAIN_F64_NAMES
-                  count
+  count
 };
+// clang-format on
 
 }  // namespace op
 
 // The operations that implement one WebAssembly opcode, 0 (op::invalid)
 // where there is none. Indexed by the opcode numbers of opcodes.h.
 struct OperationForms {
-  // Two operands: by Form. One operand (unary, load): Form::ss is the slot
-  // form and Form::as the accumulator one. Stores: Form::ss, Form::sa (the
-  // value in the accumulator), Form::as (the address in it).
+  // By Form. One operand (unary): Form::ss is the slot form and Form::as
+  // the accumulator one. Loads and stores: their address forms.
   std::array<uint16_t, form_count> forms{};
   std::array<uint16_t, 4> branch{};  // br_<compare> by Form ss, si, as, ai
   uint16_t negated = 0;              // the opcode of the opposite integer comparison

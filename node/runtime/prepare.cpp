@@ -81,6 +81,16 @@ struct Operand {
   uint32_t serial = 0;  // tells operands pushed at one height apart; 0 for those popped in unreachable code
 };
 
+// The constant pool: wide constants that instructions inside loops read,
+// kept in slots reserved between the declared locals and the operand
+// stack, so that no call (whose callee's frame starts at the caller's
+// arguments, above them) overwrites them. A load_constants instruction
+// writes them when the function is entered. The reservation is fixed, so a
+// constant's slot is known when it is first used; it is small, so that the
+// copy on entry, which no gas price names, stays a small part of what a
+// call costs (`call` pays 10 gas; eight slot copies take a few ns).
+constexpr uint32_t pool_entries_max = 8;
+
 struct ControlFrame {
   uint16_t opcode = 0;
   const TypeList* start_types = &no_types();
@@ -259,6 +269,8 @@ class FunctionCompiler {
   void settle(size_t kept, size_t new_size);
   void settle_all();
   uint32_t source_slot(const Operand& operand, size_t index);
+  void finish_pool();
+  bool fuse_address(uint16_t code, uint32_t offset, size_t base, const uint32_t* value);
   void emit_move(const Operand& operand, size_t index, uint32_t destination);
   // Records that `instruction`, an operation of `code` in `form`, computes
   // the operand pushed next; its value is then in the accumulator too.
@@ -299,7 +311,7 @@ class FunctionCompiler {
   }
   void charge_slots(uint64_t slot_count) { add_gas((slot_count + 1) / 2 * schedule_.gas_per_2_slots_copied); }
   void resolve(uint32_t chain, uint32_t target);
-  void finish_branches();
+  void finish_branches(uint32_t shift);
 
   const Module& module_;
   const Limits& limits_;
@@ -322,7 +334,10 @@ class FunctionCompiler {
   std::vector<uint32_t> depth_checked_;
   uint32_t branch_table_generation_ = 0;
   std::vector<Instruction> code_;
-  bool live_ = true;  // the current instruction can run, so it emits code
+  std::vector<uint64_t> pool_;  // the function's constants, at most pool_entries_max
+  uint32_t pool_base_ = 0;      // the slot of the pool's first entry
+  uint32_t loop_depth_ = 0;     // loops around the instruction being compiled
+  bool live_ = true;            // the current instruction can run, so it emits code
   uint32_t frame_base_ = 0;
   size_t height_max_ = 0;
   uint32_t gas_instruction_ = none;
@@ -407,6 +422,7 @@ Status FunctionCompiler::push_control(uint16_t code, const TypeList& start_types
   frame.end_types = &end_types;
   frame.height = values_.size();
   controls_.push_back(frame);
+  if (code == opcode::loop) ++loop_depth_;
   push_list(start_types);
   return Status();
 }
@@ -417,6 +433,7 @@ Status FunctionCompiler::pop_control(ControlFrame& frame) {
   if (values_.size() != controls_.back().height) return fail("type mismatch: values remain at the end of a block");
   frame = controls_.back();
   controls_.pop_back();
+  if (frame.opcode == opcode::loop) --loop_depth_;
   return Status();
 }
 
@@ -550,8 +567,10 @@ void FunctionCompiler::push_deferred(StackType type, Place place, uint32_t local
   if (values_.size() > deferral_window) materialize(values_.size() - 1 - deferral_window);
 }
 
-// The slot an instruction reads for `operand`, popped from stack `index`; a
-// constant is written to the operand's own slot first.
+// The slot an instruction reads for `operand`, popped from stack `index`:
+// its own, its local's, or its constant's in the pool. A constant met
+// inside a loop takes a pool entry while there are free ones; any other is
+// written to the operand's slot first, by an instruction of its own.
 uint32_t FunctionCompiler::source_slot(const Operand& operand, size_t index) {
   switch (operand.place) {
     case Place::slot:
@@ -560,6 +579,12 @@ uint32_t FunctionCompiler::source_slot(const Operand& operand, size_t index) {
       return operand.local;
     case Place::constant:
       break;
+  }
+  for (size_t entry = 0; entry < pool_.size(); ++entry)
+    if (pool_[entry] == operand.bits) return pool_base_ + static_cast<uint32_t>(entry);
+  if (loop_depth_ > 0 && pool_.size() < pool_entries_max) {
+    pool_.push_back(operand.bits);
+    return pool_base_ + static_cast<uint32_t>(pool_.size() - 1);
   }
   emit_immediate(op::constant, slot_of_height(index), operand.bits);
   return slot_of_height(index);
@@ -618,10 +643,21 @@ void FunctionCompiler::emit_jump(uint32_t instruction, size_t depth) {
   frame.fixups = instruction;
 }
 
+// A function with a constant pool starts with a load_constants that
+// writes it, followed by one instruction per constant holding its bits.
+void FunctionCompiler::finish_pool() {
+  if (pool_.empty()) return;
+  std::vector<Instruction> head(pool_.size() + 1);
+  head[0] = Instruction{op::load_constants, static_cast<uint16_t>(pool_.size()), pool_base_, 0, 0};
+  for (size_t entry = 0; entry < pool_.size(); ++entry) head[entry + 1].set_immediate(pool_[entry]);
+  code_.insert(code_.begin(), head.begin(), head.end());
+}
+
 // Branch offsets become relative, and a branch whose target is a block's
 // charge takes over the charge and lands after it, so that a taken branch
-// costs one dispatch. The gas charged, and when, stays the same.
-void FunctionCompiler::finish_branches() {
+// costs one dispatch. The gas charged, and when, stays the same. Targets
+// recorded before `shift` instructions were put in front move with them.
+void FunctionCompiler::finish_branches(uint32_t shift) {
   for (size_t index = 0; index < code_.size(); ++index) {
     Instruction& instruction = code_[index];
     const uint16_t operation = instruction.operation;
@@ -635,7 +671,7 @@ void FunctionCompiler::finish_branches() {
     } else if (!is_compare_branch(operation)) {
       continue;
     }
-    uint32_t target = instruction.r;
+    uint32_t target = instruction.r + shift;
     const Instruction& landing = code_[target];
     if (landing.operation == op::charge) {
       const uint64_t gas = landing.immediate();
@@ -666,8 +702,11 @@ Status FunctionCompiler::compile(uint32_t function_index, PreparedCode& prepared
   values_.clear();
   controls_.clear();
   code_.clear();
+  pool_.clear();
+  loop_depth_ = 0;
   live_ = true;
-  frame_base_ = static_cast<uint32_t>(type_->params.size()) + body_->local_count;
+  pool_base_ = static_cast<uint32_t>(type_->params.size()) + body_->local_count;
+  frame_base_ = pool_base_ + pool_entries_max;
   height_max_ = 0;
   gas_instruction_ = none;
   producer_ = none;
@@ -683,13 +722,15 @@ Status FunctionCompiler::compile(uint32_t function_index, PreparedCode& prepared
     if (values_.size() > limits_.value_stack_slots_max) return fail("operand stack too high");
   }
   if (!reader_.at_end()) return malformed_error("section size mismatch: code after the final end", reader_.position());
-  finish_branches();
-  prepared.instructions.assign(code_.begin(), code_.end());
   prepared.param_slots = static_cast<uint32_t>(type_->params.size());
   prepared.local_slots = body_->local_count;
   prepared.operand_slots_max = static_cast<uint32_t>(height_max_);
   prepared.frame_slots = frame_base_ + prepared.operand_slots_max;
   prepared.entry_gas = entry_gas(body_->local_count, schedule_);
+  const uint32_t head_size = pool_.empty() ? 0 : static_cast<uint32_t>(pool_.size()) + 1;
+  finish_pool();
+  finish_branches(head_size);
+  prepared.instructions.assign(code_.begin(), code_.end());
   return Status();
 }
 
@@ -927,8 +968,7 @@ uint32_t FunctionCompiler::emit_conditional_branch(const Operand& condition, siz
     }
   }
   if (in_accumulator(condition)) return emit(when_true ? op::br_if_a : op::br_unless_a, none);
-  const uint32_t slot = source_slot(condition, index);
-  return emit(when_true ? op::br_if : op::br_unless, none, slot);
+  return emit(when_true ? op::br_if : op::br_unless, none, source_slot(condition, index));
 }
 
 Status FunctionCompiler::compile_branch(uint16_t code) {
@@ -1253,27 +1293,68 @@ Status FunctionCompiler::compile_memory_access(uint16_t code) {
   Operand operands[2];
   GOVCHAIN_TRY(pop_simple_operands(info, operands));
   const size_t base = values_.size();
-  producer_ = none;
   if (live_) {
     const Operand& address = operands[0];
+    const OperationForms& forms = operation_forms(code);
     if (info.result_count == 1) {
-      if (in_accumulator(address))
+      if (produced_by_last(address) && fuse_address(code, offset, base, nullptr)) {
+        // The load took over the add that computed its address.
+      } else if (in_accumulator(address)) {
         produce(code, Form::as, slot_of_height(base), 0, offset);
-      else
+      } else {
         produce(code, Form::ss, slot_of_height(base), source_slot(address, base), offset);
+      }
     } else {
       const Operand& value = operands[1];
-      const OperationForms& forms = operation_forms(code);
-      if (in_accumulator(value))
+      const uint32_t value_source = in_accumulator(value) ? 0 : source_slot(value, base + 1);
+      if (produced_by_last(address) && fuse_address(code, offset, base, &value_source)) {
+        producer_ = none;
+      } else if (in_accumulator(value)) {
         emit(forms.of(Form::sa), offset, source_slot(address, base), 0);
-      else if (in_accumulator(address))
-        emit(forms.of(Form::as), offset, 0, source_slot(value, base + 1));
-      else
-        emit(forms.of(Form::ss), offset, source_slot(address, base), source_slot(value, base + 1));
+      } else if (in_accumulator(address)) {
+        emit(forms.of(Form::as), offset, 0, value_source);
+      } else {
+        emit(forms.of(Form::ss), offset, source_slot(address, base), value_source);
+      }
     }
   }
   if (info.result_count == 1) push(static_cast<StackType>(info.result_type));
   return Status();
+}
+
+// Folds the i32.add that the last instruction computed the address with
+// into the load or store (forms _sd, _ad, _sx, _ax), when the memory
+// argument's offset fits the aux field. A store reads its value from slot
+// r, so it needs `value`, which the accumulator (holding the sum) is not.
+bool FunctionCompiler::fuse_address(uint16_t code, uint32_t offset, size_t base, const uint32_t* value) {
+  if (producer_code_ != opcode::i32_add || offset > UINT16_MAX) return false;
+  Form form;
+  switch (producer_form_) {
+    case Form::si:
+      form = Form::sd;
+      break;
+    case Form::ai:
+      form = Form::ad;
+      break;
+    case Form::ss:
+      form = Form::sx;
+      break;
+    case Form::as:
+      form = Form::ax;
+      break;
+    default:
+      return false;
+  }
+  Instruction& add = code_[producer_];
+  add.operation = operation_forms(code).of(form);
+  add.aux = static_cast<uint16_t>(offset);
+  if (value == nullptr) {
+    add.r = slot_of_height(base);
+    produced(producer_, code, form);
+    return true;
+  }
+  add.r = *value;
+  return true;
 }
 
 Status FunctionCompiler::compile_bulk_memory(uint16_t code) {
