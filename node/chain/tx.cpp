@@ -295,18 +295,27 @@ static Status check_action(const Action& action) {
   return Status();
 }
 
-Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
-                          size_t tx_size_bytes_max) {
+Status check_tx_content(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
+                        size_t tx_size_bytes_max) {
   if (encoded_size_bytes > tx_size_bytes_max)
     return error(Code::too_large, "transaction has " + std::to_string(encoded_size_bytes) + " bytes, limit is " +
                                       std::to_string(tx_size_bytes_max));
   if (tx.chain_id != chain_id)
     return error(Code::wrong_chain, "transaction is for chain '" + tx.chain_id + "', this node runs '" +
                                         std::string(chain_id) + "'");
-  GOVCHAIN_TRY(check_action(tx.action));
-  if (!crypto::verify(tx.sender, tx_hash(tx).view(), tx.signature))
+  return check_action(tx.action);
+}
+
+Status check_tx_signature(const Tx& tx, const Hash& hash) {
+  if (!crypto::verify(tx.sender, hash.view(), tx.signature))
     return error(Code::bad_signature, "signature does not verify for sender " + tx.sender.hex());
   return Status();
+}
+
+Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
+                          size_t tx_size_bytes_max) {
+  GOVCHAIN_TRY(check_tx_content(tx, chain_id, encoded_size_bytes, tx_size_bytes_max));
+  return check_tx_signature(tx, tx_hash(tx));
 }
 
 }  // namespace govchain::chain

@@ -4,34 +4,31 @@
 
 namespace govchain::mempool {
 
-Status Mempool::add(chain::Tx tx, const Hash& hash, size_t size_bytes, const execution::StateReader& committed) {
+Status Mempool::add(chain::CheckedTx checked) {
+  const chain::Tx& tx = checked.tx();
+  const Hash& hash = checked.hash();
   std::lock_guard lock(mutex_);
   if (by_hash_.count(hash)) return error(Code::already_exists, "transaction " + hash.hex() + " is already pending");
-  if (by_hash_.size() >= limits_.txs_max || size_bytes_ + size_bytes > limits_.size_bytes_max)
+  if (by_hash_.size() >= limits_.txs_max || size_bytes_ + checked.size_bytes() > limits_.size_bytes_max)
     return error(Code::resource_exhausted, "the mempool is full (" + std::to_string(by_hash_.size()) +
                                                " transactions); retry after the next blocks");
   auto& queue = by_sender_[tx.sender];
   if (queue.count(tx.nonce))
     return error(Code::already_exists, "the sender already has a pending transaction with nonce " +
                                            std::to_string(tx.nonce));
-  Status checked = executor_.check_tx(committed, tx, size_bytes, true);
-  if (!checked.ok()) {
-    if (queue.empty()) by_sender_.erase(tx.sender);
-    return checked;
-  }
   PublicKey sender = tx.sender;
   uint64_t nonce = tx.nonce;
-  queue.emplace(nonce, PendingTx{std::move(tx), hash, size_bytes});
+  size_bytes_ += checked.size_bytes();
   by_hash_.emplace(hash, std::make_pair(sender, nonce));
-  size_bytes_ += size_bytes;
+  queue.emplace(nonce, std::move(checked));
   if (queued_senders_.insert(sender).second) sender_order_.push_back(sender);
   return Status();
 }
 
-std::vector<PendingTx> Mempool::select(size_t txs_max, size_t size_bytes_max,
-                                       const execution::StateReader& committed) {
+std::vector<chain::CheckedTx> Mempool::select(size_t txs_max, size_t size_bytes_max,
+                                              const execution::StateReader& committed) {
   std::lock_guard lock(mutex_);
-  std::vector<PendingTx> selected;
+  std::vector<chain::CheckedTx> selected;
   selected.reserve(std::min(txs_max, by_hash_.size()));
   size_t bytes = 0;
   for (const PublicKey& sender : sender_order_) {
@@ -42,9 +39,9 @@ std::vector<PendingTx> Mempool::select(size_t txs_max, size_t size_bytes_max,
     if (!next_nonce.ok()) continue;
     uint64_t expected = *next_nonce;
     for (const auto& [nonce, pending] : queue->second) {
-      if (nonce != expected || selected.size() >= txs_max || bytes + pending.size_bytes > size_bytes_max) break;
+      if (nonce != expected || selected.size() >= txs_max || bytes + pending.size_bytes() > size_bytes_max) break;
       selected.push_back(pending);
-      bytes += pending.size_bytes;
+      bytes += pending.size_bytes();
       ++expected;
     }
   }
@@ -56,18 +53,18 @@ void Mempool::erase_locked(const PublicKey& sender, uint64_t nonce) {
   if (queue == by_sender_.end()) return;
   auto entry = queue->second.find(nonce);
   if (entry == queue->second.end()) return;
-  size_bytes_ -= entry->second.size_bytes;
-  by_hash_.erase(entry->second.hash);
+  size_bytes_ -= entry->second.size_bytes();
+  by_hash_.erase(entry->second.hash());
   queue->second.erase(entry);
   if (queue->second.empty()) by_sender_.erase(queue);
 }
 
-void Mempool::remove_committed(const std::vector<chain::Tx>& txs, const execution::StateReader& committed) {
+void Mempool::remove_committed(std::span<const chain::CheckedTx> txs, const execution::StateReader& committed) {
   std::lock_guard lock(mutex_);
   std::set<PublicKey> touched;
-  for (const auto& tx : txs) {
-    erase_locked(tx.sender, tx.nonce);
-    touched.insert(tx.sender);
+  for (const auto& checked : txs) {
+    erase_locked(checked.tx().sender, checked.tx().nonce);
+    touched.insert(checked.tx().sender);
   }
   for (const auto& sender : touched) {
     auto queue = by_sender_.find(sender);
@@ -112,7 +109,7 @@ bool Mempool::contains_signed(const Hash& hash, const Signature& signature) cons
   auto queue = by_sender_.find(sender);
   if (queue == by_sender_.end()) return false;
   auto entry = queue->second.find(nonce);
-  return entry != queue->second.end() && entry->second.tx.signature == signature;
+  return entry != queue->second.end() && entry->second.tx().signature == signature;
 }
 
 size_t Mempool::size() const {

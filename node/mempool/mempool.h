@@ -1,12 +1,13 @@
 // Mempool: transactions waiting for a block, bounded in count and bytes.
 //
-// Transactions arrive already checked statelessly (chain id, size,
-// signature: see chain::check_tx_stateless, which callers run on their own
-// threads so that signature checks proceed in parallel). add() checks the
-// nonce and gas against committed state plus what is already pending from
-// the same sender, so a sender can queue several transactions in order.
-// select() hands the block producer runnable transactions: per sender,
-// consecutive nonces from the committed one, senders in arrival order.
+// Transactions arrive admitted (block::admit_tx: checked statelessly,
+// signature included, and against committed state for nonce and gas), as
+// chain::CheckedTx values that carry their bytes, hash and size. add()
+// applies the pool's own rules: no duplicate, one transaction per sender
+// and nonce, the count and byte bounds. select() hands the block producer
+// runnable transactions: per sender, consecutive nonces from the committed
+// one, senders in arrival order. A transaction takes about twice its
+// encoded size in memory here (the decoded value beside its bytes).
 // Thread-safe: every method locks one internal mutex.
 #pragma once
 
@@ -14,43 +15,39 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
-#include "chain/tx.h"
+#include "chain/checked_tx.h"
+#include "core/limits.h"
 #include "execution/executor.h"
 
 namespace govchain::mempool {
 
 struct MempoolLimits {
-  size_t size_bytes_max = 256 * 1024 * 1024;
-  size_t txs_max = 200000;
-};
-
-struct PendingTx {
-  chain::Tx tx;
-  Hash hash;  // chain::tx_hash(tx), as add()'s caller computed it
-  size_t size_bytes = 0;
+  size_t size_bytes_max = limits::mempool_size_bytes_max;
+  size_t txs_max = limits::mempool_txs_max;
 };
 
 class Mempool {
  public:
-  Mempool(const execution::Executor& executor, MempoolLimits limits) : executor_(executor), limits_(limits) {}
+  explicit Mempool(MempoolLimits limits) : limits_(limits) {}
 
-  // Admits a statelessly checked transaction; `hash` must be
-  // chain::tx_hash(tx). Codes: already_exists (same
-  // hash, or the sender already has a pending tx with this nonce),
-  // nonce_too_low / nonce_too_high, out_of_gas, resource_exhausted (full).
-  Status add(chain::Tx tx, const Hash& hash, size_t size_bytes, const execution::StateReader& committed);
+  // Keeps an admitted transaction. Codes: already_exists (same hash, or
+  // the sender already has a pending tx with this nonce),
+  // resource_exhausted (full).
+  Status add(chain::CheckedTx tx);
 
   // Up to `txs_max` transactions (and `size_bytes_max` bytes) that can run
   // in order on top of `committed`. They stay in the pool until
   // remove_committed().
-  std::vector<PendingTx> select(size_t txs_max, size_t size_bytes_max, const execution::StateReader& committed);
+  std::vector<chain::CheckedTx> select(size_t txs_max, size_t size_bytes_max,
+                                       const execution::StateReader& committed);
 
-  // Drops transactions that a committed block included, and any whose nonce
-  // is now stale.
-  void remove_committed(const std::vector<chain::Tx>& txs, const execution::StateReader& committed);
+  // Drops transactions that a committed block included (or that a block
+  // builder dropped), and any whose nonce is now stale.
+  void remove_committed(std::span<const chain::CheckedTx> txs, const execution::StateReader& committed);
 
   bool contains(const Hash& hash) const;
   // True when exactly this transaction (same hash and signature) waits here:
@@ -65,10 +62,9 @@ class Mempool {
 
  private:
   void erase_locked(const PublicKey& sender, uint64_t nonce);
-  const execution::Executor& executor_;
   MempoolLimits limits_;
   mutable std::mutex mutex_;
-  std::map<PublicKey, std::map<uint64_t, PendingTx>> by_sender_;
+  std::map<PublicKey, std::map<uint64_t, chain::CheckedTx>> by_sender_;
   std::unordered_map<Hash, std::pair<PublicKey, uint64_t>, FixedBytesHasher> by_hash_;
   std::deque<PublicKey> sender_order_;  // arrival order of senders with pending txs
   std::set<PublicKey> queued_senders_;

@@ -114,28 +114,4 @@ Result<TxBatch> decode_tx_batch(ByteView bytes) {
   return batch;
 }
 
-consensus::CommitCertificate to_consensus_certificate(const chain::CommitCertificate& commit) {
-  consensus::CommitCertificate certificate;
-  certificate.height = commit.height;
-  certificate.round = commit.round;
-  certificate.block_id = commit.block_hash;
-  for (const auto& entry : commit.signatures) certificate.signatures.push_back({entry.validator, entry.signature});
-  return certificate;
-}
-
-chain::CommitCertificate to_chain_certificate(const consensus::CommitCertificate& certificate) {
-  chain::CommitCertificate commit;
-  commit.height = certificate.height;
-  commit.round = certificate.round;
-  commit.block_hash = certificate.block_id;
-  for (const auto& entry : certificate.signatures) commit.signatures.push_back({entry.validator, entry.signature});
-  return commit;
-}
-
-Status verify_block_commit(const chain::Header& header, const chain::CommitCertificate& commit,
-                           const consensus::ValidatorSet& validators) {
-  return consensus::verify_commit_certificate(to_consensus_certificate(commit), header.chain_id, header.height,
-                                              chain::block_hash(header), validators);
-}
-
 }  // namespace govchain::sync

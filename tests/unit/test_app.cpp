@@ -15,6 +15,7 @@
 #include "app/dev_setup.h"
 #include "app/node.h"
 #include "app/tx_gossip.h"
+#include "consensus/certificate.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
@@ -74,7 +75,7 @@ void produce_one_block(app::Node& node, const fs::path& data_dir) {
   tx.gas_limit = 1'000'000;
   tx.action = chain::RoleGrant{app::dev_municipality, "archive", crypto::generate_key_pair().public_key};
   chain::sign_tx(tx, admin.secret);
-  REQUIRE(node.submit(tx, chain::tx_hash(tx), chain::encode_tx(tx).size()).ok());
+  REQUIRE(node.submit(chain::encode_tx(tx)).ok());
   REQUIRE(node.produce_block().ok());
   REQUIRE(node.head().height == 1);
 }
@@ -91,41 +92,44 @@ TEST_CASE("a second node imports a block by executing it, and refuses one whose 
   auto commit = node_a->commit(1);
   REQUIRE(block.ok());
   REQUIRE(commit.ok());
+  const Bytes encoded = chain::encode_block(*block);
+  CHECK(*node_a->encoded_block(1) == encoded);
 
   copy_genesis_and_keys(data_a, folder.path / "b");
   auto node_b = open_node(folder.path / "b");
-  Status imported = node_b->import_block(*block, *commit);
-  REQUIRE_MESSAGE(imported.ok(), imported.to_string());
+  auto imported = node_b->import_block(encoded, *commit);
+  REQUIRE_MESSAGE(imported.ok(), imported.status().to_string());
+  CHECK(*imported == 1);
   CHECK(node_b->head().height == 1);
   CHECK(node_b->head().state_root == node_a->head().state_root);
   CHECK(node_b->head().block_hash == node_a->head().block_hash);
   CHECK(node_b->receipt(chain::tx_hash(block->txs.at(0))).value() ==
         node_a->receipt(chain::tx_hash(block->txs.at(0))).value());
-  CHECK(node_b->import_block(*block, *commit).code() == Code::invalid);  // not the next block any more
+  CHECK(node_b->import_block(encoded, *commit).status().code() == Code::invalid);  // not the next block any more
 
   copy_genesis_and_keys(data_a, folder.path / "c");
   auto node_c = open_node(folder.path / "c");
   chain::Block forged = *block;
   forged.header.state_root = crypto::sha256(std::string("another state"));
-  CHECK(node_c->import_block(forged, *commit).code() == Code::invalid);  // the certificate is for the real block
+  const Bytes forged_encoded = chain::encode_block(forged);
+  // The certificate is for the real block.
+  CHECK(node_c->import_block(forged_encoded, *commit).status().code() == Code::invalid);
 
   // Signed by the validator itself, so only execution can tell.
   crypto::KeyPair validator = read_key(data_a / "keys" / "validator.json");
-  chain::CommitCertificate forged_commit = *commit;
-  forged_commit.block_hash = chain::block_hash(forged.header);
-  Hash sign_hash = chain::commit_sign_hash(app::dev_chain_id, 1, forged_commit.round, forged_commit.block_hash,
-                                           validator.public_key);
-  forged_commit.signatures = {{validator.public_key, crypto::sign(validator.secret, sign_hash.view())}};
-  Status refused = node_c->import_block(forged, forged_commit);
-  CHECK(refused.code() == Code::corruption);
-  CHECK(refused.message().find("state root") != std::string::npos);
+  auto signer = consensus::make_schnorr_signer(validator.secret);
+  chain::CommitCertificate forged_commit =
+      consensus::sign_commit_certificate(app::dev_chain_id, 1, chain::block_hash(forged.header), *signer);
+  auto refused = node_c->import_block(forged_encoded, forged_commit);
+  CHECK(refused.status().code() == Code::corruption);
+  CHECK(refused.status().message().find("state root") != std::string::npos);
   CHECK(node_c->head().height == 0);
 
   chain::CommitCertificate unsigned_commit = *commit;
   unsigned_commit.signatures.clear();
-  CHECK(node_c->import_block(*block, unsigned_commit).code() == Code::invalid);  // no quorum of signatures
-  Status accepted = node_c->import_block(*block, *commit);
-  CHECK_MESSAGE(accepted.ok(), accepted.to_string());
+  CHECK(node_c->import_block(encoded, unsigned_commit).status().code() == Code::invalid);  // no quorum of signatures
+  auto accepted = node_c->import_block(encoded, *commit);
+  CHECK_MESSAGE(accepted.ok(), accepted.status().to_string());
 }
 
 // ---- TxGossip: batches out, checked in ----------------------------------

@@ -4,7 +4,9 @@
 #include <map>
 #include <memory>
 
+#include "chain/checked_tx.h"
 #include "consensus/certificate.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
 #include "execution/evidence.h"
@@ -16,6 +18,13 @@
 using namespace govchain;
 
 namespace {
+
+// The executor takes transactions checked once where they enter the node.
+chain::CheckedTx checked(const chain::Tx& tx) {
+  auto result = chain::check_tx(tx, {.chain_id = tx.chain_id, .tx_size_bytes_max = limits::tx_size_bytes_max});
+  REQUIRE_MESSAGE(result.ok(), result.status().to_string());
+  return *result;
+}
 
 struct Fixture {
   crypto::KeyPair admin = crypto::generate_key_pair();
@@ -48,7 +57,7 @@ struct Fixture {
   }
 
   Result<chain::Receipt> run(const chain::Tx& tx) {
-    return executor->execute_tx(state, tx, chain::encode_tx(tx).size(), context, 0);
+    return executor->execute_tx(state, checked(tx), context, 0);
   }
 };
 
@@ -134,7 +143,7 @@ TEST_CASE("same transactions give the same state on two executors") {
   auto account = crypto::generate_key_pair().public_key;
   chain::Tx tx = first.grant(first.admin, 0, account);
   REQUIRE(first.run(tx).ok());
-  REQUIRE(second.executor->execute_tx(state, tx, chain::encode_tx(tx).size(), second.context, 0).ok());
+  REQUIRE(second.executor->execute_tx(state, checked(tx), second.context, 0).ok());
   auto left = first.state.changes();
   auto right = state.changes();
   REQUIRE(left.size() == right.size());
@@ -190,7 +199,7 @@ struct EvidenceFixture {
     chain::sign_tx(tx, sender.secret);
     REQUIRE(chain::check_tx_stateless(tx, "test-chain", chain::encode_tx(tx).size()).ok());
     CHECK(*chain::decode_tx(chain::encode_tx(tx)) == tx);
-    return executor->execute_tx(state, tx, chain::encode_tx(tx).size(), context, 0);
+    return executor->execute_tx(state, checked(tx), context, 0);
   }
 };
 
@@ -283,7 +292,7 @@ struct MembersFixture {
     REQUIRE(chain::check_tx_stateless(tx, "test-chain", size_bytes).ok());
     REQUIRE(*chain::decode_tx(chain::encode_tx(tx)) == tx);
     execution::BlockContext context{"test-chain", height, static_cast<int64_t>(height) * 1000, PublicKey{}};
-    auto receipt = executor->execute_tx(state, tx, size_bytes, context, 0);
+    auto receipt = executor->execute_tx(state, checked(tx), context, 0);
     REQUIRE(receipt.ok());
     return *receipt;
   }

@@ -7,7 +7,7 @@ using namespace govchain;
 
 namespace {
 
-chain::Tx make_tx(const crypto::KeyPair& key, uint64_t nonce) {
+chain::CheckedTx make_tx(const crypto::KeyPair& key, uint64_t nonce) {
   chain::Tx tx;
   tx.chain_id = "test-chain";
   tx.sender = key.public_key;
@@ -15,43 +15,39 @@ chain::Tx make_tx(const crypto::KeyPair& key, uint64_t nonce) {
   tx.gas_limit = 1'000'000;
   tx.action = chain::RoleGrant{"dev-city", "archive", crypto::generate_key_pair().public_key};
   chain::sign_tx(tx, key.secret);
-  return tx;
+  auto checked = chain::check_tx(tx, {.chain_id = "test-chain", .tx_size_bytes_max = limits::tx_size_bytes_max});
+  REQUIRE(checked.ok());
+  return *checked;
 }
 
 }  // namespace
 
-TEST_CASE("mempool orders per sender and refuses duplicates and stale nonces") {
-  execution::Executor executor("test-chain", chain::Parameters{});
-  mempool::Mempool pool(executor, {1 << 20, 100});
+// Nonce windows and gas are admission's rules (test_block.cpp); the pool
+// keeps order, uniqueness and its bounds.
+TEST_CASE("mempool orders per sender and refuses duplicates") {
+  mempool::Mempool pool({1 << 20, 100});
   execution::EmptyState state;
   auto key = crypto::generate_key_pair();
-  chain::Tx second = make_tx(key, 1);
-  chain::Tx first = make_tx(key, 0);
-  CHECK(pool.add(second, chain::tx_hash(second), 200, state).ok());
+  chain::CheckedTx second = make_tx(key, 1);
+  chain::CheckedTx first = make_tx(key, 0);
+  CHECK(pool.add(second).ok());
   CHECK(pool.select(10, 1 << 20, state).empty());  // nonce 0 missing
-  CHECK(pool.add(first, chain::tx_hash(first), 200, state).ok());
+  CHECK(pool.add(first).ok());
   auto selected = pool.select(10, 1 << 20, state);
   REQUIRE(selected.size() == 2);
-  CHECK(selected[0].tx.nonce == 0);
-  CHECK(selected[1].tx.nonce == 1);
-  CHECK(pool.add(first, chain::tx_hash(first), 200, state).code() == Code::already_exists);
-  chain::Tx far = make_tx(key, 1000);
-  CHECK(pool.add(far, chain::tx_hash(far), 200, state).code() == Code::nonce_too_high);
-  pool.remove_committed({first, second}, state);
+  CHECK(selected[0].tx().nonce == 0);
+  CHECK(selected[1].tx().nonce == 1);
+  CHECK(pool.size_bytes() == first.size_bytes() + second.size_bytes());
+  CHECK(pool.add(first).code() == Code::already_exists);
+  CHECK(pool.add(make_tx(key, 0)).code() == Code::already_exists);  // another transaction with a taken nonce
+  std::vector<chain::CheckedTx> committed{first, second};
+  pool.remove_committed(committed, state);
   CHECK(pool.size() == 0);
   CHECK(pool.size_bytes() == 0);
 }
 
 TEST_CASE("mempool is bounded") {
-  execution::Executor executor("test-chain", chain::Parameters{});
-  mempool::Mempool pool(executor, {1 << 20, 3});
-  execution::EmptyState state;
-  for (int i = 0; i < 3; ++i) {
-    auto key = crypto::generate_key_pair();
-    chain::Tx tx = make_tx(key, 0);
-    CHECK(pool.add(tx, chain::tx_hash(tx), 100, state).ok());
-  }
-  auto key = crypto::generate_key_pair();
-  chain::Tx tx = make_tx(key, 0);
-  CHECK(pool.add(tx, chain::tx_hash(tx), 100, state).code() == Code::resource_exhausted);
+  mempool::Mempool pool({1 << 20, 3});
+  for (int i = 0; i < 3; ++i) CHECK(pool.add(make_tx(crypto::generate_key_pair(), 0)).ok());
+  CHECK(pool.add(make_tx(crypto::generate_key_pair(), 0)).code() == Code::resource_exhausted);
 }
