@@ -336,12 +336,18 @@ void ConsensusDriver::on_block_response(const PublicKey& peer, const Bytes& payl
   if (!response.ok()) return transport_->penalize(peer, "invalid block response: " + response.status().to_string());
   catch_up_.on_response(peer, response->blocks.size());
   for (auto& entry : response->blocks) {
-    // The header is enough here: the machine checks the certificate
-    // against its hash, and the block is executed when it commits.
-    auto header = chain::decode_block_header(entry.block);
-    if (!header.ok()) return transport_->penalize(peer, "block in a response does not decode");
+    // The machine checks the certificate against the header's hash; the
+    // body must decode and be the one the header's transactions root names,
+    // or a peer could pair a certified header with other transactions and
+    // make this node fail when it commits the block.
+    auto block = chain::decode_block(entry.block);
+    if (!block.ok()) return transport_->penalize(peer, "block in a response does not decode");
+    const chain::Header* header = &block->header;
     if (header->height < machine_->height()) continue;
     if (header->height > machine_->height()) return;
+    if (chain::txs_root(block->txs) != header->txs_root)
+      return transport_->penalize(peer, "block " + std::to_string(header->height) +
+                                            " whose transactions are not the ones its header names");
     Hash block_id = chain::block_hash(*header);
     Status used = machine_->on_decided_block(block_id, std::move(entry.block), entry.commit, actions);
     if (!used.ok()) {

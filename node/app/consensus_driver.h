@@ -38,6 +38,7 @@
 #include "app/wal_file.h"
 #include "consensus/machine.h"
 #include "core/clock.h"
+#include "core/limits.h"
 #include "crypto/schnorr.h"
 #include "p2p/transport.h"
 #include "rpc/metrics.h"
@@ -64,7 +65,7 @@ struct ConsensusDriverConfig {
   // With no transaction waiting, the proposer waits this long after the
   // previous block before it proposes an empty one (kept below the propose
   // timeout so that the others do not give up on it).
-  uint64_t empty_block_interval_ms = 1000;
+  uint64_t empty_block_interval_ms = limits::empty_block_interval_ms;
   // In round 0 the proposer waits this long after the previous block
   // before it proposes one with transactions, so that a block gathers what
   // arrives meanwhile instead of leaving it to the next height (every

@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   cli.add_option("--config", options.config_path, "node configuration file (JSON)");
   cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
   cli.add_flag("--check", options.check,
-               "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)");
+               "re-execute every stored block from genesis with every check a received block gets (header, "
+               "signatures, limits, state and receipts roots, certificate), then exit (node must be stopped)");
   cli.add_option("--import-from", options.import_from,
                  "execute the blocks of a stopped node's data directory (same genesis) on this node's own state, "
                  "refusing any block whose state or receipts root differs, then exit");

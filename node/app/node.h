@@ -38,6 +38,7 @@
 #include "chain/block_store.h"
 #include "chain/genesis.h"
 #include "core/clock.h"
+#include "core/limits.h"
 #include "execution/contracts.h"
 #include "execution/executor.h"
 #include "mempool/mempool.h"
@@ -61,7 +62,7 @@ struct NodeConfig {
   std::string p2p_address = "127.0.0.1:26656";  // listen address
   std::vector<p2p::PeerAddress> peers;          // the other validators
   std::vector<PublicKey> observers;             // non-voting node keys to admit
-  uint64_t empty_block_interval_ms = 1000;
+  uint64_t empty_block_interval_ms = limits::empty_block_interval_ms;
   // The clock for block times and timeouts; the machine's when null (tests
   // pass a ManualClock). Must outlive the node.
   const Clock* clock = nullptr;

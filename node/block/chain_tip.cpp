@@ -12,19 +12,13 @@ Result<consensus::ValidatorSet> read_validator_set(const execution::StateReader&
 
 Result<ChainTip> advance_tip(const ChainTip& parent, const chain::Header& header,
                              const execution::StateReader& state_after) {
-  ChainTip tip;
-  tip.head = chain::head_of(header);
-  GOVCHAIN_ASSIGN_OR_RETURN(tip.next_validators, read_validator_set(state_after));
-  tip.head_signers = parent.next_validators;
-  return tip;
+  GOVCHAIN_ASSIGN_OR_RETURN(consensus::ValidatorSet next, read_validator_set(state_after));
+  return ChainTip{chain::head_of(header), std::move(next), parent.next_validators};
 }
 
 Result<ChainTip> genesis_tip(const chain::Header& header, const execution::StateReader& state) {
-  ChainTip tip;
-  tip.head = chain::head_of(header);
-  GOVCHAIN_ASSIGN_OR_RETURN(tip.next_validators, read_validator_set(state));
-  tip.head_signers = tip.next_validators;
-  return tip;
+  GOVCHAIN_ASSIGN_OR_RETURN(consensus::ValidatorSet set, read_validator_set(state));
+  return ChainTip{chain::head_of(header), set, set};
 }
 
 Result<ChainTip> load_tip(const chain::BlockStore& blocks, const state::StateTree& tree) {

@@ -113,15 +113,22 @@ Bytes encode_block(const Header& header, const std::vector<CheckedTx>& txs) {
 
 namespace {
 
-// Reads a whole block, handing each transaction's bytes to `on_tx`: the one
-// block decoder behind decode_block and decode_block_frame.
-Result<Header> read_block(ByteView bytes, const std::function<Status(size_t index, Bytes tx)>& on_tx) {
+// The start of every block decoder: the size bound, then the header.
+Result<Header> read_block_header(ByteView bytes, codec::Reader& reader) {
   if (bytes.size() > limits::block_size_bytes_max)
     return error(Code::too_large, "block has " + std::to_string(bytes.size()) + " bytes, limit is " +
                                       std::to_string(limits::block_size_bytes_max));
-  codec::Reader reader(bytes);
   auto header = read_header(reader);
   if (!header.ok()) return header.status().with_context("header");
+  return header;
+}
+
+// Reads a whole block, handing each transaction's bytes to `on_tx`: the one
+// block decoder behind decode_block and decode_block_frame.
+Result<Header> read_block(ByteView bytes, const std::function<Status(size_t index, Bytes tx)>& on_tx) {
+  codec::Reader reader(bytes);
+  auto header = read_block_header(bytes, reader);
+  if (!header.ok()) return header.status();
   auto count = reader.count(limits::block_txs_max, 4);
   if (!count.ok()) return count.status().with_context("transaction list");
   for (size_t i = 0; i < *count; ++i) {
@@ -160,13 +167,8 @@ Result<BlockFrame> decode_block_frame(ByteView bytes) {
 }
 
 Result<Header> decode_block_header(ByteView bytes) {
-  if (bytes.size() > limits::block_size_bytes_max)
-    return error(Code::too_large, "block has " + std::to_string(bytes.size()) + " bytes, limit is " +
-                                      std::to_string(limits::block_size_bytes_max));
   codec::Reader reader(bytes);
-  auto header = read_header(reader);
-  if (!header.ok()) return header.status().with_context("header");
-  return header;
+  return read_block_header(bytes, reader);
 }
 
 Bytes encode_receipt(const Receipt& receipt) {

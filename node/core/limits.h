@@ -9,9 +9,9 @@
 //  - defaults of the genesis parameters (`default_*`, chain::Parameters):
 //    what a network gets when its genesis does not set a value; a genesis
 //    may choose any value up to the hard bound of the same quantity;
-//  - defaults of a node's configuration (`rpc_*`, `mempool_*`), named after
-//    the option that overrides them (govchaind's command line and config
-//    file).
+//  - defaults of a node's configuration (`rpc_*`, `mempool_*`,
+//    `empty_block_interval_ms`), named after the option that overrides them
+//    (govchaind's command line and config file).
 #pragma once
 
 #include <cstdint>
@@ -53,5 +53,9 @@ inline constexpr uint64_t mempool_txs_max = 200000;
 inline constexpr uint64_t rpc_body_size_bytes_max = 4 * 1024 * 1024;
 inline constexpr uint64_t rpc_connections_max = 256;
 inline constexpr uint64_t rpc_timeout_ms = 10000;
+inline constexpr uint64_t rpc_txs_per_request_max = 10000;  // transactions in one POST /v1/txs
+// With no transaction waiting, a BFT proposer proposes an empty block this
+// long after the previous one (the node config's empty_block_interval_ms).
+inline constexpr uint64_t empty_block_interval_ms = 1000;
 
 }  // namespace govchain::limits

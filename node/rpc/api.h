@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chain/block.h"
+#include "core/limits.h"
 #include "execution/overlay.h"
 #include "rpc/http_server.h"
 #include "state/proof.h"
@@ -85,7 +86,7 @@ class NodeService {
 };
 
 struct ApiLimits {
-  size_t txs_per_request_max = 10000;
+  size_t txs_per_request_max = limits::rpc_txs_per_request_max;
 };
 
 // Registers every /v1 route and the /v1/events WebSocket on `server`.
