@@ -28,7 +28,10 @@ void link_previous(const Hash& previous_id, const Hash& id) {
   attestations.set(previous_id, previous);
 }
 
-void store_attestation(const Hash& id, const PublicKey& subject, Level level, const Hash& previous_id) {
+// The chain knows an attested key until its attestation expires
+// (docs/decisions/known-accounts.md).
+void store_attestation(const Hash& id, const PublicKey& subject, Level level, const Hash& previous_id,
+                       int64_t valid_until_ms) {
   require(!subject.is_zero(), "subject key must not be zero");
   Attestation attestation;
   attestation.subject = subject;
@@ -37,6 +40,14 @@ void store_attestation(const Hash& id, const PublicKey& subject, Level level, co
   attestations.set(id, attestation);
   latest_by_key.set(subject, id);
   link_previous(previous_id, id);
+  register_account(subject, valid_until_ms);
+}
+
+// A revoked attestation no longer vouches for its key, unless the key has
+// a newer attestation.
+void unregister_if_latest(const Hash& id, const PublicKey& subject) {
+  Hash latest;
+  if (latest_by_key.get(subject, latest) && latest == id) unregister_account(subject);
 }
 
 // What the holder's new key signs: it proves possession of the new key and
@@ -69,7 +80,7 @@ GOVCHAIN_METHOD(issue) {
   require(request.valid_until_ms != 0, "an attestation needs an expiry (valid_until_ms)");
   request.type = certificate_type;
   cert::issue_as_office(request, office_role);
-  store_attestation(request.id, subject, level, previous_id);
+  store_attestation(request.id, subject, level, previous_id, request.valid_until_ms);
 }
 
 // revoke(id, reason): by the holder (the attested key) or an identity_office
@@ -83,6 +94,7 @@ GOVCHAIN_METHOD(revoke) {
   Attestation attestation = load_attestation(id);
   if (caller() != attestation.subject) cert::require_controlling_office(record, office_role);
   cert::revoke(record, reason);
+  unregister_if_latest(id, attestation.subject);
 }
 
 // rotate_key(id, new_id, new_subject, signature): by the holder of an
@@ -107,6 +119,7 @@ GOVCHAIN_METHOD(rotate_key) {
           "signature of the new key does not verify");
   require(old_record.valid_until_ms > block_time_ms(), "attestation expired");
   cert::revoke(old_record, "key_rotated");
+  unregister_if_latest(id, old_attestation.subject);
   cert::Issue request;
   request.id = new_id;
   request.type = certificate_type;
@@ -115,7 +128,7 @@ GOVCHAIN_METHOD(rotate_key) {
   request.valid_from_ms = block_time_ms();
   request.valid_until_ms = old_record.valid_until_ms;
   cert::issue(request, "key_rotation");
-  store_attestation(new_id, new_subject, old_attestation.level, id);
+  store_attestation(new_id, new_subject, old_attestation.level, id, old_record.valid_until_ms);
 }
 
 GOVCHAIN_METHOD(certificate) { cert::answer_certificate(); }

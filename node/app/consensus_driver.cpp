@@ -320,7 +320,8 @@ void ConsensusDriver::maybe_catch_up() {
   spdlog::info("catching up: asking {} for blocks {}..{} (peer is at {})", short_key(next->peer),
                next->request.from_height, next->request.from_height + next->request.count - 1,
                catch_up_.best_peer_height());
-  Status sent = transport_->send(next->peer, sync::message_type::block_request, sync::encode_block_request(next->request));
+  Status sent =
+      transport_->send(next->peer, sync::message_type::block_request, sync::encode_block_request(next->request));
   if (!sent.ok()) catch_up_.on_response(next->peer, 0);
 }
 
@@ -346,8 +347,8 @@ void ConsensusDriver::on_block_response(const PublicKey& peer, const Bytes& payl
     if (header->height < machine_->height()) continue;
     if (header->height > machine_->height()) return;
     if (chain::txs_root(block->txs) != header->txs_root)
-      return transport_->penalize(peer, "block " + std::to_string(header->height) +
-                                            " whose transactions are not the ones its header names");
+      return transport_->penalize(
+          peer, "block " + std::to_string(header->height) + " whose transactions are not the ones its header names");
     Hash block_id = chain::block_hash(*header);
     Status used = machine_->on_decided_block(block_id, std::move(entry.block), entry.commit, actions);
     if (!used.ok()) {
@@ -474,7 +475,8 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
   auto header = chain::decode_block_header(request.block);
   bool valid = false;
   if (!header.ok()) {
-    spdlog::warn("consensus: proposed block at height {} does not decode: {}", request.height, header.status().to_string());
+    spdlog::warn("consensus: proposed block at height {} does not decode: {}", request.height,
+                 header.status().to_string());
   } else if (chain::block_hash(*header) != request.block_id) {
     spdlog::warn("consensus: proposed block at height {} does not hash to its id", request.height);
   } else if (header->time_ms > wall_ms() + static_cast<int64_t>(config_.block_time_future_ms_max)) {
@@ -488,7 +490,8 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
       valid = true;
       executed_.insert_or_assign(request.block_id, std::move(*executed));
     } else {
-      spdlog::warn("consensus: proposed block at height {} is invalid: {}", request.height, executed.status().to_string());
+      spdlog::warn("consensus: proposed block at height {} is invalid: {}", request.height,
+                   executed.status().to_string());
     }
   }
   machine_->on_validity(request.height, request.block_id, valid, more);
@@ -514,9 +517,9 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   if (!cleared.ok()) return fail_stop(cleared, "clearing the consensus WAL");
   uint64_t now = steady_ms();
   if (metrics_) {
-    if (auto histogram = metrics_->histogram("govchain_consensus_block_seconds",
-                                             "Time from the start of a height to its commit",
-                                             rpc::Metrics::latency_buckets_seconds());
+    if (auto histogram =
+            metrics_->histogram("govchain_consensus_block_seconds", "Time from the start of a height to its commit",
+                                rpc::Metrics::latency_buckets_seconds());
         histogram.ok())
       (*histogram)->Observe(static_cast<double>(now - height_started_steady_ms_) / 1000.0);
     if (auto gauge = metrics_->gauge("govchain_consensus_commit_round", "Round in which the latest block was decided");
@@ -536,7 +539,8 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   last_commit_steady_ms_ = now;
   height_started_steady_ms_ = now;
   Status refreshed = refresh_validator_set();
-  if (!refreshed.ok()) return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
+  if (!refreshed.ok())
+    return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
   machine_->start_height(decided.height + 1, validator_set_, more);
   announce_status(std::nullopt);
   // Messages for the new height that arrived early are handled after the

@@ -163,7 +163,7 @@ class ConsensusDriver {
   ChainBackend& backend_;
   std::shared_ptr<rpc::Metrics> metrics_;
   consensus::ValidatorSet validator_set_;  // of the height being decided
-  std::vector<PublicKey> admitted_keys_;  // as last given to the transport
+  std::vector<PublicKey> admitted_keys_;   // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
   std::unique_ptr<TxGossip> tx_gossip_;  // batches out, checks in (its own thread)
@@ -173,7 +173,7 @@ class ConsensusDriver {
   std::multimap<uint64_t, consensus::Timeout> timers_;  // by steady deadline
   std::map<Hash, block::ExecutedBlock> executed_;       // at the current height
   std::optional<PendingProposal> pending_proposal_;
-  uint64_t empty_build_height_ = 0;  // height whose last build found nothing to include
+  uint64_t empty_build_height_ = 0;    // height whose last build found nothing to include
   uint64_t empty_build_arrivals_ = 0;  // txs_arrived_ at that build
   // Verified-later proposals and votes for the next height, decoded once.
   std::deque<std::variant<consensus::SignedProposal, consensus::SignedVote>> future_messages_;

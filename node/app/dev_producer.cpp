@@ -20,7 +20,9 @@ DevBlockProducer::DevBlockProducer(ChainBackend& backend, std::string chain_id, 
 
 DevBlockProducer::~DevBlockProducer() { stop(); }
 
-void DevBlockProducer::start() { thread_ = std::thread([this] { run(); }); }
+void DevBlockProducer::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void DevBlockProducer::stop() {
   if (stopping_.exchange(true)) return;
@@ -45,7 +47,8 @@ Status DevBlockProducer::produce_once() {
   chain::ChainHead head = backend_.head();
   GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate last_commit, backend_.commit(head.height));
   const int64_t time_ms = std::max(clock_.wall_ms(), head.time_ms + 1);
-  GOVCHAIN_ASSIGN_OR_RETURN(block::ExecutedBlock executed, backend_.build_block(time_ms, signer_.public_key(), last_commit));
+  GOVCHAIN_ASSIGN_OR_RETURN(block::ExecutedBlock executed,
+                            backend_.build_block(time_ms, signer_.public_key(), last_commit));
   if (executed.txs.empty()) return Status();
   const uint64_t built_ms = clock_.steady_ms();
   const size_t tx_count = executed.txs.size();

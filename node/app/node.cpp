@@ -45,10 +45,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
                                                          node->genesis_.parameters.block_interval_ms, *node->clock_);
   block::ChainTip tip = node->tip();
   if (node->consensus_mode() && !tip.next_validators.contains(node->validator_key_.public_key))
-    spdlog::warn("the key in {} is not in the validator set at height {}: this node follows the chain without "
-                 "voting, and validators refuse its connections unless they admit its key (an approved "
-                 "validator addition, or their observer list)",
-                 config.validator_key_path.string(), tip.head.height + 1);
+    spdlog::warn(
+        "the key in {} is not in the validator set at height {}: this node follows the chain without "
+        "voting, and validators refuse its connections unless they admit its key (an approved "
+        "validator addition, or their observer list)",
+        config.validator_key_path.string(), tip.head.height + 1);
   return node;
 }
 
@@ -59,10 +60,9 @@ Status Node::open_state() {
   state_ = std::make_unique<state::StateTree>(*store_);
   blocks_ = std::make_unique<chain::BlockStore>(*store_);
   executor_ = std::make_unique<execution::Executor>(genesis_.chain_id, genesis_.parameters, contracts_.get());
-  block_executor_ =
-      std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
+  block_executor_ = std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));
-  mempool_ = std::make_unique<mempool::Mempool>(config_.mempool);
+  mempool_ = std::make_unique<mempool::Mempool>(*executor_, config_.mempool);
   return Status();
 }
 
@@ -194,10 +194,12 @@ void Node::record_commit_metrics(size_t tx_count) {
 Result<size_t> Node::import_block(ByteView encoded, const chain::CommitCertificate& commit) {
   GOVCHAIN_ASSIGN_OR_RETURN(chain::Header header, chain::decode_block_header(encoded));
   const std::string at = "imported block " + std::to_string(header.height) + ": ";
-  if (header.chain_id != genesis_.chain_id) return error(Code::wrong_chain, at + "is of chain '" + header.chain_id + "'");
+  if (header.chain_id != genesis_.chain_id)
+    return error(Code::wrong_chain, at + "is of chain '" + header.chain_id + "'");
   block::ChainTip parent = tip();
   if (header.height != parent.head.height + 1 || header.previous_hash != parent.head.block_hash)
-    return error(Code::invalid, at + "does not follow this node's head at height " + std::to_string(parent.head.height));
+    return error(Code::invalid,
+                 at + "does not follow this node's head at height " + std::to_string(parent.head.height));
   Status certified = consensus::verify_commit_certificate(commit, genesis_.chain_id, header.height,
                                                           chain::block_hash(header), parent.next_validators);
   if (!certified.ok()) return certified.with_context(at + "its commit certificate");
@@ -220,7 +222,7 @@ Result<Hash> Node::admit(Bytes encoded_tx, bool from_peer) {
                                   [this](const Hash& hash) { return mempool_->contains(hash); }};
   GOVCHAIN_ASSIGN_OR_RETURN(chain::CheckedTx checked, block::admit_tx(std::move(encoded_tx), context));
   const chain::CheckedTx kept = checked;  // shares the bytes with the mempool's copy
-  GOVCHAIN_TRY(mempool_->add(std::move(checked)));
+  GOVCHAIN_TRY(mempool_->add(std::move(checked), *committed_));
   if (driver_) {
     // Peers' transactions reach the others through their own gossip.
     if (!from_peer) driver_->gossip_tx(kept.bytes());
@@ -267,10 +269,9 @@ Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
-  events_ = std::make_unique<BlockEvents>(
-      BlockEventSink{[this] { return server_->subscriber_count(); },
-                     [this](const std::string& text) { server_->broadcast(text); }},
-      block_events_queued_max);
+  events_ = std::make_unique<BlockEvents>(BlockEventSink{[this] { return server_->subscriber_count(); },
+                                                         [this](const std::string& text) { server_->broadcast(text); }},
+                                          block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
   if (consensus_mode()) {
     ConsensusDriverConfig driver;
@@ -295,8 +296,13 @@ Status Node::start() {
 std::optional<rpc::ConsensusInfo> Node::consensus_info() const {
   if (!driver_) return std::nullopt;
   ConsensusSnapshot snapshot = driver_->snapshot();
-  rpc::ConsensusInfo info{snapshot.height, snapshot.round, snapshot.step, snapshot.catching_up,
-                          snapshot.best_peer_height, snapshot.evidence_count, {}};
+  rpc::ConsensusInfo info{snapshot.height,
+                          snapshot.round,
+                          snapshot.step,
+                          snapshot.catching_up,
+                          snapshot.best_peer_height,
+                          snapshot.evidence_count,
+                          {}};
   for (const auto& peer : driver_->peers()) {
     auto height = snapshot.peer_heights.find(peer.public_key);
     info.peers.push_back({peer.public_key, peer.address, peer.connected, peer.outbound,
@@ -324,8 +330,8 @@ std::unique_ptr<execution::StateReader> Node::state_at(const chain::ChainHead& a
 Result<rpc::ProvenState> Node::prove(ByteView key, std::optional<uint64_t> height) const {
   chain::ChainHead at = head();
   if (height && *height > at.height)
-    return error(Code::not_found, "no block " + std::to_string(*height) + " yet; the head is at " +
-                                      std::to_string(at.height));
+    return error(Code::not_found,
+                 "no block " + std::to_string(*height) + " yet; the head is at " + std::to_string(at.height));
   if (height && *height < at.height) {
     GOVCHAIN_ASSIGN_OR_RETURN(chain::Block block, blocks_->block(*height));
     at = chain::head_of(block.header);

@@ -86,7 +86,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   Result<Hash> submit(Bytes encoded_tx) override;
   bool is_pending(const Hash& hash) const override { return mempool_->contains(hash); }
   Result<chain::Block> block(uint64_t height) const override { return blocks_->block(height); }
-  Result<chain::CommitCertificate> commit(uint64_t height) const override { return blocks_->commit_certificate(height); }
+  Result<chain::CommitCertificate> commit(uint64_t height) const override {
+    return blocks_->commit_certificate(height);
+  }
   Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return blocks_->receipt(tx_hash); }
   Result<rpc::ProvenState> prove(ByteView key, std::optional<uint64_t> height) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;

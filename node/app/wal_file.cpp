@@ -21,8 +21,8 @@ class PosixWalFile final : public WalFile {
     Bytes contents(static_cast<size_t>(info.st_size));
     size_t read_total = 0;
     while (read_total < contents.size()) {
-      ssize_t got = ::pread(fd_, contents.data() + read_total, contents.size() - read_total,
-                            static_cast<off_t>(read_total));
+      ssize_t got =
+          ::pread(fd_, contents.data() + read_total, contents.size() - read_total, static_cast<off_t>(read_total));
       if (got <= 0) return failed("read");
       read_total += static_cast<size_t>(got);
     }
@@ -30,8 +30,8 @@ class PosixWalFile final : public WalFile {
   }
 
   Status truncate(size_t size_bytes) override {
-    if (::ftruncate(fd_, static_cast<off_t>(size_bytes)) != 0 || ::lseek(fd_, static_cast<off_t>(size_bytes), SEEK_SET) < 0 ||
-        ::fdatasync(fd_) != 0)
+    if (::ftruncate(fd_, static_cast<off_t>(size_bytes)) != 0 ||
+        ::lseek(fd_, static_cast<off_t>(size_bytes), SEEK_SET) < 0 || ::fdatasync(fd_) != 0)
       return failed("truncate");
     return Status();
   }

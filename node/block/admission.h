@@ -29,8 +29,8 @@ namespace govchain::block {
 
 struct AdmissionContext {
   std::string_view chain_id;
-  const chain::Parameters& parameters;     // tx_size_bytes_max, gas limits
-  const execution::Executor& executor;     // the stateful transaction checks
+  const chain::Parameters& parameters;      // tx_size_bytes_max, gas limits
+  const execution::Executor& executor;      // the stateful transaction checks
   const execution::StateReader& committed;  // the state of the head
   // True when a transaction with this hash already waits in the mempool.
   std::function<bool(const Hash& hash)> is_pending;

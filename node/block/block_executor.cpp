@@ -104,7 +104,8 @@ Result<BuiltBlock> BlockExecutor::build(const BlockStart& start, std::vector<cha
   }
   const uint64_t executed_ms = steady_now_ms();
   header.txs_root = chain::merkle_root(hashes_of(included));
-  GOVCHAIN_ASSIGN_OR_RETURN(built.block, finish(std::move(header), std::move(included), std::move(receipts), overlay, tip));
+  GOVCHAIN_ASSIGN_OR_RETURN(built.block,
+                            finish(std::move(header), std::move(included), std::move(receipts), overlay, tip));
   built.block.encoded = chain::encode_block(built.block.header, built.block.txs);
   built.block.execute_ms = executed_ms - started_ms;
   return built;

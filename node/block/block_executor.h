@@ -35,8 +35,8 @@ namespace govchain::block {
 struct ExecutedBlock {
   chain::Header header;
   std::vector<chain::CheckedTx> txs;
-  Hash block_hash;    // chain::block_hash(header)
-  Bytes encoded;      // chain::encode_block(header, txs): what is proposed and stored
+  Hash block_hash;  // chain::block_hash(header)
+  Bytes encoded;    // chain::encode_block(header, txs): what is proposed and stored
   std::vector<chain::Receipt> receipts;
   storage::WriteBatch batch;  // the state changes; committing writes it
   // Validator set changes that took effect at the end of the block.
@@ -108,8 +108,7 @@ class BlockExecutor {
   // Runs the end-of-block work, applies the overlay to the tree at the
   // tip's root, and fills in the roots and the hash.
   Result<ExecutedBlock> finish(chain::Header header, std::vector<chain::CheckedTx> txs,
-                               std::vector<chain::Receipt> receipts, execution::Overlay& overlay,
-                               const ChainTip& tip);
+                               std::vector<chain::Receipt> receipts, execution::Overlay& overlay, const ChainTip& tip);
   Status check_latest_root(const ChainTip& tip) const;
   execution::BlockContext context_of(const chain::Header& header) const;
 

@@ -22,8 +22,8 @@ Status check_header(const chain::Header& header, std::string_view chain_id, cons
   // Block 0 follows from the genesis file; its hash, checked above, is all
   // that a certificate for it can say.
   if (parent.height == 0) return Status();
-  Status certified = consensus::verify_commit_certificate(last, chain_id, parent.height, parent.block_hash,
-                                                          tip.head_signers);
+  Status certified =
+      consensus::verify_commit_certificate(last, chain_id, parent.height, parent.block_hash, tip.head_signers);
   if (!certified.ok()) return invalid("its parent's certificate does not verify: " + certified.to_string());
   return Status();
 }

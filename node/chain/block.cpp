@@ -93,7 +93,9 @@ Result<Header> decode_header(ByteView bytes) {
 
 Hash block_hash(const Header& header) { return crypto::tagged_hash(crypto::tags::block, encode_header(header)); }
 
-ChainHead head_of(const Header& header) { return {header.height, block_hash(header), header.state_root, header.time_ms}; }
+ChainHead head_of(const Header& header) {
+  return {header.height, block_hash(header), header.state_root, header.time_ms};
+}
 
 Bytes encode_block(const Block& block) {
   codec::Writer writer;

@@ -37,7 +37,8 @@ Result<Block> BlockStore::block(uint64_t height) const {
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return error(Code::not_found, "no block at height " + std::to_string(height));
   auto decoded = decode_block(**stored);
-  if (!decoded.ok()) return error(Code::corruption, "stored block " + std::to_string(height) + ": " + decoded.status().message());
+  if (!decoded.ok())
+    return error(Code::corruption, "stored block " + std::to_string(height) + ": " + decoded.status().message());
   return decoded;
 }
 
@@ -54,7 +55,8 @@ Result<CommitCertificate> BlockStore::commit_certificate(uint64_t height) const 
   if (!stored->has_value()) return error(Code::not_found, "no commit certificate at height " + std::to_string(height));
   auto decoded = decode_commit(**stored);
   if (!decoded.ok())
-    return error(Code::corruption, "stored commit certificate " + std::to_string(height) + ": " + decoded.status().message());
+    return error(Code::corruption,
+                 "stored commit certificate " + std::to_string(height) + ": " + decoded.status().message());
   return decoded;
 }
 

@@ -1,9 +1,8 @@
 #include "chain/genesis.h"
 
 #include <algorithm>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "codec/codec.h"
 #include "consensus/messages.h"
@@ -196,7 +195,8 @@ std::string genesis_to_json(const Genesis& genesis) {
                         {"deploy_rule", parameters.deploy_rule}};
   root["contracts"] = json::array();
   for (const auto& contract : genesis.contracts) {
-    json entry = {{"name", contract.name}, {"municipality", contract.municipality}, {"code_hex", to_hex(contract.code)}};
+    json entry = {
+        {"name", contract.name}, {"municipality", contract.municipality}, {"code_hex", to_hex(contract.code)}};
     if (!contract.abi_json.empty()) entry["abi"] = json::parse(contract.abi_json, nullptr, false);
     root["contracts"].push_back(std::move(entry));
   }

@@ -30,7 +30,8 @@ CommitCertificate sign_commit_certificate(std::string_view chain_id, uint64_t he
 }
 
 Status verify_commit_certificate(const CommitCertificate& certificate, std::string_view chain_id, uint64_t height,
-                                 const Hash& block_hash, const ValidatorSet& validator_set, SignatureVerifier verifier) {
+                                 const Hash& block_hash, const ValidatorSet& validator_set,
+                                 SignatureVerifier verifier) {
   if (certificate.height != height)
     return error(Code::invalid, "certificate is for height " + std::to_string(certificate.height) + ", expected " +
                                     std::to_string(height));

@@ -50,6 +50,12 @@ inline constexpr uint64_t default_validator_proposal_ttl_blocks = 10000;
 
 inline constexpr uint64_t mempool_size_bytes_max = 256ull * 1024 * 1024;
 inline constexpr uint64_t mempool_txs_max = 200000;
+// Expiry of a waiting transaction, and of one behind a nonce gap, from its
+// arrival; one account's transactions in bytes at most (in count, one more
+// than nonce_ahead_max covers every nonce it may queue).
+inline constexpr uint64_t mempool_pending_ttl_ms = 10 * 60 * 1000;
+inline constexpr uint64_t mempool_future_ttl_ms = 60 * 1000;
+inline constexpr uint64_t mempool_account_size_bytes_max = 8 * 1024 * 1024;
 inline constexpr uint64_t rpc_body_size_bytes_max = 4 * 1024 * 1024;
 inline constexpr uint64_t rpc_connections_max = 256;
 inline constexpr uint64_t rpc_timeout_ms = 10000;

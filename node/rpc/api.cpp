@@ -8,6 +8,7 @@
 #include "execution/state_keys.h"
 #include "execution/validator_governance.h"
 #include "execution/wasm_host.h"
+#include "rpc/consortium_routes.h"
 #include "rpc/json_format.h"
 
 namespace govchain::rpc {
@@ -16,7 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 
-HttpResponse ok_json(const json& body) { return json_response(body.dump()); }
+HttpResponse ok_json(const json& body) { return json_response(dump_json(body)); }
 
 Result<PublicKey> parse_key(std::string_view hex, std::string_view what) {
   auto key = PublicKey::from_hex_string(hex);
@@ -34,9 +35,12 @@ json consensus_json(const ConsensusInfo& info) {
                      {"height", peer.height},
                      {"round_trip_ms", peer.round_trip_ms},
                      {"last_error", peer.last_error}});
-  return {{"height", info.height},         {"round", info.round},
-          {"step", info.step},             {"catching_up", info.catching_up},
-          {"best_peer_height", info.best_peer_height}, {"evidence_count", info.evidence_count},
+  return {{"height", info.height},
+          {"round", info.round},
+          {"step", info.step},
+          {"catching_up", info.catching_up},
+          {"best_peer_height", info.best_peer_height},
+          {"evidence_count", info.evidence_count},
           {"peers", std::move(peers)}};
 }
 
@@ -87,12 +91,12 @@ HttpResponse submit_route(NodeService& service, const HttpRequest& request, cons
   if (body.is_object()) {
     Result<Hash> submitted = submit_one(service, body);
     if (!submitted.ok()) return json_error(submitted.status());
-    return json_response(submit_result_json(submitted).dump(), 202);
+    return json_response(dump_json(submit_result_json(submitted)), 202);
   }
   if (!body.is_array()) return json_error(400, "invalid_argument", "body must be an object or an array of objects");
   if (body.size() > limits.txs_per_request_max)
-    return json_error(413, "too_large", "at most " + std::to_string(limits.txs_per_request_max) +
-                                            " transactions per request");
+    return json_error(413, "too_large",
+                      "at most " + std::to_string(limits.txs_per_request_max) + " transactions per request");
   json results = json::array();
   size_t accepted = 0;
   for (const auto& entry : body) {
@@ -100,7 +104,7 @@ HttpResponse submit_route(NodeService& service, const HttpRequest& request, cons
     if (submitted.ok()) ++accepted;
     results.push_back(submit_result_json(submitted));
   }
-  return json_response(json{{"accepted", accepted}, {"results", std::move(results)}}.dump(), 202);
+  return json_response(dump_json(json{{"accepted", accepted}, {"results", std::move(results)}}), 202);
 }
 
 HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
@@ -183,25 +187,14 @@ HttpResponse query_route(NodeService& service, const HttpRequest& request) {
       if (!key.ok()) return json_error(400, "invalid_argument", key.status().message());
       caller = *key;
     }
-    auto receipt = service.query(call, caller, body.value("gas_limit", uint64_t{10'000'000}));
+    auto gas_limit = unsigned_field(body, "gas_limit", 10'000'000, UINT64_MAX);
+    if (!gas_limit.ok()) return json_error(400, "invalid_argument", gas_limit.status().message());
+    auto receipt = service.query(call, caller, *gas_limit);
     if (!receipt.ok()) return json_error(receipt.status());
     return ok_json(receipt_to_json(*receipt));
   } catch (const json::exception&) {
     return json_error(400, "invalid_argument", "contract and method must be strings, gas_limit a number");
   }
-}
-
-json contract_json(const std::string& name, const execution::ContractRecord& record, bool with_abi) {
-  json history = json::array();
-  for (const auto& version : record.history)
-    history.push_back({{"code_hash", version.code_hash.hex()}, {"height", version.height}, {"time_ms", version.time_ms}});
-  json out = {{"name", name},
-              {"municipality", record.municipality},
-              {"code_hash", record.history.empty() ? "" : record.history.back().code_hash.hex()},
-              {"versions", record.history.size()},
-              {"history", std::move(history)}};
-  if (with_abi) out["abi"] = record.abi_json.empty() ? json(nullptr) : json::parse(record.abi_json, nullptr, false);
-  return out;
 }
 
 Result<execution::ContractRecord> read_contract(const execution::StateReader& state, const std::string& name) {
@@ -222,7 +215,7 @@ HttpResponse contracts_route(NodeService& service) {
     for (const auto& name : *names) {
       auto record = read_contract(*state, name);
       if (!record.ok()) return json_error(record.status());
-      contracts.push_back(contract_json(name, *record, false));
+      contracts.push_back(contract_to_json(name, *record, false));
     }
   }
   return ok_json({{"contracts", std::move(contracts)}});
@@ -231,7 +224,7 @@ HttpResponse contracts_route(NodeService& service) {
 HttpResponse contract_route(NodeService& service, const HttpRequest& request) {
   auto record = read_contract(*service.state_at(service.head()), request.path_parameter);
   if (!record.ok()) return json_error(record.status());
-  return ok_json(contract_json(request.path_parameter, *record, true));
+  return ok_json(contract_to_json(request.path_parameter, *record, true));
 }
 
 json optional_hash_json(const std::optional<Hash>& hash) { return hash ? json(hash->hex()) : json(nullptr); }
@@ -313,12 +306,8 @@ Result<json> validator_governance_json(const NodeService& service) {
   json proposals = json::array();
   for (const auto& record : pending) proposals.push_back(validator_proposal_to_json(record, members.size()));
   // The set in the head's state decides the next height.
-  return json{{"height", head.height + 1},
-              {"state_height", head.height},
-              {"validators", std::move(validators)},
-              {"members", members},
-              {"pending", std::move(proposals)},
-              {"proposal_count", proposal_count}};
+  return json{{"height", head.height + 1}, {"state_height", head.height},     {"validators", std::move(validators)},
+              {"members", members},        {"pending", std::move(proposals)}, {"proposal_count", proposal_count}};
 }
 
 HttpResponse validators_route(const NodeService& service) {
@@ -338,8 +327,8 @@ HttpResponse validator_proposal_route(const NodeService& service, const HttpRequ
   if (!record.ok()) return json_error(record.status());
   if (!record->has_value()) {
     auto count = execution::read_validator_proposal_count(*state);
-    std::string known = count.ok() && *count > 0 ? "ids 1.." + std::to_string(*count) + " exist"
-                                                 : "no proposal has been made yet";
+    std::string known =
+        count.ok() && *count > 0 ? "ids 1.." + std::to_string(*count) + " exist" : "no proposal has been made yet";
     return json_error(404, "not_found",
                       "no validator proposal " + std::to_string(id) + " at height " + std::to_string(head.height) +
                           " (" + known + "); list them with GET /v1/validators");
@@ -354,9 +343,8 @@ HttpResponse validator_proposal_route(const NodeService& service, const HttpRequ
 }  // namespace
 
 Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
-  GOVCHAIN_TRY(server.add_route("GET", "/healthz", [](const HttpRequest&) {
-    return json_response(R"({"status":"ok"})");
-  }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/healthz", [](const HttpRequest&) { return json_response(R"({"status":"ok"})"); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/status", [&service](const HttpRequest&) { return status_route(service); }));
   GOVCHAIN_TRY(server.add_route("POST", "/v1/txs", [&service, limits](const HttpRequest& request) {
     return submit_route(service, request, limits);
@@ -371,20 +359,23 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
                                 [&service](const HttpRequest& request) { return account_route(service, request); }));
   GOVCHAIN_TRY(server.add_route("POST", "/v1/query",
                                 [&service](const HttpRequest& request) { return query_route(service, request); }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/genesis", [&service](const HttpRequest&) {
-    return json_response(service.genesis_json());
-  }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/genesis",
+                                [&service](const HttpRequest&) { return json_response(service.genesis_json()); }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/history", [&service](const HttpRequest& request) {
     return validator_history_route(service, request);
   }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators", [&service](const HttpRequest&) { return validators_route(service); }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/v1/validators", [&service](const HttpRequest&) { return validators_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/proposals/{id}", [&service](const HttpRequest& request) {
     return validator_proposal_route(service, request);
   }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));
+  GOVCHAIN_TRY(register_consortium_routes(server, service));
   return server.add_websocket("/v1/events");
 }
 
@@ -392,17 +383,17 @@ std::string block_event_json(const chain::Block& block, const std::vector<chain:
   return block_event_json(block.header, block.txs.size(), receipts);
 }
 
-std::string block_event_json(const chain::Header& header, size_t tx_count, const std::vector<chain::Receipt>& receipts) {
+std::string block_event_json(const chain::Header& header, size_t tx_count,
+                             const std::vector<chain::Receipt>& receipts) {
   json results = json::array();
   for (const auto& receipt : receipts) results.push_back(receipt_to_json(receipt));
-  return json{{"type", "block"},
-              {"height", header.height},
-              {"hash", chain::block_hash(header).hex()},
-              {"time_ms", header.time_ms},
-              {"state_root", header.state_root.hex()},
-              {"tx_count", tx_count},
-              {"results", std::move(results)}}
-      .dump();
+  return dump_json(json{{"type", "block"},
+                        {"height", header.height},
+                        {"hash", chain::block_hash(header).hex()},
+                        {"time_ms", header.time_ms},
+                        {"state_root", header.state_root.hex()},
+                        {"tx_count", tx_count},
+                        {"results", std::move(results)}});
 }
 
 }  // namespace govchain::rpc

@@ -79,7 +79,8 @@ Result<BlockResponse> decode_block_response(ByteView bytes) {
   for (size_t i = 0; i < count; ++i) {
     CertifiedBlock entry;
     GOVCHAIN_ASSIGN_OR_RETURN(entry.block, reader.bytes(block_response_size_bytes_max));
-    GOVCHAIN_ASSIGN_OR_RETURN(Bytes commit, reader.bytes(consensus::validators_max * commit_signature_size_bytes + 1024));
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes commit,
+                              reader.bytes(consensus::validators_max * commit_signature_size_bytes + 1024));
     GOVCHAIN_ASSIGN_OR_RETURN(entry.commit, chain::decode_commit(commit));
     response.blocks.push_back(std::move(entry));
   }

@@ -33,8 +33,8 @@ Result<CommitCheck> verify_commit(const chain::Header& header, const chain::Comm
                     " is not that of the given validator set; the validators differ from the ones this block names");
   // The one certificate check of govchain (consensus/certificate.h), as
   // the validators themselves run it.
-  Status certified = consensus::verify_commit_certificate(commit, header.chain_id, header.height,
-                                                          chain::block_hash(header), *set);
+  Status certified =
+      consensus::verify_commit_certificate(commit, header.chain_id, header.height, chain::block_hash(header), *set);
   if (!certified.ok()) return mismatch("commit certificate: " + certified.message());
   return CommitCheck{commit.signatures.size(), set->size()};
 }

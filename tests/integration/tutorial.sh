@@ -66,7 +66,7 @@ unset GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE || true
 # extended regular expressions that its stdout+stderr must match.
 expect() {
   case $1 in
-    deploy) echo "0|deployed parking" ;;
+    deploy) echo "0|deployed dev-city.parking" ;;
     grant) echo "0|status ok" ;;
     document) echo "0" ;;
     certificate) echo "0|wrote certificate file permit.cert|^id: +[0-9a-f]{64}" ;;

@@ -4,27 +4,27 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <vector>
-#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "app/block_events.h"
 #include "app/contract_host_factory.h"
 #include "app/dev_setup.h"
 #include "app/node.h"
 #include "app/tx_gossip.h"
 #include "app/wal_file.h"
-#include "app/block_events.h"
-#include "core/clock.h"
 #include "consensus/certificate.h"
+#include "core/clock.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
-#include "core/limits.h"
 #include "sync/protocol.h"
 
 using namespace govchain;
@@ -440,9 +440,9 @@ TEST_CASE("tx gossip drops peers' messages beyond its inbound bound") {
 TEST_CASE("tx gossip times its flush by the clock it is given") {
   GossipProbe probe;
   ManualClock clock(0, 1000);
-  app::TxGossip gossip({.txs_per_message_max = 100, .message_size_bytes_max = 1024, .flush_delay_ms = 5,
-                        .clock = &clock},
-                       probe.callbacks());
+  app::TxGossip gossip(
+      {.txs_per_message_max = 100, .message_size_bytes_max = 1024, .flush_delay_ms = 5, .clock = &clock},
+      probe.callbacks());
   gossip.start();
   gossip.add(Bytes{1, 1});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // real time passes, the clock's does not

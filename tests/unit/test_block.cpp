@@ -92,7 +92,8 @@ TEST_CASE("a block built by one node executes to the same block on another") {
   Chain proposer;
   Chain follower;
   REQUIRE(proposer.tip.head == follower.tip.head);
-  std::vector<chain::CheckedTx> candidates = {checked(grant_tx(proposer.admin, 0)), checked(grant_tx(proposer.admin, 1))};
+  std::vector<chain::CheckedTx> candidates = {checked(grant_tx(proposer.admin, 0)),
+                                              checked(grant_tx(proposer.admin, 1))};
   block::BuiltBlock built = proposer.build(candidates);
   CHECK(built.dropped.empty());
   block::ExecutedBlock& block = built.block;
@@ -218,10 +219,9 @@ TEST_CASE("a block over the genesis limits is refused before its transactions ru
   CHECK(refused.code() == Code::invalid);
   CHECK(refused.message().find("transactions, limit is 1") != std::string::npos);
   // The builder keeps to the same limit.
-  block::BuiltBlock one = strict.build(chain.start(), {checked(grant_tx(chain.admin, 0)),
-                                                       checked(grant_tx(chain.admin, 1))},
-                                       chain.tip)
-                              .value();
+  block::BuiltBlock one =
+      strict.build(chain.start(), {checked(grant_tx(chain.admin, 0)), checked(grant_tx(chain.admin, 1))}, chain.tip)
+          .value();
   CHECK(one.block.txs.size() == 1);
 }
 
@@ -259,8 +259,7 @@ TEST_CASE("the header check takes its inputs explicitly") {
   // The parent's certificate must verify against the set that signed it.
   CHECK(with([](chain::Header& h) { h.last_commit.signatures.clear(); }).message().find("certificate") !=
         std::string::npos);
-  CHECK(with([](chain::Header& h) { h.last_commit.signatures.at(0).signature.data[3] ^= 1; }).code() ==
-        Code::invalid);
+  CHECK(with([](chain::Header& h) { h.last_commit.signatures.at(0).signature.data[3] ^= 1; }).code() == Code::invalid);
   block::ChainTip other_signers = tip;
   other_signers.head_signers = *consensus::ValidatorSet::create({key("someone else").public_key});
   CHECK_FALSE(block::check_header(good, chain_id, other_signers).ok());
@@ -285,8 +284,9 @@ TEST_CASE("a pinned state reader keeps its block's state while the latest one mo
   chain.commit(first.block);
   CHECK(execution::read_nonce(pinned, chain.admin.public_key).value() == 0);
   CHECK(execution::read_nonce(latest, chain.admin.public_key).value() == 1);
-  CHECK(execution::read_nonce(block::TreeState(chain.tree, chain.tip.head.state_root), chain.admin.public_key).value() ==
-        1);
+  CHECK(
+      execution::read_nonce(block::TreeState(chain.tree, chain.tip.head.state_root), chain.admin.public_key).value() ==
+      1);
 }
 
 // ---- admission ------------------------------------------------------------------
@@ -298,10 +298,9 @@ struct Admission {
   std::vector<Hash> pending;
   Result<chain::CheckedTx> admit(Bytes bytes) {
     block::TreeState committed = block::TreeState::latest(chain.tree);
-    block::AdmissionContext context{chain_id, chain.genesis.parameters, *chain.executor, committed,
-                                    [this](const Hash& hash) {
-                                      return std::find(pending.begin(), pending.end(), hash) != pending.end();
-                                    }};
+    block::AdmissionContext context{
+        chain_id, chain.genesis.parameters, *chain.executor, committed,
+        [this](const Hash& hash) { return std::find(pending.begin(), pending.end(), hash) != pending.end(); }};
     return block::admit_tx(std::move(bytes), context);
   }
 };

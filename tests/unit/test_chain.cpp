@@ -219,9 +219,9 @@ TEST_CASE("check_tx refuses in order: size before decoding, then decoding, field
   known.verified_before = [](const Hash&, const Signature&) { return true; };
   CHECK(chain::check_tx(chain::encode_tx(tampered), known).ok());
   CHECK(chain::check_tx(chain::encode_tx(tampered), {.chain_id = "other-chain",
-                                                       .tx_size_bytes_max = limits::tx_size_bytes_max,
-                                                       .precheck = {},
-                                                       .verified_before = known.verified_before})
+                                                     .tx_size_bytes_max = limits::tx_size_bytes_max,
+                                                     .precheck = {},
+                                                     .verified_before = known.verified_before})
             .status()
             .code() == Code::wrong_chain);
 }

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/genesis.h"
-#include "codec/codec.h"
 #include "client/api_types.h"
 #include "client/client.h"
 #include "client/events.h"
@@ -18,6 +17,7 @@
 #include "client/state_layout.h"
 #include "client/tx_builder.h"
 #include "client/verify.h"
+#include "codec/codec.h"
 #include "consensus/certificate.h"
 #include "crypto/hash.h"
 

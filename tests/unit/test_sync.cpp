@@ -26,7 +26,8 @@ struct Validators {
   explicit Validators(size_t count) {
     std::vector<PublicKey> keys;
     for (size_t i = 0; i < count; ++i) {
-      signers.push_back(consensus::make_schnorr_signer(crypto::sha256(to_bytes("sync-validator-" + std::to_string(i)))));
+      signers.push_back(
+          consensus::make_schnorr_signer(crypto::sha256(to_bytes("sync-validator-" + std::to_string(i)))));
       keys.push_back(signers.back()->public_key());
     }
     set = *consensus::ValidatorSet::create(keys);
