@@ -8,6 +8,8 @@
 #include "crypto/schnorr.h"
 #include "execution/evidence.h"
 #include "execution/validator_governance.h"
+#include "rpc/node_readiness.h"
+#include "rpc/verification_routes.h"
 #include "storage/leveldb_store.h"
 
 namespace govchain::app {
@@ -269,6 +271,12 @@ Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
+  // Empty blocks make a BFT chain's heartbeat; a dev chain has none.
+  rpc::NodeReadinessConfig readiness{validator_key_.public_key, consensus_mode() ? config_.empty_block_interval_ms : 0,
+                                     !consensus_mode()};
+  GOVCHAIN_TRY(
+      rpc::register_health_routes(*server_, std::make_shared<rpc::NodeReadiness>(*this, readiness), config_.readiness));
+  GOVCHAIN_TRY(rpc::register_verification_routes(*server_, *this));
   events_ = std::make_unique<BlockEvents>(BlockEventSink{[this] { return server_->subscriber_count(); },
                                                          [this](const std::string& text) { server_->broadcast(text); }},
                                           block_events_queued_max);

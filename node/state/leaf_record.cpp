@@ -4,7 +4,6 @@
 #include "core/limits.h"
 #include "crypto/hash.h"
 #include "state/proof.h"
-#include "state/tree_hash.h"
 
 namespace govchain::state {
 namespace {
@@ -52,8 +51,8 @@ Result<LeafRecord> decode_leaf_record(ByteView encoded, const Hash& expected_lea
   leaf.value = std::move(*value);
   leaf.key_hash = state_key_hash(leaf.key);
   leaf.value_hash = crypto::sha256(leaf.value);
-  const Hash leaf_hash = tree_leaf_hash(leaf.key_hash, leaf.value_hash);
-  if (leaf_hash != expected_leaf_hash) return corrupt(expected_leaf_hash, "the record hashes to " + leaf_hash.hex());
+  const Hash computed = leaf_hash(leaf.key_hash, leaf.value_hash);
+  if (computed != expected_leaf_hash) return corrupt(expected_leaf_hash, "the record hashes to " + computed.hex());
   if (version != nullptr) *version = *written_by;
   return leaf;
 }

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <new>
 
-#include "state/tree_hash.h"
+#include "state/proof.h"
 
 namespace govchain::state {
 namespace {
@@ -48,7 +48,7 @@ size_t position_hashes(const Slots& slots, uint16_t occupied, uint16_t leaves, c
         if (previous != nullptr && (covered & changed_slots) == 0) {
           hashes[position] = previous->position_hash(position);
         } else {
-          hashes[position] = tree_inner_hash(hashes[2 * position], hashes[2 * position + 1]);
+          hashes[position] = inner_hash(hashes[2 * position], hashes[2 * position + 1]);
           ++computed;
         }
         break;
@@ -244,7 +244,7 @@ Result<PagePointer> decode_page(ByteView encoded, const Hash& expected_hash, uin
     entry += Hash::size_bytes;
     if (slot_of(first, expected_depth) != index)
       return corrupt(expected_hash, "the leaf in slot " + std::to_string(index) + " belongs to another slot");
-    slots[index] = Slot::leaf(tree_leaf_hash(first, value_hash), first, value_hash);
+    slots[index] = Slot::leaf(leaf_hash(first, value_hash), first, value_hash);
   }
   PagePointer page = Page::make(expected_depth, slots);
   if (page->hash() != expected_hash) return corrupt(expected_hash, "the record hashes to " + page->hash().hex());

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "state/proof.h"
-#include "state/tree_hash.h"
 
 namespace govchain::state {
 namespace {
@@ -204,11 +203,11 @@ Slot TreeUpdate::finish_page(uint32_t depth, const Slots& slots, const Page* pre
 
 Slot TreeUpdate::leaf_of(const Source& source) {
   if (source.change == nullptr) return Slot::leaf(source.leaf_hash, source.key_hash, source.value_hash);
-  const Hash leaf_hash = tree_leaf_hash(source.key_hash, source.value_hash);
+  const Hash hash = leaf_hash(source.key_hash, source.value_hash);
   encode_leaf_record(source.change->key, *source.change->value, version_, leaf_record_);
-  batch_.put(record_key(store_keys::leaf_prefix, leaf_hash), leaf_record_);
+  batch_.put(record_key(store_keys::leaf_prefix, hash), leaf_record_);
   ++leaves_written_;
-  return Slot::leaf(leaf_hash, source.key_hash, source.value_hash);
+  return Slot::leaf(hash, source.key_hash, source.value_hash);
 }
 
 }  // namespace govchain::state

@@ -71,12 +71,12 @@ expect() {
     document) echo "0" ;;
     certificate) echo "0|wrote certificate file permit.cert|^id: +[0-9a-f]{64}" ;;
     issue) echo "0|parking.issue: committed|certificate.active" ;;
-    verify) echo "0|^VALID: |agrees with the record read with a state proof|history" ;;
+    verify) echo "0|^VALID: |record proven against state root|history" ;;
     verify-altered) echo "1|^INVALID \(commitment_mismatch\)" ;;
     record) echo "0|active" ;;
     revoke-refused) echo "1|does not hold the required role" ;;
     revoke) echo "0|parking.revoke: committed" ;;
-    verify-revoked) echo "1|^INVALID \(revoked\)|misuse|agrees with the record read with a state proof" ;;
+    verify-revoked) echo "1|^INVALID \(revoked\)|misuse|record proven against state root" ;;
     verify-before-revocation) echo "0|^VALID: " ;;
     *) echo "unknown" ;;
   esac

@@ -16,7 +16,6 @@
 #include "state/page.h"
 #include "state/proof.h"
 #include "state/state_tree.h"
-#include "state/tree_hash.h"
 #include "state/tree_reader.h"
 #include "storage/fault_injecting_store.h"
 #include "storage/leveldb_store.h"
@@ -603,20 +602,6 @@ std::vector<storage::KeyValue> everything(const storage::KeyValueStore& store) {
 }
 
 }  // namespace
-
-TEST_CASE("the tree's fast hashes are the definition's hashes") {
-  std::mt19937_64 random(99);
-  for (int round = 0; round < 1000; ++round) {
-    Hash left;
-    Hash right;
-    for (auto& byte : left.data) byte = static_cast<uint8_t>(random());
-    for (auto& byte : right.data) byte = static_cast<uint8_t>(random());
-    CHECK(tree_inner_hash(left, right) == inner_hash(left, right));
-    CHECK(tree_leaf_hash(left, right) == leaf_hash(left, right));
-  }
-  CHECK(tree_inner_hash(Hash{}, Hash{}) == inner_hash(Hash{}, Hash{}));
-  MESSAGE("two-compression path in use: " << tree_hash_is_fast());
-}
 
 TEST_CASE("roots and proofs equal the binary definition over random blocks, also at every older root") {
   auto store = storage::make_memory_store();
