@@ -65,7 +65,7 @@ int issue(Context& context, const IssueOptions& options) {
   if (!certificate.ok()) return context.fail(certificate.status(), "dogpermit issue: the permit file");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::dog_permit_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::dog_permit_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit issue refused");
   const std::string qr = client::reference_to_text(client::reference_of(*certificate));
   json machine = {{"action", "dogpermit.issue"},
@@ -101,7 +101,7 @@ int renew_insurance(Context& context, const std::string& certificate_text, const
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit renew-insurance");
   auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_renew_insurance_action(*id, *until_ms), signer->submit);
+                                     client::dog_permit_renew_insurance_action(signer->node, *id, *until_ms), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit renew-insurance refused");
   json machine = {{"action", "dogpermit.renew_insurance"},
                   {"id", id->hex()},
@@ -119,7 +119,7 @@ int transfer(Context& context, const std::string& certificate_path, const std::s
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit transfer");
   auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_transfer_action(*certificate, municipality), signer->submit);
+                                     client::dog_permit_transfer_action(signer->node, *certificate, municipality), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit transfer refused");
   json machine = {{"action", "dogpermit.transfer"},
                   {"id", certificate->id.hex()},

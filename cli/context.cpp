@@ -123,7 +123,7 @@ int send_reason_change(const Context& context, const ReasonChange& change) {
   if (!signer.ok()) return context.fail(signer.status(), what);
   auto receipt =
       client::submit_call(signer->node, signer->key.key_pair,
-                          client::reason_action(change.contract, change.method, *id, change.reason), signer->submit);
+                          client::reason_action(signer->node, change.contract, change.method, *id, change.reason), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), what + " refused");
   json machine = {{"action", std::string(change.contract) + "." + change.method},
                   {"id", id->hex()},

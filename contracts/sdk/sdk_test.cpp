@@ -2,7 +2,7 @@
 // canonical encoding, storage maps, input checks and the certificate
 // lifecycle with its verification order.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include "../test_support.h"
+#include "govchain/test_support.h"
 
 using namespace test;
 using namespace govchain;

@@ -6,6 +6,7 @@
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
+#include "execution/abi_check.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
 
@@ -231,7 +232,8 @@ const std::set<std::string>& host_import_names() {
   static const std::set<std::string> names = {
       "input_size", "input_read",     "return_data", "caller",         "self_name", "block_height",
       "block_time_ms", "abort",       "storage_get", "storage_get_of", "storage_set", "storage_remove",
-      "storage_has", "emit_event",    "sha256",      "tagged_hash",    "schnorr_verify", "has_role"};
+      "storage_has", "emit_event",    "sha256",      "tagged_hash",    "schnorr_verify", "has_role",
+      "debug_print"};
   return names;
 }
 
@@ -348,6 +350,7 @@ Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& dep
   auto module = runtime::load_module(deploy.code, limits_);
   if (!module.ok()) return module.status().with_context("contract '" + deploy.name + "' does not load");
   GOVCHAIN_TRY(check_interface(**module).with_context("contract '" + deploy.name + "'"));
+  GOVCHAIN_TRY(check_contract_deploy(**module, deploy, context).with_context("contract '" + deploy.name + "'"));
   Hash code_hash = crypto::sha256(ByteView(deploy.code));
   auto stored = state.get(keys::contract_meta(deploy.name));
   if (!stored.ok()) return stored.status();
@@ -374,12 +377,14 @@ Status WasmContractHost::call(Overlay& state, const chain::ContractCall& call, c
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return error(Code::not_found, "no contract named '" + call.contract + "' on this chain");
   GOVCHAIN_ASSIGN_OR_RETURN(ContractRecord record, decode_contract_record(**stored));
+  GOVCHAIN_TRY(check_call_arguments(record.abi_json, call));
   GOVCHAIN_ASSIGN_OR_RETURN(LoadedCode loaded, module_for(state, record.history.back().code_hash));
   CallState call_state{state, call.contract, caller, context, call.arguments, {}, {}, {}};
   runtime::Linker linker;
   define_call_data(linker, call_state);
   define_storage(linker, call_state);
   define_events_and_crypto(linker, call_state);
+  define_debug_print(linker, call.contract, context);
   runtime::Store store(limits_);
   store.set_consensus_mode(true);
   store.set_gas_limit(gas_limit);
