@@ -29,6 +29,7 @@ GOVCHAIN_CALL(issue, (hash, id), (name, municipality), (hash, commitment), (zone
   cert::Issue request{id, certificate_type, municipality, commitment, valid_from_ms, valid_until_ms};
   cert::issue_as_office(request, office_role);  // checks role and window, stores, emits
   cert::set_zone(id, zone);
+  debug("issued", id, "for zone", zone);  // printed by tests and dev chains (make debug)
 }
 
 // A new window, e.g. reason "extended"; only the future can change.

@@ -324,9 +324,10 @@ Status compare_shapes(const Shape& declared, const Shape& actual) {
 }
 
 Status check_exports(const runtime::Module& module, const Shape& shape) {
-  for (const auto& [name, method] : shape.methods) {
-    auto exported = std::find_if(module.exports.begin(), module.exports.end(), [&](const runtime::Export& entry) {
-      return entry.name == name && entry.kind == runtime::ExternalKind::function;
+  for (const auto& entry : shape.methods) {
+    const std::string& name = entry.first;
+    auto exported = std::find_if(module.exports.begin(), module.exports.end(), [&](const runtime::Export& candidate) {
+      return candidate.name == name && candidate.kind == runtime::ExternalKind::function;
     });
     if (exported == module.exports.end())
       return error(Code::invalid_argument, "ABI method '" + name + "' is not a function the module exports");

@@ -39,10 +39,11 @@ Result<chain::Action> with_deployed_abi(const Client& client, const char* contra
 
 // Reads the chain id and the contract's ABI, then prepares, submits and
 // returns the certificate.
-template <typename Request, typename Prepare, typename MakeAction>
+template <typename Request, typename Prepare>
 Result<Issued> issue_with(const Client& client, const crypto::KeyPair& key_pair, const char* contract,
                           const Request& request, const SubmitOptions& options, Prepare prepare,
-                          MakeAction make_action) {
+                          Result<chain::Action> (*make_action)(const abi::Abi&, const CertificateFile&,
+                                                               const Request&)) {
   GOVCHAIN_ASSIGN_OR_RETURN(NodeStatus status, client.status());
   GOVCHAIN_ASSIGN_OR_RETURN(abi::Abi abi, fetch_abi(client, contract));
   GOVCHAIN_ASSIGN_OR_RETURN(CertificateFile certificate, prepare(status.chain_id, request));
