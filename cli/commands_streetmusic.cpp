@@ -105,7 +105,7 @@ int revoke(Context& context, const std::string& certificate_text, const std::str
 void add_issue(CLI::App& streetmusic, Context& context) {
   auto options = std::make_shared<IssueOptions>();
   CLI::App* command = streetmusic.add_subcommand("issue", "issue a street-music permit (public_order_office)");
-  command->add_option("--zone", options->zone, "zone name, e.g. markt")->required();
+  command->add_option("--zone", options->zone, "zone code, e.g. markt or AC-ALTSTADT-03")->required();
   command->add_option("--musician", options->musician_path, "JSON file: the musician (docs/certificates.md)")
       ->required();
   command->add_option("--out", options->out_path, "where to write the certificate file for the musician")->required();
