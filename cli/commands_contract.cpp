@@ -112,7 +112,8 @@ Result<std::string> deploy_abi_text(const DeployOptions& options, ByteView code)
   }
   auto carried = client::abi::module_abi_text(code);
   if (!carried.ok() && carried.status().code() != Code::not_found) return carried.status();
-  if (path.empty()) return carried.ok() ? *carried : std::string();
+  // Sent compact: the node counts the bytes against its ABI limit.
+  if (path.empty()) return carried.ok() ? json::parse(*carried).dump() : std::string();
   GOVCHAIN_ASSIGN_OR_RETURN(std::string text, client::read_small_file(path, abi_size_bytes_max));
   auto parsed = client::abi::parse_abi(text);
   if (!parsed.ok()) return parsed.status().with_context(path);
@@ -121,7 +122,7 @@ Result<std::string> deploy_abi_text(const DeployOptions& options, ByteView code)
     GOVCHAIN_TRY(client::abi::check_matches_module(*parsed, from_module)
                      .with_context(path + " does not describe " + options.module_path));
   }
-  return text;
+  return json::parse(text).dump();
 }
 
 // The receipt's events, decoded with `abi` where it declares them.

@@ -37,8 +37,10 @@
 
 namespace govchain::execution {
 
-// Limits of an ABI, the same as the client SDK's (sdk/client/abi.h).
-inline constexpr size_t abi_size_bytes_max = 64 * 1024;
+// Limits of an ABI, the same as the client SDK's (sdk/client/abi.h). 16 KiB
+// of JSON keep the contract record (municipality, ABI and up to 1000 code
+// versions of 48 bytes) within the state's 64 KiB value limit.
+inline constexpr size_t abi_size_bytes_max = 16 * 1024;
 inline constexpr size_t abi_methods_max = 128;
 inline constexpr size_t abi_types_max = 128;
 inline constexpr size_t abi_fields_max = 64;
