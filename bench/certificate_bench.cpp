@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "client/certificate.h"
-#include "client/keys.h"
 #include "client/contracts.h"
+#include "client/keys.h"
 #include "client/use_cases.h"
 
 namespace {

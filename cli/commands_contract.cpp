@@ -205,12 +205,16 @@ int call_method(Context& context, const MethodOptions& options) {
         *key, client::contract_call_action(options.contract, options.method, std::move(*encoded)), "contract call");
   }
   auto result = client::call_contract_with_abi(*node, key->key_pair, *abi, options.contract, options.method, *timed,
-                                                {context.options.gas, context.options.wait_ms});
+                                               {context.options.gas, context.options.wait_ms});
   if (!result.ok()) return context.fail(result.status(), "calling " + what);
   json events = events_json(&*abi, result->receipt);
-  json machine = {{"contract", options.contract}, {"method", options.method}, {"tx_hash", result->tx_hash->hex()},
-                  {"nonce", result->nonce},       {"receipt", receipt_json(result->receipt)},
-                  {"events", events},             {"returns", result->returns ? *result->returns : json(nullptr)}};
+  json machine = {{"contract", options.contract},
+                  {"method", options.method},
+                  {"tx_hash", result->tx_hash->hex()},
+                  {"nonce", result->nonce},
+                  {"receipt", receipt_json(result->receipt)},
+                  {"events", events},
+                  {"returns", result->returns ? *result->returns : json(nullptr)}};
   if (result->receipt.status != Code::ok)
     return fail_receipt(context, machine, result->receipt,
                         what + " (tx " + result->tx_hash->hex() + ", block " +
@@ -303,9 +307,10 @@ void add_method_command(CLI::App& contract, Context& context, const char* name, 
   auto options = std::make_shared<MethodOptions>();
   command->add_option("NAME", options->contract, "contract name")->required();
   command->add_option("METHOD", options->method, "method name (see `contract show NAME`)")->required();
-  command->add_option("--args", options->arguments_json,
-                      "arguments as a JSON object {\"name\": value, ...} (or an array in ABI order); *_ms "
-                      "arguments also take times such as \"2026-03-01T12:00\"")
+  command
+      ->add_option("--args", options->arguments_json,
+                   "arguments as a JSON object {\"name\": value, ...} (or an array in ABI order); *_ms "
+                   "arguments also take times such as \"2026-03-01T12:00\"")
       ->capture_default_str();
   command->add_option("--abi", options->abi_path, "encode with this ABI file instead of the node's");
   if (query) command->add_option("--caller", options->caller, "caller the contract sees: public key or key file");

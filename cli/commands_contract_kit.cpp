@@ -56,16 +56,17 @@ std::string sdk_folder(const std::string& option) {
 // A contract name that is also a C++ namespace and no ABI type name.
 Status check_contract_name(const std::string& name) {
   static const std::set<std::string> reserved = {
-      "govchain", "cert",   "test",  "std",    "code",   "zone",   "name",     "date",     "label",  "string",
-      "bytes",    "hash",   "pubkey", "signature", "list", "bool", "u32",    "u64",      "i64",    "int",
-      "char",     "class",  "struct", "namespace", "new",  "delete", "public", "private", "template", "this",
-      "return",   "switch", "case",   "default",   "for",  "while",  "do",     "if",      "else",     "auto",
-      "const",    "static", "void",   "true",      "false", "and",   "or",     "not",     "union",    "enum"};
+      "govchain", "cert",   "test",   "std",       "code",  "zone",   "name",   "date",    "label",    "string",
+      "bytes",    "hash",   "pubkey", "signature", "list",  "bool",   "u32",    "u64",     "i64",      "int",
+      "char",     "class",  "struct", "namespace", "new",   "delete", "public", "private", "template", "this",
+      "return",   "switch", "case",   "default",   "for",   "while",  "do",     "if",      "else",     "auto",
+      "const",    "static", "void",   "true",      "false", "and",    "or",     "not",     "union",    "enum"};
   bool valid = !name.empty() && name.size() <= 32 && name[0] >= 'a' && name[0] <= 'z';
   for (char c : name) valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
   if (!valid)
-    return error(Code::invalid_argument, "'" + name + "' cannot name a contract made from the template: use 1..32 of "
-                                                      "[a-z0-9_], starting with a letter (e.g. seasonal_use)");
+    return error(Code::invalid_argument, "'" + name +
+                                             "' cannot name a contract made from the template: use 1..32 of "
+                                             "[a-z0-9_], starting with a letter (e.g. seasonal_use)");
   if (reserved.count(name))
     return error(Code::invalid_argument, "'" + name + "' is a word of C++ or of the ABI; choose another name");
   return Status();
@@ -75,8 +76,8 @@ Status check_template_text(const std::string& what, const std::string& text, siz
   bool valid = !text.empty() && text.size() <= size_max;
   for (char c : text) valid = valid && c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' && c != '|' && c != '@';
   if (!valid)
-    return error(Code::invalid_argument, what + " must be 1.." + std::to_string(size_max) +
-                                             " printable ASCII characters without \" \\ | @");
+    return error(Code::invalid_argument,
+                 what + " must be 1.." + std::to_string(size_max) + " printable ASCII characters without \" \\ | @");
   return Status();
 }
 
@@ -120,12 +121,15 @@ Result<fs::path> make_contract_folder(const NewOptions& options) {
   std::error_code failure;
   const fs::path sdk = fs::absolute(sdk_folder(options.sdk), failure);
   if (!fs::exists(sdk / "contract.mk", failure) || !fs::exists(sdk / "template" / "contract.cpp.in", failure))
-    return error(Code::not_found, sdk.string() + " is not the govchain contract SDK (no contract.mk and template/); "
-                                                 "pass --sdk DIR or set GOVCHAIN_CONTRACT_SDK");
+    return error(Code::not_found, sdk.string() +
+                                      " is not the govchain contract SDK (no contract.mk and template/); "
+                                      "pass --sdk DIR or set GOVCHAIN_CONTRACT_SDK");
   const fs::path folder = fs::absolute(fs::path(options.directory) / options.name, failure);
   if (fs::exists(folder, failure)) return error(Code::already_exists, folder.string() + " exists; nothing written");
-  const std::map<std::string, std::string> values = {{"@NAME@", options.name},  {"@TYPE@", type},
-                                                     {"@DESCRIPTION@", description}, {"@SDK@", sdk.string()},
+  const std::map<std::string, std::string> values = {{"@NAME@", options.name},
+                                                     {"@TYPE@", type},
+                                                     {"@DESCRIPTION@", description},
+                                                     {"@SDK@", sdk.string()},
                                                      {"@GOVCHAIN@", this_program()}};
   const std::pair<const char*, std::string> files[] = {{"contract.cpp.in", options.name + ".cpp"},
                                                        {"contract_test.cpp.in", options.name + "_test.cpp"},

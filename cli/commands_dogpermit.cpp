@@ -63,9 +63,9 @@ int issue(Context& context, const IssueOptions& options) {
   if (!status.ok()) return context.fail(status.status(), "dogpermit issue: asking the node");
   auto certificate = client::prepare_dog_permit(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "dogpermit issue: the permit file");
-  auto receipt =
-      client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::dog_permit_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
+  auto receipt = client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
+                                       client::dog_permit_issue_action(signer->node, *certificate, *request),
+                                       options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit issue refused");
   const std::string qr = client::reference_to_text(client::reference_of(*certificate));
   json machine = {{"action", "dogpermit.issue"},
@@ -100,8 +100,9 @@ int renew_insurance(Context& context, const std::string& certificate_text, const
   if (!until_ms.ok()) return context.fail(until_ms.status(), "dogpermit renew-insurance: --insurance-until");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit renew-insurance");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_renew_insurance_action(signer->node, *id, *until_ms), signer->submit);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::dog_permit_renew_insurance_action(signer->node, *id, *until_ms), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit renew-insurance refused");
   json machine = {{"action", "dogpermit.renew_insurance"},
                   {"id", id->hex()},
@@ -118,8 +119,9 @@ int transfer(Context& context, const std::string& certificate_path, const std::s
   if (!certificate.ok()) return context.fail(certificate.status(), "dogpermit transfer: reading the permit file");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit transfer");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_transfer_action(signer->node, *certificate, municipality), signer->submit);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::dog_permit_transfer_action(signer->node, *certificate, municipality), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit transfer refused");
   json machine = {{"action", "dogpermit.transfer"},
                   {"id", certificate->id.hex()},

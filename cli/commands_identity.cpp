@@ -54,9 +54,9 @@ int attest(Context& context, const AttestOptions& options) {
   if (!status.ok()) return context.fail(status.status(), "identity attest: asking the node");
   auto certificate = client::prepare_identity_attestation(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "identity attest: the attributes file");
-  auto receipt =
-      client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::identity_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
+  auto receipt = client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
+                                       client::identity_issue_action(signer->node, *certificate, *request),
+                                       options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "identity attest refused");
   const std::string qr = client::reference_to_text(client::reference_of(*certificate));
   json machine = {{"action", "identity.attest"},
@@ -100,7 +100,8 @@ int rotate(Context& context, const std::string& certificate_path, const std::str
   client::CertificateFile rotated = client::prepare_key_rotation(*old_certificate);
   auto receipt = client::issue_to_file(
       signer->node, signer->key.key_pair, rotated,
-      client::identity_rotate_action(signer->node, old_certificate->id, rotated.id, new_key->key_pair), out_path, signer->submit);
+      client::identity_rotate_action(signer->node, old_certificate->id, rotated.id, new_key->key_pair), out_path,
+      signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "identity rotate refused");
   json machine = {{"action", "identity.rotate"},  {"old_id", old_certificate->id.hex()},
                   {"id", rotated.id.hex()},       {"new_key", new_key->key_pair.public_key.hex()},

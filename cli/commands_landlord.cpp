@@ -61,9 +61,9 @@ int confirm(Context& context, const ConfirmOptions& options) {
   if (!status.ok()) return context.fail(status.status(), "landlord confirm: asking the node");
   auto certificate = client::prepare_landlord_confirmation(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "landlord confirm: the dwelling file");
-  auto receipt =
-      client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::landlord_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
+  auto receipt = client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
+                                       client::landlord_issue_action(signer->node, *certificate, *request),
+                                       options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "landlord confirm refused");
   const std::string qr = client::reference_to_text(client::reference_of(*certificate));
   json machine = {{"action", "landlord.confirm"},
@@ -89,8 +89,8 @@ int consume(Context& context, const std::string& certificate_text) {
   if (!id.ok()) return context.fail(id.status(), "landlord consume: reading the certificate");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "landlord consume");
-  auto receipt =
-      client::submit_call(signer->node, signer->key.key_pair, client::landlord_consume_action(signer->node, *id), signer->submit);
+  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
+                                     client::landlord_consume_action(signer->node, *id), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "landlord consume refused");
   json machine = {{"action", "landlord.consume"},
                   {"id", id->hex()},

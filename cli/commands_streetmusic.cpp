@@ -71,8 +71,8 @@ int issue(Context& context, const IssueOptions& options) {
   auto certificate = client::prepare_street_music_permit(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "streetmusic issue: the musician file");
   auto receipt = client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                                       client::street_music_issue_action(signer->node, *certificate, *request), options.out_path,
-                                       signer->submit);
+                                       client::street_music_issue_action(signer->node, *certificate, *request),
+                                       options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "streetmusic issue refused");
   const std::string qr = client::reference_to_text(client::reference_of(*certificate));
   json machine = {{"action", "streetmusic.issue"},

@@ -75,8 +75,8 @@ GOVCHAIN_CALL(anchor, (hash, batch_id), (name, municipality), (code, hash_algori
               (u64, document_count), (label, label), (hash, previous_batch_id)) {
   batch_facts batch{hash_algorithm, root, document_count, label, previous_batch_id, Hash()};
   check_batch(batch);
-  cert::Issue request{batch_id,    certificate_type, municipality, batch_commitment(hash_algorithm, root),
-                      block_time_ms(), 0};
+  cert::Issue request{batch_id, certificate_type, municipality, batch_commitment(hash_algorithm, root), block_time_ms(),
+                      0};
   cert::issue_as_office(request, archive_role);
   batches.set(batch_id, batch);
   link_previous(previous_batch_id, batch_id, municipality);

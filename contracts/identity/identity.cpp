@@ -118,8 +118,8 @@ GOVCHAIN_CALL(rotate_key, (hash, id), (hash, new_id), (pubkey, new_subject), (si
           "signature of the new key does not verify");
   require(old_record.valid_until_ms > block_time_ms(), "attestation expired");
   cert::revoke(old_record, "key_rotated");
-  cert::Issue request{new_id, certificate_type, old_record.municipality, old_record.commitment, block_time_ms(),
-                      old_record.valid_until_ms};
+  cert::Issue request{new_id,          certificate_type,         old_record.municipality, old_record.commitment,
+                      block_time_ms(), old_record.valid_until_ms};
   cert::issue(request, "key_rotation");
   store_attestation(new_id, new_subject, old_attestation.level, id);
 }
@@ -154,8 +154,8 @@ GOVCHAIN_QUERY(key_history, key_history_answer, (hash, id)) {
     cert::Certificate record = cert::load(next);
     Attestation attestation = load_attestation(next);
     answer.periods.push_back(key_period{next, attestation.subject, level_name(attestation.level),
-                                        cert::status_name(record.status), record.valid_from_ms,
-                                        ended_time_ms(record), record.valid_until_ms});
+                                        cert::status_name(record.status), record.valid_from_ms, ended_time_ms(record),
+                                        record.valid_until_ms});
     next = attestation.next_id;
   }
   return answer;

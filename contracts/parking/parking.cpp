@@ -12,7 +12,8 @@ namespace parking {
 
 using namespace govchain;
 
-GOVCHAIN_CONTRACT("parking", "1.0.0", "parking_exemption", "Parking exemption permit (Parkausnahmegenehmigung) for one zone and a time window");
+GOVCHAIN_CONTRACT("parking", "1.0.0", "parking_exemption",
+                  "Parking exemption permit (Parkausnahmegenehmigung) for one zone and a time window");
 
 namespace {
 constexpr const char* office_role = "public_order_office";

@@ -61,11 +61,17 @@ TEST_CASE("only an office of the municipality issues, amends and revokes") {
   Fixture chain;
   auto stranger = govchain::mock::key_pair("stranger");
   auto refused = chain.host.call("parking", &parking::issue, stranger.public_key,
-                                 Args().hash(chain.permit).text("dev-city").hash(chain.document).text("markt")
-                                     .i64(chain.from_ms).i64(chain.until_ms));
+                                 Args()
+                                     .hash(chain.permit)
+                                     .text("dev-city")
+                                     .hash(chain.document)
+                                     .text("markt")
+                                     .i64(chain.from_ms)
+                                     .i64(chain.until_ms));
   CHECK(error_of(refused) == "caller does not hold the required role in this municipality");
   REQUIRE(chain.issue("markt").ok);
-  auto revoke = chain.host.call("parking", &parking::revoke, stranger.public_key, Args().hash(chain.permit).text("misuse"));
+  auto revoke =
+      chain.host.call("parking", &parking::revoke, stranger.public_key, Args().hash(chain.permit).text("misuse"));
   CHECK(error_of(revoke) == "caller does not hold the required role in this municipality");
 }
 
@@ -95,7 +101,9 @@ TEST_CASE("revoked: invalid from then on, valid before; reasons are codes") {
   auto free_text = chain.host.call("parking", &parking::revoke, chain.office.public_key,
                                    Args().hash(chain.permit).text("Erika Mustermann, born 1964"));
   CHECK(error_of(free_text) == "argument 'reason' must be a code: 1..32 of [a-z0-9_], no free text");
-  REQUIRE(chain.host.call("parking", &parking::revoke, chain.office.public_key, Args().hash(chain.permit).text("misuse")).ok);
+  REQUIRE(
+      chain.host.call("parking", &parking::revoke, chain.office.public_key, Args().hash(chain.permit).text("misuse"))
+          .ok);
   Verdict revoked = chain.verify(0);
   CHECK(revoked.verdict == "revoked");
   CHECK(revoked.reason == "misuse");

@@ -159,9 +159,9 @@ class Generator {
       args.hash(govchain::mock::key_pair(std::to_string(pick(3))).public_key);
     } else if (type == "string" || type == "code" || type == "zone" || type == "name" || type == "date" ||
                type == "label") {
-      static const char* texts[] = {"aachen", "koeln", "move_in", "2026-03-01",     "substantial", "high",
-                                    "sha256", "muzzle", "markt", "misuse",         "",            "Free Text",
-                                    "AC-ALTSTADT-03", "move_out", "extended"};
+      static const char* texts[] = {"aachen", "koeln",     "move_in",        "2026-03-01", "substantial",
+                                    "high",   "sha256",    "muzzle",         "markt",      "misuse",
+                                    "",       "Free Text", "AC-ALTSTADT-03", "move_out",   "extended"};
       args.text(texts[pick(15)]);
     } else if (type == "i64") {
       const int64_t times[] = {0, now_ms, now_ms + day_ms, now_ms + 400 * day_ms, -1, now_ms - day_ms};

@@ -272,7 +272,8 @@ TEST_CASE("declared methods decode their arguments in order, check codes and zon
   CHECK(store("misuse", "markt", {"ok", "Not OK"}).error ==
         "argument 'tags' must be a code: 1..32 of [a-z0-9_], no free text");
   ByteString trailing = test::Args().hash(id("e1")).text("a").text("b").texts({}).boolean(false).i64(0).i64(0);
-  CHECK(host.call("declared", &declared::store, caller.public_key, trailing).error == "malformed input: trailing bytes");
+  CHECK(host.call("declared", &declared::store, caller.public_key, trailing).error ==
+        "malformed input: trailing bytes");
   CHECK(host.query("declared", &declared::read, test::Args().hash(id("none"))).error == "unknown entry");
 }
 
@@ -319,10 +320,12 @@ TEST_CASE("amend_window moves a start that has not come yet") {
   const int64_t day = 86'400'000;
   REQUIRE(l.issue(now_ms + 10 * day, now_ms + 20 * day).ok);
   l.host.next_block(day);
-  auto postponed = l.change([=](cert::Certificate& r) { cert::amend_window(r, now_ms + 12 * day, now_ms + 20 * day, "postponed"); });
+  auto postponed =
+      l.change([=](cert::Certificate& r) { cert::amend_window(r, now_ms + 12 * day, now_ms + 20 * day, "postponed"); });
   REQUIRE_MESSAGE(postponed.ok, postponed.error);
   CHECK(l.verdict(l.commitment_value, now_ms + 11 * day) == "not_yet_valid");
   CHECK(l.verdict(l.commitment_value, now_ms + 12 * day) == "valid");
-  auto into_past = l.change([=](cert::Certificate& r) { cert::amend_window(r, now_ms, now_ms + 20 * day, "advanced"); });
+  auto into_past =
+      l.change([=](cert::Certificate& r) { cert::amend_window(r, now_ms, now_ms + 20 * day, "advanced"); });
   CHECK(into_past.error.find("the start can only move") != std::string::npos);
 }

@@ -486,8 +486,9 @@ TEST_CASE("the node refuses free text where the ABI says code, before the contra
   REQUIRE_MESSAGE(amended.ok, amended.error);
   REQUIRE(amended.events.size() == 1);
   CHECK(amended.events[0].topic == "certificate.amended");
-  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, chain.time_ms + 60 * 86'400'000LL)))
-            .verdict == "valid");
+  CHECK(
+      read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, chain.time_ms + 60 * 86'400'000LL)))
+          .verdict == "valid");
   codec::Writer in_zone;
   in_zone.fixed(id);
   in_zone.fixed(commitment);

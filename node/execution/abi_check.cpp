@@ -63,8 +63,8 @@ size_t fixed_size_bytes(std::string_view type) {
 }
 
 bool is_text_type(std::string_view type) {
-  return type == "string" || type == "bytes" || type == "code" || type == "zone" || type == "name" ||
-         type == "date" || type == "label";
+  return type == "string" || type == "bytes" || type == "code" || type == "zone" || type == "name" || type == "date" ||
+         type == "label";
 }
 
 bool is_list(std::string_view type) { return type.size() > 6 && type.substr(0, 5) == "list<" && type.back() == '>'; }
@@ -134,7 +134,8 @@ Status methods_of_json(const json& list, Shape& shape) {
 
 Status structs_and_events_of_json(const json& document, Shape& shape) {
   const json types = document.value("types", json::object());
-  if (!types.is_object() || types.size() > abi_types_max) return abi_error("\"types\" must be an object of <= 128 structs");
+  if (!types.is_object() || types.size() > abi_types_max)
+    return abi_error("\"types\" must be an object of <= 128 structs");
   for (const auto& [name, fields] : types.items()) {
     if (!is_abi_name(name) || fixed_size_bytes(name) > 0 || is_text_type(name))
       return abi_error("struct name '" + name + "' is not 1..64 of [a-z0-9_] or is a built-in type");
@@ -159,7 +160,8 @@ Result<Shape> parse_abi_json(std::string_view text) {
   try {
     json document = json::parse(text, nullptr, false);
     if (document.is_discarded() || !document.is_object()) return abi_error("not a JSON object");
-    if (!document.contains("abi_version") || document["abi_version"] != 1) return abi_error("\"abi_version\" must be 1");
+    if (!document.contains("abi_version") || document["abi_version"] != 1)
+      return abi_error("\"abi_version\" must be 1");
     Shape shape;
     if (document.contains("certificate_type") && document["certificate_type"].is_string())
       shape.certificate_type = document["certificate_type"].get<std::string>();
@@ -232,7 +234,8 @@ Fields fields_of_entry(std::string_view text) {
   Fields fields;
   for (const std::string& item : split(compact, ',', SIZE_MAX)) {
     size_t colon = item.find(':');
-    if (!item.empty()) fields.push_back({item.substr(0, colon), colon == std::string::npos ? "" : item.substr(colon + 1)});
+    if (!item.empty())
+      fields.push_back({item.substr(0, colon), colon == std::string::npos ? "" : item.substr(colon + 1)});
   }
   return fields;
 }
@@ -268,7 +271,8 @@ Result<Shape> shape_of_section(const std::string& section) {
     if (!entry.empty()) GOVCHAIN_TRY(read_section_entry(entry, shape, returns_structs));
   for (const auto& [method, type] : returns_structs) {
     auto found = shape.types.find(type);
-    if (found == shape.types.end()) return abi_error("method '" + method + "' returns the unknown struct '" + type + "'");
+    if (found == shape.types.end())
+      return abi_error("method '" + method + "' returns the unknown struct '" + type + "'");
     shape.methods[method].returns = found->second;
   }
   return shape;
@@ -292,8 +296,8 @@ Status compare_method(const std::string& name, const Method& declared, const Met
   if (declared.kind != actual.kind)
     return mismatch(where + " is a " + declared.kind + " in the ABI but a " + actual.kind + " in the module");
   if (declared.arguments != actual.arguments)
-    return mismatch(where + ": the ABI lists the arguments " + describe(declared.arguments) +
-                    ", the module decodes " + describe(actual.arguments));
+    return mismatch(where + ": the ABI lists the arguments " + describe(declared.arguments) + ", the module decodes " +
+                    describe(actual.arguments));
   if (declared.returns != actual.returns)
     return mismatch(where + ": the ABI lists the returns " + describe(declared.returns) + ", the module returns " +
                     describe(actual.returns));
@@ -332,8 +336,9 @@ Status check_exports(const runtime::Module& module, const Shape& shape) {
     if (exported == module.exports.end())
       return error(Code::invalid_argument, "ABI method '" + name + "' is not a function the module exports");
     if (!(module.function_type(exported->index) == runtime::FunctionType{}))
-      return error(Code::invalid_argument, "ABI method '" + name + "' is exported with parameters or results; "
-                                                                   "contract methods take and return nothing");
+      return error(Code::invalid_argument, "ABI method '" + name +
+                                               "' is exported with parameters or results; "
+                                               "contract methods take and return nothing");
   }
   return Status();
 }
@@ -437,8 +442,9 @@ Result<std::shared_ptr<const Shape>> cached_shape(std::string_view abi_json) {
 Status check_contract_deploy(const runtime::Module& module, const chain::ContractDeploy& deploy,
                              const BlockContext& context) {
   if (imports_debug_print(module) && context.chain_id != dev_chain_id)
-    return error(Code::invalid_argument, "the module imports debug_print, which only the dev chain offers; build it "
-                                         "without -DGOVCHAIN_DEBUG");
+    return error(Code::invalid_argument,
+                 "the module imports debug_print, which only the dev chain offers; build it "
+                 "without -DGOVCHAIN_DEBUG");
   GOVCHAIN_ASSIGN_OR_RETURN(std::optional<std::string> section, abi_section(module.bytes));
   if (deploy.abi_json.empty()) {
     if (section) return error(Code::invalid_argument, "the module carries its ABI; deploy it with that ABI");
@@ -480,8 +486,8 @@ void define_debug_print(runtime::Linker& linker, const std::string& contract, co
         if (length < 0 || length > static_cast<int32_t>(debug_text_size_bytes_max))
           return error(Code::trap, "debug text longer than 1 KiB");
         GOVCHAIN_TRY(host.charge_gas(static_cast<uint64_t>(length)));
-        GOVCHAIN_ASSIGN_OR_RETURN(Bytes text, host.read_memory(static_cast<uint32_t>(in[0].as_i32()),
-                                                               static_cast<uint32_t>(length)));
+        GOVCHAIN_ASSIGN_OR_RETURN(
+            Bytes text, host.read_memory(static_cast<uint32_t>(in[0].as_i32()), static_cast<uint32_t>(length)));
         if (!print) return Status();
         std::string line(text.begin(), text.end());
         for (char& c : line)

@@ -230,10 +230,9 @@ void define_events_and_crypto(runtime::Linker& linker, CallState& call) {
 // The imports a contract may use, by name, for the deploy-time check.
 const std::set<std::string>& host_import_names() {
   static const std::set<std::string> names = {
-      "input_size", "input_read",     "return_data", "caller",         "self_name", "block_height",
-      "block_time_ms", "abort",       "storage_get", "storage_get_of", "storage_set", "storage_remove",
-      "storage_has", "emit_event",    "sha256",      "tagged_hash",    "schnorr_verify", "has_role",
-      "debug_print"};
+      "input_size", "input_read",  "return_data",    "caller",      "self_name",      "block_height", "block_time_ms",
+      "abort",      "storage_get", "storage_get_of", "storage_set", "storage_remove", "storage_has",  "emit_event",
+      "sha256",     "tagged_hash", "schnorr_verify", "has_role",    "debug_print"};
   return names;
 }
 

@@ -200,7 +200,8 @@ Status parse_events(const json& document, Abi& abi) {
     if (abi.find_event(event.topic) != nullptr)
       return error(Code::malformed, "event '" + event.topic + "' is declared twice");
     if (!abi.types.count(event.type))
-      return error(Code::malformed, "event '" + event.topic + "': its type '" + event.type + "' is not a struct of \"types\"");
+      return error(Code::malformed,
+                   "event '" + event.topic + "': its type '" + event.type + "' is not a struct of \"types\"");
     abi.events.push_back(std::move(event));
   }
   return Status();

@@ -131,8 +131,8 @@ Result<json> field_list(std::string_view text, const std::string& where) {
 }
 
 struct SectionContent {
-  json header;                               // contract, version, certificate_type, description
-  std::map<std::string, json> types;         // name -> fields
+  json header;                                        // contract, version, certificate_type, description
+  std::map<std::string, json> types;                  // name -> fields
   std::vector<std::pair<std::string, json>> methods;  // in order; returns may be "@struct"
   std::vector<std::string> method_returns_struct;     // per method: the struct, or ""
   json events = json::array();
@@ -176,8 +176,8 @@ Status read_entry(std::string_view entry, SectionContent& content, std::set<std:
   if (kind == "contract") {
     std::vector<std::string> parts = split(entry, '|', 5);
     if (parts.size() != 5) return error(Code::malformed, "contract entry without 5 fields");
-    json header = {{"contract", parts[1]}, {"version", parts[2]}, {"description", parts[4]},
-                   {"certificate_type", parts[3]}};
+    json header = {
+        {"contract", parts[1]}, {"version", parts[2]}, {"description", parts[4]}, {"certificate_type", parts[3]}};
     if (!content.header.is_null() && content.header != header)
       return error(Code::malformed, "the module has two GOVCHAIN_CONTRACT declarations");
     content.header = std::move(header);
@@ -237,8 +237,9 @@ Result<json> document_from_section(const std::string& section) {
 std::string fields_text(const std::vector<Field>& fields) { return "(" + describe_fields(fields) + ")"; }
 
 Status differs(const std::string& what) {
-  return error(Code::invalid, what + "; build the ABI from the module (`govchain contract abi FILE.wasm`) instead "
-                                     "of writing it by hand");
+  return error(Code::invalid, what +
+                                  "; build the ABI from the module (`govchain contract abi FILE.wasm`) instead "
+                                  "of writing it by hand");
 }
 
 Status compare_method(const Method& declared, const Method& actual) {
@@ -254,8 +255,8 @@ Status compare_method(const Method& declared, const Method& actual) {
   if (declared.returns.size() != actual.returns.size() ||
       !std::equal(declared.returns.begin(), declared.returns.end(), actual.returns.begin(),
                   [](const Field& a, const Field& b) { return a.name == b.name && a.type == b.type; }))
-    return differs(where + ": the ABI lists the returns " + fields_text(declared.returns) +
-                   ", the module returns " + fields_text(actual.returns));
+    return differs(where + ": the ABI lists the returns " + fields_text(declared.returns) + ", the module returns " +
+                   fields_text(actual.returns));
   return Status();
 }
 
@@ -277,8 +278,8 @@ Status compare_events(const Abi& declared, const Abi& actual) {
     const Event* found = actual.find_event(event.topic);
     if (found == nullptr) return differs("event '" + event.topic + "' is in the ABI but not in the module");
     if (found->type != event.type)
-      return differs("event '" + event.topic + "': the ABI says type '" + event.type + "', the module '" +
-                     found->type + "'");
+      return differs("event '" + event.topic + "': the ABI says type '" + event.type + "', the module '" + found->type +
+                     "'");
   }
   for (const auto& event : actual.events)
     if (declared.find_event(event.topic) == nullptr)
@@ -291,8 +292,9 @@ Status compare_events(const Abi& declared, const Abi& actual) {
 Result<json> module_abi_document(ByteView module) {
   GOVCHAIN_ASSIGN_OR_RETURN(std::optional<std::string> section, read_abi_section(module));
   if (!section)
-    return error(Code::not_found, "the module has no \"govchain_abi\" section: it was not built with the contract "
-                                  "SDK's declarations (GOVCHAIN_CONTRACT, GOVCHAIN_CALL, ...)");
+    return error(Code::not_found,
+                 "the module has no \"govchain_abi\" section: it was not built with the contract "
+                 "SDK's declarations (GOVCHAIN_CONTRACT, GOVCHAIN_CALL, ...)");
   try {
     return document_from_section(*section);
   } catch (const json::exception& failure) {

@@ -296,7 +296,8 @@ TEST_CASE("code, zone, name, date and label are texts with their rules, checked 
   check_round_trip("name", "dev-city", "000000086465762d63697479", "dev-city");
   check_round_trip("date", "2026-03-01", "0000000a323032362d30332d3031", "2026-03-01");
   check_round_trip("label", "Bestand 2021", "0000000c42657374616e642032303231", "Bestand 2021");
-  CHECK(contains(encode_error("code", "Erika Mustermann"), "argument 'value' (code): expected a code: 1..32 of [a-z0-9_]"));
+  CHECK(contains(encode_error("code", "Erika Mustermann"),
+                 "argument 'value' (code): expected a code: 1..32 of [a-z0-9_]"));
   CHECK(contains(encode_error("code", ""), "(code)"));
   CHECK(contains(encode_error("code", std::string(33, 'a')), "(code)"));
   CHECK(contains(encode_error("code", 5), "(code)"));
@@ -305,8 +306,14 @@ TEST_CASE("code, zone, name, date and label are texts with their rules, checked 
   CHECK(contains(encode_error("name", "Dev-City"), "(name)"));
   CHECK(contains(encode_error("date", "01.03.2026"), "(date)"));
   CHECK(contains(encode_error("label", "line\nbreak"), "(label)"));
-  CHECK(contains(decode_error("code", "00000002" "4142"), "code"));
-  CHECK(contains(decode_error("zone", "00000001" "2d"), "zone"));
+  CHECK(contains(decode_error("code",
+                              "00000002"
+                              "4142"),
+                 "code"));
+  CHECK(contains(decode_error("zone",
+                              "00000001"
+                              "2d"),
+                 "zone"));
 }
 
 TEST_CASE("ABIs over the limits are refused") {

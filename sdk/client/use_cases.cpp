@@ -22,7 +22,8 @@ Result<json> input_object(const std::string& text, const char* what) {
 
 // The call `contract.method(arguments)`, encoded by the contract's ABI:
 // the argument names, order and types (codes checked) are the ABI's only.
-Result<chain::Action> encode_call(const abi::Abi& abi, const char* contract, const char* method, const json& arguments) {
+Result<chain::Action> encode_call(const abi::Abi& abi, const char* contract, const char* method,
+                                  const json& arguments) {
   GOVCHAIN_ASSIGN_OR_RETURN(const abi::Method* found, abi::method_of(abi, method));
   auto encoded = abi::encode_arguments(abi, *found, arguments);
   if (!encoded.ok()) return encoded.status().with_context(std::string(contract) + "." + method);

@@ -67,8 +67,8 @@ struct SubmitOptions {
 Result<chain::Receipt> submit_call(const Client& client, const crypto::KeyPair& key_pair, chain::Action action,
                                    const SubmitOptions& options);
 // The same for an action that may have failed to build (its Status then).
-Result<chain::Receipt> submit_call(const Client& client, const crypto::KeyPair& key_pair,
-                                   Result<chain::Action> action, const SubmitOptions& options);
+Result<chain::Receipt> submit_call(const Client& client, const crypto::KeyPair& key_pair, Result<chain::Action> action,
+                                   const SubmitOptions& options);
 
 // The one municipality in which `account` holds `role` (proven state read);
 // Code::not_found when none, Code::invalid_argument when several (then the

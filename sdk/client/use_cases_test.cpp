@@ -4,13 +4,14 @@
 // events decode with the ABI, and a handwritten ABI that disagrees with its
 // module is refused naming the method.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "client/use_cases.h"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <iterator>
 
 #include "client/contracts.h"
-#include "client/use_cases.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
 
@@ -173,8 +174,9 @@ TEST_CASE("the ABI comes from the module; a handwritten one must agree, or the m
   auto mismatch = abi::check_matches_module(*abi::parse_abi_document(swapped), contract_abi("parking"));
   REQUIRE(!mismatch.ok());
   CHECK(mismatch.code() == Code::invalid);
-  CHECK(contains(mismatch.message(), "method 'revoke': the ABI lists the arguments (reason: code, id: hash), the "
-                                     "module decodes (id: hash, reason: code)"));
+  CHECK(contains(mismatch.message(),
+                 "method 'revoke': the ABI lists the arguments (reason: code, id: hash), the "
+                 "module decodes (id: hash, reason: code)"));
   json extra = *document;
   extra["methods"].push_back({{"name", "renew"}, {"kind", "call"}, {"arguments", json::array()}});
   CHECK(contains(abi::check_matches_module(*abi::parse_abi_document(extra), contract_abi("parking")).message(),

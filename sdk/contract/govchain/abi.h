@@ -91,8 +91,12 @@ constexpr bool is_descriptor_text(const char* text) {
 #define GOVCHAIN_DETAIL_STR_(a) #a
 #define GOVCHAIN_DETAIL_TYPE(type, field) type
 #define GOVCHAIN_DETAIL_FIELD(type, field) field
-#define GOVCHAIN_DETAIL_COUNT(...) GOVCHAIN_DETAIL_COUNT_(__VA_ARGS__, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1)
-#define GOVCHAIN_DETAIL_COUNT_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, count, ...) count
+#define GOVCHAIN_DETAIL_COUNT(...)                                                                                     \
+  GOVCHAIN_DETAIL_COUNT_(__VA_ARGS__, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, \
+                         2, 1)
+#define GOVCHAIN_DETAIL_COUNT_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, \
+                               _20, _21, _22, _23, _24, count, ...)                                                  \
+  count
 #define GOVCHAIN_DETAIL_EACH_1(m, d, x) m(d, 1, x)
 #define GOVCHAIN_DETAIL_EACH_2(m, d, x, ...) m(d, 2, x) GOVCHAIN_DETAIL_EACH_1(m, d, __VA_ARGS__)
 #define GOVCHAIN_DETAIL_EACH_3(m, d, x, ...) m(d, 3, x) GOVCHAIN_DETAIL_EACH_2(m, d, __VA_ARGS__)
@@ -155,9 +159,9 @@ constexpr bool is_descriptor_text(const char* text) {
 #define GOVCHAIN_DETAIL_MEMBER(owner, index, pair) GOVCHAIN_DETAIL_TYPE_NAME(owner, index) GOVCHAIN_DETAIL_FIELD pair{};
 #define GOVCHAIN_DETAIL_PARAMETER(owner, index, pair) \
   [[maybe_unused]] GOVCHAIN_DETAIL_TYPE_NAME(owner, index) GOVCHAIN_DETAIL_FIELD pair
-#define GOVCHAIN_DETAIL_READ(owner, index, pair)                                           \
-  ::govchain::detail::read_argument<GOVCHAIN_DETAIL_TYPE_NAME(owner, index)>(govchain_reader, \
-                                                                             GOVCHAIN_DETAIL_STR(GOVCHAIN_DETAIL_FIELD pair)),
+#define GOVCHAIN_DETAIL_READ(owner, index, pair)                              \
+  ::govchain::detail::read_argument<GOVCHAIN_DETAIL_TYPE_NAME(owner, index)>( \
+      govchain_reader, GOVCHAIN_DETAIL_STR(GOVCHAIN_DETAIL_FIELD pair)),
 #define GOVCHAIN_DETAIL_PASS(owner, index, pair) govchain_arguments.GOVCHAIN_DETAIL_FIELD pair
 #define GOVCHAIN_DETAIL_ENCODE(owner, index, pair) encode(writer, value.GOVCHAIN_DETAIL_FIELD pair);
 #define GOVCHAIN_DETAIL_DECODE(owner, index, pair) decode(reader, value.GOVCHAIN_DETAIL_FIELD pair);
@@ -185,23 +189,23 @@ constexpr bool is_descriptor_text(const char* text) {
   GOVCHAIN_DETAIL_ABI_ENTRY(entry)                \
   void method()
 
-#define GOVCHAIN_DETAIL_ARGUMENTS(method, ...)                                                              \
-  GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_ALIAS, GOVCHAIN_DETAIL_CAT(method, _govchain_argument), __VA_ARGS__) \
-  struct GOVCHAIN_DETAIL_CAT(method, _govchain_arguments) {                                                 \
+#define GOVCHAIN_DETAIL_ARGUMENTS(method, ...)                                                                 \
+  GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_ALIAS, GOVCHAIN_DETAIL_CAT(method, _govchain_argument), __VA_ARGS__)    \
+  struct GOVCHAIN_DETAIL_CAT(method, _govchain_arguments) {                                                    \
     GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_MEMBER, GOVCHAIN_DETAIL_CAT(method, _govchain_argument), __VA_ARGS__) \
   };
 
-#define GOVCHAIN_DETAIL_BODY_SIGNATURE(result, method, ...)        \
-  result GOVCHAIN_DETAIL_CAT(method, _govchain_body)(GOVCHAIN_DETAIL_LIST( \
-      GOVCHAIN_DETAIL_PARAMETER, GOVCHAIN_DETAIL_CAT(method, _govchain_argument), __VA_ARGS__))
+#define GOVCHAIN_DETAIL_BODY_SIGNATURE(result, method, ...) \
+  result GOVCHAIN_DETAIL_CAT(method, _govchain_body)(       \
+      GOVCHAIN_DETAIL_LIST(GOVCHAIN_DETAIL_PARAMETER, GOVCHAIN_DETAIL_CAT(method, _govchain_argument), __VA_ARGS__))
 
-#define GOVCHAIN_DETAIL_READ_ALL(method, ...)                                                                  \
-  ::govchain::Reader govchain_reader = ::govchain::arguments();                                                \
-  [[maybe_unused]] GOVCHAIN_DETAIL_CAT(method, _govchain_arguments) govchain_arguments{                        \
+#define GOVCHAIN_DETAIL_READ_ALL(method, ...)                                                                    \
+  ::govchain::Reader govchain_reader = ::govchain::arguments();                                                  \
+  [[maybe_unused]] GOVCHAIN_DETAIL_CAT(method, _govchain_arguments) govchain_arguments{                          \
       GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_READ, GOVCHAIN_DETAIL_CAT(method, _govchain_argument), __VA_ARGS__)}; \
   govchain_reader.finish();
 
-#define GOVCHAIN_DETAIL_CALL_BODY(method, ...)    \
+#define GOVCHAIN_DETAIL_CALL_BODY(method, ...) \
   GOVCHAIN_DETAIL_CAT(method, _govchain_body)(GOVCHAIN_DETAIL_LIST(GOVCHAIN_DETAIL_PASS, method, __VA_ARGS__))
 
 // ---- The declarations --------------------------------------------------------
@@ -209,52 +213,52 @@ constexpr bool is_descriptor_text(const char* text) {
 // The contract's name (as normally deployed), its version, the certificate
 // type of its records ("" when it issues none) and one line for people.
 // Defines `certificate_type` in the current namespace.
-#define GOVCHAIN_CONTRACT(contract_name, version, certificate_type_text, description)                      \
-  static_assert(::govchain::detail::is_descriptor_text(contract_name "" version "" certificate_type_text "" \
-                                                                     description),                           \
-                "GOVCHAIN_CONTRACT: printable ASCII without \", \\ or |");                                   \
-  inline constexpr const char* certificate_type = certificate_type_text;                                     \
+#define GOVCHAIN_CONTRACT(contract_name, version, certificate_type_text, description)                           \
+  static_assert(                                                                                                \
+      ::govchain::detail::is_descriptor_text(contract_name "" version "" certificate_type_text "" description), \
+      "GOVCHAIN_CONTRACT: printable ASCII without \", \\ or |");                                                \
+  inline constexpr const char* certificate_type = certificate_type_text;                                        \
   GOVCHAIN_DETAIL_ABI_ENTRY("contract|" contract_name "|" version "|" certificate_type_text "|" description)
 
 // A struct with its canonical encoding (the fields in order) and its ABI type.
-#define GOVCHAIN_STRUCT(struct_name, ...)                                                                         \
-  GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_ALIAS, GOVCHAIN_DETAIL_CAT(struct_name, _govchain_field), __VA_ARGS__)      \
-  struct struct_name {                                                                                          \
-    GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_MEMBER, GOVCHAIN_DETAIL_CAT(struct_name, _govchain_field), __VA_ARGS__)   \
-  };                                                                                                            \
-  [[maybe_unused]] inline void encode(::govchain::Writer& writer, const struct_name& value) {                   \
-    GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_ENCODE, struct_name, __VA_ARGS__)                                      \
-  }                                                                                                             \
-  [[maybe_unused]] inline void decode(::govchain::Reader& reader, struct_name& value) {                         \
-    GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DECODE, struct_name, __VA_ARGS__)                                      \
-  }                                                                                                             \
-  GOVCHAIN_DETAIL_ABI_ENTRY("struct|" #struct_name "|" GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DESCRIBE, struct_name, \
-                                                                             __VA_ARGS__))
+#define GOVCHAIN_STRUCT(struct_name, ...)                                                                             \
+  GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_ALIAS, GOVCHAIN_DETAIL_CAT(struct_name, _govchain_field), __VA_ARGS__)         \
+  struct struct_name {                                                                                                \
+    GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_MEMBER, GOVCHAIN_DETAIL_CAT(struct_name, _govchain_field), __VA_ARGS__)      \
+  };                                                                                                                  \
+  [[maybe_unused]] inline void encode(::govchain::Writer& writer, const struct_name& value) {                         \
+    GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_ENCODE, struct_name, __VA_ARGS__)                                            \
+  }                                                                                                                   \
+  [[maybe_unused]] inline void decode(::govchain::Reader& reader, struct_name& value){                                \
+      GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DECODE, struct_name,                                                       \
+                           __VA_ARGS__)} GOVCHAIN_DETAIL_ABI_ENTRY("struct|" #struct_name                             \
+                                                                   "|" GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DESCRIBE, \
+                                                                                            struct_name, __VA_ARGS__))
 
 // A method that changes state (ABI kind "call"), sent as a transaction. The
 // body follows in braces and sees the arguments by their names.
-#define GOVCHAIN_CALL(method, ...)                                                                           \
-  GOVCHAIN_DETAIL_ARGUMENTS(method, __VA_ARGS__)                                                             \
-  GOVCHAIN_DETAIL_BODY_SIGNATURE(void, method, __VA_ARGS__);                                                 \
-  void method() {                                                                                            \
-    GOVCHAIN_DETAIL_READ_ALL(method, __VA_ARGS__)                                                            \
-    GOVCHAIN_DETAIL_CALL_BODY(method, __VA_ARGS__);                                                          \
-  }                                                                                                          \
-  GOVCHAIN_DETAIL_EXPORT(method)                                                                             \
-  GOVCHAIN_DETAIL_ABI_ENTRY("method|" #method "|call|" GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DESCRIBE, method, \
-                                                                            __VA_ARGS__) "|")                 \
+#define GOVCHAIN_CALL(method, ...)                                                                            \
+  GOVCHAIN_DETAIL_ARGUMENTS(method, __VA_ARGS__)                                                              \
+  GOVCHAIN_DETAIL_BODY_SIGNATURE(void, method, __VA_ARGS__);                                                  \
+  void method() {                                                                                             \
+    GOVCHAIN_DETAIL_READ_ALL(method, __VA_ARGS__)                                                             \
+    GOVCHAIN_DETAIL_CALL_BODY(method, __VA_ARGS__);                                                           \
+  }                                                                                                           \
+  GOVCHAIN_DETAIL_EXPORT(method)                                                                              \
+  GOVCHAIN_DETAIL_ABI_ENTRY("method|" #method                                                                 \
+                            "|call|" GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DESCRIBE, method, __VA_ARGS__) "|") \
   GOVCHAIN_DETAIL_BODY_SIGNATURE(void, method, __VA_ARGS__)
 
 // A read-only method (ABI kind "query") whose body returns `returns`, a
 // struct: its fields are the method's ABI returns.
-#define GOVCHAIN_QUERY(method, returns, ...)                                                                  \
-  GOVCHAIN_DETAIL_ARGUMENTS(method, __VA_ARGS__)                                                              \
-  GOVCHAIN_DETAIL_BODY_SIGNATURE(returns, method, __VA_ARGS__);                                               \
-  void method() {                                                                                             \
-    GOVCHAIN_DETAIL_READ_ALL(method, __VA_ARGS__)                                                             \
-    ::govchain::detail::return_struct(GOVCHAIN_DETAIL_CALL_BODY(method, __VA_ARGS__));                        \
-  }                                                                                                           \
-  GOVCHAIN_DETAIL_EXPORT(method)                                                                              \
-  GOVCHAIN_DETAIL_ABI_ENTRY("method|" #method "|query|" GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DESCRIBE, method, \
-                                                                             __VA_ARGS__) "|@" #returns)       \
+#define GOVCHAIN_QUERY(method, returns, ...)                                                                         \
+  GOVCHAIN_DETAIL_ARGUMENTS(method, __VA_ARGS__)                                                                     \
+  GOVCHAIN_DETAIL_BODY_SIGNATURE(returns, method, __VA_ARGS__);                                                      \
+  void method() {                                                                                                    \
+    GOVCHAIN_DETAIL_READ_ALL(method, __VA_ARGS__)                                                                    \
+    ::govchain::detail::return_struct(GOVCHAIN_DETAIL_CALL_BODY(method, __VA_ARGS__));                               \
+  }                                                                                                                  \
+  GOVCHAIN_DETAIL_EXPORT(method)                                                                                     \
+  GOVCHAIN_DETAIL_ABI_ENTRY(                                                                                         \
+      "method|" #method "|query|" GOVCHAIN_DETAIL_EACH(GOVCHAIN_DETAIL_DESCRIBE, method, __VA_ARGS__) "|@" #returns) \
   GOVCHAIN_DETAIL_BODY_SIGNATURE(returns, method, __VA_ARGS__)

@@ -194,45 +194,48 @@ using verification = cert::VerificationAnswer;
 // ---- The standard declarations -------------------------------------------------
 // The ABI of certificate.h and of the queries above, written once here.
 
-#define GOVCHAIN_DETAIL_CERTIFICATE_ABI                                                                          \
-  GOVCHAIN_DETAIL_ABI_ENTRY("struct|history_entry|height:u64,time_ms:i64,actor:pubkey,municipality:name,"       \
-                            "status:code,reason:code")                                                           \
-  GOVCHAIN_DETAIL_ABI_ENTRY("struct|certificate|id:hash,type:name,issuer:pubkey,issuer_municipality:name,"      \
-                            "authority:string,issuer_authorized:bool,municipality:name,commitment:hash,"         \
-                            "valid_from_ms:i64,valid_until_ms:i64,status:code,history:list<history_entry>")      \
-  GOVCHAIN_DETAIL_ABI_ENTRY("struct|verification|verdict:code,reason:string,status:string,at_time_ms:i64,"      \
-                            "type:string,municipality:string,issuer:pubkey,issuer_municipality:string,"          \
-                            "valid_from_ms:i64,valid_until_ms:i64")                                              \
+#define GOVCHAIN_DETAIL_CERTIFICATE_ABI                                                                             \
+  GOVCHAIN_DETAIL_ABI_ENTRY(                                                                                        \
+      "struct|history_entry|height:u64,time_ms:i64,actor:pubkey,municipality:name,"                                 \
+      "status:code,reason:code")                                                                                    \
+  GOVCHAIN_DETAIL_ABI_ENTRY(                                                                                        \
+      "struct|certificate|id:hash,type:name,issuer:pubkey,issuer_municipality:name,"                                \
+      "authority:string,issuer_authorized:bool,municipality:name,commitment:hash,"                                  \
+      "valid_from_ms:i64,valid_until_ms:i64,status:code,history:list<history_entry>")                               \
+  GOVCHAIN_DETAIL_ABI_ENTRY(                                                                                        \
+      "struct|verification|verdict:code,reason:string,status:string,at_time_ms:i64,"                                \
+      "type:string,municipality:string,issuer:pubkey,issuer_municipality:string,"                                   \
+      "valid_from_ms:i64,valid_until_ms:i64")                                                                       \
   GOVCHAIN_DETAIL_ABI_ENTRY("struct|certificate_event|id:hash,type:name,municipality:name,status:code,reason:code") \
-  GOVCHAIN_DETAIL_ABI_ENTRY("struct|certificate_amended|id:hash,type:name,municipality:name,status:code,"        \
-                            "reason:code,valid_from_ms:i64,valid_until_ms:i64")                                  \
-  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.active|certificate_event")                                       \
-  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.suspended|certificate_event")                                    \
-  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.revoked|certificate_event")                                      \
-  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.consumed|certificate_event")                                     \
+  GOVCHAIN_DETAIL_ABI_ENTRY(                                                                                        \
+      "struct|certificate_amended|id:hash,type:name,municipality:name,status:code,"                                 \
+      "reason:code,valid_from_ms:i64,valid_until_ms:i64")                                                           \
+  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.active|certificate_event")                                           \
+  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.suspended|certificate_event")                                        \
+  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.revoked|certificate_event")                                          \
+  GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.consumed|certificate_event")                                         \
   GOVCHAIN_DETAIL_ABI_ENTRY("event|certificate.amended|certificate_amended")
 
 // certificate(id) and verify(id, commitment, at_time_ms), with the record's
 // types and events. An optional argument is a cert::VerifyExtension that
 // refines a "valid" verdict (dogpermit: the insurance end).
-#define GOVCHAIN_CERTIFICATE_QUERIES(...)                                                                   \
-  GOVCHAIN_DETAIL_CERTIFICATE_ABI                                                                           \
-  GOVCHAIN_DETAIL_RAW_METHOD(certificate, "method|certificate|query|id:hash|certificate:certificate") {     \
-    ::govchain::cert::answer_certificate();                                                                 \
-  }                                                                                                         \
+#define GOVCHAIN_CERTIFICATE_QUERIES(...)                                                                          \
+  GOVCHAIN_DETAIL_CERTIFICATE_ABI                                                                                  \
+  GOVCHAIN_DETAIL_RAW_METHOD(certificate, "method|certificate|query|id:hash|certificate:certificate") {            \
+    ::govchain::cert::answer_certificate();                                                                        \
+  }                                                                                                                \
   GOVCHAIN_DETAIL_RAW_METHOD(verify, "method|verify|query|id:hash,commitment:hash,at_time_ms:i64|@verification") { \
-    ::govchain::cert::answer_verify(__VA_ARGS__);                                                           \
+    ::govchain::cert::answer_verify(__VA_ARGS__);                                                                  \
   }
 
 // verify_in_zone(id, commitment, at_time_ms, zone) and zone_of(id), for a
 // contract that gives its certificates a zone with cert::set_zone. The
 // generic `govchain verify --zone ZONE` calls verify_in_zone on any
 // contract. Takes the same optional cert::VerifyExtension as above.
-#define GOVCHAIN_ZONE_QUERIES(...)                                                                           \
-  GOVCHAIN_DETAIL_RAW_METHOD(verify_in_zone, "method|verify_in_zone|query|id:hash,commitment:hash,"         \
-                                             "at_time_ms:i64,zone:zone|@verification") {                    \
-    ::govchain::cert::answer_verify_in_zone(__VA_ARGS__);                                                   \
-  }                                                                                                          \
-  GOVCHAIN_DETAIL_RAW_METHOD(zone_of, "method|zone_of|query|id:hash|zone:zone") {                            \
-    ::govchain::cert::answer_zone_of();                                                                      \
-  }
+#define GOVCHAIN_ZONE_QUERIES(...)                                                  \
+  GOVCHAIN_DETAIL_RAW_METHOD(verify_in_zone,                                        \
+                             "method|verify_in_zone|query|id:hash,commitment:hash," \
+                             "at_time_ms:i64,zone:zone|@verification") {            \
+    ::govchain::cert::answer_verify_in_zone(__VA_ARGS__);                           \
+  }                                                                                 \
+  GOVCHAIN_DETAIL_RAW_METHOD(zone_of, "method|zone_of|query|id:hash|zone:zone") { ::govchain::cert::answer_zone_of(); }
