@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "govchain/codec.h"
+#include "govchain/codes.h"
 
 namespace govchain::mock {
 
@@ -218,6 +219,7 @@ class Host {
     input = arguments;
     running = &result;
     detail::arena_reset();
+    detail::decoding_argument = nullptr;  // a wasm call starts with fresh globals, too
     try {
       method();
       result.ok = true;
