@@ -549,3 +549,42 @@ TEST_CASE("debug_print: a debug build deploys and prints on the dev chain only")
   Outcome issued = dev.call("parking", "issue", office, issue.data());
   CHECK_MESSAGE(issued.ok, issued.error);
 }
+
+TEST_CASE("the node's ABI checks: exports of a module without an ABI section, limits, argument bytes") {
+  // (module (memory (export "memory") 1) (func (export "f"))), assembled by hand.
+  const Bytes bare = *from_hex(
+      "0061736d01000000"
+      "010401600000"
+      "03020100"
+      "0503010001"
+      "070e02066d656d6f72790200010166" "0000"
+      "0a040102000b");
+  TestChain chain;
+  Status unexported = chain.try_deploy("bare", bare, R"({"abi_version": 1, "methods": [{"name": "f"}, {"name": "g"}]})");
+  REQUIRE_FALSE(unexported.ok());
+  CHECK(unexported.message().find("ABI method 'g' is not a function the module exports") != std::string::npos);
+  Status recursive = chain.try_deploy(
+      "bare", bare,
+      R"({"abi_version": 1, "types": {"node": [{"name": "next", "type": "list<node>"}]}, "methods": [{"name": "f"}]})");
+  REQUIRE_FALSE(recursive.ok());
+  CHECK(recursive.message().find("struct 'node' contains itself") != std::string::npos);
+  CHECK(chain.try_deploy("bare", bare, "").ok());
+  REQUIRE(chain.try_deploy("bare", bare,
+                           R"({"abi_version": 1, "methods": [{"name": "f", "arguments": [
+                                 {"name": "values", "type": "list<u32>"}, {"name": "day", "type": "date"}]}]})")
+              .ok());
+  Outcome forged_count = chain.call("bare", "f", key_of("caller"), *from_hex("ffffffff"));
+  CHECK(forged_count.error.find("bare.f: argument 'values' (list<u32>) does not decode") != std::string::npos);
+  codec::Writer good;
+  good.count(2);
+  good.u32(1);
+  good.u32(2);
+  good.text("2026-02-30");
+  CHECK(chain.call("bare", "f", key_of("caller"), good.data()).ok);
+  codec::Writer bad_date;
+  bad_date.count(0);
+  bad_date.text("30.02.2026");
+  Outcome refused = chain.call("bare", "f", key_of("caller"), bad_date.data());
+  CHECK(refused.error.find("argument 'day' (date) must be a date YYYY-MM-DD") != std::string::npos);
+  CHECK(chain.call("bare", "g", key_of("caller"), {}).error.find("has no method 'g'") != std::string::npos);
+}
