@@ -149,8 +149,11 @@ Status structs_and_events_of_json(const json& document, Shape& shape) {
         !entry["type"].is_string())
       return abi_error("each event must be {\"topic\": string, \"type\": string}");
     const std::string topic = entry["topic"].get<std::string>();
-    if (topic.empty() || topic.size() > 64 || !shape.events.emplace(topic, entry["type"].get<std::string>()).second)
-      return abi_error("event topic '" + topic + "' is empty, longer than 64 bytes or declared twice");
+    const bool topic_ok = !topic.empty() && topic.size() <= 64 && std::all_of(topic.begin(), topic.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    });
+    if (!topic_ok || !shape.events.emplace(topic, entry["type"].get<std::string>()).second)
+      return abi_error("an event topic is not 1..64 of [a-z0-9_.] or is declared twice");
   }
   return Status();
 }
