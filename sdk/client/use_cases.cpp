@@ -65,6 +65,12 @@ Result<chain::Receipt> submit_call(const Client& client, const crypto::KeyPair& 
   return receipt;
 }
 
+Result<chain::Receipt> submit_call(const Client& client, const crypto::KeyPair& key_pair,
+                                   Result<chain::Action> action, const SubmitOptions& options) {
+  if (!action.ok()) return action.status();
+  return submit_call(client, key_pair, std::move(*action), options);
+}
+
 Result<std::string> municipality_of_role(const Client& client, const PublicKey& account, const std::string& role,
                                          const TrustOptions& trust) {
   GOVCHAIN_ASSIGN_OR_RETURN(ProvenRoles roles, client.roles(account, trust));
