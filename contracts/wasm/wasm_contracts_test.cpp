@@ -557,7 +557,7 @@ TEST_CASE("the node's ABI checks: exports of a module without an ABI section, li
       "010401600000"
       "03020100"
       "0503010001"
-      "070e02066d656d6f72790200010166" "0000"
+      "070e02066d656d6f727902000166" "0000"
       "0a040102000b");
   TestChain chain;
   Status unexported = chain.try_deploy("bare", bare, R"({"abi_version": 1, "methods": [{"name": "f"}, {"name": "g"}]})");
