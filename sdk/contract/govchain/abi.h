@@ -26,7 +26,9 @@
 // Declarations go at namespace scope, one contract per namespace (so that
 // native tests can link several contracts). Method and struct names are
 // 1..64 of [a-z0-9_] and must not be ABI type names. At most 24 arguments
-// or fields per declaration.
+// or fields per declaration. Decoded arguments are views into the call's
+// input (arena memory, valid until the call ends); nothing here is
+// thread-safe, as nothing in a contract call needs to be.
 #pragma once
 
 #include "govchain/codes.h"
