@@ -20,5 +20,6 @@ void register_streetmusic_commands(CLI::App& app, Context& context);  // streetm
 void register_verify_commands(CLI::App& app, Context& context);       // verify, qr, certificate new
 void register_network_commands(CLI::App& app, Context& context);      // network new/up/down/status/add-member
 void register_validator_commands(CLI::App& app, Context& context);    // validator list/show/propose-*/vote
+void register_consortium_commands(CLI::App& app, Context& context);   // consortium list/show/propose-*/vote
 
 }  // namespace govchain::cli

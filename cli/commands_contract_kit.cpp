@@ -154,7 +154,7 @@ int new_contract(Context& context, const NewOptions& options) {
                       "_test.cpp (its tests on the mock host) and a Makefile.\nNext:\n  cd " + folder->string() +
                       "\n  make          # build/" + name + ".wasm and build/" + name + ".abi.json\n" +
                       "  make test     # the tests\n  govchain --key ADMIN_KEY contract deploy build/" + name +
-                      ".wasm --name " + name + "\n(docs/new-use-case.md walks through it)";
+                      ".wasm --name MUNICIPALITY." + name + "\n(docs/new-use-case.md walks through it)";
   return context.emit(machine, human);
 }
 

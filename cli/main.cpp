@@ -46,6 +46,7 @@ constexpr CommandGroup command_groups[] = {
     {"verify", govchain::cli::register_verify_commands},
     {"network", govchain::cli::register_network_commands},
     {"validator", govchain::cli::register_validator_commands},
+    {"consortium", govchain::cli::register_consortium_commands},
 };
 
 void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {

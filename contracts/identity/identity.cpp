@@ -40,7 +40,10 @@ void link_previous(const Hash& previous_id, const Hash& id) {
   attestations.set(previous_id, previous);
 }
 
-void store_attestation(const Hash& id, const PublicKey& subject, Level level, const Hash& previous_id) {
+// The chain knows an attested key until its attestation expires
+// (docs/decisions/known-accounts.md).
+void store_attestation(const Hash& id, const PublicKey& subject, Level level, const Hash& previous_id,
+                       int64_t valid_until_ms) {
   require(!subject.is_zero(), "subject key must not be zero");
   Attestation attestation;
   attestation.subject = subject;
@@ -49,6 +52,14 @@ void store_attestation(const Hash& id, const PublicKey& subject, Level level, co
   attestations.set(id, attestation);
   latest_by_key.set(subject, id);
   link_previous(previous_id, id);
+  register_account(subject, valid_until_ms);
+}
+
+// A revoked attestation no longer vouches for its key, unless the key has
+// a newer attestation.
+void unregister_if_latest(const Hash& id, const PublicKey& subject) {
+  Hash latest;
+  if (latest_by_key.get(subject, latest) && latest == id) unregister_account(subject);
 }
 
 // What the holder's new key signs: it proves possession of the new key and
@@ -91,7 +102,7 @@ GOVCHAIN_CALL(issue, (hash, id), (name, municipality), (pubkey, subject), (code,
   require(valid_until_ms != 0, "an attestation needs an expiry (valid_until_ms)");
   cert::Issue request{id, certificate_type, municipality, commitment, valid_from_ms, valid_until_ms};
   cert::issue_as_office(request, office_role);
-  store_attestation(id, subject, parsed, previous_id);
+  store_attestation(id, subject, parsed, previous_id, valid_until_ms);
 }
 
 // By the holder (the attested key) or an identity_office of the controlling
@@ -101,6 +112,7 @@ GOVCHAIN_CALL(revoke, (hash, id), (code, reason)) {
   Attestation attestation = load_attestation(id);
   if (caller() != attestation.subject) cert::require_controlling_office(record, office_role);
   cert::revoke(record, reason);
+  unregister_if_latest(id, attestation.subject);
 }
 
 // By the holder of an attestation valid now; `signature` is the new key's
@@ -118,10 +130,11 @@ GOVCHAIN_CALL(rotate_key, (hash, id), (hash, new_id), (pubkey, new_subject), (si
           "signature of the new key does not verify");
   require(old_record.valid_until_ms > block_time_ms(), "attestation expired");
   cert::revoke(old_record, "key_rotated");
+  unregister_if_latest(id, old_attestation.subject);
   cert::Issue request{new_id,          certificate_type,         old_record.municipality, old_record.commitment,
                       block_time_ms(), old_record.valid_until_ms};
   cert::issue(request, "key_rotation");
-  store_attestation(new_id, new_subject, old_attestation.level, id);
+  store_attestation(new_id, new_subject, old_attestation.level, id, old_record.valid_until_ms);
 }
 
 GOVCHAIN_QUERY(attestation, attestation_facts, (hash, id)) {

@@ -34,6 +34,8 @@ struct Options {
   uint64_t rpc_timeout_ms = govchain::limits::rpc_timeout_ms;
   uint64_t mempool_size_bytes_max = govchain::limits::mempool_size_bytes_max;
   uint64_t mempool_txs_max = govchain::limits::mempool_txs_max;
+  uint64_t mempool_pending_ttl_ms = govchain::mempool::MempoolLimits{}.pending_ttl_ms;
+  uint64_t mempool_future_ttl_ms = govchain::mempool::MempoolLimits{}.future_ttl_ms;
 };
 
 Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
@@ -136,6 +138,11 @@ int main(int argc, char** argv) {
   cli.add_option("--mempool-max-bytes", options.mempool_size_bytes_max, "bytes of waiting transactions at most")
       ->capture_default_str();
   cli.add_option("--mempool-max-txs", options.mempool_txs_max, "waiting transactions at most")->capture_default_str();
+  cli.add_option("--mempool-pending-ttl-ms", options.mempool_pending_ttl_ms, "a waiting transaction is dropped after")
+      ->capture_default_str();
+  cli.add_option("--mempool-future-ttl-ms", options.mempool_future_ttl_ms,
+                 "a transaction behind a nonce gap is dropped after")
+      ->capture_default_str();
   cli.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(options.log_level));
@@ -147,6 +154,8 @@ int main(int argc, char** argv) {
   config.http.timeout_ms = options.rpc_timeout_ms;
   config.mempool.size_bytes_max = options.mempool_size_bytes_max;
   config.mempool.txs_max = options.mempool_txs_max;
+  config.mempool.pending_ttl_ms = options.mempool_pending_ttl_ms;
+  config.mempool.future_ttl_ms = options.mempool_future_ttl_ms;
   if (!options.config_path.empty()) {
     Status loaded = apply_config_file(options, config);
     if (!loaded.ok()) return fail(loaded.to_string());

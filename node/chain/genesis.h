@@ -43,8 +43,10 @@ struct Parameters {
   uint64_t gas_per_tx_max = 50'000'000;
   uint64_t gas_per_block_max = 2'000'000'000;
   uint64_t query_gas_max = 10'000'000;
-  // Who may deploy and upgrade contracts: "municipality_admin" (any member's
-  // admin) is the only rule so far.
+  // Who may deploy and upgrade contracts: "municipality_admin" (a member's
+  // admin, in its municipality's namespace "<id>.<name>"; the shared
+  // contracts change only by a vote of the members,
+  // docs/decisions/consortium-contracts.md) is the only rule so far.
   std::string deploy_rule = "municipality_admin";
   // Validator set changes (chain::ValidatorProposal): an approved change
   // takes effect this many blocks after the block that approved it, and a

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "chain/text.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
@@ -17,9 +18,10 @@ enum class ActionKind : uint8_t {
   contract_call = 4,
   evidence_report = 5,
   validator_proposal = 6,
-  validator_vote = 7
+  validator_vote = 7,
+  contract_proposal = 8,
+  contract_vote = 9
 };
-constexpr size_t abi_size_bytes_max = 64 * 1024;
 
 void write_action(codec::Writer& writer, const Action& action) {
   std::visit(
@@ -47,10 +49,18 @@ void write_action(codec::Writer& writer, const Action& action) {
           writer.text(value.name);
           writer.fixed(value.admin);
           writer.fixed(value.validator);
-        } else if constexpr (std::is_same_v<T, ValidatorVote>) {
-          writer.u8(static_cast<uint8_t>(ActionKind::validator_vote));
+        } else if constexpr (std::is_same_v<T, ValidatorVote> || std::is_same_v<T, ContractVote>) {
+          writer.u8(static_cast<uint8_t>(std::is_same_v<T, ValidatorVote> ? ActionKind::validator_vote
+                                                                          : ActionKind::contract_vote));
           writer.u64(value.proposal_id);
           writer.u8(value.approve ? 1 : 0);
+        } else if constexpr (std::is_same_v<T, ContractProposal>) {
+          writer.u8(static_cast<uint8_t>(ActionKind::contract_proposal));
+          writer.u8(static_cast<uint8_t>(value.kind));
+          writer.text(value.contract);
+          writer.bytes(value.code);
+          writer.text(value.abi_json);
+          writer.text(value.owner);
         } else {
           writer.u8(static_cast<uint8_t>(ActionKind::contract_call));
           writer.text(value.contract);
@@ -126,13 +136,27 @@ Result<Action> read_validator_proposal(codec::Reader& reader) {
   return Action(std::move(proposal));
 }
 
-Result<Action> read_validator_vote(codec::Reader& reader) {
-  ValidatorVote vote;
+template <typename T>
+Result<Action> read_vote(codec::Reader& reader) {
+  T vote;
   GOVCHAIN_ASSIGN_OR_RETURN(vote.proposal_id, reader.u64());
   GOVCHAIN_ASSIGN_OR_RETURN(uint8_t approve, reader.u8());
   if (approve > 1) return error(Code::malformed, "a vote's approval flag must be 0 or 1");
   vote.approve = approve == 1;
   return Action(vote);
+}
+
+Result<Action> read_contract_proposal(codec::Reader& reader) {
+  ContractProposal proposal;
+  GOVCHAIN_ASSIGN_OR_RETURN(uint8_t kind, reader.u8());
+  if (kind < static_cast<uint8_t>(ContractChangeKind::deploy) || kind > static_cast<uint8_t>(ContractChangeKind::owner))
+    return error(Code::malformed, "unknown contract change kind " + std::to_string(kind));
+  proposal.kind = static_cast<ContractChangeKind>(kind);
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.contract, reader.text(name_size_bytes_max));
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.code, reader.bytes(limits::tx_payload_size_bytes_max));
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.abi_json, reader.text(abi_size_bytes_max));
+  GOVCHAIN_ASSIGN_OR_RETURN(proposal.owner, reader.text(name_size_bytes_max));
+  return Action(std::move(proposal));
 }
 
 Result<Action> read_action(codec::Reader& reader) {
@@ -145,7 +169,12 @@ Result<Action> read_action(codec::Reader& reader) {
     case ActionKind::contract_call: return read_call(reader);
     case ActionKind::evidence_report: return read_evidence_report(reader);
     case ActionKind::validator_proposal: return read_validator_proposal(reader);
-    case ActionKind::validator_vote: return read_validator_vote(reader);
+    case ActionKind::validator_vote:
+      return read_vote<ValidatorVote>(reader);
+    case ActionKind::contract_proposal:
+      return read_contract_proposal(reader);
+    case ActionKind::contract_vote:
+      return read_vote<ContractVote>(reader);
   }
   return error(Code::malformed, "unknown action kind " + std::to_string(*kind));
 }
@@ -172,6 +201,18 @@ std::string_view validator_change_kind_name(ValidatorChangeKind kind) {
   return kind == ValidatorChangeKind::add ? "add" : "remove";
 }
 
+std::string_view contract_change_kind_name(ContractChangeKind kind) {
+  switch (kind) {
+    case ContractChangeKind::deploy:
+      return "deploy";
+    case ContractChangeKind::upgrade:
+      return "upgrade";
+    case ContractChangeKind::owner:
+      return "owner";
+  }
+  return "unknown";
+}
+
 const std::vector<std::string>& known_roles() {
   static const std::vector<std::string> roles = {"registration_office", "public_order_office", "identity_office",
                                                  "archive"};
@@ -191,7 +232,12 @@ std::string_view action_name(const Action& action) {
     case 3: return "contract_call";
     case 4: return "evidence_report";
     case 5: return "validator_proposal";
-    default: return "validator_vote";
+    case 6:
+      return "validator_vote";
+    case 7:
+      return "contract_proposal";
+    default:
+      return "contract_vote";
   }
 }
 
@@ -275,6 +321,31 @@ static Status check_validator_proposal(const ValidatorProposal& proposal) {
   return Status();
 }
 
+// Modules are stored in chunks up to this size (node/execution/
+// contract_store.h); the decoder bounds it too, this says so for
+// transactions built in memory.
+static Status check_code_size(const Bytes& code) {
+  if (code.size() > limits::tx_payload_size_bytes_max)
+    return error(Code::too_large, "contract code has " + std::to_string(code.size()) + " bytes, limit is " +
+                                      std::to_string(limits::tx_payload_size_bytes_max));
+  return Status();
+}
+
+static Status check_contract_proposal(const ContractProposal& proposal) {
+  if (proposal.kind == ContractChangeKind::owner) {
+    if (!proposal.code.empty() || !proposal.abi_json.empty())
+      return error(Code::invalid, "a proposal to change a contract's owner carries no code and no ABI");
+    return Status();
+  }
+  if (!proposal.owner.empty())
+    return error(Code::invalid, "a proposal to deploy or upgrade a shared contract names no owner");
+  if (proposal.code.empty()) return error(Code::invalid, "contract code is empty");
+  GOVCHAIN_TRY(check_code_size(proposal.code));
+  if (proposal.kind == ContractChangeKind::deploy && proposal.abi_json.empty())
+    return error(Code::invalid, "a new shared contract needs its ABI");
+  return Status();
+}
+
 static Status check_action(const Action& action) {
   if (const auto* grant = std::get_if<RoleGrant>(&action)) {
     if (!is_known_role(grant->role)) return error(Code::invalid, "unknown role '" + grant->role + "'");
@@ -284,6 +355,7 @@ static Status check_action(const Action& action) {
     if (!is_valid_name(deploy->name))
       return error(Code::invalid, "contract name must be 1-64 characters of a-z, 0-9, '-', '_', '.'");
     if (deploy->code.empty()) return error(Code::invalid, "contract code is empty");
+    GOVCHAIN_TRY(check_code_size(deploy->code));
   } else if (const auto* call = std::get_if<ContractCall>(&action)) {
     if (!is_valid_name(call->contract)) return error(Code::invalid, "contract name is not valid");
     if (call->method.empty()) return error(Code::invalid, "method name is empty");
@@ -291,12 +363,15 @@ static Status check_action(const Action& action) {
     if (report->evidence.empty()) return error(Code::invalid, "evidence report is empty");
   } else if (const auto* proposal = std::get_if<ValidatorProposal>(&action)) {
     return check_validator_proposal(*proposal);
+  } else if (const auto* change = std::get_if<ContractProposal>(&action)) {
+    return check_contract_proposal(*change);
   }
   return Status();
 }
 
 Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
                           size_t tx_size_bytes_max) {
+  GOVCHAIN_TRY(check_tx_text(tx));
   if (encoded_size_bytes > tx_size_bytes_max)
     return error(Code::too_large, "transaction has " + std::to_string(encoded_size_bytes) + " bytes, limit is " +
                                       std::to_string(tx_size_bytes_max));

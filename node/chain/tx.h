@@ -22,6 +22,10 @@ namespace govchain::chain {
 inline constexpr size_t chain_id_size_bytes_max = 64;
 inline constexpr size_t name_size_bytes_max = 64;
 inline constexpr size_t municipality_name_size_bytes_max = 256;  // display names
+// A contract's ABI (JSON text) is stored in its contract record; this bound
+// keeps the record within the state tree's value limit (node/execution/
+// contract_store.h).
+inline constexpr size_t abi_size_bytes_max = 32 * 1024;
 
 // Municipality ids and contract names: 1-64 characters of a-z, 0-9, '-',
 // '_', '.'.
@@ -96,8 +100,32 @@ struct ValidatorVote {
   bool operator==(const ValidatorVote&) const = default;
 };
 
+// Governance of the consortium's shared contracts
+// (docs/decisions/consortium-contracts.md). The use-case contracts that all
+// members use belong to the consortium: deploying a new shared contract,
+// upgrading one or changing a contract's owner needs more than two thirds of
+// the members' votes, like a validator change, and takes effect at a fixed
+// later height. `owner` (kind owner only) is a member municipality's id, or
+// empty for the consortium.
+enum class ContractChangeKind : uint8_t { deploy = 1, upgrade = 2, owner = 3 };
+std::string_view contract_change_kind_name(ContractChangeKind kind);
+struct ContractProposal {
+  ContractChangeKind kind = ContractChangeKind::deploy;
+  std::string contract;  // the shared contract's name
+  Bytes code;            // deploy, upgrade: the WebAssembly module
+  std::string abi_json;  // deploy, upgrade: the ABI (empty on upgrade: keep the current one)
+  std::string owner;     // owner: the new owner municipality, empty for the consortium
+  bool operator==(const ContractProposal&) const = default;
+};
+// A member admin's vote on an open contract proposal.
+struct ContractVote {
+  uint64_t proposal_id = 0;
+  bool approve = true;
+  bool operator==(const ContractVote&) const = default;
+};
+
 using Action = std::variant<RoleGrant, RoleRevoke, ContractDeploy, ContractCall, EvidenceReport, ValidatorProposal,
-                            ValidatorVote>;
+                            ValidatorVote, ContractProposal, ContractVote>;
 std::string_view action_name(const Action& action);
 
 struct Tx {

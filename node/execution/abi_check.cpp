@@ -159,7 +159,7 @@ Status structs_and_events_of_json(const json& document, Shape& shape) {
 }
 
 Result<Shape> parse_abi_json(std::string_view text) {
-  if (text.size() > abi_size_bytes_max) return abi_error("larger than 16 KiB");
+  if (text.size() > abi_size_bytes_max) return abi_error("larger than " + std::to_string(abi_size_bytes_max / 1024) + " KiB");
   try {
     json document = json::parse(text, nullptr, false);
     if (document.is_discarded() || !document.is_object()) return abi_error("not a JSON object");
@@ -443,8 +443,8 @@ Result<std::shared_ptr<const Shape>> cached_shape(std::string_view abi_json) {
 }  // namespace
 
 Status check_contract_deploy(const runtime::Module& module, const chain::ContractDeploy& deploy,
-                             const BlockContext& context) {
-  if (imports_debug_print(module) && context.chain_id != dev_chain_id)
+                             std::string_view chain_id) {
+  if (imports_debug_print(module) && chain_id != dev_chain_id)
     return error(Code::invalid_argument,
                  "the module imports debug_print, which only the dev chain offers; build it "
                  "without -DGOVCHAIN_DEBUG");

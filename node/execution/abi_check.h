@@ -4,9 +4,10 @@
 // never reaches a contract where a code belongs; and the debug_print host
 // function, which only dev chains offer.
 //
-// check_contract_deploy() is called once from WasmContractHost::deploy,
-// after the module loaded (decode, validate, prepare) and imports only the
-// host API. It refuses, naming the method (or struct, event) concerned:
+// check_contract_deploy() is called once from WasmContractHost's stateless
+// deploy checks (so also when a shared contract is proposed), after the
+// module loaded (decode, validate, prepare) and imports only the host API.
+// It refuses, naming the method (or struct, event) concerned:
 //  - an ABI that is not valid JSON of abi_version 1, or is over the limits
 //    below, or names an unknown type, or a struct that contains itself;
 //  - an ABI method that is not an exported function of type () -> ();
@@ -14,7 +15,8 @@
 //    the contract SDK writes): an ABI that does not describe it exactly
 //    (methods, kinds, arguments in order with their types, returns, structs,
 //    events, certificate type), and a deploy with no ABI at all;
-//  - a module that imports debug_print, except on a dev chain.
+//  - a module that imports debug_print, except on the dev chain (an empty
+//    chain id, where it is not known, counts as another chain).
 // check_call_arguments() is called once from WasmContractHost::call before
 // the module is instantiated: with an ABI stored for the contract, the
 // method must be in it and the arguments must be exactly one encoding of
@@ -37,10 +39,10 @@
 
 namespace govchain::execution {
 
-// Limits of an ABI, the same as the client SDK's (sdk/client/abi.h). 16 KiB
-// of JSON keep the contract record (municipality, ABI and up to 1000 code
-// versions of 48 bytes) within the state's 64 KiB value limit.
-inline constexpr size_t abi_size_bytes_max = 16 * 1024;
+// Limits of an ABI, the same as the client SDK's (sdk/client/abi.h); the
+// size is the chain's (chain::abi_size_bytes_max, checked at admission and
+// counted in the contract record's budget, contract_store.h).
+inline constexpr size_t abi_size_bytes_max = chain::abi_size_bytes_max;
 inline constexpr size_t abi_methods_max = 128;
 inline constexpr size_t abi_types_max = 128;
 inline constexpr size_t abi_fields_max = 64;
@@ -53,7 +55,7 @@ inline constexpr const char* dev_chain_id = "govchain-dev";
 inline constexpr size_t debug_text_size_bytes_max = 1024;
 
 Status check_contract_deploy(const runtime::Module& module, const chain::ContractDeploy& deploy,
-                             const BlockContext& context);
+                             std::string_view chain_id);
 
 Status check_call_arguments(std::string_view abi_json, const chain::ContractCall& call);
 

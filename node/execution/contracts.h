@@ -1,9 +1,11 @@
 // ContractHost: deploys and calls WebAssembly contracts for the executor.
 //
-// Deploy stores the code once by hash and binds a name to it; deploying an
-// existing name again (by the same municipality) upgrades it and appends to
-// its code history. Calls run the named contract's exported method under a
-// gas limit with the host API of docs/contracts.md.
+// Deploy checks the module and stores a new version of the named contract
+// (contract_store.h: code by hash, the record's history, the contract list);
+// deploying an existing name again upgrades it. Who may deploy what is
+// decided before, by the executor (consortium_governance.h). Calls run the
+// named contract's exported method under a gas limit with the host API of
+// docs/contracts.md.
 // Implementations hold no per-call state and are safe to share between
 // threads that use separate overlays.
 #pragma once
@@ -17,6 +19,10 @@ namespace govchain::execution {
 class ContractHost {
  public:
   virtual ~ContractHost() = default;
+  // The checks of deploy() that need no state: the module loads and uses
+  // only the host API. Used when a shared contract is proposed, so that a
+  // proposal that could never be applied is refused at once.
+  virtual Status check_deploy(const chain::ContractDeploy& deploy) const = 0;
   virtual Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const = 0;
   // Adds the gas used to receipt.gas_used, fills return data and events.
   virtual Status call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,

@@ -25,7 +25,9 @@ namespace govchain::execution {
 // and three state writes.
 inline constexpr uint64_t gas_evidence_report = 50'000;
 // Records kept on chain at most; later reports fail with resource_exhausted.
-inline constexpr size_t evidence_records_max = 4096;
+// Bounded so that the list of their hashes ("g/el") fits one state value.
+inline constexpr size_t evidence_records_max = 2000;
+static_assert(4 + evidence_records_max * 32 <= 64 * 1024);
 
 struct EvidenceRecord {
   Hash hash;

@@ -2,6 +2,8 @@
 
 #include "codec/codec.h"
 #include "core/limits.h"
+#include "execution/accounts.h"
+#include "execution/consortium_governance.h"
 #include "execution/contracts.h"
 #include "execution/evidence.h"
 #include "execution/governance.h"
@@ -17,6 +19,9 @@ uint64_t intrinsic_gas(const chain::Tx& tx, size_t encoded_size_bytes) {
   if (std::holds_alternative<chain::EvidenceReport>(tx.action)) gas += gas_evidence_report;
   if (std::holds_alternative<chain::ValidatorProposal>(tx.action) || std::holds_alternative<chain::ValidatorVote>(tx.action))
     gas += gas_validator_governance;
+  if (std::holds_alternative<chain::ContractProposal>(tx.action) ||
+      std::holds_alternative<chain::ContractVote>(tx.action))
+    gas += gas_contract_governance;
   return gas;
 }
 
@@ -38,10 +43,10 @@ static void write_nonce(Overlay& state, const PublicKey& account, uint64_t nonce
 
 // Event data of validator governance: the proposal id and its status after
 // the transaction (validator_governance.h).
-static Bytes proposal_event(uint64_t id, ProposalStatus status) {
+static Bytes proposal_event(uint64_t id, std::string_view status) {
   codec::Writer writer;
   writer.u64(id);
-  writer.text(proposal_status_name(status));
+  writer.text(status);
   return writer.take();
 }
 
@@ -84,6 +89,43 @@ Status Executor::check_tx(const StateReader& state, const chain::Tx& tx, size_t 
   return Status();
 }
 
+// Governance of the validator set and of shared contracts
+// (validator_governance.h, consortium_governance.h). Returns false in
+// `handled` for any other action.
+Status Executor::run_governance_action(Overlay& state, const chain::Tx& tx, const BlockContext& context,
+                                       chain::Receipt& receipt, bool& handled) const {
+  handled = true;
+  if (const auto* change = std::get_if<chain::ValidatorProposal>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(uint64_t id,
+                              ValidatorGovernance(state, parameters_).propose(tx.sender, *change, context.height));
+    receipt.events.push_back(
+        {"", "validator_proposed", proposal_event(id, proposal_status_name(ProposalStatus::open))});
+    return Status();
+  }
+  if (const auto* vote = std::get_if<chain::ValidatorVote>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(ProposalStatus status,
+                              ValidatorGovernance(state, parameters_).vote(tx.sender, *vote, context.height));
+    receipt.events.push_back({"", "validator_voted", proposal_event(vote->proposal_id, proposal_status_name(status))});
+    return Status();
+  }
+  ConsortiumGovernance consortium(state, parameters_, contracts_);
+  if (const auto* change = std::get_if<chain::ContractProposal>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(uint64_t id, consortium.propose(tx.sender, *change, context));
+    GOVCHAIN_ASSIGN_OR_RETURN(auto record, read_contract_proposal(state, id));
+    auto status = record ? record->status : ContractProposalStatus::open;
+    receipt.events.push_back({"", "contract_proposed", proposal_event(id, contract_proposal_status_name(status))});
+    return Status();
+  }
+  if (const auto* vote = std::get_if<chain::ContractVote>(&tx.action)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(ContractProposalStatus status, consortium.vote(tx.sender, *vote, context.height));
+    receipt.events.push_back(
+        {"", "contract_voted", proposal_event(vote->proposal_id, contract_proposal_status_name(status))});
+    return Status();
+  }
+  handled = false;
+  return Status();
+}
+
 Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockContext& context, uint64_t gas_available,
                             chain::Receipt& receipt) const {
   Governance governance(state);
@@ -103,25 +145,13 @@ Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockCont
     receipt.events.push_back({"", "evidence_recorded", record.validator.bytes()});
     return Status();
   }
-  if (const auto* change = std::get_if<chain::ValidatorProposal>(&tx.action)) {
-    GOVCHAIN_ASSIGN_OR_RETURN(uint64_t id, ValidatorGovernance(state, parameters_).propose(tx.sender, *change, context.height));
-    receipt.events.push_back({"", "validator_proposed", proposal_event(id, ProposalStatus::open)});
-    return Status();
-  }
-  if (const auto* vote = std::get_if<chain::ValidatorVote>(&tx.action)) {
-    GOVCHAIN_ASSIGN_OR_RETURN(ProposalStatus status,
-                              ValidatorGovernance(state, parameters_).vote(tx.sender, *vote, context.height));
-    receipt.events.push_back({"", "validator_voted", proposal_event(vote->proposal_id, status)});
-    return Status();
-  }
+  bool handled = false;
+  GOVCHAIN_TRY(run_governance_action(state, tx, context, receipt, handled));
+  if (handled) return Status();
   if (contracts_ == nullptr)
     return error(Code::unavailable, "this node was started without a contract runtime");
   if (const auto* deploy = std::get_if<chain::ContractDeploy>(&tx.action)) {
-    auto allowed = governance.is_admin(tx.sender, deploy->municipality);
-    if (!allowed.ok()) return allowed.status();
-    if (!*allowed)
-      return error(Code::unauthorized, "only the admin of municipality '" + deploy->municipality +
-                                           "' may deploy or upgrade contracts in its name");
+    GOVCHAIN_TRY(authorize_direct_deploy(state, tx.sender, *deploy));
     return contracts_->deploy(state, *deploy, context);
   }
   const auto& call = std::get<chain::ContractCall>(tx.action);
@@ -154,6 +184,8 @@ Result<chain::Receipt> Executor::execute_tx(Overlay& state, const chain::Tx& tx,
 
 Result<std::vector<uint64_t>> Executor::end_block(Overlay& state, const BlockContext& context) const {
   auto applied = ValidatorGovernance(state, parameters_).end_block(context.height);
+  if (!applied.ok()) return applied;
+  GOVCHAIN_TRY(ConsortiumGovernance(state, parameters_, contracts_).end_block(context).status());
   state.forget_undo();
   return applied;
 }

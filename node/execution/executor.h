@@ -51,8 +51,9 @@ class Executor {
                                     const BlockContext& context, uint32_t index) const;
 
   // Work at the end of every block, after its transactions: applies
-  // validator set changes due at the next height and expires undecided
-  // proposals (validator_governance.h). Returns the applied proposal ids.
+  // validator set changes and shared-contract changes due at the next height
+  // and expires undecided proposals (validator_governance.h,
+  // consortium_governance.h). Returns the applied validator proposal ids.
   Result<std::vector<uint64_t>> end_block(Overlay& state, const BlockContext& context) const;
 
   // Read-only contract call for queries; never writes.
@@ -65,6 +66,8 @@ class Executor {
  private:
   Status run_action(Overlay& state, const chain::Tx& tx, const BlockContext& context, uint64_t gas_available,
                     chain::Receipt& receipt) const;
+  Status run_governance_action(Overlay& state, const chain::Tx& tx, const BlockContext& context,
+                               chain::Receipt& receipt, bool& handled) const;
   std::string chain_id_;
   chain::Parameters parameters_;
   const ContractHost* contracts_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codec/codec.h"
+#include "execution/accounts.h"
 #include "execution/state_keys.h"
 
 namespace govchain::execution {
@@ -57,8 +58,10 @@ Result<chain::Municipality> decode_municipality(std::string_view id, ByteView by
 }
 
 Status Governance::apply_genesis(const chain::Genesis& genesis) {
-  for (const auto& municipality : genesis.municipalities)
+  for (const auto& municipality : genesis.municipalities) {
     state_.set(keys::municipality(municipality.id), encode_municipality(municipality));
+    GOVCHAIN_TRY(index_admin(state_, municipality.admin, municipality.id));
+  }
   for (const auto& role : genesis.roles) {
     auto current = roles(role.account);
     if (!current.ok()) return current.status();

@@ -17,7 +17,13 @@ Bytes municipality(std::string_view id);
 Bytes account_roles(const PublicKey& account);
 // "g/p" -> chain parameters
 Bytes parameters();
-// "c/code/" + code hash -> WebAssembly module bytes
+// "g/ma/" + account public key -> the municipalities it is the admin of
+Bytes admin_index(const PublicKey& account);
+// "g/ka/" + account public key -> registrations by shared contracts
+// (execution/accounts.h)
+Bytes account_registrations(const PublicKey& account);
+// "c/code/" + code hash -> size and chunk count of the WebAssembly module;
+// its chunks below it (execution/contract_store.h)
 Bytes contract_code(const Hash& code_hash);
 // "c/meta/" + name -> contract record (municipality, code history, ABI)
 Bytes contract_meta(std::string_view name);
@@ -33,6 +39,14 @@ Bytes members();
 Bytes validator_proposal_count();
 Bytes validator_proposal(uint64_t id);
 Bytes pending_validator_proposals();
+// Governance of shared contracts (execution/consortium_governance.h):
+// the number of proposals, one proposal record, the pending ids, and a
+// proposal's staged code (chunked) and ABI.
+Bytes contract_proposal_count();
+Bytes contract_proposal(uint64_t id);
+Bytes pending_contract_proposals();
+Bytes contract_proposal_code(uint64_t id);
+Bytes contract_proposal_abi(uint64_t id);
 // Equivocation evidence recorded on chain: one record per evidence hash,
 // and the list of hashes.
 Bytes evidence(const Hash& evidence_hash);

@@ -4,6 +4,7 @@
 
 #include "codec/codec.h"
 #include "consensus/certificate.h"
+#include "execution/accounts.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
 
@@ -200,6 +201,9 @@ Result<std::vector<PublicKey>> read_admitted_node_keys(const StateReader& state)
 // ---- ValidatorGovernance ----------------------------------------------------
 
 Status ValidatorGovernance::apply_genesis(const chain::Genesis& genesis) {
+  if (genesis.municipalities.size() > members_max || genesis.validators.size() > members_max)
+    return error(Code::too_large,
+                 "a genesis may name at most " + std::to_string(members_max) + " municipalities and validators");
   std::vector<std::string> members;
   for (const auto& municipality : genesis.municipalities) members.push_back(municipality.id);
   std::sort(members.begin(), members.end());
@@ -261,9 +265,9 @@ Status ValidatorGovernance::check_change(const chain::ValidatorProposal& change)
     return error(Code::not_found, "'" + id + "' is not a member; a new member needs a display name and an admin");
   if (!is_member && members.size() >= members_max)
     return error(Code::resource_exhausted, "the chain has " + std::to_string(members.size()) + " members, the limit");
-  if (entries.size() >= consensus::validators_max)
-    return error(Code::resource_exhausted, "the validator set is at its limit of " +
-                                               std::to_string(consensus::validators_max));
+  const size_t validators_max = std::min(consensus::validators_max, members_max);
+  if (entries.size() >= validators_max)
+    return error(Code::resource_exhausted, "the validator set is at its limit of " + std::to_string(validators_max));
   return Status();
 }
 
@@ -360,7 +364,7 @@ Status ValidatorGovernance::apply_change(const ValidatorProposalRecord& record) 
   state_.set(keys::members(), writer.data());
   chain::Municipality municipality{change.municipality, change.name, change.admin};
   state_.set(keys::municipality(change.municipality), encode_municipality(municipality));
-  return Status();
+  return index_admin(state_, change.admin, change.municipality);
 }
 
 void ValidatorGovernance::write_proposal(const ValidatorProposalRecord& record) {

@@ -45,7 +45,12 @@
 namespace govchain::execution {
 
 inline constexpr size_t pending_validator_proposals_max = 16;
-inline constexpr size_t members_max = 1000;
+// Members (and so validators: each belongs to one member) at most. Bounded
+// so that the member list, the validator set and a proposal's votes each
+// fit one state value (limits::state_value_size_bytes_max): the validator
+// set takes up to 100 bytes per entry.
+inline constexpr size_t members_max = 500;
+static_assert(4 + members_max * (32 + 4 + 64) <= 64 * 1024);
 // Gas beyond the transaction's base cost for a proposal or a vote.
 inline constexpr uint64_t gas_validator_governance = 50'000;
 

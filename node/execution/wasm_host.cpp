@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include "chain/text.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
 #include "execution/abi_check.h"
+#include "execution/accounts.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
 
@@ -18,18 +20,22 @@ using runtime::HostContext;
 using runtime::Value;
 using runtime::ValueType;
 
-constexpr size_t storage_key_size_bytes_max = 1024;
-constexpr size_t storage_value_size_bytes_max = 65536;
+// Checked at the host call, before anything is written: a contract's key
+// with the node's "c/s/<name>/" prefix and its value must fit the state
+// tree's limits, or the block could not be applied (contract_store.h).
+constexpr size_t storage_key_size_bytes_max = contract_storage_key_size_bytes_max;
+constexpr size_t storage_value_size_bytes_max = contract_storage_value_size_bytes_max;
+static_assert(contract_storage_prefix_size_bytes_max + storage_key_size_bytes_max <= limits::state_key_size_bytes_max);
 constexpr size_t return_size_bytes_max = 65536;
+constexpr size_t event_data_size_bytes_max = 65536;
 constexpr size_t topic_size_bytes_max = 64;
 constexpr size_t abort_message_size_bytes_max = 1024;
 constexpr size_t module_cache_entries_max = 64;
-constexpr size_t contract_history_max = 1000;
-constexpr size_t contracts_max = 10000;
 
 struct CallState {
   Overlay& state;
   const std::string& contract;
+  bool shared;  // a shared (consortium) contract: may register accounts
   const PublicKey& caller;
   const BlockContext& context;
   const Bytes& input;
@@ -77,7 +83,7 @@ Status answer_get(HostContext& host, const Overlay& state, const Bytes& state_ke
 
 Result<Bytes> read_storage_key(HostContext& host, const Value& pointer, const Value& length) {
   if (length.as_i32() > static_cast<int32_t>(storage_key_size_bytes_max))
-    return trap("storage key longer than 1024 bytes");
+    return trap("storage key longer than " + std::to_string(storage_key_size_bytes_max) + " bytes");
   auto key = read_range(host, pointer, length);
   if (!key.ok()) return key.status();
   GOVCHAIN_TRY(host.charge_gas(host_gas::per_byte_copied * key->size()));
@@ -125,7 +131,8 @@ void define_call_data(runtime::Linker& linker, CallState& call) {
     if (in[1].as_i32() > static_cast<int32_t>(abort_message_size_bytes_max))
       return trap("abort message longer than 1 KiB");
     GOVCHAIN_ASSIGN_OR_RETURN(Bytes message, read_range(host, in[0], in[1]));
-    call.abort_message = as_text(message);
+    // Receipts are served as JSON: the contract's text is kept as UTF-8.
+    call.abort_message = chain::to_valid_utf8(as_text(message));
     return error(Code::aborted, call.abort_message);
   });
 }
@@ -156,7 +163,7 @@ void define_storage(runtime::Linker& linker, CallState& call) {
   define(linker, "storage_set", {i32, i32, i32, i32}, {}, host_gas::storage_write,
          [&call](HostContext& host, std::span<const Value> in, auto) {
            if (in[3].as_i32() > static_cast<int32_t>(storage_value_size_bytes_max))
-             return trap("storage value larger than 64 KiB");
+             return trap("storage value larger than " + std::to_string(storage_value_size_bytes_max) + " bytes");
            GOVCHAIN_ASSIGN_OR_RETURN(Bytes key, read_storage_key(host, in[0], in[1]));
            GOVCHAIN_TRY(host.charge_gas(host_gas::storage_write_per_byte * (key.size() + std::max(0, in[3].as_i32()))));
            GOVCHAIN_ASSIGN_OR_RETURN(Bytes value, read_range(host, in[2], in[3]));
@@ -184,7 +191,7 @@ void define_events_and_crypto(runtime::Linker& linker, CallState& call) {
   define(linker, "emit_event", {i32, i32, i32, i32}, {}, host_gas::event,
          [&call](HostContext& host, std::span<const Value> in, auto) {
            if (in[1].as_i32() > static_cast<int32_t>(topic_size_bytes_max)) return trap("event topic longer than 64 bytes");
-           if (in[3].as_i32() > static_cast<int32_t>(storage_value_size_bytes_max))
+           if (in[3].as_i32() > static_cast<int32_t>(event_data_size_bytes_max))
              return trap("event data larger than 64 KiB");
            GOVCHAIN_TRY(host.charge_gas(host_gas::event_per_byte * (std::max(0, in[1].as_i32()) + std::max(0, in[3].as_i32()))));
            GOVCHAIN_ASSIGN_OR_RETURN(Bytes topic, read_range(host, in[0], in[1]));
@@ -227,12 +234,34 @@ void define_events_and_crypto(runtime::Linker& linker, CallState& call) {
          });
 }
 
+// account_register(account, valid_until_ms) / account_unregister(account):
+// shared contracts tell the chain which keys they vouch for (the identity
+// contract: attested keys), execution/accounts.h. Other contracts trap.
+void define_accounts(runtime::Linker& linker, CallState& call) {
+  const auto i32 = ValueType::i32;
+  const auto i64 = ValueType::i64;
+  define(linker, "account_register", {i32, i64}, {}, host_gas::account_registration,
+         [&call](HostContext& host, std::span<const Value> in, auto) {
+           if (!call.shared) return trap("only shared (consortium) contracts may register accounts");
+           GOVCHAIN_ASSIGN_OR_RETURN(Bytes account, read_range(host, in[0], Value::i32(32)));
+           return register_account(call.state, PublicKey::from_view(account), call.contract, in[1].as_i64());
+         });
+  define(linker, "account_unregister", {i32}, {}, host_gas::account_registration,
+         [&call](HostContext& host, std::span<const Value> in, auto) {
+           if (!call.shared) return trap("only shared (consortium) contracts may unregister accounts");
+           GOVCHAIN_ASSIGN_OR_RETURN(Bytes account, read_range(host, in[0], Value::i32(32)));
+           return unregister_account(call.state, PublicKey::from_view(account), call.contract);
+         });
+}
+
 // The imports a contract may use, by name, for the deploy-time check.
 const std::set<std::string>& host_import_names() {
   static const std::set<std::string> names = {
-      "input_size", "input_read",  "return_data",    "caller",      "self_name",      "block_height", "block_time_ms",
-      "abort",      "storage_get", "storage_get_of", "storage_set", "storage_remove", "storage_has",  "emit_event",
-      "sha256",     "tagged_hash", "schnorr_verify", "has_role",    "debug_print"};
+      "input_size",   "input_read",     "return_data", "caller",           "self_name",
+      "block_height", "block_time_ms",  "abort",       "storage_get",      "storage_get_of",
+      "storage_set",  "storage_remove", "storage_has", "emit_event",       "sha256",
+      "tagged_hash",  "schnorr_verify", "has_role",    "account_register", "account_unregister",
+      "debug_print"};
   return names;
 }
 
@@ -249,67 +278,7 @@ Status check_interface(const runtime::Module& module) {
   return Status();
 }
 
-Status add_to_contract_list(Overlay& state, const std::string& name) {
-  auto stored = state.get(keys::contract_list());
-  if (!stored.ok()) return stored.status();
-  std::vector<std::string> names;
-  if (stored->has_value()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(names, decode_contract_list(**stored));
-  }
-  if (std::find(names.begin(), names.end(), name) != names.end()) return Status();
-  if (names.size() >= contracts_max) return error(Code::too_large, "the chain holds the maximum number of contracts");
-  names.push_back(name);
-  std::sort(names.begin(), names.end());
-  codec::Writer writer;
-  writer.count(names.size());
-  for (const auto& entry : names) writer.text(entry);
-  state.set(keys::contract_list(), writer.data());
-  return Status();
-}
-
 }  // namespace
-
-Bytes encode_contract_record(const ContractRecord& record) {
-  codec::Writer writer;
-  writer.text(record.municipality);
-  writer.text(record.abi_json);
-  writer.count(record.history.size());
-  for (const auto& version : record.history) {
-    writer.fixed(version.code_hash);
-    writer.u64(version.height);
-    writer.i64(version.time_ms);
-  }
-  return writer.take();
-}
-
-Result<ContractRecord> decode_contract_record(ByteView bytes) {
-  codec::Reader reader(bytes);
-  ContractRecord record;
-  GOVCHAIN_ASSIGN_OR_RETURN(record.municipality, reader.text(chain::name_size_bytes_max));
-  GOVCHAIN_ASSIGN_OR_RETURN(record.abi_json, reader.text(64 * 1024));
-  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(contract_history_max, 48));
-  for (size_t i = 0; i < count; ++i) {
-    ContractRecord::Version version;
-    GOVCHAIN_ASSIGN_OR_RETURN(version.code_hash, reader.fixed<32>());
-    GOVCHAIN_ASSIGN_OR_RETURN(version.height, reader.u64());
-    GOVCHAIN_ASSIGN_OR_RETURN(version.time_ms, reader.i64());
-    record.history.push_back(version);
-  }
-  GOVCHAIN_TRY(reader.finish());
-  return record;
-}
-
-Result<std::vector<std::string>> decode_contract_list(ByteView bytes) {
-  codec::Reader reader(bytes);
-  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(contracts_max, 4));
-  std::vector<std::string> names;
-  for (size_t i = 0; i < count; ++i) {
-    GOVCHAIN_ASSIGN_OR_RETURN(std::string name, reader.text(chain::name_size_bytes_max));
-    names.push_back(std::move(name));
-  }
-  GOVCHAIN_TRY(reader.finish());
-  return names;
-}
 
 runtime::Limits WasmContractHost::contract_limits() {
   runtime::Limits limits;
@@ -330,7 +299,7 @@ Result<WasmContractHost::LoadedCode> WasmContractHost::module_for(const StateRea
     auto found = cache_.find(code_hash);
     if (found != cache_.end()) return found->second;
   }
-  auto code = state.get(keys::contract_code(code_hash));
+  auto code = read_contract_code(state, code_hash);
   if (!code.ok()) return code.status();
   if (!code->has_value()) return error(Code::corruption, "contract code " + code_hash.hex() + " is missing from state");
   auto module = runtime::load_module(**code, limits_);
@@ -345,44 +314,42 @@ Result<WasmContractHost::LoadedCode> WasmContractHost::module_for(const StateRea
   return loaded;
 }
 
-Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const {
+// The stateless checks of a deploy; `chain_id` decides whether a module may
+// import debug_print (empty: not known, so not).
+Status WasmContractHost::check_module(const chain::ContractDeploy& deploy, std::string_view chain_id) const {
+  if (deploy.code.size() > contract_code_size_bytes_max)
+    return error(Code::too_large, "contract '" + deploy.name + "' has " + std::to_string(deploy.code.size()) +
+                                      " bytes of code, limit is " + std::to_string(contract_code_size_bytes_max));
   auto module = runtime::load_module(deploy.code, limits_);
   if (!module.ok()) return module.status().with_context("contract '" + deploy.name + "' does not load");
   GOVCHAIN_TRY(check_interface(**module).with_context("contract '" + deploy.name + "'"));
-  GOVCHAIN_TRY(check_contract_deploy(**module, deploy, context).with_context("contract '" + deploy.name + "'"));
-  Hash code_hash = crypto::sha256(ByteView(deploy.code));
-  auto stored = state.get(keys::contract_meta(deploy.name));
-  if (!stored.ok()) return stored.status();
-  ContractRecord record;
-  if (stored->has_value()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(record, decode_contract_record(**stored));
-    if (record.municipality != deploy.municipality)
-      return error(Code::unauthorized, "contract '" + deploy.name + "' belongs to municipality '" +
-                                           record.municipality + "'; only its admin may upgrade it");
-    if (record.history.size() >= contract_history_max) return error(Code::too_large, "contract history is full");
-  } else {
-    record.municipality = deploy.municipality;
-  }
-  if (!deploy.abi_json.empty()) record.abi_json = deploy.abi_json;
-  record.history.push_back({code_hash, context.height, context.time_ms});
-  state.set(keys::contract_code(code_hash), deploy.code);
-  state.set(keys::contract_meta(deploy.name), encode_contract_record(record));
-  return add_to_contract_list(state, deploy.name);
+  return check_contract_deploy(**module, deploy, chain_id).with_context("contract '" + deploy.name + "'");
+}
+
+Status WasmContractHost::check_deploy(const chain::ContractDeploy& deploy) const { return check_module(deploy, ""); }
+
+Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& deploy,
+                                const BlockContext& context) const {
+  // The limits first: they need no module, and a deploy that cannot be
+  // stored should not pay for loading it.
+  GOVCHAIN_TRY(
+      check_contract_version(state, deploy.name, deploy.municipality, deploy.code.size(), deploy.abi_json.size()));
+  GOVCHAIN_TRY(check_module(deploy, context.chain_id));
+  return store_contract_version(state, deploy.name, deploy.municipality, deploy.code, deploy.abi_json, context);
 }
 
 Status WasmContractHost::call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
                               const BlockContext& context, uint64_t gas_limit, chain::Receipt& receipt) const {
-  auto stored = state.get(keys::contract_meta(call.contract));
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(Code::not_found, "no contract named '" + call.contract + "' on this chain");
-  GOVCHAIN_ASSIGN_OR_RETURN(ContractRecord record, decode_contract_record(**stored));
-  GOVCHAIN_TRY(check_call_arguments(record.abi_json, call));
-  GOVCHAIN_ASSIGN_OR_RETURN(LoadedCode loaded, module_for(state, record.history.back().code_hash));
-  CallState call_state{state, call.contract, caller, context, call.arguments, {}, {}, {}};
+  GOVCHAIN_ASSIGN_OR_RETURN(auto record, read_contract_record(state, call.contract));
+  if (!record) return error(Code::not_found, "no contract named '" + call.contract + "' on this chain");
+  GOVCHAIN_TRY(check_call_arguments(record->abi_json, call));
+  GOVCHAIN_ASSIGN_OR_RETURN(LoadedCode loaded, module_for(state, record->history.back().code_hash));
+  CallState call_state{state, call.contract, record->shared, caller, context, call.arguments, {}, {}, {}};
   runtime::Linker linker;
   define_call_data(linker, call_state);
   define_storage(linker, call_state);
   define_events_and_crypto(linker, call_state);
+  define_accounts(linker, call_state);
   define_debug_print(linker, call.contract, context);
   runtime::Store store(limits_);
   store.set_consensus_mode(true);

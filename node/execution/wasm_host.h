@@ -3,10 +3,10 @@
 //
 // Deploy checks that the module loads (decode, validate, prepare), exports
 // its memory, and imports only known host functions with their exact
-// signatures; then stores the code once by hash ("c/code/" + hash) and the
-// contract record ("c/meta/" + name: municipality, ABI, history of code
-// hashes). Deploying an existing name again is an upgrade: allowed only for
-// the municipality that deployed it, and appended to the history.
+// signatures; then stores a new version (contract_store.h: the code once by
+// hash in chunks, the contract record with owner, ABI and history of code
+// hashes, the contract list). Who may deploy or upgrade which contract is
+// the executor's decision (consortium_governance.h), made before.
 //
 // Every call gets a fresh instance in a fresh runtime::Store with NaN
 // canonicalisation on, the transaction's remaining gas as its budget, and
@@ -21,7 +21,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
+#include "execution/contract_store.h"
 #include "execution/contracts.h"
 #include "runtime/runtime.h"
 
@@ -40,34 +42,22 @@ inline constexpr uint64_t event_per_byte = 2;
 inline constexpr uint64_t hash = 50;
 inline constexpr uint64_t signature_verify = 5000;
 inline constexpr uint64_t role_check = 500;
+inline constexpr uint64_t account_registration = 2000;
 inline constexpr uint64_t instantiate_per_code_byte = 1;  // charged before a call runs
 }  // namespace host_gas
-
-struct ContractRecord {
-  std::string municipality;
-  std::string abi_json;
-  struct Version {
-    Hash code_hash;
-    uint64_t height = 0;
-    int64_t time_ms = 0;
-  };
-  std::vector<Version> history;  // oldest first; the last is the live code
-};
-
-Bytes encode_contract_record(const ContractRecord& record);
-Result<ContractRecord> decode_contract_record(ByteView bytes);
-Result<std::vector<std::string>> decode_contract_list(ByteView bytes);
 
 class WasmContractHost : public ContractHost {
  public:
   explicit WasmContractHost(runtime::Limits limits = contract_limits());
   static runtime::Limits contract_limits();
 
+  Status check_deploy(const chain::ContractDeploy& deploy) const override;
   Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const override;
   Status call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller, const BlockContext& context,
               uint64_t gas_limit, chain::Receipt& receipt) const override;
 
  private:
+  Status check_module(const chain::ContractDeploy& deploy, std::string_view chain_id) const;
   struct LoadedCode {
     std::shared_ptr<const runtime::Module> module;
     size_t code_size_bytes = 0;

@@ -8,6 +8,7 @@
 #include "execution/state_keys.h"
 #include "execution/validator_governance.h"
 #include "execution/wasm_host.h"
+#include "rpc/consortium_routes.h"
 #include "rpc/json_format.h"
 
 namespace govchain::rpc {
@@ -16,7 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 
-HttpResponse ok_json(const json& body) { return json_response(body.dump()); }
+HttpResponse ok_json(const json& body) { return json_response(dump_json(body)); }
 
 Result<PublicKey> parse_key(std::string_view hex, std::string_view what) {
   auto key = PublicKey::from_hex_string(hex);
@@ -94,7 +95,7 @@ HttpResponse submit_route(NodeService& service, const HttpRequest& request, cons
       if (code == "already_exists" || code == "nonce_too_low") status = 409;
       return json_error(status, code, result["error"]["message"].get<std::string>());
     }
-    return json_response(result.dump(), 202);
+    return json_response(dump_json(result), 202);
   }
   if (!body.is_array()) return json_error(400, "invalid_argument", "body must be an object or an array of objects");
   if (body.size() > limits.txs_per_request_max)
@@ -106,7 +107,7 @@ HttpResponse submit_route(NodeService& service, const HttpRequest& request, cons
     results.push_back(submit_one(service, entry));
     if (results.back()["accepted"].get<bool>()) ++accepted;
   }
-  return json_response(json{{"accepted", accepted}, {"results", std::move(results)}}.dump(), 202);
+  return json_response(dump_json(json{{"accepted", accepted}, {"results", std::move(results)}}), 202);
 }
 
 HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
@@ -189,25 +190,14 @@ HttpResponse query_route(NodeService& service, const HttpRequest& request) {
       if (!key.ok()) return json_error(400, "invalid_argument", key.status().message());
       caller = *key;
     }
-    auto receipt = service.query(call, caller, body.value("gas_limit", uint64_t{10'000'000}));
+    auto gas_limit = unsigned_field(body, "gas_limit", 10'000'000, UINT64_MAX);
+    if (!gas_limit.ok()) return json_error(400, "invalid_argument", gas_limit.status().message());
+    auto receipt = service.query(call, caller, *gas_limit);
     if (!receipt.ok()) return json_error(receipt.status());
     return ok_json(receipt_to_json(*receipt));
   } catch (const json::exception&) {
     return json_error(400, "invalid_argument", "contract and method must be strings, gas_limit a number");
   }
-}
-
-json contract_json(const std::string& name, const execution::ContractRecord& record, bool with_abi) {
-  json history = json::array();
-  for (const auto& version : record.history)
-    history.push_back({{"code_hash", version.code_hash.hex()}, {"height", version.height}, {"time_ms", version.time_ms}});
-  json out = {{"name", name},
-              {"municipality", record.municipality},
-              {"code_hash", record.history.empty() ? "" : record.history.back().code_hash.hex()},
-              {"versions", record.history.size()},
-              {"history", std::move(history)}};
-  if (with_abi) out["abi"] = record.abi_json.empty() ? json(nullptr) : json::parse(record.abi_json, nullptr, false);
-  return out;
 }
 
 Result<execution::ContractRecord> read_contract(NodeService& service, const std::string& name) {
@@ -227,7 +217,7 @@ HttpResponse contracts_route(NodeService& service) {
     for (const auto& name : *names) {
       auto record = read_contract(service, name);
       if (!record.ok()) return json_error(record.status());
-      contracts.push_back(contract_json(name, *record, false));
+      contracts.push_back(contract_to_json(name, *record, false));
     }
   }
   return ok_json({{"contracts", std::move(contracts)}});
@@ -236,7 +226,7 @@ HttpResponse contracts_route(NodeService& service) {
 HttpResponse contract_route(NodeService& service, const HttpRequest& request) {
   auto record = read_contract(service, request.path_parameter);
   if (!record.ok()) return json_error(record.status());
-  return ok_json(contract_json(request.path_parameter, *record, true));
+  return ok_json(contract_to_json(request.path_parameter, *record, true));
 }
 
 // The state of one block (a head read once), so that the validators, the
@@ -400,6 +390,7 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
   }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts/{name}",
                                 [&service](const HttpRequest& request) { return contract_route(service, request); }));
+  GOVCHAIN_TRY(register_consortium_routes(server, service));
   return server.add_websocket("/v1/events");
 }
 
@@ -410,14 +401,13 @@ std::string block_event_json(const chain::Block& block, const std::vector<chain:
 std::string block_event_json(const chain::Header& header, size_t tx_count, const std::vector<chain::Receipt>& receipts) {
   json results = json::array();
   for (const auto& receipt : receipts) results.push_back(receipt_to_json(receipt));
-  return json{{"type", "block"},
-              {"height", header.height},
-              {"hash", chain::block_hash(header).hex()},
-              {"time_ms", header.time_ms},
-              {"state_root", header.state_root.hex()},
-              {"tx_count", tx_count},
-              {"results", std::move(results)}}
-      .dump();
+  return dump_json(json{{"type", "block"},
+                        {"height", header.height},
+                        {"hash", chain::block_hash(header).hex()},
+                        {"time_ms", header.time_ms},
+                        {"state_root", header.state_root.hex()},
+                        {"tx_count", tx_count},
+                        {"results", std::move(results)}});
 }
 
 }  // namespace govchain::rpc

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chain/tx.h"
 #include "core/bytes.h"
 #include "core/status.h"
 
@@ -38,9 +39,9 @@ inline constexpr uint32_t abi_version_supported = 1;
 // Deepest nesting of lists and structs that encoding and decoding follow.
 inline constexpr size_t nesting_depth_max = 32;
 // Limits of an ABI; the node checks the same ones at deploy
-// (node/execution/abi_check.h). 16 KiB of JSON keep the node's contract
-// record within the state's value limit.
-inline constexpr size_t abi_size_bytes_max = 16 * 1024;
+// (node/execution/abi_check.h); the size is the chain's
+// (chain::abi_size_bytes_max).
+inline constexpr size_t abi_size_bytes_max = chain::abi_size_bytes_max;
 inline constexpr size_t methods_max = 128;
 inline constexpr size_t types_max = 128;
 inline constexpr size_t fields_max = 64;

@@ -1,5 +1,7 @@
 #include "client/tx_builder.h"
 
+#include "chain/text.h"
+
 namespace govchain::client {
 
 namespace {
@@ -72,6 +74,54 @@ Result<chain::Action> validator_remove_action(std::string municipality) {
 Result<chain::Action> validator_vote_action(uint64_t proposal_id, bool approve) {
   if (proposal_id == 0) return error(Code::invalid_argument, "proposal ids start at 1");
   return chain::Action(chain::ValidatorVote{proposal_id, approve});
+}
+
+namespace {
+
+// The stateless rules of chain/text.h and chain/tx.cpp, as an
+// invalid_argument before anything is signed.
+Result<chain::Action> checked_proposal(chain::ContractProposal proposal) {
+  chain::Action action(std::move(proposal));
+  Status text = chain::check_action_text(action);
+  if (!text.ok()) return error(Code::invalid_argument, text.message());
+  return action;
+}
+
+Status check_code(const std::string& contract, const Bytes& code) {
+  if (contract.find('.') != std::string::npos)
+    return error(Code::invalid_argument, "'" + contract +
+                                             "' has a municipality prefix; a shared contract's name has no '.' "
+                                             "(a municipality deploys '<municipality>.<name>' itself)");
+  if (code.empty()) return error(Code::invalid_argument, "the contract code is empty");
+  if (code.size() > limits::tx_payload_size_bytes_max)
+    return error(Code::invalid_argument, "the module has " + std::to_string(code.size()) + " bytes; at most " +
+                                             std::to_string(limits::tx_payload_size_bytes_max) + " fit a transaction");
+  return Status();
+}
+
+}  // namespace
+
+Result<chain::Action> contract_deploy_proposal_action(std::string contract, Bytes code, std::string abi_json) {
+  GOVCHAIN_TRY(check_code(contract, code));
+  if (abi_json.empty()) return error(Code::invalid_argument, "a new shared contract needs its ABI");
+  return checked_proposal(
+      {chain::ContractChangeKind::deploy, std::move(contract), std::move(code), std::move(abi_json), ""});
+}
+
+Result<chain::Action> contract_upgrade_proposal_action(std::string contract, Bytes code, std::string abi_json) {
+  if (code.empty()) return error(Code::invalid_argument, "the contract code is empty");
+  return checked_proposal(
+      {chain::ContractChangeKind::upgrade, std::move(contract), std::move(code), std::move(abi_json), ""});
+}
+
+Result<chain::Action> contract_owner_proposal_action(std::string contract, std::string owner) {
+  if (owner == "consortium") owner.clear();
+  return checked_proposal({chain::ContractChangeKind::owner, std::move(contract), {}, "", std::move(owner)});
+}
+
+Result<chain::Action> contract_vote_action(uint64_t proposal_id, bool approve) {
+  if (proposal_id == 0) return error(Code::invalid_argument, "proposal ids start at 1");
+  return chain::Action(chain::ContractVote{proposal_id, approve});
 }
 
 chain::Action contract_call_action(std::string contract, std::string method, Bytes arguments) {

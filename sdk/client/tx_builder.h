@@ -40,6 +40,18 @@ Result<chain::Action> validator_remove_action(std::string municipality);
 Result<chain::Action> validator_vote_action(uint64_t proposal_id, bool approve);
 chain::Action contract_call_action(std::string contract, std::string method, Bytes arguments);
 
+// Governance of shared contracts (chain::ContractProposal,
+// chain::ContractVote; docs/decisions/consortium-contracts.md), signed by a
+// member municipality's admin. A shared contract's name has no
+// municipality prefix (no '.'); a new one needs its ABI, an upgrade may
+// keep the current one (empty `abi_json`). `owner` is a member's id, or
+// empty (or "consortium") to hand the contract back to the consortium.
+// Code::invalid_argument names what is wrong.
+Result<chain::Action> contract_deploy_proposal_action(std::string contract, Bytes code, std::string abi_json);
+Result<chain::Action> contract_upgrade_proposal_action(std::string contract, Bytes code, std::string abi_json = {});
+Result<chain::Action> contract_owner_proposal_action(std::string contract, std::string owner);
+Result<chain::Action> contract_vote_action(uint64_t proposal_id, bool approve);
+
 // The hex text POST /v1/txs expects in {"tx": ...}.
 std::string tx_hex(const chain::Tx& tx);
 

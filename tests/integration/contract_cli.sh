@@ -162,24 +162,30 @@ for name in identity landlord dogpermit streetmusic archive; do contains "$WORK/
 expect_ok --json contract list
 [ "$(jq '[.contracts[].name] | length' "$WORK/out")" -ge 5 ] || fail "fewer than five contracts"
 
-step "contract deploy parking by the admin"
+step "contract deploy dev-city.parking (the municipality's own namespace) by the admin"
 cp "$CONTRACTS/parking.wasm" "$WORK/parking.wasm"
-expect_ok --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name parking
-contains "$WORK/out" "deployed parking (municipality dev-city)"
+expect_ok --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking
+contains "$WORK/out" "deployed dev-city.parking (municipality dev-city)"
 contains "$WORK/out" "versions:  1"
 code_hash=$(sha256sum "$WORK/parking.wasm" | cut -d' ' -f1)
 contains "$WORK/out" "code hash: $code_hash"
 
 step "a deploy by a non-admin key is refused by the chain"
 expect_ok keys new --dev --out "$WORK/stranger.json"
-expect_failure --key "$WORK/stranger.json" contract deploy "$WORK/parking.wasm" --name parking2 --municipality dev-city
+expect_failure --key "$WORK/stranger.json" contract deploy "$WORK/parking.wasm" --name dev-city.parking2 --municipality dev-city
 contains "$WORK/err" "unauthorized"
 contains "$WORK/err" "only the admin of municipality 'dev-city'"
 
-step "upgrade parking: the history has 2 versions"
-expect_ok --json --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name parking --abi "$CONTRACTS/parking.abi.json"
+step "a shared contract is not upgraded by one admin, nor a plain name deployed"
+expect_failure --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dogpermit --municipality dev-city
+contains "$WORK/err" "shared by the consortium"
+expect_failure --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name parking --municipality dev-city
+contains "$WORK/err" "dev-city.<name>"
+
+step "upgrade dev-city.parking: the history has 2 versions"
+expect_ok --json --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking --abi "$CONTRACTS/parking.abi.json"
 [ "$(jq -r '.versions' "$WORK/out")" = "2" ] || fail "upgrade did not make version 2"
-expect_ok contract show parking
+expect_ok contract show dev-city.parking
 contains "$WORK/out" "versions:  2"
 contains "$WORK/out" "call  issue(id: hash, municipality: name, commitment: hash, zone: zone"
 contains "$WORK/out" "query  zone_of(id: hash) -> zone: zone"
@@ -192,7 +198,7 @@ cmp -s "$WORK/parking.abi.json" "$CONTRACTS/parking.abi.json" || fail "contract 
 jq '(.methods[] | select(.name == "issue") | .arguments[3].type) = "string"' "$WORK/parking.abi.json" >"$WORK/old.abi.json"
 expect_failure contract abi "$WORK/parking.wasm" --check "$WORK/old.abi.json"
 contains "$WORK/err" "method 'issue': the ABI lists the arguments"
-expect_failure --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name parking --abi "$WORK/old.abi.json"
+expect_failure --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking --abi "$WORK/old.abi.json"
 contains "$WORK/err" "does not describe"
 contains "$WORK/err" "method 'issue'"
 
@@ -205,9 +211,9 @@ COMMITMENT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 NOW_MS=$(($(date +%s) * 1000))
 ISSUE="{\"id\": \"$ID\", \"municipality\": \"dev-city\", \"commitment\": \"$COMMITMENT\", \"zone\": \"GE-ALTSTADT-03\",
         \"valid_from_ms\": \"$(date -u -d '-1 minute' +%FT%TZ)\", \"valid_until_ms\": $((NOW_MS + 86400000))}"
-expect_ok --key "$OFFICE" contract call parking issue --args "$ISSUE"
-contains "$WORK/out" "parking.issue: committed in block"
-contains "$WORK/out" 'event parking certificate.active {"id":"'"$ID"'","municipality":"dev-city","reason":"issued","status":"active","type":"parking_exemption"}'
+expect_ok --key "$OFFICE" contract call dev-city.parking issue --args "$ISSUE"
+contains "$WORK/out" "dev-city.parking.issue: committed in block"
+contains "$WORK/out" 'event dev-city.parking certificate.active {"id":"'"$ID"'","municipality":"dev-city","reason":"issued","status":"active","type":"parking_exemption"}'
 seen=""
 for _ in $(seq 100); do
   if grep -q '"topic":"certificate.active"' "$WORK/events" 2>/dev/null; then seen=yes; break; fi
@@ -218,28 +224,28 @@ kill "$EVENTS_PID" 2>/dev/null || true
 EVENTS_PID=""
 
 step "contract query parking.zone_of and parking.verify"
-expect_ok --json contract query parking zone_of --args "{\"id\": \"$ID\"}"
+expect_ok --json contract query dev-city.parking zone_of --args "{\"id\": \"$ID\"}"
 [ "$(jq -r '.returns.zone' "$WORK/out")" = "GE-ALTSTADT-03" ] || fail "zone is not GE-ALTSTADT-03"
-expect_ok contract query parking verify --args "[\"$ID\", \"$COMMITMENT\", 0]"
+expect_ok contract query dev-city.parking verify --args "[\"$ID\", \"$COMMITMENT\", 0]"
 contains "$WORK/out" '"verdict": "valid"'
 
 step "argument errors and contract aborts exit 1 with a clear message"
-expect_failure --key "$OFFICE" contract call parking issue --args '{"id": "00"}'
+expect_failure --key "$OFFICE" contract call dev-city.parking issue --args '{"id": "00"}'
 contains "$WORK/err" "argument 'id' (hash): expected 64 hex digits"
-expect_failure contract query parking zone_of --args "{\"id\": \"$COMMITMENT\"}"
+expect_failure contract query dev-city.parking zone_of --args "{\"id\": \"$COMMITMENT\"}"
 contains "$WORK/err" "aborted"
 contains "$WORK/err" "unknown certificate"
-expect_failure --key "$OFFICE" contract call parking revoke --args "{\"id\": \"$ID\", \"reason\": \"Erika Mustermann\"}"
+expect_failure --key "$OFFICE" contract call dev-city.parking revoke --args "{\"id\": \"$ID\", \"reason\": \"Erika Mustermann\"}"
 contains "$WORK/err" "argument 'reason' (code): expected a code"
 # Past the client (an ABI file that says string): the node refuses before the contract runs.
 jq '(.methods[] | select(.name == "revoke") | .arguments[1].type) = "string"' "$CONTRACTS/parking.abi.json" >"$WORK/loose.abi.json"
-expect_failure --key "$OFFICE" contract call parking revoke --abi "$WORK/loose.abi.json" \
+expect_failure --key "$OFFICE" contract call dev-city.parking revoke --abi "$WORK/loose.abi.json" \
   --args "{\"id\": \"$ID\", \"reason\": \"Erika Mustermann\"}"
 contains "$WORK/err" "argument 'reason' (code) must be a code: 1..32 of \[a-z0-9_\], no free text; the contract did not run"
 if grep -q "Mustermann" "$WORK/err"; then fail "the node's refusal repeats the refused text"; fi
-expect_failure --key "$WORK/stranger.json" contract call parking revoke --args "{\"id\": \"$ID\", \"reason\": \"misuse\"}"
+expect_failure --key "$WORK/stranger.json" contract call dev-city.parking revoke --args "{\"id\": \"$ID\", \"reason\": \"misuse\"}"
 contains "$WORK/err" "aborted"
-expect_failure contract query parking no_such_method
+expect_failure contract query dev-city.parking no_such_method
 contains "$WORK/err" "has no method 'no_such_method'"
 
 echo "PASS: contract_cli"

@@ -2,8 +2,8 @@
 # Determinism across two node processes: the same blocks, executed by two
 # fresh nodes, give the same state roots, receipts and gas used.
 #
-#   1. Node A (a fresh dev chain) deploys a test contract `tally` and the
-#      tutorial contract `parking`, and runs calls that succeed (storage
+#   1. Node A (a fresh dev chain) deploys a test contract `dev-city.tally` and the
+#      tutorial contract as `dev-city.parking`, and runs calls that succeed (storage
 #      writes, events, return data, a role check, a float NaN stored in
 #      state), a call that aborts after writing (the write must be reverted),
 #      a call that runs out of gas in an infinite loop after writing, and a
@@ -120,26 +120,26 @@ office="$data_a/keys/public_order_office.json"
 cli() { timeout 60 "$GOVCHAIN" "$@" >"$work/out" 2>"$work/err"; }
 expect_ok() { cli "$@" || { cat "$work/out" "$work/err" >&2; fail "govchain $* exited non-zero"; }; }
 expect_failure() { if cli "$@"; then cat "$work/out" >&2; fail "govchain $* should have failed"; fi; }
-expect_ok --key "$admin" contract deploy "$work/tally.wasm" --name tally --abi "$work/tally.abi.json" --municipality dev-city
-expect_ok --key "$admin" contract deploy "$CONTRACTS/parking.wasm" --name parking \
+expect_ok --key "$admin" contract deploy "$work/tally.wasm" --name dev-city.tally --abi "$work/tally.abi.json" --municipality dev-city
+expect_ok --key "$admin" contract deploy "$CONTRACTS/parking.wasm" --name dev-city.parking \
   --abi "$CONTRACTS/parking.abi.json" --municipality dev-city
 for note in first second "a third, longer note"; do
-  expect_ok --key "$admin" contract call tally count --args "{\"note\": \"$note\"}"
+  expect_ok --key "$admin" contract call dev-city.tally count --args "{\"note\": \"$note\"}"
 done
-expect_failure --key "$admin" contract call tally refuse --args '{}'
+expect_failure --key "$admin" contract call dev-city.tally refuse --args '{}'
 grep -q "refused on purpose" "$work/out" "$work/err" || fail "tally.refuse did not fail with its abort message"
-expect_failure --gas 300000 --key "$admin" contract call tally spin --args '{}'
+expect_failure --gas 300000 --key "$admin" contract call dev-city.tally spin --args '{}'
 grep -q "out_of_gas" "$work/out" "$work/err" || fail "tally.spin did not run out of gas: $(cat "$work/out" "$work/err")"
-expect_ok --key "$office" contract call tally nan --args '{}'
+expect_ok --key "$office" contract call dev-city.tally nan --args '{}'
 id=$(printf 'determinism permit' | sha256sum | cut -d' ' -f1)
 commitment=$(printf 'determinism commitment' | sha256sum | cut -d' ' -f1)
 now_ms=$(($(date +%s) * 1000))
 issue="{\"id\": \"$id\", \"municipality\": \"dev-city\", \"commitment\": \"$commitment\", \"zone\": \"altstadt\",
         \"valid_from_ms\": $((now_ms - 60000)), \"valid_until_ms\": $((now_ms + 86400000))}"
-expect_ok --key "$office" contract call parking issue --args "$issue"
-expect_failure --key "$office" contract call parking issue --args "$issue"
+expect_ok --key "$office" contract call dev-city.parking issue --args "$issue"
+expect_failure --key "$office" contract call dev-city.parking issue --args "$issue"
 grep -q "already used" "$work/out" "$work/err" || fail "a repeated parking.issue was not refused"
-expect_ok --key "$office" contract call tally count --args '{"note": "after the failures"}'
+expect_ok --key "$office" contract call dev-city.tally count --args '{"note": "after the failures"}'
 height_a=$(curl -sf "$NODE_URL/v1/status" | json_field "['height']")
 stop_node
 PID_A=""
@@ -191,7 +191,7 @@ for height in range(0, status_a["height"] + 1):
         statuses.append(receipt_a["status"])
         print(f"block {height:2} tx {receipt_a['index']}: {receipt_a['status']:<11} gas_used {receipt_a['gas_used']:>8} "
               f"(A) = {receipt_b['gas_used']:>8} (B)  {receipt_a['message'][:50]}")
-query = {"contract": "tally", "method": "total", "arguments_hex": "", "gas_limit": 1000000}
+query = {"contract": "dev-city.tally", "method": "total", "arguments_hex": "", "gas_limit": 1000000}
 answer_a, answer_b = get(url_a, "/v1/query", query), get(url_b, "/v1/query", query)
 same("query tally.total", answer_a, answer_b)
 print(f"query tally.total: return {answer_a['return_hex']}, gas_used {answer_a['gas_used']} on both")

@@ -28,10 +28,10 @@ cat >"$work/hostile.abi.json" <<'JSON'
 JSON
 start_node "$data" "$work/node.log"
 export GOVCHAIN_NODE="$NODE_URL" GOVCHAIN_DEV=1
-"$GOVCHAIN" --key "$data/keys/admin.json" contract deploy "$work/hostile.wasm" --name hostile \
+"$GOVCHAIN" --key "$data/keys/admin.json" contract deploy "$work/hostile.wasm" --name dev-city.hostile \
   --abi "$work/hostile.abi.json" --municipality dev-city >/dev/null 2>&1 || fail "deploying the test contract failed"
 for method in spin bomb recurse; do
-  if "$GOVCHAIN" --json --gas 2000000 --key "$data/keys/admin.json" contract call hostile "$method" --args '{}' \
+  if "$GOVCHAIN" --json --gas 2000000 --key "$data/keys/admin.json" contract call dev-city.hostile "$method" --args '{}' \
       >"$work/$method.json" 2>"$work/$method.err"; then
     fail "hostile.$method succeeded; it must fail"
   fi

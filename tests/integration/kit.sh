@@ -107,12 +107,12 @@ cd "$WORK/outside"
 ADMIN="$DATA/keys/admin.json"
 
 jq '(.methods[] | select(.name == "revoke") | .arguments) |= reverse' seasonal/build/seasonal.abi.json >swapped.abi.json
-run 1 deploy-bad.out "$GOVCHAIN" --key "$ADMIN" contract deploy seasonal/build/seasonal.wasm --name seasonal \
+run 1 deploy-bad.out "$GOVCHAIN" --key "$ADMIN" contract deploy seasonal/build/seasonal.wasm --name dev-city.seasonal \
   --abi swapped.abi.json
 expect_output deploy-bad.out "method 'revoke'"
-run 0 deploy.out "$GOVCHAIN" --key "$ADMIN" contract deploy seasonal/build/seasonal.wasm --name seasonal
-expect_output deploy.out "deployed seasonal"
-run 0 show.out "$GOVCHAIN" contract show seasonal
+run 0 deploy.out "$GOVCHAIN" --key "$ADMIN" contract deploy seasonal/build/seasonal.wasm --name dev-city.seasonal
+expect_output deploy.out "deployed dev-city.seasonal"
+run 0 show.out "$GOVCHAIN" contract show dev-city.seasonal
 expect_output show.out "call  amend\(id: hash, valid_from_ms: i64, valid_until_ms: i64, reason: code\)" \
   "certificate.amended"
 
@@ -121,16 +121,16 @@ run 0 grant.out "$GOVCHAIN" --key "$ADMIN" role grant --account office.json --ro
 cat >document.json <<'EOF'
 {"holder": "Max Beispielmann", "business": "Eiscafe am Markt", "area_m2": 24, "zone": "AC-MARKT-07"}
 EOF
-run 0 certificate.out "$GOVCHAIN" certificate new --contract seasonal --municipality dev-city \
+run 0 certificate.out "$GOVCHAIN" certificate new --contract dev-city.seasonal --municipality dev-city \
   --document document.json --out permit.cert
 ID=$(jq -r .id permit.cert)
 COMMITMENT=$(jq -r .commitment permit.cert)
 FROM=$(date -u +%F)
 UNTIL=$(date -u -d '+30 days' +%F)
-run 0 issue.out "$GOVCHAIN" --key office.json contract call seasonal issue --args "{\"id\": \"$ID\",
+run 0 issue.out "$GOVCHAIN" --key office.json contract call dev-city.seasonal issue --args "{\"id\": \"$ID\",
   \"municipality\": \"dev-city\", \"commitment\": \"$COMMITMENT\", \"zone\": \"AC-MARKT-07\",
   \"valid_from_ms\": \"$FROM\", \"valid_until_ms\": \"$UNTIL\"}"
-expect_output issue.out "seasonal.issue: committed" 'certificate.active .*"type":"seasonal_use_permit"'
+expect_output issue.out "dev-city.seasonal.issue: committed" 'certificate.active .*"type":"seasonal_use_permit"'
 run 0 verify.out "$GOVCHAIN" verify permit.cert --zone AC-MARKT-07
 expect_output verify.out "^VALID: " "agrees with the record read with a state proof"
 run 1 elsewhere.out "$GOVCHAIN" verify permit.cert --zone AC-DOM-01
@@ -139,16 +139,16 @@ run 1 later.out "$GOVCHAIN" verify permit.cert --at "$(date -u -d '+45 days' +%F
 expect_output later.out "^INVALID \(expired\)"
 
 # The one-time extension of the season: 30 more days.
-run 0 amend.out "$GOVCHAIN" --key office.json contract call seasonal amend --args "{\"id\": \"$ID\",
+run 0 amend.out "$GOVCHAIN" --key office.json contract call dev-city.seasonal amend --args "{\"id\": \"$ID\",
   \"valid_from_ms\": \"$FROM\", \"valid_until_ms\": \"$(date -u -d '+60 days' +%F)\", \"reason\": \"season_extended\"}"
-expect_output amend.out "seasonal.amend: committed" 'certificate.amended .*"reason":"season_extended"'
+expect_output amend.out "dev-city.seasonal.amend: committed" 'certificate.amended .*"reason":"season_extended"'
 run 0 extended.out "$GOVCHAIN" verify permit.cert --at "$(date -u -d '+45 days' +%F)"
 expect_output extended.out "^VALID: " "season_extended"
 
-run 1 free-text.out "$GOVCHAIN" --key office.json contract call seasonal revoke \
+run 1 free-text.out "$GOVCHAIN" --key office.json contract call dev-city.seasonal revoke \
   --args "{\"id\": \"$ID\", \"reason\": \"Max Beispielmann zahlt nicht\"}"
 expect_output free-text.out "argument 'reason' \(code\)"
-run 0 revoke.out "$GOVCHAIN" --key office.json contract call seasonal revoke \
+run 0 revoke.out "$GOVCHAIN" --key office.json contract call dev-city.seasonal revoke \
   --args "{\"id\": \"$ID\", \"reason\": \"fee_unpaid\"}"
 expect_output revoke.out 'certificate.revoked .*"reason":"fee_unpaid"'
 run 1 revoked.out "$GOVCHAIN" verify permit.cert

@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "rpc/api.h"
 #include "rpc/http_server.h"
 #include "rpc/json_error.h"
 #include "rpc/json_format.h"
@@ -639,4 +640,82 @@ TEST_CASE("validator governance actions and proposals as JSON") {
   auto entry = validator_entry_to_json({node_key, "bielefeld"});
   CHECK(entry["public_key"] == node_key.hex());
   CHECK(entry["municipality"] == "bielefeld");
+}
+
+TEST_CASE("stored text that is not UTF-8 never breaks a JSON answer or a block event") {
+  // The attack: a role grant for the municipality FF FE was committed (the
+  // chain's text rules now refuse it at admission, chain/text.h), and every
+  // route showing that block answered 500 and its WebSocket event was lost.
+  // Whatever is stored, the JSON views serialise.
+  const std::string bad("\xFF\xFE", 2);
+  chain::Block block;
+  block.header.chain_id = "govchain-dev";
+  chain::Tx tx;
+  tx.chain_id = "govchain-dev";
+  tx.action = chain::RoleGrant{bad, "archive", PublicKey{}};
+  block.txs.push_back(tx);
+  chain::Receipt receipt;
+  receipt.message = "abort: " + bad;
+  receipt.events.push_back({"dogpermit", "topic" + bad, Bytes{1, 2}});
+  std::string block_text;
+  CHECK_NOTHROW(block_text = dump_json(block_to_json(block, chain::CommitCertificate{})));
+  CHECK(block_text.find("\xEF\xBF\xBD") != std::string::npos);  // U+FFFD
+  CHECK_FALSE(nlohmann::json::parse(block_text, nullptr, false).is_discarded());
+  std::string event_text;
+  CHECK_NOTHROW(event_text = block_event_json(block, {receipt}));
+  CHECK_FALSE(nlohmann::json::parse(event_text, nullptr, false).is_discarded());
+  CHECK_NOTHROW(receipt_to_json(receipt).dump());
+  // Even a document built without the views serialises.
+  CHECK_NOTHROW(dump_json(nlohmann::json{{"raw", bad}}));
+}
+
+TEST_CASE("numeric request fields are unsigned integers in range, never converted floats") {
+  auto field = [](std::string_view body) {
+    return unsigned_field(nlohmann::json::parse(body), "gas_limit", 7, 1'000'000);
+  };
+  CHECK(*field(R"({})") == 7);
+  CHECK(*field(R"({"gas_limit": 500})") == 500);
+  CHECK(field(R"({"gas_limit": 1e300})").status().code() == Code::invalid_argument);
+  CHECK(field(R"({"gas_limit": 5.0})").status().code() == Code::invalid_argument);
+  CHECK(field(R"({"gas_limit": -1})").status().code() == Code::invalid_argument);
+  CHECK(field(R"({"gas_limit": "500"})").status().code() == Code::invalid_argument);
+  CHECK(field(R"({"gas_limit": 1000001})").status().code() == Code::invalid_argument);
+  CHECK(field(R"({"gas_limit": 18446744073709551616})").status().code() == Code::invalid_argument);
+}
+
+TEST_CASE("shared contracts and their proposals as JSON") {
+  execution::ContractRecord record;
+  record.municipality = "aachen";
+  record.shared = true;
+  record.abi_json = R"({"abi_version": 1})";
+  record.history.push_back({Hash{}, 0, 0});
+  auto shared = contract_to_json("dogpermit", record, true);
+  CHECK(shared["owner"] == "consortium");
+  CHECK(shared["shared"] == true);
+  CHECK(shared["municipality"] == "aachen");
+  CHECK(shared["abi"]["abi_version"] == 1);
+  record.shared = false;
+  record.abi_json = std::string(100, '[') + std::string(100, ']');  // too deep to parse here
+  auto own = contract_to_json("aachen.parking", record, true);
+  CHECK(own["owner"] == "aachen");
+  CHECK(own["abi"].is_null());
+
+  execution::ContractProposalRecord proposal;
+  proposal.id = 2;
+  proposal.kind = chain::ContractChangeKind::owner;
+  proposal.contract = "dogpermit";
+  proposal.owner = "";
+  proposal.approvals = {"aachen"};
+  auto open = contract_proposal_to_json(proposal, 5);
+  CHECK(open["change"] == "owner");
+  CHECK(open["owner"] == "consortium");
+  CHECK(open["approvals_needed"] == 4);
+  proposal.status = execution::ContractProposalStatus::failed;
+  proposal.failure = "already_exists: contract 'x' was deployed meanwhile";
+  CHECK(contract_proposal_to_json(proposal, 5)["failure"] == proposal.failure);
+  auto action =
+      action_to_json(chain::ContractProposal{chain::ContractChangeKind::upgrade, "dogpermit", Bytes{1, 2, 3}, "", ""});
+  CHECK(action["type"] == "contract_proposal");
+  CHECK(action["code_size_bytes"] == 3);
+  CHECK(action_to_json(chain::ContractVote{2, true})["type"] == "contract_vote");
 }

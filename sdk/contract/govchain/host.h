@@ -47,6 +47,8 @@ int32_t govchain_host_schnorr_verify(const uint8_t* public_key, const uint8_t* m
 GOVCHAIN_IMPORT(has_role)
 int32_t govchain_host_has_role(const uint8_t* account, const uint8_t* municipality, int32_t municipality_length,
                                const uint8_t* role, int32_t role_length);
+GOVCHAIN_IMPORT(account_register) void govchain_host_account_register(const uint8_t* account, int64_t valid_until_ms);
+GOVCHAIN_IMPORT(account_unregister) void govchain_host_account_unregister(const uint8_t* account);
 [[noreturn]] GOVCHAIN_IMPORT(abort) void govchain_host_abort(const uint8_t* message, int32_t length);
 // Only in debug builds (GOVCHAIN_DEBUG) and native tests: the node offers it
 // on dev chains only and refuses to deploy a module that imports it elsewhere.
@@ -59,7 +61,9 @@ namespace govchain {
 
 // Host limits (the host traps beyond them; the SDK checks first so that the
 // contract fails with a readable message instead).
-inline constexpr uint32_t storage_key_size_max = 1024;
+// 1024 bytes of state key minus the node's prefix "c/s/" + name + "/" for
+// the longest contract name (docs/contracts.md, section 8).
+inline constexpr uint32_t storage_key_size_max = 955;
 inline constexpr uint32_t storage_value_size_max = 64 * 1024;
 inline constexpr uint32_t return_data_size_max = 64 * 1024;
 inline constexpr uint32_t event_topic_size_max = 64;
@@ -134,6 +138,15 @@ inline Hash tagged_hash(Bytes tag, Bytes message) {
 inline bool schnorr_verify(const PublicKey& key, Bytes message, const Signature& signature) {
   return govchain_host_schnorr_verify(key.bytes, message.data, detail::as_length(message.size), signature.bytes) == 1;
 }
+
+// Shared (consortium) contracts only — the host traps for others: tells the
+// chain that `account` is known (vouched for by this contract) until
+// `valid_until_ms` (block time), or no longer. The identity contract
+// registers the keys it attests (docs/decisions/known-accounts.md).
+inline void register_account(const PublicKey& account, int64_t valid_until_ms) {
+  govchain_host_account_register(account.bytes, valid_until_ms);
+}
+inline void unregister_account(const PublicKey& account) { govchain_host_account_unregister(account.bytes); }
 
 // Whether `account` holds governance role `role` in `municipality` at this block.
 inline bool has_role(const PublicKey& account, String municipality, String role) {

@@ -163,6 +163,9 @@ class Host {
   // Chain state.
   std::map<std::string, std::map<ByteString, ByteString>> storage;  // contract -> key -> value
   std::set<std::tuple<Key32, std::string, std::string>> roles;
+  // Accounts registered by contracts (account_register): account ->
+  // contract -> valid until (block time, ms).
+  std::map<Key32, std::map<std::string, int64_t>> registrations;
   uint64_t height = 1;
   int64_t time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
   std::vector<Event> all_events;
@@ -182,19 +185,24 @@ class Host {
   // A transaction: the writes stay unless the method aborts.
   CallResult call(const std::string& contract, Method method, const PublicKey& caller, const ByteString& arguments) {
     auto saved = storage;
+    auto saved_registrations = registrations;
     CallResult result = run(contract, method, caller, arguments);
-    if (!result.ok)
+    if (!result.ok) {
       storage = saved;
-    else
+      registrations = saved_registrations;
+    } else {
       all_events.insert(all_events.end(), result.events.begin(), result.events.end());
+    }
     return result;
   }
   // A query: writes are discarded in every case; no caller by default.
   CallResult query(const std::string& contract, Method method, const ByteString& arguments,
                    const PublicKey& caller = PublicKey()) {
     auto saved = storage;
+    auto saved_registrations = registrations;
     CallResult result = run(contract, method, caller, arguments);
     storage = saved;
+    registrations = saved_registrations;
     return result;
   }
 
@@ -347,6 +355,21 @@ void govchain_host_debug_print(const uint8_t* text, int32_t length) {
   std::string line = text_of(text, length);
   std::fprintf(stderr, "[debug %s] %s\n", host().contract.c_str(), line.c_str());
   host().running->debug.push_back(std::move(line));
+}
+void govchain_host_account_register(const uint8_t* account, int64_t valid_until_ms) {
+  using namespace govchain::mock;
+  Key32 key;
+  std::memcpy(key.data(), account, 32);
+  host().registrations[key][host().contract] = valid_until_ms;
+}
+void govchain_host_account_unregister(const uint8_t* account) {
+  using namespace govchain::mock;
+  Key32 key;
+  std::memcpy(key.data(), account, 32);
+  auto found = host().registrations.find(key);
+  if (found == host().registrations.end()) return;
+  found->second.erase(host().contract);
+  if (found->second.empty()) host().registrations.erase(found);
 }
 [[noreturn]] void govchain_host_abort(const uint8_t* message, int32_t length) {
   if (length > 1024) throw govchain::mock::CallAborted("trap: abort message longer than 1 KiB");

@@ -34,7 +34,7 @@ bool read_value(ReadFunction read, Bytes& value) {
 
 namespace storage {
 
-inline void check_key(Bytes key) { require(key.size <= storage_key_size_max, "storage key longer than 1024 bytes"); }
+inline void check_key(Bytes key) { require(key.size <= storage_key_size_max, "storage key longer than 955 bytes"); }
 
 // Reads `key`; false when absent.
 inline bool get(Bytes key, Bytes& value) {
