@@ -18,10 +18,10 @@
 //  - a module that imports debug_print, except on the dev chain (an empty
 //    chain id, where it is not known, counts as another chain).
 // check_call_arguments() is called once from WasmContractHost::call before
-// the module is instantiated: with an ABI stored for the contract, the
-// method must be in it and the arguments must be exactly one encoding of
-// its argument types, each code, zone, name, date and label text fitting
-// its rule (sdk/contract/govchain/codes.h). Refusals are Code::invalid_argument
+// the module is instantiated: when the ABI stored for the contract names the
+// method, its arguments must be exactly one encoding of the method's
+// argument types, each code, zone, name, date and label text fitting its
+// rule (sdk/contract/govchain/codes.h). Refusals are Code::invalid_argument
 // and never repeat the refused value (it may be personal data).
 //
 // Everything here is deterministic and depends only on its inputs (and the
