@@ -159,7 +159,8 @@ Status structs_and_events_of_json(const json& document, Shape& shape) {
 }
 
 Result<Shape> parse_abi_json(std::string_view text) {
-  if (text.size() > abi_size_bytes_max) return abi_error("larger than " + std::to_string(abi_size_bytes_max / 1024) + " KiB");
+  if (text.size() > abi_size_bytes_max)
+    return abi_error("larger than " + std::to_string(abi_size_bytes_max / 1024) + " KiB");
   try {
     json document = json::parse(text, nullptr, false);
     if (document.is_discarded() || !document.is_object()) return abi_error("not a JSON object");
