@@ -32,6 +32,9 @@ struct Options {
   uint64_t rpc_body_size_bytes_max = govchain::limits::rpc_body_size_bytes_max;
   uint64_t rpc_connections_max = govchain::limits::rpc_connections_max;
   uint64_t rpc_timeout_ms = govchain::limits::rpc_timeout_ms;
+  govchain::rpc::HttpServerConfig http;  // the defaults of the flags below
+  std::vector<std::string> rpc_cors_origins = {"*"};
+  uint64_t ready_stale_block_intervals = govchain::rpc::ReadinessPolicy{}.stale_block_intervals;
   uint64_t mempool_size_bytes_max = govchain::limits::mempool_size_bytes_max;
   uint64_t mempool_txs_max = govchain::limits::mempool_txs_max;
   uint64_t mempool_pending_ttl_ms = govchain::mempool::MempoolLimits{}.pending_ttl_ms;
@@ -133,7 +136,28 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--rpc-connections-max", options.rpc_connections_max, "open HTTP connections at most")
       ->capture_default_str();
-  cli.add_option("--rpc-timeout-ms", options.rpc_timeout_ms, "time a client has to send a request; idle limit")
+  cli.add_option("--rpc-timeout-ms", options.rpc_timeout_ms,
+                 "time a client has to send a whole request, and to read an answer")
+      ->capture_default_str();
+  cli.add_option("--rpc-connections-per-ip-max", options.http.connections_per_address_max,
+                 "open HTTP connections of one client address (IPv4, or IPv6 /64) at most")
+      ->capture_default_str();
+  cli.add_option("--rpc-requests-per-second-per-ip", options.http.requests_per_second_per_address,
+                 "HTTP requests per second of one client address (0: no limit)")
+      ->capture_default_str();
+  cli.add_option("--rpc-header-timeout-ms", options.http.header_timeout_ms,
+                 "time a client has to send a request's header; keep-alive idle limit")
+      ->capture_default_str();
+  cli.add_option("--rpc-worker-threads", options.http.worker_threads, "threads that run the API's handlers")
+      ->capture_default_str();
+  cli.add_option("--rpc-websocket-per-ip-max", options.http.websocket_subscribers_per_address_max,
+                 "WebSocket subscribers of one client address at most")
+      ->capture_default_str();
+  cli.add_option("--rpc-cors-origin", options.rpc_cors_origins,
+                 "origin whose browser pages may call the read routes (repeat; * for any, none for no CORS)")
+      ->capture_default_str();
+  cli.add_option("--ready-stale-block-intervals", options.ready_stale_block_intervals,
+                 "GET /readyz fails when the chain made no block for this many block intervals")
       ->capture_default_str();
   cli.add_option("--mempool-max-bytes", options.mempool_size_bytes_max, "bytes of waiting transactions at most")
       ->capture_default_str();
@@ -148,7 +172,11 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
 
   govchain::app::NodeConfig config;
+  config.http = options.http;
   config.http.listen_address = options.rpc_address;
+  config.http.cors_allowed_origins = options.rpc_cors_origins;
+  std::erase(config.http.cors_allowed_origins, std::string("none"));
+  config.readiness.stale_block_intervals = options.ready_stale_block_intervals;
   config.http.body_size_bytes_max = options.rpc_body_size_bytes_max;
   config.http.connections_max = options.rpc_connections_max;
   config.http.timeout_ms = options.rpc_timeout_ms;

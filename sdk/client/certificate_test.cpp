@@ -123,7 +123,9 @@ TEST_CASE("QR images: PNG signature and size, SVG text") {
 TEST_CASE("time arguments: ISO 8601 and milliseconds") {
   CHECK(parse_time_ms("0").value() == 0);
   CHECK(parse_time_ms("1767225600000").value() == 1767225600000);
-  CHECK(parse_time_ms("2026-01-01").value() == 1767225600000);
+  // A date alone is the start of that day in Europe/Berlin (UTC+01:00 in winter).
+  CHECK(parse_time_ms("2026-01-01").value() == 1767225600000 - 3600000);
+  CHECK(parse_time_ms("2026-01-01T01:00").value() == 1767225600000);
   CHECK(parse_time_ms("2026-01-01T00:00:00Z").value() == 1767225600000);
   CHECK(parse_time_ms("2026-01-01T01:00+01:00").value() == 1767225600000);
   CHECK(parse_time_ms("2026-01-01T00:00:01.250Z").value() == 1767225601250);

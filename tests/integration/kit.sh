@@ -132,7 +132,7 @@ run 0 issue.out "$GOVCHAIN" --key office.json contract call dev-city.seasonal is
   \"valid_from_ms\": \"$FROM\", \"valid_until_ms\": \"$UNTIL\"}"
 expect_output issue.out "dev-city.seasonal.issue: committed" 'certificate.active .*"type":"seasonal_use_permit"'
 run 0 verify.out "$GOVCHAIN" verify permit.cert --zone AC-MARKT-07
-expect_output verify.out "^VALID: " "agrees with the record read with a state proof"
+expect_output verify.out "^VALID: " "record proven against state root"
 run 1 elsewhere.out "$GOVCHAIN" verify permit.cert --zone AC-DOM-01
 expect_output elsewhere.out "^INVALID \(wrong_zone\)"
 run 1 later.out "$GOVCHAIN" verify permit.cert --at "$(date -u -d '+45 days' +%F)"

@@ -78,7 +78,7 @@ expect() {
     document) echo "0" ;;
     certificate) echo "0|wrote certificate file permit.cert|^id: +[0-9a-f]{64}" ;;
     issue) echo '0|dev-city.parking.issue: committed|certificate.active .*"reason":"issued"' ;;
-    verify) echo "0|^VALID: |agrees with the record read with a state proof|history" ;;
+    verify) echo "0|^VALID: |record proven against state root|history" ;;
     verify-zone) echo "0|^VALID: |^INVALID \(wrong_zone\): the permit is for zone 'GE-ALTSTADT-03'|not valid in GE-BUER-01" ;;
     verify-altered) echo "1|^INVALID \(commitment_mismatch\)" ;;
     record) echo "0|active" ;;
@@ -87,7 +87,7 @@ expect() {
     revoke-free-text) echo "1|argument 'reason' \(code\): expected a code" ;;
     revoke-refused) echo "1|does not hold the required role" ;;
     revoke) echo "0|dev-city.parking.revoke: committed" ;;
-    verify-revoked) echo "1|^INVALID \(revoked\)|misuse|agrees with the record read with a state proof" ;;
+    verify-revoked) echo "1|^INVALID \(revoked\)|misuse|record proven against state root" ;;
     verify-before-revocation) echo "0|^VALID: " ;;
     *) echo "unknown" ;;
   esac
