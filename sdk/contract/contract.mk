@@ -28,7 +28,7 @@ BUILD ?= build
 SDK_HEADERS := $(wildcard $(GOVCHAIN_SDK)/govchain/*.h)
 LOCAL_HEADERS := $(wildcard *.h)
 SOURCES := $(CONTRACT).cpp $(EXTRA_SOURCES)
-WASM_FLAGS := --target=wasm32 -std=c++20 -O2 -nostdlib -fno-exceptions -fno-rtti -fvisibility=hidden \
+WASM_FLAGS := --target=wasm32 -std=c++20 -Os -nostdlib -fno-exceptions -fno-rtti -fvisibility=hidden \
   -Wall -Wextra -Werror -I$(GOVCHAIN_SDK) -I. -Wl,--no-entry -Wl,--strip-all -Wl,-z,stack-size=65536
 TEST_FLAGS := -std=c++20 -O1 -g -Wall -Wextra -Werror -I$(GOVCHAIN_SDK) -I. \
   $(shell pkg-config --cflags libsecp256k1 2>/dev/null)
