@@ -476,9 +476,9 @@ int verify(const std::string& node, const std::string& committed_path) {
   while (std::getline(file, line)) {
     if (line.empty()) continue;
     auto reply = connection.request("GET", "/v1/txs/" + line);
-    // The node limits the requests of one address per second (429 with
-    // Retry-After): wait and ask again rather than count it as missing.
-    for (int attempt = 0; attempt < 600 && reply.ok() && reply->status == 429; ++attempt) {
+    // The node limits the requests of one address per second (429); this
+    // check asks once per transaction, so it waits and asks again.
+    for (int attempt = 0; attempt < 50 && reply.ok() && reply->status == 429; ++attempt) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       reply = connection.request("GET", "/v1/txs/" + line);
     }
