@@ -142,7 +142,7 @@ struct Lookup {
 govchain::Result<Lookup> look_up(const std::filesystem::path& path, const archive::Digest& document, bool with_bundle) {
   const auto start = Clock::now();
   GOVCHAIN_ASSIGN_OR_RETURN(auto file, archive::BatchFile::open(path));
-  GOVCHAIN_ASSIGN_OR_RETURN(auto leaves, file.find(document));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto leaves, file.find(document, 1));
   if (leaves.empty()) return govchain::error(govchain::Code::not_found, "the document is not in the batch file");
   GOVCHAIN_ASSIGN_OR_RETURN(auto proof, file.proof(leaves.front()));
   const archive::DocumentDigests digests{{archive::HashAlgorithm::sha256, document}};

@@ -498,7 +498,7 @@ Result<FoundProof> proof_from_batch(const std::string& document, const archive::
   GOVCHAIN_ASSIGN_OR_RETURN(found.digests, hash_document(document, file.algorithms()));
   const archive::Digest& digest = found.digests.at(file.header().algorithm);
   const std::string batch = "batch " + file.header().batch_id.hex();
-  auto leaves = file.find(digest);
+  auto leaves = file.find(digest, 1);
   if (!leaves.ok() && leaves.status().code() != Code::malformed) return leaves.status();
   if (leaves.ok() && !leaves->empty()) {
     auto proof = file.proof(leaves->front());
@@ -582,7 +582,7 @@ Result<uint64_t> chosen_leaf(const ExportOptions& options, const archive::BatchF
     GOVCHAIN_ASSIGN_OR_RETURN(auto digests, archive::hash_file(options.document_path, {file.header().algorithm}));
     digest = digests.front();
   }
-  GOVCHAIN_ASSIGN_OR_RETURN(auto leaves, file.find(digest));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto leaves, file.find(digest, 1));
   if (leaves.empty())
     return error(Code::not_found,
                  "the document's hash " + digest.hex() + " is in no leaf of batch " + file.header().batch_id.hex());

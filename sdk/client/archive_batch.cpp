@@ -66,7 +66,7 @@ class MemorySource final : public ByteSource {
   Status read(uint64_t offset, uint8_t* out, size_t size) const override {
     if (offset > bytes_.size() || size > bytes_.size() - offset)
       return error(Code::io_error, "read beyond the end of the batch file in memory");
-    std::memcpy(out, bytes_.data() + offset, size);
+    if (size > 0) std::memcpy(out, bytes_.data() + offset, size);
     return Status();
   }
 
@@ -370,7 +370,7 @@ Status BatchFile::copy_to(const std::function<Status(ByteView)>& sink) const {
   return Status();
 }
 
-Result<std::vector<uint64_t>> BatchFile::find(const Digest& document_hash) const {
+Result<std::vector<uint64_t>> BatchFile::find(const Digest& document_hash, uint64_t leaves_max) const {
   const uint64_t count = header_.document_count;
   auto leaf_at = [&](uint64_t position) -> Result<uint64_t> {
     GOVCHAIN_ASSIGN_OR_RETURN(uint32_t leaf, read_leaf_number(1, position));
@@ -391,7 +391,7 @@ Result<std::vector<uint64_t>> BatchFile::find(const Digest& document_hash) const
     }
   }
   std::vector<uint64_t> leaves;
-  for (uint64_t position = low; position < count && leaves.size() < count; ++position) {
+  for (uint64_t position = low; position < count && leaves.size() < leaves_max; ++position) {
     GOVCHAIN_ASSIGN_OR_RETURN(uint64_t leaf, leaf_at(position));
     GOVCHAIN_ASSIGN_OR_RETURN(Digest found, read_digest(0, leaf));
     if (found != document_hash) break;

@@ -128,9 +128,10 @@ class BatchFile {
   // most 8 MiB (to embed it in the renewal that renews it).
   Status copy_to(const std::function<Status(ByteView)>& sink) const;
   // The leaves whose document hash is `document_hash`, ascending, found
-  // through the index (empty: none). Code::malformed when the index names
-  // a leaf outside the batch.
-  Result<std::vector<uint64_t>> find(const Digest& document_hash) const;
+  // through the index (empty: none), at most `leaves_max` of them (a file
+  // may hold one document millions of times). Code::malformed when the
+  // index names a leaf outside the batch.
+  Result<std::vector<uint64_t>> find(const Digest& document_hash, uint64_t leaves_max = UINT64_MAX) const;
   // The first leaf holding `document_hash`, found by reading every
   // document hash rather than the index: tells a document the batch lacks
   // from an index that was altered to hide it.

@@ -165,6 +165,7 @@ TEST_CASE("duplicate documents: the index finds every leaf, the scan the first")
   auto file = from_bytes(encode(batch, test_anchor(batch, false)));
   CHECK(file.check().ok());
   CHECK(file.find(hashes[2]).value() == std::vector<uint64_t>{2, 4, 7});
+  CHECK(file.find(hashes[2], 2).value() == std::vector<uint64_t>{2, 4});
   CHECK(file.scan(hashes[2]).value() == std::optional<uint64_t>(2));
   CHECK(file.find(document_hash(HashAlgorithm::sha256, 77)).value().empty());
   CHECK_FALSE(file.scan(document_hash(HashAlgorithm::sha256, 77)).value().has_value());
