@@ -443,7 +443,7 @@ std::string verification_text(const archive::Verification& verification, const s
   std::string text = "VALID: " + document + " existed unchanged at " + client::format_time_local(oldest.time_ms) +
                      " (block " + std::to_string(oldest.height) + ")";
   if (verification.as_of_height != 0)
-    text += "\n  checked offline with the proof bundles the proof carries: the anchoring holds as of block " +
+    text += "\n  checked offline with the proof bundles the file carries: the anchoring holds as of block " +
             std::to_string(verification.as_of_height) + ", time " +
             client::format_time_local(verification.as_of_time_ms) + " (Europe/Berlin); trust anchor " +
             (verification.anchor_pinned ? "pinned by --anchor/--genesis"
