@@ -308,9 +308,9 @@ Status check_against(const std::string& name, const archive::Proof& proof, const
 }
 
 // A renewal from per-document proof files: every document hashed with the
-// newer algorithm and checked against its earlier proof.
-Result<archive::PreparedBatch> renewal_from_proofs(const AnchorOptions& options,
-                                                   const std::vector<DocumentEntry>& documents,
+// newer algorithm and checked against its earlier proof; the documents are
+// put in the order of the leaves they renew, as with batch files.
+Result<archive::PreparedBatch> renewal_from_proofs(const AnchorOptions& options, std::vector<DocumentEntry>& documents,
                                                    archive::HashAlgorithm newer, const Hash& previous_batch_id) {
   GOVCHAIN_ASSIGN_OR_RETURN(auto proofs, read_earlier_proofs(options, documents, previous_batch_id));
   std::vector<archive::HashAlgorithm> older;
@@ -319,12 +319,21 @@ Result<archive::PreparedBatch> renewal_from_proofs(const AnchorOptions& options,
   const auto algorithms = with_algorithms(newer, older);
   GOVCHAIN_ASSIGN_OR_RETURN(auto digests, archive::hash_files(files_of(documents), algorithms, options.thread_count,
                                                               progress_printer("hashing files")));
+  std::vector<size_t> order(documents.size());
+  for (size_t index = 0; index < order.size(); ++index) order[index] = index;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t left, size_t right) { return proofs[left]->leaf_index < proofs[right]->leaf_index; });
+  std::vector<DocumentEntry> ordered;
+  std::vector<std::shared_ptr<const archive::Proof>> ordered_proofs;
   std::vector<archive::Digest> newer_hashes;
-  for (size_t index = 0; index < documents.size(); ++index) {
+  for (size_t index : order) {
     GOVCHAIN_TRY(check_against(documents[index].name, *proofs[index], digests_of(algorithms, digests[index])));
+    ordered.push_back(documents[index]);
+    ordered_proofs.push_back(proofs[index]);
     newer_hashes.push_back(digests[index].front());
   }
-  return archive::prepare_batch(newer, std::move(newer_hashes), std::move(proofs));
+  documents = std::move(ordered);
+  return archive::prepare_batch(newer, std::move(newer_hashes), std::move(ordered_proofs));
 }
 
 // The leaf of `previous` each document renews: found through its index by

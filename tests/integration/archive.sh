@@ -228,6 +228,8 @@ cli --key "$KEY" --dev-key archive reanchor --batch "$HASH_BATCH" --proofs "$WOR
   --algorithm sha512_256 --out "$WORK/dms-sha512.batch" "$WORK/dms_docs" >/dev/null
 expect_valid "$WORK/docs/bauakten/akte_mueller_2.txt" "$WORK/dms-sha512.batch"
 [ "$(grep -c 'anchored in batch' "$WORK/out")" = 2 ] || fail "the renewal of proof files should show two anchorings"
+# Leaf i of the renewal renews leaf i: the names follow the hash list's order, not the folder's.
+[ "$(tail -n +2 "$WORK/dms-sha512.batch.names")" = "$(cat "$WORK/hashes.txt")" ] || fail "renewal leaf order"
 
 step "no file name reaches the node's data directory"
 stop_node
