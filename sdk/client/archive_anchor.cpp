@@ -1,6 +1,6 @@
-// Anchoring a batch (archive.h; docs/archive.md sections 1 and 6): preparing
+// Anchoring a batch (archive.h; docs/archive.md sections 1 and 7): preparing
 // the tree (with the renewal of an earlier batch), the archive.anchor
-// transaction, and making and writing the proofs.
+// transaction, and making the proofs.
 #include <algorithm>
 #include <thread>
 
