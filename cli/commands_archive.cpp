@@ -167,8 +167,11 @@ struct BatchOutput {
 };
 
 Result<BatchOutput> open_output(const std::string& out_path, std::vector<std::string> names) {
-  if (!names.empty() && fs::exists(archive::names_file_path(out_path)))
-    return error(Code::already_exists, archive::names_file_path(out_path).string() + " exists already");
+  if (!names.empty()) {
+    if (fs::exists(archive::names_file_path(out_path)))
+      return error(Code::already_exists, archive::names_file_path(out_path).string() + " exists already");
+    GOVCHAIN_TRY(archive::names_file_text(Hash(), names.size(), names).status());
+  }
   GOVCHAIN_ASSIGN_OR_RETURN(archive::BatchFileWriter writer, archive::BatchFileWriter::open(out_path));
   return BatchOutput{std::move(writer), std::move(names)};
 }
@@ -210,15 +213,19 @@ int anchor_and_write(const Context& context, const AnchorOptions& options, const
   if (!anchor.ok()) return context.fail(anchor.status(), "anchoring the batch root");
   const std::string bundle_note = attach_batch_bundle(context, *node, batch, *anchor);
   Status written = output.writer.write(batch, *anchor, progress_printer("writing the batch file (bytes)"));
-  if (written.ok() && !output.names.empty())
-    written = archive::write_names_file(archive::names_file_path(output.writer.path()), batch.batch_id,
-                                        batch.document_hashes.size(), output.names);
   if (!written.ok())
     return context.fail(written, "writing the batch file (the batch " + anchor->batch_id.hex() +
                                      " IS anchored; its proofs can be rebuilt only from the same documents in the "
                                      "same order)");
-  std::string names_note =
-      output.names.empty() ? "" : "\n  document names in " + archive::names_file_path(output.writer.path()).string();
+  const auto names_path = archive::names_file_path(output.writer.path());
+  if (!output.names.empty()) {
+    Status named = archive::write_names_file(names_path, batch.batch_id, batch.document_hashes.size(), output.names);
+    if (!named.ok())
+      return context.fail(named, "writing " + names_path.string() + " (the batch file " +
+                                     output.writer.path().string() +
+                                     " is complete; without names, `archive export --all` names proofs by hash)");
+  }
+  std::string names_note = output.names.empty() ? "" : "\n  document names in " + names_path.string();
   return context.emit(anchor_json(batch, *anchor, output),
                       "anchored " + std::to_string(batch.tree->leaf_count()) + " documents as batch " +
                           anchor->batch_id.hex() + "\n  root " + batch.tree->root().hex() + " (" +

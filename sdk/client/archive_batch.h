@@ -234,15 +234,20 @@ Result<BatchFile> batch_from_proofs(const std::vector<std::shared_ptr<const Proo
 // "<batch file>.names", and never sent anywhere: names can be personal
 // (akte_mueller_7.txt), hashes are not. The file is text: the line
 // "govchain-archive-names 1 <batch id hex> <document count>", then one
-// name per leaf, in leaf order, each ended by a line feed.
+// name per leaf, in leaf order, each ended by a line feed. A name must be
+// 1..4096 bytes, relative, without a ".." part, line break or NUL, and
+// unique: `export --all` turns names into paths of files to write.
 std::filesystem::path names_file_path(const std::filesystem::path& batch_file);
-// Crash-safe like BatchFileWriter; refuses an existing file, a name with a
-// line break or NUL, and a count other than the batch's.
+// The text of a names file; Code::invalid_argument for a name as above.
+Result<std::string> names_file_text(const Hash& batch_id, uint64_t document_count,
+                                    const std::vector<std::string>& names);
+// Parses the text of a names file of the batch `header` describes;
+// Code::malformed for another batch or count, a bad name, or a name given
+// twice. Exactly one text per list of names (names_file_text gives it back).
+Result<std::vector<std::string>> parse_names_file(std::string_view text, const BatchHeader& header);
+// Crash-safe like BatchFileWriter; refuses an existing file.
 Status write_names_file(const std::filesystem::path& path, const Hash& batch_id, uint64_t document_count,
                         const std::vector<std::string>& names);
-// Refuses (Code::malformed) a file of another batch or count, and any name
-// that is empty, absolute, has a ".." part, a NUL or a carriage return, or
-// is given twice: the names become paths of files to write.
 Result<std::vector<std::string>> read_names_file(const std::filesystem::path& path, const BatchHeader& header);
 
 // Writes the proof of leaf i to paths[i] as a proof file (write_proof_file)

@@ -326,6 +326,13 @@ TEST_CASE("export writes every proof file; the names file refuses names that lea
   REQUIRE(archive::write_names_file(names_path, batch.batch_id, 5, names).ok());
   CHECK(archive::write_names_file(names_path, batch.batch_id, 5, names).code() == Code::already_exists);
   CHECK(archive::read_names_file(names_path, file.header()).value() == names);
+  const std::string text = archive::names_file_text(batch.batch_id, 5, names).value();
+  CHECK(archive::parse_names_file(text, file.header()).value() == names);
+  CHECK(archive::parse_names_file(text + "extra\n", file.header()).status().code() == Code::malformed);
+  CHECK(archive::names_file_text(batch.batch_id, 5, {"a", "b", "../c", "d", "e"}).status().code() ==
+        Code::invalid_argument);
+  CHECK(archive::names_file_text(batch.batch_id, 5, {"a", "b", "a", "d", "e"}).status().code() ==
+        Code::invalid_argument);
   CHECK(archive::write_names_file(folder / "n2", batch.batch_id, 5, {"a", "b\nc", "d", "e", "f"}).code() ==
         Code::invalid_argument);
 

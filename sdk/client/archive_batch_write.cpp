@@ -9,12 +9,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <set>
 
 #include "client/archive_batch.h"
 #include "client/archive_internal.h"
 #include "client/bundle.h"
-#include "client/keys.h"
 #include "codec/codec.h"
 #include "crypto/schnorr.h"
 
@@ -156,6 +154,10 @@ uint64_t batch_file_size(const PreparedBatch& batch, const AnchorRecord& anchor)
   return sections.back().offset + sections.back().size_bytes;
 }
 
+}  // namespace
+
+namespace internal {
+
 Status write_all(int descriptor, ByteView bytes, const std::string& name) {
   size_t written = 0;
   while (written < bytes.size()) {
@@ -196,7 +198,7 @@ std::filesystem::path folder_of(const std::filesystem::path& path) {
   return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
 }
 
-}  // namespace
+}  // namespace internal
 
 std::vector<uint32_t> document_index(const std::vector<Digest>& document_hashes) {
   // Buckets by the first two bytes (one counting pass), then each bucket
@@ -434,91 +436,6 @@ Result<BatchFile> batch_from_proofs(const std::vector<std::shared_ptr<const Proo
                                                " differs from the one its batch gives (altered proof?)");
   }
   return file;
-}
-
-namespace {
-
-constexpr std::string_view names_format = "govchain-archive-names";
-constexpr size_t name_size_bytes_max = 4096;
-
-std::string names_first_line(const Hash& batch_id, uint64_t document_count) {
-  return std::string(names_format) + " 1 " + batch_id.hex() + " " + std::to_string(document_count);
-}
-
-Status check_name(std::string_view name, uint64_t leaf) {
-  const std::string where = "the name of leaf " + std::to_string(leaf);
-  if (name.empty() || name.size() > name_size_bytes_max) return error(Code::malformed, where + " is empty or too long");
-  if (name.find('\0') != std::string_view::npos || name.find('\r') != std::string_view::npos)
-    return error(Code::malformed, where + " holds a NUL or carriage return");
-  const std::filesystem::path path(name);
-  if (path.is_absolute() || name.front() == '/') return error(Code::malformed, where + " is an absolute path");
-  for (const auto& part : path)
-    if (part == "..") return error(Code::malformed, where + " leaves its folder ('..')");
-  return Status();
-}
-
-}  // namespace
-
-std::filesystem::path names_file_path(const std::filesystem::path& batch_file) {
-  return std::filesystem::path(batch_file.string() + ".names");
-}
-
-Status write_names_file(const std::filesystem::path& path, const Hash& batch_id, uint64_t document_count,
-                        const std::vector<std::string>& names) {
-  if (names.size() != document_count) return error(Code::invalid_argument, "one name per document is needed");
-  std::string text = names_first_line(batch_id, document_count) + "\n";
-  for (const auto& name : names) {
-    if (name.find('\n') != std::string::npos || name.find('\r') != std::string::npos ||
-        name.find('\0') != std::string::npos)
-      return error(Code::invalid_argument, "the file name '" + name + "' holds a line break or NUL; rename it");
-    text += name + "\n";
-  }
-  std::error_code failure;
-  if (std::filesystem::exists(std::filesystem::symlink_status(path, failure)))
-    return error(Code::already_exists, path.string() + " exists already");
-  const auto temporary =
-      folder_of(path) / ("." + path.filename().string() + ".tmp-" + crypto::random_32().hex().substr(0, 16));
-  int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (descriptor < 0) return error(Code::io_error, "cannot create " + temporary.string() + ": " + std::strerror(errno));
-  Status written = write_all(descriptor, to_bytes(text), temporary.string());
-  if (written.ok() && ::fsync(descriptor) != 0) written = error(Code::io_error, "cannot sync " + temporary.string());
-  ::close(descriptor);
-  if (written.ok()) written = rename_no_replace(temporary, path);
-  if (!written.ok()) {
-    ::unlink(temporary.c_str());
-    return written;
-  }
-  return sync_directory(folder_of(path));
-}
-
-Result<std::vector<std::string>> read_names_file(const std::filesystem::path& path, const BatchHeader& header) {
-  const uint64_t size_bytes_max = 64 + header.document_count * (name_size_bytes_max + 1) + 256;
-  auto text = read_small_file(path.string(), static_cast<size_t>(std::min<uint64_t>(size_bytes_max, 1ULL << 32)));
-  if (!text.ok()) return text.status();
-  std::string_view rest = *text;
-  auto next_line = [&rest]() -> std::optional<std::string_view> {
-    const size_t end = rest.find('\n');
-    if (end == std::string_view::npos) return std::nullopt;
-    std::string_view line = rest.substr(0, end);
-    rest.remove_prefix(end + 1);
-    return line;
-  };
-  auto first = next_line();
-  if (!first || *first != names_first_line(header.batch_id, header.document_count))
-    return error(Code::malformed, path.string() + " is not the names file of batch " + header.batch_id.hex());
-  std::vector<std::string> names;
-  std::set<std::string_view> seen;
-  for (uint64_t leaf = 0; leaf < header.document_count; ++leaf) {
-    auto line = next_line();
-    if (!line) return error(Code::malformed, path.string() + " ends before the name of leaf " + std::to_string(leaf));
-    Status valid = check_name(*line, leaf);
-    if (!valid.ok()) return valid.with_context(path.string());
-    if (!seen.insert(*line).second)
-      return error(Code::malformed, path.string() + " names two leaves '" + std::string(*line) + "'");
-    names.emplace_back(*line);
-  }
-  if (!rest.empty()) return error(Code::malformed, path.string() + " has lines after the last leaf's name");
-  return names;
 }
 
 Status write_proof_files(const BatchFile& file, const std::vector<std::filesystem::path>& paths, unsigned thread_count,

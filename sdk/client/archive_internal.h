@@ -101,6 +101,15 @@ inline constexpr size_t batch_sections_max = 64;
 std::vector<BatchSection> batch_layout(uint64_t first_offset, uint64_t document_count, bool renewal,
                                        uint64_t previous_size_bytes);
 
+// Writes all of `bytes` to `descriptor`; `name` is for the message.
+Status write_all(int descriptor, ByteView bytes, const std::string& name);
+// Renames without ever replacing an existing file (Code::already_exists).
+Status rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+// Syncs a folder, so that a rename in it survives a crash.
+Status sync_directory(const std::filesystem::path& directory);
+// The folder a path lies in ("." for a bare name).
+std::filesystem::path folder_of(const std::filesystem::path& path);
+
 // A contract query; the receipt's own status is the caller's to check.
 Result<chain::Receipt> run_query(const Client& client, std::string_view contract, std::string_view method,
                                  const Bytes& arguments);
