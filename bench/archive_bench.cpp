@@ -9,7 +9,10 @@
 // thread, measured in the same run), so that runs on different machines can
 // be compared by ratio, and the process's peak resident memory.
 //
-//   archive_bench [--documents N] [--threads N] [--node URL --key FILE] [--dir DIR] [--keep]
+//   archive_bench [--documents N] [--node URL --key FILE] [--dir DIR] [--keep]
+//
+// The tree is built on all hardware threads (at most 8), as `govchain
+// archive anchor` builds it.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -32,7 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
   uint64_t document_count = 1'000'000;
-  unsigned thread_count = 0;
   std::string node_url;
   std::string key_path;
   std::string directory;
@@ -69,8 +71,6 @@ bool parse_options(int argc, char** argv, BenchOptions& options) {
     bool has_value = index + 1 < argc;
     if (argument == "--documents" && has_value) {
       options.document_count = std::strtoull(argv[++index], nullptr, 10);
-    } else if (argument == "--threads" && has_value) {
-      options.thread_count = static_cast<unsigned>(std::strtoul(argv[++index], nullptr, 10));
     } else if (argument == "--node" && has_value) {
       options.node_url = argv[++index];
     } else if (argument == "--key" && has_value) {
@@ -80,7 +80,7 @@ bool parse_options(int argc, char** argv, BenchOptions& options) {
     } else if (argument == "--keep") {
       options.keep = true;
     } else {
-      std::cerr << "usage: archive_bench [--documents N] [--threads N] [--node URL --key FILE] [--dir DIR] [--keep]\n";
+      std::cerr << "usage: archive_bench [--documents N] [--node URL --key FILE] [--dir DIR] [--keep]\n";
       return false;
     }
   }
@@ -165,7 +165,6 @@ nlohmann::json figures_json(const BenchOptions& options, double sha256_rate) {
           {"tree_seconds_at_one_thread_sha256_rate", tree_hashes / sha256_rate},
           {"anchored_on_node", !options.node_url.empty()},
           {"goal_seconds", 2.0},
-          {"threads", options.thread_count},
           {"hardware_threads", std::thread::hardware_concurrency()}};
 }
 
