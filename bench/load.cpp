@@ -35,6 +35,7 @@
 
 #include "chain/genesis.h"
 #include "chain/tx.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "http_connection.h"
@@ -69,7 +70,8 @@ void add_bench_municipalities(chain::Genesis& genesis, size_t municipalities) {
     genesis.municipalities.push_back({municipality_id(i), "Bench " + std::to_string(i),
                                       derived_key("govchain-load/admin/" + std::to_string(i)).public_key});
   genesis.parameters.block_txs_max = 10000;
-  genesis.parameters.block_size_bytes_max = 8 * 1024 * 1024;
+  // As large as a block's transactions may be (blocks must still decode).
+  genesis.parameters.block_size_bytes_max = limits::block_txs_size_bytes_max;
 }
 
 int prepare(const std::string& data_dir, size_t municipalities, uint64_t block_interval_ms) {
@@ -474,6 +476,12 @@ int verify(const std::string& node, const std::string& committed_path) {
   while (std::getline(file, line)) {
     if (line.empty()) continue;
     auto reply = connection.request("GET", "/v1/txs/" + line);
+    // The node limits the requests of one address per second (429); this
+    // check asks once per transaction, so it waits and asks again.
+    for (int attempt = 0; attempt < 50 && reply.ok() && reply->status == 429; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      reply = connection.request("GET", "/v1/txs/" + line);
+    }
     if (!reply.ok()) return fail(reply.status().to_string());
     json body = json::parse(reply->body, nullptr, false);
     if (reply->status != 200 || body.is_discarded() || body.value("status", "") != "committed")

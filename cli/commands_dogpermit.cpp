@@ -73,7 +73,7 @@ int issue(Context& context, const IssueOptions& options) {
   if (!checked.ok()) return context.fail(checked, "dogpermit issue: nothing was sent");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::dog_permit_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::dog_permit_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit issue refused");
   std::string bundle_note;
   const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
@@ -109,8 +109,9 @@ int renew_insurance(Context& context, const std::string& certificate_text, const
   if (!until_ms.ok()) return context.fail(until_ms.status(), "dogpermit renew-insurance: --insurance-until");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit renew-insurance");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_renew_insurance_action(*id, *until_ms), signer->submit);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::dog_permit_renew_insurance_action(signer->node, *id, *until_ms), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit renew-insurance refused");
   json machine = {{"action", "dogpermit.renew_insurance"},
                   {"id", id->hex()},
@@ -127,8 +128,9 @@ int transfer(Context& context, const std::string& certificate_path, const std::s
   if (!certificate.ok()) return context.fail(certificate.status(), "dogpermit transfer: reading the permit file");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit transfer");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_transfer_action(*certificate, municipality), signer->submit);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::dog_permit_transfer_action(signer->node, *certificate, municipality), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit transfer refused");
   json machine = {{"action", "dogpermit.transfer"},
                   {"id", certificate->id.hex()},

@@ -60,7 +60,7 @@ int attest(Context& context, const AttestOptions& options) {
   if (!checked.ok()) return context.fail(checked, "identity attest: nothing was sent");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::identity_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::identity_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "identity attest refused");
   std::string bundle_note;
   const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
@@ -105,7 +105,8 @@ int rotate(Context& context, const std::string& certificate_path, const std::str
   client::CertificateFile rotated = client::prepare_key_rotation(*old_certificate);
   auto receipt = client::issue_to_file(
       signer->node, signer->key.key_pair, rotated,
-      client::identity_rotate_action(old_certificate->id, rotated.id, new_key->key_pair), out_path, signer->submit);
+      client::identity_rotate_action(signer->node, old_certificate->id, rotated.id, new_key->key_pair), out_path,
+      signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "identity rotate refused");
   json machine = {{"action", "identity.rotate"},  {"old_id", old_certificate->id.hex()},
                   {"id", rotated.id.hex()},       {"new_key", new_key->key_pair.public_key.hex()},

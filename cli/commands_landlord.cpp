@@ -66,7 +66,7 @@ int confirm(Context& context, const ConfirmOptions& options) {
   if (!checked.ok()) return context.fail(checked, "landlord confirm: nothing was sent");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::landlord_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::landlord_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "landlord confirm refused");
   std::string bundle_note;
   const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
@@ -93,8 +93,8 @@ int consume(Context& context, const std::string& certificate_text) {
   if (!id.ok()) return context.fail(id.status(), "landlord consume: reading the certificate");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "landlord consume");
-  auto receipt =
-      client::submit_call(signer->node, signer->key.key_pair, client::landlord_consume_action(*id), signer->submit);
+  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
+                                     client::landlord_consume_action(signer->node, *id), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "landlord consume refused");
   json machine = {{"action", "landlord.consume"},
                   {"id", id->hex()},

@@ -80,8 +80,8 @@ int issue(Context& context, const IssueOptions& options) {
   Status checked = check_before_issue(*certificate, {{"the window's end", request->valid_until_ms}}, options.force);
   if (!checked.ok()) return context.fail(checked, "streetmusic issue: nothing was sent");
   auto receipt = client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                                       client::street_music_issue_action(*certificate, *request), options.out_path,
-                                       signer->submit);
+                                       client::street_music_issue_action(signer->node, *certificate, *request),
+                                       options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "streetmusic issue refused");
   std::string bundle_note;
   const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
@@ -115,7 +115,7 @@ int revoke(Context& context, const std::string& certificate_text, const std::str
 void add_issue(CLI::App& streetmusic, Context& context) {
   auto options = std::make_shared<IssueOptions>();
   CLI::App* command = streetmusic.add_subcommand("issue", "issue a street-music permit (public_order_office)");
-  command->add_option("--zone", options->zone, "zone name, e.g. markt")->required();
+  command->add_option("--zone", options->zone, "zone code, e.g. markt or AC-ALTSTADT-03")->required();
   command->add_option("--musician", options->musician_path, "JSON file: the musician (docs/certificates.md)")
       ->required();
   command->add_option("--out", options->out_path, "where to write the certificate file for the musician")->required();

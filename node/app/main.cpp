@@ -2,19 +2,19 @@
 //
 //   govchaind --dev --data DIR --rpc-addr 127.0.0.1:PORT
 //   govchaind --config FILE
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "app/contract_host_factory.h"
-#include "core/limits.h"
 #include "app/dev_setup.h"
 #include "app/node.h"
 #include "app/replay.h"
+#include "core/limits.h"
 
 namespace {
 
@@ -49,7 +49,9 @@ Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
     return govchain::error(govchain::Code::malformed, options.config_path + " is not a JSON object");
   try {
     std::filesystem::path base = std::filesystem::path(options.config_path).parent_path();
-    auto resolve = [&](const std::string& path) { return std::filesystem::path(path).is_absolute() ? path : (base / path).string(); };
+    auto resolve = [&](const std::string& path) {
+      return std::filesystem::path(path).is_absolute() ? path : (base / path).string();
+    };
     config.data_dir = resolve(root.at("data_dir").get<std::string>());
     config.genesis_path = resolve(root.at("genesis").get<std::string>());
     config.validator_key_path = resolve(root.at("validator_key").get<std::string>());
@@ -60,19 +62,23 @@ Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
     for (const auto& peer : root.value("peers", nlohmann::json::array())) {
       auto key = govchain::PublicKey::from_hex_string(peer.at("public_key").get<std::string>());
       if (!key.ok())
-        return govchain::error(govchain::Code::invalid, options.config_path + ": peer public_key must be 64 hex digits");
+        return govchain::error(govchain::Code::invalid,
+                               options.config_path + ": peer public_key must be 64 hex digits");
       config.peers.push_back({peer.at("address").get<std::string>(), *key});
     }
     for (const auto& observer : root.value("observers", nlohmann::json::array())) {
       auto key = govchain::PublicKey::from_hex_string(observer.get<std::string>());
       if (!key.ok())
-        return govchain::error(govchain::Code::invalid, options.config_path + ": observers must be node keys of 64 hex digits");
+        return govchain::error(govchain::Code::invalid,
+                               options.config_path + ": observers must be node keys of 64 hex digits");
       config.observers.push_back(*key);
     }
   } catch (const nlohmann::json::exception& failure) {
     return govchain::error(govchain::Code::invalid,
-                           options.config_path + ": needs data_dir, genesis and validator_key; peers need address "
-                                                 "and public_key (" + failure.what() + ")");
+                           options.config_path +
+                               ": needs data_dir, genesis and validator_key; peers need address "
+                               "and public_key (" +
+                               failure.what() + ")");
   }
   return Status();
 }
@@ -92,15 +98,16 @@ int fail(const std::string& message) {
 }
 
 int run_check(const govchain::app::NodeConfig& config) {
-  std::filesystem::path genesis_path = config.genesis_path.empty() ? config.data_dir / "genesis.json" : config.genesis_path;
+  std::filesystem::path genesis_path =
+      config.genesis_path.empty() ? config.data_dir / "genesis.json" : config.genesis_path;
   auto text = govchain::app::read_text_file(genesis_path);
   if (!text.ok()) return fail(text.status().to_string());
   auto genesis = govchain::chain::parse_genesis(*text);
   if (!genesis.ok()) return fail(genesis.status().to_string());
-  auto report = govchain::app::replay_check(config.data_dir, *genesis, govchain::app::make_contract_host(),
-                                            [](uint64_t height) {
-                                              if (height % 1000 == 0) std::cerr << "checked block " << height << "\n";
-                                            });
+  auto report =
+      govchain::app::replay_check(config.data_dir, *genesis, govchain::app::make_contract_host(), [](uint64_t height) {
+        if (height % 1000 == 0) std::cerr << "checked block " << height << "\n";
+      });
   if (!report.ok()) return fail("check FAILED: " + report.status().to_string());
   std::cout << "check passed: " << report->blocks_checked << " blocks and " << report->txs_replayed
             << " transactions re-executed; state root " << report->final_state_root.hex() << " matches" << std::endl;
@@ -126,9 +133,12 @@ int main(int argc, char** argv) {
   cli.add_option("--data", options.data_dir, "data directory");
   cli.add_option("--rpc-addr", options.rpc_address, "HTTP API listen address host:port")->capture_default_str();
   cli.add_option("--config", options.config_path, "node configuration file (JSON)");
-  cli.add_option("--contracts", options.contracts_dir, "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
+  cli.add_option(
+      "--contracts", options.contracts_dir,
+      "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
   cli.add_flag("--check", options.check,
-               "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)");
+               "re-execute every stored block from genesis with every check a received block gets (header, "
+               "signatures, limits, state and receipts roots, certificate), then exit (node must be stopped)");
   cli.add_option("--import-from", options.import_from,
                  "execute the blocks of a stopped node's data directory (same genesis) on this node's own state, "
                  "refusing any block whose state or receipts root differs, then exit");

@@ -9,6 +9,7 @@
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
+#include "execution/abi_check.h"
 #include "execution/accounts.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
@@ -261,7 +262,8 @@ const std::set<std::string>& host_import_names() {
       "input_size",   "input_read",     "return_data", "caller",           "self_name",
       "block_height", "block_time_ms",  "abort",       "storage_get",      "storage_get_of",
       "storage_set",  "storage_remove", "storage_has", "emit_event",       "sha256",
-      "tagged_hash",  "schnorr_verify", "has_role",    "account_register", "account_unregister"};
+      "tagged_hash",  "schnorr_verify", "has_role",    "account_register", "account_unregister",
+      "debug_print"};
   return names;
 }
 
@@ -314,14 +316,19 @@ Result<WasmContractHost::LoadedCode> WasmContractHost::module_for(const StateRea
   return loaded;
 }
 
-Status WasmContractHost::check_deploy(const chain::ContractDeploy& deploy) const {
+// The stateless checks of a deploy; `chain_id` decides whether a module may
+// import debug_print (empty: not known, so not).
+Status WasmContractHost::check_module(const chain::ContractDeploy& deploy, std::string_view chain_id) const {
   if (deploy.code.size() > contract_code_size_bytes_max)
     return error(Code::too_large, "contract '" + deploy.name + "' has " + std::to_string(deploy.code.size()) +
                                       " bytes of code, limit is " + std::to_string(contract_code_size_bytes_max));
   auto module = runtime::load_module(deploy.code, limits_);
   if (!module.ok()) return module.status().with_context("contract '" + deploy.name + "' does not load");
-  return check_interface(**module).with_context("contract '" + deploy.name + "'");
+  GOVCHAIN_TRY(check_interface(**module).with_context("contract '" + deploy.name + "'"));
+  return check_contract_deploy(**module, deploy, chain_id).with_context("contract '" + deploy.name + "'");
 }
+
+Status WasmContractHost::check_deploy(const chain::ContractDeploy& deploy) const { return check_module(deploy, ""); }
 
 Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& deploy,
                                 const BlockContext& context) const {
@@ -329,7 +336,7 @@ Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& dep
   // stored should not pay for loading it.
   GOVCHAIN_TRY(
       check_contract_version(state, deploy.name, deploy.municipality, deploy.code.size(), deploy.abi_json.size()));
-  GOVCHAIN_TRY(check_deploy(deploy));
+  GOVCHAIN_TRY(check_module(deploy, context.chain_id));
   return store_contract_version(state, deploy.name, deploy.municipality, deploy.code, deploy.abi_json, context);
 }
 
@@ -346,7 +353,7 @@ Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& dep
                                        " gas, and the transaction has " + std::to_string(gas_limit) + " left");
   }
   receipt.gas_used += gas;
-  GOVCHAIN_TRY(check_deploy(deploy));
+  GOVCHAIN_TRY(check_module(deploy, context.chain_id));
   return store_contract_version(state, deploy.name, deploy.municipality, deploy.code, deploy.abi_json, context);
 }
 
@@ -359,6 +366,7 @@ Status invoke_method(const std::shared_ptr<const runtime::Module>& module, const
   define_storage(linker, call_state);
   define_events_and_crypto(linker, call_state);
   define_accounts(linker, call_state);
+  define_debug_print(linker, call.contract, call_state.context);
   auto instance = store.instantiate(module, linker);
   if (!instance.ok()) return instance.status();
   if (!(*instance)->find_export(call.method).has_value())
@@ -373,6 +381,7 @@ Status WasmContractHost::run_call(Overlay& state, const chain::ContractCall& cal
                                   const BlockContext& context, runtime::Store& store, chain::Receipt& receipt) const {
   GOVCHAIN_ASSIGN_OR_RETURN(auto record, read_contract_record(state, call.contract));
   if (!record) return error(Code::not_found, "no contract named '" + call.contract + "' on this chain");
+  GOVCHAIN_TRY(check_call_arguments(record->abi_json, call));
   CallState call_state{state, call.contract, record->shared, caller, context, call.arguments, {}, {}, {}};
   auto loaded = module_for(state, record->history.back().code_hash, store);
   Status outcome = loaded.ok() ? invoke_method(loaded->module, call, call_state, store) : loaded.status();

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "execution/contract_store.h"
 #include "execution/contracts.h"
@@ -71,6 +72,7 @@ class WasmContractHost : public ContractHost {
                chain::Receipt& receipt) const override;
 
  private:
+  Status check_module(const chain::ContractDeploy& deploy, std::string_view chain_id) const;
   struct LoadedCode {
     std::shared_ptr<const runtime::Module> module;
     size_t code_size_bytes = 0;

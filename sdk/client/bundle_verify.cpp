@@ -25,6 +25,11 @@ std::string_view fact_prefix(std::string_view type) {
   return {};
 }
 
+// The contract SDK keeps a certificate's zone under "zone/" || id
+// (cert::set_zone, sdk/contract/govchain/certificate.h) for any contract
+// that declares zones, e.g. one made with `govchain contract new`.
+constexpr std::string_view standard_zone_prefix = "zone/";
+
 ContractVerdict with_verdict(ContractVerdict answer, std::string verdict, std::string reason) {
   answer.verdict = std::move(verdict);
   answer.reason = std::move(reason);
@@ -79,9 +84,26 @@ Status apply_street_music(ByteView value, std::string_view zone_asked, BundleVer
   return Status();
 }
 
+// Any other contract with zones: as its verify_in_zone query, a valid
+// certificate of another zone, or of none, is `wrong_zone` (reason: its zone).
+Status apply_standard_zone(const ProofBundle& bundle, const CertificateReference& reference,
+                           std::string_view zone_asked, BundleVerification& result) {
+  auto value = bundle_value(bundle, contract_key(reference.contract, standard_zone_prefix, reference.id));
+  if (!value.ok()) return error(Code::invalid, "the bundle lacks the certificate's zone that the verdict needs");
+  if (*value) {
+    codec::Reader reader(**value);
+    GOVCHAIN_ASSIGN_OR_RETURN(result.zone, reader.text(code_size_bytes_max));
+    GOVCHAIN_TRY(reader.finish());
+  }
+  if (result.answer.verdict == "valid" && result.zone != zone_asked)
+    result.answer = with_verdict(result.answer, "wrong_zone", result.zone);
+  return Status();
+}
+
 Status apply_use_case_rules(const ProofBundle& bundle, const CertificateReference& reference, std::string_view type,
                             std::string_view zone, BundleVerification& result) {
   const std::string_view prefix = fact_prefix(type);
+  if (prefix.empty() && !zone.empty() && result.record) return apply_standard_zone(bundle, reference, zone, result);
   if (prefix.empty() || prefix == "batch/" || !result.record) return Status();
   auto value = bundle_value(bundle, contract_key(reference.contract, prefix, reference.id));
   if (!value.ok())
@@ -123,7 +145,7 @@ Status judge_record(const ProofBundle& bundle, const CertificateReference& refer
 std::vector<Bytes> certificate_bundle_keys(std::string_view contract, std::string_view type, const Hash& id) {
   std::vector<Bytes> keys{certificate_record_key(contract, id)};
   const std::string_view prefix = fact_prefix(type);
-  if (!prefix.empty()) keys.push_back(contract_key(contract, prefix, id));
+  keys.push_back(contract_key(contract, prefix.empty() ? standard_zone_prefix : prefix, id));
   return keys;
 }
 

@@ -32,7 +32,9 @@ inline constexpr std::string_view archive_batch_type = "archive_batch";
 
 // The state keys a bundle for this certificate holds: its record and, for a
 // type with a use-case rule, the contract's facts about it ("dog/", "music/"
-// or "batch/" + id). An empty `type` gives the record only.
+// or "batch/" + id); for any other type the contract SDK's standard zone
+// key ("zone/" + id, present or proven absent), so that `verify --zone`
+// works for every contract that declares zones.
 std::vector<Bytes> certificate_bundle_keys(std::string_view contract, std::string_view type, const Hash& id);
 
 // The shared lifecycle verdict (order as in sdk/contract/govchain/verify.h):
@@ -44,7 +46,7 @@ ContractVerdict lifecycle_verdict(const CertificateRecord* record, const Hash& c
 struct BundleVerifyOptions {
   int64_t at_time_ms = 0;  // 0: now_ms
   int64_t now_ms = 0;      // the caller's clock
-  std::string zone;        // street music: the zone asked about
+  std::string zone;        // the zone asked about (street music, or any contract with the SDK's zones)
   // Anchors the caller trusts. Empty: the given anchor is used, and the
   // result says it was not pinned (anchor_pinned false).
   std::vector<TrustAnchor> pinned_anchors;

@@ -83,11 +83,16 @@ function factPrefix(type: string): string | undefined {
     type];
 }
 
-/** The state keys of a certificate's bundle: its record and its use-case facts (client::certificate_bundle_keys). */
+/** The contract SDK's key of a certificate's zone (cert::set_zone), for any other contract that declares zones. */
+const standardZonePrefix = "zone/";
+
+/**
+ * The state keys of a certificate's bundle: its record and its use-case facts, or for any other type the contract
+ * SDK's zone key (client::certificate_bundle_keys).
+ */
 export function certificateBundleKeys(contract: string, type: string, id: Uint8Array): Uint8Array[] {
   const keys = [certificateRecordKey(contract, id)];
-  const prefix = factPrefix(type);
-  if (prefix !== undefined) keys.push(contractKey(contract, prefix, id));
+  keys.push(contractKey(contract, factPrefix(type) ?? standardZonePrefix, id));
   return keys;
 }
 
@@ -161,6 +166,17 @@ function applyStreetMusic(value: Uint8Array, zoneAsked: string, result: BundleVe
     result.answer = { ...result.answer, verdict: "wrong_zone", reason: result.zone };
 }
 
+/** Any other contract with zones: a valid certificate of another zone, or of none, is wrong_zone (its verify_in_zone). */
+function applyStandardZone(value: Uint8Array | null, zoneAsked: string, result: BundleVerification): void {
+  if (value !== null) {
+    const reader = new Reader(value);
+    result.zone = reader.text(256);
+    reader.finish();
+  }
+  if (result.answer.verdict === "valid" && result.zone !== zoneAsked)
+    result.answer = { ...result.answer, verdict: "wrong_zone", reason: result.zone };
+}
+
 function refused(result: BundleVerification, verdict: string, reason: string): BundleVerification {
   return { ...result, valid: false, answer: { ...result.answer, verdict, reason } };
 }
@@ -195,6 +211,10 @@ export function verifyCertificateBundle(reference: CertificateReference, _claime
       if (facts === null) throw new FormatError(`the contract holds no ${provenType} facts for this id`);
       if (provenType === dogPermitType) applyDogPermit(facts, result);
       else applyStreetMusic(facts, options.zone ?? "", result);
+    } else if (prefix === undefined && result.record !== null && (options.zone ?? "") !== "") {
+      const zone = bundleValue(bundle, contractKey(reference.contract, standardZonePrefix, reference.id));
+      if (zone === undefined) throw new FormatError("the bundle lacks the certificate's zone that the verdict needs");
+      applyStandardZone(zone, options.zone ?? "", result);
     }
   } catch (failure) {
     result = refused(result, "bundle_invalid", failure instanceof Error ? failure.message : String(failure));

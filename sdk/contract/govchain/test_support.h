@@ -1,5 +1,8 @@
-// Helpers for the native contract tests: argument building, result reading,
-// ids and commitments. Include after govchain/mock_host.h.
+// Helpers for the native contract tests (doctest, against the mock host):
+// argument building, result reading, ids, commitments, the verification
+// answer and the personal-data check. Include it in exactly one translation
+// unit of a test program (it includes govchain/mock_host.h, which defines
+// the host functions); link libsecp256k1.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -45,6 +48,10 @@ class Args {
   }
   Args& signature(const govchain::Signature& value) {
     writer_.raw(value.view());
+    return *this;
+  }
+  Args& boolean(bool value) {
+    writer_.boolean(value);
     return *this;
   }
   Args& texts(std::initializer_list<std::string> values) {
@@ -100,11 +107,17 @@ inline Hash commitment(const Hash& salt, const std::string& canonical_document) 
   return out;
 }
 
-// The verification answer of the standard `verify` query.
+// The verification answer of the standard `verify` and `verify_in_zone`
+// queries (the ABI struct "verification").
 struct Verdict {
   std::string verdict;
   std::string reason;
   std::string status;
+  int64_t at_time_ms = 0;
+  std::string type;
+  std::string municipality;
+  int64_t valid_from_ms = 0;
+  int64_t valid_until_ms = 0;
 };
 
 inline Verdict read_verdict(const govchain::mock::CallResult& result) {
@@ -114,6 +127,14 @@ inline Verdict read_verdict(const govchain::mock::CallResult& result) {
   verdict.verdict = reader.text();
   verdict.reason = reader.text();
   verdict.status = reader.text();
+  verdict.at_time_ms = reader.i64();
+  verdict.type = reader.text();
+  verdict.municipality = reader.text();
+  reader.hash();  // issuer
+  reader.text();  // issuer_municipality
+  verdict.valid_from_ms = reader.i64();
+  verdict.valid_until_ms = reader.i64();
+  reader.finish();
   return verdict;
 }
 
