@@ -59,7 +59,7 @@ struct Context {
 // the accumulator (operations.h). Each handler returns what the last one of
 // the run returns: the gas left.
 using Handler = uint64_t (*)(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context,
-                             uint64_t acc);
+                             uint64_t acc, double float_acc);
 
 struct Dispatch {
   static const std::array<Handler, op::count> table;
@@ -67,14 +67,14 @@ struct Dispatch {
 
 #define HANDLER(name)                                                                                          \
   uint64_t handle_##name(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context, \
-                         uint64_t acc)
-#define DISPATCH() GOVCHAIN_MUSTTAIL return Dispatch::table[pc->operation](pc, fp, memory, gas, context, acc)
+                         uint64_t acc, double float_acc)
+#define DISPATCH() GOVCHAIN_MUSTTAIL return Dispatch::table[pc->operation](pc, fp, memory, gas, context, acc, float_acc)
 #define NEXT()  \
   do {          \
     ++pc;       \
     DISPATCH(); \
   } while (0)
-#define CONTINUE_IN(name) GOVCHAIN_MUSTTAIL return handle_##name(pc, fp, memory, gas, context, acc)
+#define CONTINUE_IN(name) GOVCHAIN_MUSTTAIL return handle_##name(pc, fp, memory, gas, context, acc, float_acc)
 // Charges `amount`; when the gas register cannot pay, the Store charges it
 // out of line and the instruction runs again (handlers charge before they
 // change anything, so a second run does the same).
@@ -179,6 +179,13 @@ inline uint64_t f64_result(const Context* context, double value) {
   return slot_of(value);
 }
 
+// f64_result as a double, for the float accumulator.
+inline double f64_value(const Context* context, double value) {
+  if (std::isnan(value)) [[unlikely]]
+    return context->consensus ? std::bit_cast<double>(numeric::canonical_nan_f64_bits) : value;
+  return value;
+}
+
 // A 32-bit immediate as an operand of Type: i64 operations sign-extend it.
 template <typename Type>
 inline Type immediate_operand(uint32_t bits) {
@@ -205,6 +212,7 @@ inline Type immediate_operand(uint32_t bits) {
 [[gnu::noinline]] HANDLER(trap) {
   (void)fp;
   (void)acc;
+  (void)float_acc;
   (void)memory;
   context->status = trap_error(std::string(context->trap_message) + locate(context->instance, pc));
   return gas;
@@ -213,6 +221,7 @@ inline Type immediate_operand(uint32_t bits) {
 [[gnu::noinline]] HANDLER(exhausted) {
   (void)pc;
   (void)acc;
+  (void)float_acc;
   (void)fp;
   (void)memory;
   context->status = exhaustion_error(context->trap_message);
@@ -222,6 +231,7 @@ inline Type immediate_operand(uint32_t bits) {
 HANDLER(invalid) {
   (void)fp;
   (void)acc;
+  (void)float_acc;
   (void)memory;
   context->status = Status(Code::internal, "internal: invalid prepared instruction " + std::to_string(pc->operation));
   return gas;
@@ -631,6 +641,17 @@ HANDLER(elem_drop) {
     acc = produced_value;                    \
     NEXT();                                  \
   } while (0)
+// An f64 value is also left in the float accumulator, an XMM register,
+// where the f64 operations that follow read it without moving it between
+// register files (operations.h says which operations set and read it).
+#define PRODUCE_F64(value)                               \
+  do {                                                   \
+    const double produced_float = (value);               \
+    fp[pc->r] = std::bit_cast<uint64_t>(produced_float); \
+    acc = std::bit_cast<uint64_t>(produced_float);       \
+    float_acc = produced_float;                          \
+    NEXT();                                              \
+  } while (0)
 
 // Effective addresses of the address forms (operations.h): the i32 sum
 // wraps at 32 bits, the offset does not.
@@ -642,26 +663,34 @@ HANDLER(elem_drop) {
 #define ADDRESS_sx(offset) (WRAPPED(fp[pc->x] + fp[pc->y]) + pc->aux)
 #define ADDRESS_ax(offset) (WRAPPED(acc + fp[pc->y]) + pc->aux)
 
-#define LOAD_FORM(name, form, Stored, Result)                         \
+#define LOAD_FORM(name, form, Stored, Result, produce)                \
   HANDLER(name##_##form) {                                            \
     const uint64_t address = ADDRESS_##form(pc->y);                   \
     if (address + sizeof(Stored) > context->memory_size) [[unlikely]] \
       TRAP("out of bounds memory access");                            \
-    Stored value;                                                     \
-    std::memcpy(&value, memory + address, sizeof(Stored));            \
-    PRODUCE(static_cast<uint64_t>(static_cast<Result>(value)));       \
+    Result value;                                                     \
+    if constexpr (sizeof(Stored) == sizeof(Result)) {                 \
+      std::memcpy(&value, memory + address, sizeof(Stored));          \
+    } else {                                                          \
+      Stored stored;                                                  \
+      std::memcpy(&stored, memory + address, sizeof(Stored));         \
+      value = static_cast<Result>(stored);                            \
+    }                                                                 \
+    produce(value);                                                   \
   }
-#define LOAD(name, Stored, Result)    \
-  LOAD_FORM(name, ss, Stored, Result) \
-  LOAD_FORM(name, as, Stored, Result) \
-  LOAD_FORM(name, sd, Stored, Result) \
-  LOAD_FORM(name, ad, Stored, Result) \
-  LOAD_FORM(name, sx, Stored, Result) \
-  LOAD_FORM(name, ax, Stored, Result)
+#define PRODUCE_INTEGER(value) PRODUCE(static_cast<uint64_t>(value))
+#define LOAD_PRODUCING(name, Stored, Result, produce) \
+  LOAD_FORM(name, ss, Stored, Result, produce)        \
+  LOAD_FORM(name, as, Stored, Result, produce)        \
+  LOAD_FORM(name, sd, Stored, Result, produce)        \
+  LOAD_FORM(name, ad, Stored, Result, produce)        \
+  LOAD_FORM(name, sx, Stored, Result, produce)        \
+  LOAD_FORM(name, ax, Stored, Result, produce)
+#define LOAD(name, Stored, Result) LOAD_PRODUCING(name, Stored, Result, PRODUCE_INTEGER)
 LOAD(i32_load, uint32_t, uint32_t)
 LOAD(i64_load, uint64_t, uint64_t)
 LOAD(f32_load, uint32_t, uint32_t)
-LOAD(f64_load, uint64_t, uint64_t)
+LOAD_PRODUCING(f64_load, double, double, PRODUCE_F64)
 LOAD(i32_load8_s, int8_t, uint32_t)
 LOAD(i32_load8_u, uint8_t, uint32_t)
 LOAD(i32_load16_s, int16_t, uint32_t)
@@ -673,6 +702,8 @@ LOAD(i64_load16_u, uint16_t, uint64_t)
 LOAD(i64_load32_s, int32_t, int64_t)
 LOAD(i64_load32_u, uint32_t, uint64_t)
 #undef LOAD
+#undef LOAD_PRODUCING
+#undef PRODUCE_INTEGER
 #undef LOAD_FORM
 
 #define STORE_FORM(handler, Stored, address, value_source)              \
@@ -843,12 +874,14 @@ DIVISION(i64_rem_u, uint64_t, uint64_t, true)
 #undef DIVISION_FORM
 
 // Float operations: the forms of operations.h; f64 immediates are floats.
-#define FLOAT_FORM(handler, Float, left_source, right_source, expression) \
-  HANDLER(handler) {                                                      \
-    const Float left = left_source;                                       \
-    const Float right = right_source;                                     \
-    PRODUCE(expression);                                                  \
+#define FLOAT_FORM_PRODUCING(handler, Float, left_source, right_source, expression, produce) \
+  HANDLER(handler) {                                                                         \
+    const Float left = left_source;                                                          \
+    const Float right = right_source;                                                        \
+    produce(expression);                                                                     \
   }
+#define FLOAT_FORM(handler, Float, left_source, right_source, expression) \
+  FLOAT_FORM_PRODUCING(handler, Float, left_source, right_source, expression, PRODUCE)
 #define F32_OPERATION(name, expression)                                                    \
   FLOAT_FORM(name##_ss, float, f32_of(fp[pc->x]), f32_of(fp[pc->y]), expression)           \
   FLOAT_FORM(name##_si, float, f32_of(fp[pc->x]), std::bit_cast<float>(pc->y), expression) \
@@ -856,19 +889,25 @@ DIVISION(i64_rem_u, uint64_t, uint64_t, true)
   FLOAT_FORM(name##_ai, float, f32_of(acc), std::bit_cast<float>(pc->y), expression)       \
   FLOAT_FORM(name##_sa, float, f32_of(fp[pc->x]), f32_of(acc), expression)
 #define F64_IMMEDIATE static_cast<double>(std::bit_cast<float>(pc->y))
-#define F64_OPERATION(name, expression)                                           \
-  FLOAT_FORM(name##_ss, double, f64_of(fp[pc->x]), f64_of(fp[pc->y]), expression) \
-  FLOAT_FORM(name##_sf, double, f64_of(fp[pc->x]), F64_IMMEDIATE, expression)     \
-  FLOAT_FORM(name##_as, double, f64_of(acc), f64_of(fp[pc->y]), expression)       \
-  FLOAT_FORM(name##_af, double, f64_of(acc), F64_IMMEDIATE, expression)           \
-  FLOAT_FORM(name##_sa, double, f64_of(fp[pc->x]), f64_of(acc), expression)
-#define FLOAT_OPERATIONS(X, prefix, result, Bits, sign_bit)                                                   \
-  X(prefix##_add, result(context, left + right))                                                              \
-  X(prefix##_sub, result(context, left - right))                                                              \
-  X(prefix##_mul, result(context, left* right))                                                               \
-  X(prefix##_div, result(context, left / right))                                                              \
-  X(prefix##_min, result(context, numeric::wasm_min(left, right)))                                            \
-  X(prefix##_max, result(context, numeric::wasm_max(left, right)))                                            \
+// f64 operations read an operand from the accumulator in the float one.
+#define F64_FORMS(name, expression, produce)                                                         \
+  FLOAT_FORM_PRODUCING(name##_ss, double, f64_of(fp[pc->x]), f64_of(fp[pc->y]), expression, produce) \
+  FLOAT_FORM_PRODUCING(name##_sf, double, f64_of(fp[pc->x]), F64_IMMEDIATE, expression, produce)     \
+  FLOAT_FORM_PRODUCING(name##_as, double, float_acc, f64_of(fp[pc->y]), expression, produce)         \
+  FLOAT_FORM_PRODUCING(name##_af, double, float_acc, F64_IMMEDIATE, expression, produce)             \
+  FLOAT_FORM_PRODUCING(name##_sa, double, f64_of(fp[pc->x]), float_acc, expression, produce)
+#define F64_OPERATION(name, expression) F64_FORMS(name, expression, PRODUCE)
+// Arithmetic leaves its f64 result in the float accumulator too.
+#define F64_ARITHMETIC(name, expression) F64_FORMS(name, f64_value(context, expression), PRODUCE_F64)
+#define FLOAT_OPERATIONS(X, prefix, result, Bits, sign_bit)        \
+  X(prefix##_add, result(context, left + right))                   \
+  X(prefix##_sub, result(context, left - right))                   \
+  X(prefix##_mul, result(context, left* right))                    \
+  X(prefix##_div, result(context, left / right))                   \
+  X(prefix##_min, result(context, numeric::wasm_min(left, right))) \
+  X(prefix##_max, result(context, numeric::wasm_max(left, right))) \
+  F64_COMPARISONS_AND_SIGN(X, prefix, Bits, sign_bit)
+#define F64_COMPARISONS_AND_SIGN(X, prefix, Bits, sign_bit)                                                   \
   X(prefix##_copysign,                                                                                        \
     static_cast<uint64_t>((std::bit_cast<Bits>(left) & ~sign_bit) | (std::bit_cast<Bits>(right) & sign_bit))) \
   X(prefix##_eq, static_cast<uint64_t>(left == right))                                                        \
@@ -878,8 +917,18 @@ DIVISION(i64_rem_u, uint64_t, uint64_t, true)
   X(prefix##_le, static_cast<uint64_t>(left <= right))                                                        \
   X(prefix##_ge, static_cast<uint64_t>(left >= right))
 FLOAT_OPERATIONS(F32_OPERATION, f32, f32_result, uint32_t, 0x80000000u)
-FLOAT_OPERATIONS(F64_OPERATION, f64, f64_result, uint64_t, 0x8000000000000000ull)
+F64_ARITHMETIC(f64_add, left + right)
+F64_ARITHMETIC(f64_sub, left - right)
+F64_ARITHMETIC(f64_mul, left* right)
+F64_ARITHMETIC(f64_div, left / right)
+F64_ARITHMETIC(f64_min, numeric::wasm_min(left, right))
+F64_ARITHMETIC(f64_max, numeric::wasm_max(left, right))
+F64_COMPARISONS_AND_SIGN(F64_OPERATION, f64, uint64_t, 0x8000000000000000ull)
 #undef FLOAT_OPERATIONS
+#undef F64_COMPARISONS_AND_SIGN
+#undef F64_ARITHMETIC
+#undef F64_FORMS
+#undef FLOAT_FORM_PRODUCING
 #undef F32_OPERATION
 #undef F64_OPERATION
 #undef F64_IMMEDIATE
@@ -919,12 +968,24 @@ FLOAT_UNARY(f32_floor, float, f32_of, f32_result(context, std::floor(operand)))
 FLOAT_UNARY(f32_trunc, float, f32_of, f32_result(context, std::trunc(operand)))
 FLOAT_UNARY(f32_nearest, float, f32_of, f32_result(context, numeric::wasm_nearest(operand)))
 FLOAT_UNARY(f32_sqrt, float, f32_of, f32_result(context, std::sqrt(operand)))
-FLOAT_UNARY(f64_ceil, double, f64_of, f64_result(context, std::ceil(operand)))
-FLOAT_UNARY(f64_floor, double, f64_of, f64_result(context, std::floor(operand)))
-FLOAT_UNARY(f64_trunc, double, f64_of, f64_result(context, std::trunc(operand)))
-FLOAT_UNARY(f64_nearest, double, f64_of, f64_result(context, numeric::wasm_nearest(operand)))
-FLOAT_UNARY(f64_sqrt, double, f64_of, f64_result(context, std::sqrt(operand)))
-FLOAT_UNARY(f32_demote_f64, double, f64_of, f32_result(context, static_cast<float>(operand)))
+// These take an accumulated operand from the float accumulator; sqrt
+// leaves its result there too.
+#define F64_UNARY(name, expression, produce)  \
+  HANDLER(name) {                             \
+    const double operand = f64_of(fp[pc->x]); \
+    produce(expression);                      \
+  }                                           \
+  HANDLER(name##_a) {                         \
+    const double operand = float_acc;         \
+    produce(expression);                      \
+  }
+F64_UNARY(f64_ceil, f64_result(context, std::ceil(operand)), PRODUCE)
+F64_UNARY(f64_floor, f64_result(context, std::floor(operand)), PRODUCE)
+F64_UNARY(f64_trunc, f64_result(context, std::trunc(operand)), PRODUCE)
+F64_UNARY(f64_nearest, f64_result(context, numeric::wasm_nearest(operand)), PRODUCE)
+F64_UNARY(f64_sqrt, f64_value(context, std::sqrt(operand)), PRODUCE_F64)
+F64_UNARY(f32_demote_f64, f32_result(context, static_cast<float>(operand)), PRODUCE)
+#undef F64_UNARY
 FLOAT_UNARY(f64_promote_f32, float, f32_of, f64_result(context, static_cast<double>(operand)))
 
 #define TRUNCATE_FORM(handler, Integer, Unsigned, of, source)      \
@@ -1003,11 +1064,11 @@ std::array<Handler, op::count> make_table() {
 #define GOVCHAIN_ENTRY(name) table[op::name] = &handle_##name;
 #define GOVCHAIN_FORM_ENTRY(name, form) table[op::name##_##form] = &handle_##name##_##form;
 #define GOVCHAIN_ACC_ENTRIES(name) GOVCHAIN_ENTRY(name) GOVCHAIN_FORM_ENTRY(name, a)
-#define GOVCHAIN_LOAD_ENTRIES(name)                                                         \
-  GOVCHAIN_FORM_ENTRY(name, ss)                                                             \
-  GOVCHAIN_FORM_ENTRY(name, as)                                                             \
-  GOVCHAIN_FORM_ENTRY(name, sd) GOVCHAIN_FORM_ENTRY(name, ad) GOVCHAIN_FORM_ENTRY(name, sx) \
-      GOVCHAIN_FORM_ENTRY(name, ax)
+#define GOVCHAIN_LOAD_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, ss)     \
+  GOVCHAIN_FORM_ENTRY(name, as)     \
+  GOVCHAIN_FORM_ENTRY(name, sd)     \
+  GOVCHAIN_FORM_ENTRY(name, ad) GOVCHAIN_FORM_ENTRY(name, sx) GOVCHAIN_FORM_ENTRY(name, ax)
 #define GOVCHAIN_STORE_ENTRIES(name) GOVCHAIN_LOAD_ENTRIES(name) GOVCHAIN_FORM_ENTRY(name, sa)
 #define GOVCHAIN_BINARY_ENTRIES(name) \
   GOVCHAIN_FORM_ENTRY(name, ss)       \
@@ -1108,7 +1169,7 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   uint8_t* memory = memory_of(&context);
   const Instruction* pc = code.instructions.data();
   uint64_t gas = store.gas_remaining_ - store.poll_floor_;
-  gas = Dispatch::table[pc->operation](pc, fp, memory, gas, &context, 0);
+  gas = Dispatch::table[pc->operation](pc, fp, memory, gas, &context, 0, 0.0);
   store.gas_remaining_ = gas + store.poll_floor_;
   store.frame_depth = base_depth;
   store.value_stack_used = base_stack_used;

@@ -91,6 +91,29 @@ struct Operand {
 // call costs (`call` pays 10 gas; eight slot copies take a few ns).
 constexpr uint32_t pool_entries_max = 8;
 
+// The operations that leave their f64 result in the float accumulator
+// (operations.h), and those that read an operand from it.
+bool sets_float_accumulator(uint16_t code) {
+  switch (code) {
+    case opcode::f64_load:
+    case opcode::f64_add:
+    case opcode::f64_sub:
+    case opcode::f64_mul:
+    case opcode::f64_div:
+    case opcode::f64_min:
+    case opcode::f64_max:
+    case opcode::f64_sqrt:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool reads_float_accumulator(uint16_t code) {
+  return (code >= opcode::f64_eq && code <= opcode::f64_ge) || (code >= opcode::f64_ceil && code <= opcode::f64_sqrt) ||
+         (code >= opcode::f64_add && code <= opcode::f64_copysign) || code == opcode::f32_demote_f64;
+}
+
 struct ControlFrame {
   uint16_t opcode = 0;
   const TypeList* start_types = &no_types();
@@ -280,6 +303,7 @@ class FunctionCompiler {
     producer_form_ = form;
     producer_serial_ = next_serial_;
     accumulator_serial_ = next_serial_;
+    accumulator_float_ = sets_float_accumulator(code);
   }
   // Whether `operand` was computed by the last instruction emitted, which
   // may then be rewritten to store elsewhere or to branch.
@@ -291,6 +315,12 @@ class FunctionCompiler {
   // last to compute a value, and no block head or call came after it.
   bool in_accumulator(const Operand& operand) const {
     return operand.place == Place::slot && operand.serial != 0 && operand.serial == accumulator_serial_;
+  }
+  // Whether an operation of `code` can take `operand` from the accumulator
+  // it reads: the f64 operations that read the float accumulator only when
+  // the instruction before left the value there.
+  bool accumulator_holds(uint16_t code, const Operand& operand) const {
+    return in_accumulator(operand) && (accumulator_float_ || !reads_float_accumulator(code));
   }
   uint32_t produce(uint16_t code, Form form, uint32_t r, uint32_t x, uint32_t y) {
     const uint16_t operation = operation_forms(code).of(form);
@@ -347,6 +377,7 @@ class FunctionCompiler {
   uint16_t producer_code_ = 0;       // its opcode of the binary format
   Form producer_form_ = Form::ss;    // and form
   uint32_t accumulator_serial_ = 0;  // the operand whose value is in the accumulator, if any
+  bool accumulator_float_ = false;   // and whether it is in the float accumulator too
 };
 
 // ---------------------------------------------------------------------------
@@ -1609,7 +1640,7 @@ Status FunctionCompiler::compile_simple(uint16_t code) {
 }
 
 void FunctionCompiler::emit_unary(uint16_t code, const Operand& operand, size_t index) {
-  if (in_accumulator(operand)) {
+  if (accumulator_holds(code, operand)) {
     produce(code, Form::as, slot_of_height(index), 0, 0);
     return;
   }
@@ -1627,7 +1658,7 @@ void FunctionCompiler::emit_binary(uint16_t code, const Operand& left, const Ope
   uint32_t immediate;
   if (right.place == Place::constant && left.place != Place::constant &&
       immediate_of(info.operand_types[1], right.bits, immediate)) {
-    if (in_accumulator(left) && forms.of(Form::ai) != 0) {
+    if (accumulator_holds(code, left) && forms.of(Form::ai) != 0) {
       produce(code, Form::ai, result, 0, immediate);
       return;
     }
@@ -1640,11 +1671,11 @@ void FunctionCompiler::emit_binary(uint16_t code, const Operand& left, const Ope
       immediate_of(info.operand_types[0], left.bits, immediate) &&
       emit_constant_left(code, forms, right, index + 1, immediate, result))
     return;
-  if (in_accumulator(left) && forms.of(Form::as) != 0) {
+  if (accumulator_holds(code, left) && forms.of(Form::as) != 0) {
     produce(code, Form::as, result, 0, source_slot(right, index + 1));
     return;
   }
-  if (in_accumulator(right)) {
+  if (accumulator_holds(code, right)) {
     if (forms.of(Form::sa) != 0) {
       produce(code, Form::sa, result, source_slot(left, index), 0);
       return;
@@ -1664,7 +1695,7 @@ void FunctionCompiler::emit_binary(uint16_t code, const Operand& left, const Ope
 bool FunctionCompiler::emit_constant_left(uint16_t code, const OperationForms& forms, const Operand& right,
                                           size_t right_index, uint32_t immediate, uint32_t result) {
   const uint16_t swapped = forms.commutative ? code : forms.swapped;
-  const bool accumulator = in_accumulator(right);
+  const bool accumulator = accumulator_holds(code, right);
   if (swapped != 0) {
     const OperationForms& swapped_forms = operation_forms(swapped);
     if (accumulator && swapped_forms.of(Form::ai) != 0) {
