@@ -228,6 +228,7 @@ class FunctionCompiler {
   Status pop_expect(ValueType expected) { return pop_expect(stack_type(expected)); }
   Status pop_list(const TypeList& types);
   Status pop_list_slowly(const TypeList& types);
+  bool pop_arguments_in_place(const TypeList& types);
   Status pop_list_saving(const TypeList& types);
   void push(StackType type) {
     values_.push_back(Operand{type, Place::slot, 0, 0, next_serial_++});
@@ -431,6 +432,21 @@ Status FunctionCompiler::pop_list_slowly(const TypeList& types) {
 
 // pop_list, keeping the popped operands (where their values are) in saved_
 // for the code that moves them.
+// Pops a call's arguments when each has its type and is in its own slot
+// already, as a call's results are: then the call moves nothing. The
+// common case of a call, and the whole work of a run of calls of the
+// largest arity, in one pass.
+bool FunctionCompiler::pop_arguments_in_place(const TypeList& types) {
+  const size_t count = types.size();
+  if (values_.size() - controls_.back().height < count) return false;
+  const Operand* operands = values_.data() + values_.size() - count;
+  bool in_place = true;
+  for (size_t index = 0; index < count; ++index)
+    in_place &= operands[index].type == stack_type(types[index]) && operands[index].place == Place::slot;
+  if (in_place) values_.resize(values_.size() - count);
+  return in_place;
+}
+
 Status FunctionCompiler::pop_list_saving(const TypeList& types) {
   const size_t available = std::min(types.size(), values_.size() - controls_.back().height);
   saved_.assign(values_.end() - static_cast<ptrdiff_t>(available), values_.end());
@@ -1147,7 +1163,8 @@ Status FunctionCompiler::compile_call(uint16_t code) {
     callee = &module_.types[type_index];
   }
   const size_t element_height = values_.size();
-  GOVCHAIN_TRY(pop_list_saving(callee->params));
+  const bool in_place = pop_arguments_in_place(callee->params);
+  if (!in_place) GOVCHAIN_TRY(pop_list_saving(callee->params));
   producer_ = none;
   if (live_) {
     const size_t base = values_.size();
@@ -1156,8 +1173,9 @@ Status FunctionCompiler::compile_call(uint16_t code) {
     settle(base, base + callee->results.size());
     // The arguments become the callee's parameters where they are: its
     // frame starts at the first argument's slot.
-    for (size_t index = 0; index < param_count; ++index)
-      emit_move(saved_[index], base + index, slot_of_height(base + index));
+    if (!in_place)
+      for (size_t index = 0; index < param_count; ++index)
+        emit_move(saved_[index], base + index, slot_of_height(base + index));
     const uint32_t frame = slot_of_height(base);
     if (code == opcode::call_indirect) {
       if (table_index > UINT16_MAX) return fail("call_indirect table index too large");
