@@ -373,6 +373,11 @@ class FunctionCompiler {
   size_t height_max_ = 0;
   uint32_t gas_instruction_ = none;
   uint32_t next_serial_ = 1;
+  // The results the last call pushed: their types, the serial of the first
+  // and the stack height after them.
+  const TypeList* last_results_ = nullptr;
+  uint32_t last_results_serial_ = 0;
+  size_t last_results_height_ = 0;
   uint32_t producer_ = none;         // the last instruction that computed an operand
   uint32_t producer_serial_ = 0;     // that operand
   uint16_t producer_code_ = 0;       // its opcode of the binary format
@@ -440,6 +445,15 @@ bool FunctionCompiler::pop_arguments_in_place(const TypeList& types) {
   const size_t count = types.size();
   if (values_.size() - controls_.back().height < count) return false;
   const Operand* operands = values_.data() + values_.size() - count;
+  // The results of the last call, still on top and untouched (a value
+  // pushed since would carry a later serial), are in place and of the
+  // callee's result types: a run of calls checks each type once.
+  if (last_results_ != nullptr && count > 0 && values_.size() == last_results_height_ &&
+      operands[0].serial == last_results_serial_ && operands[count - 1].serial == last_results_serial_ + count - 1 &&
+      (last_results_ == &types || *last_results_ == types)) {
+    values_.resize(values_.size() - count);
+    return true;
+  }
   bool in_place = true;
   for (size_t index = 0; index < count; ++index)
     in_place &= operands[index].type == stack_type(types[index]) && operands[index].place == Place::slot;
@@ -751,6 +765,7 @@ Status FunctionCompiler::compile(uint32_t function_index, PreparedCode& prepared
   code_.clear();
   pool_.clear();
   loop_depth_ = 0;
+  last_results_ = nullptr;
   live_ = true;
   pool_base_ = static_cast<uint32_t>(type_->params.size()) + body_->local_count;
   frame_base_ = pool_base_ + pool_entries_max;
@@ -1196,7 +1211,14 @@ Status FunctionCompiler::compile_call(uint16_t code) {
     // The callee's code uses the accumulator.
     accumulator_serial_ = 0;
   }
+  const size_t results_base = values_.size();
   push_list(callee->results);
+  last_results_ = nullptr;
+  if (live_ && !callee->results.empty()) {
+    last_results_ = &callee->results;
+    last_results_serial_ = values_[results_base].serial;
+    last_results_height_ = values_.size();
+  }
   return Status();
 }
 
