@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <string>
 
 #include "runtime/decode.h"
@@ -90,6 +91,9 @@ struct Operand {
 // copy on entry, which no gas price names, stays a small part of what a
 // call costs (`call` pays 10 gas; eight slot copies take a few ns).
 constexpr uint32_t pool_entries_max = 8;
+
+// The most instructions a body reserves room for before it is compiled.
+constexpr size_t code_reserved_max = 65536;
 
 // The operations that leave their f64 result in the float accumulator
 // (operations.h), and those that read an operand from it.
@@ -450,7 +454,7 @@ bool FunctionCompiler::pop_arguments_in_place(const TypeList& types) {
   // callee's result types: a run of calls checks each type once.
   if (last_results_ != nullptr && count > 0 && values_.size() == last_results_height_ &&
       operands[0].serial == last_results_serial_ && operands[count - 1].serial == last_results_serial_ + count - 1 &&
-      (last_results_ == &types || *last_results_ == types)) {
+      (last_results_ == &types || std::memcmp(last_results_->data(), types.data(), count) == 0)) {
     values_.resize(values_.size() - count);
     return true;
   }
@@ -469,9 +473,13 @@ Status FunctionCompiler::pop_list_saving(const TypeList& types) {
 
 void FunctionCompiler::push_list(const TypeList& types) {
   const size_t base = values_.size();
-  values_.resize(base + types.size());
-  for (size_t index = 0; index < types.size(); ++index)
-    values_[base + index] = Operand{stack_type(types[index]), Place::slot, 0, 0, next_serial_++};
+  const size_t count = types.size();
+  values_.resize(base + count);
+  Operand* pushed = values_.data() + base;
+  for (size_t index = 0; index < count; ++index) {
+    pushed[index].type = stack_type(types[index]);
+    pushed[index].serial = next_serial_++;
+  }
   note_height();
 }
 
@@ -763,6 +771,10 @@ Status FunctionCompiler::compile(uint32_t function_index, PreparedCode& prepared
   values_.clear();
   controls_.clear();
   code_.clear();
+  // Most bodies emit fewer instructions than they have bytes; reserving
+  // that many (up to 1 MiB of instructions) saves the vector's regrowth in
+  // a long body without letting a large module reserve much more.
+  code_.reserve(std::min<size_t>(body_->code_end - body_->code_offset, code_reserved_max));
   pool_.clear();
   loop_depth_ = 0;
   last_results_ = nullptr;
