@@ -4,6 +4,11 @@
 # part of scripts/soak (hundreds of rounds). Sourced after lib.sh, not run.
 # Expects GOVCHAIND (node binary) and LOAD (govchain-load binary); uses and
 # clears NODE_PID and LOAD_PID, so a caller's EXIT trap can stop both.
+# CRASH_TXS (default 5000) transactions are offered per round at CRASH_RATE
+# per second (default 1000): a paced stream lasts several seconds, so the
+# kill lands while transactions are still arriving, not on an idle node.
+CRASH_TXS=${CRASH_TXS:-5000}
+CRASH_RATE=${CRASH_RATE:-1000}
 
 # crash_prepare DATA_DIR: a fresh dev chain with 50 municipality admins that
 # send the load, and a block every 20 ms so that many blocks are in flight
@@ -25,24 +30,37 @@ crash_wait_for_commits() {
 }
 
 # crash_kill_under_load DATA_DIR COMMITTED_FILE LOG_PREFIX COMMITS_BEFORE_KILL PAUSE_S:
-# starts the node, streams up to 5,000 transactions into it and kills it with
+# starts the node, streams CRASH_TXS transactions into it and kills it with
 # -9 once COMMITS_BEFORE_KILL more transactions were reported committed and a
 # further PAUSE_S seconds have passed, so that the kill lands in the middle of
-# blocks being built, written and answered. Sets CRASH_HEIGHT_BEFORE.
+# blocks being built, written and answered. Sets CRASH_HEIGHT_BEFORE, and
+# CRASH_UNDER_LOAD to 1 if the load generator was still sending at the kill.
 crash_kill_under_load() {
   local data=$1 committed=$2 log_prefix=$3 commits_before_kill=$4 pause_s=$5
   start_node "$data" "$log_prefix-node.log"
   CRASH_HEIGHT_BEFORE=$(curl -sf "$NODE_URL/v1/status" | json_field "['height']")
-  "$LOAD" run --node "$NODE_URL" --data "$data" --txs 5000 --window 2000 --timeout 60 \
+  "$LOAD" run --node "$NODE_URL" --data "$data" --txs "$CRASH_TXS" --rate "$CRASH_RATE" --window 2000 --timeout 60 \
     --committed-out "$committed" --json >"$log_prefix-load.json" 2>&1 &
   LOAD_PID=$!
   crash_wait_for_commits "$committed" "$(wc -l <"$committed")" "$commits_before_kill"
   sleep "$pause_s"
+  CRASH_UNDER_LOAD=0
+  ! kill -0 "$LOAD_PID" 2>/dev/null || CRASH_UNDER_LOAD=1
   kill -9 "$NODE_PID" 2>/dev/null || fail "the node had exited before the kill -9 (log: $log_prefix-node.log)"
   wait "$NODE_PID" 2>/dev/null || true
   NODE_PID=""
+  # The load generator would retry until its timeout; what it has reported
+  # committed so far is in the file, flushed after every event.
+  kill "$LOAD_PID" 2>/dev/null || true
   wait "$LOAD_PID" 2>/dev/null || true
   LOAD_PID=""
+  crash_drop_partial_line "$committed"
+}
+
+# A signal between two writes of one event may leave a last line cut short:
+# that hash was not fully reported, so it is not counted.
+crash_drop_partial_line() {
+  if [ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ]; then sed -i '$d' "$1"; fi
 }
 
 # crash_check_recovery DATA_DIR COMMITTED_FILE LOG_PREFIX: re-executes every

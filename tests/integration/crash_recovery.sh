@@ -22,7 +22,8 @@ for round in 1 2 3; do
   # Kill once this round's first blocks are reported committed, after a
   # further pause that differs per round.
   crash_kill_under_load "$data" "$committed" "$work/round-$round" 500 "0.$((round * 3))"
-  echo "round $round: node killed with -9; $(wc -l <"$committed") transactions reported committed so far (height was $CRASH_HEIGHT_BEFORE at start)"
+  echo "round $round: node killed with -9 (load still sending: $CRASH_UNDER_LOAD);" \
+    "$(wc -l <"$committed") transactions reported committed so far (height was $CRASH_HEIGHT_BEFORE at start)"
   crash_check_recovery "$data" "$committed" "$work/round-$round"
   echo "round $round: $CRASH_CHECK_OUTPUT"
   cat "$work/round-$round-verify.txt"

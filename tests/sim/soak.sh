@@ -14,6 +14,5 @@ cases=""
 for validators in 4 5 7 10 13; do
   for scenario in lossy partition crash byzantine mixed; do cases+="$validators:$scenario "; done
 done
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 exec "$root/scripts/soak" --parts sim --build-dir "$build" --seeds $((seeds * 25)) --first-seed "$first" \
   --cases "$cases" --fault-ms 40000
