@@ -1,7 +1,5 @@
 #include "app/node_settings.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -23,7 +21,6 @@ using ordered_json = nlohmann::ordered_json;
 
 constexpr size_t path_size_bytes_max = 4096;
 constexpr size_t text_value_size_bytes_max = 1024 * 1024;  // a peers list in an environment variable
-constexpr size_t passphrase_size_bytes_max = 4096;
 constexpr const char* environment_prefix = "GOVCHAIND_";
 
 enum class Kind { path, address, number, text, choice, flag, peers, node_keys };
@@ -595,24 +592,6 @@ std::string settings_json(const LoadedSettings& loaded) {
   return ordered_json{{"settings", std::move(settings)}}.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-// Reads a passphrase file: a regular file of at most a few KiB that not
-// every user of the machine may read; one trailing newline is dropped.
-static Result<std::string> read_passphrase_file(const fs::path& path, bool check_mode) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0)
-    return error(Code::not_found, "cannot read the passphrase file " + path.string() + ": it does not exist");
-  if (!S_ISREG(info.st_mode)) return error(Code::invalid_argument, path.string() + " is not a regular file");
-  if (check_mode && (info.st_mode & S_IRWXO) != 0)
-    return error(Code::unauthorized, "the passphrase file " + path.string() +
-                                         " may be read or changed by every user of this machine; run chmod 600 " +
-                                         path.string() + " (or 640 with the group govchain)");
-  GOVCHAIN_ASSIGN_OR_RETURN(std::string text, setup::read_text_file(path, passphrase_size_bytes_max));
-  if (!text.empty() && text.back() == '\n') text.pop_back();
-  if (!text.empty() && text.back() == '\r') text.pop_back();
-  if (text.empty()) return error(Code::invalid_argument, "the passphrase file " + path.string() + " is empty");
-  return text;
-}
-
 Result<FoundPassphrase> find_key_passphrase(const NodeSettings& settings,
                                             const std::vector<std::pair<std::string, std::string>>& environment) {
   auto variable = [&](std::string_view name) -> const std::string* {
@@ -621,7 +600,8 @@ Result<FoundPassphrase> find_key_passphrase(const NodeSettings& settings,
     return nullptr;
   };
   if (!settings.validator_key_passphrase_file.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(std::string text, read_passphrase_file(settings.validator_key_passphrase_file, true));
+    GOVCHAIN_ASSIGN_OR_RETURN(std::string text,
+                              setup::read_passphrase_file(settings.validator_key_passphrase_file, true));
     return FoundPassphrase{std::move(text), "file " + settings.validator_key_passphrase_file.string(), false};
   }
   if (const std::string* directory = variable("CREDENTIALS_DIRECTORY"); directory && !directory->empty()) {
@@ -629,7 +609,7 @@ Result<FoundPassphrase> find_key_passphrase(const NodeSettings& settings,
     std::error_code ignored;
     if (fs::exists(credential, ignored)) {
       // systemd made the credential readable by this service alone.
-      GOVCHAIN_ASSIGN_OR_RETURN(std::string text, read_passphrase_file(credential, false));
+      GOVCHAIN_ASSIGN_OR_RETURN(std::string text, setup::read_passphrase_file(credential, false));
       return FoundPassphrase{std::move(text), std::string("systemd credential ") + passphrase_credential_name, false};
     }
   }
