@@ -53,13 +53,14 @@ struct SettingFlag {
   CLI::Option* option = nullptr;
 };
 
-// Set once the log goes where the settings say; before that, failures go
-// to standard error only.
-bool logging_configured = false;
+// Set once the log goes to a file: failures are written there too, since
+// standard error may go elsewhere. Without a log file, standard error
+// alone (the journal under systemd) already has them.
+bool logging_to_file = false;
 
 int fail(const std::string& message) {
   std::cerr << "govchaind: " << message << "\n";
-  if (logging_configured) spdlog::critical("{}", message);
+  if (logging_to_file) spdlog::critical("{}", message);
   return 1;
 }
 
@@ -260,7 +261,7 @@ int main(int argc, char** argv) {
 
   Status logging = govchain::app::configure_logging(settings.log);
   if (!logging.ok()) return fail(logging.to_string());
-  logging_configured = true;
+  logging_to_file = !settings.log.file.empty();
   if (modes.dev) {
     if (modes.contracts_dir.empty()) modes.contracts_dir = default_contracts_dir(argv[0]);
     Status prepared = govchain::app::ensure_dev_data_dir(settings.node.data_dir, modes.contracts_dir);
