@@ -361,6 +361,9 @@ Status Node::commit_executed(ExecutedBlock executed, const chain::CommitCertific
       (*counter)->Increment(static_cast<double>(block.txs.size()));
     if (auto gauge = metrics_->gauge("govchain_mempool_txs", "Transactions waiting in the mempool"); gauge.ok())
       (*gauge)->Set(static_cast<double>(mempool_->size()));
+    if (auto gauge = metrics_->gauge("govchain_mempool_txs_max", "Waiting transactions at most (mempool_txs_max)");
+        gauge.ok())
+      (*gauge)->Set(static_cast<double>(config_.mempool.txs_max));
   }
   return Status();
 }

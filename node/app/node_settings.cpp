@@ -520,8 +520,22 @@ std::string nearest_name(std::string_view name, const std::vector<std::string>& 
       }
     return d[a.size()][b.size()];
   };
+  // The words of a name in sorted order: "mempool_max_txs" and
+  // "mempool_txs_max" have the same, a likely slip.
+  auto sorted_words = [](std::string_view text) {
+    std::vector<std::string> words;
+    for (size_t start = 0; start <= text.size();) {
+      size_t end = std::min(text.find('_', start), text.size());
+      words.emplace_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    std::sort(words.begin(), words.end());
+    return words;
+  };
   // A name of hundreds of characters is no typo; the distance is quadratic.
   if (name.size() > 200) return {};
+  for (const auto& candidate : candidates)
+    if (candidate != name && sorted_words(candidate) == sorted_words(name)) return candidate;
   std::string best;
   size_t best_distance = std::max<size_t>(3, name.size() / 3) + 1;
   for (const auto& candidate : candidates) {
