@@ -2,7 +2,7 @@
 // govchain genesis export --keys DIR --municipality ID[:Display Name] --p2p-addr HOST:PORT --out FILE
 // govchain genesis assemble --chain-id ID --member FILE ... --out FILE [--contracts DIR] [--genesis-time-ms N]
 // govchain genesis show FILE
-// govchain genesis verify FILE --hash HASH [--keys DIR --municipality ID]
+// govchain genesis verify FILE --hash HASH [--keys DIR --municipality ID | --member FILE]
 // govchain genesis node-config --genesis FILE --keys DIR --member FILE ... --out FILE [--data-dir DIR]
 //                              [--rpc-addr HOST:PORT] [--p2p-addr HOST:PORT] [--key-passphrase-file FILE]
 //
@@ -209,6 +209,7 @@ struct VerifyOptions {
   std::string hash;
   std::string keys_dir;
   std::string municipality;
+  std::string member_file;
 };
 
 int genesis_verify(Context& context, const VerifyOptions& options) {
@@ -225,17 +226,27 @@ int genesis_verify(Context& context, const VerifyOptions& options) {
   std::string human = "genesis hash " + hash + " matches (chain " + genesis->chain_id + ", " +
                       std::to_string(genesis->validators.size()) + " members)";
   json machine = {{"genesis_hash", hash}, {"matches", true}, {"chain_id", genesis->chain_id}};
-  if (!options.keys_dir.empty()) {
-    auto keys = setup::read_member_keys(options.keys_dir, options.municipality, options.municipality);
-    if (!keys.ok()) return context.fail(keys.status(), "reading the public keys in " + options.keys_dir);
+  if (!options.keys_dir.empty() || !options.member_file.empty()) {
+    // This member's keys: from its key folder, or from the member file it
+    // exported (its own copy, not the one the coordinator sent back).
+    Result<setup::MemberKeys> keys = error(Code::internal, "no keys");
+    std::string source;
+    if (!options.member_file.empty()) {
+      auto member = read_member_files({options.member_file});
+      keys = member.ok() ? Result<setup::MemberKeys>(member->front().keys) : Result<setup::MemberKeys>(member.status());
+      source = options.member_file;
+    } else {
+      keys = setup::read_member_keys(options.keys_dir, options.municipality, options.municipality);
+      source = options.keys_dir;
+    }
+    if (!keys.ok()) return context.fail(keys.status(), "reading the public keys in " + source);
     Status included = setup::check_member_in_genesis(*genesis, *keys);
     if (!included.ok())
       return context.fail(included, "genesis verify FAILED",
-                          "do not start a node with this genesis; tell the "
-                          "coordinator what differs");
-    human += "\nthe keys in " + options.keys_dir + " are " + options.municipality +
-             "'s in this genesis: node key, admin and " + std::to_string(keys->offices.size()) + " office roles";
-    machine["member"] = options.municipality;
+                          "do not start a node with this genesis; tell the coordinator what differs");
+    human += "\nthe keys of " + source + " are " + keys->id + "'s in this genesis: node key, admin and " +
+             std::to_string(keys->offices.size()) + " office roles";
+    machine["member"] = keys->id;
   }
   return context.emit(machine, human);
 }
@@ -244,7 +255,7 @@ int genesis_verify(Context& context, const VerifyOptions& options) {
 
 int genesis_node_config_command(Context& context, const setup::CeremonyNodeConfig& given, const std::string& genesis,
                                 const std::string& keys_dir, const std::vector<std::string>& member_files,
-                                const std::string& out) {
+                                const std::string& out, bool replace) {
   auto members = read_member_files(member_files);
   if (!members.ok()) return context.fail(members.status(), "reading the member files");
   fs::path validator_key = fs::absolute(fs::path(keys_dir) / "validator.json");
@@ -263,8 +274,16 @@ int genesis_node_config_command(Context& context, const setup::CeremonyNodeConfi
         paths.p2p_address = "0.0.0.0:" + member.p2p_address.substr(member.p2p_address.rfind(':') + 1);
   auto text = setup::ceremony_node_config(paths, *node_key, *members);
   if (!text.ok()) return context.fail(text.status(), "genesis node-config");
-  Status fresh = refuse_existing(out);
-  if (!fresh.ok()) return context.fail(fresh, "genesis node-config refused");
+  std::error_code error_code;
+  if (replace && fs::exists(out, error_code)) {
+    // The packaged default settings are replaced; the old file stays beside.
+    fs::copy_file(out, out + ".orig", fs::copy_options::overwrite_existing, error_code);
+    if (error_code)
+      return context.fail(error(Code::io_error, out + ".orig: " + error_code.message()), "keeping " + out);
+  } else if (Status fresh = refuse_existing(out); !fresh.ok()) {
+    return context.fail(fresh, "genesis node-config refused",
+                        "give --replace to replace it (the old file is kept as " + out + ".orig)");
+  }
   Status written = setup::write_text_file(out, *text);
   if (!written.ok()) return context.fail(written, "writing " + out);
   return context.emit(json::parse(*text), "wrote " + out + " (" + std::to_string(members->size() - 1) +
@@ -318,12 +337,17 @@ void register_genesis_commands(CLI::App& app, Context& context) {
   auto* keys_option = verify->add_option("--keys", verify_options->keys_dir, "this member's key folder");
   verify->add_option("--municipality", verify_options->municipality, "this member's id")->needs(keys_option);
   keys_option->needs(verify->get_option("--municipality"));
+  verify
+      ->add_option("--member", verify_options->member_file,
+                   "this member's own member file, as exported (instead of --keys)")
+      ->excludes(keys_option);
   verify->callback(context.action([&context, verify_options] { return genesis_verify(context, *verify_options); }));
 
   struct NodeConfigOptions {
     setup::CeremonyNodeConfig paths{"/var/lib/govchain", "", "", "", "127.0.0.1:26657", ""};
     std::string genesis, keys_dir, out;
     std::vector<std::string> member_files;
+    bool replace = false;
   };
   auto config = std::make_shared<NodeConfigOptions>();
   CLI::App* node_config = genesis->add_subcommand("node-config", "write this member's node configuration");
@@ -337,9 +361,12 @@ void register_genesis_commands(CLI::App& app, Context& context) {
                           "p2p listen address (default: 0.0.0.0 and the port of this member's file)");
   node_config->add_option("--key-passphrase-file", config->paths.validator_key_passphrase_file,
                           "passphrase file of the validator key (leave out with a systemd credential)");
+  node_config->add_flag("--replace", config->replace,
+                        "replace an existing file (such as the packaged /etc/govchain/govchaind.json), keeping it as "
+                        "FILE.orig");
   node_config->callback(context.action([&context, config] {
     return genesis_node_config_command(context, config->paths, config->genesis, config->keys_dir, config->member_files,
-                                       config->out);
+                                       config->out, config->replace);
   }));
 }
 

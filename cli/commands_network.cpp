@@ -70,9 +70,13 @@ fs::path program_folder() {
   return error_code ? fs::current_path() : executable.parent_path();
 }
 
-// --contracts, or the build's contracts folder next to build/bin.
+// --contracts, or the build's contracts folder next to build/bin, or the
+// package's in /usr/share/govchain/contracts next to /usr/bin.
 fs::path contracts_folder(const std::string& given) {
-  return given.empty() ? program_folder().parent_path() / "contracts" : fs::path(given);
+  if (!given.empty()) return given;
+  fs::path build = program_folder().parent_path() / "contracts";
+  fs::path package = program_folder().parent_path() / "share" / "govchain" / "contracts";
+  return fs::is_directory(build) || !fs::is_directory(package) ? build : package;
 }
 
 struct GenesisCreated {

@@ -3,7 +3,7 @@
 //
 //  - Standard output by default, which systemd hands to the journal; with
 //    log_file, a file rotated at log_file_size_bytes_max with log_files_max
-//    old files kept (file.1 the newest), so that the disk use is bounded.
+//    old files kept (node.1.log the newest for node.log), so that the disk use is bounded.
 //  - format "text": spdlog's usual line; "json": one JSON object per line,
 //    {"time": "2026-12-01T10:00:00.123Z", "level": "info", "thread": 1234,
 //    "message": "..."}, with the message escaped (quotes, control characters,
