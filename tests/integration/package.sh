@@ -42,7 +42,7 @@ WORK=$(mktemp -d /tmp/govchain-package.XXXXXX)
 cleanup() {
   local status=$?
   for pid_file in "$WORK"/*.pid "$WORK"/nginx/nginx.pid; do
-    [ -f "$pid_file" ] && kill "$(cat "$pid_file")" 2>/dev/null || true
+    [ -s "$pid_file" ] && kill "$(cat "$pid_file" 2>/dev/null)" 2>/dev/null || true
   done
   sleep 0.5
   if [ "$status" -ne 0 ]; then
@@ -68,7 +68,7 @@ grep -q "^ Version: ${VERSION%%+*}" "$WORK/control.txt" || fail "package version
 for dependency in adduser systemd libleveldb libsecp256k1 libcrypto++ libssl3 libspdlog; do
   grep -q "^ Depends:.*$dependency" "$WORK/control.txt" || fail "the package does not depend on $dependency"
 done
-dpkg-deb --ctrl-tarfile "$DEB" | tar -x -C "$WORK" --one-top-level=control
+dpkg-deb -e "$DEB" "$WORK/control"
 grep -qx /etc/govchain/govchaind.json "$WORK/control/conffiles" || fail "govchaind.json is not a conffile"
 for script in postinst prerm postrm; do
   [ -x "$WORK/control/$script" ] || fail "no executable $script"
@@ -196,7 +196,7 @@ systemctl() {
     "enable --now govchaind") start_govchaind ;;
     "status govchaind --no-pager") kill -0 "\$(cat "$WORK/govchaind.pid")" && echo "govchaind.service: active (running)" ;;
     "reload nginx")
-      if [ -f "$WORK/nginx/nginx.pid" ]; then nginx -s reload; else nginx; fi ;;
+      if [ -s "$WORK/nginx/nginx.pid" ]; then nginx -s reload; else nginx; fi ;;
     *) echo "systemctl stand-in: \$*" >&2; return 1 ;;
   esac
 }
@@ -214,9 +214,10 @@ start_govchaind() {
 EOF
 
 # expect NAME: "EXIT_CODE|PATTERN|..." for the step's output.
+VERSION_RE=$(sed 's/[.+]/\\&/g' <<<"$VERSION")
 expect() {
   case $1 in
-    install) echo "0|^govchaind $VERSION\$|^govchain $VERSION\$" ;;
+    install) echo "0|^govchaind $VERSION_RE\$|^govchain $VERSION_RE\$" ;;
     passphrase) echo "0" ;;
     keys) echo "0|created encrypted key files|validator.json" ;;
     export) echo "0|wrote the public part|\"format\": \"govchain-member/1\"" ;;
@@ -225,11 +226,11 @@ expect() {
     verify) echo "0|matches|node key, admin and 4 office roles" ;;
     node-config) echo "0|^peers .*# file |# validator key passphrase" ;;
     start) echo "0|active \\(running\\)" ;;
-    check) echo "0|govchain-nrw|^$VERSION\$" ;;
+    check) echo "0|govchain-nrw|^$VERSION_RE\$" ;;
     nginx-install) echo "0" ;;
     nginx-enable) echo "0|syntax is ok|govchain-nrw" ;;
     prometheus) echo "0|SUCCESS: 7 rules found" ;;
-    version) echo "0|^govchaind $VERSION\$|govchain_build_info\\{version=\"$VERSION\"\\} 1" ;;
+    version) echo "0|^govchaind $VERSION_RE\$|govchain_build_info\\{version=\"$VERSION_RE\"\\} 1" ;;
     *) echo "unknown" ;;
   esac
 }
@@ -348,5 +349,5 @@ for id in govchaind soest wuppertal; do
   wait "$(cat "$WORK/$id.pid")" 2>/dev/null || true
   rm -f "$WORK/$id.pid"
 done
-[ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")"
+[ -s "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")"
 echo "PASS: package"
