@@ -187,7 +187,16 @@ for height in range(common + 1):
 print(f"   3 nodes agree on all {common + 1} blocks")
 PY
 grep -q "GOVCHAIN_KEY_PASSPHRASE" "$WORK"/*/node.log && fail "a node warned about a passphrase in the environment"
-echo "   every node reports genesis hash $HASH and version $VERSION"
+# The admin signs with its encrypted key and the passphrase file: a role
+# grant committed by the three validators.
+ACCOUNT=$("$GOVCHAIN" --json keys new --dev --out "$WORK/new-office.json" 2>/dev/null | jq -r .public_key)
+"$GOVCHAIN" --node "$(node_url 1)" --key "$WORK/aachen/keys/admin.json" --passphrase-file "$WORK/aachen/passphrase" \
+  role grant --account "$ACCOUNT" --role archive >"$WORK/grant.out" 2>&1 || { cat "$WORK/grant.out"; fail "role grant"; }
+grep -q "status ok" "$WORK/grant.out" || fail "the role grant was not committed: $(cat "$WORK/grant.out")"
+"$GOVCHAIN" --node "$(node_url 2)" --genesis "$COORD/genesis.json" roles "$ACCOUNT" | grep -q archive ||
+  fail "the granted role is not proven at another member's node"
+echo "   every node reports genesis hash $HASH and version $VERSION; aachen's admin signed a role grant with its"
+echo "   encrypted key and passphrase file, proven at wuppertal's node against the genesis"
 
 echo "5. no private key left its member's folder"
 for pid in "${PIDS[@]}"; do kill "$pid"; done
