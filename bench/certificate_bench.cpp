@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "client/certificate.h"
+#include "client/contracts.h"
 #include "client/keys.h"
 #include "client/use_cases.h"
 
@@ -97,6 +98,7 @@ govchain::Status prepare_office(const client::Client& node, const std::string& c
                                 const govchain::crypto::KeyPair& office, uint64_t count, const BenchOptions& options,
                                 Prepared& prepared) {
   GOVCHAIN_ASSIGN_OR_RETURN(uint64_t nonce, node.next_nonce(office.public_key));
+  GOVCHAIN_ASSIGN_OR_RETURN(client::abi::Abi abi, client::fetch_abi(node, client::contract_names::streetmusic));
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
@@ -110,9 +112,10 @@ govchain::Status prepare_office(const client::Client& node, const std::string& c
     request.musician_json = R"({"name": "bench musician )" + std::to_string(prepared.certificates.size()) + R"("})";
     GOVCHAIN_ASSIGN_OR_RETURN(client::CertificateFile certificate,
                               client::prepare_street_music_permit(chain_id, request));
-    GOVCHAIN_ASSIGN_OR_RETURN(govchain::chain::Tx tx,
-                              client::make_tx(chain_id, office, nonce + index, client::default_gas_limit,
-                                              client::street_music_issue_action(certificate, request)));
+    GOVCHAIN_ASSIGN_OR_RETURN(govchain::chain::Action action,
+                              client::street_music_issue_action(abi, certificate, request));
+    GOVCHAIN_ASSIGN_OR_RETURN(govchain::chain::Tx tx, client::make_tx(chain_id, office, nonce + index,
+                                                                      client::default_gas_limit, std::move(action)));
     prepared.certificates.push_back(std::move(certificate));
     txs.push_back(std::move(tx));
   }

@@ -474,6 +474,12 @@ int verify(const std::string& node, const std::string& committed_path) {
   while (std::getline(file, line)) {
     if (line.empty()) continue;
     auto reply = connection.request("GET", "/v1/txs/" + line);
+    // The node limits the requests of one address per second (429); this
+    // check asks once per transaction, so it waits and asks again.
+    for (int attempt = 0; attempt < 50 && reply.ok() && reply->status == 429; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      reply = connection.request("GET", "/v1/txs/" + line);
+    }
     if (!reply.ok()) return fail(reply.status().to_string());
     json body = json::parse(reply->body, nullptr, false);
     if (reply->status != 200 || body.is_discarded() || body.value("status", "") != "committed")

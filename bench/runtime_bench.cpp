@@ -32,6 +32,7 @@
 
 #include "crypto/hash.h"
 #include "execution/wasm_host.h"
+#include "runtime/gas_check.h"
 #include "runtime/runtime.h"
 
 extern "C" {
@@ -174,7 +175,14 @@ Status compare(Comparison& row, const std::function<std::string()>& native,
   return Status();
 }
 
-Result<bool> bench_fib_row(ComputeEngine& engine) {
+using Measured = std::vector<bench::MeasuredWorkload>;
+
+// Keeps a compute row's engine time and gas for the gas schedule check.
+void keep(const Comparison& row, Measured& measured) {
+  measured.push_back({row.workload, row.engine_seconds, row.gas_used});
+}
+
+Result<bool> bench_fib_row(ComputeEngine& engine, Measured& measured) {
   Comparison row{.workload = "fib(" + std::to_string(fib_argument) + "), recursive", .aim = "<= 15x"};
   GOVCHAIN_TRY(compare(
       row, [] { return std::to_string(bench_fib(fib_argument)); },
@@ -183,6 +191,7 @@ Result<bool> bench_fib_row(ComputeEngine& engine) {
         return std::to_string(static_cast<uint32_t>(results.at(0).as_i32()));
       }));
   row.gas_used = engine.gas_used();
+  keep(row, measured);
   return print_comparison(row);
 }
 
@@ -199,7 +208,7 @@ std::string reference_sha256_chain() {
   return digest.hex();
 }
 
-Result<bool> bench_sha256_row(ComputeEngine& engine) {
+Result<bool> bench_sha256_row(ComputeEngine& engine, Measured& measured) {
   Comparison row{.workload = "SHA-256, " + std::to_string(sha256_rounds) + " x " +
                              std::to_string(sha256_buffer_size_bytes / 1024) + " KiB",
                  .aim = "<= 15x"};
@@ -219,6 +228,7 @@ Result<bool> bench_sha256_row(ComputeEngine& engine) {
         return to_hex(digest);
       }));
   row.gas_used = engine.gas_used();
+  keep(row, measured);
   if (row.native_result != reference_sha256_chain()) {
     std::printf("SHA-256 workload: native digest %s is not crypto::sha256's %s\n", row.native_result.c_str(),
                 reference_sha256_chain().c_str());
@@ -227,7 +237,7 @@ Result<bool> bench_sha256_row(ComputeEngine& engine) {
   return print_comparison(row);
 }
 
-Result<bool> bench_sort_row(ComputeEngine& engine) {
+Result<bool> bench_sort_row(ComputeEngine& engine, Measured& measured) {
   Comparison row{.workload = "heap sort of " + std::to_string(sort_elements) + " u32", .aim = "-"};
   GOVCHAIN_TRY(compare(
       row, [] { return std::to_string(bench_sort(sort_elements, sort_seed)); },
@@ -237,6 +247,7 @@ Result<bool> bench_sort_row(ComputeEngine& engine) {
         return std::to_string(static_cast<uint32_t>(results.at(0).as_i32()));
       }));
   row.gas_used = engine.gas_used();
+  keep(row, measured);
   return print_comparison(row);
 }
 
@@ -392,7 +403,7 @@ Status bench_typical_query(const std::string& contracts_dir) {
   return Status();
 }
 
-Result<bool> run_comparisons(const std::string& wasm_dir) {
+Result<bool> run_comparisons(const std::string& wasm_dir, Measured& measured) {
   GOVCHAIN_ASSIGN_OR_RETURN(Bytes compute_code, read_file(wasm_dir + "/compute.wasm"));
   GOVCHAIN_ASSIGN_OR_RETURN(Bytes storage_code, read_file(wasm_dir + "/storage.wasm"));
   GOVCHAIN_ASSIGN_OR_RETURN(ComputeEngine engine, ComputeEngine::open(compute_code));
@@ -400,7 +411,7 @@ Result<bool> run_comparisons(const std::string& wasm_dir) {
               "aim", "gas used", "results");
   bool all_equal = true;
   for (auto* row : {&bench_fib_row, &bench_sha256_row, &bench_sort_row}) {
-    GOVCHAIN_ASSIGN_OR_RETURN(bool equal, row(engine));
+    GOVCHAIN_ASSIGN_OR_RETURN(bool equal, row(engine, measured));
     all_equal = all_equal && equal;
   }
   GOVCHAIN_ASSIGN_OR_RETURN(bool equal, bench_storage_row(storage_code));
@@ -422,7 +433,8 @@ int main(int argc, char** argv) {
   std::printf(
       "engine: gas metering and consensus mode on; storage through execution::WasmContractHost on an "
       "in-memory overlay, native storage through a std::map host\n\n");
-  auto equal = run_comparisons(wasm_dir);
+  Measured measured;
+  auto equal = run_comparisons(wasm_dir, measured);
   if (!equal.ok()) {
     std::fprintf(stderr, "runtime_bench: %s\n", equal.status().to_string().c_str());
     return 1;
@@ -441,6 +453,12 @@ int main(int argc, char** argv) {
   Status query = bench_typical_query(contracts_dir);
   if (!query.ok()) {
     std::fprintf(stderr, "runtime_bench: %s\n", query.to_string().c_str());
+    return 1;
+  }
+  std::printf("\nGas schedule check: CPU time per gas unit of each class of work, under the contract limits\n");
+  Status checked = bench::print_gas_schedule_check(contracts_dir, measured);
+  if (!checked.ok()) {
+    std::fprintf(stderr, "runtime_bench: gas schedule check: %s\n", checked.to_string().c_str());
     return 1;
   }
   std::printf("load average at end: %.2f\n", load_average());

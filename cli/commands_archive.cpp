@@ -1,6 +1,6 @@
 // govchain archive anchor FILES_OR_DIR... --out PROOFS_DIR [--label TEXT] [--algorithm ID]
 // govchain archive anchor --hashes LIST_FILE --out PROOFS_DIR [--label TEXT]
-// govchain archive verify DOCUMENT PROOF
+// govchain archive verify DOCUMENT PROOF [--offline] [--anchor FILE]
 // govchain archive reanchor --batch ID --proofs OLD_PROOFS_DIR --algorithm ID --out PROOFS_DIR FILES_OR_DIR...
 //
 // Anchoring hashes every document, builds the batch's Merkle tree, anchors
@@ -8,12 +8,16 @@
 // file per document: PROOFS_DIR/<path relative to the input>.proof.json, or
 // PROOFS_DIR/<hash>.proof.json for a hash list. File names never leave this
 // machine. The tree, the proof format and the verification are specified in
-// docs/archive.md and implemented in sdk/client/archive.h.
+// docs/archive.md and implemented in sdk/client/archive.h. Every proof file
+// carries the proof bundle of its batch's record, so `verify --offline`
+// needs no node, decades later (docs/verification.md).
 #include <filesystem>
 #include <iostream>
 #include <set>
 
+#include "certificate_bundle.h"
 #include "client/archive.h"
+#include "client/local_time.h"
 #include "commands.h"
 
 namespace govchain::cli {
@@ -38,8 +42,8 @@ struct AnchorOptions {
 };
 
 struct DocumentEntry {
-  fs::path file;         // empty for a hash from a list
-  std::string name;      // relative name of the proof file, without ".proof.json"
+  fs::path file;     // empty for a hash from a list
+  std::string name;  // relative name of the proof file, without ".proof.json"
 };
 
 archive::ProgressFunction progress_printer(const std::string& what) {
@@ -148,6 +152,22 @@ json anchor_json(const archive::PreparedBatch& batch, const archive::AnchorRecor
           {"proofs_dir", out}};
 }
 
+// Gives the anchor record the bundle of the batch's record, so that every
+// proof file verifies offline; without it (node not answering) the proofs
+// still verify online. Returns a line for the output.
+std::string attach_batch_bundle(const Context& context, const client::Client& node, const archive::PreparedBatch& batch,
+                                archive::AnchorRecord& anchor) {
+  auto chosen = choose_anchor(context, "", nullptr, &node);
+  Result<Bytes> bundle =
+      chosen.ok() ? archive::fetch_batch_bundle(node, anchor, batch.algorithm, batch.tree->root(), chosen->anchor)
+                  : Result<Bytes>(chosen.status());
+  if (!bundle.ok())
+    return "\n  the proofs carry no proof bundle (" + bundle.status().to_string() + "): they verify online only";
+  anchor.bundle = std::move(*bundle);
+  anchor.trust_anchor = chosen->anchor;
+  return "\n  each proof carries the bundle of the batch record (verifies offline, `archive verify --offline`)";
+}
+
 // Anchors the prepared batch and writes its proofs.
 int anchor_and_write(const Context& context, const AnchorOptions& options, const archive::PreparedBatch& batch,
                      const std::vector<fs::path>& proof_paths, const Hash& previous_batch_id) {
@@ -165,8 +185,9 @@ int anchor_and_write(const Context& context, const AnchorOptions& options, const
   request.wait_ms = context.options.wait_ms;
   auto anchor = archive::anchor_batch(*node, key->key_pair, batch, request);
   if (!anchor.ok()) return context.fail(anchor.status(), "anchoring the batch root");
-  Status written = archive::write_proofs(batch, *anchor, proof_paths, options.thread_count,
-                                         progress_printer("writing proofs"));
+  const std::string bundle_note = attach_batch_bundle(context, *node, batch, *anchor);
+  Status written =
+      archive::write_proofs(batch, *anchor, proof_paths, options.thread_count, progress_printer("writing proofs"));
   if (!written.ok())
     return context.fail(written, "writing proofs (the batch " + anchor->batch_id.hex() +
                                      " IS anchored; the proofs can be rebuilt only from the same documents in the "
@@ -176,7 +197,7 @@ int anchor_and_write(const Context& context, const AnchorOptions& options, const
                           anchor->batch_id.hex() + "\n  root " + batch.tree->root().hex() + " (" +
                           std::string(archive::algorithm_name(batch.algorithm)) + ")\n  transaction " +
                           anchor->tx_hash.hex() + " in block " + std::to_string(anchor->height) + " at " +
-                          format_time_ms(anchor->time_ms) + "\n  proofs in " + options.out_dir);
+                          format_time_ms(anchor->time_ms) + "\n  proofs in " + options.out_dir + bundle_note + "\n");
 }
 
 int run_anchor(const Context& context, const AnchorOptions& options) {
@@ -219,8 +240,8 @@ Result<std::vector<std::shared_ptr<const archive::Proof>>> read_earlier_proofs(
     auto proof = archive::read_proof_file(proof_path(options.previous_proofs_dir, document.name));
     if (!proof.ok()) return proof.status();
     if (proof->batch_id != previous_batch_id)
-      return error(Code::invalid_argument, "the proof of '" + document.name + "' is of batch " +
-                                               proof->batch_id.hex() + ", not of --batch");
+      return error(Code::invalid_argument,
+                   "the proof of '" + document.name + "' is of batch " + proof->batch_id.hex() + ", not of --batch");
     proofs.push_back(std::make_shared<const archive::Proof>(std::move(*proof)));
   }
   return proofs;
@@ -290,26 +311,54 @@ json verification_json(const archive::Verification& verification) {
   return {{"valid", verification.valid()},
           {"verdict", std::string(archive::verdict_name(verification.verdict))},
           {"reason", verification.reason},
-          {"evidence", std::move(steps)}};
+          {"evidence", std::move(steps)},
+          {"as_of_height", verification.as_of_height},
+          {"as_of_time_ms", verification.as_of_time_ms},
+          {"anchor_pinned", verification.anchor_pinned}};
 }
 
 std::string verification_text(const archive::Verification& verification, const std::string& document) {
   if (!verification.valid())
     return "INVALID: " + std::string(archive::verdict_name(verification.verdict)) + ": " + verification.reason;
   const auto& oldest = verification.steps.back();
-  std::string text = "VALID: " + document + " existed unchanged at " + format_time_ms(oldest.time_ms) + " (block " +
-                     std::to_string(oldest.height) + ")";
+  std::string text = "VALID: " + document + " existed unchanged at " + client::format_time_local(oldest.time_ms) +
+                     " (block " + std::to_string(oldest.height) + ")";
+  if (verification.as_of_height != 0)
+    text += "\n  checked offline with the proof bundles the proof carries: the anchoring holds as of block " +
+            std::to_string(verification.as_of_height) + ", time " +
+            client::format_time_local(verification.as_of_time_ms) + " (Europe/Berlin); trust anchor " +
+            (verification.anchor_pinned ? "pinned by --anchor/--genesis"
+                                        : "named by the proof, not pinned (pass --genesis FILE to pin it)");
   for (const auto& step : verification.steps)
     text += "\n  anchored in batch " + step.batch_id.hex() + " with " +
-            std::string(archive::algorithm_name(step.algorithm)) + " at " + format_time_ms(step.time_ms) +
+            std::string(archive::algorithm_name(step.algorithm)) + " at " + client::format_time_local(step.time_ms) +
             " (block " + std::to_string(step.height) + ")";
   return text;
 }
 
-int run_verify(const Context& context, const std::string& document, const std::string& proof_file) {
+struct VerifyOptions {
+  std::string document, proof_file, anchor_path;
+  bool offline = false;
+};
+
+Result<archive::Verification> verify_offline(const Context& context, const VerifyOptions& options,
+                                             const archive::Proof& proof, const archive::DocumentDigests& digests) {
+  std::vector<client::TrustAnchor> pinned;
+  if (!options.anchor_path.empty() || !context.options.genesis_path.empty()) {
+    GOVCHAIN_ASSIGN_OR_RETURN(ChosenAnchor chosen, choose_anchor(context, options.anchor_path, nullptr, nullptr));
+    pinned.push_back(chosen.anchor);
+  }
+  return archive::verify_proof_offline(proof, digests, pinned);
+}
+
+int run_verify(const Context& context, const VerifyOptions& options) {
+  const std::string& document = options.document;
+  const std::string& proof_file = options.proof_file;
   auto proof = archive::read_proof_file(proof_file);
   if (!proof.ok()) {
-    archive::Verification malformed{archive::Verdict::proof_tampered, proof.status().message(), {}};
+    archive::Verification malformed;
+    malformed.verdict = archive::Verdict::proof_tampered;
+    malformed.reason = proof.status().message();
     context.emit(verification_json(malformed), verification_text(malformed, document));
     return exit_failure;
   }
@@ -318,11 +367,16 @@ int run_verify(const Context& context, const std::string& document, const std::s
   if (!digests.ok()) return context.fail(digests.status(), "hashing the document");
   archive::DocumentDigests document_digests;
   for (size_t slot = 0; slot < algorithms.size(); ++slot) document_digests[algorithms[slot]] = (*digests)[slot];
-  auto node = context.client();
-  if (!node.ok()) return context.fail(node.status(), "connecting");
-  auto verification = archive::verify_proof(*node, *proof, document_digests);
-  if (!verification.ok()) return context.fail(verification.status(), "checking the proof on chain");
-  context.emit(verification_json(*verification), verification_text(*verification, document));
+  Result<archive::Verification> verification = error(Code::internal, "not verified");
+  if (options.offline) {
+    verification = verify_offline(context, options, *proof, document_digests);
+  } else {
+    auto node = context.client();
+    if (!node.ok()) return context.fail(node.status(), "connecting");
+    verification = archive::verify_proof(*node, *proof, document_digests);
+  }
+  if (!verification.ok()) return context.fail(verification.status(), "checking the proof");
+  context.emit(verification_json(*verification), verification_text(*verification, document) + "\n");
   return verification->valid() ? exit_ok : exit_failure;
 }
 
@@ -361,11 +415,14 @@ void register_archive_commands(CLI::App& app, Context& context) {
   reanchor->callback(context.action([&context, options] { return run_reanchor(context, *options); }));
 
   auto* verify = group->add_subcommand("verify", "verify a document with its proof file (no key needed)");
-  auto document = std::make_shared<std::string>();
-  auto proof = std::make_shared<std::string>();
-  verify->add_option("document", *document, "the document file")->required();
-  verify->add_option("proof", *proof, "its proof file")->required();
-  verify->callback(context.action([&context, document, proof] { return run_verify(context, *document, *proof); }));
+  auto verify_options = std::make_shared<VerifyOptions>();
+  verify->add_option("document", verify_options->document, "the document file")->required();
+  verify->add_option("proof", verify_options->proof_file, "its proof file")->required();
+  verify->add_flag("--offline", verify_options->offline,
+                   "use only the proof bundles the proof file carries; ask no node");
+  verify->add_option("--anchor", verify_options->anchor_path,
+                     "offline: trust anchor (or genesis) file to pin; default: --genesis, else the proof's own");
+  verify->callback(context.action([&context, verify_options] { return run_verify(context, *verify_options); }));
 }
 
 }  // namespace govchain::cli

@@ -3,10 +3,16 @@
 // govchain contract query NAME METHOD --args JSON [--abi FILE] [--caller KEY]
 // govchain contract list
 // govchain contract show NAME
+// (contract new and contract abi: commands_contract_kit.cpp)
 //
 // Arguments are JSON encoded by the contract's ABI (docs/contracts.md 5.3),
-// fetched from the node unless --abi gives a local file. The contract list
-// and ABIs are what the node says; they are not proven.
+// fetched from the node unless --abi gives a local file; arguments of
+// integer type named *_ms also take times as text (ISO 8601, read by
+// client::parse_time_ms). Events in the receipt are shown decoded with the
+// ABI. A deploy sends the ABI the module carries (built by the contract SDK)
+// unless an ABI file is given, and refuses an ABI file that does not
+// describe the module. The contract list and ABIs are what the node says;
+// they are not proven.
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -22,7 +28,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t module_size_bytes_max = 4 * 1024 * 1024;
-constexpr size_t abi_size_bytes_max = 64 * 1024;
+constexpr size_t abi_size_bytes_max = client::abi::abi_size_bytes_max;
 
 struct DeployOptions {
   std::string module_path;
@@ -94,25 +100,43 @@ Result<std::string> deploy_municipality(const Context& context, const client::Cl
                                                      "with --municipality ID");
 }
 
-// The ABI text to store: --abi, or NAME.abi.json beside the module.
-Result<std::string> deploy_abi_text(const DeployOptions& options) {
+// The ABI text to store: --abi, else NAME.abi.json beside the module, else
+// the ABI the module carries; a file must describe the module exactly when
+// the module carries an ABI (the node refuses it otherwise, too).
+Result<std::string> deploy_abi_text(const DeployOptions& options, ByteView code) {
   std::string path = options.abi_path;
   if (path.empty()) {
     std::filesystem::path beside = std::filesystem::path(options.module_path).replace_extension(".abi.json");
     std::error_code ignored;
-    if (!std::filesystem::exists(beside, ignored)) return std::string();
-    path = beside.string();
+    if (std::filesystem::exists(beside, ignored)) path = beside.string();
   }
+  auto carried = client::abi::module_abi_text(code);
+  if (!carried.ok() && carried.status().code() != Code::not_found) return carried.status();
+  // Sent compact: the node counts the bytes against its ABI limit.
+  if (path.empty()) return carried.ok() ? json::parse(*carried).dump() : std::string();
   GOVCHAIN_ASSIGN_OR_RETURN(std::string text, client::read_small_file(path, abi_size_bytes_max));
   auto parsed = client::abi::parse_abi(text);
   if (!parsed.ok()) return parsed.status().with_context(path);
-  return text;
+  if (carried.ok()) {
+    GOVCHAIN_ASSIGN_OR_RETURN(client::abi::Abi from_module, client::abi::parse_abi(*carried));
+    GOVCHAIN_TRY(client::abi::check_matches_module(*parsed, from_module)
+                     .with_context(path + " does not describe " + options.module_path));
+  }
+  return json::parse(text).dump();
 }
 
-std::string events_text(const chain::Receipt& receipt) {
+// The receipt's events, decoded with `abi` where it declares them.
+json events_json(const client::abi::Abi* abi, const chain::Receipt& receipt) {
+  json events = json::array();
+  for (const auto& event : receipt.events) events.push_back(client::describe_event(abi, event));
+  return events;
+}
+
+std::string events_text(const json& events) {
   std::string text;
-  for (const auto& event : receipt.events)
-    text += "\nevent " + event.contract + " " + event.topic + " " + to_hex(event.data);
+  for (const auto& event : events)
+    text += "\nevent " + event.at("contract").get<std::string>() + " " + event.at("topic").get<std::string>() + " " +
+            (event.contains("data") ? event.at("data").dump() : event.at("data_hex").get<std::string>());
   return text;
 }
 
@@ -125,7 +149,7 @@ int fail_receipt(const Context& context, const json& machine, const chain::Recei
 int deploy(Context& context, const DeployOptions& options) {
   auto code = client::read_small_file(options.module_path, module_size_bytes_max);
   if (!code.ok()) return context.fail(code.status(), "reading the module " + options.module_path);
-  auto abi_text = deploy_abi_text(options);
+  auto abi_text = deploy_abi_text(options, to_bytes(*code));
   if (!abi_text.ok()) return context.fail(abi_text.status(), "reading the ABI");
   auto key = context.signing_key();
   if (!key.ok()) return context.fail(key.status(), "loading the signing key");
@@ -168,22 +192,28 @@ int call_method(Context& context, const MethodOptions& options) {
   auto abi = load_abi(*node, options.contract, options.abi_path);
   if (!abi.ok()) return context.fail(abi.status(), "reading the ABI of " + options.contract);
   const std::string what = options.contract + "." + options.method;
-  const client::abi::Method* method = abi->find_method(options.method);
-  if (method != nullptr && method->kind == client::abi::MethodKind::query)
+  auto found = client::abi::method_of(*abi, options.method);
+  if (!found.ok()) return context.fail(found.status(), "encoding the arguments");
+  if ((*found)->kind == client::abi::MethodKind::query)
     std::cerr << "govchain: warning: " << what << " is a query; `contract query` runs it without a transaction\n";
+  auto timed = client::with_times_as_ms(**found, *arguments);
+  if (!timed.ok()) return context.fail(timed.status(), "reading --args");
   if (context.options.dry_run) {
-    auto found = client::abi::method_of(*abi, options.method);
-    if (!found.ok()) return context.fail(found.status(), "encoding the arguments");
-    auto encoded = client::abi::encode_arguments(*abi, **found, *arguments);
+    auto encoded = client::abi::encode_arguments(*abi, **found, *timed);
     if (!encoded.ok()) return context.fail(encoded.status(), "encoding the arguments");
     return context.send_transaction(
         *key, client::contract_call_action(options.contract, options.method, std::move(*encoded)), "contract call");
   }
-  auto result = client::call_contract_with_abi(*node, key->key_pair, *abi, options.contract, options.method,
-                                                *arguments, {context.options.gas, context.options.wait_ms});
+  auto result = client::call_contract_with_abi(*node, key->key_pair, *abi, options.contract, options.method, *timed,
+                                               {context.options.gas, context.options.wait_ms});
   if (!result.ok()) return context.fail(result.status(), "calling " + what);
-  json machine = {{"contract", options.contract}, {"method", options.method}, {"tx_hash", result->tx_hash->hex()},
-                  {"nonce", result->nonce},       {"receipt", receipt_json(result->receipt)},
+  json events = events_json(&*abi, result->receipt);
+  json machine = {{"contract", options.contract},
+                  {"method", options.method},
+                  {"tx_hash", result->tx_hash->hex()},
+                  {"nonce", result->nonce},
+                  {"receipt", receipt_json(result->receipt)},
+                  {"events", events},
                   {"returns", result->returns ? *result->returns : json(nullptr)}};
   if (result->receipt.status != Code::ok)
     return fail_receipt(context, machine, result->receipt,
@@ -191,7 +221,7 @@ int call_method(Context& context, const MethodOptions& options) {
                             std::to_string(result->receipt.height) + ") failed");
   std::string human = what + ": committed in block " + std::to_string(result->receipt.height) + ", tx " +
                       result->tx_hash->hex() + ", gas used " + std::to_string(result->receipt.gas_used) +
-                      ", status ok\nreturns: " + result->returns->dump() + events_text(result->receipt);
+                      ", status ok\nreturns: " + result->returns->dump() + events_text(events);
   return context.emit(machine, human);
 }
 
@@ -209,16 +239,22 @@ int query_method(Context& context, const MethodOptions& options) {
   auto abi = load_abi(*node, options.contract, options.abi_path);
   if (!abi.ok()) return context.fail(abi.status(), "reading the ABI of " + options.contract);
   const std::string what = options.contract + "." + options.method;
-  auto result = client::query_contract_with_abi(*node, *abi, options.contract, options.method, *arguments, caller);
+  auto found = client::abi::method_of(*abi, options.method);
+  if (!found.ok()) return context.fail(found.status(), "encoding the arguments");
+  auto timed = client::with_times_as_ms(**found, *arguments);
+  if (!timed.ok()) return context.fail(timed.status(), "reading --args");
+  auto result = client::query_contract_with_abi(*node, *abi, options.contract, options.method, *timed, caller);
   if (!result.ok()) return context.fail(result.status(), "querying " + what);
+  json events = events_json(&*abi, result->receipt);
   json machine = {{"contract", options.contract},
                   {"method", options.method},
                   {"receipt", receipt_json(result->receipt)},
+                  {"events", events},
                   {"returns", result->returns ? *result->returns : json(nullptr)}};
   if (result->receipt.status != Code::ok) return fail_receipt(context, machine, result->receipt, "query " + what);
   std::string human = result->returns->dump(2) + "\n(query " + what + " at height " +
                       std::to_string(result->receipt.height) + ", gas used " +
-                      std::to_string(result->receipt.gas_used) + "; not proven)" + events_text(result->receipt);
+                      std::to_string(result->receipt.gas_used) + "; not proven)" + events_text(events);
   return context.emit(machine, human);
 }
 
@@ -259,6 +295,9 @@ int show(Context& context, const std::string& name) {
             << client::abi::describe_fields(method.arguments) << ")";
       if (!method.returns.empty()) human << " -> " << client::abi::describe_fields(method.returns);
     }
+    if (!abi->events.empty()) human << "\nevents:";
+    for (const auto& event : abi->events)
+      human << "\n  " << event.topic << " (" << client::abi::describe_fields(abi->types.at(event.type)) << ")";
   }
   return context.emit(json::parse(info->raw_json), human.str());
 }
@@ -268,8 +307,10 @@ void add_method_command(CLI::App& contract, Context& context, const char* name, 
   auto options = std::make_shared<MethodOptions>();
   command->add_option("NAME", options->contract, "contract name")->required();
   command->add_option("METHOD", options->method, "method name (see `contract show NAME`)")->required();
-  command->add_option("--args", options->arguments_json,
-                      "arguments as a JSON object {\"name\": value, ...} (or an array in ABI order)")
+  command
+      ->add_option("--args", options->arguments_json,
+                   "arguments as a JSON object {\"name\": value, ...} (or an array in ABI order); *_ms "
+                   "arguments also take times such as \"2026-03-01T12:00\"")
       ->capture_default_str();
   command->add_option("--abi", options->abi_path, "encode with this ABI file instead of the node's");
   if (query) command->add_option("--caller", options->caller, "caller the contract sees: public key or key file");
@@ -281,7 +322,7 @@ void add_method_command(CLI::App& contract, Context& context, const char* name, 
 }  // namespace
 
 void register_contract_commands(CLI::App& app, Context& context) {
-  CLI::App* contract = app.add_subcommand("contract", "deploy, call, query, list and show contracts");
+  CLI::App* contract = app.add_subcommand("contract", "deploy, call, query, list and show contracts; new, abi");
   contract->require_subcommand(1);
 
   CLI::App* deploy_command =
@@ -304,6 +345,7 @@ void register_contract_commands(CLI::App& app, Context& context) {
   auto name = std::make_shared<std::string>();
   show_command->add_option("NAME", *name, "contract name")->required();
   show_command->callback(context.action([&context, name] { return show(context, *name); }));
+  register_contract_kit_commands(*contract, context);
 }
 
 }  // namespace govchain::cli

@@ -11,6 +11,8 @@
 // municipality and needs the permit file (its commitment proves it saw it).
 #include <iostream>
 
+#include "certificate_bundle.h"
+#include "client/local_time.h"
 #include "client/use_cases.h"
 #include "commands.h"
 
@@ -23,18 +25,19 @@ using json = nlohmann::json;
 struct IssueOptions {
   std::string permit_path, insurance_until, out_path, valid_from, valid_until, municipality;
   std::vector<std::string> conditions;
+  bool force = false;
 };
 
 Result<client::DogPermitRequest> issue_request(const Context& context, const Signer& signer,
                                                const IssueOptions& options) {
   client::DogPermitRequest request;
   request.conditions = options.conditions;
-  GOVCHAIN_ASSIGN_OR_RETURN(request.insurance_valid_until_ms, client::parse_time_ms(options.insurance_until));
+  GOVCHAIN_ASSIGN_OR_RETURN(request.insurance_valid_until_ms, client::parse_end_time_ms(options.insurance_until));
   if (!options.valid_from.empty()) {
     GOVCHAIN_ASSIGN_OR_RETURN(request.valid_from_ms, client::parse_time_ms(options.valid_from));
   }
   if (!options.valid_until.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(request.valid_until_ms, client::parse_time_ms(options.valid_until));
+    GOVCHAIN_ASSIGN_OR_RETURN(request.valid_until_ms, client::parse_end_time_ms(options.valid_until));
   }
   GOVCHAIN_ASSIGN_OR_RETURN(request.permit_json, client::read_small_file(options.permit_path, 1024 * 1024));
   request.municipality = options.municipality;
@@ -63,11 +66,17 @@ int issue(Context& context, const IssueOptions& options) {
   if (!status.ok()) return context.fail(status.status(), "dogpermit issue: asking the node");
   auto certificate = client::prepare_dog_permit(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "dogpermit issue: the permit file");
+  Status checked = check_before_issue(
+      *certificate,
+      {{"--insurance-until", request->insurance_valid_until_ms}, {"--valid-until", request->valid_until_ms}},
+      options.force);
+  if (!checked.ok()) return context.fail(checked, "dogpermit issue: nothing was sent");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::dog_permit_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::dog_permit_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit issue refused");
-  const std::string qr = client::reference_to_text(client::reference_of(*certificate));
+  std::string bundle_note;
+  const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
   json machine = {{"action", "dogpermit.issue"},
                   {"id", certificate->id.hex()},
                   {"municipality", request->municipality},
@@ -77,13 +86,13 @@ int issue(Context& context, const IssueOptions& options) {
                   {"qr", qr},
                   {"height", receipt->height},
                   {"tx_hash", receipt->tx_hash.hex()}};
-  return context.emit(
-      machine, "Dangerous-dog permit " + certificate->id.hex() + " issued by " + request->municipality + " in block " +
-                   std::to_string(receipt->height) + " with " + conditions_text(request->conditions) +
-                   "; valid while the insurance runs (until " +
-                   client::format_time_utc(request->insurance_valid_until_ms) + ").\nGive the certificate file " +
-                   options.out_path +
-                   " to the keeper, who carries it (or its QR code) when walking the dog.\nQR text: " + qr);
+  return context.emit(machine, "Dangerous-dog permit " + certificate->id.hex() + " issued by " + request->municipality +
+                                   " in block " + std::to_string(receipt->height) + " with " +
+                                   conditions_text(request->conditions) + "; valid while the insurance runs (until " +
+                                   client::format_time_local(request->insurance_valid_until_ms) +
+                                   ").\nGive the certificate file " + options.out_path +
+                                   " to the keeper, who carries it (or its QR code) when walking the dog." +
+                                   bundle_note + "\nQR text: " + qr + "\n");
 }
 
 // suspend, reinstate, revoke: (id, reason) by the controlling office.
@@ -96,12 +105,13 @@ int change_status(Context& context, const char* method, const char* done, const 
 int renew_insurance(Context& context, const std::string& certificate_text, const std::string& until) {
   auto id = client::certificate_id_from(certificate_text);
   if (!id.ok()) return context.fail(id.status(), "dogpermit renew-insurance: reading the certificate");
-  auto until_ms = client::parse_time_ms(until);
+  auto until_ms = client::parse_end_time_ms(until);
   if (!until_ms.ok()) return context.fail(until_ms.status(), "dogpermit renew-insurance: --insurance-until");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit renew-insurance");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_renew_insurance_action(*id, *until_ms), signer->submit);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::dog_permit_renew_insurance_action(signer->node, *id, *until_ms), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit renew-insurance refused");
   json machine = {{"action", "dogpermit.renew_insurance"},
                   {"id", id->hex()},
@@ -109,8 +119,8 @@ int renew_insurance(Context& context, const std::string& certificate_text, const
                   {"height", receipt->height},
                   {"tx_hash", receipt->tx_hash.hex()}};
   return context.emit(machine, "Insurance of dangerous-dog permit " + id->hex() + " recorded until " +
-                                   client::format_time_utc(*until_ms) + " in block " + std::to_string(receipt->height) +
-                                   " (history: insurance_renewed).");
+                                   client::format_time_local(*until_ms) + " in block " +
+                                   std::to_string(receipt->height) + " (history: insurance_renewed).");
 }
 
 int transfer(Context& context, const std::string& certificate_path, const std::string& municipality) {
@@ -118,8 +128,9 @@ int transfer(Context& context, const std::string& certificate_path, const std::s
   if (!certificate.ok()) return context.fail(certificate.status(), "dogpermit transfer: reading the permit file");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "dogpermit transfer");
-  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
-                                     client::dog_permit_transfer_action(*certificate, municipality), signer->submit);
+  auto receipt =
+      client::submit_call(signer->node, signer->key.key_pair,
+                          client::dog_permit_transfer_action(signer->node, *certificate, municipality), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "dogpermit transfer refused");
   json machine = {{"action", "dogpermit.transfer"},
                   {"id", certificate->id.hex()},
@@ -136,13 +147,18 @@ void add_issue(CLI::App& dogpermit, Context& context) {
   CLI::App* command = dogpermit.add_subcommand("issue", "issue a dangerous-dog permit (public_order_office)");
   command->add_option("--permit", options->permit_path, "JSON file: keeper, dog, insurance (docs/certificates.md)")
       ->required();
-  command->add_option("--insurance-until", options->insurance_until, "end of the liability insurance (ISO 8601 or ms)")
+  command
+      ->add_option("--insurance-until", options->insurance_until,
+                   "end of the liability insurance (ISO 8601 or ms; a date alone: the end of that day, "
+                   "Europe/Berlin)")
       ->required();
   command->add_option("--out", options->out_path, "where to write the certificate file for the keeper")->required();
   command->add_option("--condition", options->conditions, "condition code, repeatable (muzzle, lead, ...)");
   command->add_option("--valid-from", options->valid_from, "start of validity (default: at once)");
-  command->add_option("--valid-until", options->valid_until, "end of validity (default: none)");
+  command->add_option("--valid-until", options->valid_until,
+                      "end of validity (default: none; a date alone: the end of that day, Europe/Berlin)");
   command->add_option("--municipality", options->municipality, "default: where --key holds public_order_office");
+  command->add_flag("--force", options->force, "issue even when the insurance or the validity has already ended");
   command->callback(context.action([&context, options] { return issue(context, *options); }));
 }
 

@@ -9,6 +9,8 @@
 // commitment, the key, the level and the dates. Signed with --key.
 #include <iostream>
 
+#include "certificate_bundle.h"
+#include "client/local_time.h"
 #include "client/use_cases.h"
 #include "commands.h"
 
@@ -27,7 +29,7 @@ Result<client::IdentityAttestationRequest> attest_request(const Context& context
   client::IdentityAttestationRequest request;
   GOVCHAIN_ASSIGN_OR_RETURN(request.subject, parse_account(options.holder));
   request.level = options.level;
-  GOVCHAIN_ASSIGN_OR_RETURN(request.valid_until_ms, client::parse_time_ms(options.expires));
+  GOVCHAIN_ASSIGN_OR_RETURN(request.valid_until_ms, client::parse_end_time_ms(options.expires));
   if (!options.valid_from.empty()) {
     GOVCHAIN_ASSIGN_OR_RETURN(request.valid_from_ms, client::parse_time_ms(options.valid_from));
   }
@@ -54,11 +56,14 @@ int attest(Context& context, const AttestOptions& options) {
   if (!status.ok()) return context.fail(status.status(), "identity attest: asking the node");
   auto certificate = client::prepare_identity_attestation(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "identity attest: the attributes file");
+  Status checked = check_before_issue(*certificate, {{"--expires", request->valid_until_ms}}, false);
+  if (!checked.ok()) return context.fail(checked, "identity attest: nothing was sent");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::identity_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::identity_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "identity attest refused");
-  const std::string qr = client::reference_to_text(client::reference_of(*certificate));
+  std::string bundle_note;
+  const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
   json machine = {{"action", "identity.attest"},
                   {"id", certificate->id.hex()},
                   {"holder", request->subject.hex()},
@@ -72,11 +77,11 @@ int attest(Context& context, const AttestOptions& options) {
   std::string human = "Identity attestation " + certificate->id.hex() + " issued in block " +
                       std::to_string(receipt->height) + ": " + request->municipality + " attests that key " +
                       request->subject.hex() + " belongs to the person in the attributes, at level " + request->level +
-                      ", until " + client::format_time_utc(request->valid_until_ms) + ".\nThe certificate file " +
+                      ", until " + client::format_time_local(request->valid_until_ms) + ".\nThe certificate file " +
                       options.out_path +
                       " holds the attributes and the salt: give it to the holder. The chain holds only the "
-                      "commitment.\nQR text: " +
-                      qr;
+                      "commitment." +
+                      bundle_note + "\nQR text: " + qr + "\n";
   return context.emit(machine, human);
 }
 
@@ -100,7 +105,8 @@ int rotate(Context& context, const std::string& certificate_path, const std::str
   client::CertificateFile rotated = client::prepare_key_rotation(*old_certificate);
   auto receipt = client::issue_to_file(
       signer->node, signer->key.key_pair, rotated,
-      client::identity_rotate_action(old_certificate->id, rotated.id, new_key->key_pair), out_path, signer->submit);
+      client::identity_rotate_action(signer->node, old_certificate->id, rotated.id, new_key->key_pair), out_path,
+      signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "identity rotate refused");
   json machine = {{"action", "identity.rotate"},  {"old_id", old_certificate->id.hex()},
                   {"id", rotated.id.hex()},       {"new_key", new_key->key_pair.public_key.hex()},

@@ -9,6 +9,7 @@
 // dwelling's municipality consumes it once.
 #include <iostream>
 
+#include "certificate_bundle.h"
 #include "client/use_cases.h"
 #include "commands.h"
 
@@ -47,7 +48,7 @@ Result<client::LandlordConfirmationRequest> confirm_request(const ConfirmOptions
   GOVCHAIN_ASSIGN_OR_RETURN(request.dwelling_json, client::read_small_file(options.dwelling_path, 1024 * 1024));
   GOVCHAIN_ASSIGN_OR_RETURN(request.municipality, dwelling_municipality(options, request.dwelling_json));
   if (!options.valid_until.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(request.valid_until_ms, client::parse_time_ms(options.valid_until));
+    GOVCHAIN_ASSIGN_OR_RETURN(request.valid_until_ms, client::parse_end_time_ms(options.valid_until));
   }
   return request;
 }
@@ -61,11 +62,14 @@ int confirm(Context& context, const ConfirmOptions& options) {
   if (!status.ok()) return context.fail(status.status(), "landlord confirm: asking the node");
   auto certificate = client::prepare_landlord_confirmation(status->chain_id, *request);
   if (!certificate.ok()) return context.fail(certificate.status(), "landlord confirm: the dwelling file");
+  Status checked = check_before_issue(*certificate, {{"--valid-until", request->valid_until_ms}}, false);
+  if (!checked.ok()) return context.fail(checked, "landlord confirm: nothing was sent");
   auto receipt =
       client::issue_to_file(signer->node, signer->key.key_pair, *certificate,
-                            client::landlord_issue_action(*certificate, *request), options.out_path, signer->submit);
+                            client::landlord_issue_action(signer->node, *certificate, *request), options.out_path, signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "landlord confirm refused");
-  const std::string qr = client::reference_to_text(client::reference_of(*certificate));
+  std::string bundle_note;
+  const std::string qr = finish_issuance(context, signer->node, *certificate, options.out_path, bundle_note);
   json machine = {{"action", "landlord.confirm"},
                   {"id", certificate->id.hex()},
                   {"event", request->event},
@@ -80,8 +84,8 @@ int confirm(Context& context, const ConfirmOptions& options) {
                                    request->event_date + " into a dwelling in " + request->municipality +
                                    ", signed by your identified key.\nGive the certificate file " + options.out_path +
                                    " (or its QR code) to the person moving; they show it at the registration "
-                                   "office, which marks it used.\nQR text: " +
-                                   qr);
+                                   "office, which marks it used." +
+                                   bundle_note + "\nQR text: " + qr + "\n");
 }
 
 int consume(Context& context, const std::string& certificate_text) {
@@ -89,8 +93,8 @@ int consume(Context& context, const std::string& certificate_text) {
   if (!id.ok()) return context.fail(id.status(), "landlord consume: reading the certificate");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), "landlord consume");
-  auto receipt =
-      client::submit_call(signer->node, signer->key.key_pair, client::landlord_consume_action(*id), signer->submit);
+  auto receipt = client::submit_call(signer->node, signer->key.key_pair,
+                                     client::landlord_consume_action(signer->node, *id), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), "landlord consume refused");
   json machine = {{"action", "landlord.consume"},
                   {"id", id->hex()},

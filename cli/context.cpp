@@ -154,9 +154,9 @@ int send_reason_change(const Context& context, const ReasonChange& change) {
   if (!id.ok()) return context.fail(id.status(), what + ": reading the certificate");
   auto signer = open_signer(context);
   if (!signer.ok()) return context.fail(signer.status(), what);
-  auto receipt =
-      client::submit_call(signer->node, signer->key.key_pair,
-                          client::reason_action(change.contract, change.method, *id, change.reason), signer->submit);
+  auto receipt = client::submit_call(
+      signer->node, signer->key.key_pair,
+      client::reason_action(signer->node, change.contract, change.method, *id, change.reason), signer->submit);
   if (!receipt.ok()) return context.fail(receipt.status(), what + " refused");
   json machine = {{"action", std::string(change.contract) + "." + change.method},
                   {"id", id->hex()},

@@ -16,51 +16,28 @@ namespace archive {
 
 using namespace govchain;
 
-namespace {
+GOVCHAIN_CONTRACT("archive", "1.1.0", "archive_batch",
+                  "Anchors of Merkle roots of archive document batches, re-anchorable under newer hash algorithms.");
 
-constexpr const char* certificate_type = "archive_batch";
+namespace {
 constexpr const char* archive_role = "archive";
 constexpr const char* batch_tag = "govchain/archive-batch";
 constexpr uint32_t root_size_bytes_min = 20;
 constexpr uint32_t root_size_bytes_max = 64;
 constexpr uint32_t evidence_chain_length_max = 32;
-
-struct Batch {
-  String hash_algorithm;  // e.g. "sha256", "sha3_512"
-  Bytes root;             // the Merkle root under hash_algorithm
-  uint64_t document_count = 0;
-  String label;            // printable ASCII, no personal data
-  Hash previous_batch_id;  // the batch this one re-anchors; zero: none
-  Hash next_batch_id;      // the batch that re-anchored this one; zero: none
-};
-
 }  // namespace
-}  // namespace archive
 
-namespace govchain {
-inline void encode(Writer& writer, const archive::Batch& batch) {
-  writer.text(batch.hash_algorithm);
-  writer.bytes(batch.root);
-  writer.u64(batch.document_count);
-  writer.text(batch.label);
-  writer.fixed(batch.previous_batch_id);
-  writer.fixed(batch.next_batch_id);
-}
-inline void decode(Reader& reader, archive::Batch& batch) {
-  batch.hash_algorithm = reader.text();
-  batch.root = reader.bytes();
-  batch.document_count = reader.u64();
-  batch.label = reader.text();
-  batch.previous_batch_id = reader.fixed();
-  batch.next_batch_id = reader.fixed();
-}
-}  // namespace govchain
-
-namespace archive {
+// A batch's facts on the chain ("batch/" || id), as `batch` answers them;
+// the chain previous <- next links re-anchorings.
+GOVCHAIN_STRUCT(batch_facts, (code, hash_algorithm), (bytes, root), (u64, document_count), (label, label),
+                (hash, previous_batch_id), (hash, next_batch_id));
+// One anchoring of the evidence chain: the batch, its root and when it was anchored.
+GOVCHAIN_STRUCT(evidence, (hash, batch_id), (code, hash_algorithm), (bytes, root), (u64, height), (i64, time_ms));
+GOVCHAIN_STRUCT(evidence_chain_answer, (list<evidence>, evidence));
 
 namespace {
 
-const Map<Hash, Batch> batches("batch/");
+const Map<Hash, batch_facts> batches("batch/");
 
 Hash batch_commitment(String hash_algorithm, Bytes root) {
   Writer message;
@@ -69,12 +46,10 @@ Hash batch_commitment(String hash_algorithm, Bytes root) {
   return tagged_hash(batch_tag, message.data());
 }
 
-void check_batch(const Batch& batch) {
-  require_code(batch.hash_algorithm, "hash_algorithm must be a code such as sha256");
+void check_batch(const batch_facts& batch) {
   require(batch.root.size >= root_size_bytes_min && batch.root.size <= root_size_bytes_max,
           "root must have 20..64 bytes");
   require(batch.document_count > 0, "document_count must be positive");
-  require(is_label(batch.label), "label must be 1..128 printable ASCII characters");
 }
 
 // Links the previous batch to `batch_id`; only the archive that controls the
@@ -83,7 +58,7 @@ void link_previous(const Hash& previous_id, const Hash& batch_id, String municip
   if (previous_id.is_zero()) return;
   cert::Certificate previous_record = cert::load(previous_id);
   require(previous_record.municipality == municipality, "the previous batch belongs to another municipality");
-  Batch previous = batches.at(previous_id, "unknown previous batch");
+  batch_facts previous = batches.at(previous_id, "unknown previous batch");
   require(previous.next_batch_id.is_zero(), "the previous batch was already re-anchored");
   previous.next_batch_id = batch_id;
   batches.set(previous_id, previous);
@@ -92,84 +67,41 @@ void link_previous(const Hash& previous_id, const Hash& batch_id, String municip
 
 }  // namespace
 
-// anchor(batch_id, municipality, hash_algorithm, root, document_count, label,
-//        previous_batch_id): by an account with the archive role.
-GOVCHAIN_METHOD(anchor) {
-  Reader arguments = govchain::arguments();
-  cert::Issue request;
-  request.id = arguments.fixed();
-  request.municipality = arguments.text();
-  Batch batch;
-  batch.hash_algorithm = arguments.text();
-  batch.root = arguments.bytes();
-  batch.document_count = arguments.u64();
-  batch.label = arguments.text();
-  batch.previous_batch_id = arguments.fixed();
-  arguments.finish();
+GOVCHAIN_CERTIFICATE_QUERIES()
+
+// By an account with the archive role in `municipality`; previous_batch_id
+// (zero: none) names the batch this one re-anchors.
+GOVCHAIN_CALL(anchor, (hash, batch_id), (name, municipality), (code, hash_algorithm), (bytes, root),
+              (u64, document_count), (label, label), (hash, previous_batch_id)) {
+  batch_facts batch{hash_algorithm, root, document_count, label, previous_batch_id, Hash()};
   check_batch(batch);
-  request.type = certificate_type;
-  request.commitment = batch_commitment(batch.hash_algorithm, batch.root);
-  request.valid_from_ms = block_time_ms();
+  cert::Issue request{batch_id, certificate_type, municipality, batch_commitment(hash_algorithm, root), block_time_ms(),
+                      0};
   cert::issue_as_office(request, archive_role);
-  batches.set(request.id, batch);
-  link_previous(batch.previous_batch_id, request.id, request.municipality);
+  batches.set(batch_id, batch);
+  link_previous(previous_batch_id, batch_id, municipality);
 }
 
-GOVCHAIN_METHOD(certificate) { cert::answer_certificate(); }
-GOVCHAIN_METHOD(verify) { cert::answer_verify(); }
-
-// verify_root(batch_id, hash_algorithm, root, at_time_ms) -> verification:
 // "valid" when this root under this algorithm was anchored by at_time_ms.
-GOVCHAIN_METHOD(verify_root) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  String hash_algorithm = arguments.text();
-  Bytes root = arguments.bytes();
-  int64_t at_ms = cert::resolve_time(arguments.i64());
-  arguments.finish();
-  cert::Certificate record;
-  bool found = cert::find(id, record);
-  cert::Verification verification =
-      cert::verify(found ? &record : nullptr, batch_commitment(hash_algorithm, root), at_ms);
-  Writer out;
-  cert::write_verification(out, verification, found ? &record : nullptr);
-  return_value(out);
+GOVCHAIN_QUERY(verify_root, verification, (hash, batch_id), (code, hash_algorithm), (bytes, root), (i64, at_time_ms)) {
+  return cert::verify_by_id(batch_id, batch_commitment(hash_algorithm, root), at_time_ms);
 }
 
-// batch(batch_id) -> hash_algorithm, root, document_count, label,
-//                    previous_batch_id, next_batch_id
-GOVCHAIN_METHOD(batch) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  arguments.finish();
-  Writer out;
-  encode(out, batches.at(id, "unknown certificate"));
-  return_value(out);
-}
+GOVCHAIN_QUERY(batch, batch_facts, (hash, batch_id)) { return batches.at(batch_id, "unknown certificate"); }
 
-// evidence_chain(batch_id) -> list<evidence>: this batch and every batch it
-// re-anchors, newest first: batch_id, hash_algorithm, root, anchored height
-// and time. The evidence record of RFC 4998 is built from this list.
-GOVCHAIN_METHOD(evidence_chain) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  arguments.finish();
-  Writer entries;
-  uint32_t count = 0;
-  for (; count < evidence_chain_length_max && !id.is_zero(); ++count) {
+// This batch and every batch it re-anchors, newest first; the evidence
+// record of RFC 4998 is built from this list.
+GOVCHAIN_QUERY(evidence_chain, evidence_chain_answer, (hash, batch_id)) {
+  evidence_chain_answer answer;
+  Hash id = batch_id;
+  for (uint32_t count = 0; count < evidence_chain_length_max && !id.is_zero(); ++count) {
     cert::Certificate record = cert::load(id);
-    Batch batch = batches.at(id, "unknown certificate");
-    entries.fixed(id);
-    entries.text(batch.hash_algorithm);
-    entries.bytes(batch.root);
-    entries.u64(record.history[0].height);
-    entries.i64(record.history[0].time_ms);
+    batch_facts batch = batches.at(id, "unknown certificate");
+    answer.evidence.push_back(
+        evidence{id, batch.hash_algorithm, batch.root, record.history[0].height, record.history[0].time_ms});
     id = batch.previous_batch_id;
   }
-  Writer out;
-  out.count(count);
-  out.raw(entries.data());
-  return_value(out);
+  return answer;
 }
 
 }  // namespace archive

@@ -18,76 +18,45 @@ namespace dogpermit {
 
 using namespace govchain;
 
-namespace {
+GOVCHAIN_CONTRACT("dogpermit", "1.1.0", "dog_permit",
+                  "Dangerous-dog permit (Landeshundegesetz NRW), with insurance periods and transfer on a move.");
 
-constexpr const char* certificate_type = "dog_permit";
+namespace {
 constexpr const char* office_role = "public_order_office";
 constexpr uint32_t conditions_max = 16;
 constexpr uint32_t insurance_periods_max = 64;
+}  // namespace
 
 // From `recorded_ms` on, the insurance is known to run until `valid_until_ms`.
-struct InsurancePeriod {
-  int64_t recorded_ms = 0;
-  int64_t valid_until_ms = 0;
-};
-
-struct Permit {
-  Vector<String> conditions;  // condition codes, e.g. "muzzle", "lead"
-  Vector<InsurancePeriod> insurance;
-};
-
-}  // namespace
-}  // namespace dogpermit
-
-namespace govchain {
-inline void encode(Writer& writer, const dogpermit::InsurancePeriod& period) {
-  writer.i64(period.recorded_ms);
-  writer.i64(period.valid_until_ms);
-}
-inline void decode(Reader& reader, dogpermit::InsurancePeriod& period) {
-  period.recorded_ms = reader.i64();
-  period.valid_until_ms = reader.i64();
-}
-inline void encode(Writer& writer, const dogpermit::Permit& permit) {
-  encode(writer, permit.conditions);
-  encode(writer, permit.insurance);
-}
-inline void decode(Reader& reader, dogpermit::Permit& permit) {
-  decode(reader, permit.conditions);
-  decode(reader, permit.insurance);
-}
-}  // namespace govchain
-
-namespace dogpermit {
+GOVCHAIN_STRUCT(insurance_period, (i64, recorded_ms), (i64, valid_until_ms));
+// The permit's facts on the chain ("dog/" || id), as `permit` answers them.
+GOVCHAIN_STRUCT(dog_permit_facts, (list<code>, conditions), (list<insurance_period>, insurance));
 
 namespace {
 
-const Map<Hash, Permit> permits("dog/");
+const Map<Hash, dog_permit_facts> permits("dog/");
 
 // The insurance end known at `at_ms` (the latest period recorded by then;
 // before the first record, the first one).
-int64_t insurance_until_at(const Permit& permit, int64_t at_ms) {
+int64_t insurance_until_at(const dog_permit_facts& permit, int64_t at_ms) {
   int64_t until_ms = permit.insurance[0].valid_until_ms;
-  for (const InsurancePeriod& period : permit.insurance)
+  for (const insurance_period& period : permit.insurance)
     if (period.recorded_ms <= at_ms) until_ms = period.valid_until_ms;
   return until_ms;
 }
 
 void check_insurance(const cert::Certificate& record, cert::Verification& verification) {
-  Permit permit = permits.at(record.id, "unknown permit");
+  dog_permit_facts permit = permits.at(record.id, "unknown permit");
   if (verification.at_time_ms >= insurance_until_at(permit, verification.at_time_ms)) {
     verification.verdict = "expired";
     verification.reason = "insurance_expired";
   }
 }
 
-void add_insurance(Permit& permit, int64_t valid_until_ms) {
+void add_insurance(dog_permit_facts& permit, int64_t valid_until_ms) {
   require(valid_until_ms > 0, "insurance_valid_until_ms must be positive");
   require(permit.insurance.size < insurance_periods_max, "too many insurance records");
-  InsurancePeriod period;
-  period.recorded_ms = block_time_ms();
-  period.valid_until_ms = valid_until_ms;
-  permit.insurance.push_back(period);
+  permit.insurance.push_back(insurance_period{block_time_ms(), valid_until_ms});
 }
 
 // The permit for a change by the controlling public order office.
@@ -97,105 +66,60 @@ cert::Certificate load_for_office(const Hash& id) {
   return record;
 }
 
-// Reads (id, reason) for the status changes.
-void read_id_and_reason(Hash& id, String& reason) {
-  Reader arguments = govchain::arguments();
-  id = arguments.fixed();
-  reason = arguments.text();
-  arguments.finish();
-}
-
 }  // namespace
 
-// issue(id, municipality, commitment, valid_from_ms, valid_until_ms,
-//       insurance_valid_until_ms, conditions): by a public_order_office.
-GOVCHAIN_METHOD(issue) {
-  Reader arguments = govchain::arguments();
-  cert::Issue request;
-  request.id = arguments.fixed();
-  request.municipality = arguments.text();
-  request.commitment = arguments.fixed();
-  request.valid_from_ms = arguments.i64();
-  request.valid_until_ms = arguments.i64();
-  int64_t insurance_valid_until_ms = arguments.i64();
-  Permit permit;
-  decode(arguments, permit.conditions);
-  arguments.finish();
-  require_codes(permit.conditions, conditions_max, "conditions must be at most 16 codes of [a-z0-9_]");
+// The standard queries; `verify` also checks the insurance.
+GOVCHAIN_CERTIFICATE_QUERIES(&check_insurance)
+
+// By a public_order_office of `municipality`.
+GOVCHAIN_CALL(issue, (hash, id), (name, municipality), (hash, commitment), (i64, valid_from_ms), (i64, valid_until_ms),
+              (i64, insurance_valid_until_ms), (list<code>, conditions)) {
+  require_codes(conditions, conditions_max, "conditions must be at most 16 codes of [a-z0-9_]");
+  dog_permit_facts permit;
+  permit.conditions = conditions;
   add_insurance(permit, insurance_valid_until_ms);
-  request.type = certificate_type;
+  cert::Issue request{id, certificate_type, municipality, commitment, valid_from_ms, valid_until_ms};
   cert::issue_as_office(request, office_role);
-  permits.set(request.id, permit);
+  permits.set(id, permit);
 }
 
-// suspend(id, reason), e.g. reason "insurance_lapsed".
-GOVCHAIN_METHOD(suspend) {
-  Hash id;
-  String reason;
-  read_id_and_reason(id, reason);
+// E.g. reason "insurance_lapsed".
+GOVCHAIN_CALL(suspend, (hash, id), (code, reason)) {
   cert::Certificate record = load_for_office(id);
   cert::suspend(record, reason);
 }
 
-// reinstate(id, reason), e.g. reason "insurance_renewed".
-GOVCHAIN_METHOD(reinstate) {
-  Hash id;
-  String reason;
-  read_id_and_reason(id, reason);
+// E.g. reason "insurance_renewed".
+GOVCHAIN_CALL(reinstate, (hash, id), (code, reason)) {
   cert::Certificate record = load_for_office(id);
   cert::reinstate(record, reason);
 }
 
-// revoke(id, reason), e.g. reason "keeper_unreliable".
-GOVCHAIN_METHOD(revoke) {
-  Hash id;
-  String reason;
-  read_id_and_reason(id, reason);
+// E.g. reason "keeper_unreliable".
+GOVCHAIN_CALL(revoke, (hash, id), (code, reason)) {
   cert::Certificate record = load_for_office(id);
   cert::revoke(record, reason);
 }
 
-// renew_insurance(id, insurance_valid_until_ms): the keeper showed new
-// insurance; recorded in the history as "insurance_renewed".
-GOVCHAIN_METHOD(renew_insurance) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  int64_t insurance_valid_until_ms = arguments.i64();
-  arguments.finish();
+// The keeper showed new insurance; the history says "insurance_renewed".
+GOVCHAIN_CALL(renew_insurance, (hash, id), (i64, insurance_valid_until_ms)) {
   cert::Certificate record = load_for_office(id);
   require(record.status != cert::Status::revoked, "permit revoked");
-  Permit permit = permits.at(id, "unknown permit");
+  dog_permit_facts permit = permits.at(id, "unknown permit");
   add_insurance(permit, insurance_valid_until_ms);
   permits.set(id, permit);
   cert::note(record, "insurance_renewed");
 }
 
-// transfer(id, commitment): the public_order_office of the keeper's new
-// municipality (named by the caller's role, passed as `municipality`) takes
-// the permit over. The commitment proves the office saw the permit file.
-GOVCHAIN_METHOD(transfer) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  String new_municipality = arguments.text();
-  Hash commitment = arguments.fixed();
-  arguments.finish();
+// The public_order_office of the keeper's new municipality takes the permit
+// over; the commitment proves that it saw the permit file.
+GOVCHAIN_CALL(transfer, (hash, id), (name, municipality), (hash, commitment)) {
   cert::Certificate record = cert::load(id);
-  cert::require_role(new_municipality, office_role);
+  cert::require_role(municipality, office_role);
   require(record.commitment == commitment, "commitment does not match the permit");
-  cert::transfer(record, new_municipality, "keeper_moved");
+  cert::transfer(record, municipality, "keeper_moved");
 }
 
-GOVCHAIN_METHOD(certificate) { cert::answer_certificate(); }
-GOVCHAIN_METHOD(verify) { cert::answer_verify(&check_insurance); }
-
-// permit(id) -> conditions, insurance periods (recorded_ms, valid_until_ms)
-GOVCHAIN_METHOD(permit) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  arguments.finish();
-  Writer out;
-  encode(out, permits.at(id, "unknown certificate"));
-  return_value(out);
-}
+GOVCHAIN_QUERY(permit, dog_permit_facts, (hash, id)) { return permits.at(id, "unknown certificate"); }
 
 }  // namespace dogpermit

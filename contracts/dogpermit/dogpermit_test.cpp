@@ -1,6 +1,6 @@
 // Native tests of the dangerous-dog permit contract.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include "../test_support.h"
+#include "govchain/test_support.h"
 
 namespace dogpermit {
 void issue();

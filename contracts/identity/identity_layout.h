@@ -13,7 +13,6 @@ namespace identity {
 using namespace govchain;
 
 inline constexpr const char* contract_name = "identity";
-inline constexpr const char* certificate_type = "identity_attestation";
 
 // eIDAS assurance levels, ordered.
 enum class Level : uint8_t { none = 0, basic = 1, substantial = 2, high = 3 };
@@ -25,7 +24,7 @@ inline Level parse_level(String name) {
   return Level::none;
 }
 
-inline String level_name(Level level) {
+inline Code level_name(Level level) {
   switch (level) {
     case Level::basic:
       return "basic";

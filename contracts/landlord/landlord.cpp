@@ -15,97 +15,53 @@ namespace landlord {
 
 using namespace govchain;
 
-namespace {
+GOVCHAIN_CONTRACT("landlord", "1.1.0", "landlord_confirmation",
+                  "Landlord confirmation of a move-in or move-out (Wohnungsgeberbestaetigung, par. 19 BMG).");
 
-constexpr const char* certificate_type = "landlord_confirmation";
+namespace {
 constexpr const char* registration_role = "registration_office";
 constexpr identity::Level minimum_level = identity::Level::substantial;
-
-struct Confirmation {
-  String event;         // "move_in" or "move_out"
-  String event_date;    // "YYYY-MM-DD"
-  Hash attestation_id;  // the landlord's identity attestation at issuance
-};
-
 }  // namespace
-}  // namespace landlord
 
-namespace govchain {
-inline void encode(Writer& writer, const landlord::Confirmation& confirmation) {
-  writer.text(confirmation.event);
-  writer.text(confirmation.event_date);
-  writer.fixed(confirmation.attestation_id);
-}
-inline void decode(Reader& reader, landlord::Confirmation& confirmation) {
-  confirmation.event = reader.text();
-  confirmation.event_date = reader.text();
-  confirmation.attestation_id = reader.fixed();
-}
-}  // namespace govchain
-
-namespace landlord {
+// The confirmation's facts on the chain ("move/" || id), as `confirmation`
+// answers them: the event, its date and the landlord's attestation.
+GOVCHAIN_STRUCT(confirmation_facts, (code, event), (date, event_date), (hash, attestation_id));
 
 namespace {
-const Map<Hash, Confirmation> confirmations("move/");
+const Map<Hash, confirmation_facts> confirmations("move/");
 }  // namespace
 
-// issue(id, municipality, commitment, event, event_date, valid_until_ms):
-// by the landlord; municipality is the dwelling's. valid_until_ms 0: no end.
-GOVCHAIN_METHOD(issue) {
-  Reader arguments = govchain::arguments();
-  cert::Issue request;
-  request.id = arguments.fixed();
-  request.municipality = arguments.text();
-  request.commitment = arguments.fixed();
-  Confirmation confirmation;
-  confirmation.event = arguments.text();
-  confirmation.event_date = arguments.text();
-  request.valid_until_ms = arguments.i64();
-  arguments.finish();
-  require(confirmation.event == "move_in" || confirmation.event == "move_out", "event must be move_in or move_out");
-  require(is_date(confirmation.event_date), "event_date must be YYYY-MM-DD");
+GOVCHAIN_CERTIFICATE_QUERIES()
+
+// By the landlord; `municipality` is the dwelling's, event is move_in or
+// move_out, valid_until_ms 0: no end.
+GOVCHAIN_CALL(issue, (hash, id), (name, municipality), (hash, commitment), (code, event), (date, event_date),
+              (i64, valid_until_ms)) {
+  require(event == "move_in" || event == "move_out", "event must be move_in or move_out");
+  confirmation_facts confirmation{event, event_date, Hash()};
   identity::Level level = identity::level_held_by(caller(), block_time_ms(), confirmation.attestation_id);
   require(level >= minimum_level, "the landlord needs a valid identity attestation of level substantial or high");
-  request.type = certificate_type;
-  request.valid_from_ms = block_time_ms();
+  cert::Issue request{id, certificate_type, municipality, commitment, block_time_ms(), valid_until_ms};
   cert::issue(request, "identity:substantial");
-  confirmations.set(request.id, confirmation);
+  confirmations.set(id, confirmation);
 }
 
-// consume(id): the registration office of the dwelling's municipality
-// registers the move; a second consumption is refused.
-GOVCHAIN_METHOD(consume) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  arguments.finish();
+// The registration office of the dwelling's municipality registers the
+// move; a second consumption is refused.
+GOVCHAIN_CALL(consume, (hash, id)) {
   cert::Certificate record = cert::load(id);
   cert::require_controlling_office(record, registration_role);
   cert::consume(record, "registered");
 }
 
-// revoke(id, reason): by the landlord who issued it, before consumption.
-GOVCHAIN_METHOD(revoke) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  String reason = arguments.text();
-  arguments.finish();
+// By the landlord who issued it, before consumption.
+GOVCHAIN_CALL(revoke, (hash, id), (code, reason)) {
   cert::Certificate record = cert::load(id);
   cert::require_issuer(record);
   require(record.status != cert::Status::consumed, "already consumed by the registration office");
   cert::revoke(record, reason);
 }
 
-GOVCHAIN_METHOD(certificate) { cert::answer_certificate(); }
-GOVCHAIN_METHOD(verify) { cert::answer_verify(); }
-
-// confirmation(id) -> event, event_date, attestation_id
-GOVCHAIN_METHOD(confirmation) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  arguments.finish();
-  Writer out;
-  encode(out, confirmations.at(id, "unknown certificate"));
-  return_value(out);
-}
+GOVCHAIN_QUERY(confirmation, confirmation_facts, (hash, id)) { return confirmations.at(id, "unknown certificate"); }
 
 }  // namespace landlord

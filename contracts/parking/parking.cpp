@@ -1,66 +1,51 @@
-// Parking exemption permit (Parkausnahmegenehmigung), the sixth use case:
-// the example of docs/new-use-case.md, written only with the contract SDK.
+// Parking exemption permit (Parkausnahmegenehmigung) for one zone and a time window
 //
-// A public_order_office issues a permit for a parking zone and a validity
-// window; it may revoke it. The licence plate, the holder and the reason for
-// the exemption stay in the certificate file: the chain holds the commitment.
+// A certificate for one zone and a validity window: a public_order_office
+// issues it, and the office of the controlling municipality amends its
+// window (an extension, an Änderungsbescheid) or revokes it. Anyone verifies
+// it with the standard queries, also "valid in this zone?". The document
+// with the personal data stays in the holder's certificate file; the chain
+// gets its commitment, the zone code and the window.
 #include "govchain/govchain.h"
 
 namespace parking {
 
 using namespace govchain;
 
+GOVCHAIN_CONTRACT("parking", "1.0.0", "parking_exemption",
+                  "Parking exemption permit (Parkausnahmegenehmigung) for one zone and a time window");
+
 namespace {
-
-constexpr const char* certificate_type = "parking_exemption";
 constexpr const char* office_role = "public_order_office";
-
-// Extra on-chain facts of this use case: codes only, never personal data.
-const Map<Hash, String> zones("zone/");
-
 }  // namespace
 
-// issue(id, municipality, commitment, zone, valid_from_ms, valid_until_ms)
-GOVCHAIN_METHOD(issue) {
-  Reader arguments = govchain::arguments();
-  cert::Issue request;
-  request.id = arguments.fixed();
-  request.municipality = arguments.text();
-  request.commitment = arguments.fixed();
-  String zone = arguments.text();
-  request.valid_from_ms = arguments.i64();
-  request.valid_until_ms = arguments.i64();
-  arguments.finish();
-  require_name(zone, "zone must be a name: 1..64 of [a-z0-9_.-]");
-  require(request.valid_until_ms != 0, "a parking exemption needs an end (valid_until_ms)");
-  request.type = certificate_type;
-  cert::issue_as_office(request, office_role);  // checks the role, stores, emits
-  zones.set(request.id, zone);
+// certificate, verify, verify_in_zone and zone_of, with their ABI.
+GOVCHAIN_CERTIFICATE_QUERIES()
+GOVCHAIN_ZONE_QUERIES()
+
+// By a public_order_office of `municipality`.
+GOVCHAIN_CALL(issue, (hash, id), (name, municipality), (hash, commitment), (zone, zone), (i64, valid_from_ms),
+              (i64, valid_until_ms)) {
+  require(valid_until_ms != 0, "this permit needs an end (valid_until_ms)");
+  cert::Issue request{id, certificate_type, municipality, commitment, valid_from_ms, valid_until_ms};
+  cert::issue_as_office(request, office_role);  // checks role and window, stores, emits
+  cert::set_zone(id, zone);
+  debug("issued", id, "for zone", zone);  // printed by tests and dev chains (make debug)
 }
 
-// revoke(id, reason): by a public_order_office of the issuing municipality.
-GOVCHAIN_METHOD(revoke) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  String reason = arguments.text();
-  arguments.finish();
+// A new window, e.g. reason "extended"; only the future can change.
+GOVCHAIN_CALL(amend, (hash, id), (i64, valid_from_ms), (i64, valid_until_ms), (code, reason)) {
+  require(valid_until_ms != 0, "this permit needs an end (valid_until_ms)");
+  cert::Certificate record = cert::load(id);
+  cert::require_controlling_office(record, office_role);
+  cert::amend_window(record, valid_from_ms, valid_until_ms, reason);
+}
+
+// E.g. reason "misuse".
+GOVCHAIN_CALL(revoke, (hash, id), (code, reason)) {
   cert::Certificate record = cert::load(id);
   cert::require_controlling_office(record, office_role);
   cert::revoke(record, reason);
-}
-
-// The two standard queries every certificate contract has.
-GOVCHAIN_METHOD(certificate) { cert::answer_certificate(); }
-GOVCHAIN_METHOD(verify) { cert::answer_verify(); }
-
-// zone(id) -> zone
-GOVCHAIN_METHOD(zone) {
-  Reader arguments = govchain::arguments();
-  Hash id = arguments.fixed();
-  arguments.finish();
-  Writer out;
-  out.text(zones.at(id, "unknown certificate"));
-  return_value(out);
 }
 
 }  // namespace parking

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "../test_support.h"
+#include "govchain/test_support.h"
 
 #define DECLARE_METHOD(contract, method) \
   namespace contract {                   \
@@ -46,9 +46,11 @@ DECLARE_METHOD(archive, verify_root)
 DECLARE_METHOD(archive, batch)
 DECLARE_METHOD(archive, evidence_chain)
 DECLARE_METHOD(parking, issue)
+DECLARE_METHOD(parking, amend)
 DECLARE_METHOD(parking, revoke)
 DECLARE_METHOD(parking, certificate)
-DECLARE_METHOD(parking, zone)
+DECLARE_METHOD(parking, verify_in_zone)
+DECLARE_METHOD(parking, zone_of)
 
 using namespace test;
 using govchain::mock::Method;
@@ -92,9 +94,11 @@ const Target targets[] = {
     {"archive", "batch", &archive::batch},
     {"archive", "evidence_chain", &archive::evidence_chain},
     {"parking", "issue", &parking::issue},
+    {"parking", "amend", &parking::amend},
     {"parking", "revoke", &parking::revoke},
     {"parking", "certificate", &parking::certificate},
-    {"parking", "zone", &parking::zone},
+    {"parking", "verify_in_zone", &parking::verify_in_zone},
+    {"parking", "zone_of", &parking::zone_of},
 };
 
 class Generator {
@@ -153,10 +157,12 @@ class Generator {
       args.hash(pick(8) == 0 ? Hash() : id(std::string("id") + std::to_string(pick(4))));
     } else if (type == "pubkey") {
       args.hash(govchain::mock::key_pair(std::to_string(pick(3))).public_key);
-    } else if (type == "string") {
-      static const char* texts[] = {"aachen", "koeln", "move_in", "2026-03-01", "substantial", "high", "sha256",
-                                    "muzzle", "markt", "misuse",  "",           "Free Text"};
-      args.text(texts[pick(12)]);
+    } else if (type == "string" || type == "code" || type == "zone" || type == "name" || type == "date" ||
+               type == "label") {
+      static const char* texts[] = {"aachen", "koeln",     "move_in",        "2026-03-01", "substantial",
+                                    "high",   "sha256",    "muzzle",         "markt",      "misuse",
+                                    "",       "Free Text", "AC-ALTSTADT-03", "move_out",   "extended"};
+      args.text(texts[pick(15)]);
     } else if (type == "i64") {
       const int64_t times[] = {0, now_ms, now_ms + day_ms, now_ms + 400 * day_ms, -1, now_ms - day_ms};
       args.i64(times[pick(6)]);
@@ -168,7 +174,7 @@ class Generator {
       govchain::Signature signature;
       for (auto& byte : signature.bytes) byte = uint8_t(pick(256));
       args.signature(signature);
-    } else if (type == "list<string>") {
+    } else if (type == "list<code>") {
       int count = pick(4);
       args.count(uint32_t(count));
       for (int i = 0; i < count; ++i) args.text(pick(5) ? "muzzle" : "No Code");
@@ -181,8 +187,7 @@ const nlohmann::json& abi_arguments(const Target& target) {
   static std::map<std::string, nlohmann::json> abis;
   auto& abi = abis[target.contract];
   if (abi.is_null()) {
-    std::ifstream file(std::string(GOVCHAIN_CONTRACTS_SOURCE_DIR) + "/" + target.contract + "/" + target.contract +
-                       ".abi.json");
+    std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + target.contract + ".abi.json");
     REQUIRE(file.good());
     abi = nlohmann::json::parse(file);
   }

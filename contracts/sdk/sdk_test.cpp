@@ -2,7 +2,7 @@
 // canonical encoding, storage maps, input checks and the certificate
 // lifecycle with its verification order.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include "../test_support.h"
+#include "govchain/test_support.h"
 
 using namespace test;
 using namespace govchain;
@@ -98,7 +98,15 @@ TEST_CASE("a failed call leaves no writes and no events") {
   CHECK(host.storage["sdk"].empty());
 }
 
-TEST_CASE("input checks accept codes and names only") {
+TEST_CASE("input checks accept codes, names and zone codes only") {
+  CHECK(is_zone("AC-ALTSTADT-03"));
+  CHECK(is_zone("markt"));
+  CHECK(is_zone("Zone_3.Nord"));
+  CHECK_FALSE(is_zone("-markt"));
+  CHECK_FALSE(is_zone("Markt Platz"));
+  CHECK_FALSE(is_zone(""));
+  CHECK_FALSE(is_zone("Köln"));
+  CHECK_FALSE(is_zone(String("0123456789012345678901234567890123456789012345678901234567890123456789")));
   CHECK(is_code("insurance_lapsed"));
   CHECK_FALSE(is_code(""));
   CHECK_FALSE(is_code("Insurance"));
@@ -182,6 +190,8 @@ TEST_CASE("status transitions are checked") {
   CHECK(l.change([](cert::Certificate& r) { cert::revoke(r, "fraud"); }).error ==
         "only an active or suspended certificate can be revoked");
   CHECK(l.change([](cert::Certificate& r) { cert::note(r, "Free Text"); }).error ==
+        "contract bug: a code literal is not 1..32 of [a-z0-9_]");
+  CHECK(l.change([](cert::Certificate& r) { cert::note(r, Code()); }).error ==
         "reason must be a code: 1..32 of [a-z0-9_]");
 }
 
@@ -221,4 +231,101 @@ TEST_CASE("the history is bounded") {
   for (uint32_t i = 1; i < cert::history_size_max; ++i)
     REQUIRE(l.change([](cert::Certificate& r) { cert::note(r, "checked"); }).ok);
   CHECK(l.change([](cert::Certificate& r) { cert::note(r, "checked"); }).error == "certificate history is full");
+}
+
+// A contract declared with the SDK's declarations, to test them.
+namespace declared {
+using namespace govchain;
+GOVCHAIN_CONTRACT("declared", "0.1.0", "", "The SDK's own test of its declarations.");
+GOVCHAIN_STRUCT(entry_facts, (code, reason), (zone, zone), (list<code>, tags), (bool, flag), (i64, at_ms));
+namespace {
+const Map<Hash, entry_facts> entries("entry/");
+}
+GOVCHAIN_CALL(store, (hash, id), (code, reason), (zone, zone), (list<code>, tags), (bool, flag), (i64, at_ms)) {
+  entries.set(id, entry_facts{reason, zone, tags, flag, at_ms});
+}
+GOVCHAIN_QUERY(read, entry_facts, (hash, id)) { return entries.at(id, "unknown entry"); }
+GOVCHAIN_CALL(ping) { debug("ping", uint64_t{7}, "at", block_time_ms()); }
+}  // namespace declared
+
+TEST_CASE("declared methods decode their arguments in order, check codes and zones, and refuse trailing bytes") {
+  Host host;
+  auto caller = key_pair("caller");
+  auto store = [&](const std::string& reason, const std::string& zone, std::initializer_list<std::string> tags) {
+    return host.call("declared", &declared::store, caller.public_key,
+                     test::Args().hash(id("e1")).text(reason).text(zone).texts(tags).boolean(true).i64(-5));
+  };
+  REQUIRE(store("extended", "AC-ALTSTADT-03", {"a", "b_2"}).ok);
+  test::Result read(host.query("declared", &declared::read, test::Args().hash(id("e1"))));
+  CHECK(read.text() == "extended");
+  CHECK(read.text() == "AC-ALTSTADT-03");
+  CHECK(read.count() == 2);
+  CHECK(read.text() == "a");
+  CHECK(read.text() == "b_2");
+  CHECK(read.boolean());
+  CHECK(read.i64() == -5);
+  read.finish();
+  CHECK(store("Erika Mustermann", "markt", {}).error ==
+        "argument 'reason' must be a code: 1..32 of [a-z0-9_], no free text");
+  CHECK(store("misuse", "Markt Platz 1", {}).error ==
+        "argument 'zone' must be a zone code: 1..64 of [A-Za-z0-9._-], starting with a letter or digit");
+  CHECK(store("misuse", "markt", {"ok", "Not OK"}).error ==
+        "argument 'tags' must be a code: 1..32 of [a-z0-9_], no free text");
+  ByteString trailing = test::Args().hash(id("e1")).text("a").text("b").texts({}).boolean(false).i64(0).i64(0);
+  CHECK(host.call("declared", &declared::store, caller.public_key, trailing).error ==
+        "malformed input: trailing bytes");
+  CHECK(host.query("declared", &declared::read, test::Args().hash(id("none"))).error == "unknown entry");
+}
+
+TEST_CASE("debug() lines reach the test, also from a call that aborts") {
+  Host host;
+  auto result = host.call("declared", &declared::ping, key_pair("caller").public_key, {});
+  REQUIRE(result.ok);
+  REQUIRE(result.debug.size() == 1);
+  CHECK(result.debug[0] == "ping 7 at 1767225600000");
+}
+
+TEST_CASE("amend_window changes only the future") {
+  Lifecycle l;
+  const int64_t issued_ms = l.host.time_ms;
+  const int64_t day = 86'400'000;
+  REQUIRE(l.issue(issued_ms, issued_ms + 10 * day).ok);
+  l.host.next_block(5 * day);
+  auto amend = [&](int64_t from_ms, int64_t until_ms) {
+    return l.change([=](cert::Certificate& r) { cert::amend_window(r, from_ms, until_ms, "amended"); });
+  };
+  CHECK(amend(issued_ms, issued_ms + 3 * day).error.find("changes only the future") != std::string::npos);
+  CHECK(amend(issued_ms + day, issued_ms + 10 * day).error.find("the start can only move") != std::string::npos);
+  CHECK(amend(issued_ms, issued_ms + 10 * day).error == "the validity window is unchanged");
+  auto extended = amend(issued_ms, issued_ms + 20 * day);
+  REQUIRE_MESSAGE(extended.ok, extended.error);
+  REQUIRE(extended.events.size() == 1);
+  CHECK(extended.events[0].topic == "certificate.amended");
+  CHECK(l.verdict(l.commitment_value, issued_ms + 15 * day) == "valid");
+  CHECK(l.verdict(l.commitment_value, issued_ms + day) == "valid");
+  CHECK(l.verdict(l.commitment_value, issued_ms + 20 * day) == "expired");
+  auto ended_now = amend(issued_ms, l.host.time_ms);
+  REQUIRE_MESSAGE(ended_now.ok, ended_now.error);
+  CHECK(l.verdict(l.commitment_value, l.host.time_ms) == "expired");
+  CHECK(l.verdict(l.commitment_value, l.host.time_ms - 1) == "valid");
+  l.host.next_block(day);
+  CHECK(amend(issued_ms, l.host.time_ms + day).error.find("has expired") != std::string::npos);
+  REQUIRE(l.change([](cert::Certificate& r) { cert::revoke(r, "fraud"); }).ok);
+  CHECK(amend(issued_ms, l.host.time_ms + day).error == "only an active or suspended certificate can be amended");
+}
+
+TEST_CASE("amend_window moves a start that has not come yet") {
+  Lifecycle l;
+  const int64_t now_ms = l.host.time_ms;
+  const int64_t day = 86'400'000;
+  REQUIRE(l.issue(now_ms + 10 * day, now_ms + 20 * day).ok);
+  l.host.next_block(day);
+  auto postponed =
+      l.change([=](cert::Certificate& r) { cert::amend_window(r, now_ms + 12 * day, now_ms + 20 * day, "postponed"); });
+  REQUIRE_MESSAGE(postponed.ok, postponed.error);
+  CHECK(l.verdict(l.commitment_value, now_ms + 11 * day) == "not_yet_valid");
+  CHECK(l.verdict(l.commitment_value, now_ms + 12 * day) == "valid");
+  auto into_past =
+      l.change([=](cert::Certificate& r) { cert::amend_window(r, now_ms, now_ms + 20 * day, "advanced"); });
+  CHECK(into_past.error.find("the start can only move") != std::string::npos);
 }

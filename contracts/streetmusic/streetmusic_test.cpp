@@ -1,6 +1,6 @@
 // Native tests of the street-music permit contract.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include "../test_support.h"
+#include "govchain/test_support.h"
 
 namespace streetmusic {
 void issue();

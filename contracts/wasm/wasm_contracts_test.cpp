@@ -44,10 +44,16 @@ struct Outcome {
   uint64_t gas_used = 0;
 };
 
-Bytes read_contract(const std::string& name) {
-  std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);
-  REQUIRE_MESSAGE(file.good(), "missing " << name << ".wasm");
+Bytes read_contract(const std::string& name, const std::string& extension = ".wasm") {
+  std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + extension, std::ios::binary);
+  REQUIRE_MESSAGE(file.good(), "missing " << name << extension);
   return Bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+// The ABI the build wrote from the module (`govchain contract abi`).
+std::string read_abi(const std::string& name) {
+  Bytes text = read_contract(name, ".abi.json");
+  return std::string(text.begin(), text.end());
 }
 
 // A chain reduced to what contracts see: an in-memory state (an Overlay over
@@ -56,13 +62,19 @@ Bytes read_contract(const std::string& name) {
 // reverted, as the executor does with a failed transaction.
 class TestChain {
  public:
+  explicit TestChain(std::string chain_id = "govchain-test") : chain_id_(std::move(chain_id)) {}
+
   int64_t height = 1;
   int64_t time_ms = 1'767'225'600'000;
 
+  // Deploys the built module with the ABI the build wrote from it.
   void deploy(const std::string& name) {
-    chain::ContractDeploy deploy{name, "test-city", read_contract(name), ""};
-    Status deployed = host_.deploy(state_, deploy, context());
+    Status deployed = try_deploy(name, read_contract(name), read_abi(name));
     REQUIRE_MESSAGE(deployed.ok(), deployed.to_string());
+  }
+  Status try_deploy(const std::string& name, Bytes code, std::string abi_json) {
+    chain::ContractDeploy deploy{name, "test-city", std::move(code), std::move(abi_json)};
+    return host_.deploy(state_, deploy, context());
   }
 
   void grant_role(const PublicKey& account, const std::string& municipality, const std::string& role) {
@@ -101,8 +113,9 @@ class TestChain {
   }
 
  private:
-  execution::BlockContext context() const { return {"govchain-test", static_cast<uint64_t>(height), time_ms, PublicKey()}; }
+  execution::BlockContext context() const { return {chain_id_, static_cast<uint64_t>(height), time_ms, PublicKey()}; }
 
+  std::string chain_id_;
   execution::EmptyState empty_;
   execution::Overlay state_{empty_};
   execution::WasmContractHost host_;
@@ -193,7 +206,9 @@ TEST_CASE("parking.wasm: issue, verify, revoke in the WebAssembly engine") {
   CHECK(read_text(reader) == "parking_exemption");
 
   Outcome malformed = chain.call("parking", "revoke", office, Bytes{1, 2, 3});
-  CHECK(malformed.error == "malformed input: too short");
+  CHECK(malformed.error.find("parking.revoke: argument 'id' (hash) does not decode") != std::string::npos);
+  CHECK(malformed.error.find("the contract did not run") != std::string::npos);
+  CHECK(malformed.gas_used == 0);
   CHECK_FALSE(chain.call("parking", "no_such_method", office, {}).ok);
 }
 
@@ -360,8 +375,8 @@ TEST_CASE("archive.wasm, dogpermit.wasm and streetmusic.wasm load and serve thei
 namespace {
 
 bool is_abi_type(const std::string& type, const nlohmann::json& structs) {
-  static const std::set<std::string> scalars = {"u32",   "u64",  "i64",    "bool",     "string",
-                                                "bytes", "hash", "pubkey", "signature"};
+  static const std::set<std::string> scalars = {"u32",    "u64",       "i64",  "bool", "string", "bytes", "hash",
+                                                "pubkey", "signature", "code", "zone", "name",   "date",  "label"};
   if (scalars.count(type)) return true;
   if (type.rfind("list<", 0) == 0 && type.back() == '>') return is_abi_type(type.substr(5, type.size() - 6), structs);
   return structs.contains(type);
@@ -429,4 +444,147 @@ TEST_CASE("every ABI matches its module: each method is an export () -> (), each
       CHECK((*module)->function_type(exported.index) == runtime::FunctionType{});
     }
   }
+}
+
+TEST_CASE("the node refuses free text where the ABI says code, before the contract runs") {
+  TestChain chain;
+  chain.deploy("parking");
+  PublicKey office = key_of("office");
+  chain.grant_role(office, "gelsenkirchen", "public_order_office");
+  Hash id = hash_of("permit");
+  Hash commitment = hash_of("commitment");
+  codec::Writer issue;
+  issue.fixed(id);
+  issue.text("gelsenkirchen");
+  issue.fixed(commitment);
+  issue.text("GE-ALTSTADT-03");
+  issue.i64(chain.time_ms);
+  issue.i64(chain.time_ms + 30 * 86'400'000LL);
+  REQUIRE(chain.call("parking", "issue", office, issue.data()).ok);
+  codec::Writer revoke;
+  revoke.fixed(id);
+  revoke.text("Erika Mustermann, geb. 12.08.1964, Hauptstrasse 1");
+  Outcome refused = chain.call("parking", "revoke", office, revoke.data());
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.error.find("parking.revoke: argument 'reason' (code) must be a code: 1..32 of [a-z0-9_], no free "
+                           "text; the contract did not run") != std::string::npos);
+  CHECK(refused.error.find("Mustermann") == std::string::npos);
+  CHECK(refused.gas_used == 0);
+  for (const auto& [key, value] : chain.storage_of("parking"))
+    CHECK(std::string(value.begin(), value.end()).find("Mustermann") == std::string::npos);
+  CHECK(read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, 0))).verdict == "valid");
+
+  // An extension through the SDK's amend_window, and the zone query.
+  chain.height++;
+  chain.time_ms += 86'400'000;
+  codec::Writer amend;
+  amend.fixed(id);
+  amend.i64(chain.time_ms - 86'400'000);
+  amend.i64(chain.time_ms + 90 * 86'400'000LL);
+  amend.text("extended");
+  Outcome amended = chain.call("parking", "amend", office, amend.data());
+  REQUIRE_MESSAGE(amended.ok, amended.error);
+  REQUIRE(amended.events.size() == 1);
+  CHECK(amended.events[0].topic == "certificate.amended");
+  CHECK(
+      read_answer(chain.query("parking", "verify", verify_arguments(id, commitment, chain.time_ms + 60 * 86'400'000LL)))
+          .verdict == "valid");
+  codec::Writer in_zone;
+  in_zone.fixed(id);
+  in_zone.fixed(commitment);
+  in_zone.i64(0);
+  in_zone.text("GE-BUER-01");
+  Answer elsewhere = read_answer(chain.query("parking", "verify_in_zone", in_zone.data()));
+  CHECK(elsewhere.verdict == "wrong_zone");
+  CHECK(elsewhere.reason == "GE-ALTSTADT-03");
+}
+
+TEST_CASE("a deploy whose ABI disagrees with the module is refused, naming the method") {
+  TestChain chain;
+  Bytes code = read_contract("parking");
+  nlohmann::json abi = nlohmann::json::parse(read_abi("parking"));
+  for (auto& method : abi["methods"])
+    if (method["name"] == "revoke") std::swap(method["arguments"][0], method["arguments"][1]);
+  Status swapped = chain.try_deploy("parking", code, abi.dump());
+  REQUIRE_FALSE(swapped.ok());
+  CHECK(swapped.code() == Code::invalid_argument);
+  CHECK(swapped.message().find("method 'revoke': the ABI lists the arguments (reason: code, id: hash), the module "
+                               "decodes (id: hash, reason: code)") != std::string::npos);
+
+  nlohmann::json missing = nlohmann::json::parse(read_abi("parking"));
+  missing["methods"].push_back({{"name", "renew"}, {"kind", "call"}, {"arguments", nlohmann::json::array()}});
+  Status not_exported = chain.try_deploy("parking", code, missing.dump());
+  REQUIRE_FALSE(not_exported.ok());
+  CHECK(not_exported.message().find("ABI method 'renew' is not a function the module exports") != std::string::npos);
+
+  Status no_abi = chain.try_deploy("parking", code, "");
+  REQUIRE_FALSE(no_abi.ok());
+  CHECK(no_abi.message().find("the module carries its ABI") != std::string::npos);
+
+  Status too_large = chain.try_deploy("parking", code, std::string(33 * 1024, ' '));
+  REQUIRE_FALSE(too_large.ok());
+  CHECK(too_large.code() == Code::too_large);
+
+  CHECK(chain.try_deploy("parking", code, read_abi("parking")).ok());
+}
+
+TEST_CASE("debug_print: a debug build deploys and prints on the dev chain only") {
+  Bytes debug_code = read_contract("debug/parking");
+  TestChain production;
+  Status refused = production.try_deploy("parking", debug_code, read_abi("parking"));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.message().find("debug_print, which only the dev chain offers") != std::string::npos);
+
+  TestChain dev("govchain-dev");
+  REQUIRE(dev.try_deploy("parking", debug_code, read_abi("parking")).ok());
+  PublicKey office = key_of("office");
+  dev.grant_role(office, "dev-city", "public_order_office");
+  codec::Writer issue;
+  issue.fixed(hash_of("permit"));
+  issue.text("dev-city");
+  issue.fixed(hash_of("commitment"));
+  issue.text("markt");
+  issue.i64(dev.time_ms);
+  issue.i64(dev.time_ms + 86'400'000);
+  Outcome issued = dev.call("parking", "issue", office, issue.data());
+  CHECK_MESSAGE(issued.ok, issued.error);
+}
+
+TEST_CASE("the node's ABI checks: exports of a module without an ABI section, limits, argument bytes") {
+  // (module (memory (export "memory") 1) (func (export "f"))), assembled by hand.
+  const Bytes bare = *from_hex(
+      "0061736d01000000"
+      "010401600000"
+      "03020100"
+      "0503010001"
+      "070e02066d656d6f727902000166" "0000"
+      "0a040102000b");
+  TestChain chain;
+  Status unexported = chain.try_deploy("bare", bare, R"({"abi_version": 1, "methods": [{"name": "f"}, {"name": "g"}]})");
+  REQUIRE_FALSE(unexported.ok());
+  CHECK(unexported.message().find("ABI method 'g' is not a function the module exports") != std::string::npos);
+  Status recursive = chain.try_deploy(
+      "bare", bare,
+      R"({"abi_version": 1, "types": {"node": [{"name": "next", "type": "list<node>"}]}, "methods": [{"name": "f"}]})");
+  REQUIRE_FALSE(recursive.ok());
+  CHECK(recursive.message().find("struct 'node' contains itself") != std::string::npos);
+  CHECK(chain.try_deploy("bare", bare, "").ok());
+  REQUIRE(chain.try_deploy("bare", bare,
+                           R"({"abi_version": 1, "methods": [{"name": "f", "arguments": [
+                                 {"name": "values", "type": "list<u32>"}, {"name": "day", "type": "date"}]}]})")
+              .ok());
+  Outcome forged_count = chain.call("bare", "f", key_of("caller"), *from_hex("ffffffff"));
+  CHECK(forged_count.error.find("bare.f: argument 'values' (list<u32>) does not decode") != std::string::npos);
+  codec::Writer good;
+  good.count(2);
+  good.u32(1);
+  good.u32(2);
+  good.text("2026-02-30");
+  CHECK(chain.call("bare", "f", key_of("caller"), good.data()).ok);
+  codec::Writer bad_date;
+  bad_date.count(0);
+  bad_date.text("30.02.2026");
+  Outcome refused = chain.call("bare", "f", key_of("caller"), bad_date.data());
+  CHECK(refused.error.find("argument 'day' (date) must be a date YYYY-MM-DD") != std::string::npos);
+  CHECK(chain.call("bare", "g", key_of("caller"), {}).error.find("has no method 'g'") != std::string::npos);
 }

@@ -50,6 +50,9 @@ struct Modes {
 struct SettingFlag {
   std::string setting;
   std::string text;
+  // A list setting's flag may be repeated (--rpc-cors-origin A --rpc-cors-origin B).
+  bool list = false;
+  std::vector<std::string> texts;
   CLI::Option* option = nullptr;
 };
 
@@ -111,12 +114,12 @@ std::vector<SettingFlag> add_setting_options(CLI::App& cli) {
     for (const auto& legacy : setting.legacy_flags) names += "," + legacy;
     std::string help = setting.help + (setting.range.empty() ? "" : " [" + setting.range + "]") + " (file key " +
                        setting.name + ", env " + govchain::app::environment_name(setting.name) + ")";
-    flags.push_back({setting.name, "", nullptr});
-    flags.back().option = cli.add_option(names, flags.back().text, help)
-                              ->group("Settings")
-                              ->type_name(setting.kind == "number" ? "N"
-                                          : setting.kind == "flag" ? "true|false"
-                                                                   : "TEXT");
+    SettingFlag& flag = flags.emplace_back(SettingFlag{setting.name, "", setting.kind == "text list", {}, nullptr});
+    flag.option = flag.list ? cli.add_option(names, flag.texts, help) : cli.add_option(names, flag.text, help);
+    flag.option->group("Settings")
+        ->type_name(setting.kind == "number" ? "N"
+                    : setting.kind == "flag" ? "true|false"
+                                             : "TEXT");
   }
   return flags;
 }
@@ -135,9 +138,16 @@ govchain::Result<LoadedSettings> load_settings(Modes& modes, const std::vector<S
   std::error_code ignored;
   input.working_dir = fs::current_path(ignored);
   if (modes.dev) input.command_line.push_back({"dev_keys", "true", "--dev"});
-  for (const auto& flag : flags)
-    if (flag.option->count() > 0)
-      input.command_line.push_back({flag.setting, flag.text, govchain::app::flag_name(flag.setting)});
+  for (const auto& flag : flags) {
+    if (flag.option->count() == 0) continue;
+    std::string text = flag.text;
+    if (flag.list) {
+      // Each occurrence is one entry; "none" alone is the empty list.
+      text.clear();
+      for (const auto& entry : flag.texts) text += (text.empty() ? "" : ",") + entry;
+    }
+    input.command_line.push_back({flag.setting, text, govchain::app::flag_name(flag.setting)});
+  }
   // The API's usual port, which the CLI's --node defaults to.
   govchain::app::NodeSettings defaults;
   defaults.node.http.listen_address = "127.0.0.1:26657";

@@ -11,7 +11,9 @@
 #include "storage/leveldb_store.h"
 #include "execution/evidence.h"
 #include "execution/validator_governance.h"
+#include "rpc/node_readiness.h"
 #include "sync/protocol.h"
+#include "rpc/verification_routes.h"
 
 namespace govchain::app {
 
@@ -491,6 +493,12 @@ Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
   server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
+  // Empty blocks make a BFT chain's heartbeat; a dev chain has none.
+  rpc::NodeReadinessConfig readiness{validator_key_.public_key, consensus_mode() ? config_.empty_block_interval_ms : 0,
+                                     !consensus_mode()};
+  GOVCHAIN_TRY(rpc::register_health_routes(*server_, std::make_shared<rpc::NodeReadiness>(*this, readiness),
+                                           config_.readiness));
+  GOVCHAIN_TRY(rpc::register_verification_routes(*server_, *this));
   event_worker_ = std::make_unique<SerialWorker>("block events", block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
   if (consensus_mode())

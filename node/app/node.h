@@ -36,6 +36,7 @@
 #include "execution/executor.h"
 #include "mempool/mempool.h"
 #include "rpc/api.h"
+#include "rpc/health.h"
 #include "rpc/http_server.h"
 #include "rpc/metrics.h"
 #include "state/state_tree.h"
@@ -50,6 +51,7 @@ struct NodeConfig {
   std::string key_passphrase;                // for an encrypted validator key
   bool dev = false;                          // accept plaintext dev keys
   rpc::HttpServerConfig http;
+  rpc::ReadinessPolicy readiness;  // when GET /readyz says 503
   mempool::MempoolLimits mempool;
   // Consensus mode only (genesis with more than one validator).
   std::string p2p_address = "127.0.0.1:26656";  // listen address

@@ -8,6 +8,8 @@
 #include <set>
 #include <type_traits>
 
+#include "rpc/health.h"
+#include "rpc/json_shape.h"
 #include "setup/network_layout.h"
 #include "setup/setup_files.h"
 
@@ -23,7 +25,7 @@ constexpr size_t path_size_bytes_max = 4096;
 constexpr size_t text_value_size_bytes_max = 1024 * 1024;  // a peers list in an environment variable
 constexpr const char* environment_prefix = "GOVCHAIND_";
 
-enum class Kind { path, address, number, text, choice, flag, peers, node_keys };
+enum class Kind { path, address, number, text, choice, flag, peers, node_keys, text_list };
 
 const char* kind_name(Kind kind) {
   switch (kind) {
@@ -43,6 +45,8 @@ const char* kind_name(Kind kind) {
       return "peers";
     case Kind::node_keys:
       return "node keys";
+    case Kind::text_list:
+      return "text list";
   }
   return "?";
 }
@@ -95,6 +99,18 @@ Spec text(Kind kind, std::string name, std::string help, std::vector<std::string
       return json(field);
   };
   spec.set = [](NodeSettings& settings, const json& value) { member_of<Path...>(settings) = value.get<std::string>(); };
+  return spec;
+}
+
+// A list of short words (origins, names): at most 64, each 1 to 256
+// printable characters without spaces.
+template <auto... Path>
+Spec text_list(std::string name, std::string help, std::vector<std::string> legacy_flags = {}) {
+  Spec spec{std::move(name), Kind::text_list, std::move(help), 0, 0, {}, std::move(legacy_flags), {}, {}};
+  spec.get = [](const NodeSettings& settings) { return json(member_of<Path...>(settings)); };
+  spec.set = [](NodeSettings& settings, const json& value) {
+    member_of<Path...>(settings) = value.get<std::vector<std::string>>();
+  };
   return spec;
 }
 
@@ -157,6 +173,54 @@ void add_node_settings(std::vector<Spec>& specs) {
       "empty_block_interval_ms", 10, 3'600'000, "with no transaction waiting, a proposer makes an empty block after"));
 }
 
+// The HTTP server's per-address limits, its worker pool, CORS and the
+// readiness rule of GET /readyz (docs/api.md, "Limits").
+void add_rpc_client_limit_settings(std::vector<Spec>& specs) {
+  using rpc::HttpServerConfig;
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::header_timeout_ms>(
+      "rpc_header_timeout_ms", 100, 3'600'000, "time a client has to send a request's header; keep-alive idle limit"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::connections_per_address_max>(
+      "rpc_connections_per_address_max", 1, 1'000'000,
+      "open HTTP connections of one client address (IPv4, or IPv6 /64) at most", {"--rpc-connections-per-ip-max"}));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::idle_evictable_after_ms>(
+      "rpc_idle_evictable_after_ms", 0, 3'600'000,
+      "with every slot taken, a connection waiting this long for a header makes room"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::requests_per_second_per_address>(
+      "rpc_requests_per_second_per_address", 0, 1'000'000'000,
+      "HTTP requests per second of one client address (0: no limit)", {"--rpc-requests-per-second-per-ip"}));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::request_burst_per_address>(
+      "rpc_request_burst_per_address", 1, 1'000'000'000, "requests one client address may send at once"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::worker_threads>(
+      "rpc_worker_threads", 1, 256, "threads that run the API's handlers"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::worker_queue_max>(
+      "rpc_worker_queue_max", 1, 1'000'000, "requests waiting for a worker at most (then 503)"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::worker_jobs_per_address_max>(
+      "rpc_worker_jobs_per_address_max", 1, 1'000'000, "requests of one client address waiting for a worker at most"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::worker_queue_wait_ms_max>(
+      "rpc_worker_queue_wait_ms_max", 1, 3'600'000, "a request waiting longer for a worker gets 503"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::bodies_in_flight_size_bytes_max>(
+      "rpc_bodies_in_flight_size_bytes_max", 1024 * 1024, 64ull * 1024 * 1024 * 1024,
+      "bytes of request bodies being received at once, all clients together"));
+  specs.push_back(
+      number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::json_shape, &rpc::JsonShapeLimits::depth_max>(
+          "rpc_json_depth_max", 1, 10'000, "nesting depth of a JSON request body at most"));
+  specs.push_back(
+      number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::json_shape, &rpc::JsonShapeLimits::values_max>(
+          "rpc_json_values_max", 1, 100'000'000, "values in a JSON request body at most"));
+  specs.push_back(
+      number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::websocket_subscribers_per_address_max>(
+          "rpc_websocket_subscribers_per_address_max", 0, 1'000'000,
+          "WebSocket subscribers of one client address at most", {"--rpc-websocket-per-ip-max"}));
+  specs.push_back(text_list<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::cors_allowed_origins>(
+      "rpc_cors_origins", "origins whose browser pages may call the read routes ([\"*\"]: any, []: no CORS)",
+      {"--rpc-cors-origin"}));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::readiness, &rpc::ReadinessPolicy::stale_block_intervals>(
+      "ready_stale_block_intervals", 1, 1'000'000,
+      "GET /readyz fails when the chain made no block for this many block intervals"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::readiness, &rpc::ReadinessPolicy::stale_after_ms_min>(
+      "ready_stale_after_ms_min", 0, 86'400'000, "and never sooner than this"));
+}
+
 void add_rpc_settings(std::vector<Spec>& specs) {
   using rpc::HttpServerConfig;
   specs.push_back(text<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::listen_address>(
@@ -170,7 +234,7 @@ void add_rpc_settings(std::vector<Spec>& specs) {
   specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::connections_max>(
       "rpc_connections_max", 1, 1'000'000, "open HTTP and WebSocket connections at most"));
   specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::timeout_ms>(
-      "rpc_timeout_ms", 100, 3'600'000, "time a client has to send a request; keep-alive idle limit"));
+      "rpc_timeout_ms", 100, 3'600'000, "time a client has to send a whole request, and to read an answer"));
   specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::websocket_subscribers_max>(
       "rpc_websocket_subscribers_max", 0, 1'000'000, "WebSocket event subscribers at most"));
   specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::websocket_queue_messages_max>(
@@ -182,6 +246,7 @@ void add_rpc_settings(std::vector<Spec>& specs) {
       "rpc_websocket_message_size_bytes_max", 1024, 16 * 1024 * 1024, "largest message a subscriber may send"));
   specs.push_back(number<&NodeSettings::node, &NodeConfig::http, &HttpServerConfig::websocket_idle_timeout_ms>(
       "rpc_websocket_idle_timeout_ms", 1000, 86'400'000, "a silent subscriber is disconnected after"));
+  add_rpc_client_limit_settings(specs);
 }
 
 void add_mempool_settings(std::vector<Spec>& specs) {
@@ -324,6 +389,20 @@ Status check_node_keys(const json& value, const std::string& where) {
   return Status();
 }
 
+Status check_text_list(const json& value, const std::string& where) {
+  const std::string usage = where + " must be a list of at most 64 words of 1 to 256 printable characters";
+  if (!value.is_array() || value.size() > 64) return error(Code::invalid_argument, usage);
+  for (const auto& entry : value) {
+    if (!entry.is_string()) return error(Code::invalid_argument, usage);
+    const std::string& text = entry.get_ref<const std::string&>();
+    if (text.empty() || text.size() > 256) return error(Code::invalid_argument, usage);
+    for (char c : text)
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+        return error(Code::invalid_argument, usage + ", without spaces or control characters");
+  }
+  return Status();
+}
+
 std::string number_range(const Spec& spec) {
   return std::to_string(spec.minimum) + ".." + std::to_string(spec.maximum);
 }
@@ -352,6 +431,9 @@ Result<json> check_value(const Spec& spec, const json& value, const fs::path& ba
       return value;
     case Kind::node_keys:
       GOVCHAIN_TRY(check_node_keys(value, where));
+      return value;
+    case Kind::text_list:
+      GOVCHAIN_TRY(check_text_list(value, where));
       return value;
     default:
       break;
@@ -389,6 +471,22 @@ Result<json> value_from_text(const Spec& spec, const std::string& text, const st
       if (text == "true" || text == "1" || text == "yes" || text == "on") return json(true);
       if (text == "false" || text == "0" || text == "no" || text == "off") return json(false);
       return error(Code::invalid_argument, where + " must be true or false, not '" + text + "'");
+    case Kind::text_list: {
+      if (!text.empty() && text.front() == '[') {
+        json parsed = json::parse(text, nullptr, false);
+        if (parsed.is_discarded()) return error(Code::invalid_argument, where + " is not a JSON list");
+        return parsed;
+      }
+      // "none" is the empty list; else a comma-separated list.
+      json words = json::array();
+      if (text == "none") return words;
+      for (size_t start = 0; start <= text.size();) {
+        size_t comma = std::min(text.find(',', start), text.size());
+        words.push_back(text.substr(start, comma - start));
+        start = comma + 1;
+      }
+      return words;
+    }
     case Kind::peers:
     case Kind::node_keys: {
       json parsed = json::parse(text, nullptr, false);

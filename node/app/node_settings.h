@@ -99,7 +99,8 @@ Result<LoadedSettings> load_node_settings(const SettingsInput& input, NodeSettin
 // also set it (older command lines keep working).
 struct SettingDescription {
   std::string name;
-  std::string kind;  // "path", "address", "number", "text", "choice", "flag", "peers", "node keys"
+  // "path", "address", "number", "text", "choice", "flag", "peers", "node keys", "text list"
+  std::string kind;
   std::string help;
   std::string range;  // "1..1000000", "text|json", or empty
   std::vector<std::string> legacy_flags;

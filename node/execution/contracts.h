@@ -10,6 +10,8 @@
 // threads that use separate overlays.
 #pragma once
 
+#include <chrono>
+
 #include "chain/block.h"
 #include "execution/executor.h"
 #include "execution/overlay.h"
@@ -23,10 +25,23 @@ class ContractHost {
   // only the host API. Used when a shared contract is proposed, so that a
   // proposal that could never be applied is refused at once.
   virtual Status check_deploy(const chain::ContractDeploy& deploy) const = 0;
+  // Deploys without a gas budget: for the genesis, whose contracts are trusted.
   virtual Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const = 0;
+  // Deploys from a transaction: the cost of loading the code is charged
+  // against `gas_limit` (adding to receipt.gas_used) before the code is
+  // loaded; Code::out_of_gas when the gas cannot cover it.
+  virtual Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context,
+                        uint64_t gas_limit, chain::Receipt& receipt) const = 0;
   // Adds the gas used to receipt.gas_used, fills return data and events.
   virtual Status call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
                       const BlockContext& context, uint64_t gas_limit, chain::Receipt& receipt) const = 0;
+  // A read-only call for a query (Executor::query): call(), stopped with
+  // Code::timeout once `deadline` has passed. Only queries have a deadline:
+  // whether it fires depends on the machine, so block execution never sets
+  // one.
+  virtual Status query(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
+                       const BlockContext& context, uint64_t gas_limit, std::chrono::steady_clock::time_point deadline,
+                       chain::Receipt& receipt) const = 0;
 };
 
 }  // namespace govchain::execution

@@ -1,5 +1,7 @@
 #include "execution/executor.h"
 
+#include <chrono>
+
 #include "codec/codec.h"
 #include "core/limits.h"
 #include "execution/accounts.h"
@@ -152,7 +154,7 @@ Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockCont
     return error(Code::unavailable, "this node was started without a contract runtime");
   if (const auto* deploy = std::get_if<chain::ContractDeploy>(&tx.action)) {
     GOVCHAIN_TRY(authorize_direct_deploy(state, tx.sender, *deploy));
-    return contracts_->deploy(state, *deploy, context);
+    return contracts_->deploy(state, *deploy, context, gas_available, receipt);
   }
   const auto& call = std::get<chain::ContractCall>(tx.action);
   return contracts_->call(state, call, tx.sender, context, gas_available, receipt);
@@ -191,17 +193,21 @@ Result<std::vector<uint64_t>> Executor::end_block(Overlay& state, const BlockCon
 }
 
 Result<chain::Receipt> Executor::query(const StateReader& state, const chain::ContractCall& call,
-                                       const PublicKey& caller, const BlockContext& context,
-                                       uint64_t gas_limit) const {
+                                       const PublicKey& caller, const BlockContext& context, uint64_t gas_limit,
+                                       uint64_t time_budget_ms) const {
   if (contracts_ == nullptr) return error(Code::unavailable, "this node was started without a contract runtime");
   Overlay scratch(state);
   chain::Receipt receipt;
   receipt.height = context.height;
   uint64_t gas = std::min(gas_limit, parameters_.query_gas_max);
-  Status outcome = contracts_->call(scratch, call, caller, context, gas, receipt);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(time_budget_ms);
+  Status outcome = contracts_->query(scratch, call, caller, context, gas, deadline, receipt);
   if (!outcome.ok()) {
     receipt.status = outcome.code();
     receipt.message = outcome.message();
+    if (outcome.code() == Code::timeout)
+      receipt.message = "the query ran past its time budget of " + std::to_string(time_budget_ms) +
+                        " ms and was stopped (" + outcome.message() + ")";
   }
   return receipt;
 }

@@ -31,6 +31,11 @@ inline constexpr uint64_t gas_tx_base = 10'000;
 inline constexpr uint64_t gas_per_tx_byte = 10;
 inline constexpr uint64_t gas_role_change = 20'000;
 
+// Wall-clock budget of one query (Executor::query), on top of its gas cap:
+// queries come from unauthenticated clients and share the node's RPC
+// threads. Far above what a query within its gas cap needs (docs/runtime.md).
+inline constexpr uint64_t query_time_budget_ms_default = 200;
+
 uint64_t intrinsic_gas(const chain::Tx& tx, size_t encoded_size_bytes);
 
 class ContractHost;  // execution/contracts.h
@@ -56,9 +61,14 @@ class Executor {
   // consortium_governance.h). Returns the applied validator proposal ids.
   Result<std::vector<uint64_t>> end_block(Overlay& state, const BlockContext& context) const;
 
-  // Read-only contract call for queries; never writes.
+  // Read-only contract call for queries; never writes. Bounded by gas (at
+  // most the genesis' query_gas_max) and by wall-clock time: a call still
+  // running after `time_budget_ms` stops with a receipt of status `timeout`.
+  // The time budget exists only here, never in block execution, where it
+  // would make results depend on the machine.
   Result<chain::Receipt> query(const StateReader& state, const chain::ContractCall& call, const PublicKey& caller,
-                               const BlockContext& context, uint64_t gas_limit) const;
+                               const BlockContext& context, uint64_t gas_limit,
+                               uint64_t time_budget_ms = query_time_budget_ms_default) const;
 
   const chain::Parameters& parameters() const { return parameters_; }
   const std::string& chain_id() const { return chain_id_; }

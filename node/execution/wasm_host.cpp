@@ -1,12 +1,15 @@
 #include "execution/wasm_host.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <set>
 
 #include "chain/text.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
+#include "execution/abi_check.h"
 #include "execution/accounts.h"
 #include "execution/governance.h"
 #include "execution/state_keys.h"
@@ -259,7 +262,8 @@ const std::set<std::string>& host_import_names() {
       "input_size",   "input_read",     "return_data", "caller",           "self_name",
       "block_height", "block_time_ms",  "abort",       "storage_get",      "storage_get_of",
       "storage_set",  "storage_remove", "storage_has", "emit_event",       "sha256",
-      "tagged_hash",  "schnorr_verify", "has_role",    "account_register", "account_unregister"};
+      "tagged_hash",  "schnorr_verify", "has_role",    "account_register", "account_unregister",
+      "debug_print"};
   return names;
 }
 
@@ -278,28 +282,28 @@ Status check_interface(const runtime::Module& module) {
 
 }  // namespace
 
-runtime::Limits WasmContractHost::contract_limits() {
-  runtime::Limits limits;
-  limits.module_size_bytes_max = 1024 * 1024;
-  limits.memory_pages_max = 256;  // 16 MiB
-  limits.table_elements_max = 10000;
-  limits.call_depth_max = 500;
-  limits.value_stack_slots_max = 256 * 1024;
-  return limits;
-}
+runtime::Limits WasmContractHost::contract_limits() { return runtime::contract_limits(); }
 
 WasmContractHost::WasmContractHost(runtime::Limits limits) : limits_(limits) {}
 
-Result<WasmContractHost::LoadedCode> WasmContractHost::module_for(const StateReader& state,
-                                                                  const Hash& code_hash) const {
+Result<WasmContractHost::LoadedCode> WasmContractHost::module_for(const StateReader& state, const Hash& code_hash,
+                                                                  runtime::Store& meter) const {
+  std::optional<LoadedCode> cached;
   {
     std::lock_guard lock(cache_mutex_);
     auto found = cache_.find(code_hash);
-    if (found != cache_.end()) return found->second;
+    if (found != cache_.end()) cached = found->second;
+  }
+  // A cached module is charged as if it were loaded: whether it is cached
+  // differs between nodes, and the gas used must not.
+  if (cached) {
+    GOVCHAIN_TRY(meter.charge_gas(runtime::load_gas(cached->code_size_bytes)));
+    return *cached;
   }
   auto code = read_contract_code(state, code_hash);
   if (!code.ok()) return code.status();
   if (!code->has_value()) return error(Code::corruption, "contract code " + code_hash.hex() + " is missing from state");
+  GOVCHAIN_TRY(meter.charge_gas(runtime::load_gas((*code)->size())));
   auto module = runtime::load_module(**code, limits_);
   if (!module.ok()) return module.status();
   LoadedCode loaded{*module, (*code)->size()};
@@ -312,14 +316,19 @@ Result<WasmContractHost::LoadedCode> WasmContractHost::module_for(const StateRea
   return loaded;
 }
 
-Status WasmContractHost::check_deploy(const chain::ContractDeploy& deploy) const {
+// The stateless checks of a deploy; `chain_id` decides whether a module may
+// import debug_print (empty: not known, so not).
+Status WasmContractHost::check_module(const chain::ContractDeploy& deploy, std::string_view chain_id) const {
   if (deploy.code.size() > contract_code_size_bytes_max)
     return error(Code::too_large, "contract '" + deploy.name + "' has " + std::to_string(deploy.code.size()) +
                                       " bytes of code, limit is " + std::to_string(contract_code_size_bytes_max));
   auto module = runtime::load_module(deploy.code, limits_);
   if (!module.ok()) return module.status().with_context("contract '" + deploy.name + "' does not load");
-  return check_interface(**module).with_context("contract '" + deploy.name + "'");
+  GOVCHAIN_TRY(check_interface(**module).with_context("contract '" + deploy.name + "'"));
+  return check_contract_deploy(**module, deploy, chain_id).with_context("contract '" + deploy.name + "'");
 }
+
+Status WasmContractHost::check_deploy(const chain::ContractDeploy& deploy) const { return check_module(deploy, ""); }
 
 Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& deploy,
                                 const BlockContext& context) const {
@@ -327,36 +336,55 @@ Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& dep
   // stored should not pay for loading it.
   GOVCHAIN_TRY(
       check_contract_version(state, deploy.name, deploy.municipality, deploy.code.size(), deploy.abi_json.size()));
-  GOVCHAIN_TRY(check_deploy(deploy));
+  GOVCHAIN_TRY(check_module(deploy, context.chain_id));
   return store_contract_version(state, deploy.name, deploy.municipality, deploy.code, deploy.abi_json, context);
 }
 
-Status WasmContractHost::call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
-                              const BlockContext& context, uint64_t gas_limit, chain::Receipt& receipt) const {
-  GOVCHAIN_ASSIGN_OR_RETURN(auto record, read_contract_record(state, call.contract));
-  if (!record) return error(Code::not_found, "no contract named '" + call.contract + "' on this chain");
-  GOVCHAIN_ASSIGN_OR_RETURN(LoadedCode loaded, module_for(state, record->history.back().code_hash));
-  CallState call_state{state, call.contract, record->shared, caller, context, call.arguments, {}, {}, {}};
+// As above, with the load's price charged between the limits and the load.
+Status WasmContractHost::deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context,
+                                uint64_t gas_limit, chain::Receipt& receipt) const {
+  GOVCHAIN_TRY(
+      check_contract_version(state, deploy.name, deploy.municipality, deploy.code.size(), deploy.abi_json.size()));
+  const uint64_t gas = runtime::load_gas(deploy.code.size());
+  if (gas > gas_limit) {
+    receipt.gas_used += gas_limit;
+    return error(Code::out_of_gas, "exhaustion: out of gas: loading the " + std::to_string(deploy.code.size()) +
+                                       " bytes of contract '" + deploy.name + "' costs " + std::to_string(gas) +
+                                       " gas, and the transaction has " + std::to_string(gas_limit) + " left");
+  }
+  receipt.gas_used += gas;
+  GOVCHAIN_TRY(check_module(deploy, context.chain_id));
+  return store_contract_version(state, deploy.name, deploy.municipality, deploy.code, deploy.abi_json, context);
+}
+
+namespace {
+
+Status invoke_method(const std::shared_ptr<const runtime::Module>& module, const chain::ContractCall& call,
+                     CallState& call_state, runtime::Store& store) {
   runtime::Linker linker;
   define_call_data(linker, call_state);
   define_storage(linker, call_state);
   define_events_and_crypto(linker, call_state);
   define_accounts(linker, call_state);
-  runtime::Store store(limits_);
-  store.set_consensus_mode(true);
-  store.set_gas_limit(gas_limit);
-  Status outcome = store.charge_gas(host_gas::instantiate_per_code_byte * loaded.code_size_bytes);
-  if (outcome.ok()) {
-    auto instance = store.instantiate(loaded.module, linker);
-    if (!instance.ok()) {
-      outcome = instance.status();
-    } else if (!(*instance)->find_export(call.method).has_value()) {
-      outcome = error(Code::not_found, "contract '" + call.contract + "' has no method '" + call.method + "'");
-    } else {
-      auto result = (*instance)->invoke(call.method, {});
-      if (!result.ok()) outcome = result.status();
-    }
-  }
+  define_debug_print(linker, call.contract, call_state.context);
+  auto instance = store.instantiate(module, linker);
+  if (!instance.ok()) return instance.status();
+  if (!(*instance)->find_export(call.method).has_value())
+    return error(Code::not_found, "contract '" + call.contract + "' has no method '" + call.method + "'");
+  auto result = (*instance)->invoke(call.method, {});
+  return result.ok() ? Status() : result.status();
+}
+
+}  // namespace
+
+Status WasmContractHost::run_call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
+                                  const BlockContext& context, runtime::Store& store, chain::Receipt& receipt) const {
+  GOVCHAIN_ASSIGN_OR_RETURN(auto record, read_contract_record(state, call.contract));
+  if (!record) return error(Code::not_found, "no contract named '" + call.contract + "' on this chain");
+  GOVCHAIN_TRY(check_call_arguments(record->abi_json, call));
+  CallState call_state{state, call.contract, record->shared, caller, context, call.arguments, {}, {}, {}};
+  auto loaded = module_for(state, record->history.back().code_hash, store);
+  Status outcome = loaded.ok() ? invoke_method(loaded->module, call, call_state, store) : loaded.status();
   receipt.gas_used += store.gas_used();
   if (!outcome.ok()) {
     if (!call_state.abort_message.empty()) return error(Code::aborted, call_state.abort_message);
@@ -365,6 +393,25 @@ Status WasmContractHost::call(Overlay& state, const chain::ContractCall& call, c
   receipt.return_data = std::move(call_state.output);
   for (auto& event : call_state.events) receipt.events.push_back(std::move(event));
   return Status();
+}
+
+Status WasmContractHost::call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
+                              const BlockContext& context, uint64_t gas_limit, chain::Receipt& receipt) const {
+  runtime::Store store(limits_);
+  store.set_consensus_mode(true);
+  store.set_gas_limit(gas_limit);
+  return run_call(state, call, caller, context, store, receipt);
+}
+
+Status WasmContractHost::query(Overlay& state, const chain::ContractCall& call, const PublicKey& caller,
+                               const BlockContext& context, uint64_t gas_limit,
+                               std::chrono::steady_clock::time_point deadline, chain::Receipt& receipt) const {
+  runtime::Store store(limits_);
+  store.set_consensus_mode(true);
+  store.set_interrupt(query_deadline_check_interval_gas,
+                      [deadline] { return std::chrono::steady_clock::now() >= deadline; });
+  store.set_gas_limit(gas_limit);
+  return run_call(state, call, caller, context, store, receipt);
 }
 
 }  // namespace govchain::execution

@@ -13,6 +13,13 @@
 // host functions that read and write the transaction's Overlay (so a failed
 // call is reverted with it). Gas per host call is in host_gas below.
 //
+// Loading a module (decode, validate, prepare) is priced by
+// runtime::load_gas and charged before the work: by a deploy, and by every
+// call, whether or not this node has the module in its cache, so that every
+// node charges the same gas; the cache saves time, not gas. Instantiation
+// is charged by the runtime itself. A query (query()) may also stop on a
+// wall-clock deadline; calls from transactions never do.
+//
 // Thread-safety: const methods may run concurrently (each call builds its
 // own Store and Linker); the module cache is guarded by a mutex.
 #pragma once
@@ -21,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "execution/contract_store.h"
 #include "execution/contracts.h"
@@ -42,8 +50,11 @@ inline constexpr uint64_t hash = 50;
 inline constexpr uint64_t signature_verify = 5000;
 inline constexpr uint64_t role_check = 500;
 inline constexpr uint64_t account_registration = 2000;
-inline constexpr uint64_t instantiate_per_code_byte = 1;  // charged before a call runs
 }  // namespace host_gas
+
+// A query checks its deadline each time it has used this much more gas
+// (about 0.1 ms of work on the development machine; docs/runtime.md).
+inline constexpr uint64_t query_deadline_check_interval_gas = 200'000;
 
 class WasmContractHost : public ContractHost {
  public:
@@ -52,15 +63,25 @@ class WasmContractHost : public ContractHost {
 
   Status check_deploy(const chain::ContractDeploy& deploy) const override;
   Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context) const override;
+  Status deploy(Overlay& state, const chain::ContractDeploy& deploy, const BlockContext& context, uint64_t gas_limit,
+                chain::Receipt& receipt) const override;
   Status call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller, const BlockContext& context,
               uint64_t gas_limit, chain::Receipt& receipt) const override;
+  Status query(Overlay& state, const chain::ContractCall& call, const PublicKey& caller, const BlockContext& context,
+               uint64_t gas_limit, std::chrono::steady_clock::time_point deadline,
+               chain::Receipt& receipt) const override;
 
  private:
+  Status check_module(const chain::ContractDeploy& deploy, std::string_view chain_id) const;
   struct LoadedCode {
     std::shared_ptr<const runtime::Module> module;
     size_t code_size_bytes = 0;
   };
-  Result<LoadedCode> module_for(const StateReader& state, const Hash& code_hash) const;
+  // The module of `code_hash`, from the cache or loaded; the load's price
+  // is charged to `meter` first either way.
+  Result<LoadedCode> module_for(const StateReader& state, const Hash& code_hash, runtime::Store& meter) const;
+  Status run_call(Overlay& state, const chain::ContractCall& call, const PublicKey& caller, const BlockContext& context,
+                  runtime::Store& store, chain::Receipt& receipt) const;
   runtime::Limits limits_;
   mutable std::mutex cache_mutex_;
   mutable std::map<Hash, LoadedCode> cache_;

@@ -1,5 +1,9 @@
 #include "p2p/address.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace govchain::p2p {
@@ -34,6 +38,23 @@ Result<HostPort> parse_host_port(std::string_view address) {
   if (result.host.empty()) return error(Code::invalid_argument, "address '" + std::string(address) + "' has no host");
   GOVCHAIN_ASSIGN_OR_RETURN(result.port, parse_port(address.substr(colon + 1), address));
   return result;
+}
+
+std::string inbound_address_key(std::string_view ip_text) {
+  const std::string text(ip_text.substr(0, std::min(ip_text.find('%'), ip_text.size())));
+  std::array<unsigned char, 16> bytes{};
+  if (inet_pton(AF_INET, text.c_str(), bytes.data()) == 1) return text;
+  if (inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) return std::string(ip_text);
+  const bool v4_mapped = std::all_of(bytes.begin(), bytes.begin() + 10, [](unsigned char byte) { return byte == 0; }) &&
+                         bytes[10] == 0xff && bytes[11] == 0xff;
+  char printed[INET6_ADDRSTRLEN] = {};
+  if (v4_mapped) {
+    if (inet_ntop(AF_INET, bytes.data() + 12, printed, sizeof(printed)) != nullptr) return printed;
+    return std::string(ip_text);
+  }
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  if (inet_ntop(AF_INET6, bytes.data(), printed, sizeof(printed)) == nullptr) return std::string(ip_text);
+  return std::string(printed) + "/64";
 }
 
 }  // namespace govchain::p2p

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <list>
 #include <map>
 #include <mutex>
 #include <random>
@@ -13,6 +14,7 @@
 
 #include "p2p/address.h"
 #include "p2p/connection.h"
+#include "p2p/log_throttle.h"
 #include "p2p/seen_cache.h"
 
 namespace govchain::p2p {
@@ -20,6 +22,19 @@ namespace govchain::p2p {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Kinds of unauthenticated inbound events, each logged at most once per
+// refusal_log_interval_ms (LogThrottle).
+constexpr std::string_view inbound_refused_category = "inbound connections closed at accept";
+constexpr std::string_view inbound_evicted_category = "pending inbound handshakes closed to make room";
+constexpr std::string_view inbound_failed_category = "inbound handshakes ended without a session";
+// Addresses whose inbound connection rate is tracked at once.
+constexpr size_t inbound_rate_entries_max = 4096;
+
+uint64_t steady_now_ms() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count());
+}
 
 // Enough of a key for a log line.
 std::string short_key(const PublicKey& key) { return key.hex().substr(0, 16); }
@@ -34,7 +49,10 @@ Status validate_config(const TransportConfig& config) {
   if (config.handshake_timeout_ms == 0) return invalid("handshake_timeout_ms must be positive");
   if (config.keepalive_interval_ms == 0 || config.idle_timeout_ms <= config.keepalive_interval_ms)
     return invalid("idle_timeout_ms must exceed keepalive_interval_ms, which must be positive");
-  if (config.connections_max == 0) return invalid("connections_max must be positive");
+  if (config.inbound_handshakes_max == 0 || config.inbound_handshakes_per_address_max == 0 ||
+      config.inbound_connections_per_second_per_address == 0 || config.refusal_log_interval_ms == 0)
+    return invalid(
+        "inbound handshake limits, the inbound connection rate and the refusal log interval must be positive");
   if (config.send_queue_messages_max < 2 || config.send_queue_size_bytes_max < config.frame_size_bytes_max)
     return invalid("send queue must hold at least 2 messages and one frame of frame_size_bytes_max");
   if (config.receive_messages_per_second_max == 0 || config.receive_bytes_per_second_max == 0 ||
@@ -84,7 +102,11 @@ class Transport::Impl : public ConnectionOwner {
         settings_(settings_from(config_)),
         acceptor_(io_context_),
         accept_retry_timer_(io_context_),
+        log_flush_timer_(io_context_),
         seen_(std::max<uint64_t>(config_.gossip_seen_entries_max, 1)),
+        inbound_rate_(std::max<uint64_t>(config_.inbound_connections_per_second_per_address, 1),
+                      inbound_rate_entries_max),
+        log_throttle_(std::max<uint64_t>(config_.refusal_log_interval_ms, 1)),
         random_(std::random_device{}()) {
     allowed_keys_.insert(config_.allowed_keys.begin(), config_.allowed_keys.end());
     gossip_types_.insert(config_.gossip_message_types.begin(), config_.gossip_message_types.end());
@@ -100,6 +122,7 @@ class Transport::Impl : public ConnectionOwner {
   size_t gossip(MessageType type, ByteView payload, const std::optional<PublicKey>& except);
   void penalize(const PublicKey& peer, const std::string& reason);
   std::vector<PeerStatus> peers() const;
+  TransportStats stats() const;
 
   // ConnectionOwner
   Status check_peer_key(const Connection& connection, const PublicKey& peer_key) override;
@@ -114,6 +137,12 @@ class Transport::Impl : public ConnectionOwner {
   Status listen();
   void accept_next_locked();
   void on_accepted(const std::shared_ptr<Connection>& connection, const boost::system::error_code& error_code);
+  void admit_inbound_locked(const std::shared_ptr<Connection>& connection);
+  void make_room_locked(const std::string& address_key);
+  void remove_pending_locked(const Connection* connection);
+  void log_throttled(std::string_view category, const std::string& line);
+  void arm_log_flush_locked();
+  void flush_logs();
   void schedule_dial_locked(DialState& dial, uint64_t delay_ms);
   void dial(const PublicKey& key);
   Status admit_locked(const PublicKey& peer_key, const std::optional<PublicKey>& expected_key) const;
@@ -142,6 +171,7 @@ class Transport::Impl : public ConnectionOwner {
   State state_ = State::created;
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_timer_;
+  asio::steady_timer log_flush_timer_;
   std::set<PublicKey> allowed_keys_;
   std::set<MessageType> gossip_types_;
   std::set<MessageType> low_priority_types_;
@@ -150,6 +180,19 @@ class Transport::Impl : public ConnectionOwner {
   std::map<PublicKey, DialState> dials_;
   std::map<PublicKey, Clock::time_point> penalized_until_;
   SeenCache seen_;
+  // Inbound connections whose handshake has not completed, oldest first,
+  // and how many each client address holds.
+  struct PendingInbound {
+    std::shared_ptr<Connection> connection;
+    std::string address_key;
+  };
+  std::list<PendingInbound> pending_inbound_;
+  std::map<std::string, uint32_t> pending_per_address_;
+  AddressRateLimiter inbound_rate_;
+  LogThrottle log_throttle_;
+  uint64_t inbound_refused_total_ = 0;
+  uint64_t inbound_evicted_total_ = 0;
+  uint64_t inbound_failed_total_ = 0;
   std::mt19937_64 random_;
 };
 
@@ -182,6 +225,7 @@ Status Transport::Impl::start() {
     dial.timer = std::make_unique<asio::steady_timer>(io_context_);
     schedule_dial_locked(dial, 0);
   }
+  arm_log_flush_locked();
   work_guard_.emplace(io_context_.get_executor());
   for (uint32_t index = 0; index < config_.threads; ++index)
     threads_.emplace_back([this] {
@@ -226,6 +270,7 @@ void Transport::Impl::stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     accept_retry_timer_.cancel();
+    log_flush_timer_.cancel();
     for (auto& [key, dial] : dials_) dial.timer->cancel();
     open_connections.assign(connections_.begin(), connections_.end());
   }
@@ -244,6 +289,8 @@ void Transport::Impl::stop() {
   connections_.clear();
   sessions_.clear();
   dials_.clear();
+  pending_inbound_.clear();
+  pending_per_address_.clear();
   spdlog::info("p2p: stopped node {}", short_key(config_.key_pair.public_key));
 }
 
@@ -274,15 +321,94 @@ void Transport::Impl::on_accepted(const std::shared_ptr<Connection>& connection,
       if (!timer_error && state_ == State::running) accept_next_locked();
     });
     return;
-  } else if (connections_.size() >= config_.connections_max) {
-    spdlog::warn("p2p: refused an inbound connection: {} connections open (connections_max)", connections_.size());
-    boost::system::error_code ignored;
-    connection->socket_for_accept().close(ignored);
-  } else {
-    connections_.insert(connection);
-    connection->start_inbound();
   }
+  admit_inbound_locked(connection);
   accept_next_locked();
+}
+
+// An inbound connection is unauthenticated until its handshake completes:
+// it is rate limited per address and takes a pending-handshake slot, making
+// room by closing the oldest pending one when its address or the whole
+// node is at the bound. Sessions and outbound dials are never touched.
+void Transport::Impl::admit_inbound_locked(const std::shared_ptr<Connection>& connection) {
+  boost::system::error_code error_code;
+  const auto endpoint = connection->socket_for_accept().remote_endpoint(error_code);
+  if (error_code) {
+    connection->socket_for_accept().close(error_code);
+    return;
+  }
+  const std::string address = endpoint.address().to_string();
+  std::string address_key = inbound_address_key(address);
+  if (!inbound_rate_.try_take(address_key, steady_now_ms())) {
+    inbound_refused_total_++;
+    connection->socket_for_accept().close(error_code);
+    log_throttled(inbound_refused_category, "inbound connection from " + address + " closed at once: more than " +
+                                                std::to_string(config_.inbound_connections_per_second_per_address) +
+                                                " new connections per second from " + address_key);
+    return;
+  }
+  make_room_locked(address_key);
+  pending_per_address_[address_key]++;
+  pending_inbound_.push_back(PendingInbound{connection, std::move(address_key)});
+  connections_.insert(connection);
+  connection->start_inbound();
+}
+
+void Transport::Impl::make_room_locked(const std::string& address_key) {
+  auto victim = pending_inbound_.end();
+  const auto held = pending_per_address_.find(address_key);
+  if (held != pending_per_address_.end() && held->second >= config_.inbound_handshakes_per_address_max) {
+    victim = std::find_if(pending_inbound_.begin(), pending_inbound_.end(),
+                          [&](const PendingInbound& pending) { return pending.address_key == address_key; });
+  } else if (pending_inbound_.size() >= config_.inbound_handshakes_max) {
+    victim = pending_inbound_.begin();
+  }
+  if (victim == pending_inbound_.end()) return;
+  const std::shared_ptr<Connection> evicted = victim->connection;
+  remove_pending_locked(evicted.get());
+  inbound_evicted_total_++;
+  evicted->close(error(Code::resource_exhausted, "pending handshake closed to make room for a newer connection"));
+  log_throttled(inbound_evicted_category, "closed the oldest pending inbound handshake (from " +
+                                              evicted->remote_address() + ") to make room for a newer one");
+}
+
+void Transport::Impl::remove_pending_locked(const Connection* connection) {
+  const auto found = std::find_if(pending_inbound_.begin(), pending_inbound_.end(), [&](const PendingInbound& pending) {
+    return pending.connection.get() == connection;
+  });
+  if (found == pending_inbound_.end()) return;
+  auto held = pending_per_address_.find(found->address_key);
+  if (held != pending_per_address_.end() && --held->second == 0) pending_per_address_.erase(held);
+  pending_inbound_.erase(found);
+}
+
+// ---- Throttled logging -----------------------------------------------------
+
+void Transport::Impl::log_throttled(std::string_view category, const std::string& line) {
+  const uint64_t events = log_throttle_.note(category, steady_now_ms(), line);
+  if (events == 1) spdlog::warn("p2p: {}", line);
+  if (events > 1) {
+    spdlog::warn("p2p: {} ({} {} in the last {} s, this one included)", line, events, category,
+                 std::max<uint64_t>(config_.refusal_log_interval_ms / 1000, 1));
+  }
+}
+
+void Transport::Impl::arm_log_flush_locked() {
+  log_flush_timer_.expires_after(std::chrono::milliseconds(config_.refusal_log_interval_ms));
+  log_flush_timer_.async_wait([this](const boost::system::error_code& error_code) {
+    if (!error_code) flush_logs();
+  });
+}
+
+// Held-back events get their summary line when their interval ends, even
+// when no further event comes to carry it.
+void Transport::Impl::flush_logs() {
+  for (const auto& pending : log_throttle_.flush(steady_now_ms())) {
+    spdlog::warn("p2p: {} {} in the last {} s; the latest: {}", pending.events, pending.category,
+                 std::max<uint64_t>(config_.refusal_log_interval_ms / 1000, 1), pending.example);
+  }
+  std::lock_guard lock(mutex_);
+  if (state_ == State::running) arm_log_flush_locked();
 }
 
 void Transport::Impl::schedule_dial_locked(DialState& dial, uint64_t delay_ms) {
@@ -306,7 +432,7 @@ void Transport::Impl::dial(const PublicKey& key) {
     dial.parked = true;
     return;
   }
-  if (penalized_locked(key, &penalty_ms) || connections_.size() >= config_.connections_max) {
+  if (penalized_locked(key, &penalty_ms)) {
     schedule_dial_locked(dial, std::max(penalty_ms, redial_delay_locked(dial)));
     return;
   }
@@ -371,6 +497,8 @@ Status Transport::Impl::on_established(const std::shared_ptr<Connection>& connec
   Status result;
   {
     std::lock_guard lock(mutex_);
+    // Authenticated now: it leaves the pending-handshake budget either way.
+    remove_pending_locked(connection.get());
     result = admit_locked(key, connection->expected_key());
     auto found = sessions_.find(key);
     if (result.ok() && found == sessions_.end()) {
@@ -429,9 +557,13 @@ void Transport::Impl::on_closed(const std::shared_ptr<Connection>& connection, c
   const bool established = connection->counters().connected_since_unix_ms != 0;
   const PublicKey key = established ? connection->peer_key() : connection->expected_key().value_or(PublicKey{});
   bool was_session = false;
+  bool running = false;
   {
     std::lock_guard lock(mutex_);
+    running = state_ == State::running;
     connections_.erase(connection);
+    remove_pending_locked(connection.get());
+    if (!established && !connection->outbound()) inbound_failed_total_++;
     auto found = sessions_.find(key);
     if (established && found != sessions_.end() && found->second == connection) {
       sessions_.erase(found);
@@ -447,6 +579,17 @@ void Transport::Impl::on_closed(const std::shared_ptr<Connection>& connection, c
   if (was_session) {
     spdlog::info("p2p: session with {} closed: {}", short_key(key), reason.to_string());
     invoke("on_peer_disconnected", callbacks_.on_peer_disconnected, key, reason);
+  } else if (!established && !connection->outbound()) {
+    // Unauthenticated: anyone can cause these, so they are throttled.
+    // Evictions were logged when they were decided; closing them all at
+    // stop is no news.
+    if (reason.code() == Code::resource_exhausted || !running) return;
+    const bool network_failure = reason.code() == Code::io_error || reason.code() == Code::unavailable;
+    // One kind per reason, so that a flood of idle sockets (timeouts) never
+    // hides the one refusal of a misconfigured peer (unauthorized).
+    log_throttled(std::string(inbound_failed_category) + " (" + std::string(code_name(reason.code())) + ")",
+                  "inbound connection from " + connection->remote_address() +
+                      (network_failure ? " ended during the handshake: " : " refused: ") + reason.to_string());
   } else if (!established) {
     const bool network_failure = reason.code() == Code::io_error || reason.code() == Code::unavailable;
     if (network_failure) {
@@ -549,6 +692,16 @@ void Transport::Impl::penalize(const PublicKey& peer, const std::string& reason)
   if (connection) connection->close(error(Code::invalid, "penalised: " + reason), true);
 }
 
+TransportStats Transport::Impl::stats() const {
+  std::lock_guard lock(mutex_);
+  TransportStats stats;
+  stats.inbound_handshakes_pending = pending_inbound_.size();
+  stats.inbound_refused_total = inbound_refused_total_;
+  stats.inbound_evicted_total = inbound_evicted_total_;
+  stats.inbound_handshakes_failed_total = inbound_failed_total_;
+  return stats;
+}
+
 PeerStatus Transport::Impl::status_of(const Connection& connection) const {
   const ConnectionCounters& counters = connection.counters();
   PeerStatus status;
@@ -613,5 +766,6 @@ size_t Transport::gossip(MessageType type, ByteView payload, std::optional<Publi
 }
 void Transport::penalize(const PublicKey& peer, const std::string& reason) { impl_->penalize(peer, reason); }
 std::vector<PeerStatus> Transport::peers() const { return impl_->peers(); }
+TransportStats Transport::stats() const { return impl_->stats(); }
 
 }  // namespace govchain::p2p

@@ -13,6 +13,10 @@
 // - bounds everything per peer: frame size, send queue (messages and bytes),
 //   inbound messages and bytes per second (reading pauses when exceeded),
 //   handshake time, idle time (keepalive ping/pong);
+// - bounds unauthenticated inbound connections separately from sessions and
+//   dials: pending handshakes in total and per client address (the oldest
+//   makes room for a newer one) and new connections per second per address,
+//   and logs their refusals at most once per interval, with a count;
 // - closes a peer that sends an invalid frame, and one that the embedder
 //   penalize()s; either is then refused for `penalty_duration_ms`;
 // - deduplicates gossip: messages of `gossip_message_types` are delivered to
@@ -85,8 +89,24 @@ struct TransportConfig {
   // ...and a peer from which nothing arrived for this long is closed. Must
   // exceed keepalive_interval_ms.
   uint64_t idle_timeout_ms = 30000;
-  // Open connections at most, inbound and outbound, handshaking or not.
-  uint32_t connections_max = 128;
+  // Inbound connections whose handshake has not completed (their key is
+  // unknown), in total and per client address (an IPv4 address or an IPv6
+  // /64). Sessions need an allowed key, at most one each, and outbound
+  // dials go only to configured peers, so neither counts here: unknown
+  // sockets can never take the slots of validators and observers. A new
+  // inbound connection over either bound makes room by closing the oldest
+  // pending handshake (of its own address when that address is at its
+  // bound), so idle sockets cannot keep a peer out for longer than one
+  // handshake takes.
+  uint32_t inbound_handshakes_max = 64;
+  uint32_t inbound_handshakes_per_address_max = 8;
+  // New inbound connections per second of one client address (a burst of
+  // one second's worth); more are closed at once.
+  uint32_t inbound_connections_per_second_per_address = 20;
+  // Refusals and failures of unauthenticated inbound connections are logged
+  // at most once per kind (and, for failed handshakes, per reason code) and
+  // interval, with the number of events.
+  uint64_t refusal_log_interval_ms = 10000;
   // Per peer. A message that would exceed either bound closes the peer,
   // unless it is of a low-priority type: those are dropped (and counted)
   // once the queue holds half of either bound.
@@ -125,6 +145,18 @@ struct PeerStatus {
   uint64_t round_trip_ms = 0;       // last keepalive round trip; 0 before one
   uint64_t reconnect_attempts = 0;  // failed dials since the last session
   std::string last_error;           // why the last session or dial ended
+};
+
+// Counters of unauthenticated inbound connections, for /metrics.
+struct TransportStats {
+  uint64_t inbound_handshakes_pending = 0;
+  // Closed at accept: over the connection rate of their address.
+  uint64_t inbound_refused_total = 0;
+  // Pending handshakes closed to make room for a newer connection.
+  uint64_t inbound_evicted_total = 0;
+  // Inbound connections that ended without a session (timeout, refusal,
+  // close, eviction).
+  uint64_t inbound_handshakes_failed_total = 0;
 };
 
 // Called for every message of an embedder type that passed deduplication.
@@ -187,6 +219,7 @@ class Transport {
   void penalize(const PublicKey& peer, const std::string& reason);
 
   std::vector<PeerStatus> peers() const;
+  TransportStats stats() const;
 
   class Impl;
 

@@ -361,9 +361,6 @@ HttpResponse validator_proposal_route(const NodeService& service, const HttpRequ
 }  // namespace
 
 Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) {
-  GOVCHAIN_TRY(server.add_route("GET", "/healthz", [](const HttpRequest&) {
-    return json_response(R"({"status":"ok"})");
-  }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/status", [&service](const HttpRequest&) { return status_route(service); }));
   GOVCHAIN_TRY(server.add_route("POST", "/v1/txs", [&service, limits](const HttpRequest& request) {
     return submit_route(service, request, limits);
@@ -376,8 +373,11 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
                                 [&service](const HttpRequest& request) { return state_route(service, request); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/accounts/{account}",
                                 [&service](const HttpRequest& request) { return account_route(service, request); }));
-  GOVCHAIN_TRY(server.add_route("POST", "/v1/query",
-                                [&service](const HttpRequest& request) { return query_route(service, request); }));
+  // A read-only call, so portals on other origins may make it (CORS); the
+  // write route POST /v1/txs stays same-origin (docs/decisions/rpc-server.md).
+  GOVCHAIN_TRY(server.add_route(
+      "POST", "/v1/query", [&service](const HttpRequest& request) { return query_route(service, request); },
+      {RouteExecution::worker_pool, CrossOrigin::allow}));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/genesis", [&service](const HttpRequest&) {
     return json_response(service.genesis_json());
   }));

@@ -24,6 +24,9 @@ enum SectionId : uint8_t {
 
 // Position of each section in the required order; the data count section
 // sits between element and code.
+// WebAssembly 2.0 has at most one memory; see read_memories.
+constexpr uint32_t memories_max = 1;
+
 int section_rank(uint8_t id) {
   static constexpr int ranks[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
   return ranks[id];
@@ -57,12 +60,16 @@ class Decoder {
   Status read_elements();
   Status read_element_segment(ElementSegment& segment);
   Status read_code();
-  Status read_function_body(FunctionBody& body);
+  Status read_function_body(FunctionBody& body, uint32_t param_count);
+  Status read_locals(FunctionBody& body, uint32_t param_count);
   Status read_data();
   Status read_data_count();
   Status read_custom();
   bool read_bounds(SizeBounds& bounds, bool is_memory);
   bool read_table_type(TableType& table);
+  Status check_minimum(uint32_t minimum, uint32_t minimum_max, std::string_view what, std::string_view limit_name,
+                       size_t offset) const;
+  Status add_table(const TableType& table);
   bool read_global_type(GlobalType& global);
   Status read_constant_expression(ConstantExpression& expression);
   Status read_function_indices_as_expressions(std::vector<ConstantExpression>& items);
@@ -86,9 +93,11 @@ Result<Module> Decoder::decode(Module module) {
     uint32_t size_bytes;
     if (!reader_.read_byte(id) || !reader_.read_u32(size_bytes)) return failure();
     if (id > data_count_section) return malformed_error("malformed section id " + std::to_string(id), section_start);
-    if (size_bytes > reader_.remaining_bytes()) return malformed_error("section size exceeds the module (unexpected end)", section_start);
+    if (size_bytes > reader_.remaining_bytes())
+      return malformed_error("section size exceeds the module (unexpected end)", section_start);
     if (id != custom_section) {
-      if (section_rank(id) <= last_rank) return malformed_error("unexpected section: out of order or repeated", section_start);
+      if (section_rank(id) <= last_rank)
+        return malformed_error("unexpected section: out of order or repeated", section_start);
       last_rank = section_rank(id);
     }
     const size_t end = reader_.position() + size_bytes;
@@ -109,28 +118,43 @@ Result<Module> Decoder::decode(Module module) {
 Status Decoder::read_header() {
   ByteView magic;
   if (!reader_.read_bytes(4, magic)) return malformed_error("unexpected end (magic header)", 0);
-  if (magic[0] != 0 || magic[1] != 'a' || magic[2] != 's' || magic[3] != 'm') return malformed_error("magic header not detected", 0);
+  if (magic[0] != 0 || magic[1] != 'a' || magic[2] != 's' || magic[3] != 'm')
+    return malformed_error("magic header not detected", 0);
   ByteView version;
   if (!reader_.read_bytes(4, version)) return malformed_error("unexpected end (version)", 4);
-  if (version[0] != 1 || version[1] != 0 || version[2] != 0 || version[3] != 0) return malformed_error("unknown binary version", 4);
+  if (version[0] != 1 || version[1] != 0 || version[2] != 0 || version[3] != 0)
+    return malformed_error("unknown binary version", 4);
   return Status();
 }
 
 Status Decoder::read_section(uint8_t id) {
   switch (id) {
-    case custom_section: return read_custom();
-    case type_section: return read_types();
-    case import_section: return read_imports();
-    case function_section: return read_functions();
-    case table_section: return read_tables();
-    case memory_section: return read_memories();
-    case global_section: return read_globals();
-    case export_section: return read_exports();
-    case start_section: return read_start();
-    case element_section: return read_elements();
-    case code_section: return read_code();
-    case data_section: return read_data();
-    case data_count_section: return read_data_count();
+    case custom_section:
+      return read_custom();
+    case type_section:
+      return read_types();
+    case import_section:
+      return read_imports();
+    case function_section:
+      return read_functions();
+    case table_section:
+      return read_tables();
+    case memory_section:
+      return read_memories();
+    case global_section:
+      return read_globals();
+    case export_section:
+      return read_exports();
+    case start_section:
+      return read_start();
+    case element_section:
+      return read_elements();
+    case code_section:
+      return read_code();
+    case data_section:
+      return read_data();
+    case data_count_section:
+      return read_data_count();
   }
   return malformed_error("malformed section id", reader_.position());
 }
@@ -144,16 +168,18 @@ Status Decoder::read_custom() {
 
 Status Decoder::read_types() {
   uint32_t count;
-  if (!reader_.read_count(count, 3, limits_.types_max, "types")) return failure();
+  if (!reader_.read_count(count, 3, limits_.types_max, "types", "types_max")) return failure();
   module_.types.reserve(count);
   for (uint32_t index = 0; index < count; ++index) {
     uint8_t form;
     if (!reader_.read_byte(form)) return failure();
-    if (form != 0x60) return malformed_error("integer representation too long (function type form)", reader_.position() - 1);
+    if (form != 0x60)
+      return malformed_error("integer representation too long (function type form)", reader_.position() - 1);
     FunctionType type;
     for (auto* list : {&type.params, &type.results}) {
       uint32_t length;
-      if (!reader_.read_count(length, 1, limits_.locals_per_function_max, "parameters or results")) return failure();
+      const char* what = list == &type.params ? "parameters in a function type" : "results in a function type";
+      if (!reader_.read_count(length, 1, limits_.type_arity_max, what, "type_arity_max")) return failure();
       list->resize(length);
       for (auto& value_type : *list)
         if (!read_value_type(reader_, value_type)) return failure();
@@ -167,7 +193,10 @@ bool Decoder::read_bounds(SizeBounds& bounds, bool is_memory) {
   const size_t start = reader_.position();
   uint8_t flags;
   if (!reader_.read_byte(flags)) return false;
-  if (flags > 1) return reader_.fail_at(is_memory ? "integer too large (memory limits flags)" : "integer representation too long (limits flags)", start);
+  if (flags > 1)
+    return reader_.fail_at(
+        is_memory ? "integer too large (memory limits flags)" : "integer representation too long (limits flags)",
+        start);
   if (!reader_.read_u32(bounds.minimum)) return false;
   if (flags == 1) {
     uint32_t maximum;
@@ -181,6 +210,25 @@ bool Decoder::read_table_type(TableType& table) {
   return read_reference_type(reader_, table.element_type) && read_bounds(table.bounds, false);
 }
 
+// A defined table or memory is allocated at its minimum size when the
+// module is instantiated, so the minimum is bounded here, before that.
+Status Decoder::check_minimum(uint32_t minimum, uint32_t minimum_max, std::string_view what,
+                              std::string_view limit_name, size_t offset) const {
+  if (minimum <= minimum_max) return Status();
+  return exhaustion_error(std::string(what) + " of " + std::to_string(minimum) + " initial " +
+                          (what == "memory" ? "pages" : "elements") + " exceeds the limit of " +
+                          std::to_string(minimum_max) + " (Limits::" + std::string(limit_name) + ") at byte offset " +
+                          std::to_string(offset));
+}
+
+Status Decoder::add_table(const TableType& table) {
+  if (module_.tables.size() >= limits_.tables_max)
+    return malformed_error(limit_text("tables", module_.tables.size() + 1, limits_.tables_max, "tables_max"),
+                           reader_.position());
+  module_.tables.push_back(table);
+  return Status();
+}
+
 bool Decoder::read_global_type(GlobalType& global) {
   if (!read_value_type(reader_, global.type)) return false;
   uint8_t mutability;
@@ -192,7 +240,7 @@ bool Decoder::read_global_type(GlobalType& global) {
 
 Status Decoder::read_imports() {
   uint32_t count;
-  if (!reader_.read_count(count, 4, limits_.imports_max, "imports")) return failure();
+  if (!reader_.read_count(count, 4, limits_.imports_max, "imports", "imports_max")) return failure();
   for (uint32_t index = 0; index < count; ++index) {
     Import import;
     uint8_t kind;
@@ -203,12 +251,16 @@ Status Decoder::read_imports() {
     switch (import.kind) {
       case ExternalKind::function:
         if (!reader_.read_u32(import.type_index)) return failure();
+        if (module_.function_type_indices.size() >= limits_.functions_max)
+          return malformed_error(
+              limit_text("functions", module_.function_type_indices.size() + 1, limits_.functions_max, "functions_max"),
+              reader_.position());
         module_.function_type_indices.push_back(import.type_index);
         ++module_.imported_function_count;
         break;
       case ExternalKind::table:
         if (!read_table_type(import.table)) return failure();
-        module_.tables.push_back(import.table);
+        GOVCHAIN_TRY(add_table(import.table));
         ++module_.imported_table_count;
         break;
       case ExternalKind::memory:
@@ -229,7 +281,10 @@ Status Decoder::read_imports() {
 
 Status Decoder::read_functions() {
   uint32_t count;
-  if (!reader_.read_count(count, 1, limits_.functions_max, "functions")) return failure();
+  const uint32_t imported = static_cast<uint32_t>(module_.function_type_indices.size());
+  if (!reader_.read_count(count, 1, limits_.functions_max - std::min(imported, limits_.functions_max),
+                          "defined functions", "functions_max"))
+    return failure();
   saw_function_section_ = true;
   declared_function_count_ = count;
   for (uint32_t index = 0; index < count; ++index) {
@@ -242,21 +297,27 @@ Status Decoder::read_functions() {
 
 Status Decoder::read_tables() {
   uint32_t count;
-  if (!reader_.read_count(count, 3, limits_.functions_max, "tables")) return failure();
+  if (!reader_.read_count(count, 3, limits_.tables_max, "tables", "tables_max")) return failure();
   for (uint32_t index = 0; index < count; ++index) {
+    const size_t start = reader_.position();
     TableType table;
     if (!read_table_type(table)) return failure();
-    module_.tables.push_back(table);
+    GOVCHAIN_TRY(check_minimum(table.bounds.minimum, limits_.table_elements_max, "table", "table_elements_max", start));
+    GOVCHAIN_TRY(add_table(table));
   }
   return Status();
 }
 
 Status Decoder::read_memories() {
   uint32_t count;
-  if (!reader_.read_count(count, 2, limits_.functions_max, "memories")) return failure();
+  // WebAssembly 2.0 allows one memory; the validate stage says so for a
+  // second one, this bound only keeps the count small.
+  if (!reader_.read_count(count, 2, memories_max, "memories")) return failure();
   for (uint32_t index = 0; index < count; ++index) {
+    const size_t start = reader_.position();
     MemoryType memory;
     if (!read_bounds(memory.bounds, true)) return failure();
+    GOVCHAIN_TRY(check_minimum(memory.bounds.minimum, limits_.memory_pages_max, "memory", "memory_pages_max", start));
     module_.memories.push_back(memory);
   }
   return Status();
@@ -264,7 +325,10 @@ Status Decoder::read_memories() {
 
 Status Decoder::read_globals() {
   uint32_t count;
-  if (!reader_.read_count(count, 4, limits_.globals_max, "globals")) return failure();
+  if (!reader_.read_count(count, 4,
+                          limits_.globals_max - std::min<uint32_t>(module_.imported_global_count, limits_.globals_max),
+                          "defined globals", "globals_max"))
+    return failure();
   for (uint32_t index = 0; index < count; ++index) {
     Global global;
     if (!read_global_type(global.type)) return failure();
@@ -277,7 +341,7 @@ Status Decoder::read_globals() {
 
 Status Decoder::read_exports() {
   uint32_t count;
-  if (!reader_.read_count(count, 3, limits_.exports_max, "exports")) return failure();
+  if (!reader_.read_count(count, 3, limits_.exports_max, "exports", "exports_max")) return failure();
   for (uint32_t index = 0; index < count; ++index) {
     Export entry;
     uint8_t kind;
@@ -347,13 +411,15 @@ Status Decoder::read_constant_expression(ConstantExpression& expression) {
   }
   const size_t end_offset = reader_.position();
   if (!read_opcode(reader_, code)) return failure();
-  if (code != opcode::end) return invalid_error("type mismatch or constant expression required: one instruction expected", end_offset);
+  if (code != opcode::end)
+    return invalid_error("type mismatch or constant expression required: one instruction expected", end_offset);
   return Status();
 }
 
 Status Decoder::read_function_indices_as_expressions(std::vector<ConstantExpression>& items) {
   uint32_t count;
-  if (!reader_.read_count(count, 1, limits_.table_elements_max, "element items")) return failure();
+  if (!reader_.read_count(count, 1, limits_.table_elements_max, "items in an element segment", "table_elements_max"))
+    return failure();
   items.resize(count);
   for (auto& item : items) {
     item.kind = ConstantExpression::Kind::ref_func;
@@ -391,7 +457,8 @@ Status Decoder::read_element_segment(ElementSegment& segment) {
   }
   if (!uses_expressions) return read_function_indices_as_expressions(segment.items);
   uint32_t count;
-  if (!reader_.read_count(count, 2, limits_.table_elements_max, "element expressions")) return failure();
+  if (!reader_.read_count(count, 2, limits_.table_elements_max, "items in an element segment", "table_elements_max"))
+    return failure();
   segment.items.resize(count);
   for (auto& item : segment.items) GOVCHAIN_TRY(read_constant_expression(item));
   return Status();
@@ -399,32 +466,25 @@ Status Decoder::read_element_segment(ElementSegment& segment) {
 
 Status Decoder::read_elements() {
   uint32_t count;
-  if (!reader_.read_count(count, 3, limits_.segments_max, "element segments")) return failure();
+  if (!reader_.read_count(count, 3, limits_.segments_max, "element segments", "segments_max")) return failure();
   module_.element_segments.resize(count);
   for (auto& segment : module_.element_segments) GOVCHAIN_TRY(read_element_segment(segment));
   return Status();
 }
 
-Status Decoder::read_function_body(FunctionBody& body) {
+Status Decoder::read_function_body(FunctionBody& body, uint32_t param_count) {
   uint32_t size_bytes;
   if (!reader_.read_u32(size_bytes)) return failure();
-  if (size_bytes > reader_.remaining_bytes()) return malformed_error("unexpected end: function body size", reader_.position());
-  if (size_bytes > limits_.function_size_bytes_max) return malformed_error("function body too large", reader_.position());
+  if (size_bytes > reader_.remaining_bytes())
+    return malformed_error("unexpected end: function body size", reader_.position());
+  if (size_bytes > limits_.function_size_bytes_max)
+    return malformed_error("function body of " + std::to_string(size_bytes) + " bytes exceeds the limit of " +
+                               std::to_string(limits_.function_size_bytes_max) + " (Limits::function_size_bytes_max)",
+                           reader_.position());
   const size_t end = reader_.position() + size_bytes;
   Reader outer = reader_;
   reader_ = Reader(module_.bytes, reader_.position(), end);
-  uint32_t group_count;
-  if (!reader_.read_count(group_count, 2, limits_.locals_per_function_max, "local groups")) return failure();
-  uint64_t local_count = 0;
-  for (uint32_t group = 0; group < group_count; ++group) {
-    uint32_t count;
-    ValueType type;
-    if (!reader_.read_u32(count)) return failure();
-    local_count += count;
-    if (local_count > limits_.locals_per_function_max) return malformed_error("too many locals", reader_.position());
-    if (!read_value_type(reader_, type)) return failure();
-    body.locals.insert(body.locals.end(), count, type);
-  }
+  GOVCHAIN_TRY(read_locals(body, param_count));
   body.code_offset = reader_.position();
   body.code_end = end;
   reader_ = outer;
@@ -432,20 +492,57 @@ Status Decoder::read_function_body(FunctionBody& body) {
   return Status();
 }
 
+// The sum of all local declarations, parameters included, is checked
+// against the limit before the next declaration is recorded; declarations
+// are kept as runs, so nothing is allocated per local.
+Status Decoder::read_locals(FunctionBody& body, uint32_t param_count) {
+  uint32_t group_count;
+  if (!reader_.read_count(group_count, 2, limits_.locals_per_function_max, "local declarations",
+                          "locals_per_function_max"))
+    return failure();
+  uint64_t local_count = param_count;
+  for (uint32_t group = 0; group < group_count; ++group) {
+    uint32_t count;
+    ValueType type;
+    if (!reader_.read_u32(count)) return failure();
+    local_count += count;
+    if (local_count > limits_.locals_per_function_max)
+      return malformed_error(
+          limit_text("locals", local_count, limits_.locals_per_function_max, "locals_per_function_max") +
+              ", parameters included",
+          reader_.position());
+    if (!read_value_type(reader_, type)) return failure();
+    if (count == 0) continue;
+    body.local_count += count;
+    if (!body.local_groups.empty() && body.local_groups.back().type == type)
+      body.local_groups.back().end = body.local_count;
+    else
+      body.local_groups.push_back(LocalGroup{body.local_count, type});
+  }
+  return Status();
+}
+
 Status Decoder::read_code() {
   uint32_t count;
   saw_code_section_ = true;
-  if (!reader_.read_count(count, 2, limits_.functions_max, "function bodies")) return failure();
+  if (!reader_.read_count(count, 2, limits_.functions_max, "function bodies", "functions_max")) return failure();
   if (count != declared_function_count_)
     return malformed_error("function and code section have inconsistent lengths", reader_.position());
   module_.bodies.resize(count);
-  for (auto& body : module_.bodies) GOVCHAIN_TRY(read_function_body(body));
+  for (uint32_t index = 0; index < count; ++index) {
+    // Parameters count as locals; an unknown type index is the validate
+    // stage's to report, so it counts none here.
+    const uint32_t type_index = module_.function_type_indices[module_.imported_function_count + index];
+    const uint32_t param_count =
+        type_index < module_.types.size() ? static_cast<uint32_t>(module_.types[type_index].params.size()) : 0;
+    GOVCHAIN_TRY(read_function_body(module_.bodies[index], param_count));
+  }
   return Status();
 }
 
 Status Decoder::read_data() {
   uint32_t count;
-  if (!reader_.read_count(count, 2, limits_.segments_max, "data segments")) return failure();
+  if (!reader_.read_count(count, 2, limits_.segments_max, "data segments", "segments_max")) return failure();
   if (module_.data_count && *module_.data_count != count)
     return malformed_error("data count and data section have inconsistent lengths", reader_.position());
   module_.data_segments.resize(count);
@@ -478,7 +575,12 @@ bool read_value_type(Reader& reader, ValueType& type) {
   uint8_t byte;
   if (!reader.read_byte(byte)) return false;
   switch (byte) {
-    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x70: case 0x6F:
+    case 0x7F:
+    case 0x7E:
+    case 0x7D:
+    case 0x7C:
+    case 0x70:
+    case 0x6F:
       type = static_cast<ValueType>(byte);
       return true;
   }
@@ -514,9 +616,12 @@ uint32_t block_param_count(const Module& module, const BlockType& block_type) {
 
 uint32_t block_result_count(const Module& module, const BlockType& block_type) {
   switch (block_type.kind) {
-    case BlockType::Kind::empty: return 0;
-    case BlockType::Kind::value: return 1;
-    case BlockType::Kind::type_index: return static_cast<uint32_t>(module.types[block_type.type_index].results.size());
+    case BlockType::Kind::empty:
+      return 0;
+    case BlockType::Kind::value:
+      return 1;
+    case BlockType::Kind::type_index:
+      return static_cast<uint32_t>(module.types[block_type.type_index].results.size());
   }
   return 0;
 }
@@ -524,7 +629,7 @@ uint32_t block_result_count(const Module& module, const BlockType& block_type) {
 Result<Module> decode_module(ByteView bytes, const Limits& limits) {
   if (bytes.size() > limits.module_size_bytes_max)
     return exhaustion_error("module of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
-                            std::to_string(limits.module_size_bytes_max));
+                            std::to_string(limits.module_size_bytes_max) + " (Limits::module_size_bytes_max)");
   Module module;
   module.bytes.assign(bytes.begin(), bytes.end());
   Decoder decoder(module.bytes, limits);

@@ -10,7 +10,9 @@ Status invalid_error(std::string_view cause, size_t offset) {
   return Status(Code::invalid, "invalid: " + std::string(cause) + " at byte offset " + std::to_string(offset));
 }
 
-Status unlinkable_error(std::string_view cause) { return Status(Code::unlinkable, "unlinkable: " + std::string(cause)); }
+Status unlinkable_error(std::string_view cause) {
+  return Status(Code::unlinkable, "unlinkable: " + std::string(cause));
+}
 
 Status trap_error(std::string_view cause) { return Status(Code::trap, "trap: " + std::string(cause)); }
 

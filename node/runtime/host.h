@@ -56,13 +56,13 @@ class HostContext {
   Instance* caller_;
 };
 
-using HostCallback = std::function<Status(HostContext& context, std::span<const Value> arguments,
-                                          std::span<Value> results)>;
+using HostCallback =
+    std::function<Status(HostContext& context, std::span<const Value> arguments, std::span<Value> results)>;
 
 struct HostFunction {
   std::string debug_name;  // "module.field", for error messages
   FunctionType type;
-  uint64_t gas_cost = 0;   // charged before each call, on top of GasSchedule::host_call
+  uint64_t gas_cost = 0;  // charged before each call, on top of GasSchedule::host_call
   HostCallback callback;
 };
 
@@ -87,7 +87,8 @@ class Linker {
   // Makes every export of `instance` importable under `module_name`.
   void register_instance(std::string module_name, Instance& instance);
 
-  std::shared_ptr<const HostFunction> find_host_function(const std::string& module_name, const std::string& field_name) const;
+  std::shared_ptr<const HostFunction> find_host_function(const std::string& module_name,
+                                                         const std::string& field_name) const;
   const Extern* find_extern(const std::string& module_name, const std::string& field_name) const;
   Instance* find_instance(const std::string& module_name) const;
 

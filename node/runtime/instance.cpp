@@ -31,22 +31,52 @@ Store::~Store() = default;
 void Store::set_gas_limit(uint64_t gas) {
   gas_limit_ = gas;
   gas_remaining_ = gas;
+  reset_poll_floor();
+}
+
+void Store::set_interrupt(uint64_t interval_gas, std::function<bool()> should_stop) {
+  interrupt_interval_gas_ = std::max<uint64_t>(interval_gas, 1);
+  should_stop_ = std::move(should_stop);
+  reset_poll_floor();
+}
+
+void Store::reset_poll_floor() {
+  if (!should_stop_) {
+    poll_floor_ = 0;
+    return;
+  }
+  poll_floor_ = gas_remaining_ > interrupt_interval_gas_ ? gas_remaining_ - interrupt_interval_gas_ : 0;
+}
+
+Status Store::poll_interrupt() {
+  if (should_stop_ && should_stop_())
+    return Status(Code::timeout, "interrupted: the embedder stopped the run after " + std::to_string(gas_used()) +
+                                     " gas (a time budget, for example)");
+  reset_poll_floor();
+  return Status();
 }
 
 Status Store::charge_gas(uint64_t gas) {
   if (gas > gas_remaining_) {
     gas_remaining_ = 0;
+    poll_floor_ = 0;
     return out_of_gas_error(gas_limit_);
   }
   gas_remaining_ -= gas;
+  if (gas_remaining_ < poll_floor_) return poll_interrupt();
   return Status();
 }
 
+// Types are interned by value so that call_indirect can compare ids; the
+// map keeps that logarithmic in the Store's types, where a linear search
+// made instantiating a module of many types quadratic.
 uint32_t Store::type_id(const FunctionType& type) {
-  for (size_t index = 0; index < types_.size(); ++index)
-    if (*types_[index] == type) return static_cast<uint32_t>(index);
+  auto found = type_ids_.find(type);
+  if (found != type_ids_.end()) return found->second;
   types_.push_back(std::make_unique<FunctionType>(type));
-  return static_cast<uint32_t>(types_.size() - 1);
+  const uint32_t id = static_cast<uint32_t>(types_.size() - 1);
+  type_ids_.emplace(type, id);
+  return id;
 }
 
 FunctionObject* Store::host_function_object(std::shared_ptr<const HostFunction> host) {
@@ -149,9 +179,12 @@ Status Store::resolve_imports(Instance& instance, const Linker& linker) {
 
 Result<uint64_t> Store::evaluate(const Instance& instance, const ConstantExpression& expression) const {
   switch (expression.kind) {
-    case ConstantExpression::Kind::constant: return expression.bits;
-    case ConstantExpression::Kind::global_get: return instance.globals[expression.index]->bits;
-    case ConstantExpression::Kind::ref_null: return uint64_t{0};
+    case ConstantExpression::Kind::constant:
+      return expression.bits;
+    case ConstantExpression::Kind::global_get:
+      return instance.globals[expression.index]->bits;
+    case ConstantExpression::Kind::ref_null:
+      return uint64_t{0};
     case ConstantExpression::Kind::ref_func:
       return reinterpret_cast<uint64_t>(instance.functions[expression.index]);
   }
@@ -185,16 +218,6 @@ Status Store::create_definitions(Instance& instance) {
   for (const Global& global : module.globals) {
     GOVCHAIN_ASSIGN_OR_RETURN(uint64_t bits, evaluate(instance, global.initializer));
     instance.globals.push_back(create_global(global.type, bits));
-  }
-  for (const Export& entry : module.exports) {
-    Extern value{entry.kind};
-    switch (entry.kind) {
-      case ExternalKind::function: value.function = instance.functions[entry.index]; break;
-      case ExternalKind::table: value.table = instance.tables[entry.index]; break;
-      case ExternalKind::memory: value.memory = instance.memory; break;
-      case ExternalKind::global: value.global = instance.globals[entry.index]; break;
-    }
-    instance.exports_[entry.name] = value;
   }
   return Status();
 }
@@ -245,6 +268,9 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module, const
 }
 
 Result<Instance*> Store::instantiate_unguarded(std::shared_ptr<const Module> module, const Linker& linker) {
+  // Everything below allocates or copies in proportion to the module's
+  // declarations; their price is paid first.
+  GOVCHAIN_TRY(charge_gas(module->instantiation_gas));
   auto owned = std::make_unique<Instance>();
   Instance& instance = *owned;
   instance.module_ = std::move(module);
@@ -300,34 +326,55 @@ Result<std::vector<Value>> Store::call_unguarded(FunctionObject& function, std::
     GOVCHAIN_TRY(execute(*this, function, std::span<const uint64_t>(slots.data(), arguments.size()), result_slots));
   }
   std::vector<Value> results(type.results.size());
-  for (size_t index = 0; index < results.size(); ++index) results[index] = Value{type.results[index], result_slots[index]};
+  for (size_t index = 0; index < results.size(); ++index)
+    results[index] = Value{type.results[index], result_slots[index]};
   return results;
 }
 
 Result<std::vector<Value>> Instance::invoke(std::string_view name, std::span<const Value> arguments) {
-  auto found = exports_.find(std::string(name));
-  if (found == exports_.end() || found->second.kind != ExternalKind::function)
+  auto found = find_export(name);
+  if (!found || found->kind != ExternalKind::function)
     return error(Code::not_found, "no exported function named " + std::string(name));
-  return store_->call(*found->second.function, arguments);
+  return store_->call(*found->function, arguments);
 }
 
 std::optional<Extern> Instance::find_export(std::string_view name) const {
-  auto found = exports_.find(std::string(name));
-  if (found == exports_.end()) return std::nullopt;
-  return found->second;
+  auto found = module_->export_indices.find(name);
+  if (found == module_->export_indices.end()) return std::nullopt;
+  const Export& entry = module_->exports[found->second];
+  Extern value{entry.kind};
+  switch (entry.kind) {
+    case ExternalKind::function:
+      value.function = functions[entry.index];
+      break;
+    case ExternalKind::table:
+      value.table = tables[entry.index];
+      break;
+    case ExternalKind::memory:
+      value.memory = memory;
+      break;
+    case ExternalKind::global:
+      value.global = globals[entry.index];
+      break;
+  }
+  return value;
 }
 
 Result<Value> Instance::get_global(std::string_view name) const {
   auto found = find_export(name);
-  if (!found || found->kind != ExternalKind::global) return error(Code::not_found, "no exported global named " + std::string(name));
+  if (!found || found->kind != ExternalKind::global)
+    return error(Code::not_found, "no exported global named " + std::string(name));
   return Value{found->global->type.type, found->global->bits};
 }
 
 Status Instance::set_global(std::string_view name, const Value& value) {
   auto found = find_export(name);
-  if (!found || found->kind != ExternalKind::global) return error(Code::not_found, "no exported global named " + std::string(name));
-  if (!found->global->type.is_mutable) return error(Code::invalid_argument, "global " + std::string(name) + " is immutable");
-  if (found->global->type.type != value.type) return error(Code::invalid_argument, "global " + std::string(name) + " has another type");
+  if (!found || found->kind != ExternalKind::global)
+    return error(Code::not_found, "no exported global named " + std::string(name));
+  if (!found->global->type.is_mutable)
+    return error(Code::invalid_argument, "global " + std::string(name) + " is immutable");
+  if (found->global->type.type != value.type)
+    return error(Code::invalid_argument, "global " + std::string(name) + " has another type");
   found->global->bits = value.bits;
   return Status();
 }

@@ -11,6 +11,8 @@
 // "unlinkable: ...", "trap: ...", "exhaustion: ...".
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,10 +53,18 @@ struct GlobalObject {
 // address of one of these.
 struct FunctionObject {
   const FunctionType* type = nullptr;
-  uint32_t type_id = 0;                   // equal ids <=> equal types, within one Store
-  Instance* instance = nullptr;           // null for host functions
-  const PreparedCode* code = nullptr;     // null for host functions
+  uint32_t type_id = 0;                // equal ids <=> equal types, within one Store
+  Instance* instance = nullptr;        // null for host functions
+  const PreparedCode* code = nullptr;  // null for host functions
   const HostFunction* host = nullptr;
+};
+
+// Orders function types, for the Store's map from type to type id.
+struct FunctionTypeOrder {
+  bool operator()(const FunctionType& left, const FunctionType& right) const {
+    if (left.params != right.params) return left.params < right.params;
+    return left.results < right.results;
+  }
 };
 
 class Instance {
@@ -75,15 +85,14 @@ class Instance {
   std::vector<TableObject*> tables;
   MemoryObject* memory = nullptr;
   std::vector<GlobalObject*> globals;
-  std::vector<uint32_t> type_ids;                        // store type id of each module type
-  std::vector<std::vector<uint64_t>> element_segments;   // emptied by elem.drop
-  std::vector<ByteView> data_segments;                   // emptied by data.drop
+  std::vector<uint32_t> type_ids;                       // store type id of each module type
+  std::vector<std::vector<uint64_t>> element_segments;  // emptied by elem.drop
+  std::vector<ByteView> data_segments;                  // emptied by data.drop
 
  private:
   friend class Store;
   std::shared_ptr<const Module> module_;
   Store* store_ = nullptr;
-  std::unordered_map<std::string, Extern> exports_;
 };
 
 class Store {
@@ -105,12 +114,26 @@ class Store {
   GlobalObject* create_global(const GlobalType& type, uint64_t bits);
 
   // Gas: set a budget before executing; gas_used() counts since then. A new
-  // Store has an unlimited budget (UINT64_MAX).
+  // Store has an unlimited budget (UINT64_MAX). Instantiation is charged
+  // too (Module::instantiation_gas), before it allocates.
   void set_gas_limit(uint64_t gas);
   uint64_t gas_limit() const { return gas_limit_; }
   uint64_t gas_remaining() const { return gas_remaining_; }
   uint64_t gas_used() const { return gas_limit_ - gas_remaining_; }
+  // Fails with Code::out_of_gas (remaining set to 0), or Code::timeout when
+  // the interrupt check below stops the run.
   Status charge_gas(uint64_t gas);
+
+  // An interrupt for runs whose results need not agree between nodes (read
+  // queries): every time another `interval_gas` of gas has been charged,
+  // `should_stop` is called, and if it answers true the run ends with
+  // Code::timeout ("interrupted: ..."). It is called from the executing
+  // thread; it may read a clock or an atomic flag that another thread sets.
+  // Checking costs nothing between checks (the interpreter compares gas
+  // with a floor it compares anyway). Never set it where results must be
+  // deterministic, such as block execution: whether it fires depends on
+  // time. An empty function removes it. Call before set_gas_limit.
+  void set_interrupt(uint64_t interval_gas, std::function<bool()> should_stop);
 
   // Consensus mode replaces every NaN produced by float arithmetic with the
   // canonical NaN, so every node computes the same bits. Off by default.
@@ -129,6 +152,9 @@ class Store {
   std::vector<Frame> frames;
   size_t frame_depth = 0;
   uint64_t gas_remaining_ = UINT64_MAX;
+  // The remaining gas at which the interrupt check runs next; 0 without one.
+  // Invariant: poll_floor_ <= gas_remaining_.
+  uint64_t poll_floor_ = 0;
 
  private:
   Result<Instance*> instantiate_unguarded(std::shared_ptr<const Module> module, const Linker& linker);
@@ -140,9 +166,13 @@ class Store {
   Status create_definitions(Instance& instance);
   Result<uint64_t> evaluate(const Instance& instance, const ConstantExpression& expression) const;
   Status initialize_segments(Instance& instance);
+  Status poll_interrupt();
+  void reset_poll_floor();
 
   Limits limits_;
   uint64_t gas_limit_ = UINT64_MAX;
+  uint64_t interrupt_interval_gas_ = 0;
+  std::function<bool()> should_stop_;
   bool consensus_mode_ = false;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::vector<std::unique_ptr<FunctionObject>> functions_;
@@ -150,6 +180,7 @@ class Store {
   std::vector<std::unique_ptr<TableObject>> tables_;
   std::vector<std::unique_ptr<GlobalObject>> globals_;
   std::vector<std::unique_ptr<FunctionType>> types_;
+  std::map<FunctionType, uint32_t, FunctionTypeOrder> type_ids_;
   std::unordered_map<const HostFunction*, FunctionObject*> host_functions_;
   std::vector<std::shared_ptr<const HostFunction>> host_definitions_;
 };

@@ -13,10 +13,10 @@ static_assert(std::endian::native == std::endian::little, "memory accesses assum
 
 namespace govchain::runtime {
 
-using numeric::f32_of;
-using numeric::f64_of;
 using numeric::canonical_f32;
 using numeric::canonical_f64;
+using numeric::f32_of;
+using numeric::f64_of;
 using numeric::slot_of;
 
 namespace {
@@ -25,6 +25,23 @@ constexpr size_t host_arguments_inline_max = 16;
 
 uint64_t copy_gas(uint64_t count_bytes, const GasSchedule& schedule) {
   return (count_bytes + 7) / 8 * schedule.gas_per_8_bytes_copied;
+}
+
+uint64_t table_gas(uint64_t element_count, const GasSchedule& schedule) {
+  return (element_count + 7) / 8 * schedule.gas_per_8_table_elements;
+}
+
+// The interpreter keeps in a register only the gas above the Store's poll
+// floor (zero unless an interrupt check is set), so a charge that reaches
+// the floor takes this path: the Store charges it, which runs the check
+// or reports out of gas, and the register is reloaded. Returns false with
+// `status` set when the run must stop.
+// Returns the new gas above the floor; `gas` is passed by value so that
+// the interpreter's copy can stay in a register.
+[[gnu::noinline]] uint64_t charge_slow(Store& store, uint64_t amount, uint64_t gas, Status& status) {
+  store.gas_remaining_ = gas + store.poll_floor_;
+  status = store.charge_gas(amount);
+  return store.gas_remaining_ - store.poll_floor_;
 }
 
 Status host_failure(const HostFunction& host, const Status& status) {
@@ -42,8 +59,7 @@ std::string locate(const Instance* instance, const Instruction* pc) {
     if (function->code == nullptr || function->instance != instance) continue;
     const std::vector<Instruction>& instructions = function->code->instructions;
     if (pc >= instructions.data() && pc < instructions.data() + instructions.size())
-      return " in function " + std::to_string(index) + " at instruction " +
-             std::to_string(pc - instructions.data());
+      return " in function " + std::to_string(index) + " at instruction " + std::to_string(pc - instructions.data());
   }
   return "";
 }
@@ -91,22 +107,22 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
 #define GOVCHAIN_DISPATCH_ENTRY(code, name, signature, gas) dispatch_table[code] = &&op_##name;
   GOVCHAIN_WASM_OPCODES(GOVCHAIN_DISPATCH_ENTRY)
 #undef GOVCHAIN_DISPATCH_ENTRY
-#define GOVCHAIN_FUSED_SLOT(name, form) dispatch_table[opcode::fused_binary_base + \
-                                                      opcode::fused_forms * opcode::fusable_##name + opcode::form]
-#define GOVCHAIN_DISPATCH_FUSED(name) \
-  GOVCHAIN_FUSED_SLOT(name, form_local_local) = &&op_##name##_local_local; \
-  GOVCHAIN_FUSED_SLOT(name, form_local_constant) = &&op_##name##_local_constant; \
-  GOVCHAIN_FUSED_SLOT(name, form_constant) = &&op_##name##_constant; \
-  GOVCHAIN_FUSED_SLOT(name, form_stack_local) = &&op_##name##_stack_local; \
-  GOVCHAIN_FUSED_SLOT(name, form_local_local_to_local) = &&op_##name##_local_local_to_local; \
+#define GOVCHAIN_FUSED_SLOT(name, form) \
+  dispatch_table[opcode::fused_binary_base + opcode::fused_forms * opcode::fusable_##name + opcode::form]
+#define GOVCHAIN_DISPATCH_FUSED(name)                                                              \
+  GOVCHAIN_FUSED_SLOT(name, form_local_local) = &&op_##name##_local_local;                         \
+  GOVCHAIN_FUSED_SLOT(name, form_local_constant) = &&op_##name##_local_constant;                   \
+  GOVCHAIN_FUSED_SLOT(name, form_constant) = &&op_##name##_constant;                               \
+  GOVCHAIN_FUSED_SLOT(name, form_stack_local) = &&op_##name##_stack_local;                         \
+  GOVCHAIN_FUSED_SLOT(name, form_local_local_to_local) = &&op_##name##_local_local_to_local;       \
   GOVCHAIN_FUSED_SLOT(name, form_local_constant_to_local) = &&op_##name##_local_constant_to_local; \
-  GOVCHAIN_FUSED_SLOT(name, form_constant_to_local) = &&op_##name##_constant_to_local; \
-  GOVCHAIN_FUSED_SLOT(name, form_stack_local_to_local) = &&op_##name##_stack_local_to_local; \
+  GOVCHAIN_FUSED_SLOT(name, form_constant_to_local) = &&op_##name##_constant_to_local;             \
+  GOVCHAIN_FUSED_SLOT(name, form_stack_local_to_local) = &&op_##name##_stack_local_to_local;       \
   GOVCHAIN_FUSED_SLOT(name, form_stack_stack_to_local) = &&op_##name##_stack_stack_to_local;
   GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_DISPATCH_FUSED)
 #undef GOVCHAIN_DISPATCH_FUSED
 #undef GOVCHAIN_FUSED_SLOT
-#define GOVCHAIN_DISPATCH_FUSED_LOAD(name)                                               \
+#define GOVCHAIN_DISPATCH_FUSED_LOAD(name)                                                     \
   dispatch_table[opcode::fused_load_base + opcode::fusable_load_##name] = &&op_##name##_local; \
   dispatch_table[opcode::fused_load_plus_base + opcode::fusable_load_##name] = &&op_##name##_local_plus;
   GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_DISPATCH_FUSED_LOAD)
@@ -123,7 +139,8 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   size_t depth = base_depth;
   uint64_t* const stack_begin = store.value_stack.get();
   uint64_t* const stack_end = stack_begin + store.value_stack_slots;
-  uint64_t gas = store.gas_remaining_;
+  // The gas above the Store's poll floor; the floor itself stays in the Store.
+  uint64_t gas = store.gas_remaining_ - store.poll_floor_;
   Status status;
   Instance* instance = nullptr;
   const Instruction* pc = nullptr;
@@ -139,49 +156,50 @@ Status execute(Store& store, const FunctionObject& entry, std::span<const uint64
   sp += arguments.size();
 
 #define DISPATCH() goto* dispatch_table[pc->opcode]
-#define NEXT()   \
-  do {           \
-    ++pc;        \
-    DISPATCH();  \
+#define NEXT()  \
+  do {          \
+    ++pc;       \
+    DISPATCH(); \
   } while (0)
-#define TRAP(message)                                                    \
-  do {                                                                   \
-    status = trap_error(std::string(message) + locate(instance, pc));   \
-    goto finish;                                                         \
+#define TRAP(message)                                                 \
+  do {                                                                \
+    status = trap_error(std::string(message) + locate(instance, pc)); \
+    goto finish;                                                      \
   } while (0)
-#define RELOAD_MEMORY()                                 \
-  do {                                                  \
-    if (instance->memory != nullptr) {                  \
-      memory_base = instance->memory->bytes.data();     \
-      memory_size = instance->memory->bytes.size();     \
-    } else {                                            \
-      memory_base = nullptr;                            \
-      memory_size = 0;                                  \
-    }                                                   \
+#define RELOAD_MEMORY()                             \
+  do {                                              \
+    if (instance->memory != nullptr) {              \
+      memory_base = instance->memory->bytes.data(); \
+      memory_size = instance->memory->bytes.size(); \
+    } else {                                        \
+      memory_base = nullptr;                        \
+      memory_size = 0;                              \
+    }                                               \
   } while (0)
-#define SYNC_STORE()                                              \
-  do {                                                            \
-    store.gas_remaining_ = gas;                                   \
-    store.frame_depth = depth;                                    \
+#define SYNC_STORE()                                                \
+  do {                                                              \
+    store.gas_remaining_ = gas + store.poll_floor_;                 \
+    store.frame_depth = depth;                                      \
     store.value_stack_used = static_cast<size_t>(sp - stack_begin); \
   } while (0)
-#define CHARGE(amount)                                                        \
-  do {                                                                        \
-    const uint64_t charge_amount = (amount);                                  \
-    if (charge_amount > gas) {                                                \
-      gas = 0;                                                                \
-      status = out_of_gas_error(store.gas_limit());                           \
-      goto finish;                                                            \
-    }                                                                         \
-    gas -= charge_amount;                                                     \
+#define CHARGE(amount)                                      \
+  do {                                                      \
+    const uint64_t charge_amount = (amount);                \
+    if (charge_amount > gas) [[unlikely]] {                 \
+      gas = charge_slow(store, charge_amount, gas, status); \
+      if (!status.ok()) goto finish;                        \
+    } else {                                                \
+      gas -= charge_amount;                                 \
+    }                                                       \
   } while (0)
 
+  if (entry.code != nullptr) CHARGE(entry.code->entry_gas);
 enter:
   if (callee->host != nullptr) {
     uint64_t* call_arguments = sp - callee->type->params.size();
     SYNC_STORE();
     status = call_host(store, instance, *callee, call_arguments, call_arguments);
-    gas = store.gas_remaining_;
+    gas = store.gas_remaining_ - store.poll_floor_;
     if (!status.ok()) goto finish;
     sp = call_arguments + callee->type->results.size();
     if (pc == nullptr) goto done;
@@ -201,6 +219,9 @@ enter:
       status = exhaustion_error("call stack exhausted (value stack)");
       goto finish;
     }
+    // Zeroing the locals is priced per local and paid before it is done:
+    // by the caller's block for direct calls (prepare.cpp), by the call
+    // instruction for the others, before the first entry for the first.
     frames[depth++] = Store::Frame{pc, fp, instance};
     fp = new_fp;
     std::fill(sp, sp + code.local_slots, uint64_t{0});
@@ -229,8 +250,17 @@ op_f64_const:
 op_ref_null:
   NEXT();
 
+// The hottest charge, written out so that the slow path ends in its own
+// dispatch: sharing the continuation with the fast path made the compiler
+// move the gas counter between stack slots on every block.
 op_charge_gas:
-  CHARGE(pc->b);
+  if (pc->b > gas) [[unlikely]]
+    goto charge_gas_slowly;
+  gas -= pc->b;
+  NEXT();
+charge_gas_slowly:
+  gas = charge_slow(store, pc->b, gas, status);
+  if (!status.ok()) goto finish;
   NEXT();
 
 op_constant:
@@ -242,7 +272,7 @@ op_else_:
   pc += static_cast<int32_t>(pc->a);
   DISPATCH();
 
-op_br_move: {
+op_br_move : {
   const uint32_t arity = static_cast<uint32_t>(pc->b);
   uint64_t* destination = fp + (pc->b >> 32);
   const uint64_t* source = sp - arity;
@@ -271,7 +301,7 @@ op_br_unless:
   }
   NEXT();
 
-op_br_table: {
+op_br_table : {
   uint32_t index = static_cast<uint32_t>(*--sp);
   if (index > pc->a) index = pc->a;
   pc += 1 + index;
@@ -280,7 +310,7 @@ op_br_table: {
 op_br_table_entry:
   goto op_invalid;
 
-op_return_: {
+op_return_ : {
   const uint32_t result_count = pc->a;
   const uint64_t* source = sp - result_count;
   for (uint32_t index = 0; index < result_count; ++index) fp[index] = source[index];
@@ -298,7 +328,12 @@ op_call:
   callee = instance->functions[pc->a];
   goto enter;
 
-op_call_indirect: {
+op_call_imported:
+  callee = instance->functions[pc->a];
+  if (callee->code != nullptr) CHARGE(callee->code->entry_gas);
+  goto enter;
+
+op_call_indirect : {
   const uint32_t index = static_cast<uint32_t>(*--sp);
   const TableObject& table = *instance->tables[pc->b];
   if (index >= table.elements.size()) TRAP("undefined element");
@@ -306,6 +341,7 @@ op_call_indirect: {
   if (reference == 0) TRAP("uninitialized element");
   callee = reinterpret_cast<const FunctionObject*>(reference);
   if (callee->type_id != instance->type_ids[pc->a]) TRAP("indirect call type mismatch");
+  if (callee->code != nullptr) CHARGE(callee->code->entry_gas);
   goto enter;
 }
 
@@ -344,14 +380,14 @@ op_global_set:
   instance->globals[pc->a]->bits = *--sp;
   NEXT();
 
-op_table_get: {
+op_table_get : {
   const TableObject& table = *instance->tables[pc->a];
   const uint32_t index = static_cast<uint32_t>(sp[-1]);
   if (index >= table.elements.size()) TRAP("out of bounds table access");
   sp[-1] = table.elements[index];
   NEXT();
 }
-op_table_set: {
+op_table_set : {
   TableObject& table = *instance->tables[pc->a];
   const uint32_t index = static_cast<uint32_t>(sp[-2]);
   if (index >= table.elements.size()) TRAP("out of bounds table access");
@@ -362,7 +398,7 @@ op_table_set: {
 op_table_size:
   *sp++ = instance->tables[pc->a]->elements.size();
   NEXT();
-op_table_grow: {
+op_table_grow : {
   TableObject& table = *instance->tables[pc->a];
   const uint64_t delta = static_cast<uint32_t>(sp[-1]);
   const uint64_t initial = sp[-2];
@@ -372,23 +408,23 @@ op_table_grow: {
     sp[-1] = static_cast<uint32_t>(-1);
     NEXT();
   }
-  CHARGE(delta * instance->module().gas_schedule.table_element_grown);
+  CHARGE(table_gas(delta, instance->module().gas_schedule));
   table.elements.resize(old_size + delta, initial);
   sp[-1] = old_size;
   NEXT();
 }
-op_table_fill: {
+op_table_fill : {
   TableObject& table = *instance->tables[pc->a];
   const uint64_t count = static_cast<uint32_t>(sp[-1]);
   const uint64_t value = sp[-2];
   const uint64_t start = static_cast<uint32_t>(sp[-3]);
   sp -= 3;
   if (start + count > table.elements.size()) TRAP("out of bounds table access");
-  CHARGE(count * instance->module().gas_schedule.gas_per_8_bytes_copied);
+  CHARGE(table_gas(count, instance->module().gas_schedule));
   std::fill_n(table.elements.begin() + static_cast<ptrdiff_t>(start), count, value);
   NEXT();
 }
-op_table_copy: {
+op_table_copy : {
   TableObject& destination_table = *instance->tables[pc->a];
   const TableObject& source_table = *instance->tables[pc->b];
   const uint64_t count = static_cast<uint32_t>(sp[-1]);
@@ -397,12 +433,12 @@ op_table_copy: {
   sp -= 3;
   if (source + count > source_table.elements.size() || destination + count > destination_table.elements.size())
     TRAP("out of bounds table access");
-  CHARGE(count * instance->module().gas_schedule.gas_per_8_bytes_copied);
+  CHARGE(table_gas(count, instance->module().gas_schedule));
   std::memmove(destination_table.elements.data() + destination, source_table.elements.data() + source,
                count * sizeof(uint64_t));
   NEXT();
 }
-op_table_init: {
+op_table_init : {
   TableObject& table = *instance->tables[pc->b];
   const std::vector<uint64_t>& segment = instance->element_segments[pc->a];
   const uint64_t count = static_cast<uint32_t>(sp[-1]);
@@ -411,7 +447,7 @@ op_table_init: {
   sp -= 3;
   if (source + count > segment.size() || destination + count > table.elements.size())
     TRAP("out of bounds table access");
-  CHARGE(count * instance->module().gas_schedule.gas_per_8_bytes_copied);
+  CHARGE(table_gas(count, instance->module().gas_schedule));
   std::copy_n(segment.begin() + static_cast<ptrdiff_t>(source), count,
               table.elements.begin() + static_cast<ptrdiff_t>(destination));
   NEXT();
@@ -423,7 +459,7 @@ op_elem_drop:
 op_memory_size:
   *sp++ = instance->memory->pages;
   NEXT();
-op_memory_grow: {
+op_memory_grow : {
   MemoryObject& memory = *instance->memory;
   const uint64_t delta = static_cast<uint32_t>(sp[-1]);
   const uint64_t old_pages = memory.pages;
@@ -431,14 +467,14 @@ op_memory_grow: {
     sp[-1] = static_cast<uint32_t>(-1);
     NEXT();
   }
-  CHARGE(delta * instance->module().gas_schedule.memory_page_grown);
+  CHARGE(delta * instance->module().gas_schedule.memory_page_allocated);
   memory.bytes.resize((old_pages + delta) * page_size_bytes);
   memory.pages = static_cast<uint32_t>(old_pages + delta);
   sp[-1] = old_pages;
   RELOAD_MEMORY();
   NEXT();
 }
-op_memory_fill: {
+op_memory_fill : {
   const uint64_t count = static_cast<uint32_t>(sp[-1]);
   const uint8_t value = static_cast<uint8_t>(sp[-2]);
   const uint64_t destination = static_cast<uint32_t>(sp[-3]);
@@ -448,7 +484,7 @@ op_memory_fill: {
   std::memset(memory_base + destination, value, count);
   NEXT();
 }
-op_memory_copy: {
+op_memory_copy : {
   const uint64_t count = static_cast<uint32_t>(sp[-1]);
   const uint64_t source = static_cast<uint32_t>(sp[-2]);
   const uint64_t destination = static_cast<uint32_t>(sp[-3]);
@@ -458,7 +494,7 @@ op_memory_copy: {
   std::memmove(memory_base + destination, memory_base + source, count);
   NEXT();
 }
-op_memory_init: {
+op_memory_init : {
   const ByteView segment = instance->data_segments[pc->a];
   const uint64_t count = static_cast<uint32_t>(sp[-1]);
   const uint64_t source = static_cast<uint32_t>(sp[-2]);
@@ -480,32 +516,32 @@ op_ref_func:
   *sp++ = reinterpret_cast<uint64_t>(instance->functions[pc->a]);
   NEXT();
 
-#define LOAD(name, Stored, Result)                                                  \
-  op_##name : {                                                                     \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(sp[-1])) + pc->a; \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
-    Stored value;                                                                   \
-    std::memcpy(&value, memory_base + address, sizeof(Stored));                     \
-    sp[-1] = static_cast<uint64_t>(static_cast<Result>(value));                     \
-    NEXT();                                                                         \
-  }                                                                                 \
-  op_##name##_local : {                                                             \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->b])) + pc->a; \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
-    Stored value;                                                                   \
-    std::memcpy(&value, memory_base + address, sizeof(Stored));                     \
-    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                      \
-    NEXT();                                                                         \
-  }                                                                                 \
-  op_##name##_local_plus : {                                                        \
-    const uint32_t base = static_cast<uint32_t>(fp[static_cast<uint32_t>(pc->b)]) +  \
-                          static_cast<uint32_t>(pc->b >> 32);                       \
-    const uint64_t address = static_cast<uint64_t>(base) + pc->a;                   \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
-    Stored value;                                                                   \
-    std::memcpy(&value, memory_base + address, sizeof(Stored));                     \
-    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                      \
-    NEXT();                                                                         \
+#define LOAD(name, Stored, Result)                                                                    \
+  op_##name : {                                                                                       \
+    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(sp[-1])) + pc->a;            \
+    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");                  \
+    Stored value;                                                                                     \
+    std::memcpy(&value, memory_base + address, sizeof(Stored));                                       \
+    sp[-1] = static_cast<uint64_t>(static_cast<Result>(value));                                       \
+    NEXT();                                                                                           \
+  }                                                                                                   \
+  op_##name##_local : {                                                                               \
+    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->b])) + pc->a;         \
+    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");                  \
+    Stored value;                                                                                     \
+    std::memcpy(&value, memory_base + address, sizeof(Stored));                                       \
+    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                                        \
+    NEXT();                                                                                           \
+  }                                                                                                   \
+  op_##name##_local_plus : {                                                                          \
+    const uint32_t base =                                                                             \
+        static_cast<uint32_t>(fp[static_cast<uint32_t>(pc->b)]) + static_cast<uint32_t>(pc->b >> 32); \
+    const uint64_t address = static_cast<uint64_t>(base) + pc->a;                                     \
+    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");                  \
+    Stored value;                                                                                     \
+    std::memcpy(&value, memory_base + address, sizeof(Stored));                                       \
+    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                                        \
+    NEXT();                                                                                           \
   }
   LOAD(i32_load, uint32_t, uint32_t)
   LOAD(i64_load, uint64_t, uint64_t)
@@ -523,14 +559,14 @@ op_ref_func:
   LOAD(i64_load32_u, uint32_t, uint64_t)
 #undef LOAD
 
-#define STORE(name, Stored)                                                          \
-  op_##name : {                                                                      \
+#define STORE(name, Stored)                                                                \
+  op_##name : {                                                                            \
     const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(sp[-2])) + pc->a; \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access"); \
-    const Stored value = static_cast<Stored>(sp[-1]);                                \
-    std::memcpy(memory_base + address, &value, sizeof(Stored));                      \
-    sp -= 2;                                                                         \
-    NEXT();                                                                          \
+    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");       \
+    const Stored value = static_cast<Stored>(sp[-1]);                                      \
+    std::memcpy(memory_base + address, &value, sizeof(Stored));                            \
+    sp -= 2;                                                                               \
+    NEXT();                                                                                \
   }
   STORE(i32_store, uint32_t)
   STORE(i64_store, uint64_t)
@@ -543,79 +579,79 @@ op_ref_func:
   STORE(i64_store32, uint32_t)
 #undef STORE
 
-#define UNARY(name, Type, expression)                  \
-  op_##name : {                                        \
-    const Type operand = static_cast<Type>(sp[-1]);    \
-    sp[-1] = static_cast<uint64_t>(expression);        \
-    NEXT();                                            \
+#define UNARY(name, Type, expression)               \
+  op_##name : {                                     \
+    const Type operand = static_cast<Type>(sp[-1]); \
+    sp[-1] = static_cast<uint64_t>(expression);     \
+    NEXT();                                         \
   }
-#define BINARY(name, Type, expression)                 \
-  op_##name : {                                        \
-    const Type right = static_cast<Type>(sp[-1]);      \
-    const Type left = static_cast<Type>(sp[-2]);       \
-    --sp;                                              \
-    sp[-1] = static_cast<uint64_t>(expression);        \
-    NEXT();                                            \
+#define BINARY(name, Type, expression)            \
+  op_##name : {                                   \
+    const Type right = static_cast<Type>(sp[-1]); \
+    const Type left = static_cast<Type>(sp[-2]);  \
+    --sp;                                         \
+    sp[-1] = static_cast<uint64_t>(expression);   \
+    NEXT();                                       \
   }
 // Each fusable binary instruction, and its fused forms (see opcodes.h).
-#define FUSABLE(name, Type, expression) \
-  BINARY(name, Type, expression) \
-  op_##name##_local_local : { \
-    const Type left = static_cast<Type>(fp[pc->a]); \
-    const Type right = static_cast<Type>(fp[pc->b]); \
-    *sp++ = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_local_constant : { \
-    const Type left = static_cast<Type>(fp[pc->a]); \
-    const Type right = static_cast<Type>(pc->b); \
-    *sp++ = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_constant : { \
-    const Type left = static_cast<Type>(sp[-1]); \
-    const Type right = static_cast<Type>(pc->b); \
-    sp[-1] = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_stack_local : { \
-    const Type left = static_cast<Type>(sp[-1]); \
-    const Type right = static_cast<Type>(fp[pc->a]); \
-    sp[-1] = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_local_local_to_local : { \
-    const Type left = static_cast<Type>(fp[pc->a]); \
-    const Type right = static_cast<Type>(fp[pc->b]); \
+#define FUSABLE(name, Type, expression)                   \
+  BINARY(name, Type, expression)                          \
+  op_##name##_local_local : {                             \
+    const Type left = static_cast<Type>(fp[pc->a]);       \
+    const Type right = static_cast<Type>(fp[pc->b]);      \
+    *sp++ = static_cast<uint64_t>(expression);            \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_local_constant : {                          \
+    const Type left = static_cast<Type>(fp[pc->a]);       \
+    const Type right = static_cast<Type>(pc->b);          \
+    *sp++ = static_cast<uint64_t>(expression);            \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_constant : {                                \
+    const Type left = static_cast<Type>(sp[-1]);          \
+    const Type right = static_cast<Type>(pc->b);          \
+    sp[-1] = static_cast<uint64_t>(expression);           \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_stack_local : {                             \
+    const Type left = static_cast<Type>(sp[-1]);          \
+    const Type right = static_cast<Type>(fp[pc->a]);      \
+    sp[-1] = static_cast<uint64_t>(expression);           \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_local_local_to_local : {                    \
+    const Type left = static_cast<Type>(fp[pc->a]);       \
+    const Type right = static_cast<Type>(fp[pc->b]);      \
     fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_local_constant_to_local : { \
-    const Type left = static_cast<Type>(fp[pc->a]); \
-    const Type right = static_cast<Type>(pc->b); \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_local_constant_to_local : {                 \
+    const Type left = static_cast<Type>(fp[pc->a]);       \
+    const Type right = static_cast<Type>(pc->b);          \
     fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_constant_to_local : { \
-    const Type left = static_cast<Type>(sp[-1]); \
-    const Type right = static_cast<Type>(pc->b); \
-    --sp; \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_constant_to_local : {                       \
+    const Type left = static_cast<Type>(sp[-1]);          \
+    const Type right = static_cast<Type>(pc->b);          \
+    --sp;                                                 \
     fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_stack_local_to_local : { \
-    const Type left = static_cast<Type>(sp[-1]); \
-    const Type right = static_cast<Type>(fp[pc->a]); \
-    --sp; \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_stack_local_to_local : {                    \
+    const Type left = static_cast<Type>(sp[-1]);          \
+    const Type right = static_cast<Type>(fp[pc->a]);      \
+    --sp;                                                 \
     fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT(); \
-  } \
-  op_##name##_stack_stack_to_local : { \
-    const Type left = static_cast<Type>(sp[-2]); \
-    const Type right = static_cast<Type>(sp[-1]); \
-    sp -= 2; \
+    NEXT();                                               \
+  }                                                       \
+  op_##name##_stack_stack_to_local : {                    \
+    const Type left = static_cast<Type>(sp[-2]);          \
+    const Type right = static_cast<Type>(sp[-1]);         \
+    sp -= 2;                                              \
     fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT(); \
+    NEXT();                                               \
   }
   UNARY(i32_eqz, uint32_t, operand == 0)
   FUSABLE(i32_eq, uint32_t, left == right)
@@ -669,21 +705,21 @@ op_ref_func:
   FUSABLE(i64_rotl, uint64_t, std::rotl(left, static_cast<int>(right & 63)))
   FUSABLE(i64_rotr, uint64_t, std::rotr(left, static_cast<int>(right & 63)))
 
-#define DIVISION(name, Type, Unsigned, is_signed, is_remainder)                                  \
-  op_##name : {                                                                                  \
-    const Type right = static_cast<Type>(static_cast<Unsigned>(sp[-1]));                         \
-    const Type left = static_cast<Type>(static_cast<Unsigned>(sp[-2]));                          \
-    if (right == 0) TRAP("integer divide by zero");                                              \
-    Type result;                                                                                 \
-    if (is_signed && right == static_cast<Type>(-1)) {                                           \
-      if (!is_remainder && left == std::numeric_limits<Type>::min()) TRAP("integer overflow");   \
+#define DIVISION(name, Type, Unsigned, is_signed, is_remainder)                                              \
+  op_##name : {                                                                                              \
+    const Type right = static_cast<Type>(static_cast<Unsigned>(sp[-1]));                                     \
+    const Type left = static_cast<Type>(static_cast<Unsigned>(sp[-2]));                                      \
+    if (right == 0) TRAP("integer divide by zero");                                                          \
+    Type result;                                                                                             \
+    if (is_signed && right == static_cast<Type>(-1)) {                                                       \
+      if (!is_remainder && left == std::numeric_limits<Type>::min()) TRAP("integer overflow");               \
       result = is_remainder ? 0 : static_cast<Type>(static_cast<Unsigned>(0) - static_cast<Unsigned>(left)); \
-    } else {                                                                                     \
-      result = is_remainder ? left % right : left / right;                                       \
-    }                                                                                            \
-    --sp;                                                                                        \
-    sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(result));                               \
-    NEXT();                                                                                      \
+    } else {                                                                                                 \
+      result = is_remainder ? left % right : left / right;                                                   \
+    }                                                                                                        \
+    --sp;                                                                                                    \
+    sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(result));                                           \
+    NEXT();                                                                                                  \
   }
   DIVISION(i32_div_s, int32_t, uint32_t, true, false)
   DIVISION(i32_div_u, uint32_t, uint32_t, false, false)
@@ -697,19 +733,19 @@ op_ref_func:
 
 #define F32_RESULT(expression) canonical_f32(consensus, expression)
 #define F64_RESULT(expression) canonical_f64(consensus, expression)
-#define FLOAT_UNARY(name, Float, of, expression)  \
+#define FLOAT_UNARY(name, Float, of, expression) \
   op_##name : {                                  \
     const Float operand = of(sp[-1]);            \
     sp[-1] = expression;                         \
     NEXT();                                      \
   }
 #define FLOAT_BINARY(name, Float, of, expression) \
-  op_##name : {                                  \
-    const Float right = of(sp[-1]);              \
-    const Float left = of(sp[-2]);               \
-    --sp;                                        \
-    sp[-1] = expression;                         \
-    NEXT();                                      \
+  op_##name : {                                   \
+    const Float right = of(sp[-1]);               \
+    const Float left = of(sp[-2]);                \
+    --sp;                                         \
+    sp[-1] = expression;                          \
+    NEXT();                                       \
   }
   FLOAT_BINARY(f32_eq, float, f32_of, left == right)
   FLOAT_BINARY(f32_ne, float, f32_of, left != right)
@@ -724,12 +760,26 @@ op_ref_func:
   FLOAT_BINARY(f64_le, double, f64_of, left <= right)
   FLOAT_BINARY(f64_ge, double, f64_of, left >= right)
 
-  op_f32_abs : sp[-1] = static_cast<uint32_t>(sp[-1]) & 0x7FFFFFFFu; NEXT();
-  op_f32_neg : sp[-1] = static_cast<uint32_t>(sp[-1]) ^ 0x80000000u; NEXT();
-  op_f32_copysign : --sp; sp[-1] = (static_cast<uint32_t>(sp[-1]) & 0x7FFFFFFFu) | (static_cast<uint32_t>(sp[0]) & 0x80000000u); NEXT();
-  op_f64_abs : sp[-1] &= 0x7FFFFFFFFFFFFFFFull; NEXT();
-  op_f64_neg : sp[-1] ^= 0x8000000000000000ull; NEXT();
-  op_f64_copysign : --sp; sp[-1] = (sp[-1] & 0x7FFFFFFFFFFFFFFFull) | (sp[0] & 0x8000000000000000ull); NEXT();
+op_f32_abs:
+  sp[-1] = static_cast<uint32_t>(sp[-1]) & 0x7FFFFFFFu;
+  NEXT();
+op_f32_neg:
+  sp[-1] = static_cast<uint32_t>(sp[-1]) ^ 0x80000000u;
+  NEXT();
+op_f32_copysign:
+  --sp;
+  sp[-1] = (static_cast<uint32_t>(sp[-1]) & 0x7FFFFFFFu) | (static_cast<uint32_t>(sp[0]) & 0x80000000u);
+  NEXT();
+op_f64_abs:
+  sp[-1] &= 0x7FFFFFFFFFFFFFFFull;
+  NEXT();
+op_f64_neg:
+  sp[-1] ^= 0x8000000000000000ull;
+  NEXT();
+op_f64_copysign:
+  --sp;
+  sp[-1] = (sp[-1] & 0x7FFFFFFFFFFFFFFFull) | (sp[0] & 0x8000000000000000ull);
+  NEXT();
 
   FLOAT_UNARY(f32_ceil, float, f32_of, F32_RESULT(std::ceil(operand)))
   FLOAT_UNARY(f32_floor, float, f32_of, F32_RESULT(std::floor(operand)))
@@ -754,16 +804,19 @@ op_ref_func:
   FLOAT_BINARY(f64_min, double, f64_of, F64_RESULT(numeric::wasm_min(left, right)))
   FLOAT_BINARY(f64_max, double, f64_of, F64_RESULT(numeric::wasm_max(left, right)))
 
-#define TRUNCATE(name, Integer, Unsigned, Float, of)                                     \
-  op_##name : {                                                                          \
-    Integer result;                                                                      \
-    switch (numeric::truncate<Integer>(of(sp[-1]), result)) {                            \
-      case numeric::Conversion::nan: TRAP("invalid conversion to integer");              \
-      case numeric::Conversion::overflow: TRAP("integer overflow");                      \
-      case numeric::Conversion::ok: break;                                               \
-    }                                                                                    \
-    sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(result));                       \
-    NEXT();                                                                              \
+#define TRUNCATE(name, Integer, Unsigned, Float, of)               \
+  op_##name : {                                                    \
+    Integer result;                                                \
+    switch (numeric::truncate<Integer>(of(sp[-1]), result)) {      \
+      case numeric::Conversion::nan:                               \
+        TRAP("invalid conversion to integer");                     \
+      case numeric::Conversion::overflow:                          \
+        TRAP("integer overflow");                                  \
+      case numeric::Conversion::ok:                                \
+        break;                                                     \
+    }                                                              \
+    sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(result)); \
+    NEXT();                                                        \
   }
   TRUNCATE(i32_trunc_f32_s, int32_t, uint32_t, float, f32_of)
   TRUNCATE(i32_trunc_f32_u, uint32_t, uint32_t, float, f32_of)
@@ -775,8 +828,9 @@ op_ref_func:
   TRUNCATE(i64_trunc_f64_u, uint64_t, uint64_t, double, f64_of)
 #undef TRUNCATE
 
-#define SATURATE(name, Integer, Unsigned, of)                                                          \
-  op_##name : sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(numeric::truncate_saturating<Integer>(of(sp[-1])))); \
+#define SATURATE(name, Integer, Unsigned, of)                                                                      \
+  op_##name : sp[-1] =                                                                                             \
+                  static_cast<uint64_t>(static_cast<Unsigned>(numeric::truncate_saturating<Integer>(of(sp[-1])))); \
   NEXT();
   SATURATE(i32_trunc_sat_f32_s, int32_t, uint32_t, f32_of)
   SATURATE(i32_trunc_sat_f32_u, uint32_t, uint32_t, f32_of)
@@ -820,7 +874,7 @@ done:
   std::copy(entry_frame, entry_frame + results.size(), results.begin());
   (void)sp;
 finish:
-  store.gas_remaining_ = gas;
+  store.gas_remaining_ = gas + store.poll_floor_;
   store.frame_depth = base_depth;
   store.value_stack_used = base_stack_used;
   return status;

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,14 +103,25 @@ static_assert(sizeof(Instruction) == 16);
 struct PreparedCode {
   std::vector<Instruction> instructions;
   uint32_t param_slots = 0;
-  uint32_t local_slots = 0;           // declared locals, parameters excluded
-  uint32_t operand_slots_max = 0;     // highest operand stack use
+  uint32_t local_slots = 0;        // declared locals, parameters excluded
+  uint32_t operand_slots_max = 0;  // highest operand stack use
+  uint64_t entry_gas = 0;          // for zeroing the locals, charged on entry before they are zeroed
+};
+
+// A run of declared locals of one type: the locals before index `end`
+// (parameters excluded) and after the previous group's end. Kept as runs,
+// so that a declaration of many locals in a few bytes allocates nothing per
+// local.
+struct LocalGroup {
+  uint32_t end = 0;
+  ValueType type = ValueType::i32;
 };
 
 struct FunctionBody {
-  std::vector<ValueType> locals;      // declared locals, parameters excluded
-  size_t code_offset = 0;             // of the first instruction, in the module bytes
-  size_t code_end = 0;                // one past the final `end`
+  std::vector<LocalGroup> local_groups;  // declared locals, parameters excluded; empty runs dropped
+  uint32_t local_count = 0;              // declared locals, parameters excluded
+  size_t code_offset = 0;                // of the first instruction, in the module bytes
+  size_t code_end = 0;                   // one past the final `end`
   PreparedCode prepared;
 };
 
@@ -126,12 +139,17 @@ struct Module {
   std::vector<ElementSegment> element_segments;
   std::vector<DataSegment> data_segments;
   std::optional<uint32_t> data_count;
-  std::vector<FunctionBody> bodies;             // defined functions only
+  std::vector<FunctionBody> bodies;  // defined functions only
   uint32_t imported_function_count = 0;
   uint32_t imported_table_count = 0;
   uint32_t imported_memory_count = 0;
   uint32_t imported_global_count = 0;
   GasSchedule gas_schedule;  // the one prepare baked into the code
+  // What Store::instantiate charges before it allocates anything
+  // (instantiation_gas() in runtime/runtime.h), computed once at load.
+  uint64_t instantiation_gas = 0;
+  // Export index by name, built at load so that instances need no copy.
+  std::map<std::string, uint32_t, std::less<>> export_indices;
 
   const FunctionType& function_type(uint32_t function_index) const {
     return types[function_type_indices[function_index]];

@@ -1,17 +1,49 @@
 #include "runtime/opcodes.h"
 
 #include <array>
+#include <string_view>
 
 namespace govchain::runtime {
 namespace {
 
 constexpr size_t base_opcode_count = 256;
 
+uint8_t value_type_of_letter(char letter) {
+  switch (letter) {
+    case 'i':
+      return 0x7F;
+    case 'I':
+      return 0x7E;
+    case 'f':
+      return 0x7D;
+    case 'F':
+      return 0x7C;
+  }
+  return 0;
+}
+
+// "ii_i": operands before the underscore, results after it.
+void decode_signature(OpcodeInfo& info) {
+  const std::string_view signature = info.signature;
+  const size_t separator = signature.find('_');
+  if (separator == std::string_view::npos || separator > 3 || signature.size() - separator - 1 > 1) return;
+  info.is_simple = true;
+  info.operand_count = static_cast<uint8_t>(separator);
+  for (size_t index = 0; index < separator; ++index) info.operand_types[index] = value_type_of_letter(signature[index]);
+  info.result_count = static_cast<uint8_t>(signature.size() - separator - 1);
+  if (info.result_count == 1) info.result_type = value_type_of_letter(signature.back());
+}
+
 std::array<OpcodeInfo, base_opcode_count> make_table() {
   std::array<OpcodeInfo, base_opcode_count> table{};
-#define GOVCHAIN_OPCODE_ENTRY(code, name, signature, gas) table[code] = OpcodeInfo{#name, signature, GasClass::gas};
+#define GOVCHAIN_OPCODE_ENTRY(code, opcode_name, opcode_signature, gas) \
+  table[code].name = #opcode_name;                                      \
+  table[code].signature = opcode_signature;                             \
+  table[code].gas_class = GasClass::gas;
   GOVCHAIN_WASM_OPCODES(GOVCHAIN_OPCODE_ENTRY)
 #undef GOVCHAIN_OPCODE_ENTRY
+  for (OpcodeInfo& info : table)
+    if (info.signature != nullptr) decode_signature(info);
   return table;
 }
 
@@ -45,7 +77,7 @@ int fusable_binary_index(uint16_t code) { return code < base_opcode_count ? bina
 
 int fusable_load_index(uint16_t code) { return code < base_opcode_count ? load_index[code] : -1; }
 
-bool read_opcode(Reader& reader, uint16_t& code) {
+bool read_opcode_slow(Reader& reader, uint16_t& code) {
   const size_t start = reader.position();
   uint8_t byte;
   if (!reader.read_byte(byte)) return false;
@@ -65,14 +97,22 @@ bool read_opcode(Reader& reader, uint16_t& code) {
 
 uint64_t gas_of_class(GasClass gas_class, const GasSchedule& schedule) {
   switch (gas_class) {
-    case GasClass::instruction: return schedule.instruction;
-    case GasClass::division: return schedule.division;
-    case GasClass::memory_access: return schedule.memory_access;
-    case GasClass::global_access: return schedule.global_access;
-    case GasClass::branch: return schedule.branch;
-    case GasClass::call: return schedule.call;
-    case GasClass::call_indirect: return schedule.call_indirect;
-    case GasClass::bulk_operation: return schedule.bulk_operation;
+    case GasClass::instruction:
+      return schedule.instruction;
+    case GasClass::division:
+      return schedule.division;
+    case GasClass::memory_access:
+      return schedule.memory_access;
+    case GasClass::global_access:
+      return schedule.global_access;
+    case GasClass::branch:
+      return schedule.branch;
+    case GasClass::call:
+      return schedule.call;
+    case GasClass::call_indirect:
+      return schedule.call_indirect;
+    case GasClass::bulk_operation:
+      return schedule.bulk_operation;
   }
   return schedule.instruction;
 }

@@ -1,5 +1,6 @@
 #include "runtime/prepare.h"
 
+#include <array>
 #include <cassert>
 
 #include "runtime/decode.h"
@@ -13,29 +14,43 @@ constexpr uint32_t no_fixup = UINT32_MAX;
 
 struct Label {
   uint16_t opcode = 0;
-  uint32_t height = 0;          // frame-relative slot count at block entry, parameters excluded
+  uint32_t height = 0;  // frame-relative slot count at block entry, parameters excluded
   uint32_t param_count = 0;
   uint32_t result_count = 0;
-  uint32_t loop_start = 0;      // instruction index a loop branches back to
+  uint32_t loop_start = 0;         // instruction index a loop branches back to
   uint32_t else_fixup = no_fixup;  // br_unless of an if, patched at else or end
   std::vector<uint32_t> fixups;    // forward branches patched at end
-  bool unreachable = false;     // the rest of this block is dead
-  bool dead = false;            // the whole block is dead (entered from dead code)
+  bool unreachable = false;        // the rest of this block is dead
+  bool dead = false;               // the whole block is dead (entered from dead code)
 };
 
 bool read_immediates(Reader& reader, const Module& module, uint16_t code, Immediates& immediates) {
   switch (code) {
-    case opcode::block: case opcode::loop: case opcode::if_: {
+    case opcode::block:
+    case opcode::loop:
+    case opcode::if_: {
       BlockType block_type;
       if (!read_block_type(reader, block_type)) return false;
       immediates.block_params = block_param_count(module, block_type);
       immediates.block_results = block_result_count(module, block_type);
       return true;
     }
-    case opcode::br: case opcode::br_if: case opcode::call: case opcode::local_get: case opcode::local_set:
-    case opcode::local_tee: case opcode::global_get: case opcode::global_set: case opcode::table_get:
-    case opcode::table_set: case opcode::ref_func: case opcode::data_drop: case opcode::elem_drop:
-    case opcode::table_grow: case opcode::table_size: case opcode::table_fill:
+    case opcode::br:
+    case opcode::br_if:
+    case opcode::call:
+    case opcode::local_get:
+    case opcode::local_set:
+    case opcode::local_tee:
+    case opcode::global_get:
+    case opcode::global_set:
+    case opcode::table_get:
+    case opcode::table_set:
+    case opcode::ref_func:
+    case opcode::data_drop:
+    case opcode::elem_drop:
+    case opcode::table_grow:
+    case opcode::table_size:
+    case opcode::table_fill:
       return reader.read_u32(immediates.index);
     case opcode::br_table: {
       uint32_t count;
@@ -45,14 +60,18 @@ bool read_immediates(Reader& reader, const Module& module, uint16_t code, Immedi
         if (!reader.read_u32(label)) return false;
       return true;
     }
-    case opcode::call_indirect: case opcode::table_init: case opcode::table_copy:
+    case opcode::call_indirect:
+    case opcode::table_init:
+    case opcode::table_copy:
       return reader.read_u32(immediates.index) && reader.read_u32(immediates.second_index);
     case opcode::select_typed: {
       uint32_t count;
       uint8_t type;
       return reader.read_u32(count) && reader.read_byte(type);
     }
-    case opcode::memory_size: case opcode::memory_grow: case opcode::memory_fill: {
+    case opcode::memory_size:
+    case opcode::memory_grow:
+    case opcode::memory_fill: {
       uint8_t zero;
       return reader.read_byte(zero);
     }
@@ -96,11 +115,29 @@ bool read_immediates(Reader& reader, const Module& module, uint16_t code, Immedi
   return true;
 }
 
+// The price of zeroing `local_count` locals when a function is entered.
+uint64_t entry_gas(uint32_t local_count, const GasSchedule& schedule) {
+  return (static_cast<uint64_t>(local_count) + 7) / 8 * schedule.gas_per_8_locals_zeroed;
+}
+
+// The gas of each opcode of the binary format under one schedule, looked up
+// once per module rather than once per instruction.
+using GasByOpcode = std::array<uint64_t, 256>;
+
+GasByOpcode gas_by_opcode(const GasSchedule& schedule) {
+  GasByOpcode table{};
+  for (uint16_t code = 0; code < table.size(); ++code)
+    table[code] = gas_of_class(opcode_info(code).gas_class, schedule);
+  return table;
+}
+
 class FunctionPreparer {
  public:
-  FunctionPreparer(const Module& module, const GasSchedule& schedule, uint32_t function_index)
+  FunctionPreparer(const Module& module, const GasSchedule& schedule, const GasByOpcode& gas_by_opcode,
+                   uint32_t function_index)
       : module_(module),
         schedule_(schedule),
+        gas_by_opcode_(gas_by_opcode),
         type_(module.function_type(function_index)),
         body_(module.bodies[function_index - module.imported_function_count]),
         reader_(module.bytes, body_.code_offset, body_.code_end) {}
@@ -112,6 +149,9 @@ class FunctionPreparer {
   uint32_t position() const { return static_cast<uint32_t>(code_.instructions.size()); }
   void start_gas_block();
   void charge(uint16_t code);
+  // Adds to the charge of the current basic block.
+  void charge_gas(uint64_t gas) { code_.instructions[gas_instruction_].b += gas; }
+  void charge_slots(uint64_t slot_count);
   void set_height(uint32_t height);
   void push_slots(uint32_t count) { set_height(height_ + count); }
   void pop_slots(uint32_t count) {
@@ -136,6 +176,7 @@ class FunctionPreparer {
 
   const Module& module_;
   const GasSchedule& schedule_;
+  const GasByOpcode& gas_by_opcode_;
   const FunctionType& type_;
   const FunctionBody& body_;
   Reader reader_;
@@ -160,8 +201,10 @@ void FunctionPreparer::start_gas_block() {
   emit(opcode::charge_gas);
 }
 
-void FunctionPreparer::charge(uint16_t code) {
-  code_.instructions[gas_instruction_].b += gas_of_class(opcode_info(code).gas_class, schedule_);
+void FunctionPreparer::charge(uint16_t code) { charge_gas(gas_by_opcode_[code]); }
+
+void FunctionPreparer::charge_slots(uint64_t slot_count) {
+  charge_gas((slot_count + 1) / 2 * schedule_.gas_per_2_slots_copied);
 }
 
 void FunctionPreparer::set_height(uint32_t height) {
@@ -171,7 +214,8 @@ void FunctionPreparer::set_height(uint32_t height) {
 
 Status FunctionPreparer::prepare(PreparedCode& code) {
   code_.param_slots = static_cast<uint32_t>(type_.params.size());
-  code_.local_slots = static_cast<uint32_t>(body_.locals.size());
+  code_.local_slots = body_.local_count;
+  code_.entry_gas = entry_gas(code_.local_slots, schedule_);
   const uint32_t frame_base = code_.param_slots + code_.local_slots;
   set_height(frame_base);
   Label function_label;
@@ -229,6 +273,9 @@ void FunctionPreparer::record_target(Label& label, uint32_t instruction_index) {
 void FunctionPreparer::emit_branch(uint16_t plain_opcode, uint16_t move_opcode, uint32_t depth) {
   Label& label = labels_[labels_.size() - 1 - depth];
   const uint32_t arity = label.opcode == opcode::loop ? label.param_count : label.result_count;
+  // The target's values are moved, or (for the function's own label)
+  // returned; priced whether or not the branch is taken.
+  charge_slots(arity);
   if (depth == labels_.size() - 1 && plain_opcode == opcode::br) {
     emit(opcode::return_, arity);
     return;
@@ -247,6 +294,9 @@ void FunctionPreparer::emit_branch(uint16_t plain_opcode, uint16_t move_opcode, 
 
 void FunctionPreparer::emit_branch_table(const Immediates& immediates) {
   pop_slots(1);
+  // All labels have the default's arity; one of them is taken.
+  const Label& default_label = labels_[labels_.size() - 1 - immediates.labels.back()];
+  charge_slots(default_label.opcode == opcode::loop ? default_label.param_count : default_label.result_count);
   emit(opcode::br_table, static_cast<uint32_t>(immediates.labels.size() - 1));
   for (uint32_t depth : immediates.labels) {
     Label& label = labels_[labels_.size() - 1 - depth];
@@ -293,7 +343,9 @@ void FunctionPreparer::handle_end() {
   Label label = std::move(labels_.back());
   labels_.pop_back();
   if (labels_.empty()) {
-    // The function's own end: return its results.
+    // The function's own end: return its results. Branches that land here
+    // paid for the move themselves; falling through pays here.
+    if (!label.unreachable) charge_slots(label.result_count);
     const uint32_t end_position = position();
     for (uint32_t fixup : label.fixups) code_.instructions[fixup].a = end_position;
     emit(opcode::return_, label.result_count);
@@ -308,26 +360,52 @@ void FunctionPreparer::handle_end() {
   set_height(label.height + label.result_count);
 }
 
+// A direct call to a function of this module pays for zeroing the callee's
+// locals here, in the caller's block: the callee is known, and the
+// interpreter's call path stays free of a charge. Calls whose callee is known
+// only at run time (imported, indirect) are charged by the interpreter.
 void FunctionPreparer::handle_call(uint16_t code, const Immediates& immediates) {
-  const FunctionType& callee = code == opcode::call ? module_.function_type(immediates.index)
-                                                     : module_.types[immediates.index];
+  const FunctionType& callee =
+      code == opcode::call ? module_.function_type(immediates.index) : module_.types[immediates.index];
   if (code == opcode::call_indirect) pop_slots(1);
+  charge_slots(callee.params.size() + callee.results.size());
   pop_slots(static_cast<uint32_t>(callee.params.size()));
   push_slots(static_cast<uint32_t>(callee.results.size()));
-  emit(code, immediates.index, immediates.second_index);
+  uint16_t emitted = code;
+  if (code == opcode::call) {
+    if (immediates.index < module_.imported_function_count)
+      emitted = opcode::call_imported;
+    else
+      charge_gas(entry_gas(module_.bodies[immediates.index - module_.imported_function_count].local_count, schedule_));
+  }
+  emit(emitted, immediates.index, immediates.second_index);
 }
 
 void FunctionPreparer::handle_memory_or_table(uint16_t code, const Immediates& immediates) {
   switch (code) {
-    case opcode::memory_size: case opcode::table_size: push_slots(1); break;
-    case opcode::memory_grow: case opcode::table_get: break;
-    case opcode::table_set: pop_slots(2); break;
-    case opcode::table_grow: pop_slots(1); break;
-    case opcode::memory_init: case opcode::memory_copy: case opcode::memory_fill: case opcode::table_init:
-    case opcode::table_copy: case opcode::table_fill:
+    case opcode::memory_size:
+    case opcode::table_size:
+      push_slots(1);
+      break;
+    case opcode::memory_grow:
+    case opcode::table_get:
+      break;
+    case opcode::table_set:
+      pop_slots(2);
+      break;
+    case opcode::table_grow:
+      pop_slots(1);
+      break;
+    case opcode::memory_init:
+    case opcode::memory_copy:
+    case opcode::memory_fill:
+    case opcode::table_init:
+    case opcode::table_copy:
+    case opcode::table_fill:
       pop_slots(3);
       break;
-    default: break;
+    default:
+      break;
   }
   emit(code, immediates.index, immediates.second_index);
 }
@@ -367,21 +445,25 @@ void FunctionPreparer::make_branch_targets_relative() {
   for (uint32_t index = 0; index < code_.instructions.size(); ++index) {
     Instruction& instruction = code_.instructions[index];
     switch (instruction.opcode) {
-      case opcode::br: case opcode::br_if: case opcode::br_move: case opcode::br_if_move: case opcode::br_unless:
+      case opcode::br:
+      case opcode::br_if:
+      case opcode::br_move:
+      case opcode::br_if_move:
+      case opcode::br_unless:
       case opcode::br_table_entry:
         instruction.a = static_cast<uint32_t>(static_cast<int32_t>(instruction.a) - static_cast<int32_t>(index));
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }
 
 void FunctionPreparer::apply_simple_effect(uint16_t code) {
-  const std::string_view signature = opcode_info(code).signature;
-  const size_t separator = signature.find('_');
-  assert(separator != std::string_view::npos);
-  pop_slots(static_cast<uint32_t>(separator));
-  push_slots(static_cast<uint32_t>(signature.size() - separator - 1));
+  const OpcodeInfo& info = opcode_info(code);
+  assert(info.is_simple);
+  pop_slots(info.operand_count);
+  push_slots(info.result_count);
 }
 
 void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immediates) {
@@ -390,10 +472,16 @@ void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immed
       emit(code);
       labels_.back().unreachable = true;
       return;
-    case opcode::nop: return;
-    case opcode::block: case opcode::loop: case opcode::if_: return handle_block(code, immediates);
-    case opcode::else_: return handle_else();
-    case opcode::end: return handle_end();
+    case opcode::nop:
+      return;
+    case opcode::block:
+    case opcode::loop:
+    case opcode::if_:
+      return handle_block(code, immediates);
+    case opcode::else_:
+      return handle_else();
+    case opcode::end:
+      return handle_end();
     case opcode::br:
       emit_branch(opcode::br, opcode::br_move, immediates.index);
       labels_.back().unreachable = true;
@@ -408,13 +496,26 @@ void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immed
       labels_.back().unreachable = true;
       return;
     case opcode::return_:
+      charge_slots(type_.results.size());
       emit(opcode::return_, static_cast<uint32_t>(type_.results.size()));
       labels_.back().unreachable = true;
       return;
-    case opcode::call: case opcode::call_indirect: return handle_call(code, immediates);
-    case opcode::drop: pop_slots(1); emit(code); return;
-    case opcode::select: case opcode::select_typed: pop_slots(2); emit(opcode::select); return;
-    case opcode::local_get: push_slots(1); emit(code, immediates.index); return;
+    case opcode::call:
+    case opcode::call_indirect:
+      return handle_call(code, immediates);
+    case opcode::drop:
+      pop_slots(1);
+      emit(code);
+      return;
+    case opcode::select:
+    case opcode::select_typed:
+      pop_slots(2);
+      emit(opcode::select);
+      return;
+    case opcode::local_get:
+      push_slots(1);
+      emit(code, immediates.index);
+      return;
     case opcode::local_set:
       pop_slots(1);
       if (!try_fuse_local_set(immediates.index)) emit(code, immediates.index);
@@ -427,19 +528,45 @@ void FunctionPreparer::handle_instruction(uint16_t code, const Immediates& immed
       }
       emit(code, immediates.index);
       return;
-    case opcode::global_get: push_slots(1); emit(code, immediates.index); return;
-    case opcode::global_set: pop_slots(1); emit(code, immediates.index); return;
-    case opcode::i32_const: case opcode::i64_const: case opcode::f32_const: case opcode::f64_const:
+    case opcode::global_get:
+      push_slots(1);
+      emit(code, immediates.index);
+      return;
+    case opcode::global_set:
+      pop_slots(1);
+      emit(code, immediates.index);
+      return;
+    case opcode::i32_const:
+    case opcode::i64_const:
+    case opcode::f32_const:
+    case opcode::f64_const:
     case opcode::ref_null:
       push_slots(1);
       emit(opcode::constant, 0, immediates.value);
       return;
-    case opcode::ref_is_null: emit(code); return;
-    case opcode::ref_func: push_slots(1); emit(code, immediates.index); return;
-    case opcode::data_drop: case opcode::elem_drop: emit(code, immediates.index); return;
-    case opcode::memory_size: case opcode::memory_grow: case opcode::memory_init: case opcode::memory_copy:
-    case opcode::memory_fill: case opcode::table_get: case opcode::table_set: case opcode::table_init:
-    case opcode::table_copy: case opcode::table_grow: case opcode::table_size: case opcode::table_fill:
+    case opcode::ref_is_null:
+      emit(code);
+      return;
+    case opcode::ref_func:
+      push_slots(1);
+      emit(code, immediates.index);
+      return;
+    case opcode::data_drop:
+    case opcode::elem_drop:
+      emit(code, immediates.index);
+      return;
+    case opcode::memory_size:
+    case opcode::memory_grow:
+    case opcode::memory_init:
+    case opcode::memory_copy:
+    case opcode::memory_fill:
+    case opcode::table_get:
+    case opcode::table_set:
+    case opcode::table_init:
+    case opcode::table_copy:
+    case opcode::table_grow:
+    case opcode::table_size:
+    case opcode::table_fill:
       return handle_memory_or_table(code, immediates);
   }
   apply_simple_effect(code);
@@ -476,8 +603,9 @@ bool FunctionPreparer::try_fuse(uint16_t code, uint32_t offset) {
       (last.opcode == opcode::constant || last.opcode == opcode::local_get)) {
     Instruction& first = instructions[size - 2];
     const bool is_constant = last.opcode == opcode::constant;
-    first = Instruction{static_cast<uint16_t>(base + (is_constant ? opcode::form_local_constant : opcode::form_local_local)),
-                        0, first.a, is_constant ? last.b : last.a};
+    first = Instruction{
+        static_cast<uint16_t>(base + (is_constant ? opcode::form_local_constant : opcode::form_local_local)), 0,
+        first.a, is_constant ? last.b : last.a};
     instructions.pop_back();
     return true;
   }
@@ -495,9 +623,10 @@ bool FunctionPreparer::try_fuse(uint16_t code, uint32_t offset) {
 }  // namespace
 
 Status prepare_module(Module& module, const GasSchedule& schedule) {
+  const GasByOpcode gas = gas_by_opcode(schedule);
   const uint32_t function_count = static_cast<uint32_t>(module.function_type_indices.size());
   for (uint32_t index = module.imported_function_count; index < function_count; ++index) {
-    FunctionPreparer preparer(module, schedule, index);
+    FunctionPreparer preparer(module, schedule, gas, index);
     GOVCHAIN_TRY(preparer.prepare(module.bodies[index - module.imported_function_count].prepared));
   }
   return Status();

@@ -20,9 +20,9 @@ Status prepare_module(Module& module, const GasSchedule& schedule);
 // Reads the immediates of the instruction `code` at the reader's position.
 // Shared by prepare; validate checks the same bytes first.
 struct Immediates {
-  uint32_t index = 0;         // label, function, local, global, table, type, segment, offset
-  uint32_t second_index = 0;  // table of call_indirect/table.init, source of table.copy
-  uint64_t value = 0;         // constant bits
+  uint32_t index = 0;            // label, function, local, global, table, type, segment, offset
+  uint32_t second_index = 0;     // table of call_indirect/table.init, source of table.copy
+  uint64_t value = 0;            // constant bits
   std::vector<uint32_t> labels;  // br_table, default label last
   uint32_t block_params = 0;
   uint32_t block_results = 0;

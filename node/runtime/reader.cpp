@@ -12,7 +12,7 @@ bool Reader::fail_at(std::string_view cause, size_t offset) {
   return false;
 }
 
-bool Reader::read_byte(uint8_t& value) {
+bool Reader::read_byte_slow(uint8_t& value) {
   if (!status_.ok()) return false;
   if (position_ >= end_) return fail("unexpected end");
   value = bytes_[position_++];
@@ -65,7 +65,7 @@ bool Reader::read_signed(int64_t& value, unsigned bits) {
   return fail("integer representation too long");
 }
 
-bool Reader::read_u32(uint32_t& value) {
+bool Reader::read_u32_slow(uint32_t& value) {
   uint64_t wide;
   if (!read_unsigned(wide, 32)) return false;
   value = static_cast<uint32_t>(wide);
@@ -116,9 +116,17 @@ bool Reader::read_name(std::string& value) {
   return true;
 }
 
-bool Reader::read_count(uint32_t& count, size_t element_size_bytes_min, uint32_t count_max, std::string_view what) {
+std::string limit_text(std::string_view what, uint64_t count, uint64_t count_max, std::string_view limit_name) {
+  std::string text =
+      "too many " + std::string(what) + " (" + std::to_string(count) + "; the limit is " + std::to_string(count_max);
+  if (!limit_name.empty()) text += ", Limits::" + std::string(limit_name);
+  return text + ")";
+}
+
+bool Reader::read_count(uint32_t& count, size_t element_size_bytes_min, uint32_t count_max, std::string_view what,
+                        std::string_view limit_name) {
   if (!read_u32(count)) return false;
-  if (count > count_max) return fail("too many " + std::string(what) + " (" + std::to_string(count) + ")");
+  if (count > count_max) return fail(limit_text(what, count, count_max, limit_name));
   if (static_cast<uint64_t>(count) * element_size_bytes_min > remaining_bytes())
     return fail("unexpected end: " + std::string(what) + " count " + std::to_string(count) + " exceeds the bytes left");
   return true;

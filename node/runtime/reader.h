@@ -26,8 +26,21 @@ class Reader {
   const Status& status() const { return status_; }
   bool ok() const { return status_.ok(); }
 
-  bool read_byte(uint8_t& value);
-  bool read_u32(uint32_t& value);
+  bool read_byte(uint8_t& value) {
+    if (position_ < end_ && status_.ok()) [[likely]] {
+      value = bytes_[position_++];
+      return true;
+    }
+    return read_byte_slow(value);
+  }
+  // Most integers in a module fit one byte; they take the inline path.
+  bool read_u32(uint32_t& value) {
+    if (position_ < end_ && bytes_[position_] < 0x80 && status_.ok()) [[likely]] {
+      value = bytes_[position_++];
+      return true;
+    }
+    return read_u32_slow(value);
+  }
   bool read_s32(int32_t& value);
   bool read_s33(int64_t& value);
   bool read_s64(int64_t& value);
@@ -37,12 +50,17 @@ class Reader {
   // A length-prefixed UTF-8 name.
   bool read_name(std::string& value);
   // Reads a vector length and fails unless `count * element_size_bytes_min`
-  // bytes remain, so a forged count cannot make us allocate.
-  bool read_count(uint32_t& count, size_t element_size_bytes_min, uint32_t count_max, std::string_view what);
+  // bytes remain, so a forged count cannot make us allocate, and unless
+  // `count <= count_max`; the message names `what` and the Limits field
+  // `limit_name` that bounds it.
+  bool read_count(uint32_t& count, size_t element_size_bytes_min, uint32_t count_max, std::string_view what,
+                  std::string_view limit_name = {});
   bool fail(std::string_view cause);
   bool fail_at(std::string_view cause, size_t offset);
 
  private:
+  bool read_byte_slow(uint8_t& value);
+  bool read_u32_slow(uint32_t& value);
   bool read_unsigned(uint64_t& value, unsigned bits);
   bool read_signed(int64_t& value, unsigned bits);
 
@@ -53,5 +71,9 @@ class Reader {
 };
 
 bool is_valid_utf8(ByteView bytes);
+
+// "too many <what> (<count>; the limit is <count_max>, Limits::<limit_name>)",
+// the message of every count bound.
+std::string limit_text(std::string_view what, uint64_t count, uint64_t count_max, std::string_view limit_name);
 
 }  // namespace govchain::runtime

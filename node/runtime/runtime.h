@@ -28,8 +28,25 @@
 namespace govchain::runtime {
 
 // Decodes, validates and prepares `bytes`. Errors: Code::malformed,
-// Code::invalid, Code::resource_exhausted (module larger than the limit).
+// Code::invalid (both name the bound when a Limits count is exceeded),
+// Code::resource_exhausted (module larger than the limit, a table or memory
+// whose initial size exceeds it). Time and memory are linear in the size of
+// `bytes`, with factors bounded by `limits`.
 Result<std::shared_ptr<const Module>> load_module(ByteView bytes, const Limits& limits = {},
                                                   const GasSchedule& gas_schedule = {});
+
+// The gas that loading `size_bytes` of module code costs (decode, validate
+// and prepare): GasSchedule::module_loaded plus gas_per_code_byte_loaded
+// per byte. load_module does not charge it, having no meter; an embedder
+// that meters loading (a deploy, a call whose module may not be cached)
+// charges this first and loads only if the gas covers it.
+uint64_t load_gas(uint64_t size_bytes, const GasSchedule& gas_schedule = {});
+
+// What Store::instantiate charges for `module` before it allocates: a base,
+// each type, import, function, global, export and segment, every element
+// of the defined tables' initial sizes and of the element segments, the
+// defined memory's initial pages and the bytes of active data segments.
+// load_module stores it in Module::instantiation_gas.
+uint64_t instantiation_gas(const Module& module, const GasSchedule& gas_schedule);
 
 }  // namespace govchain::runtime

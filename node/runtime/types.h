@@ -62,41 +62,80 @@ struct FunctionType {
 std::string function_type_to_string(const FunctionType& type);
 
 // Bounds that make every module load and every call end in bounded time and
-// memory. Exceeding a load-time bound refuses the module (malformed, invalid
-// or resource_exhausted); exceeding a run-time bound is a deterministic trap.
+// memory. Counts are checked while decoding, before anything is allocated
+// for them; exceeding a load-time bound refuses the module (malformed,
+// invalid or resource_exhausted, with a message naming the bound);
+// exceeding a run-time bound is a deterministic trap. The defaults suit a
+// general embedding (the spec suite runs with them); contract_limits() are
+// the node's tighter ones. See docs/runtime.md, "Limits".
 struct Limits {
   uint64_t module_size_bytes_max = 4 * 1024 * 1024;
-  uint32_t functions_max = 10000;
+  uint32_t functions_max = 10000;  // imported and defined
   uint32_t types_max = 10000;
+  uint32_t type_arity_max = 128;  // parameters, and results, of one function type
   uint32_t imports_max = 1000;
   uint32_t exports_max = 10000;
   uint32_t globals_max = 10000;
-  uint32_t segments_max = 10000;          // element and data segments each
+  uint32_t tables_max = 100;                 // imported and defined
+  uint32_t segments_max = 10000;             // element and data segments each
   uint32_t locals_per_function_max = 50000;  // parameters included
   uint32_t function_size_bytes_max = 1024 * 1024;
-  uint32_t control_nesting_max = 1024;    // nested block/loop/if in one function
-  uint32_t memory_pages_max = 1024;       // 64 KiB each: 64 MiB
-  uint32_t table_elements_max = 100000;
+  uint32_t control_nesting_max = 1024;   // nested block/loop/if in one function
+  uint32_t br_table_labels_max = 65536;  // labels of one br_table
+  uint32_t memory_pages_max = 1024;      // 64 KiB each: 64 MiB; initial size and growth
+  uint32_t table_elements_max = 100000;  // per table, initial size and growth; per element segment
   uint32_t call_depth_max = 1000;
   uint32_t value_stack_slots_max = 512 * 1024;  // 64-bit slots, locals included
-  uint32_t results_max = 1000;            // values returned by one invocation
+  uint32_t results_max = 1000;                  // values returned by one invocation
 };
 
-// Gas charged per instruction class. Straight-line runs of instructions
-// (basic blocks) are charged in full when they are entered; see docs/runtime.md.
+// The limits under which the node loads and runs contracts: the five
+// use-case contracts (26-38 KB; at most 14 types, 14 imports, 48
+// functions, 1 table of 2 elements, 2 memory pages, 26 locals in a
+// function, br_table of 18 labels, 26 nested blocks, 4 parameters, a
+// 3.9 KB function) fit with room to spare. A module is at most what one
+// transaction carries (120 KiB of payload).
+Limits contract_limits();
+
+// Gas charged per instruction class, and per unit of work whose size is known
+// only at run time or load time. Straight-line runs of instructions (basic
+// blocks) are charged in full when they are entered; the other charges are
+// made before the work they price. Calibrated so that one gas unit costs
+// about the same time whatever the work (docs/runtime.md, "Gas schedule").
 struct GasSchedule {
-  uint64_t instruction = 1;            // constants, locals, arithmetic, comparisons
-  uint64_t division = 4;               // integer div/rem, float div and sqrt
-  uint64_t memory_access = 2;          // loads and stores
+  uint64_t instruction = 1;    // constants, locals, arithmetic, comparisons
+  uint64_t division = 4;       // integer div/rem, float div and sqrt
+  uint64_t memory_access = 2;  // loads and stores
   uint64_t global_access = 2;
-  uint64_t branch = 2;                 // br, br_if, br_table, if, return
+  uint64_t branch = 2;  // br, br_if, br_table, if, return
   uint64_t call = 10;
   uint64_t call_indirect = 15;
-  uint64_t bulk_operation = 10;        // base of memory/table init, copy, fill, grow
-  uint64_t gas_per_8_bytes_copied = 1; // memory.copy/fill/init; per element for tables
-  uint64_t memory_page_grown = 2000;   // per 64 KiB page added by memory.grow
-  uint64_t table_element_grown = 10;   // per element added by table.grow
-  uint64_t host_call = 50;             // plus the host function's own cost
+  uint64_t bulk_operation = 10;  // base of memory/table init, copy, fill, grow
+  uint64_t host_call = 50;       // plus the host function's own cost
+  // Values moved, per two 64-bit slots (rounded up): the arity of the
+  // target of a br, br_if or br_table, the results of a return, and the
+  // parameters and results of a call (charged in the block of the
+  // instruction, taken or not).
+  uint64_t gas_per_2_slots_copied = 1;
+  // Locals zeroed when a function is entered, charged before they are.
+  uint64_t gas_per_8_locals_zeroed = 1;
+  // memory.copy/fill/init, and active data segments at instantiation.
+  uint64_t gas_per_8_bytes_copied = 1;
+  // Table elements written: table.grow/fill/copy/init, element segments and
+  // each table's initial elements at instantiation.
+  uint64_t gas_per_8_table_elements = 3;
+  // Per 64 KiB page allocated: memory.grow (only if it succeeds) and the
+  // initial pages at instantiation.
+  uint64_t memory_page_allocated = 5000;
+  // Instantiation, charged before anything is allocated: a base (the
+  // Store's frames, the instance) and each type, import, function, global,
+  // export and segment the instance sets up.
+  uint64_t instantiation = 5000;
+  uint64_t instantiation_per_item = 40;
+  // Loading (decode, validate, prepare), charged by the embedder before it
+  // calls load_module (see load_gas() in runtime/runtime.h).
+  uint64_t module_loaded = 5000;
+  uint64_t gas_per_code_byte_loaded = 15;
 };
 
 }  // namespace govchain::runtime

@@ -1,5 +1,6 @@
 #include "runtime/validate.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -27,20 +28,39 @@ bool is_reference(StackType type) {
   return type == stack_type(ValueType::funcref) || type == stack_type(ValueType::externref);
 }
 
-StackType signature_type(char letter) {
-  switch (letter) {
-    case 'i': return stack_type(ValueType::i32);
-    case 'I': return stack_type(ValueType::i64);
-    case 'f': return stack_type(ValueType::f32);
-    case 'F': return stack_type(ValueType::f64);
+// The types of a block point into the module's types (or the constant
+// lists below), so that entering a block copies nothing.
+using TypeList = std::vector<ValueType>;
+
+const TypeList& no_types() {
+  static const TypeList empty;
+  return empty;
+}
+
+const TypeList& single_type(ValueType type) {
+  static const TypeList lists[] = {{ValueType::i32}, {ValueType::i64},     {ValueType::f32},
+                                   {ValueType::f64}, {ValueType::funcref}, {ValueType::externref}};
+  switch (type) {
+    case ValueType::i32:
+      return lists[0];
+    case ValueType::i64:
+      return lists[1];
+    case ValueType::f32:
+      return lists[2];
+    case ValueType::f64:
+      return lists[3];
+    case ValueType::funcref:
+      return lists[4];
+    case ValueType::externref:
+      return lists[5];
   }
-  return unknown_type;
+  return no_types();
 }
 
 struct ControlFrame {
   uint16_t opcode = 0;
-  std::vector<ValueType> start_types;
-  std::vector<ValueType> end_types;
+  const TypeList* start_types = &no_types();
+  const TypeList* end_types = &no_types();
   size_t height = 0;
   bool unreachable = false;
 };
@@ -62,6 +82,8 @@ class FunctionValidator {
   Status validate_instruction(uint16_t code);
   Status validate_control(uint16_t code);
   Status validate_branch(uint16_t code);
+  Status validate_branch_table();
+  Status check_top(const TypeList& types) const;
   Status validate_variable(uint16_t code);
   Status validate_memory(uint16_t code);
   Status validate_table(uint16_t code);
@@ -80,20 +102,23 @@ class FunctionValidator {
   Status pop(StackType& type);
   Status pop_expect(StackType expected);
   Status pop_expect(ValueType expected) { return pop_expect(stack_type(expected)); }
-  Status pop_list(const std::vector<ValueType>& types);
-  void push_list(const std::vector<ValueType>& types) {
-    for (ValueType type : types) push(type);
+  Status pop_list(const TypeList& types);
+  Status pop_list_slowly(const TypeList& types);
+  void push_list(const TypeList& types) {
+    const size_t base = values_.size();
+    values_.resize(base + types.size());
+    for (size_t index = 0; index < types.size(); ++index) values_[base + index] = stack_type(types[index]);
   }
-  Status push_control(uint16_t code, std::vector<ValueType> start_types, std::vector<ValueType> end_types);
+  Status push_control(uint16_t code, const TypeList& start_types, const TypeList& end_types);
   Status pop_control(ControlFrame& frame);
-  const std::vector<ValueType>& label_types(const ControlFrame& frame) const {
-    return frame.opcode == opcode::loop ? frame.start_types : frame.end_types;
+  const TypeList& label_types(const ControlFrame& frame) const {
+    return frame.opcode == opcode::loop ? *frame.start_types : *frame.end_types;
   }
   void mark_unreachable() {
     values_.resize(controls_.back().height);
     controls_.back().unreachable = true;
   }
-  Status read_block_signature(std::vector<ValueType>& params, std::vector<ValueType>& results);
+  Status read_block_signature(const TypeList*& params, const TypeList*& results);
   Status read_label(uint32_t& depth);
   Status read_memory_argument(uint32_t natural_size_bytes);
   Status require_memory() const { return module_.memories.empty() ? fail("unknown memory 0") : Status(); }
@@ -110,6 +135,11 @@ class FunctionValidator {
   size_t instruction_offset_ = 0;
   std::vector<StackType> values_;
   std::vector<ControlFrame> controls_;
+  // br_table scratch, reused: its labels, and per depth the generation of
+  // the last br_table that checked it.
+  std::vector<uint32_t> label_depths_;
+  std::vector<uint32_t> depth_checked_;
+  uint32_t branch_table_generation_ = 0;
 };
 
 Status FunctionValidator::pop(StackType& type) {
@@ -130,44 +160,66 @@ Status FunctionValidator::pop_expect(StackType expected) {
   StackType actual;
   GOVCHAIN_TRY(pop(actual));
   if (actual != expected && actual != unknown_type && expected != unknown_type)
-    return fail("type mismatch: expected " + std::string(value_type_name(static_cast<ValueType>(expected))) +
-                ", got " + std::string(value_type_name(static_cast<ValueType>(actual))));
+    return fail("type mismatch: expected " + std::string(value_type_name(static_cast<ValueType>(expected))) + ", got " +
+                std::string(value_type_name(static_cast<ValueType>(actual))));
   return Status();
 }
 
-Status FunctionValidator::pop_list(const std::vector<ValueType>& types) {
+// Operands of the expected types above the block's height are checked and
+// removed in place; anything else (unreachable code, a mismatch to report)
+// takes the one-by-one path.
+Status FunctionValidator::pop_list(const TypeList& types) {
+  const size_t count = types.size();
+  if (values_.size() - controls_.back().height >= count) {
+    const StackType* operands = values_.data() + values_.size() - count;
+    bool match = true;
+    for (size_t index = 0; index < count; ++index)
+      match &= operands[index] == stack_type(types[index]) || operands[index] == unknown_type;
+    if (match) {
+      values_.resize(values_.size() - count);
+      return Status();
+    }
+  }
+  return pop_list_slowly(types);
+}
+
+Status FunctionValidator::pop_list_slowly(const TypeList& types) {
   for (size_t index = types.size(); index > 0; --index) GOVCHAIN_TRY(pop_expect(types[index - 1]));
   return Status();
 }
 
-Status FunctionValidator::push_control(uint16_t code, std::vector<ValueType> start_types,
-                                       std::vector<ValueType> end_types) {
+Status FunctionValidator::push_control(uint16_t code, const TypeList& start_types, const TypeList& end_types) {
   if (controls_.size() >= limits_.control_nesting_max) return fail("blocks nested too deeply");
   const size_t height = values_.size();
-  controls_.push_back(ControlFrame{code, std::move(start_types), std::move(end_types), height, false});
-  push_list(controls_.back().start_types);
+  controls_.push_back(ControlFrame{code, &start_types, &end_types, height, false});
+  push_list(start_types);
   return Status();
 }
 
 Status FunctionValidator::pop_control(ControlFrame& frame) {
   if (controls_.empty()) return fail("unexpected end");
-  GOVCHAIN_TRY(pop_list(controls_.back().end_types));
+  GOVCHAIN_TRY(pop_list(*controls_.back().end_types));
   if (values_.size() != controls_.back().height) return fail("type mismatch: values remain at the end of a block");
-  frame = std::move(controls_.back());
+  frame = controls_.back();
   controls_.pop_back();
   return Status();
 }
 
-Status FunctionValidator::read_block_signature(std::vector<ValueType>& params, std::vector<ValueType>& results) {
+Status FunctionValidator::read_block_signature(const TypeList*& params, const TypeList*& results) {
   BlockType block_type;
   if (!read_block_type(reader_, block_type)) return read_failure();
+  params = &no_types();
+  results = &no_types();
   switch (block_type.kind) {
-    case BlockType::Kind::empty: break;
-    case BlockType::Kind::value: results = {block_type.value}; break;
+    case BlockType::Kind::empty:
+      break;
+    case BlockType::Kind::value:
+      results = &single_type(block_type.value);
+      break;
     case BlockType::Kind::type_index:
       if (block_type.type_index >= module_.types.size()) return fail("unknown type");
-      params = module_.types[block_type.type_index].params;
-      results = module_.types[block_type.type_index].results;
+      params = &module_.types[block_type.type_index].params;
+      results = &module_.types[block_type.type_index].results;
       break;
   }
   return Status();
@@ -199,15 +251,20 @@ Status FunctionValidator::local_type(uint32_t index, ValueType& type) const {
     return Status();
   }
   index -= static_cast<uint32_t>(function_type.params.size());
-  if (index >= body_.locals.size()) return fail("unknown local");
-  type = body_.locals[index];
+  if (index >= body_.local_count) return fail("unknown local");
+  // The first run that ends after `index`.
+  const auto group = std::upper_bound(body_.local_groups.begin(), body_.local_groups.end(), index,
+                                      [](uint32_t wanted, const LocalGroup& run) { return wanted < run.end; });
+  type = group->type;
   return Status();
 }
 
 Status FunctionValidator::validate() {
   const FunctionType& type = module_.function_type(function_index_);
-  if (type.params.size() + body_.locals.size() > limits_.locals_per_function_max) return fail("too many locals");
-  GOVCHAIN_TRY(push_control(opcode::block, {}, type.results));
+  if (type.params.size() + body_.local_count > limits_.locals_per_function_max)
+    return fail(limit_text("locals", type.params.size() + body_.local_count, limits_.locals_per_function_max,
+                           "locals_per_function_max"));
+  GOVCHAIN_TRY(push_control(opcode::block, no_types(), type.results));
   while (!controls_.empty()) {
     instruction_offset_ = reader_.position();
     uint16_t code;
@@ -221,29 +278,54 @@ Status FunctionValidator::validate() {
 
 Status FunctionValidator::validate_instruction(uint16_t code) {
   switch (code) {
-    case opcode::unreachable: case opcode::nop: case opcode::block: case opcode::loop: case opcode::if_:
-    case opcode::else_: case opcode::end:
+    case opcode::unreachable:
+    case opcode::nop:
+    case opcode::block:
+    case opcode::loop:
+    case opcode::if_:
+    case opcode::else_:
+    case opcode::end:
       return validate_control(code);
-    case opcode::br: case opcode::br_if: case opcode::br_table: case opcode::return_:
+    case opcode::br:
+    case opcode::br_if:
+    case opcode::br_table:
+    case opcode::return_:
       return validate_branch(code);
-    case opcode::call: case opcode::call_indirect:
+    case opcode::call:
+    case opcode::call_indirect:
       return validate_call(code);
     case opcode::drop: {
       StackType ignored;
       return pop(ignored);
     }
-    case opcode::select: case opcode::select_typed:
+    case opcode::select:
+    case opcode::select_typed:
       return validate_select(code);
-    case opcode::local_get: case opcode::local_set: case opcode::local_tee: case opcode::global_get:
+    case opcode::local_get:
+    case opcode::local_set:
+    case opcode::local_tee:
+    case opcode::global_get:
     case opcode::global_set:
       return validate_variable(code);
-    case opcode::table_get: case opcode::table_set: case opcode::table_init: case opcode::elem_drop:
-    case opcode::table_copy: case opcode::table_grow: case opcode::table_size: case opcode::table_fill:
+    case opcode::table_get:
+    case opcode::table_set:
+    case opcode::table_init:
+    case opcode::elem_drop:
+    case opcode::table_copy:
+    case opcode::table_grow:
+    case opcode::table_size:
+    case opcode::table_fill:
       return validate_table(code);
-    case opcode::memory_size: case opcode::memory_grow: case opcode::memory_init: case opcode::data_drop:
-    case opcode::memory_copy: case opcode::memory_fill:
+    case opcode::memory_size:
+    case opcode::memory_grow:
+    case opcode::memory_init:
+    case opcode::data_drop:
+    case opcode::memory_copy:
+    case opcode::memory_fill:
       return validate_bulk_memory(code);
-    case opcode::ref_null: case opcode::ref_is_null: case opcode::ref_func:
+    case opcode::ref_null:
+    case opcode::ref_is_null:
+    case opcode::ref_func:
       return validate_reference(code);
     case opcode::i32_const: {
       int32_t value;
@@ -281,26 +363,29 @@ Status FunctionValidator::validate_control(uint16_t code) {
       return Status();
     case opcode::nop:
       return Status();
-    case opcode::block: case opcode::loop: case opcode::if_: {
-      std::vector<ValueType> params, results;
+    case opcode::block:
+    case opcode::loop:
+    case opcode::if_: {
+      const TypeList* params = nullptr;
+      const TypeList* results = nullptr;
       GOVCHAIN_TRY(read_block_signature(params, results));
       if (code == opcode::if_) GOVCHAIN_TRY(pop_expect(ValueType::i32));
-      GOVCHAIN_TRY(pop_list(params));
-      return push_control(code, std::move(params), std::move(results));
+      GOVCHAIN_TRY(pop_list(*params));
+      return push_control(code, *params, *results);
     }
     case opcode::else_: {
       if (controls_.back().opcode != opcode::if_) return fail("else without if");
       ControlFrame frame;
       GOVCHAIN_TRY(pop_control(frame));
-      return push_control(opcode::else_, std::move(frame.start_types), std::move(frame.end_types));
+      return push_control(opcode::else_, *frame.start_types, *frame.end_types);
     }
     case opcode::end: {
       ControlFrame frame;
       GOVCHAIN_TRY(pop_control(frame));
       // An if without else must leave its parameters as its results.
-      if (frame.opcode == opcode::if_ && frame.start_types != frame.end_types)
+      if (frame.opcode == opcode::if_ && *frame.start_types != *frame.end_types)
         return fail("type mismatch: if without else must not change the operand types");
-      push_list(frame.end_types);
+      push_list(*frame.end_types);
       return Status();
     }
   }
@@ -325,41 +410,62 @@ Status FunctionValidator::validate_branch(uint16_t code) {
       push_list(types);
       return Status();
     }
-    case opcode::br_table: {
-      uint32_t count;
-      if (!reader_.read_count(count, 1, UINT32_MAX, "br_table labels")) return read_failure();
-      std::vector<uint32_t> depths(count);
-      for (auto& depth : depths)
-        if (!reader_.read_u32(depth)) return read_failure();
-      uint32_t default_depth;
-      GOVCHAIN_TRY(read_label(default_depth));
-      GOVCHAIN_TRY(pop_expect(ValueType::i32));
-      const size_t arity = label_types(controls_[controls_.size() - 1 - default_depth]).size();
-      for (uint32_t depth : depths) {
-        if (depth >= controls_.size()) return fail("unknown label");
-        const auto& types = label_types(controls_[controls_.size() - 1 - depth]);
-        if (types.size() != arity) return fail("type mismatch: br_table labels differ in arity");
-        std::vector<StackType> popped(types.size());
-        for (size_t index = types.size(); index > 0; --index) {
-          StackType actual;
-          GOVCHAIN_TRY(pop(actual));
-          const StackType expected = stack_type(types[index - 1]);
-          if (actual != expected && actual != unknown_type) return fail("type mismatch in br_table");
-          popped[index - 1] = actual;
-        }
-        // Re-push what was there, keeping unknowns unknown for the next label.
-        for (StackType type : popped) push(type);
-      }
-      GOVCHAIN_TRY(pop_list(label_types(controls_[controls_.size() - 1 - default_depth])));
-      mark_unreachable();
-      return Status();
-    }
+    case opcode::br_table:
+      return validate_branch_table();
     case opcode::return_:
-      GOVCHAIN_TRY(pop_list(controls_.front().end_types));
+      GOVCHAIN_TRY(pop_list(*controls_.front().end_types));
       mark_unreachable();
       return Status();
   }
   return fail("unknown branch instruction");
+}
+
+// Checks the operands against every label's types, as the spec's algorithm
+// does, but each distinct target once: the operand stack does not change
+// between labels, so a repeated target would give the same answer. The work
+// is linear in the labels plus the arity times the distinct targets (at
+// most the nesting depth), never labels times arity.
+Status FunctionValidator::validate_branch_table() {
+  uint32_t count;
+  if (!reader_.read_count(count, 1, limits_.br_table_labels_max, "br_table labels", "br_table_labels_max"))
+    return read_failure();
+  label_depths_.resize(count);
+  for (auto& depth : label_depths_)
+    if (!reader_.read_u32(depth)) return read_failure();
+  uint32_t default_depth;
+  GOVCHAIN_TRY(read_label(default_depth));
+  GOVCHAIN_TRY(pop_expect(ValueType::i32));
+  const auto& default_types = label_types(controls_[controls_.size() - 1 - default_depth]);
+  ++branch_table_generation_;
+  depth_checked_.resize(controls_.size(), 0);
+  for (uint32_t depth : label_depths_) {
+    if (depth >= controls_.size()) return fail("unknown label");
+    if (depth_checked_[depth] == branch_table_generation_) continue;
+    depth_checked_[depth] = branch_table_generation_;
+    const auto& types = label_types(controls_[controls_.size() - 1 - depth]);
+    if (types.size() != default_types.size()) return fail("type mismatch: br_table labels differ in arity");
+    GOVCHAIN_TRY(check_top(types));
+  }
+  GOVCHAIN_TRY(pop_list(default_types));
+  mark_unreachable();
+  return Status();
+}
+
+// Whether the top of the operand stack matches `types` without popping;
+// below the current block's height, unreachable code matches anything.
+Status FunctionValidator::check_top(const TypeList& types) const {
+  const ControlFrame& frame = controls_.back();
+  const size_t available = values_.size() - frame.height;
+  for (size_t index = 0; index < types.size(); ++index) {
+    const size_t from_top = types.size() - index;  // 1 for the last type
+    if (from_top > available) {
+      if (frame.unreachable) continue;
+      return fail("type mismatch: operand stack underflow");
+    }
+    const StackType actual = values_[values_.size() - from_top];
+    if (actual != stack_type(types[index]) && actual != unknown_type) return fail("type mismatch in br_table");
+  }
+  return Status();
 }
 
 Status FunctionValidator::validate_call(uint16_t code) {
@@ -377,7 +483,8 @@ Status FunctionValidator::validate_call(uint16_t code) {
   if (!reader_.read_u32(type_index)) return read_failure();
   GOVCHAIN_TRY(read_table_index(table_index));
   if (type_index >= module_.types.size()) return fail("unknown type");
-  if (module_.tables[table_index].element_type != ValueType::funcref) return fail("type mismatch: table is not funcref");
+  if (module_.tables[table_index].element_type != ValueType::funcref)
+    return fail("type mismatch: table is not funcref");
   GOVCHAIN_TRY(pop_expect(ValueType::i32));
   GOVCHAIN_TRY(pop_list(module_.types[type_index].params));
   push_list(module_.types[type_index].results);
@@ -435,14 +542,27 @@ Status FunctionValidator::validate_variable(uint16_t code) {
 
 uint32_t natural_size_bytes(uint16_t code) {
   switch (code) {
-    case opcode::i32_load8_s: case opcode::i32_load8_u: case opcode::i64_load8_s: case opcode::i64_load8_u:
-    case opcode::i32_store8: case opcode::i64_store8:
+    case opcode::i32_load8_s:
+    case opcode::i32_load8_u:
+    case opcode::i64_load8_s:
+    case opcode::i64_load8_u:
+    case opcode::i32_store8:
+    case opcode::i64_store8:
       return 1;
-    case opcode::i32_load16_s: case opcode::i32_load16_u: case opcode::i64_load16_s: case opcode::i64_load16_u:
-    case opcode::i32_store16: case opcode::i64_store16:
+    case opcode::i32_load16_s:
+    case opcode::i32_load16_u:
+    case opcode::i64_load16_s:
+    case opcode::i64_load16_u:
+    case opcode::i32_store16:
+    case opcode::i64_store16:
       return 2;
-    case opcode::i32_load: case opcode::f32_load: case opcode::i64_load32_s: case opcode::i64_load32_u:
-    case opcode::i32_store: case opcode::f32_store: case opcode::i64_store32:
+    case opcode::i32_load:
+    case opcode::f32_load:
+    case opcode::i64_load32_s:
+    case opcode::i64_load32_u:
+    case opcode::i32_store:
+    case opcode::f32_store:
+    case opcode::i64_store32:
       return 4;
   }
   return 8;
@@ -483,7 +603,8 @@ Status FunctionValidator::validate_bulk_memory(uint16_t code) {
       GOVCHAIN_TRY(require_memory());
       for (int operand = 0; operand < 3; ++operand) GOVCHAIN_TRY(pop_expect(ValueType::i32));
       return Status();
-    case opcode::memory_init: case opcode::data_drop: {
+    case opcode::memory_init:
+    case opcode::data_drop: {
       uint32_t segment_index;
       if (!reader_.read_u32(segment_index)) return read_failure();
       if (!module_.data_count) return malformed_error("data count section required", instruction_offset_);
@@ -501,7 +622,10 @@ Status FunctionValidator::validate_bulk_memory(uint16_t code) {
 Status FunctionValidator::validate_table(uint16_t code) {
   uint32_t table_index = 0;
   switch (code) {
-    case opcode::table_get: case opcode::table_set: case opcode::table_grow: case opcode::table_size:
+    case opcode::table_get:
+    case opcode::table_set:
+    case opcode::table_grow:
+    case opcode::table_size:
     case opcode::table_fill: {
       GOVCHAIN_TRY(read_table_index(table_index));
       const ValueType element = module_.tables[table_index].element_type;
@@ -524,7 +648,8 @@ Status FunctionValidator::validate_table(uint16_t code) {
       }
       return Status();
     }
-    case opcode::elem_drop: case opcode::table_init: {
+    case opcode::elem_drop:
+    case opcode::table_init: {
       uint32_t segment_index;
       if (!reader_.read_u32(segment_index)) return read_failure();
       if (segment_index >= module_.element_segments.size())
@@ -580,11 +705,24 @@ Status FunctionValidator::validate_reference(uint16_t code) {
 
 Status FunctionValidator::validate_simple(uint16_t code) {
   const OpcodeInfo& info = opcode_info(code);
-  const std::string_view signature = info.signature;
-  const size_t separator = signature.find('_');
-  if (separator == std::string_view::npos) return fail("unexpected instruction " + std::string(info.name));
-  for (size_t index = separator; index > 0; --index) GOVCHAIN_TRY(pop_expect(signature_type(signature[index - 1])));
-  for (size_t index = separator + 1; index < signature.size(); ++index) push(signature_type(signature[index]));
+  if (!info.is_simple) return fail("unexpected instruction " + std::string(info.name));
+  // The common case, operands of the expected types above the block's
+  // height, is checked in place; anything else takes the general path.
+  const size_t count = info.operand_count;
+  if (values_.size() - controls_.back().height >= count) {
+    const StackType* operands = values_.data() + values_.size() - count;
+    bool match = true;
+    for (size_t index = 0; index < count; ++index)
+      match &= operands[index] == info.operand_types[index] || operands[index] == unknown_type;
+    if (match) {
+      values_.resize(values_.size() - count);
+      if (info.result_count == 1) push(static_cast<StackType>(info.result_type));
+      return Status();
+    }
+  }
+  for (size_t index = info.operand_count; index > 0; --index)
+    GOVCHAIN_TRY(pop_expect(static_cast<StackType>(info.operand_types[index - 1])));
+  if (info.result_count == 1) push(static_cast<StackType>(info.result_type));
   return Status();
 }
 
@@ -622,8 +760,7 @@ Status ModuleValidator::validate_types_and_imports() {
   for (uint32_t type_index : module_.function_type_indices)
     if (type_index >= module_.types.size()) return invalid_error("unknown type " + std::to_string(type_index), 0);
   for (const TableType& table : module_.tables) GOVCHAIN_TRY(validate_bounds(table.bounds, UINT32_MAX, "table", 0));
-  for (const MemoryType& memory : module_.memories)
-    GOVCHAIN_TRY(validate_bounds(memory.bounds, 65536, "memory", 0));
+  for (const MemoryType& memory : module_.memories) GOVCHAIN_TRY(validate_bounds(memory.bounds, 65536, "memory", 0));
   if (module_.memories.size() > 1) return invalid_error("multiple memories", 0);
   return Status();
 }
@@ -632,10 +769,12 @@ Status ModuleValidator::validate_constant(const ConstantExpression& expression, 
                                           size_t global_count) const {
   ValueType actual = expression.type;
   switch (expression.kind) {
-    case ConstantExpression::Kind::constant: case ConstantExpression::Kind::ref_null:
+    case ConstantExpression::Kind::constant:
+    case ConstantExpression::Kind::ref_null:
       break;
     case ConstantExpression::Kind::global_get: {
-      if (expression.index >= global_count) return invalid_error("unknown global " + std::to_string(expression.index), expression.offset);
+      if (expression.index >= global_count)
+        return invalid_error("unknown global " + std::to_string(expression.index), expression.offset);
       const GlobalType& global = module_.global_types[expression.index];
       if (global.is_mutable) return invalid_error("constant expression required: global is mutable", expression.offset);
       actual = global.type;
@@ -663,18 +802,29 @@ Status ModuleValidator::validate_exports() {
     if (!names.insert(entry.name).second) return invalid_error("duplicate export name " + entry.name, 0);
     size_t count = 0;
     switch (entry.kind) {
-      case ExternalKind::function: count = module_.function_type_indices.size(); break;
-      case ExternalKind::table: count = module_.tables.size(); break;
-      case ExternalKind::memory: count = module_.memories.size(); break;
-      case ExternalKind::global: count = module_.global_types.size(); break;
+      case ExternalKind::function:
+        count = module_.function_type_indices.size();
+        break;
+      case ExternalKind::table:
+        count = module_.tables.size();
+        break;
+      case ExternalKind::memory:
+        count = module_.memories.size();
+        break;
+      case ExternalKind::global:
+        count = module_.global_types.size();
+        break;
     }
     if (entry.index >= count)
-      return invalid_error("unknown " + std::string(external_kind_name(entry.kind)) + " " + std::to_string(entry.index), 0);
+      return invalid_error("unknown " + std::string(external_kind_name(entry.kind)) + " " + std::to_string(entry.index),
+                           0);
   }
   if (module_.start_function) {
-    if (*module_.start_function >= module_.function_type_indices.size()) return invalid_error("unknown function (start)", 0);
+    if (*module_.start_function >= module_.function_type_indices.size())
+      return invalid_error("unknown function (start)", 0);
     const FunctionType& type = module_.function_type(*module_.start_function);
-    if (!type.params.empty() || !type.results.empty()) return invalid_error("start function must have type [] -> []", 0);
+    if (!type.params.empty() || !type.results.empty())
+      return invalid_error("start function must have type [] -> []", 0);
   }
   return Status();
 }
@@ -704,7 +854,8 @@ Status ModuleValidator::validate_segments() const {
 
 void ModuleValidator::collect_declared_functions() {
   for (const Global& global : module_.globals)
-    if (global.initializer.kind == ConstantExpression::Kind::ref_func) declared_functions_.insert(global.initializer.index);
+    if (global.initializer.kind == ConstantExpression::Kind::ref_func)
+      declared_functions_.insert(global.initializer.index);
   for (const ElementSegment& segment : module_.element_segments)
     for (const ConstantExpression& item : segment.items)
       if (item.kind == ConstantExpression::Kind::ref_func) declared_functions_.insert(item.index);

@@ -2,23 +2,22 @@
 
 #include "codec/codec.h"
 #include "crypto/hash.h"
+#include "crypto/pair_hash.h"
 
 namespace govchain::state {
 
 Hash state_key_hash(ByteView key) { return crypto::tagged_hash(crypto::tags::state_key, key); }
 
+// Both hashes are on the hot path of the state tree (tens of thousands per
+// block): the pair hashers keep the tag's SHA-256 state (crypto/pair_hash.h).
 Hash leaf_hash(const Hash& key_hash, const Hash& value_hash) {
-  crypto::TaggedHasher hasher(crypto::tags::leaf);
-  hasher.update(key_hash.view());
-  hasher.update(value_hash.view());
-  return hasher.finish();
+  static const crypto::PairHasher hasher(crypto::tags::leaf);
+  return hasher.hash(key_hash, value_hash);
 }
 
 Hash inner_hash(const Hash& left, const Hash& right) {
-  crypto::TaggedHasher hasher(crypto::tags::node);
-  hasher.update(left.view());
-  hasher.update(right.view());
-  return hasher.finish();
+  static const crypto::PairHasher hasher(crypto::tags::node);
+  return hasher.hash(left, right);
 }
 
 bool path_bit(const Hash& key_hash, uint32_t depth) {

@@ -3,42 +3,17 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <future>
-#include <system_error>
 
 #include "core/limits.h"
-#include "state/node_cache.h"
-#include "state/tree_node.h"
+#include "crypto/hash.h"
+#include "state/page_cache.h"
+#include "state/tree_reader.h"
+#include "state/tree_update.h"
 
 namespace govchain::state {
 namespace {
 
 ByteView as_view(std::string_view text) { return ByteView(reinterpret_cast<const uint8_t*>(text.data()), text.size()); }
-
-// The store key of a node, built on the stack: this runs for every node.
-using NodeStoreKey = std::array<uint8_t, store_keys::node_prefix.size() + Hash::size_bytes>;
-NodeStoreKey node_store_key(const Hash& hash) {
-  NodeStoreKey key;
-  std::memcpy(key.data(), store_keys::node_prefix.data(), store_keys::node_prefix.size());
-  std::memcpy(key.data() + store_keys::node_prefix.size(), hash.data.data(), Hash::size_bytes);
-  return key;
-}
-
-// A leaf that will exist below the subtree being rebuilt: a changed key
-// (change != nullptr; a deletion if its value is nullopt) or a leaf already
-// in the tree that the changes do not touch (existing != nullptr).
-struct LeafSource {
-  Hash key_hash;
-  const StateChange* change = nullptr;
-  NodePointer existing;
-};
-
-// The hash of a rebuilt subtree and whether it is a single leaf (which moves
-// up when its sibling is empty).
-struct Subtree {
-  Hash hash;
-  bool is_leaf = false;
-};
 
 Status change_error(Code code, size_t index, const std::string& message) {
   return error(code, "state change " + std::to_string(index) + ": " + message);
@@ -63,189 +38,89 @@ Status check_changes(std::span<const StateChange> changes) {
   return Status();
 }
 
-// Reads nodes through the cache, and (for apply) writes new nodes into a
-// batch and the cache. One per operation; not shared between threads.
-class TreeAccess {
- public:
-  TreeAccess(const storage::KeyValueStore& store, NodeCache& cache, storage::WriteBatch* batch)
-      : store_(store), cache_(cache), batch_(batch) {}
-
-  Result<NodePointer> load(const Hash& hash) {
-    assert(!hash.is_zero());
-    if (NodePointer cached = cache_.find(hash)) return cached;
-    GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> encoded, store_.get(node_store_key(hash)));
-    if (!encoded) return error(Code::not_found, "state node " + hash.hex() + " is not stored");
-    GOVCHAIN_ASSIGN_OR_RETURN(TreeNode node, decode_node(*encoded, hash));
-    auto pointer = std::make_shared<const TreeNode>(std::move(node));
-    cache_.insert(pointer);
-    return NodePointer(pointer);
-  }
-
-  Hash store_new(TreeNode node) {
-    assert(batch_ != nullptr);
-    Hash hash = node.hash();
-    if (node.is_leaf()) {
-      batch_->put(node_store_key(hash), encode_node(node));
-    } else {
-      std::array<uint8_t, 1 + 2 * Hash::size_bytes> encoded;  // encode_node's inner form, without allocating
-      encoded[0] = static_cast<uint8_t>(TreeNode::Kind::inner);
-      std::memcpy(encoded.data() + 1, node.left().data.data(), Hash::size_bytes);
-      std::memcpy(encoded.data() + 1 + Hash::size_bytes, node.right().data.data(), Hash::size_bytes);
-      batch_->put(node_store_key(hash), encoded);
-    }
-    cache_.insert(std::make_shared<const TreeNode>(std::move(node)));
-    return hash;
-  }
-
-  // Loads a node below the root; a missing one means the store lost data.
-  Result<NodePointer> load_child(const Hash& hash) {
-    auto node = load(hash);
-    if (!node.ok() && node.status().code() == Code::not_found)
-      return error(Code::corruption, node.status().message() + " although a stored parent references it");
-    return node;
-  }
-
-  Result<Subtree> update(const Hash& hash, uint32_t depth, std::span<LeafSource> sources);
-  Result<Subtree> build(uint32_t depth, std::span<LeafSource> sources);
-
- private:
-  Result<Subtree> combine(const Subtree& left, const Subtree& right);
-  Result<Subtree> update_leaf(const NodePointer& leaf, uint32_t depth, std::span<LeafSource> sources);
-  Status update_in_parallel(const TreeNode& node, uint32_t depth, std::span<LeafSource> left_sources,
-                            std::span<LeafSource> right_sources, Subtree& left, Subtree& right);
-  Result<Subtree> unchanged(const Hash& hash);
-
-  const storage::KeyValueStore& store_;
-  NodeCache& cache_;
-  storage::WriteBatch* batch_;
-};
-
-size_t split_point(std::span<LeafSource> sources, uint32_t depth) {
-  auto first_right = std::partition_point(
-      sources.begin(), sources.end(), [depth](const LeafSource& source) { return !path_bit(source.key_hash, depth); });
-  return static_cast<size_t>(first_right - sources.begin());
+void append_big_endian(uint64_t value, int width, Bytes& out) {
+  for (int index = width - 1; index >= 0; --index) out.push_back(static_cast<uint8_t>(value >> (8 * index)));
 }
 
-Result<Subtree> TreeAccess::unchanged(const Hash& hash) {
-  if (hash.is_zero()) return Subtree{};
-  GOVCHAIN_ASSIGN_OR_RETURN(NodePointer node, load_child(hash));
-  return Subtree{hash, node->is_leaf()};
+uint64_t read_big_endian(const uint8_t* in, int width) {
+  uint64_t value = 0;
+  for (int index = 0; index < width; ++index) value = (value << 8) | in[index];
+  return value;
 }
 
-// Joins two rebuilt children: an empty pair is empty, a single leaf next to
-// an empty sibling moves up, anything else becomes a new inner node.
-Result<Subtree> TreeAccess::combine(const Subtree& left, const Subtree& right) {
-  if (left.hash.is_zero() && right.hash.is_zero()) return Subtree{};
-  if (right.hash.is_zero() && left.is_leaf) return left;
-  if (left.hash.is_zero() && right.is_leaf) return right;
-  return Subtree{store_new(TreeNode::make_inner(left.hash, right.hash)), false};
-}
-
-// Rebuilds the subtree at `depth` whose leaves are exactly `sources`
-// (deletions among them are dropped). Sources are sorted by key hash.
-Result<Subtree> TreeAccess::build(uint32_t depth, std::span<LeafSource> sources) {
-  size_t live_count = 0;
-  LeafSource* single = nullptr;
-  for (LeafSource& source : sources)
-    if (source.existing || source.change->value) {
-      ++live_count;
-      single = &source;
-    }
-  if (live_count == 0) return Subtree{};
-  if (live_count == 1) {
-    if (single->existing) return Subtree{single->existing->hash(), true};
-    return Subtree{store_new(TreeNode::make_leaf(single->change->key, *single->change->value)), true};
+// The changes as sources of the rewrite, with their key and value hashes,
+// sorted by key hash.
+std::vector<Source> sources_of(std::span<const StateChange> changes) {
+  std::vector<Source> sources(changes.size());
+  for (size_t index = 0; index < changes.size(); ++index) {
+    const StateChange& change = changes[index];
+    sources[index].key_hash = state_key_hash(change.key);
+    if (change.value) sources[index].value_hash = crypto::sha256(*change.value);
+    sources[index].change = &change;
   }
-  if (depth >= tree_depth_max) return error(Code::internal, "two distinct keys share a 256-bit key hash");
-  size_t split = split_point(sources, depth);
-  GOVCHAIN_ASSIGN_OR_RETURN(Subtree left, build(depth + 1, sources.subspan(0, split)));
-  GOVCHAIN_ASSIGN_OR_RETURN(Subtree right, build(depth + 1, sources.subspan(split)));
-  return combine(left, right);
+  std::sort(sources.begin(), sources.end(),
+            [](const Source& left, const Source& right) { return left.key_hash < right.key_hash; });
+  return sources;
 }
 
-// A leaf sits where changes arrive: it stays as a source unless a change
-// replaces or deletes its key.
-Result<Subtree> TreeAccess::update_leaf(const NodePointer& leaf, uint32_t depth, std::span<LeafSource> sources) {
-  auto position =
-      std::lower_bound(sources.begin(), sources.end(), leaf->key_hash(),
-                       [](const LeafSource& source, const Hash& key_hash) { return source.key_hash < key_hash; });
-  if (position != sources.end() && position->key_hash == leaf->key_hash()) return build(depth, sources);
-  std::vector<LeafSource> merged(sources.begin(), position);
-  merged.push_back(LeafSource{leaf->key_hash(), nullptr, leaf});
-  merged.insert(merged.end(), position, sources.end());
-  return build(depth, merged);
+// Room for what a change usually adds, so that a big block does not regrow
+// the batch buffer many times. Measured on 10^6 keys: about 4.3 records per
+// change (2.3 pages, a leaf, a flat-index entry) and 1,340 bytes of keys and
+// values besides the change's own key and value.
+void reserve_for(std::span<const StateChange> changes, storage::WriteBatch& batch) {
+  const size_t records_per_change = 5;
+  const size_t record_bytes_per_change = 1400;
+  size_t value_size_bytes = 0;
+  for (const StateChange& change : changes)
+    value_size_bytes += 2 * (change.key.size() + (change.value ? change.value->size() : 0));
+  batch.reserve(batch.operation_count() + changes.size() * records_per_change + 4,
+                batch.size_bytes() + changes.size() * record_bytes_per_change + value_size_bytes);
 }
 
-// Big blocks rewrite the two halves of the upper tree on separate threads
-// (up to 4 at depth 2). The result does not depend on it: the hashes are the
-// same, and the order of node writes within a batch does not matter.
-constexpr uint32_t parallel_depth_max = 2;
-constexpr size_t parallel_sources_min = 256;
-
-bool worth_parallel(uint32_t depth, std::span<LeafSource> left_sources, std::span<LeafSource> right_sources) {
-  return depth < parallel_depth_max && left_sources.size() >= parallel_sources_min &&
-         right_sources.size() >= parallel_sources_min;
+void put_flat_index(std::span<const StateChange> changes, const Hash& new_root, storage::WriteBatch& batch) {
+  for (const StateChange& change : changes) {
+    Bytes key = storage::prefixed_key(as_view(store_keys::value_prefix), change.key);
+    if (change.value)
+      batch.put(key, *change.value);
+    else
+      batch.erase(key);
+  }
+  batch.put(as_view(store_keys::latest_root), new_root.view());
 }
 
-// Updates the left child on a helper thread with its own batch, the right
-// child on this thread, then appends the helper's batch to this one. Falls
-// back to one thread if no thread can be started.
-Status TreeAccess::update_in_parallel(const TreeNode& node, uint32_t depth, std::span<LeafSource> left_sources,
-                                      std::span<LeafSource> right_sources, Subtree& left, Subtree& right) {
-  storage::WriteBatch left_batch;
-  TreeAccess left_access(store_, cache_, &left_batch);
-  std::future<Result<Subtree>> left_future;
-  try {
-    left_future = std::async(std::launch::async, [&left_access, &node, depth, left_sources] {
-      return left_access.update(node.left(), depth + 1, left_sources);
-    });
-  } catch (const std::system_error&) {
-    GOVCHAIN_ASSIGN_OR_RETURN(left, update(node.left(), depth + 1, left_sources));
-    GOVCHAIN_ASSIGN_OR_RETURN(right, update(node.right(), depth + 1, right_sources));
-    return Status();
+// The version counter and the version's stale list (docs/state.md,
+// "Versions and pruning"): the root it made, then the pages and the leaves
+// that the root of the version before holds and this one does not.
+void put_version(uint64_t version, const Hash& new_root, const TreeUpdate& update, storage::WriteBatch& batch) {
+  Bytes counter = {state_format};
+  append_big_endian(version, 8, counter);
+  batch.put(as_view(store_keys::version), counter);
+  Bytes key = to_bytes(store_keys::stale_prefix);
+  append_big_endian(version, 8, key);
+  Bytes stale;
+  stale.reserve(32 + 8 + 32 * (update.stale_pages().size() + update.stale_leaves().size()));
+  stale.insert(stale.end(), new_root.data.begin(), new_root.data.end());
+  for (const std::vector<Hash>* list : {&update.stale_pages(), &update.stale_leaves()}) {
+    append_big_endian(list->size(), 4, stale);
+    for (const Hash& hash : *list) stale.insert(stale.end(), hash.data.begin(), hash.data.end());
   }
-  auto right_result = update(node.right(), depth + 1, right_sources);
-  auto left_result = left_future.get();  // always joined before the batch and spans go away
-  if (!left_result.ok()) return left_result.status();
-  if (!right_result.ok()) return right_result.status();
-  left = *left_result;
-  right = *right_result;
-  batch_->append(left_batch);
-  return Status();
+  batch.put(key, stale);
 }
 
-// The new root of the subtree `hash` at `depth` after applying `sources`
-// (all changes, sorted by key hash, all on this subtree's path).
-Result<Subtree> TreeAccess::update(const Hash& hash, uint32_t depth, std::span<LeafSource> sources) {
-  if (sources.empty()) return unchanged(hash);
-  if (hash.is_zero()) return build(depth, sources);
-  GOVCHAIN_ASSIGN_OR_RETURN(NodePointer node, load_child(hash));
-  if (node->is_leaf()) return update_leaf(node, depth, sources);
-  if (depth >= tree_depth_max) return error(Code::corruption, "state tree deeper than 256 levels");
-  size_t split = split_point(sources, depth);
-  std::span<LeafSource> left_sources = sources.subspan(0, split);
-  std::span<LeafSource> right_sources = sources.subspan(split);
-  // An untouched side keeps its hash; it is loaded only to learn whether it
-  // is a leaf, which matters only if the other side became empty.
-  Subtree left{node->left(), false};
-  Subtree right{node->right(), false};
-  if (worth_parallel(depth, left_sources, right_sources)) {
-    GOVCHAIN_TRY(update_in_parallel(*node, depth, left_sources, right_sources, left, right));
-  } else {
-    if (!left_sources.empty()) {
-      GOVCHAIN_ASSIGN_OR_RETURN(left, update(node->left(), depth + 1, left_sources));
-    }
-    if (!right_sources.empty()) {
-      GOVCHAIN_ASSIGN_OR_RETURN(right, update(node->right(), depth + 1, right_sources));
-    }
+// Follows `key_hash` through the four levels of `page`, appending the
+// siblings of its path, and returns what the path reaches: a single leaf or
+// an empty subtree inside the page, or the content of a slot.
+Slot walk_page(const Page& page, const Hash& key_hash, std::vector<Hash>& siblings) {
+  uint32_t position = 1;
+  for (uint32_t level = 0; level < page_levels; ++level) {
+    const bool right = path_bit(key_hash, page.depth() + level);
+    siblings.push_back(page.position_hash(2 * position + (right ? 0 : 1)));
+    position = 2 * position + (right ? 1 : 0);
+    if (position >= page_slot_count) break;
+    if (page.position_kind(position) == PositionKind::empty) return Slot{};
+    if (page.position_kind(position) == PositionKind::leaf) return page.slot(page.single_leaf_slot(position));
   }
-  if (left.hash.is_zero() && right_sources.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(right, unchanged(right.hash));
-  }
-  if (right.hash.is_zero() && left_sources.empty()) {
-    GOVCHAIN_ASSIGN_OR_RETURN(left, unchanged(left.hash));
-  }
-  return combine(left, right);
+  return page.slot(position - page_slot_count);
 }
 
 }  // namespace
@@ -257,54 +132,37 @@ void sort_changes(std::vector<StateChange>& changes) {
 }
 
 StateTree::StateTree(storage::KeyValueStore& store, StateTreeOptions options)
-    : store_(store), cache_(std::make_unique<NodeCache>(options.cache_size_bytes_max)) {}
+    : store_(store), cache_(std::make_unique<PageCache>(options.cache_size_bytes_max)) {}
 
 StateTree::~StateTree() = default;
 
-// Room for about a dozen new nodes per change (measured: 9 on a tree of 10^6
-// keys), so that a big block does not regrow the batch buffer many times.
-static void reserve_for(std::span<const StateChange> changes, storage::WriteBatch& batch) {
-  const size_t nodes_per_change = 12;
-  const size_t node_size_bytes = 4 + 32 + 65;
-  size_t value_size_bytes = 0;
-  for (const StateChange& change : changes)
-    value_size_bytes += 2 * (change.key.size() + (change.value ? change.value->size() : 0));
-  size_t operation_count = batch.operation_count() + changes.size() * (nodes_per_change + 1) + 1;
-  batch.reserve(operation_count,
-                batch.size_bytes() + changes.size() * nodes_per_change * node_size_bytes + value_size_bytes);
-}
-
-static void put_flat_index(std::span<const StateChange> changes, const Hash& new_root, storage::WriteBatch& batch) {
-  for (const StateChange& change : changes) {
-    Bytes key = storage::prefixed_key(as_view(store_keys::value_prefix), change.key);
-    if (change.value)
-      batch.put(key, *change.value);
-    else
-      batch.erase(key);
-  }
-  batch.put(as_view(store_keys::latest_root), new_root.view());
-}
-
 Result<Hash> StateTree::apply(const Hash& base_root, std::span<const StateChange> changes, storage::WriteBatch& batch) {
+  const double cpu_start_ms = thread_cpu_ms();
   GOVCHAIN_TRY(check_changes(changes));
-  std::vector<LeafSource> sources;
-  sources.reserve(changes.size());
-  for (const StateChange& change : changes) sources.push_back(LeafSource{state_key_hash(change.key), &change, nullptr});
-  std::sort(sources.begin(), sources.end(),
-            [](const LeafSource& left, const LeafSource& right) { return left.key_hash < right.key_hash; });
-  TreeAccess access(store_, *cache_, &batch);
-  if (!base_root.is_zero()) {
-    auto root_node = access.load(base_root);
-    if (!root_node.ok()) return root_node.status().with_context("base state root " + base_root.hex());
-  }
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t version, latest_version());
+  ++version;
+  TreeReader reader(store_, *cache_);
+  auto base = reader.load_root(base_root);
+  if (!base.ok()) return base.status().with_context("base state root " + base_root.hex());
+  std::vector<Source> sources = sources_of(changes);
   reserve_for(changes, batch);
   const size_t operation_count_before = batch.operation_count();
-  auto new_root = access.update(base_root, 0, sources);
+  TreeUpdate update(store_, *cache_, batch, version);
+  auto new_root = update.update(*base, 0, sources);
   if (!new_root.ok()) {
     batch.truncate(operation_count_before);  // leave the caller's batch as it was
     return new_root.status();
   }
   put_flat_index(changes, new_root->hash, batch);
+  put_version(version, new_root->hash, update, batch);
+  std::lock_guard lock(statistics_mutex_);
+  last_apply_ = ApplyStatistics{version,
+                                update.pages_written(),
+                                update.leaves_written(),
+                                update.stale_pages().size(),
+                                update.stale_leaves().size(),
+                                update.inner_hashes(),
+                                thread_cpu_ms() - cpu_start_ms + update.helper_cpu_ms()};
   return new_root->hash;
 }
 
@@ -312,7 +170,28 @@ Result<std::optional<Bytes>> StateTree::get_latest(ByteView key) const {
   return store_.get(storage::prefixed_key(as_view(store_keys::value_prefix), key));
 }
 
+Result<uint64_t> StateTree::latest_version() const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.get(as_view(store_keys::version)));
+  if (!stored) {
+    GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> root, store_.get(as_view(store_keys::latest_root)));
+    if (root)
+      return error(Code::invalid,
+                   "the store holds state written by an older govchain (state format 1, one record per tree node); "
+                   "this version reads format " +
+                       std::to_string(state_format) +
+                       " only and has no migration: move the data directory away and sync the chain anew");
+    return uint64_t{0};
+  }
+  if (stored->size() != 9 || (*stored)[0] != state_format)
+    return error(Code::invalid,
+                 "the store holds state in format " + std::to_string(stored->empty() ? 0 : (*stored)[0]) + " (" +
+                     std::to_string(stored->size()) + "-byte version record); this version reads format " +
+                     std::to_string(state_format) + " only");
+  return read_big_endian(stored->data() + 1, 8);
+}
+
 Result<Hash> StateTree::latest_root() const {
+  GOVCHAIN_TRY(latest_version().status());
   GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.get(as_view(store_keys::latest_root)));
   if (!stored) return empty_root();
   if (stored->size() != Hash::size_bytes)
@@ -326,42 +205,67 @@ Result<std::optional<Bytes>> StateTree::get_at(const Hash& root, ByteView key) c
 }
 
 Result<ProvenValue> StateTree::prove(const Hash& root, ByteView key) const {
-  TreeAccess access(store_, *cache_, nullptr);
+  TreeReader reader(store_, *cache_);
   const Hash key_hash = state_key_hash(key);
+  auto top = reader.load_root(root);
+  if (!top.ok()) return top.status().with_context("state root " + root.hex());
+  Slot reached = *top;
   ProvenValue result;
-  Hash current = root;
-  for (uint32_t depth = 0; depth <= tree_depth_max; ++depth) {
-    if (current.is_zero()) return result;  // terminal empty, value absent
-    auto node = depth == 0 ? access.load(current) : access.load_child(current);
-    if (!node.ok()) return node.status().with_context("state root " + root.hex());
-    if ((*node)->is_leaf()) {
-      if ((*node)->key_hash() == key_hash) {
-        result.value = Bytes((*node)->value().begin(), (*node)->value().end());
-        result.proof.terminal = ProofTerminal::key_leaf;
-      } else {
-        result.proof.terminal = ProofTerminal::other_leaf;
-        result.proof.other_key_hash = (*node)->key_hash();
-        result.proof.other_value_hash = (*node)->value_hash();
-      }
-      return result;
-    }
-    if (depth == tree_depth_max) break;
-    bool right = path_bit(key_hash, depth);
-    result.proof.siblings.push_back(right ? (*node)->left() : (*node)->right());
-    current = right ? (*node)->right() : (*node)->left();
+  for (uint32_t depth = 0; reached.kind == SlotKind::page; depth += page_levels) {
+    auto page = depth == 0 ? reader.load_page(reached.hash, 0) : reader.load_child_page(reached.hash, depth);
+    if (!page.ok()) return page.status().with_context("state root " + root.hex());
+    reached = walk_page(**page, key_hash, result.proof.siblings);
   }
-  return error(Code::corruption, "state tree under root " + root.hex() + " is deeper than 256 levels");
+  if (reached.kind == SlotKind::empty) return result;  // terminal empty: the key is absent
+  if (reached.key_hash != key_hash) {
+    result.proof.terminal = ProofTerminal::other_leaf;
+    result.proof.other_key_hash = reached.key_hash;
+    result.proof.other_value_hash = reached.value_hash;
+    return result;
+  }
+  auto leaf = reader.load_leaf(reached.hash);
+  if (!leaf.ok()) return leaf.status().with_context("state root " + root.hex());
+  if (!std::equal(leaf->key.begin(), leaf->key.end(), key.begin(), key.end()))
+    return error(Code::corruption, "state leaf " + reached.hash.hex() + " holds another key with the same key hash");
+  result.value = std::move(leaf->value);
+  result.proof.terminal = ProofTerminal::key_leaf;
+  return result;
 }
 
 Result<bool> StateTree::contains_root(const Hash& root) const {
-  if (root.is_zero()) return true;
-  TreeAccess access(store_, *cache_, nullptr);
-  auto node = access.load(root);
-  if (node.ok()) return true;
-  if (node.status().code() == Code::not_found) return false;
-  return node.status();
+  TreeReader reader(store_, *cache_);
+  auto slot = reader.load_root(root);
+  if (slot.ok()) return true;
+  if (slot.status().code() == Code::not_found) return false;
+  return slot.status();
+}
+
+Status StateTree::warm_cache(const Hash& root) const {
+  TreeReader reader(store_, *cache_);
+  GOVCHAIN_ASSIGN_OR_RETURN(Slot top, reader.load_root(root));
+  if (top.kind != SlotKind::page) return Status();
+  const double share_max = 0.9;
+  std::vector<Hash> level = {root};
+  std::vector<Hash> next;
+  for (uint32_t depth = 0; !level.empty(); depth += page_levels) {
+    for (const Hash& hash : level) {
+      if (cache_->filled_to(share_max)) return Status();
+      auto page = depth == 0 ? reader.load_page(hash, 0) : reader.load_child_page(hash, depth);
+      if (!page.ok()) return page.status().with_context("state root " + root.hex());
+      for (uint32_t index = 0; index < page_slot_count; ++index)
+        if ((*page)->slot_kind(index) == SlotKind::page) next.push_back((*page)->slot(index).hash);
+    }
+    level.swap(next);
+    next.clear();
+  }
+  return Status();
 }
 
 CacheStatistics StateTree::cache_statistics() const { return cache_->statistics(); }
+
+ApplyStatistics StateTree::last_apply_statistics() const {
+  std::lock_guard lock(statistics_mutex_);
+  return last_apply_;
+}
 
 }  // namespace govchain::state

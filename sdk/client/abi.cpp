@@ -32,7 +32,47 @@ size_t fixed_size_bytes(std::string_view type) {
 }
 
 bool is_primitive_type(std::string_view type) {
-  return fixed_size_bytes(type) > 0 || type == "string" || type == "bytes";
+  return fixed_size_bytes(type) > 0 || type == "string" || type == "bytes" || text_rule(type) != nullptr;
+}
+
+bool is_lower_alphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_alphanumeric(char c) { return is_lower_alphanumeric(c) || (c >= 'A' && c <= 'Z'); }
+
+bool is_code_text(std::string_view text) {
+  if (text.empty() || text.size() > 32) return false;
+  for (char c : text)
+    if (!(is_lower_alphanumeric(c) || c == '_')) return false;
+  return true;
+}
+
+bool is_zone_text(std::string_view text) {
+  if (text.empty() || text.size() > 64 || !is_alphanumeric(text[0])) return false;
+  for (char c : text)
+    if (!(is_alphanumeric(c) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
+bool is_name_text(std::string_view text) {
+  if (text.empty() || text.size() > 64) return false;
+  for (char c : text)
+    if (!(is_lower_alphanumeric(c) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
+bool is_date_text(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (text[i] < '0' || text[i] > '9') return false;
+  int month = (text[5] - '0') * 10 + (text[6] - '0');
+  int day = (text[8] - '0') * 10 + (text[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+bool is_label_text(std::string_view text) {
+  if (text.empty() || text.size() > 128) return false;
+  for (char c : text)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
 }
 
 bool is_abi_name(std::string_view name) {
@@ -77,6 +117,8 @@ Status check_type(const Abi& abi, std::string_view type, std::set<std::string>& 
 
 Result<std::vector<Field>> parse_fields(const json& list, const std::string& where) {
   if (!list.is_array()) return error(Code::malformed, where + " must be an array of {\"name\", \"type\"}");
+  if (list.size() > fields_max)
+    return error(Code::too_large, where + ": more than " + std::to_string(fields_max) + " entries");
   std::vector<Field> fields;
   std::set<std::string> names;
   for (const auto& entry : list) {
@@ -129,11 +171,38 @@ Status parse_header(const json& document, Abi& abi) {
 Status parse_structs(const json& document, Abi& abi) {
   if (!document.contains("types")) return Status();
   if (!document["types"].is_object()) return error(Code::malformed, "\"types\" must be an object of structs");
+  if (document["types"].size() > types_max)
+    return error(Code::too_large, "more than " + std::to_string(types_max) + " types");
   for (const auto& [name, fields] : document["types"].items()) {
     if (!is_abi_name(name) || is_primitive_type(name))
       return error(Code::malformed, "struct name '" + name + "' is not 1..64 of [a-z0-9_] or is a built-in type");
     GOVCHAIN_ASSIGN_OR_RETURN(abi.types[name], parse_fields(fields, "struct '" + name + "'"));
     if (abi.types[name].empty()) return error(Code::malformed, "struct '" + name + "' has no fields");
+  }
+  return Status();
+}
+
+// "events": [{"topic": "certificate.active", "type": "<struct>"}, ...]; a
+// topic is 1..64 of [a-z0-9_.] (the host's limit on topics).
+Status parse_events(const json& document, Abi& abi) {
+  if (!document.contains("events")) return Status();
+  const json& list = document["events"];
+  if (!list.is_array()) return error(Code::malformed, "\"events\" must be an array of {\"topic\", \"type\"}");
+  if (list.size() > events_max) return error(Code::too_large, "more than " + std::to_string(events_max) + " events");
+  for (const auto& entry : list) {
+    if (!entry.is_object() || !entry.contains("topic") || !entry["topic"].is_string() || !entry.contains("type") ||
+        !entry["type"].is_string())
+      return error(Code::malformed, "each event must be {\"topic\": string, \"type\": string}");
+    Event event{entry["topic"].get<std::string>(), entry["type"].get<std::string>()};
+    bool topic_ok = !event.topic.empty() && event.topic.size() <= 64;
+    for (char c : event.topic) topic_ok = topic_ok && (is_lower_alphanumeric(c) || c == '_' || c == '.');
+    if (!topic_ok) return error(Code::malformed, "event topic '" + event.topic + "' is not 1..64 of [a-z0-9_.]");
+    if (abi.find_event(event.topic) != nullptr)
+      return error(Code::malformed, "event '" + event.topic + "' is declared twice");
+    if (!abi.types.count(event.type))
+      return error(Code::malformed,
+                   "event '" + event.topic + "': its type '" + event.type + "' is not a struct of \"types\"");
+    abi.events.push_back(std::move(event));
   }
   return Status();
 }
@@ -260,6 +329,10 @@ Status encode_primitive(std::string_view type, const json& value, const std::str
   } else if (type == "string") {
     if (!value.is_string()) return argument_error(path, type, "a JSON string", value);
     writer.text(value.get_ref<const std::string&>());
+  } else if (const char* rule = text_rule(type)) {
+    if (!value.is_string() || !satisfies_text_rule(type, value.get_ref<const std::string&>()))
+      return argument_error(path, type, rule, value);
+    writer.text(value.get_ref<const std::string&>());
   } else {
     GOVCHAIN_ASSIGN_OR_RETURN(Bytes bytes, parse_hex(value, fixed_size_bytes(type), path, type));
     if (type == "bytes") {
@@ -344,6 +417,11 @@ Result<json> decode_primitive(std::string_view type, codec::Reader& reader) {
     if (!is_valid_utf8(text)) return error(Code::malformed, "string is not valid UTF-8");
     return json(std::move(text));
   }
+  if (const char* rule = text_rule(type)) {
+    GOVCHAIN_ASSIGN_OR_RETURN(std::string text, reader.text(reader.remaining()));
+    if (!satisfies_text_rule(type, text)) return error(Code::malformed, std::string(type) + " " + rule);
+    return json(std::move(text));
+  }
   if (type == "bytes") {
     GOVCHAIN_ASSIGN_OR_RETURN(Bytes bytes, reader.bytes(reader.remaining()));
     return json(to_hex(bytes));
@@ -425,6 +503,30 @@ const Method* Abi::find_method(std::string_view name) const {
   return nullptr;
 }
 
+const Event* Abi::find_event(std::string_view topic) const {
+  for (const auto& event : events)
+    if (event.topic == topic) return &event;
+  return nullptr;
+}
+
+const char* text_rule(std::string_view type) {
+  if (type == "code") return "a code: 1..32 of [a-z0-9_] (no free text)";
+  if (type == "zone") return "a zone code: 1..64 of [A-Za-z0-9._-], starting with a letter or digit";
+  if (type == "name") return "a name: 1..64 of [a-z0-9_.-]";
+  if (type == "date") return "a date YYYY-MM-DD";
+  if (type == "label") return "a label: 1..128 printable ASCII characters";
+  return nullptr;
+}
+
+bool satisfies_text_rule(std::string_view type, std::string_view text) {
+  if (type == "code") return is_code_text(text);
+  if (type == "zone") return is_zone_text(text);
+  if (type == "name") return is_name_text(text);
+  if (type == "date") return is_date_text(text);
+  if (type == "label") return is_label_text(text);
+  return true;
+}
+
 Result<Abi> parse_abi_document(const json& document) {
   try {
     Abi abi;
@@ -432,6 +534,8 @@ Result<Abi> parse_abi_document(const json& document) {
     GOVCHAIN_TRY(parse_structs(document, abi));
     if (!document.contains("methods") || !document["methods"].is_array())
       return error(Code::malformed, "\"methods\" must be an array");
+    if (document["methods"].size() > methods_max)
+      return error(Code::too_large, "more than " + std::to_string(methods_max) + " methods");
     std::set<std::string> names;
     for (const auto& entry : document["methods"]) {
       GOVCHAIN_ASSIGN_OR_RETURN(Method method, parse_method(entry));
@@ -439,6 +543,7 @@ Result<Abi> parse_abi_document(const json& document) {
         return error(Code::malformed, "method '" + method.name + "' is defined twice");
       abi.methods.push_back(std::move(method));
     }
+    GOVCHAIN_TRY(parse_events(document, abi));
     GOVCHAIN_TRY(check_all_types(abi));
     return abi;
   } catch (const json::exception& failure) {
@@ -447,6 +552,9 @@ Result<Abi> parse_abi_document(const json& document) {
 }
 
 Result<Abi> parse_abi(std::string_view json_text) {
+  if (json_text.size() > abi_size_bytes_max)
+    return error(Code::too_large, "the ABI has " + std::to_string(json_text.size()) + " bytes; at most " +
+                                      std::to_string(abi_size_bytes_max) + " are allowed");
   json document = json::parse(json_text, nullptr, false);
   if (document.is_discarded()) return error(Code::malformed, "the ABI is not valid JSON");
   auto abi = parse_abi_document(document);

@@ -86,8 +86,9 @@ std::string decode_error(const std::string& type, const std::string& hex) {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string read_source_file(const std::string& path) {
-  std::ifstream file(std::string(GOVCHAIN_SOURCE_DIR) + "/" + path);
+// The ABI file the build wrote from the contract's module.
+std::string read_contract_abi(const std::string& name) {
+  std::ifstream file(std::string(GOVCHAIN_CONTRACTS_DIR) + "/" + name + ".abi.json");
   std::stringstream text;
   text << file.rdbuf();
   return text.str();
@@ -171,8 +172,8 @@ TEST_CASE("a method with every type round trips as one object, and as an array")
   CHECK(nothing.kind == abi::MethodKind::query);
 }
 
-TEST_CASE("the test vectors of docs/contracts.md 5.4 with the repository's ABIs") {
-  auto parking = abi::parse_abi(read_source_file("contracts/parking/parking.abi.json"));
+TEST_CASE("the test vectors of docs/contracts.md 5.4 with the contracts' ABIs") {
+  auto parking = abi::parse_abi(read_contract_abi("parking"));
   REQUIRE_MESSAGE(parking.ok(), parking.status().to_string());
   json issue = {{"id", id_hex},         {"municipality", "gelsenkirchen"}, {"commitment", commitment_hex},
                 {"zone", "altstadt"}, {"valid_from_ms", 1767225600000},  {"valid_until_ms", 1775001600000}};
@@ -181,7 +182,7 @@ TEST_CASE("the test vectors of docs/contracts.md 5.4 with the repository's ABIs"
   CHECK(encoded->size() == 109);
   CHECK(to_hex(*encoded) == id_hex + "0000000d67656c73656e6b69726368656e" + commitment_hex +
                                 "00000008616c747374616474" + "0000019b76daa800" + "0000019d46570000");
-  auto dogpermit = abi::parse_abi(read_source_file("contracts/dogpermit/dogpermit.abi.json"));
+  auto dogpermit = abi::parse_abi(read_contract_abi("dogpermit"));
   REQUIRE_MESSAGE(dogpermit.ok(), dogpermit.status().to_string());
   json dog = {{"id", id_hex},      {"municipality", "aachen"},           {"commitment", commitment_hex},
               {"valid_from_ms", 0}, {"valid_until_ms", 0},               {"insurance_valid_until_ms", 1798761600000},
@@ -193,7 +194,7 @@ TEST_CASE("the test vectors of docs/contracts.md 5.4 with the repository's ABIs"
                                     "00000002000000066d757a7a6c65000000046c656164");
   for (const char* name : {"identity", "landlord", "streetmusic", "archive"}) {
     CAPTURE(name);
-    auto parsed = abi::parse_abi(read_source_file("contracts/" + std::string(name) + "/" + name + ".abi.json"));
+    auto parsed = abi::parse_abi(read_contract_abi(name));
     CHECK_MESSAGE(parsed.ok(), parsed.status().to_string());
   }
 }
@@ -287,4 +288,43 @@ TEST_CASE("ABIs that break the format are refused") {
   refuse(R"({"abi_version": 1, "methods": [{"name": "m", "arguments": [{"name": "a", "type": "u32"},
            {"name": "a", "type": "u32"}]}]})", "twice");
   refuse(R"({"abi_version": 1, "methods": [{"name": "m", "returns": [{"name": "a"}]}]})", "each entry");
+}
+
+TEST_CASE("code, zone, name, date and label are texts with their rules, checked both ways") {
+  check_round_trip("code", "misuse", "000000066d6973757365", "misuse");
+  check_round_trip("zone", "AC-ALTSTADT-03", "0000000e41432d414c5453544144542d3033", "AC-ALTSTADT-03");
+  check_round_trip("name", "dev-city", "000000086465762d63697479", "dev-city");
+  check_round_trip("date", "2026-03-01", "0000000a323032362d30332d3031", "2026-03-01");
+  check_round_trip("label", "Bestand 2021", "0000000c42657374616e642032303231", "Bestand 2021");
+  CHECK(contains(encode_error("code", "Erika Mustermann"),
+                 "argument 'value' (code): expected a code: 1..32 of [a-z0-9_]"));
+  CHECK(contains(encode_error("code", ""), "(code)"));
+  CHECK(contains(encode_error("code", std::string(33, 'a')), "(code)"));
+  CHECK(contains(encode_error("code", 5), "(code)"));
+  CHECK(contains(encode_error("zone", "-markt"), "(zone)"));
+  CHECK(contains(encode_error("zone", "Markt Platz"), "(zone)"));
+  CHECK(contains(encode_error("name", "Dev-City"), "(name)"));
+  CHECK(contains(encode_error("date", "01.03.2026"), "(date)"));
+  CHECK(contains(encode_error("label", "line\nbreak"), "(label)"));
+  CHECK(contains(decode_error("code",
+                              "00000002"
+                              "4142"),
+                 "code"));
+  CHECK(contains(decode_error("zone",
+                              "00000001"
+                              "2d"),
+                 "zone"));
+}
+
+TEST_CASE("ABIs over the limits are refused") {
+  json document = json::parse(test_abi_text);
+  json fields = json::array();
+  for (int i = 0; i < 65; ++i) fields.push_back({{"name", "f" + std::to_string(i)}, {"type", "u32"}});
+  document["methods"].push_back({{"name", "wide"}, {"arguments", fields}});
+  auto wide = abi::parse_abi_document(document);
+  REQUIRE(!wide.ok());
+  CHECK(wide.status().code() == Code::too_large);
+  auto huge = abi::parse_abi(std::string(abi::abi_size_bytes_max + 1, ' '));
+  REQUIRE(!huge.ok());
+  CHECK(huge.status().code() == Code::too_large);
 }

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/trust_anchor.h"
 #include "core/bytes.h"
 #include "core/status.h"
 #include "crypto/schnorr.h"
@@ -103,8 +104,8 @@ using ProgressFunction = std::function<void(uint64_t done, uint64_t total)>;
 // machine's cores, at most 8), each with every algorithm; the result has one
 // vector per file, in the order of `paths`.
 Result<std::vector<std::vector<Digest>>> hash_files(const std::vector<std::filesystem::path>& paths,
-                                                    const std::vector<HashAlgorithm>& algorithms,
-                                                    unsigned thread_count, const ProgressFunction& progress);
+                                                    const std::vector<HashAlgorithm>& algorithms, unsigned thread_count,
+                                                    const ProgressFunction& progress);
 
 // Parses a list of precomputed document hashes: one hex digest per line;
 // blank lines and lines starting with '#' are skipped.
@@ -149,6 +150,10 @@ struct AnchorRecord {
   Hash tx_hash;
   uint64_t height = 0;
   int64_t time_ms = 0;  // the anchoring block's time
+  // The proof bundle of the batch's record (client/bundle.h) and its trust
+  // anchor, which make_proof copies into every proof; empty when none.
+  Bytes bundle;
+  std::optional<TrustAnchor> trust_anchor;
 };
 
 // One document's inclusion proof in one batch, and (for a re-anchored
@@ -169,6 +174,12 @@ struct Proof {
   uint64_t anchor_height = 0;
   int64_t anchor_time_ms = 0;
   std::shared_ptr<const Proof> previous;
+  // The proof bundle of this step's batch record and the trust anchor it
+  // starts from: with them the step verifies with no node
+  // (verify_proof_offline). Not part of the canonical bytes, so a bundle
+  // can be refreshed without touching the evidence a renewal hashed.
+  Bytes bundle;
+  std::optional<TrustAnchor> trust_anchor;
 };
 
 // The canonical bytes of a proof (docs/archive.md), which a renewal hashes.
@@ -199,8 +210,8 @@ Result<PreparedBatch> prepare_batch(HashAlgorithm algorithm, std::vector<Digest>
 
 struct AnchorRequest {
   std::string municipality;
-  std::string label;          // printable ASCII, 1..128, no personal data
-  Hash previous_batch_id;     // zero: a first anchoring
+  std::string label;       // printable ASCII, 1..128, no personal data
+  Hash previous_batch_id;  // zero: a first anchoring
   uint64_t gas_limit = 1'000'000;
   uint64_t wait_ms = 30'000;
 };
@@ -224,11 +235,12 @@ Status write_proofs(const PreparedBatch& batch, const AnchorRecord& anchor,
 
 enum class Verdict : uint8_t {
   valid,
-  document_altered,   // the document's hash differs from the proof's
-  proof_tampered,     // the proof does not hold together (path, root, renewal link)
-  root_not_anchored,  // the chain has no such anchor (or a different one, or revoked)
-  wrong_chain,        // the proof is for another chain than the node's
+  document_altered,       // the document's hash differs from the proof's
+  proof_tampered,         // the proof does not hold together (path, root, renewal link)
+  root_not_anchored,      // the chain has no such anchor (or a different one, or revoked)
+  wrong_chain,            // the proof is for another chain than the node's
   evidence_chain_broken,  // the re-anchoring chain differs from the chain's record
+  untrusted_anchor,       // offline: the bundle starts from an anchor the verifier does not pin
 };
 std::string_view verdict_name(Verdict verdict);
 
@@ -243,6 +255,11 @@ struct Verification {
   Verdict verdict = Verdict::valid;
   std::string reason;               // a sentence for people; empty when valid
   std::vector<EvidenceStep> steps;  // newest first, as checked
+  // verify_proof_offline: the newest step's bundle block, and whether every
+  // step's trust anchor was pinned by the caller.
+  uint64_t as_of_height = 0;
+  int64_t as_of_time_ms = 0;
+  bool anchor_pinned = false;
   bool valid() const { return verdict == Verdict::valid; }
 };
 
@@ -257,5 +274,21 @@ Verification check_proof_offline(const Proof& proof, const DocumentDigests& docu
 // (verify_root), anchoring height and time, document count, and the
 // re-anchoring chain (evidence_chain). A failing node is a Status error.
 Result<Verification> verify_proof(const Client& client, const Proof& proof, const DocumentDigests& document);
+
+// The commitment of a batch's record: tagged_hash("govchain/archive-batch",
+// text(algorithm) || bytes(root)), as the contract computes it.
+Hash batch_commitment(HashAlgorithm algorithm, const Digest& root);
+// The bundle of a batch (its record and its "batch/" facts) from `client`,
+// starting from `anchor` (sdk/client/bundle_fetch.h).
+Result<Bytes> fetch_batch_bundle(const Client& client, const AnchorRecord& anchor_record, HashAlgorithm algorithm,
+                                 const Digest& root, const TrustAnchor& anchor);
+// With no node: check_proof_offline, then for every step its bundle, checked
+// against the step's trust anchor (refused as untrusted_anchor when
+// `pinned_anchors` is not empty and does not hold it): the batch record
+// proven, anchored at the step's height and time and valid as of the
+// bundle's block, the document count, and the link to the earlier step.
+// Code::not_found when a step carries no bundle.
+Result<Verification> verify_proof_offline(const Proof& proof, const DocumentDigests& document,
+                                          const std::vector<TrustAnchor>& pinned_anchors);
 
 }  // namespace govchain::client::archive

@@ -10,8 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "client/bundle.h"
 #include "client/keys.h"
+#include "client/local_time.h"
 #include "client/state_layout.h"
+#include "client/verify_link.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
@@ -75,6 +78,27 @@ Result<std::string> text_field(const json& object, const char* name) {
   return object[name].get<std::string>();
 }
 
+// The optional fields of a file that verifies offline: the bundle (base32),
+// the trust anchor it starts from, and the portal of the QR link.
+Status read_bundle_fields(const json& file, CertificateFile& certificate) {
+  if (file.contains("portal_url")) {
+    if (!file["portal_url"].is_string()) return error(Code::malformed, "certificate file: 'portal_url' is not a text");
+    certificate.portal_url = file["portal_url"].get<std::string>();
+  }
+  if (file.contains("trust_anchor")) {
+    auto anchor = trust_anchor_from_json(file["trust_anchor"].dump());
+    if (!anchor.ok()) return error(Code::malformed, "certificate file: " + anchor.status().message());
+    certificate.trust_anchor = std::move(*anchor);
+  }
+  if (file.contains("bundle")) {
+    if (!file["bundle"].is_string()) return error(Code::malformed, "certificate file: 'bundle' is not a text");
+    auto bundle = base32_decode(file["bundle"].get<std::string>());
+    if (!bundle.ok()) return error(Code::malformed, "certificate file: 'bundle': " + bundle.status().message());
+    certificate.bundle = std::move(*bundle);
+  }
+  return Status();
+}
+
 // Howard Hinnant's days_from_civil: days since 1970-01-01 (proleptic Gregorian).
 int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
   year -= month <= 2;
@@ -91,7 +115,7 @@ bool all_digits(std::string_view text) {
 
 // "Z", "+HH:MM", "-HH:MM", or "" (UTC) -> offset east of UTC in minutes.
 Result<int64_t> parse_offset_minutes(std::string_view zone) {
-  if (zone.empty() || zone == "Z") return int64_t{0};
+  if (zone == "Z") return int64_t{0};
   unsigned hours = 0, minutes = 0;
   char sign = 0;
   int consumed = 0;
@@ -137,6 +161,9 @@ Result<CertificateFile> new_certificate(std::string type, std::string contract, 
 }
 
 std::string certificate_to_json(const CertificateFile& certificate) {
+  const std::string qr = certificate.portal_url.empty()
+                             ? reference_to_text(reference_of(certificate))
+                             : verify_link(certificate.portal_url, payload_of(certificate, false));
   json file = {{"govchain_certificate", certificate_file_format_version},
                {"type", certificate.type},
                {"chain_id", certificate.chain_id},
@@ -145,8 +172,11 @@ std::string certificate_to_json(const CertificateFile& certificate) {
                {"id", certificate.id.hex()},
                {"salt", certificate.salt.hex()},
                {"commitment", certificate.commitment().hex()},
-               {"qr", reference_to_text(reference_of(certificate))},
+               {"qr", qr},
                {"document", json::parse(certificate.document_json)}};
+  if (!certificate.portal_url.empty()) file["portal_url"] = certificate.portal_url;
+  if (certificate.trust_anchor) file["trust_anchor"] = json::parse(trust_anchor_to_json(*certificate.trust_anchor));
+  if (!certificate.bundle.empty()) file["bundle"] = base32_encode(certificate.bundle);
   return file.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
@@ -170,6 +200,7 @@ Result<CertificateFile> certificate_from_json(std::string_view text) {
   auto canonical = canonical_json(file["document"].dump(-1, ' ', false, json::error_handler_t::replace));
   if (!canonical.ok()) return error(Code::malformed, "certificate file: " + canonical.status().message());
   certificate.document_json = std::move(*canonical);
+  GOVCHAIN_TRY(read_bundle_fields(file, certificate));
   return certificate;
 }
 
@@ -198,6 +229,23 @@ Status write_certificate_file(const std::string& path, const CertificateFile& ce
     written += static_cast<size_t>(result);
   }
   if (::close(descriptor) != 0) return error(Code::io_error, "cannot write " + path + ": " + std::strerror(errno));
+  return Status();
+}
+
+Status update_certificate_file(const std::string& path, const CertificateFile& certificate) {
+  GOVCHAIN_ASSIGN_OR_RETURN(CertificateFile existing, read_certificate_file(path));
+  if (existing.id != certificate.id || existing.salt != certificate.salt ||
+      existing.document_json != certificate.document_json || existing.chain_id != certificate.chain_id ||
+      existing.contract != certificate.contract || existing.type != certificate.type)
+    return error(Code::invalid, path + " holds another certificate; only its bundle may be replaced");
+  const std::string temporary = path + ".updating";
+  ::unlink(temporary.c_str());
+  GOVCHAIN_TRY(write_certificate_file(temporary, certificate));
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    return error(Code::io_error, "cannot replace " + path + ": " + reason);
+  }
   return Status();
 }
 
@@ -452,11 +500,11 @@ Result<VerificationReport> verify_certificate(const Client& client, const Certif
 }
 
 std::string explain_verdict(const ContractVerdict& answer) {
-  const std::string at = format_time_utc(answer.at_time_ms);
+  const std::string at = format_time_local(answer.at_time_ms);
   const std::string& verdict = answer.verdict;
   if (verdict == "valid")
-    return "the document matches the record, the issuer held the required authority when it issued, and at " + at +
-           " the certificate is active and inside its validity window";
+    return "the record on the chain is active and inside its validity window at " + at +
+           ", and the issuer held the required authority when it issued";
   if (verdict == "unknown_id") return "no certificate with this id exists on the chain (in this contract)";
   if (verdict == "commitment_mismatch")
     return "the document or its salt does not match the record: the file was altered, or it belongs to another "
@@ -465,55 +513,102 @@ std::string explain_verdict(const ContractVerdict& answer) {
   if (verdict == "not_yet_valid" && answer.reason == "not_issued_yet")
     return "the certificate had not been issued yet at " + at;
   if (verdict == "not_yet_valid")
-    return "not valid yet: its validity starts at " + format_time_utc(answer.valid_from_ms);
+    return "not valid yet: its validity starts at " + format_time_local(answer.valid_from_ms);
   if (verdict == "expired" && answer.reason == "insurance_expired")
     return "expired: the liability insurance recorded for this permit had ended by " + at;
-  if (verdict == "expired") return "expired: its validity ended at " + format_time_utc(answer.valid_until_ms);
+  if (verdict == "expired") return "expired: its validity ended at " + format_time_local(answer.valid_until_ms);
   if (verdict == "suspended") return "suspended by the controlling office (reason code " + answer.reason + ")";
   if (verdict == "revoked") return "revoked (reason code " + answer.reason + ")";
   if (verdict == "consumed") return "already used: it was consumed (reason code " + answer.reason + ")";
   if (verdict == "wrong_zone") return "the permit is for zone '" + answer.reason + "', not for the zone asked about";
+  if (verdict == "bundle_invalid") return "the proof of the record does not hold: " + answer.reason;
+  if (verdict == "untrusted_anchor")
+    return "the proof starts from a trust anchor (" + answer.reason + ") that this verifier does not trust";
+  if (verdict == "wrong_chain")
+    return "the certificate belongs to another chain than the trust anchor ('" + answer.reason + "')";
   return "the contract answered '" + verdict + "'" + (answer.reason.empty() ? "" : " (" + answer.reason + ")");
 }
 
 // ---- Time ----------------------------------------------------------------------
 
-Result<int64_t> parse_time_ms(std::string_view text) {
+namespace {
+
+// A time argument split into its parts; offset_minutes nullopt: local time.
+struct TimeText {
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millisecond = 0;
+  bool date_only = true;
+  std::optional<int64_t> offset_minutes;
+};
+
+Status read_clock(std::string_view clock_text, TimeText& time, size_t& consumed) {
+  std::string clock(clock_text);
+  int time_consumed = 0;
+  if (std::sscanf(clock.c_str(), "%2u:%2u%n", &time.hour, &time.minute, &time_consumed) != 2 || time_consumed != 5)
+    return error(Code::invalid_argument, "time of day must be HH:MM[:SS[.mmm]]");
+  if (clock.size() > 5 && clock[5] == ':') {
+    int seconds_consumed = 0;
+    if (std::sscanf(clock.c_str() + 6, "%2u%n", &time.second, &seconds_consumed) != 1 || seconds_consumed != 2)
+      return error(Code::invalid_argument, "seconds must have two digits");
+    time_consumed = 8;
+    if (clock.size() > 8 && clock[8] == '.') {
+      int fraction_consumed = 0;
+      if (std::sscanf(clock.c_str() + 9, "%3u%n", &time.millisecond, &fraction_consumed) != 1)
+        return error(Code::invalid_argument, "a fraction of a second needs digits");
+      for (int digits = fraction_consumed; digits < 3; ++digits) time.millisecond *= 10;  // ".5" is 500 ms
+      time_consumed = 9 + fraction_consumed;
+    }
+  }
+  consumed = static_cast<size_t>(time_consumed);
+  return Status();
+}
+
+Result<TimeText> read_time_text(std::string_view text) {
+  TimeText time;
+  std::string value(text);
+  int consumed = 0;
+  if (std::sscanf(value.c_str(), "%4u-%2u-%2u%n", &time.year, &time.month, &time.day, &consumed) != 3 || consumed != 10)
+    return error(Code::invalid_argument,
+                 "time must be ISO 8601 (2026-12-07T15:30, local time in Europe/Berlin, "
+                 "or with Z or +01:00) or ms since 1970, got '" +
+                     value + "'");
+  std::string_view rest = text.substr(10);
+  if (!rest.empty() && (rest[0] == 'T' || rest[0] == ' ')) {
+    size_t clock_consumed = 0;
+    Status clock = read_clock(rest.substr(1), time, clock_consumed);
+    if (!clock.ok()) return clock.with_context("'" + value + "'");
+    time.date_only = false;
+    rest = rest.substr(1 + clock_consumed);
+  }
+  if (time.month < 1 || time.month > 12 || time.day < 1 || time.day > 31 || time.hour > 23 || time.minute > 59 ||
+      time.second > 59)
+    return error(Code::invalid_argument, "not a valid date and time: '" + value + "'");
+  if (!rest.empty()) {
+    if (time.date_only) return error(Code::invalid_argument, "a date alone takes no offset: '" + value + "'");
+    GOVCHAIN_ASSIGN_OR_RETURN(time.offset_minutes, parse_offset_minutes(rest));
+  }
+  return time;
+}
+
+Result<int64_t> resolve_time(std::string_view text, bool end_of_day) {
   if (all_digits(text)) {
     if (text.size() > 15) return error(Code::invalid_argument, "time in ms is too large");
     return static_cast<int64_t>(std::stoll(std::string(text)));
   }
-  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millisecond = 0;
-  std::string value(text);
-  int consumed = 0;
-  if (std::sscanf(value.c_str(), "%4u-%2u-%2u%n", &year, &month, &day, &consumed) != 3 || consumed != 10)
-    return error(Code::invalid_argument,
-                 "time must be ISO 8601 (2026-11-29T22:00:00Z) or ms since 1970, got '" + value + "'");
-  std::string_view rest = text.substr(10);
-  if (!rest.empty() && (rest[0] == 'T' || rest[0] == ' ')) {
-    int time_consumed = 0;
-    std::string clock(rest.substr(1));
-    if (std::sscanf(clock.c_str(), "%2u:%2u%n", &hour, &minute, &time_consumed) != 2)
-      return error(Code::invalid_argument, "time of day must be HH:MM[:SS[.mmm]], got '" + value + "'");
-    if (clock.size() > 5 && clock[5] == ':') {
-      int seconds_consumed = 0;
-      std::sscanf(clock.c_str() + 6, "%2u%n", &second, &seconds_consumed);
-      time_consumed = 6 + seconds_consumed;
-      if (clock.size() > static_cast<size_t>(time_consumed) && clock[time_consumed] == '.') {
-        int fraction_consumed = 0;
-        std::sscanf(clock.c_str() + time_consumed + 1, "%3u%n", &millisecond, &fraction_consumed);
-        for (int digits = fraction_consumed; digits < 3; ++digits) millisecond *= 10;  // ".5" is 500 ms
-        time_consumed += 1 + fraction_consumed;
-      }
-    }
-    rest = rest.substr(1 + time_consumed);
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-    return error(Code::invalid_argument, "not a valid date and time: '" + value + "'");
-  GOVCHAIN_ASSIGN_OR_RETURN(int64_t offset_minutes, parse_offset_minutes(rest));
-  int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  return (seconds - offset_minutes * 60) * 1000 + millisecond;
+  GOVCHAIN_ASSIGN_OR_RETURN(TimeText time, read_time_text(text));
+  const int year = static_cast<int>(time.year);
+  if (time.date_only && end_of_day) return local_day_end_ms(year, time.month, time.day);
+  if (!time.offset_minutes)
+    return local_time_ms(year, time.month, time.day, time.hour, time.minute, time.second, time.millisecond);
+  int64_t seconds =
+      days_from_civil(year, time.month, time.day) * 86400 + time.hour * 3600 + time.minute * 60 + time.second;
+  return (seconds - *time.offset_minutes * 60) * 1000 + time.millisecond;
 }
+
+}  // namespace
+
+Result<int64_t> parse_time_ms(std::string_view text) { return resolve_time(text, false); }
+
+Result<int64_t> parse_end_time_ms(std::string_view text) { return resolve_time(text, true); }
 
 std::string format_time_utc(int64_t time_ms) {
   std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/trust_anchor.h"
 #include "core/bytes.h"
 #include "core/status.h"
 
@@ -57,6 +58,13 @@ struct CertificateFile {
   Hash id;                          // the record's key: 32 random bytes
   Hash salt;                        // 32 random bytes, fresh per certificate
   std::string document_json;        // canonical JSON of the document (personal data)
+  // The proof bundle of the record (client/bundle.h; empty: none yet) and
+  // the trust anchor it starts from, so that the file verifies offline.
+  Bytes bundle;
+  std::optional<TrustAnchor> trust_anchor;
+  // Where the QR code's verification link points: "<portal_url>/verify#...".
+  // Empty: the QR text is the bare reference "govchain:1:...".
+  std::string portal_url;
   // The commitment of salt and document (always recomputed, never trusted
   // from a file).
   Hash commitment() const { return compute_commitment(salt, document_json); }
@@ -77,6 +85,11 @@ Result<CertificateFile> read_certificate_file(const std::string& path);
 // Writes a new file readable by the owner only; Code::already_exists when
 // the path exists (a certificate file is never overwritten).
 Status write_certificate_file(const std::string& path, const CertificateFile& certificate);
+// Replaces the file at `path` (atomically, by rename) with `certificate`,
+// only when the file holds the same certificate (id, salt, document, chain
+// and contract): what may change is the bundle, its anchor and the portal.
+// Code::invalid otherwise.
+Status update_certificate_file(const std::string& path, const CertificateFile& certificate);
 
 // A certificate id given as 64 hex digits, or the id of the certificate file
 // at that path (for commands that need only the id).
@@ -190,9 +203,16 @@ Result<VerificationReport> verify_reference(const Client& client, const Certific
 // complaints)".
 std::string explain_verdict(const ContractVerdict& answer);
 
-// Time arguments: ISO 8601 ("2026-11-29T22:00:00Z", "2026-11-29T23:00+01:00",
-// "2026-11-29" = midnight UTC) or milliseconds since the epoch.
+// Time arguments (client/local_time.h): ISO 8601 without an offset is
+// Europe/Berlin local time ("2026-12-07T15:30"), with an offset as written
+// ("2026-12-07T14:30Z", "2026-12-07T15:30+01:00"); a date alone is the start
+// of that day in Berlin; a decimal number is ms since 1970.
 Result<int64_t> parse_time_ms(std::string_view text);
+// As parse_time_ms, but a date alone means the end of that day in Berlin
+// (the start of the next day): for ends of validity, which are exclusive.
+Result<int64_t> parse_end_time_ms(std::string_view text);
+// "2026-12-07T14:30:00.000Z", for machine-readable output; people get
+// format_time_local() (client/local_time.h).
 std::string format_time_utc(int64_t time_ms);
 
 }  // namespace govchain::client

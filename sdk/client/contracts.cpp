@@ -1,5 +1,6 @@
 #include "client/contracts.h"
 
+#include "client/certificate.h"
 #include "client/http_transport.h"
 #include "client/tx_builder.h"
 
@@ -166,6 +167,49 @@ Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPa
   GOVCHAIN_ASSIGN_OR_RETURN(chain::Action action, contract_deploy_action(std::move(name), std::move(municipality),
                                                                          std::move(code), std::move(abi_json)));
   return send_and_wait(client, key_pair, std::move(action), options);
+}
+
+namespace {
+
+bool is_time_argument(const abi::Field& field) {
+  const std::string suffix = "_ms";
+  return (field.type == "i64" || field.type == "u64") && field.name.size() > suffix.size() &&
+         field.name.compare(field.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool is_decimal_integer(const std::string& text) {
+  size_t start = !text.empty() && text[0] == '-' ? 1 : 0;
+  return text.size() > start && text.find_first_not_of("0123456789", start) == std::string::npos;
+}
+
+}  // namespace
+
+Result<json> with_times_as_ms(const abi::Method& method, json arguments) {
+  if (!arguments.is_object()) return arguments;
+  for (const auto& field : method.arguments) {
+    if (!is_time_argument(field) || !arguments.contains(field.name)) continue;
+    json& value = arguments[field.name];
+    if (!value.is_string() || is_decimal_integer(value.get<std::string>())) continue;
+    auto time_ms = parse_time_ms(value.get<std::string>());
+    if (!time_ms.ok())
+      return time_ms.status().with_context("argument '" + field.name + "' of '" + method.name +
+                                           "' (a time: ISO 8601 or ms since 1970)");
+    value = *time_ms;
+  }
+  return arguments;
+}
+
+json describe_event(const abi::Abi* abi, const chain::Event& event) {
+  json described = {{"contract", event.contract}, {"topic", event.topic}};
+  if (abi != nullptr && abi->find_event(event.topic) != nullptr) {
+    auto data = abi::decode_event(*abi, event.topic, event.data);
+    if (data.ok()) {
+      described["data"] = std::move(*data);
+      return described;
+    }
+  }
+  described["data_hex"] = to_hex(event.data);
+  return described;
 }
 
 }  // namespace govchain::client

@@ -102,4 +102,16 @@ Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPa
 // of /v1/contracts/{name}).
 Result<ContractInfo> parse_contract_json(const nlohmann::json& entry);
 
+// `arguments` (a JSON object) with every time given as text in an i64 or u64
+// argument whose name ends in "_ms" replaced by milliseconds since 1970,
+// read with parse_time_ms (client/certificate.h): "2026-03-01",
+// "2026-03-01T12:00", "2026-03-01T12:00:00+01:00". Numbers and decimal
+// strings stay as they are. Errors name the argument.
+Result<nlohmann::json> with_times_as_ms(const abi::Method& method, nlohmann::json arguments);
+
+// One event of a receipt, decoded with the ABI of its contract when the ABI
+// declares its topic: {"contract", "topic", "data": {...}} or, when it does
+// not (or the data does not decode), {"contract", "topic", "data_hex"}.
+nlohmann::json describe_event(const abi::Abi* abi, const chain::Event& event);
+
 }  // namespace govchain::client

@@ -46,9 +46,20 @@ Bytes scanlines(const QrMatrix& matrix, const QrImageOptions& options, int size_
 }  // namespace
 
 Result<QrMatrix> qr_encode(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return error(Code::invalid_argument, "a QR text has no NUL bytes");
   std::string owned(text);
-  std::unique_ptr<QRcode, QrCodeDeleter> code(QRcode_encodeString8bit(owned.c_str(), 0, QR_ECLEVEL_M));
-  if (!code) return error(Code::invalid_argument, "the text does not fit into a QR code");
+  // Mixed segments: the upper-case base32 payload of a verification link
+  // goes into the denser alphanumeric mode, the rest into 8-bit mode. Level
+  // M first; a link that carries a large bundle falls back to level L.
+  std::unique_ptr<QRcode, QrCodeDeleter> code;
+  for (QRecLevel level : {QR_ECLEVEL_M, QR_ECLEVEL_L}) {
+    code.reset(QRcode_encodeString(owned.c_str(), 0, level, QR_MODE_8, 1));
+    if (code) break;
+  }
+  if (!code)
+    return error(Code::invalid_argument,
+                 "the text does not fit into a QR code (at most about 4,000 "
+                 "characters of a verification link; leave the bundle out)");
   QrMatrix matrix;
   matrix.width = code->width;
   matrix.dark.resize(static_cast<size_t>(code->width) * code->width);

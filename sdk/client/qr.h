@@ -1,9 +1,11 @@
 // QR codes of certificate references (libqrencode), as PNG or SVG.
 //
-// The code carries the text of reference_to_text() (certificate.h):
-// "govchain:1:<chain id>:<contract>:<id hex>:<commitment hex>", so an officer
-// can check the status from the code alone (`govchain verify --qr TEXT`),
-// while the full certificate file proves the document's contents.
+// The code carries a verification link (verify_link.h,
+// "https://<portal>/verify#<payload>") or, for files without a portal, the
+// reference "govchain:1:<chain id>:<contract>:<id hex>:<commitment hex>", so
+// an officer can check the status from the code alone (the verification page,
+// or `govchain verify --qr TEXT`), while the full certificate file proves the
+// document's contents.
 //
 // Pure functions over values the caller owns; thread-safe (libqrencode's
 // encoder keeps no global state between calls).
@@ -26,7 +28,8 @@ struct QrMatrix {
   bool is_dark(int x, int y) const { return dark[static_cast<size_t>(y) * width + x]; }
 };
 
-// Encodes `text` (8-bit mode, error correction level M).
+// Encodes `text` in mixed segments (alphanumeric where the text allows it,
+// 8-bit elsewhere) at error correction level M, or L when M does not fit.
 Result<QrMatrix> qr_encode(std::string_view text);
 
 struct QrImageOptions {

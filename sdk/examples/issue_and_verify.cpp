@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   auto certificate = client::prepare_street_music_permit(status->chain_id, request);
   if (!certificate.ok()) return fail("preparing the permit", certificate.status());
   auto receipt = client::issue_to_file(*node, office->key_pair, *certificate,
-                                       client::street_music_issue_action(*certificate, request), out_path, {});
+                                       client::street_music_issue_action(*node, *certificate, request), out_path, {});
   if (!receipt.ok()) return fail("issuing (the chain's answer)", receipt.status());
   std::cout << "issued permit " << certificate->id.hex() << " in block " << receipt->height << "; file " << out_path
             << "\n";

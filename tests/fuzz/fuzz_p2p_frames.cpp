@@ -3,14 +3,24 @@
 // encodings), both handshake state machines at every step where a peer's
 // bytes arrive, the frame header decoder, and the frame opener reading a
 // stream of frames as a connection would. Nothing may crash, and no forged
-// input may complete a handshake or open as a frame.
+// input may complete a handshake or open as a frame. The admission helpers
+// of unauthenticated connections get the input too: a remote address text
+// for the address key, and a script of addresses and clock steps for the
+// per-address rate limiter (its memory must stay bounded) and the log
+// throttle (every event must be reported exactly once, in a line or in a
+// summary).
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "crypto/hash.h"
+#include "p2p/address.h"
 #include "p2p/frame.h"
 #include "p2p/handshake.h"
+#include "p2p/log_throttle.h"
+#include "p2p/peer_limits.h"
 
 using namespace govchain;
 using namespace govchain::p2p;
@@ -107,6 +117,30 @@ void fuzz_round_trip(ByteView input) {
   assert(!fresh.open(ByteView(tampered).first(4), ByteView(tampered).subspan(4)).ok());
 }
 
+// Each input byte is one event: its low bits pick an address (and a log
+// category), its high bits advance the clock.
+void fuzz_admission(ByteView input) {
+  (void)inbound_address_key(std::string(input.begin(), input.begin() + std::min<size_t>(input.size(), 64)));
+  AddressRateLimiter limiter(3, 4);
+  LogThrottle throttle(50);
+  const char* categories[] = {"refused", "evicted", "failed"};
+  uint64_t now_ms = 0;
+  uint64_t noted = 0;
+  uint64_t reported = 0;
+  for (uint8_t byte : input) {
+    now_ms += (byte >> 4) * 7;
+    (void)limiter.try_take("10.0.0." + std::to_string(byte & 0x0f), now_ms);
+    assert(limiter.entries() <= 4);
+    noted++;
+    reported += throttle.note(categories[byte % 3], now_ms, "event");
+    for (const auto& pending : throttle.flush(now_ms)) reported += pending.events;
+  }
+  for (const auto& pending : throttle.flush(now_ms + 1000)) reported += pending.events;
+  assert(reported == noted);
+  (void)reported;
+  (void)noted;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -115,5 +149,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz_handshake(input);
   fuzz_frames(input);
   fuzz_round_trip(input);
+  fuzz_admission(input);
   return 0;
 }

@@ -1,8 +1,10 @@
 // libFuzzer target: if the bytes load as a module, instantiate it with stub
 // imports (host functions returning zeros, fresh memories, tables and
 // globals) and call every exported function that takes no arguments, under a
-// small gas budget and tight limits. Must never crash or hang: every run ends
-// with results, a trap, exhaustion or out of gas.
+// small gas budget, tight limits and an interrupt check that stops the
+// second export after a few checks (as a query's deadline would). Must never
+// crash or hang: every run ends with results, a trap, exhaustion, out of gas
+// or an interrupt, and the Store stays usable after each.
 #include <cstddef>
 #include <cstdint>
 
@@ -18,10 +20,9 @@ void define_stub_imports(const Module& module, Store& store, Linker& linker) {
     switch (import.kind) {
       case ExternalKind::function: {
         if (import.type_index >= module.types.size()) continue;
-        linker.define_function(import.module_name, import.field_name, module.types[import.type_index], 1,
-                               [](HostContext&, std::span<const Value>, std::span<Value>) {
-                                 return govchain::Status();
-                               });
+        linker.define_function(
+            import.module_name, import.field_name, module.types[import.type_index], 1,
+            [](HostContext&, std::span<const Value>, std::span<Value>) { return govchain::Status(); });
         continue;
       }
       case ExternalKind::table: {
@@ -62,12 +63,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   define_stub_imports(**module, store, linker);
   auto instance = store.instantiate(*module, linker);
   if (!instance.ok()) return 0;
+  int checks = 0;
+  int called = 0;
   for (const Export& entry : (*module)->exports) {
     if (entry.kind != ExternalKind::function) continue;
     if (!(*module)->function_type(entry.index).params.empty()) continue;
+    if (++called == 2) store.set_interrupt(1000, [&checks] { return ++checks > 3; });
     store.set_gas_limit(100000);
     auto results = (*instance)->invoke(entry.name, {});
-    (void)results;
+    if (!results.ok() && results.status().code() == govchain::Code::timeout && checks <= 3) __builtin_trap();
+    if (store.gas_remaining() > 100000) __builtin_trap();
   }
   return 0;
 }

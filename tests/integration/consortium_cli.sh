@@ -75,7 +75,7 @@ curl -fsS "$NODE_URL/v1/contracts/dogpermit" >"$WORK/contract.json"
 [ "$(jq -r .owner "$WORK/contract.json")" = "consortium" ] || fail "dogpermit is not owned by the consortium"
 [ "$(jq -r .shared "$WORK/contract.json")" = "true" ] || fail "dogpermit is not shared"
 expect_failure --key "$ADMIN" contract deploy "$WORK/next.wasm" --name dogpermit --municipality dev-city \
-  --abi "$SOURCE_DIR/contracts/parking/parking.abi.json"
+  --abi "$CONTRACTS/parking.abi.json"
 contains "$WORK/err" "shared by the consortium"
 
 step "consortium list: one member, one approval needed"
@@ -85,7 +85,7 @@ contains "$WORK/out" "pending contract proposals: 0"
 
 step "propose-upgrade by the member admin: approved by its vote, effective at the activation height"
 expect_ok --key "$ADMIN" consortium propose-upgrade "$WORK/next.wasm" --name dogpermit \
-  --abi "$SOURCE_DIR/contracts/parking/parking.abi.json"
+  --abi "$CONTRACTS/parking.abi.json"
 contains "$WORK/out" "contract proposal #1: approved"
 expect_ok --json consortium show 1
 [ "$(jq -r .status "$WORK/out")" = "approved" ] || fail "proposal 1 is not approved"

@@ -6,9 +6,13 @@
 #   then on a real govchaind --dev: contract list shows the five genesis
 #   contracts; deploy parking.wasm with the admin key; a deploy by a fresh
 #   non-admin key refused by the chain (unauthorized); an upgrade (history of
-#   2 versions); contract call parking.issue by the public_order_office, a
-#   query (zone, verify), a failing call (exit 1 with the contract's message),
-#   and the call's event seen on /v1/events through `govchain events`.
+#   2 versions); a deploy with an ABI that disagrees with the module refused
+#   naming the method; contract abi; contract call parking.issue by the
+#   public_order_office with ISO times and its event printed decoded, a query
+#   (zone_of, verify), a reason that is not a code refused before sending and
+#   by the node before the contract runs, a failing call (exit 1 with the
+#   contract's message), and the call's event seen on /v1/events through
+#   `govchain events`.
 #
 #   contract_cli.sh GOVCHAIND GOVCHAIN CONTRACTS_DIR
 #
@@ -160,7 +164,7 @@ expect_ok --json contract list
 
 step "contract deploy dev-city.parking (the municipality's own namespace) by the admin"
 cp "$CONTRACTS/parking.wasm" "$WORK/parking.wasm"
-expect_ok --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking --abi "$SOURCE_DIR/contracts/parking/parking.abi.json"
+expect_ok --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking
 contains "$WORK/out" "deployed dev-city.parking (municipality dev-city)"
 contains "$WORK/out" "versions:  1"
 code_hash=$(sha256sum "$WORK/parking.wasm" | cut -d' ' -f1)
@@ -179,12 +183,24 @@ expect_failure --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name parkin
 contains "$WORK/err" "dev-city.<name>"
 
 step "upgrade dev-city.parking: the history has 2 versions"
-expect_ok --json --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking --abi "$SOURCE_DIR/contracts/parking/parking.abi.json"
+expect_ok --json --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking --abi "$CONTRACTS/parking.abi.json"
 [ "$(jq -r '.versions' "$WORK/out")" = "2" ] || fail "upgrade did not make version 2"
 expect_ok contract show dev-city.parking
 contains "$WORK/out" "versions:  2"
-contains "$WORK/out" "call  issue(id: hash, municipality: string"
-contains "$WORK/out" "query  zone(id: hash) -> zone: string"
+contains "$WORK/out" "call  issue(id: hash, municipality: name, commitment: hash, zone: zone"
+contains "$WORK/out" "query  zone_of(id: hash) -> zone: zone"
+contains "$WORK/out" "certificate.amended ("
+
+step "contract abi writes the module's ABI; an ABI that disagrees is refused at deploy, naming the method"
+expect_ok contract abi "$WORK/parking.wasm" --out "$WORK/parking.abi.json"
+contains "$WORK/out" "wrote $WORK/parking.abi.json (7 methods of parking 1.0.0)"
+cmp -s "$WORK/parking.abi.json" "$CONTRACTS/parking.abi.json" || fail "contract abi wrote another ABI than the build"
+jq '(.methods[] | select(.name == "issue") | .arguments[3].type) = "string"' "$WORK/parking.abi.json" >"$WORK/old.abi.json"
+expect_failure contract abi "$WORK/parking.wasm" --check "$WORK/old.abi.json"
+contains "$WORK/err" "method 'issue': the ABI lists the arguments"
+expect_failure --key "$ADMIN" contract deploy "$WORK/parking.wasm" --name dev-city.parking --abi "$WORK/old.abi.json"
+contains "$WORK/err" "does not describe"
+contains "$WORK/err" "method 'issue'"
 
 step "contract call parking.issue by the public_order_office; its event on /v1/events"
 timeout 60 "$GOVCHAIN" --json events --duration-ms 40000 >"$WORK/events" 2>"$WORK/events.err" &
@@ -193,11 +209,11 @@ sleep 0.5
 ID=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 COMMITMENT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 NOW_MS=$(($(date +%s) * 1000))
-ISSUE="{\"id\": \"$ID\", \"municipality\": \"dev-city\", \"commitment\": \"$COMMITMENT\", \"zone\": \"altstadt\",
-        \"valid_from_ms\": $((NOW_MS - 60000)), \"valid_until_ms\": $((NOW_MS + 86400000))}"
+ISSUE="{\"id\": \"$ID\", \"municipality\": \"dev-city\", \"commitment\": \"$COMMITMENT\", \"zone\": \"GE-ALTSTADT-03\",
+        \"valid_from_ms\": \"$(date -u -d '-1 minute' +%FT%TZ)\", \"valid_until_ms\": $((NOW_MS + 86400000))}"
 expect_ok --key "$OFFICE" contract call dev-city.parking issue --args "$ISSUE"
-contains "$WORK/out" "parking.issue: committed in block"
-contains "$WORK/out" "event dev-city.parking certificate.active"
+contains "$WORK/out" "dev-city.parking.issue: committed in block"
+contains "$WORK/out" 'event dev-city.parking certificate.active {"id":"'"$ID"'","municipality":"dev-city","reason":"issued","status":"active","type":"parking_exemption"}'
 seen=""
 for _ in $(seq 100); do
   if grep -q '"topic":"certificate.active"' "$WORK/events" 2>/dev/null; then seen=yes; break; fi
@@ -207,18 +223,26 @@ done
 kill "$EVENTS_PID" 2>/dev/null || true
 EVENTS_PID=""
 
-step "contract query parking.zone and parking.verify"
-expect_ok --json contract query dev-city.parking zone --args "{\"id\": \"$ID\"}"
-[ "$(jq -r '.returns.zone' "$WORK/out")" = "altstadt" ] || fail "zone is not altstadt"
+step "contract query parking.zone_of and parking.verify"
+expect_ok --json contract query dev-city.parking zone_of --args "{\"id\": \"$ID\"}"
+[ "$(jq -r '.returns.zone' "$WORK/out")" = "GE-ALTSTADT-03" ] || fail "zone is not GE-ALTSTADT-03"
 expect_ok contract query dev-city.parking verify --args "[\"$ID\", \"$COMMITMENT\", 0]"
 contains "$WORK/out" '"verdict": "valid"'
 
 step "argument errors and contract aborts exit 1 with a clear message"
 expect_failure --key "$OFFICE" contract call dev-city.parking issue --args '{"id": "00"}'
 contains "$WORK/err" "argument 'id' (hash): expected 64 hex digits"
-expect_failure contract query dev-city.parking zone --args "{\"id\": \"$COMMITMENT\"}"
+expect_failure contract query dev-city.parking zone_of --args "{\"id\": \"$COMMITMENT\"}"
 contains "$WORK/err" "aborted"
 contains "$WORK/err" "unknown certificate"
+expect_failure --key "$OFFICE" contract call dev-city.parking revoke --args "{\"id\": \"$ID\", \"reason\": \"Erika Mustermann\"}"
+contains "$WORK/err" "argument 'reason' (code): expected a code"
+# Past the client (an ABI file that says string): the node refuses before the contract runs.
+jq '(.methods[] | select(.name == "revoke") | .arguments[1].type) = "string"' "$CONTRACTS/parking.abi.json" >"$WORK/loose.abi.json"
+expect_failure --key "$OFFICE" contract call dev-city.parking revoke --abi "$WORK/loose.abi.json" \
+  --args "{\"id\": \"$ID\", \"reason\": \"Erika Mustermann\"}"
+contains "$WORK/err" "argument 'reason' (code) must be a code: 1..32 of \[a-z0-9_\], no free text; the contract did not run"
+if grep -q "Mustermann" "$WORK/err"; then fail "the node's refusal repeats the refused text"; fi
 expect_failure --key "$WORK/stranger.json" contract call dev-city.parking revoke --args "{\"id\": \"$ID\", \"reason\": \"misuse\"}"
 contains "$WORK/err" "aborted"
 expect_failure contract query dev-city.parking no_such_method

@@ -122,7 +122,7 @@ expect_ok() { cli "$@" || { cat "$work/out" "$work/err" >&2; fail "govchain $* e
 expect_failure() { if cli "$@"; then cat "$work/out" >&2; fail "govchain $* should have failed"; fi; }
 expect_ok --key "$admin" contract deploy "$work/tally.wasm" --name dev-city.tally --abi "$work/tally.abi.json" --municipality dev-city
 expect_ok --key "$admin" contract deploy "$CONTRACTS/parking.wasm" --name dev-city.parking \
-  --abi "$SOURCE_DIR/contracts/parking/parking.abi.json" --municipality dev-city
+  --abi "$CONTRACTS/parking.abi.json" --municipality dev-city
 for note in first second "a third, longer note"; do
   expect_ok --key "$admin" contract call dev-city.tally count --args "{\"note\": \"$note\"}"
 done

@@ -11,16 +11,19 @@ fail() {
 start_node() {
   local data_dir=$1 log_file=$2
   shift 2
-  "$GOVCHAIND" --dev --data "$data_dir" --rpc-addr 127.0.0.1:0 --log-level warn "$@" >"$log_file" 2>&1 &
+  # The file exists before the node starts: the background redirection may
+  # otherwise run after the first read below.
+  : >"$log_file"
+  "$GOVCHAIND" --dev --data "$data_dir" --rpc-addr 127.0.0.1:0 --log-level warn "$@" >>"$log_file" 2>&1 &
   NODE_PID=$!
   local port=""
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     port=$(sed -n 's/.*API on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log_file" | head -n 1)
     [ -n "$port" ] && break
     kill -0 "$NODE_PID" 2>/dev/null || { cat "$log_file" >&2; fail "govchaind exited during start"; }
     sleep 0.1
   done
-  [ -n "$port" ] || fail "govchaind did not report its API port within 10 s"
+  [ -n "$port" ] || fail "govchaind did not report its API port within 30 s"
   NODE_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 50); do
     curl -sf "$NODE_URL/healthz" >/dev/null && return 0

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "crypto/hash.h"
+#include "crypto/pair_hash.h"
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
 
@@ -23,6 +24,7 @@ TEST_CASE("tagged hash separates purposes") {
 }
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 static std::vector<std::string> split_csv_line(const std::string& line) {
@@ -103,4 +105,21 @@ TEST_CASE("dev key files need the explicit dev flag") {
   auto decoded = crypto::decode_key_file(text, "", {.allow_dev_plaintext = true});
   REQUIRE(decoded.ok());
   CHECK(decoded->public_key == pair.public_key);
+}
+
+TEST_CASE("a pair hasher returns the tagged hash of the two values") {
+  std::mt19937_64 random(99);
+  for (std::string_view tag : {crypto::tags::node, crypto::tags::leaf, std::string_view("govchain/test")}) {
+    const crypto::PairHasher hasher(tag);
+    CHECK(hasher.is_fast());
+    for (int round = 0; round < 300; ++round) {
+      Hash first;
+      Hash second;
+      for (auto& byte : first.data) byte = static_cast<uint8_t>(random());
+      for (auto& byte : second.data) byte = static_cast<uint8_t>(random());
+      Bytes message(first.data.begin(), first.data.end());
+      message.insert(message.end(), second.data.begin(), second.data.end());
+      CHECK(hasher.hash(first, second) == crypto::tagged_hash(tag, message));
+    }
+  }
 }

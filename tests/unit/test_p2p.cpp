@@ -22,8 +22,10 @@
 #include <vector>
 
 #include "crypto/hash.h"
+#include "p2p/address.h"
 #include "p2p/frame.h"
 #include "p2p/handshake.h"
+#include "p2p/log_throttle.h"
 #include "p2p/peer_limits.h"
 #include "p2p/seen_cache.h"
 #include "p2p/transport.h"
@@ -334,7 +336,7 @@ namespace {
 // Captures the transport's log lines so that tests can check the reasons.
 std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_sink() {
   static auto sink = [] {
-    auto created = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(512);
+    auto created = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
     spdlog::default_logger()->sinks().push_back(created);
     spdlog::set_level(spdlog::level::info);
     return created;
@@ -860,15 +862,87 @@ TEST_CASE("transport: a peer that goes silent is closed after the idle timeout")
   CHECK(eventually([&] { return bob.disconnected_with("idle timeout"); }, 3000ms));
 }
 
-TEST_CASE("transport: connections beyond connections_max are closed at once") {
-  TestNode bob(2);
-  bob.config.connections_max = 1;
+TEST_CASE("transport: idle inbound sockets take no session slot; the oldest make room and logs stay short") {
+  const size_t eviction_lines_before = log_count("closed the oldest pending inbound handshake");
+  TestNode alice(1), bob(2);
+  alice.allow(bob);
+  bob.allow(alice);
+  bob.config.inbound_handshakes_max = 4;
+  bob.config.inbound_handshakes_per_address_max = 3;
+  bob.config.inbound_connections_per_second_per_address = 1000;
+  bob.config.handshake_timeout_ms = 3000;
   REQUIRE(bob.start().ok());
-  RawClient first(bob.port);
-  REQUIRE(first.connected());
-  std::this_thread::sleep_for(50ms);
-  RawClient second(bob.port);
-  REQUIRE(second.connected());
-  CHECK(second.closed_by_peer());
-  CHECK(log_contains("connections open (connections_max)"));
+  // Twenty sockets that never send a byte, from one address.
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int index = 0; index < 20; ++index) idle.push_back(std::make_unique<RawClient>(bob.port));
+  REQUIRE(eventually([&] { return bob.transport->stats().inbound_evicted_total >= 17; }));
+  CHECK(bob.transport->stats().inbound_handshakes_pending <= 3);
+  // An allowed peer still gets its session at once, from the same address,
+  // while the idle sockets stay open on their side.
+  alice.dial(bob);
+  REQUIRE(alice.start().ok());
+  CHECK(eventually([&] { return alice.connected_to(bob) && bob.connected_to(alice); }, 2000ms));
+  CHECK(alice.transport->send(bob.key.public_key, 5, to_bytes("through")).ok());
+  CHECK(eventually([&] { return bob.received_count("through") == 1; }));
+  // Seventeen evictions within the log interval, one line about them.
+  CHECK(log_count("closed the oldest pending inbound handshake") - eviction_lines_before == 1);
+}
+
+TEST_CASE("transport: new inbound connections over the rate of an address are closed at once") {
+  TestNode bob(2);
+  bob.config.inbound_connections_per_second_per_address = 5;
+  bob.config.handshake_timeout_ms = 5000;
+  REQUIRE(bob.start().ok());
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int index = 0; index < 12; ++index) clients.push_back(std::make_unique<RawClient>(bob.port));
+  CHECK(eventually([&] { return bob.transport->stats().inbound_refused_total >= 6; }));
+  // The last one was over the rate and is closed at once; the first waits
+  // for its handshake (it outlives the client's two-second read timeout).
+  CHECK(clients.back()->closed_by_peer());
+  CHECK_FALSE(clients.front()->closed_by_peer());
+  CHECK(bob.transport->stats().inbound_handshakes_pending >= 4);
+}
+
+TEST_CASE("log throttle: the first event at once, then one line per interval with a count") {
+  LogThrottle throttle(1000);
+  CHECK(throttle.note("refused", 0, "a") == 1);
+  CHECK(throttle.note("refused", 10, "b") == 0);
+  CHECK(throttle.note("refused", 20, "c") == 0);
+  CHECK(throttle.note("other", 20, "x") == 1);
+  CHECK(throttle.flush(500).empty());
+  const auto due = throttle.flush(1000);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].category == "refused");
+  CHECK(due[0].events == 2);
+  CHECK(due[0].example == "c");
+  CHECK(throttle.note("refused", 1500, "d") == 0);
+  CHECK(throttle.note("refused", 2000, "e") == 2);
+  CHECK(throttle.flush(5000).empty());
+}
+
+TEST_CASE("address rate limiter: a burst per address, refill, and bounded memory") {
+  AddressRateLimiter limiter(3, 2);
+  CHECK(limiter.try_take("a", 0));
+  CHECK(limiter.try_take("a", 0));
+  CHECK(limiter.try_take("a", 0));
+  CHECK_FALSE(limiter.try_take("a", 0));
+  CHECK(limiter.try_take("b", 0));
+  CHECK(limiter.try_take("a", 400));  // a third of a second: one token back
+  CHECK_FALSE(limiter.try_take("a", 400));
+  // A third address while both entries are busy shares one bucket.
+  CHECK(limiter.entries() == 2);
+  CHECK(limiter.try_take("c", 400));
+  CHECK(limiter.entries() == 2);
+  // Idle for a second, the old entries are forgotten to make room.
+  CHECK(limiter.try_take("d", 2000));
+  CHECK(limiter.entries() <= 2);
+}
+
+TEST_CASE("inbound address keys: IPv4, IPv4-mapped and IPv6 /64") {
+  CHECK(inbound_address_key("203.0.113.7") == "203.0.113.7");
+  CHECK(inbound_address_key("::ffff:203.0.113.7") == "203.0.113.7");
+  CHECK(inbound_address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64");
+  CHECK(inbound_address_key("2001:db8:1:2::1") == inbound_address_key("2001:db8:1:2:ffff::9"));
+  CHECK(inbound_address_key("2001:db8:1:3::1") != inbound_address_key("2001:db8:1:2::1"));
+  CHECK(inbound_address_key("not an address") == "not an address");
 }

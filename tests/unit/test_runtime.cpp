@@ -4,11 +4,16 @@
 #include <doctest/doctest.h>
 
 #include <bit>
-#include <stdexcept>
+#include <chrono>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "execution/executor.h"
+#include "execution/overlay.h"
+#include "execution/state_keys.h"
+#include "execution/wasm_host.h"
 #include "runtime/runtime.h"
 
 using namespace govchain;
@@ -361,18 +366,28 @@ TEST_CASE("memory limit: a module asking for too many pages is refused") {
   const uint32_t type = builder.type({}, {i32});
   builder.export_function("run", builder.function(type, i32_const(0)));
   builder.memory = std::make_pair(2000u, std::nullopt);
+  // Refused when it loads, before any instance could allocate it.
   auto module = load_module(builder.build());
-  REQUIRE(module.ok());
-  Store store;
-  auto instance = store.instantiate(*module, Linker());
+  REQUIRE(!module.ok());
+  CHECK(module.status().code() == Code::resource_exhausted);
+  CHECK_MESSAGE(module.status().message().find("Limits::memory_pages_max") != std::string::npos,
+                module.status().message());
+  // A Store with a lower limit than the module was loaded with refuses too.
+  builder.memory = std::make_pair(100u, std::nullopt);
+  auto loaded = load_module(builder.build());
+  REQUIRE(loaded.ok());
+  Limits small;
+  small.memory_pages_max = 50;
+  Store store(small);
+  auto instance = store.instantiate(*loaded, Linker());
   REQUIRE(!instance.ok());
   CHECK(instance.status().code() == Code::resource_exhausted);
 }
 
 TEST_CASE("memory bomb: memory.grow in a loop stops at the page limit") {
   // (loop (br_if 0 (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) (memory.size)
-  const Bytes body = Bytes{0x03, 0x40} + i32_const(16) + Bytes{0x40, 0x00} + i32_const(-1) +
-                     Bytes{0x47, 0x0D, 0x00, 0x0B, 0x3F, 0x00};
+  const Bytes body =
+      Bytes{0x03, 0x40} + i32_const(16) + Bytes{0x40, 0x00} + i32_const(-1) + Bytes{0x47, 0x0D, 0x00, 0x0B, 0x3F, 0x00};
   ModuleBuilder builder;
   const uint32_t type = builder.type({}, {i32});
   builder.export_function("run", builder.function(type, body));
@@ -398,8 +413,8 @@ TEST_CASE("host function: called with arguments, reads memory, charges gas") {
   const uint32_t run_type = builder.type({}, {i32});
   builder.function_imports.emplace_back("env", "sum_bytes", host_type);
   // Store 0x01020304 at address 8, then sum_bytes(8, 4).
-  const Bytes body = i32_const(8) + i32_const(0x01020304) + Bytes{0x36, 0x02, 0x00} + i32_const(8) + i32_const(4) +
-                     Bytes{0x10, 0x00};
+  const Bytes body =
+      i32_const(8) + i32_const(0x01020304) + Bytes{0x36, 0x02, 0x00} + i32_const(8) + i32_const(4) + Bytes{0x10, 0x00};
   builder.export_function("run", builder.function(run_type, body));
   builder.memory = std::make_pair(1u, std::nullopt);
   Linker linker;
@@ -439,10 +454,9 @@ TEST_CASE("host function: an error traps with the host's message") {
   builder.function_imports.emplace_back("env", "fail", host_type);
   builder.export_function("run", builder.function(run_type, Bytes{0x10, 0x00} + i32_const(1)));
   Linker linker;
-  linker.define_function("env", "fail", FunctionType{}, 0,
-                         [](HostContext&, std::span<const Value>, std::span<Value>) {
-                           return error(Code::invalid_argument, "storage key too long");
-                         });
+  linker.define_function("env", "fail", FunctionType{}, 0, [](HostContext&, std::span<const Value>, std::span<Value>) {
+    return error(Code::invalid_argument, "storage key too long");
+  });
   Loaded loaded = instantiate(builder.build(), {}, linker);
   auto results = loaded.instance->invoke("run", {});
   REQUIRE(!results.ok());
@@ -542,4 +556,600 @@ TEST_CASE("embedder API: globals, memory, typed arguments") {
   REQUIRE(loaded.instance->write_memory(100, to_bytes("abc")).ok());
   CHECK(to_string(*loaded.instance->read_memory(100, 3)) == "abc");
   CHECK(!loaded.instance->read_memory(65535, 2).ok());
+}
+
+// ---------------------------------------------------------------------------
+// The gas schedule and the load-time bounds (docs/runtime.md, "Gas schedule"
+// and "Limits"). Modules are assembled section by section here, so that a
+// test can put exactly one count over its bound.
+
+namespace {
+
+Bytes vector_of(uint32_t count, const Bytes& items) {
+  Bytes out;
+  put_u32(out, count);
+  return out + items;
+}
+
+Bytes u32_bytes(uint32_t value) {
+  Bytes out;
+  put_u32(out, value);
+  return out;
+}
+
+// A function type with the given parameter and result type bytes.
+Bytes function_type(const Bytes& params, const Bytes& results) {
+  return Bytes{0x60} + vector_of(static_cast<uint32_t>(params.size()), params) +
+         vector_of(static_cast<uint32_t>(results.size()), results);
+}
+
+// A function body: local runs (count, type) and code, the final end added.
+Bytes function_body(const std::vector<std::pair<uint32_t, uint8_t>>& locals, const Bytes& code) {
+  Bytes runs;
+  for (const auto& [count, type] : locals) runs = runs + u32_bytes(count) + Bytes{type};
+  const Bytes content = vector_of(static_cast<uint32_t>(locals.size()), runs) + code + Bytes{0x0B};
+  return u32_bytes(static_cast<uint32_t>(content.size())) + content;
+}
+
+// Sections in the order given (the caller keeps the binary format's order).
+struct RawModule {
+  std::vector<std::pair<uint8_t, Bytes>> sections;
+
+  RawModule& add(uint8_t id, const Bytes& content) {
+    sections.emplace_back(id, content);
+    return *this;
+  }
+  Bytes build() const {
+    Bytes out{0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
+    for (const auto& [id, content] : sections) ModuleBuilder::section(out, id, content);
+    return out;
+  }
+};
+
+// One type, one function `run` of that type with `body`, exported.
+RawModule one_function(const Bytes& type, const Bytes& body) {
+  RawModule module;
+  module.add(1, vector_of(1, type)).add(3, vector_of(1, u32_bytes(0)));
+  module.add(7, vector_of(1, Bytes{0x03, 'r', 'u', 'n', 0x00, 0x00}));
+  module.add(10, vector_of(1, body));
+  return module;
+}
+
+uint64_t gas_of_run(const Bytes& bytes, const Limits& limits = {}) {
+  Loaded loaded = instantiate(bytes, limits);
+  loaded.store->set_gas_limit(1'000'000'000);
+  auto results = loaded.instance->invoke("run", {});
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  return loaded.store->gas_used();
+}
+
+Status load_failure(const Bytes& bytes, const Limits& limits) {
+  auto module = load_module(bytes, limits);
+  REQUIRE(!module.ok());
+  return module.status();
+}
+
+// The message names the bound (the Limits field) that refused the module.
+void check_refused(const Bytes& bytes, const Limits& limits, const std::string& bound) {
+  const Status status = load_failure(bytes, limits);
+  CHECK_MESSAGE(status.message().find("Limits::" + bound) != std::string::npos, status.message());
+  CHECK(status.code() != Code::ok);
+}
+
+}  // namespace
+
+TEST_CASE("gas: locals are charged per 8 when a function is entered, before they are zeroed") {
+  const GasSchedule schedule;
+  const Bytes type = function_type({}, {});
+  const uint64_t with_8 = gas_of_run(one_function(type, function_body({{8, i64}}, {})).build());
+  const uint64_t with_800 = gas_of_run(one_function(type, function_body({{800, i64}}, {})).build());
+  CHECK(with_800 - with_8 == 99 * schedule.gas_per_8_locals_zeroed);
+
+  // With gas for everything but the entry charge, the call stops before the
+  // zeroing: out of gas, nothing left.
+  Loaded loaded = instantiate(one_function(type, function_body({{1000, i64}}, {})).build());
+  loaded.store->set_gas_limit((1000 / 8) * schedule.gas_per_8_locals_zeroed - 1);
+  auto results = loaded.instance->invoke("run", {});
+  REQUIRE(!results.ok());
+  CHECK(results.status().code() == Code::out_of_gas);
+  CHECK(loaded.store->gas_remaining() == 0);
+}
+
+TEST_CASE("gas: a callee's locals cost the same called directly, through a table or from another instance") {
+  const GasSchedule schedule;
+  // Function 1 has `local_count` locals; `direct` calls it, `indirect`
+  // calls it through table slot 0.
+  const auto module = [](uint32_t local_count) {
+    RawModule raw;
+    raw.add(1, vector_of(1, function_type({}, {})));
+    raw.add(3, vector_of(3, Bytes{0x00, 0x00, 0x00}));
+    raw.add(4, vector_of(1, Bytes{0x70, 0x00, 0x01}));
+    raw.add(7, vector_of(3, Bytes{0x06, 'd', 'i', 'r', 'e', 'c', 't', 0x00, 0x00} +
+                                Bytes{0x08, 'i', 'n', 'd', 'i', 'r', 'e', 'c', 't', 0x00, 0x02} +
+                                Bytes{0x06, 'c', 'a', 'l', 'l', 'e', 'e', 0x00, 0x01}));
+    raw.add(9, vector_of(1, Bytes{0x00} + i32_const(0) + Bytes{0x0B, 0x01, 0x01}));
+    raw.add(10, vector_of(3, function_body({}, Bytes{0x10, 0x01}) + function_body({{local_count, i64}}, {}) +
+                                 function_body({}, i32_const(0) + Bytes{0x11, 0x00, 0x00})));
+    return raw.build();
+  };
+  const auto gas_of = [](const Bytes& bytes, const char* name) {
+    Loaded loaded = instantiate(bytes);
+    loaded.store->set_gas_limit(1'000'000);
+    REQUIRE(loaded.instance->invoke(name, {}).ok());
+    return loaded.store->gas_used();
+  };
+  const uint64_t extra = 99 * schedule.gas_per_8_locals_zeroed;  // 800 locals instead of 8
+  CHECK(gas_of(module(800), "direct") - gas_of(module(8), "direct") == extra);
+  CHECK(gas_of(module(800), "indirect") - gas_of(module(8), "indirect") == extra);
+
+  // From another instance: `run` imports the callee and calls it directly.
+  uint64_t imported_gas[2] = {};
+  for (const uint32_t local_count : {8u, 800u}) {
+    auto provider = load_module(module(local_count));
+    REQUIRE(provider.ok());
+    Store store;
+    auto provider_instance = store.instantiate(*provider, Linker());
+    REQUIRE(provider_instance.ok());
+    Linker linker;
+    linker.register_instance("provider", **provider_instance);
+    RawModule raw;
+    raw.add(1, vector_of(1, function_type({}, {})));
+    raw.add(2, vector_of(1, Bytes{0x08, 'p', 'r', 'o', 'v', 'i', 'd', 'e', 'r', 0x06, 'c', 'a', 'l', 'l', 'e', 'e',
+                                  0x00, 0x00}));
+    raw.add(3, vector_of(1, Bytes{0x00}));
+    raw.add(7, vector_of(1, Bytes{0x03, 'r', 'u', 'n', 0x00, 0x01}));
+    raw.add(10, vector_of(1, function_body({}, Bytes{0x10, 0x00})));
+    auto importer = load_module(raw.build());
+    REQUIRE(importer.ok());
+    auto instance = store.instantiate(*importer, linker);
+    REQUIRE(instance.ok());
+    store.set_gas_limit(1'000'000);
+    REQUIRE((*instance)->invoke("run", {}).ok());
+    imported_gas[local_count == 800 ? 1 : 0] = store.gas_used();
+  }
+  CHECK(imported_gas[1] - imported_gas[0] == extra);
+}
+
+TEST_CASE("gas: values moved by branches, returns and calls are charged per slot") {
+  const GasSchedule schedule;
+  // run: (block (type 1) <arity constants> (br 0)) then drop every result.
+  // Type 1 is [] -> arity x i64.
+  const auto branch_module = [](uint32_t arity) {
+    Bytes code{0x02, 0x01};
+    for (uint32_t index = 0; index < arity; ++index) code = code + Bytes{0x42, 0x00};
+    code = code + Bytes{0x0C, 0x00, 0x0B};
+    for (uint32_t index = 0; index < arity; ++index) code.push_back(0x1A);
+    RawModule module;
+    module.add(1, vector_of(2, function_type({}, {}) + function_type({}, Bytes(arity, i64))));
+    module.add(3, vector_of(1, u32_bytes(0)));
+    module.add(7, vector_of(1, Bytes{0x03, 'r', 'u', 'n', 0x00, 0x00}));
+    module.add(10, vector_of(1, function_body({}, code)));
+    return module.build();
+  };
+  const auto slots_gas = [&schedule](uint64_t slots) { return (slots + 1) / 2 * schedule.gas_per_2_slots_copied; };
+  const uint64_t arity_1 = gas_of_run(branch_module(1));
+  const uint64_t arity_32 = gas_of_run(branch_module(32));
+  // 31 more constants and drops at one gas each, and 31 more slots moved.
+  CHECK(arity_32 - arity_1 == 31 * 2 * schedule.instruction + slots_gas(32) - slots_gas(1));
+
+  // A function returning n values, called from run: the call pays for its
+  // arguments and results, the callee's fall-through return for its results.
+  const auto call_module = [](uint32_t result_count) {
+    Bytes callee_code;
+    for (uint32_t index = 0; index < result_count; ++index) callee_code = callee_code + Bytes{0x42, 0x00};
+    Bytes run_code{0x10, 0x01};
+    for (uint32_t index = 0; index < result_count; ++index) run_code.push_back(0x1A);
+    RawModule module;
+    module.add(1, vector_of(2, function_type({}, {}) + function_type({}, Bytes(result_count, i64))));
+    module.add(3, vector_of(2, u32_bytes(0) + u32_bytes(1)));
+    module.add(7, vector_of(1, Bytes{0x03, 'r', 'u', 'n', 0x00, 0x00}));
+    module.add(10, vector_of(2, function_body({}, run_code) + function_body({}, callee_code)));
+    return module.build();
+  };
+  const uint64_t results_1 = gas_of_run(call_module(1));
+  const uint64_t results_20 = gas_of_run(call_module(20));
+  CHECK(results_20 - results_1 == 19 * 2 * schedule.instruction + 2 * (slots_gas(20) - slots_gas(1)));
+}
+
+TEST_CASE("gas: instantiation is charged before anything is allocated") {
+  const GasSchedule schedule;
+  // A memory of 3 pages, a table of 100 elements, 40 bytes of active data.
+  RawModule raw = one_function(function_type({}, {}), function_body({}, {}));
+  raw.sections.insert(raw.sections.begin() + 2, {4, vector_of(1, Bytes{0x70, 0x00, 100})});
+  raw.sections.insert(raw.sections.begin() + 3, {5, vector_of(1, Bytes{0x00, 0x03})});
+  raw.add(11, vector_of(1, Bytes{0x00} + i32_const(0) + Bytes{0x0B} + vector_of(40, Bytes(40, 0xAB))));
+  const Bytes bytes = raw.build();
+  auto module = load_module(bytes);
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  // Types, functions, exports, data segments: four items.
+  const uint64_t expected = schedule.instantiation + 4 * schedule.instantiation_per_item +
+                            (100 + 7) / 8 * schedule.gas_per_8_table_elements + 3 * schedule.memory_page_allocated +
+                            40 / 8 * schedule.gas_per_8_bytes_copied;
+  CHECK((*module)->instantiation_gas == expected);
+  CHECK(instantiation_gas(**module, schedule) == expected);
+
+  Store store;
+  store.set_gas_limit(expected);
+  auto instance = store.instantiate(*module, Linker());
+  REQUIRE_MESSAGE(instance.ok(), instance.status().to_string());
+  CHECK(store.gas_used() == expected);
+
+  Store poor;
+  poor.set_gas_limit(expected - 1);
+  auto refused = poor.instantiate(*module, Linker());
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().code() == Code::out_of_gas);
+}
+
+TEST_CASE("gas: memory.grow, table.grow and bulk operations pay per page, element and byte") {
+  const GasSchedule schedule;
+  // run: memory.grow(pages) drop; table.grow(null, elements) drop;
+  // memory.fill(0, 0, bytes).
+  const auto module = [](uint32_t pages, uint32_t elements, uint32_t bytes) {
+    const Bytes code = i32_const(static_cast<int32_t>(pages)) + Bytes{0x40, 0x00, 0x1A, 0xD0, 0x70} +
+                       i32_const(static_cast<int32_t>(elements)) + Bytes{0xFC, 0x0F, 0x00, 0x1A} + i32_const(0) +
+                       i32_const(0) + i32_const(static_cast<int32_t>(bytes)) + Bytes{0xFC, 0x0B, 0x00};
+    RawModule raw;
+    raw.add(1, vector_of(1, function_type({}, {}))).add(3, vector_of(1, u32_bytes(0)));
+    raw.add(4, vector_of(1, Bytes{0x70, 0x00, 0x00})).add(5, vector_of(1, Bytes{0x00, 0x01}));
+    raw.add(7, vector_of(1, Bytes{0x03, 'r', 'u', 'n', 0x00, 0x00}));
+    raw.add(10, vector_of(1, function_body({}, code)));
+    return raw.build();
+  };
+  const uint64_t small = gas_of_run(module(0, 0, 0));
+  CHECK(gas_of_run(module(2, 0, 0)) - small == 2 * schedule.memory_page_allocated);
+  CHECK(gas_of_run(module(0, 80, 0)) - small == 10 * schedule.gas_per_8_table_elements);
+  CHECK(gas_of_run(module(0, 0, 6400)) - small == 800 * schedule.gas_per_8_bytes_copied);
+}
+
+TEST_CASE("gas: loading is priced per byte of code") {
+  const GasSchedule schedule;
+  CHECK(load_gas(0, schedule) == schedule.module_loaded);
+  CHECK(load_gas(1000, schedule) - load_gas(0, schedule) == 1000 * schedule.gas_per_code_byte_loaded);
+}
+
+TEST_CASE("limits: every count over its bound is refused while decoding, naming the bound") {
+  Limits limits = contract_limits();
+  const Bytes empty_type = function_type({}, {});
+  const Bytes empty_body = function_body({}, {});
+  SUBCASE("types") {
+    Bytes types;
+    for (uint32_t index = 0; index <= limits.types_max; ++index) types = types + empty_type;
+    check_refused(RawModule().add(1, vector_of(limits.types_max + 1, types)).build(), limits, "types_max");
+  }
+  SUBCASE("parameters and results of a type") {
+    const Bytes too_many = Bytes(limits.type_arity_max + 1, i32);
+    check_refused(RawModule().add(1, vector_of(1, function_type(too_many, {}))).build(), limits, "type_arity_max");
+    check_refused(RawModule().add(1, vector_of(1, function_type({}, too_many))).build(), limits, "type_arity_max");
+  }
+  SUBCASE("imports") {
+    Bytes imports;
+    for (uint32_t index = 0; index <= limits.imports_max; ++index)
+      imports = imports + Bytes{0x01, 'm', 0x01, 'f', 0x00, 0x00};
+    check_refused(
+        RawModule().add(1, vector_of(1, empty_type)).add(2, vector_of(limits.imports_max + 1, imports)).build(), limits,
+        "imports_max");
+  }
+  SUBCASE("functions") {
+    Bytes indices(limits.functions_max + 1, 0x00);
+    check_refused(
+        RawModule().add(1, vector_of(1, empty_type)).add(3, vector_of(limits.functions_max + 1, indices)).build(),
+        limits, "functions_max");
+  }
+  SUBCASE("tables and their initial size") {
+    Bytes tables;
+    for (uint32_t index = 0; index <= limits.tables_max; ++index) tables = tables + Bytes{0x70, 0x00, 0x01};
+    check_refused(RawModule().add(4, vector_of(limits.tables_max + 1, tables)).build(), limits, "tables_max");
+    const Bytes big_table = Bytes{0x70, 0x00} + u32_bytes(limits.table_elements_max + 1);
+    const Status status = load_failure(RawModule().add(4, vector_of(1, big_table)).build(), limits);
+    CHECK(status.code() == Code::resource_exhausted);
+    CHECK_MESSAGE(status.message().find("Limits::table_elements_max") != std::string::npos, status.message());
+  }
+  SUBCASE("initial memory") {
+    const Bytes big_memory = Bytes{0x00} + u32_bytes(limits.memory_pages_max + 1);
+    const Status status = load_failure(RawModule().add(5, vector_of(1, big_memory)).build(), limits);
+    CHECK(status.code() == Code::resource_exhausted);
+    CHECK_MESSAGE(status.message().find("Limits::memory_pages_max") != std::string::npos, status.message());
+  }
+  SUBCASE("globals") {
+    Bytes globals;
+    for (uint32_t index = 0; index <= limits.globals_max; ++index)
+      globals = globals + Bytes{i32, 0x00, 0x41, 0x00, 0x0B};
+    check_refused(RawModule().add(6, vector_of(limits.globals_max + 1, globals)).build(), limits, "globals_max");
+  }
+  SUBCASE("exports") {
+    Bytes exports;
+    for (uint32_t index = 0; index <= limits.exports_max; ++index)
+      exports = exports +
+                Bytes{0x02, static_cast<uint8_t>('a' + index % 26), static_cast<uint8_t>('a' + index / 26), 0x00, 0x00};
+    check_refused(RawModule().add(7, vector_of(limits.exports_max + 1, exports)).build(), limits, "exports_max");
+  }
+  SUBCASE("element and data segments, and items of a segment") {
+    Bytes data;
+    for (uint32_t index = 0; index <= limits.segments_max; ++index) data = data + Bytes{0x01, 0x00};
+    check_refused(RawModule().add(11, vector_of(limits.segments_max + 1, data)).build(), limits, "segments_max");
+    Bytes elements;
+    for (uint32_t index = 0; index <= limits.segments_max; ++index) elements = elements + Bytes{0x01, 0x00, 0x00};
+    check_refused(RawModule().add(9, vector_of(limits.segments_max + 1, elements)).build(), limits, "segments_max");
+    const Bytes items =
+        Bytes{0x01, 0x00} + vector_of(limits.table_elements_max + 1, Bytes(limits.table_elements_max + 1, 0));
+    check_refused(RawModule().add(9, vector_of(1, items)).build(), limits, "table_elements_max");
+  }
+  SUBCASE("locals of a function, parameters included, before any is recorded") {
+    const Bytes body = function_body({{limits.locals_per_function_max - 1, i64}}, {});
+    REQUIRE(load_module(one_function(function_type(Bytes{i32}, {}), body).build(), limits).ok());
+    check_refused(one_function(function_type(Bytes{i32, i32}, {}), body).build(), limits, "locals_per_function_max");
+    // Four billion locals in a few bytes are refused without allocating.
+    check_refused(one_function(empty_type, function_body({{UINT32_MAX, i64}}, {})).build(), limits,
+                  "locals_per_function_max");
+  }
+  SUBCASE("labels of a br_table") {
+    const Bytes code = i32_const(0) + Bytes{0x0E} +
+                       vector_of(limits.br_table_labels_max + 1, Bytes(limits.br_table_labels_max + 1, 0x00)) +
+                       Bytes{0x00};
+    check_refused(one_function(empty_type, function_body({}, code)).build(), limits, "br_table_labels_max");
+  }
+  SUBCASE("size of the module and of a function body") {
+    const Bytes code = Bytes(limits.function_size_bytes_max, 0x01);  // nops
+    const Bytes module = one_function(empty_type, function_body({}, code)).build();
+    check_refused(module, limits, "module_size_bytes_max");
+    Limits larger_modules = limits;
+    larger_modules.module_size_bytes_max = 4 * limits.function_size_bytes_max;
+    check_refused(module, larger_modules, "function_size_bytes_max");
+  }
+  SUBCASE("nesting of blocks") {
+    Bytes code;
+    for (uint32_t level = 0; level <= limits.control_nesting_max; ++level) code = code + Bytes{0x02, 0x40};
+    for (uint32_t level = 0; level <= limits.control_nesting_max; ++level) code.push_back(0x0B);
+    const Status status = load_failure(one_function(empty_type, function_body({}, code)).build(), limits);
+    CHECK(status.code() == Code::invalid);
+    CHECK_MESSAGE(status.message().find("nested too deeply") != std::string::npos, status.message());
+  }
+}
+
+TEST_CASE("the five use-case contracts' shapes fit the contract limits") {
+  // The largest figures among the built contracts (docs/runtime.md): a
+  // module with that many of everything loads under contract_limits().
+  const Limits limits = contract_limits();
+  CHECK(limits.types_max >= 14);
+  CHECK(limits.imports_max >= 18);  // every host function
+  CHECK(limits.functions_max >= 48 + 18);
+  CHECK(limits.tables_max >= 1);
+  CHECK(limits.table_elements_max >= 2);
+  CHECK(limits.memory_pages_max >= 2);
+  CHECK(limits.locals_per_function_max >= 26);
+  CHECK(limits.br_table_labels_max >= 18);
+  CHECK(limits.control_nesting_max >= 26);
+  CHECK(limits.type_arity_max >= 4);
+  CHECK(limits.function_size_bytes_max >= 3876);
+}
+
+namespace {
+
+// A module of at most `size_bytes` whose functions (each as large as a
+// function may be) are a worst case for validation: `body` repeated after
+// `head` and before `tail`, types as given, function 0 of type 0.
+Bytes repeated_functions(const Limits& limits, size_t size_bytes, const Bytes& types, uint32_t type_count,
+                         const Bytes& head, const Bytes& body, const Bytes& tail) {
+  const size_t function_bytes_max = std::min<size_t>(limits.function_size_bytes_max - 16, size_bytes);
+  Bytes bodies;
+  uint32_t function_count = 0;
+  size_t used = 64 + types.size();
+  while (used + head.size() + body.size() + tail.size() + 32 < size_bytes && function_count < limits.functions_max) {
+    Bytes code = head;
+    while (code.size() + body.size() + tail.size() < function_bytes_max &&
+           used + code.size() + body.size() + tail.size() + 32 < size_bytes)
+      code.insert(code.end(), body.begin(), body.end());
+    code.insert(code.end(), tail.begin(), tail.end());
+    const Bytes function = function_body({}, code);
+    bodies.insert(bodies.end(), function.begin(), function.end());
+    used += function.size() + 1;
+    ++function_count;
+  }
+  RawModule module;
+  module.add(1, vector_of(type_count, types));
+  module.add(3, vector_of(function_count, Bytes(function_count, 0x00)));
+  module.add(10, vector_of(function_count, bodies));
+  return module.build();
+}
+
+// br_tables of the maximum label count naming every one of 64 enclosing
+// blocks of the maximum arity. Each br_table ends its block; the rest of
+// the block is unreachable and is still validated, so one block holds many.
+Bytes worst_case_branch_tables(const Limits& limits, size_t size_bytes) {
+  const uint32_t arity = limits.type_arity_max;
+  const uint32_t depth = 64;
+  Bytes values;
+  for (uint32_t index = 0; index < arity; ++index) values = values + Bytes{0x42, 0x00};
+  const uint32_t labels = limits.br_table_labels_max;
+  Bytes table = values + i32_const(0) + Bytes{0x0E} + u32_bytes(labels);
+  for (uint32_t index = 0; index < labels; ++index) table.push_back(static_cast<uint8_t>(index % depth));
+  table.push_back(0x00);
+  Bytes head;
+  for (uint32_t level = 0; level < depth; ++level) head = head + Bytes{0x02, 0x01};  // block (type 1)
+  const Bytes tail = Bytes(depth, 0x0B) + Bytes(arity, 0x1A);
+  const Bytes types = function_type({}, {}) + function_type({}, Bytes(arity, i64));
+  return repeated_functions(limits, size_bytes, types, 2, head, table, tail);
+}
+
+// Calls of a function type of the maximum arity: each call instruction is
+// two bytes and pops and pushes that many operand types. (The callee is the
+// function itself: validation does not mind.)
+Bytes worst_case_calls(const Limits& limits, size_t size_bytes) {
+  const uint32_t arity = limits.type_arity_max;
+  Bytes values;
+  for (uint32_t index = 0; index < arity; ++index) values = values + Bytes{0x42, 0x00};
+  // call 0 with the arity's values: function 0 is [arity x i64] -> [arity x i64].
+  const Bytes types = function_type(Bytes(arity, i64), Bytes(arity, i64));
+  return repeated_functions(limits, size_bytes, types, 1, values, Bytes{0x10, 0x00}, {});
+}
+
+double seconds_to_load(const Bytes& bytes, const Limits& limits, Status& status) {
+  const auto started = std::chrono::steady_clock::now();
+  auto module = load_module(bytes, limits);
+  status = module.ok() ? Status() : module.status();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+}  // namespace
+
+TEST_CASE("validation is linear: worst-case modules of the maximum size load in bounded time") {
+  // The contract limits at their module size limit (what a deploy may
+  // carry), and the general defaults, whose arity and br_table bounds are
+  // larger, at 1 MiB.
+  const Limits contract = contract_limits();
+  const Limits general;
+  const std::vector<std::pair<Limits, size_t>> cases = {{contract, contract.module_size_bytes_max},
+                                                        {general, 1024 * 1024}};
+  for (const auto& [limits, size_bytes] : cases) {
+    for (auto* generate : {&worst_case_branch_tables, &worst_case_calls}) {
+      const Bytes bytes = generate(limits, size_bytes);
+      REQUIRE(bytes.size() <= limits.module_size_bytes_max);
+      Status status;
+      const double seconds = seconds_to_load(bytes, limits, status);
+      CHECK_MESSAGE(status.ok(), status.to_string());
+      MESSAGE(bytes.size() << " bytes loaded in " << seconds << " s");
+      // Linear work takes well under a second here even on a loaded
+      // machine; the quadratic br_table check took 9.9 s for 110 KB.
+      CHECK(seconds < 5.0);
+    }
+  }
+}
+
+TEST_CASE("interrupt: a run stops with timeout when the embedder's check says so, and only then") {
+  // (loop (br 0)): runs until gas or the interrupt ends it.
+  const Bytes body = Bytes{0x03, 0x40, 0x0C, 0x00, 0x0B} + i32_const(0);
+  Loaded loaded = instantiate(single_function(body));
+  int checks = 0;
+  loaded.store->set_interrupt(1000, [&checks] { return ++checks >= 5; });
+  loaded.store->set_gas_limit(10'000'000);
+  auto results = loaded.instance->invoke("run", {});
+  REQUIRE(!results.ok());
+  CHECK(results.status().code() == Code::timeout);
+  CHECK(results.status().message().starts_with("interrupted: "));
+  CHECK(checks == 5);
+  CHECK(loaded.store->gas_used() >= 5 * 1000);
+  CHECK(loaded.store->gas_used() < 6 * 1000 + 100);
+
+  // A check that never fires changes nothing: the same out-of-gas run, to
+  // the unit, as without one.
+  Loaded plain = instantiate(single_function(body));
+  plain.store->set_gas_limit(123'457);
+  REQUIRE(!plain.instance->invoke("run", {}).ok());
+  Loaded checked = instantiate(single_function(body));
+  int calls = 0;
+  checked.store->set_interrupt(1000, [&calls] {
+    ++calls;
+    return false;
+  });
+  checked.store->set_gas_limit(123'457);
+  auto out_of_gas = checked.instance->invoke("run", {});
+  REQUIRE(!out_of_gas.ok());
+  CHECK(out_of_gas.status().code() == Code::out_of_gas);
+  CHECK(checked.store->gas_used() == plain.store->gas_used());
+  CHECK(calls >= 100);
+}
+
+// ---------------------------------------------------------------------------
+// The node's contract host (execution::WasmContractHost): the load is
+// charged before it happens, on every call, and only queries have a
+// wall-clock deadline.
+
+namespace {
+
+// A contract that exports its memory, `spin` (an endless loop) and `nothing`.
+Bytes spinning_contract() {
+  RawModule module;
+  module.add(1, vector_of(1, function_type({}, {})));
+  module.add(3, vector_of(2, u32_bytes(0) + u32_bytes(0)));
+  module.add(5, vector_of(1, Bytes{0x00, 0x01}));
+  module.add(7, vector_of(3, Bytes{0x06, 'm', 'e', 'm', 'o', 'r', 'y', 0x02, 0x00} +
+                                 Bytes{0x04, 's', 'p', 'i', 'n', 0x00, 0x00} +
+                                 Bytes{0x07, 'n', 'o', 't', 'h', 'i', 'n', 'g', 0x00, 0x01}));
+  module.add(10, vector_of(2, function_body({}, Bytes{0x03, 0x40, 0x0C, 0x00, 0x0B}) + function_body({}, {})));
+  return module.build();
+}
+
+const execution::BlockContext host_context{"govchain-test", 1, 1'767'225'600'000, PublicKey()};
+
+}  // namespace
+
+TEST_CASE("contract host: a deploy pays for loading its code before loading it") {
+  const Bytes code = spinning_contract();
+  const uint64_t load = load_gas(code.size());
+  execution::WasmContractHost host;
+  execution::EmptyState empty;
+  execution::Overlay state(empty);
+  chain::Receipt poor;
+  const Status refused = host.deploy(state, {"spinner", "test-city", code, ""}, host_context, load - 1, poor);
+  CHECK(refused.code() == Code::out_of_gas);
+  CHECK(poor.gas_used == load - 1);
+  CHECK(!state.get(execution::keys::contract_meta("spinner"))->has_value());
+
+  chain::Receipt paid;
+  REQUIRE(host.deploy(state, {"spinner", "test-city", code, ""}, host_context, load, paid).ok());
+  CHECK(paid.gas_used == load);
+}
+
+TEST_CASE("contract host: every call pays for the load, whether this node has the module cached or not") {
+  const Bytes code = spinning_contract();
+  execution::EmptyState empty;
+  execution::Overlay state(empty);
+  execution::WasmContractHost warm;
+  REQUIRE(warm.deploy(state, {"spinner", "test-city", code, ""}, host_context).ok());
+  const chain::ContractCall call{"spinner", "nothing", {}};
+  uint64_t used[3];
+  for (int index = 0; index < 2; ++index) {
+    chain::Receipt receipt;
+    REQUIRE(warm.call(state, call, PublicKey(), host_context, 10'000'000, receipt).ok());
+    used[index] = receipt.gas_used;
+  }
+  execution::WasmContractHost cold;  // a node that just started: nothing cached
+  chain::Receipt receipt;
+  REQUIRE(cold.call(state, call, PublicKey(), host_context, 10'000'000, receipt).ok());
+  used[2] = receipt.gas_used;
+  CHECK(used[0] == used[1]);
+  CHECK(used[0] == used[2]);
+  CHECK(used[0] >= load_gas(code.size()));
+
+  // Too little gas for the load: out of gas before loading, all gas used.
+  chain::Receipt poor;
+  const Status refused =
+      execution::WasmContractHost().call(state, call, PublicKey(), host_context, load_gas(code.size()) - 1, poor);
+  CHECK(refused.code() == Code::out_of_gas);
+  CHECK(poor.gas_used == load_gas(code.size()) - 1);
+}
+
+TEST_CASE("contract host: a query stops at its time budget; a transaction's call never does") {
+  const Bytes code = spinning_contract();
+  execution::EmptyState empty;
+  execution::Overlay state(empty);
+  execution::WasmContractHost host;
+  REQUIRE(host.deploy(state, {"spinner", "test-city", code, ""}, host_context).ok());
+  chain::Parameters parameters;
+  parameters.query_gas_max = 1'000'000'000'000;  // so that only the clock can end it
+  execution::Executor executor(host_context.chain_id, parameters, &host);
+  const chain::ContractCall call{"spinner", "spin", {}};
+
+  const auto started = std::chrono::steady_clock::now();
+  auto receipt = executor.query(state, call, PublicKey(), host_context, parameters.query_gas_max, 50);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(receipt.ok());
+  CHECK(receipt->status == Code::timeout);
+  CHECK_MESSAGE(receipt->message.find("time budget of 50 ms") != std::string::npos, receipt->message);
+  CHECK(seconds >= 0.05);
+  CHECK(seconds < 5.0);  // generous: the machine may be busy
+
+  // The default budget applies without one being named.
+  auto defaulted = executor.query(state, call, PublicKey(), host_context, parameters.query_gas_max);
+  REQUIRE(defaulted.ok());
+  CHECK(defaulted->status == Code::timeout);
+  CHECK(defaulted->message.find("time budget of " + std::to_string(execution::query_time_budget_ms_default) + " ms") !=
+        std::string::npos);
+
+  // The same endless call in a transaction ends by gas alone, at the limit.
+  chain::Receipt in_block;
+  const Status outcome = host.call(state, call, PublicKey(), host_context, 5'000'000, in_block);
+  CHECK(outcome.code() == Code::out_of_gas);
+  CHECK(in_block.gas_used == 5'000'000);
 }

@@ -23,16 +23,21 @@
 //   active|suspended --revoke--> revoked       (final)
 //   active     --consume--> consumed           (final, single use)
 //   active|suspended --transfer--> same status, new controlling municipality
+//   active|suspended --amend_window--> same status, new validity window
 //   note: a history entry without a status change (e.g. insurance_renewed)
+//
+// Every reason is a Code ([a-z0-9_]{1,32}, codes.h): a transition cannot
+// store free text. Zones (set_zone, zone_of) are Zone codes kept under
+// "zone/" || id, which the standard verify_in_zone query reads (verify.h).
 #pragma once
 
-#include "govchain/contract.h"
+#include "govchain/abi.h"
 
 namespace govchain::cert {
 
 enum class Status : uint8_t { active = 1, suspended = 2, revoked = 3, consumed = 4 };
 
-inline String status_name(Status status) {
+inline Code status_name(Status status) {
   switch (status) {
     case Status::active:
       return "active";
@@ -60,7 +65,7 @@ struct HistoryEntry {
   PublicKey actor;
   String municipality;             // the municipality the actor acted for
   Status status = Status::active;  // the status after this entry
-  String reason;                   // a reason code, e.g. "issued", "insurance_lapsed"
+  String reason;                   // a reason code, e.g. "issued", "insurance_lapsed" (written from a Code)
 };
 
 struct Certificate {
@@ -191,10 +196,13 @@ inline Certificate load(const Hash& id) {
 inline void save(const Certificate& record) { storage::set(record_key(record.id), encode_record(record)); }
 
 // ---- Events --------------------------------------------------------------------
-// Topic "certificate.<reason-or-status>"; data = id, type, controlling
-// municipality, status, reason. Ids and codes only.
+// Topic "certificate.<status after the change>"; data = id, type, controlling
+// municipality, status, reason (ABI struct certificate_event). A changed
+// validity window: topic "certificate.amended", data = id, type,
+// municipality, status, reason, valid_from_ms, valid_until_ms (ABI struct
+// certificate_amended). Ids, codes and times only.
 
-inline void emit_change(const Certificate& record, String reason) {
+inline void emit_change(const Certificate& record, Code reason) {
   Writer topic;
   topic.raw("certificate.");
   topic.raw(status_name(record.status));
@@ -218,7 +226,7 @@ struct Issue {
   int64_t valid_until_ms = 0;  // 0: no end
 };
 
-inline void append_history(Certificate& record, String municipality, String reason) {
+inline void append_history(Certificate& record, String municipality, Code reason) {
   require(record.history.size < history_size_max, "certificate history is full");
   require_code(reason, "reason must be a code: 1..32 of [a-z0-9_]");
   HistoryEntry entry;
@@ -287,31 +295,31 @@ inline void require_issuer(const Certificate& record) {
 // ---- Transitions ---------------------------------------------------------------
 // Each checks the current status, appends to the history, saves and emits.
 
-inline void change_status(Certificate& record, Status status, String reason) {
+inline void change_status(Certificate& record, Status status, Code reason) {
   record.status = status;
   append_history(record, record.municipality, reason);
   save(record);
   emit_change(record, reason);
 }
 
-inline void suspend(Certificate& record, String reason) {
+inline void suspend(Certificate& record, Code reason) {
   require(record.status == Status::active, "only an active certificate can be suspended");
   change_status(record, Status::suspended, reason);
 }
 
-inline void reinstate(Certificate& record, String reason) {
+inline void reinstate(Certificate& record, Code reason) {
   require(record.status == Status::suspended, "only a suspended certificate can be reinstated");
   change_status(record, Status::active, reason);
 }
 
-inline void revoke(Certificate& record, String reason) {
+inline void revoke(Certificate& record, Code reason) {
   require(record.status == Status::active || record.status == Status::suspended,
           "only an active or suspended certificate can be revoked");
   change_status(record, Status::revoked, reason);
 }
 
 // Single use: only an active certificate inside its validity window.
-inline void consume(Certificate& record, String reason) {
+inline void consume(Certificate& record, Code reason) {
   require(record.status != Status::consumed, "certificate already consumed");
   require(record.status == Status::active, "only an active certificate can be consumed");
   int64_t now_ms = block_time_ms();
@@ -321,7 +329,7 @@ inline void consume(Certificate& record, String reason) {
 }
 
 // Hands control to `new_municipality`; the status and history stay.
-inline void transfer(Certificate& record, String new_municipality, String reason) {
+inline void transfer(Certificate& record, String new_municipality, Code reason) {
   require(record.status == Status::active || record.status == Status::suspended,
           "only an active or suspended certificate can be transferred");
   require_name(new_municipality, "municipality must be a name: 1..64 of [a-z0-9_.-]");
@@ -333,10 +341,100 @@ inline void transfer(Certificate& record, String new_municipality, String reason
 }
 
 // A history entry without a status change (e.g. "insurance_renewed").
-inline void note(Certificate& record, String reason) {
+inline void note(Certificate& record, Code reason) {
   append_history(record, record.municipality, reason);
   save(record);
   emit_change(record, reason);
+}
+
+// ---- Changing the validity window (extension, Änderungsbescheid) ------------------
+//
+// A verifier asks "was it valid at T?" for any T, and the answer comes from
+// the record's window and its status history at T (verify.h); the client
+// checks that answer against the record it reads with a state proof
+// (docs/certificates.md). The record keeps one window, so an amendment may
+// only change the future: every time before this block must get the answer
+// it had before. Hence the start and the end may each move only where both
+// the old and the new value lie at or after this block's time (0, "no end",
+// counts as the far future). In practice:
+//  - extend: a later end, while the certificate has not expired yet;
+//  - shorten: an earlier end, not before now (to end it at once, use now);
+//  - postpone or advance a start that has not come yet, not to the past.
+// A certificate that has expired cannot be extended: issue a new one. Only
+// active and suspended certificates can be amended; the history gets an
+// entry (status unchanged) with `reason`, and the event certificate.amended
+// carries the new window.
+
+// Whether moving a window edge from `old_ms` to `new_ms` keeps every answer
+// before `now_ms`; with `zero_is_none` (an end), 0 means "no end".
+inline bool changes_only_the_future(int64_t old_ms, int64_t new_ms, int64_t now_ms, bool zero_is_none) {
+  if (old_ms == new_ms) return true;
+  const bool old_in_future = old_ms >= now_ms || (zero_is_none && old_ms == 0);
+  const bool new_in_future = new_ms >= now_ms || (zero_is_none && new_ms == 0);
+  return old_in_future && new_in_future;
+}
+
+inline void emit_amended(const Certificate& record, Code reason) {
+  Writer data;
+  data.fixed(record.id);
+  data.text(record.type);
+  data.text(record.municipality);
+  data.text(status_name(record.status));
+  data.text(reason);
+  data.i64(record.valid_from_ms);
+  data.i64(record.valid_until_ms);
+  emit_event("certificate.amended", data.data());
+}
+
+inline void amend_window(Certificate& record, int64_t valid_from_ms, int64_t valid_until_ms, Code reason) {
+  require(record.status == Status::active || record.status == Status::suspended,
+          "only an active or suspended certificate can be amended");
+  require(valid_from_ms >= 0, "valid_from_ms must not be negative");
+  require(valid_until_ms == 0 || valid_until_ms > valid_from_ms,
+          "valid_until_ms must be 0 (no end) or after valid_from_ms");
+  require(valid_from_ms != record.valid_from_ms || valid_until_ms != record.valid_until_ms,
+          "the validity window is unchanged");
+  const int64_t now_ms = block_time_ms();
+  require(record.valid_until_ms == 0 || record.valid_until_ms > now_ms || valid_until_ms == record.valid_until_ms,
+          "the certificate has expired; an expired certificate cannot be extended: issue a new one");
+  require(changes_only_the_future(record.valid_until_ms, valid_until_ms, now_ms, true),
+          "the new end lies in the past; an amendment changes only the future (end it now at the earliest)");
+  require(changes_only_the_future(record.valid_from_ms, valid_from_ms, now_ms, false),
+          "the start can only move while both the old and the new start lie in the future");
+  record.valid_from_ms = valid_from_ms;
+  record.valid_until_ms = valid_until_ms;
+  append_history(record, record.municipality, reason);
+  save(record);
+  emit_amended(record, reason);
+}
+
+// A later (or earlier, not past) end; the start stays.
+inline void extend(Certificate& record, int64_t valid_until_ms, Code reason) {
+  amend_window(record, record.valid_from_ms, valid_until_ms, reason);
+}
+
+// ---- Zones ---------------------------------------------------------------------------
+// One zone code per certificate, for permits that hold in one place
+// ("valid here?"); the standard queries verify_in_zone and zone_of read it.
+
+inline constexpr const char* zone_prefix = "zone/";
+
+inline void set_zone(const Hash& id, Zone zone) {
+  Writer key;
+  key.raw(zone_prefix);
+  key.fixed(id);
+  storage::set(key.data(), encode_value(zone));
+}
+
+// False when the certificate has no zone.
+inline bool zone_of(const Hash& id, Zone& zone) {
+  Writer key;
+  key.raw(zone_prefix);
+  key.fixed(id);
+  Bytes stored;
+  if (!storage::get(key.data(), stored)) return false;
+  zone = decode_value<Zone>(stored);
+  return true;
 }
 
 }  // namespace govchain::cert

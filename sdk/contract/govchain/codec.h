@@ -6,8 +6,8 @@
 //
 // Writer owns an arena buffer; Reader borrows its input and hands out views
 // into it. Free functions encode()/decode() give every SDK type one spelling,
-// so that Map<Key, Value> and Vector<T> can encode any of them; add your own
-// overloads for your structs (see docs/contracts.md, "Structs").
+// so that Map<Key, Value> and Vector<T> can encode any of them; structs
+// declared with GOVCHAIN_STRUCT (abi.h) get theirs generated.
 #pragma once
 
 #include "govchain/host.h"
@@ -124,24 +124,28 @@ class Reader {
 template <typename T>
 void encode(Writer& writer, T value) = delete;
 
+inline void encode(Writer& writer, bool value) { writer.boolean(value); }
 inline void encode(Writer& writer, uint8_t value) { writer.u8(value); }
 inline void encode(Writer& writer, uint32_t value) { writer.u32(value); }
 inline void encode(Writer& writer, uint64_t value) { writer.u64(value); }
 inline void encode(Writer& writer, int64_t value) { writer.i64(value); }
 inline void encode(Writer& writer, Bytes value) { writer.bytes(value); }
 inline void encode(Writer& writer, const Bytes32& value) { writer.fixed(value); }
+inline void encode(Writer& writer, const Signature& value) { writer.raw(value.view()); }
 template <typename T>
 void encode(Writer& writer, const Vector<T>& values) {
   writer.count(values.size);
   for (const T& value : values) encode(writer, value);
 }
 
+inline void decode(Reader& reader, bool& value) { value = reader.boolean(); }
 inline void decode(Reader& reader, uint8_t& value) { value = reader.u8(); }
 inline void decode(Reader& reader, uint32_t& value) { value = reader.u32(); }
 inline void decode(Reader& reader, uint64_t& value) { value = reader.u64(); }
 inline void decode(Reader& reader, int64_t& value) { value = reader.i64(); }
 inline void decode(Reader& reader, Bytes& value) { value = reader.bytes(); }
 inline void decode(Reader& reader, Bytes32& value) { value = reader.fixed(); }
+inline void decode(Reader& reader, Signature& value) { value = reader.signature(); }
 template <typename T>
 void decode(Reader& reader, Vector<T>& values) {
   uint32_t count = reader.count();

@@ -1,26 +1,12 @@
-// Entry points, arguments, results, events and input checks: what every
-// contract method needs.
+// What every contract method needs besides its declaration (abi.h): the
+// call's argument bytes, its return value, events, and debug output.
 //
-// A method is declared with GOVCHAIN_METHOD(name) { ... }. On wasm32 it
-// becomes an export `name` with no parameters and no results, which the
-// host calls; natively it is a plain C++ function the mock host can call.
-// Put a contract's methods in its own namespace so that native tests can
-// link several contracts into one program.
+// Methods are declared with GOVCHAIN_CALL and GOVCHAIN_QUERY (abi.h), which
+// decode the arguments themselves; arguments() is for the SDK's own standard
+// queries and for tests. Not thread-safe (a call is single-threaded).
 #pragma once
 
 #include "govchain/storage.h"
-
-#if defined(__wasm__)
-#define GOVCHAIN_EXPORT_WRAPPER(name) \
-  extern "C" __attribute__((export_name(#name))) void govchain_export_##name() { name(); }
-#else
-#define GOVCHAIN_EXPORT_WRAPPER(name)
-#endif
-
-#define GOVCHAIN_METHOD(name)   \
-  void name();                  \
-  GOVCHAIN_EXPORT_WRAPPER(name) \
-  void name()
 
 namespace govchain {
 
@@ -38,53 +24,54 @@ inline void emit_event(String topic, Bytes data) {
   govchain_host_emit_event(topic.data, detail::as_length(topic.size), data.data, detail::as_length(data.size));
 }
 
-// ---- Input checks ---------------------------------------------------------
-// Free text on the chain could carry personal data, so the SDK accepts only
-// codes: short lowercase ASCII identifiers.
+// ---- Debug output -------------------------------------------------------------
+// debug("zone", zone, "until", valid_until_ms) writes one line: texts as they
+// are, integers in decimal, 32-byte values in hex. Native tests print it
+// (mock::Host); a wasm module built with -DGOVCHAIN_DEBUG imports the host
+// function debug_print, which only dev chains offer (the node prints the line
+// on its standard error); without GOVCHAIN_DEBUG the calls compile to
+// nothing, so a release build carries neither the import nor the cost. Lines
+// longer than 1024 bytes are cut.
 
-// A code: 1..size_max bytes of [a-z0-9_] (reason codes, condition codes, levels).
-inline bool is_code(String text, uint32_t size_max = 32) {
-  if (text.size == 0 || text.size > size_max) return false;
-  for (uint8_t c : text)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  return true;
+namespace detail {
+
+inline void append_debug(Writer& line, Bytes text) { line.raw(text); }
+inline void append_debug(Writer& line, const char* text) { line.raw(Bytes(text)); }
+inline void append_debug(Writer& line, const Bytes32& value) {
+  const char* digits = "0123456789abcdef";
+  for (uint8_t byte : value.bytes) {
+    line.u8(static_cast<uint8_t>(digits[byte >> 4]));
+    line.u8(static_cast<uint8_t>(digits[byte & 15]));
+  }
 }
-
-// A name: 1..size_max bytes of [a-z0-9_.-] (municipality ids, zones, types).
-inline bool is_name(String text, uint32_t size_max = 64) {
-  if (text.size == 0 || text.size > size_max) return false;
-  for (uint8_t c : text)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) return false;
-  return true;
+inline void append_debug(Writer& line, uint64_t value) {
+  uint8_t digits[20];
+  uint32_t count = 0;
+  do {
+    digits[count++] = static_cast<uint8_t>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (count > 0) line.u8(digits[--count]);
 }
-
-// A label: 1..size_max bytes of printable ASCII (archive batch labels). The
-// caller is responsible for keeping personal data out of it.
-inline bool is_label(String text, uint32_t size_max = 128) {
-  if (text.size == 0 || text.size > size_max) return false;
-  for (uint8_t c : text)
-    if (c < 0x20 || c > 0x7e) return false;
-  return true;
+inline void append_debug(Writer& line, int64_t value) {
+  if (value < 0) line.u8('-');
+  append_debug(line, value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value));
 }
+inline void append_debug(Writer& line, uint32_t value) { append_debug(line, static_cast<uint64_t>(value)); }
+inline void append_debug(Writer& line, int value) { append_debug(line, static_cast<int64_t>(value)); }
+inline void append_debug(Writer& line, bool value) { line.raw(value ? "true" : "false"); }
 
-inline void require_code(String text, const char* message) { require(is_code(text), message); }
-inline void require_name(String text, const char* message) { require(is_name(text), message); }
+}  // namespace detail
 
-// A list of codes (conditions), at most `count_max`, each a code.
-inline void require_codes(const Vector<String>& codes, uint32_t count_max, const char* message) {
-  require(codes.size <= count_max, message);
-  for (String code : codes) require(is_code(code), message);
-}
-
-// A calendar date "YYYY-MM-DD" (only the shape and ranges; no calendar rules).
-inline bool is_date(String text) {
-  if (text.size != 10 || text[4] != '-' || text[7] != '-') return false;
-  const uint32_t digit_positions[] = {0, 1, 2, 3, 5, 6, 8, 9};
-  for (uint32_t i : digit_positions)
-    if (text[i] < '0' || text[i] > '9') return false;
-  int month = (text[5] - '0') * 10 + (text[6] - '0');
-  int day = (text[8] - '0') * 10 + (text[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+template <typename... Parts>
+void debug([[maybe_unused]] const Parts&... parts) {
+#if !defined(__wasm__) || defined(GOVCHAIN_DEBUG)
+  Writer line;
+  bool first = true;
+  ((line.raw(first ? "" : " "), detail::append_debug(line, parts), first = false), ...);
+  uint32_t size = line.size() > debug_text_size_max ? debug_text_size_max : line.size();
+  govchain_host_debug_print(line.data().data, detail::as_length(size));
+#endif
 }
 
 }  // namespace govchain

@@ -50,6 +50,11 @@ int32_t govchain_host_has_role(const uint8_t* account, const uint8_t* municipali
 GOVCHAIN_IMPORT(account_register) void govchain_host_account_register(const uint8_t* account, int64_t valid_until_ms);
 GOVCHAIN_IMPORT(account_unregister) void govchain_host_account_unregister(const uint8_t* account);
 [[noreturn]] GOVCHAIN_IMPORT(abort) void govchain_host_abort(const uint8_t* message, int32_t length);
+// Only in debug builds (GOVCHAIN_DEBUG) and native tests: the node offers it
+// on dev chains only and refuses to deploy a module that imports it elsewhere.
+#if !defined(__wasm__) || defined(GOVCHAIN_DEBUG)
+GOVCHAIN_IMPORT(debug_print) void govchain_host_debug_print(const uint8_t* text, int32_t length);
+#endif
 }
 
 namespace govchain {
@@ -64,6 +69,7 @@ inline constexpr uint32_t return_data_size_max = 64 * 1024;
 inline constexpr uint32_t event_topic_size_max = 64;
 inline constexpr uint32_t event_data_size_max = 64 * 1024;
 inline constexpr uint32_t abort_message_size_max = 1024;
+inline constexpr uint32_t debug_text_size_max = 1024;
 
 namespace detail {
 inline int32_t as_length(uint32_t size) { return static_cast<int32_t>(size); }

@@ -7,6 +7,8 @@
 //
 // Include this header in exactly ONE translation unit of a test program: it
 // defines the host functions (they are plain C functions, as on wasm32).
+// debug() lines of the contract (contract.h) are printed on standard error
+// as "[debug <contract>] <text>" and kept in CallResult::debug.
 // Not thread-safe; one Host is current at a time (set by its constructor).
 #pragma once
 
@@ -19,6 +21,7 @@
 #include <secp256k1_schnorrsig.h>
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "govchain/codec.h"
+#include "govchain/codes.h"
 
 namespace govchain::mock {
 
@@ -137,6 +141,7 @@ struct CallResult {
   std::string error;  // the abort message or trap
   ByteString output;  // return_data
   std::vector<Event> events;
+  std::vector<std::string> debug;  // the call's debug() lines, also after an abort
 };
 
 using Method = void (*)();
@@ -222,6 +227,7 @@ class Host {
     input = arguments;
     running = &result;
     detail::arena_reset();
+    detail::decoding_argument = nullptr;  // a wasm call starts with fresh globals, too
     try {
       method();
       result.ok = true;
@@ -342,6 +348,13 @@ int32_t govchain_host_has_role(const uint8_t* account, const uint8_t* municipali
   Key32 key;
   std::memcpy(key.data(), account, 32);
   return host().roles.count({key, text_of(municipality, municipality_length), text_of(role, role_length)}) ? 1 : 0;
+}
+void govchain_host_debug_print(const uint8_t* text, int32_t length) {
+  using namespace govchain::mock;
+  if (length > 1024) throw CallAborted("trap: debug text longer than 1 KiB");
+  std::string line = text_of(text, length);
+  std::fprintf(stderr, "[debug %s] %s\n", host().contract.c_str(), line.c_str());
+  host().running->debug.push_back(std::move(line));
 }
 void govchain_host_account_register(const uint8_t* account, int64_t valid_until_ms) {
   using namespace govchain::mock;
