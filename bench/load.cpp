@@ -35,6 +35,7 @@
 
 #include "chain/genesis.h"
 #include "chain/tx.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "http_connection.h"
@@ -69,7 +70,8 @@ void add_bench_municipalities(chain::Genesis& genesis, size_t municipalities) {
     genesis.municipalities.push_back({municipality_id(i), "Bench " + std::to_string(i),
                                       derived_key("govchain-load/admin/" + std::to_string(i)).public_key});
   genesis.parameters.block_txs_max = 10000;
-  genesis.parameters.block_size_bytes_max = 8 * 1024 * 1024;
+  // As large as a block's transactions may be (blocks must still decode).
+  genesis.parameters.block_size_bytes_max = limits::block_txs_size_bytes_max;
 }
 
 int prepare(const std::string& data_dir, size_t municipalities, uint64_t block_interval_ms) {

@@ -9,7 +9,7 @@ namespace govchain::cli {
 void register_keys_commands(CLI::App& app, Context& context);      // keys new, keys show
 void register_chain_commands(CLI::App& app, Context& context);     // status, block, tx status, events
 void register_role_commands(CLI::App& app, Context& context);      // role grant/revoke, roles
-void register_archive_commands(CLI::App& app, Context& context);   // archive anchor/verify/reanchor
+void register_archive_commands(CLI::App& app, Context& context);   // archive anchor/verify/export/check/reanchor
 void register_contract_commands(CLI::App& app, Context& context);  // contract deploy/call/query/list/show/new/abi
 void register_contract_kit_commands(CLI::App& contract, Context& context);  // contract new/abi (under `contract`)
 void register_wasm_commands(CLI::App& app, Context& context);               // wasm run

@@ -1,15 +1,12 @@
 #include "app/consensus_driver.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
 #include <cstdlib>
 
 #include "chain/tx.h"
+#include "sync/block_server.h"
 #include "sync/protocol.h"
 
 namespace govchain::app {
@@ -23,17 +20,6 @@ constexpr size_t evidence_max = 1024;
 // Longest wait of the event loop, so that catch-up and deferred proposals
 // are looked at even when nothing arrives.
 constexpr uint64_t idle_wake_ms = 100;
-
-uint64_t steady_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string step_name(consensus::Step step) {
   switch (step) {
@@ -53,7 +39,10 @@ std::string short_key(const PublicKey& key) { return key.hex().substr(0, 12); }
 
 ConsensusDriver::ConsensusDriver(ConsensusDriverConfig config, ChainBackend& backend,
                                  std::shared_ptr<rpc::Metrics> metrics)
-    : config_(std::move(config)), backend_(backend), metrics_(std::move(metrics)) {}
+    : config_(std::move(config)),
+      clock_(config_.clock ? config_.clock : &system_clock()),
+      backend_(backend),
+      metrics_(std::move(metrics)) {}
 
 ConsensusDriver::~ConsensusDriver() { stop(); }
 
@@ -66,8 +55,15 @@ Status ConsensusDriver::start() {
                                              ") must be below the propose timeout (" +
                                              std::to_string(config_.machine.timeout_propose_base_ms) + " ms)");
   machine_ = std::make_unique<consensus::Machine>(config_.machine, consensus::make_schnorr_signer(config_.key.secret));
-  std::vector<consensus::WalRecord> records;
-  GOVCHAIN_TRY(open_wal(records));
+  std::shared_ptr<WalFile> wal_file = config_.wal_file;
+  if (!wal_file) {
+    GOVCHAIN_ASSIGN_OR_RETURN(wal_file, open_wal_file(config_.wal_path));
+  }
+  wal_ = std::make_unique<ConsensusWal>(std::move(wal_file));
+  auto wal = wal_->open();
+  if (!wal.ok()) return wal.status().with_context(config_.wal_path.string());
+  if (wal->torn_tail_dropped) spdlog::warn("consensus WAL: dropped a torn last record (crash during a write)");
+  std::vector<consensus::WalRecord>& records = wal->records;
   machine_->restore(records);
 
   p2p::TransportConfig transport;
@@ -111,8 +107,7 @@ void ConsensusDriver::stop() {
   if (thread_.joinable()) thread_.join();
   if (tx_gossip_) tx_gossip_->stop();
   if (transport_) transport_->stop();
-  if (wal_fd_ >= 0) ::close(wal_fd_);
-  wal_fd_ = -1;
+  wal_.reset();
 }
 
 uint16_t ConsensusDriver::p2p_port() const { return transport_ ? transport_->port() : 0; }
@@ -128,7 +123,9 @@ std::unique_ptr<TxGossip> ConsensusDriver::make_tx_gossip() {
   };
   callbacks.accept = [this](ByteView encoded_tx) { return backend_.accept_peer_tx(encoded_tx); };
   callbacks.penalize = [this](const PublicKey& peer, const std::string& reason) { transport_->penalize(peer, reason); };
-  return std::make_unique<TxGossip>(TxGossipConfig{}, std::move(callbacks));
+  TxGossipConfig gossip;
+  gossip.clock = clock_;
+  return std::make_unique<TxGossip>(gossip, std::move(callbacks));
 }
 
 void ConsensusDriver::gossip_tx(ByteView encoded_tx) {
@@ -161,7 +158,7 @@ void ConsensusDriver::post(Event event) {
 
 void ConsensusDriver::run() {
   consensus::Actions actions;
-  rpc::ChainHead head = backend_.head();
+  chain::ChainHead head = backend_.head();
   last_commit_steady_ms_ = steady_ms();
   height_started_steady_ms_ = last_commit_steady_ms_;
   machine_->start_height(head.height + 1, validator_set_, actions);
@@ -318,7 +315,7 @@ Status ConsensusDriver::refresh_validator_set() {
 // ---- catch-up ---------------------------------------------------------------
 
 void ConsensusDriver::announce_status(std::optional<PublicKey> to) {
-  rpc::ChainHead head = backend_.head();
+  chain::ChainHead head = backend_.head();
   Bytes payload = sync::encode_status({head.height, head.block_hash});
   if (to)
     (void)transport_->send(*to, sync::message_type::status, payload);
@@ -333,26 +330,15 @@ void ConsensusDriver::maybe_catch_up() {
   spdlog::info("catching up: asking {} for blocks {}..{} (peer is at {})", short_key(next->peer),
                next->request.from_height, next->request.from_height + next->request.count - 1,
                catch_up_.best_peer_height());
-  Status sent = transport_->send(next->peer, sync::message_type::block_request, sync::encode_block_request(next->request));
+  Status sent =
+      transport_->send(next->peer, sync::message_type::block_request, sync::encode_block_request(next->request));
   if (!sent.ok()) catch_up_.on_response(next->peer, 0);
 }
 
 void ConsensusDriver::on_block_request(const PublicKey& peer, const Bytes& payload) {
   auto request = sync::decode_block_request(payload);
   if (!request.ok()) return transport_->penalize(peer, "invalid block request: " + request.status().to_string());
-  uint64_t head_height = backend_.head().height;
-  sync::BlockResponse response;
-  size_t size_bytes = 0;
-  for (uint64_t height = request->from_height;
-       height < request->from_height + request->count && height <= head_height && height > 0; ++height) {
-    auto block = backend_.block(height);
-    auto commit = backend_.commit(height);
-    if (!block.ok() || !commit.ok()) break;
-    Bytes encoded = chain::encode_block(*block);
-    if (!response.blocks.empty() && size_bytes + encoded.size() > sync::block_response_size_bytes_max) break;
-    size_bytes += encoded.size();
-    response.blocks.push_back({std::move(encoded), *commit});
-  }
+  sync::BlockResponse response = sync::answer_block_request(*request, backend_);
   (void)transport_->send(peer, sync::message_type::block_response, sync::encode_block_response(response));
 }
 
@@ -361,15 +347,22 @@ void ConsensusDriver::on_block_response(const PublicKey& peer, const Bytes& payl
   if (!response.ok()) return transport_->penalize(peer, "invalid block response: " + response.status().to_string());
   catch_up_.on_response(peer, response->blocks.size());
   for (auto& entry : response->blocks) {
+    // The machine checks the certificate against the header's hash; the
+    // body must decode and be the one the header's transactions root names,
+    // or a peer could pair a certified header with other transactions and
+    // make this node fail when it commits the block.
     auto block = chain::decode_block(entry.block);
     if (!block.ok()) return transport_->penalize(peer, "block in a response does not decode");
-    if (block->header.height < machine_->height()) continue;
-    if (block->header.height > machine_->height()) return;
-    Hash block_id = chain::block_hash(block->header);
-    Status used = machine_->on_decided_block(block_id, std::move(entry.block),
-                                             sync::to_consensus_certificate(entry.commit), actions);
+    const chain::Header* header = &block->header;
+    if (header->height < machine_->height()) continue;
+    if (header->height > machine_->height()) return;
+    if (chain::txs_root(block->txs) != header->txs_root)
+      return transport_->penalize(
+          peer, "block " + std::to_string(header->height) + " whose transactions are not the ones its header names");
+    Hash block_id = chain::block_hash(*header);
+    Status used = machine_->on_decided_block(block_id, std::move(entry.block), entry.commit, actions);
     if (!used.ok()) {
-      transport_->penalize(peer, "block " + std::to_string(block->header.height) +
+      transport_->penalize(peer, "block " + std::to_string(header->height) +
                                      " with a certificate that does not verify: " + used.to_string());
       return;
     }
@@ -397,7 +390,7 @@ void ConsensusDriver::perform(consensus::Actions& actions) {
 
 void ConsensusDriver::perform_one(consensus::Action& action, consensus::Actions& more) {
   if (auto* persist = std::get_if<consensus::Persist>(&action)) {
-    Status appended = append_wal(persist->record);
+    Status appended = wal_->append(persist->record);
     if (!appended.ok()) fail_stop(appended, "writing the consensus WAL");
   } else if (auto* proposal = std::get_if<consensus::BroadcastProposal>(&action)) {
     transport_->broadcast(sync::message_type::proposal, consensus::encode_proposal(proposal->proposal));
@@ -459,7 +452,7 @@ void ConsensusDriver::maybe_propose(consensus::Actions& actions) {
 }
 
 void ConsensusDriver::propose(const PendingProposal& pending, bool may_wait, consensus::Actions& more) {
-  rpc::ChainHead head = backend_.head();
+  chain::ChainHead head = backend_.head();
   auto last_commit = backend_.commit(head.height);
   if (!last_commit.ok()) return fail_stop(last_commit.status(), "reading the head's certificate");
   int64_t time_ms = std::max(wall_ms(), head.time_ms + 1);
@@ -468,16 +461,16 @@ void ConsensusDriver::propose(const PendingProposal& pending, bool may_wait, con
   auto built = backend_.build_block(time_ms, config_.key.public_key, *last_commit);
   if (!built.ok()) return fail_stop(built.status(), "building a block");
   uint64_t build_ms = steady_ms() - build_started_ms;
-  if (built->block.txs.empty() && may_wait) {
+  if (built->txs.empty() && may_wait) {
     empty_build_height_ = pending.height;
     empty_build_arrivals_ = arrivals_before_build;
     pending_proposal_ = pending;
     return;
   }
   Hash block_id = built->block_hash;
-  Bytes encoded = chain::encode_block(built->block);
+  Bytes encoded = built->encoded;
   spdlog::debug("consensus: proposing block {} round {} with {} transactions (built in {} ms)", pending.height,
-                pending.round, built->block.txs.size(), build_ms);
+                pending.round, built->txs.size(), build_ms);
   executed_.insert_or_assign(block_id, std::move(*built));
   machine_->on_proposal_value(pending.height, pending.round, block_id, std::move(encoded), more);
 }
@@ -487,24 +480,28 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
     machine_->on_validity(request.height, request.block_id, true, more);
     return;
   }
-  auto block = chain::decode_block(request.block);
+  // The header alone first: a block that does not hash to its id or lies
+  // about its time is refused before anything is executed.
+  auto header = chain::decode_block_header(request.block);
   bool valid = false;
-  if (!block.ok()) {
-    spdlog::warn("consensus: proposed block at height {} does not decode: {}", request.height, block.status().to_string());
-  } else if (chain::block_hash(block->header) != request.block_id) {
+  if (!header.ok()) {
+    spdlog::warn("consensus: proposed block at height {} does not decode: {}", request.height,
+                 header.status().to_string());
+  } else if (chain::block_hash(*header) != request.block_id) {
     spdlog::warn("consensus: proposed block at height {} does not hash to its id", request.height);
-  } else if (block->header.time_ms > wall_ms() + static_cast<int64_t>(config_.block_time_future_ms_max)) {
+  } else if (header->time_ms > wall_ms() + static_cast<int64_t>(config_.block_time_future_ms_max)) {
     spdlog::warn("consensus: proposed block at height {} is {} ms ahead of this node's clock", request.height,
-                 block->header.time_ms - wall_ms());
+                 header->time_ms - wall_ms());
   } else {
     uint64_t started_ms = steady_ms();
-    auto executed = backend_.execute_block(std::move(*block));
+    auto executed = backend_.execute_block(request.block);
     spdlog::debug("consensus: judged block {} in {} ms", request.height, steady_ms() - started_ms);
     if (executed.ok()) {
       valid = true;
       executed_.insert_or_assign(request.block_id, std::move(*executed));
     } else {
-      spdlog::warn("consensus: proposed block at height {} is invalid: {}", request.height, executed.status().to_string());
+      spdlog::warn("consensus: proposed block at height {} is invalid: {}", request.height,
+                   executed.status().to_string());
     }
   }
   machine_->on_validity(request.height, request.block_id, valid, more);
@@ -512,29 +509,27 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
 
 void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& more) {
   auto found = executed_.find(decided.block_id);
-  std::optional<ExecutedBlock> executed;
+  std::optional<block::ExecutedBlock> executed;
   if (found != executed_.end()) {
     executed = std::move(found->second);
   } else {
     // Decided without this node judging it (catch-up, or the quorum formed
     // before the proposal arrived): execute now. A certified block that does
     // not execute here means this node's state differs from the network's.
-    auto block = chain::decode_block(decided.block);
-    if (!block.ok()) return fail_stop(block.status(), "decoding a certified block");
-    auto result = backend_.execute_block(std::move(*block));
+    auto result = backend_.execute_block(decided.block);
     if (!result.ok()) return fail_stop(result.status(), "executing certified block " + std::to_string(decided.height));
     executed = std::move(*result);
   }
-  size_t tx_count = executed->block.txs.size();
-  Status committed = backend_.commit_executed(std::move(*executed), sync::to_chain_certificate(decided.certificate));
+  size_t tx_count = executed->txs.size();
+  Status committed = backend_.commit_executed(std::move(*executed), decided.certificate);
   if (!committed.ok()) return fail_stop(committed, "committing block " + std::to_string(decided.height));
-  Status cleared = clear_wal();
+  Status cleared = wal_->clear();
   if (!cleared.ok()) return fail_stop(cleared, "clearing the consensus WAL");
   uint64_t now = steady_ms();
   if (metrics_) {
-    if (auto histogram = metrics_->histogram("govchain_consensus_block_seconds",
-                                             "Time from the start of a height to its commit",
-                                             rpc::Metrics::latency_buckets_seconds());
+    if (auto histogram =
+            metrics_->histogram("govchain_consensus_block_seconds", "Time from the start of a height to its commit",
+                                rpc::Metrics::latency_buckets_seconds());
         histogram.ok())
       (*histogram)->Observe(static_cast<double>(now - height_started_steady_ms_) / 1000.0);
     if (auto gauge = metrics_->gauge("govchain_consensus_commit_round", "Round in which the latest block was decided");
@@ -554,7 +549,8 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   last_commit_steady_ms_ = now;
   height_started_steady_ms_ = now;
   Status refreshed = refresh_validator_set();
-  if (!refreshed.ok()) return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
+  if (!refreshed.ok())
+    return fail_stop(refreshed, "reading the validator set after block " + std::to_string(decided.height));
   machine_->start_height(decided.height + 1, validator_set_, more);
   announce_status(std::nullopt);
   // Messages for the new height that arrived early are handled after the
@@ -623,48 +619,6 @@ void ConsensusDriver::observe_step_duration() {
 void ConsensusDriver::fail_stop(const Status& status, std::string_view doing) {
   spdlog::critical("consensus: {} failed, stopping the node to protect the data: {}", doing, status.to_string());
   std::_Exit(70);
-}
-
-// ---- write-ahead log ----------------------------------------------------------
-
-Status ConsensusDriver::open_wal(std::vector<consensus::WalRecord>& records) {
-  wal_fd_ = ::open(config_.wal_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (wal_fd_ < 0) return error(Code::io_error, "cannot open " + config_.wal_path.string());
-  struct stat info {};
-  if (::fstat(wal_fd_, &info) != 0) return error(Code::io_error, "cannot stat " + config_.wal_path.string());
-  Bytes contents(static_cast<size_t>(info.st_size));
-  size_t read_total = 0;
-  while (read_total < contents.size()) {
-    ssize_t got = ::pread(wal_fd_, contents.data() + read_total, contents.size() - read_total, static_cast<off_t>(read_total));
-    if (got <= 0) return error(Code::io_error, "cannot read " + config_.wal_path.string());
-    read_total += static_cast<size_t>(got);
-  }
-  auto wal = consensus::read_wal(contents);
-  if (!wal.ok()) return wal.status().with_context(config_.wal_path.string());
-  if (wal->torn_tail_dropped) spdlog::warn("consensus WAL: dropped a torn last record (crash during a write)");
-  if (::ftruncate(wal_fd_, static_cast<off_t>(wal->valid_size_bytes)) != 0 ||
-      ::lseek(wal_fd_, static_cast<off_t>(wal->valid_size_bytes), SEEK_SET) < 0)
-    return error(Code::io_error, "cannot truncate " + config_.wal_path.string());
-  records = std::move(wal->records);
-  return Status();
-}
-
-Status ConsensusDriver::append_wal(const consensus::WalRecord& record) {
-  Bytes frame = consensus::encode_wal_frame(record);
-  size_t written = 0;
-  while (written < frame.size()) {
-    ssize_t wrote = ::write(wal_fd_, frame.data() + written, frame.size() - written);
-    if (wrote <= 0) return error(Code::io_error, "cannot append to " + config_.wal_path.string());
-    written += static_cast<size_t>(wrote);
-  }
-  if (::fdatasync(wal_fd_) != 0) return error(Code::io_error, "cannot sync " + config_.wal_path.string());
-  return Status();
-}
-
-Status ConsensusDriver::clear_wal() {
-  if (::ftruncate(wal_fd_, 0) != 0 || ::lseek(wal_fd_, 0, SEEK_SET) < 0 || ::fdatasync(wal_fd_) != 0)
-    return error(Code::io_error, "cannot truncate " + config_.wal_path.string());
-  return Status();
 }
 
 }  // namespace govchain::app

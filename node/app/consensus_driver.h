@@ -5,9 +5,12 @@
 // actions against the ChainBackend (build, judge and commit blocks).
 //
 // Besides consensus it carries the rest of the node-to-node protocol
-// (sync/protocol.h): transaction gossip, status announcements, and catch-up
-// of committed blocks from peers (sync::CatchUp), whose certificates the
-// machine checks before anything is executed.
+// (sync/protocol.h): transaction gossip (TxGossip), status announcements,
+// and catch-up: it asks peers for committed blocks (sync::CatchUp), whose
+// certificates the machine checks before anything is executed, and answers
+// their requests (sync::answer_block_request). Time comes from a Clock and
+// the WAL lives in a WalFile (app/wal_file.h), so both can be replaced in
+// tests.
 //
 // Ownership: the node owns the driver; the driver references the backend,
 // which must outlive it. Thread-safety: start()/stop() from the node's main
@@ -19,7 +22,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -33,7 +35,10 @@
 
 #include "app/chain_backend.h"
 #include "app/tx_gossip.h"
+#include "app/wal_file.h"
 #include "consensus/machine.h"
+#include "core/clock.h"
+#include "core/limits.h"
 #include "crypto/schnorr.h"
 #include "p2p/transport.h"
 #include "rpc/metrics.h"
@@ -48,13 +53,19 @@ struct ConsensusDriverConfig {
   // Node keys of observers this node admits besides the validators and the
   // keys of approved validator additions (both read from the chain).
   std::vector<PublicKey> observers;
+  // The WAL: `wal_file` when given (tests), otherwise the file at
+  // `wal_path`.
   std::filesystem::path wal_path;
+  std::shared_ptr<WalFile> wal_file;
+  // Wall time for proposals' block times and for judging them, steady time
+  // for timers; the machine's clock when null. Must outlive the driver.
+  const Clock* clock = nullptr;
   std::string p2p_address;  // "ip:port" to listen on
   std::vector<p2p::PeerAddress> peers;
   // With no transaction waiting, the proposer waits this long after the
   // previous block before it proposes an empty one (kept below the propose
   // timeout so that the others do not give up on it).
-  uint64_t empty_block_interval_ms = 1000;
+  uint64_t empty_block_interval_ms = limits::empty_block_interval_ms;
   // In round 0 the proposer waits this long after the previous block
   // before it proposes one with transactions, so that a block gathers what
   // arrives meanwhile instead of leaving it to the next height (every
@@ -144,25 +155,25 @@ class ConsensusDriver {
   void observe_step_duration();
   void fail_stop(const Status& status, std::string_view doing);
 
-  Status open_wal(std::vector<consensus::WalRecord>& records);
-  Status append_wal(const consensus::WalRecord& record);
-  Status clear_wal();
+  uint64_t steady_ms() const { return clock_->steady_ms(); }
+  int64_t wall_ms() const { return clock_->wall_ms(); }
 
   ConsensusDriverConfig config_;
+  const Clock* clock_;
   ChainBackend& backend_;
   std::shared_ptr<rpc::Metrics> metrics_;
   consensus::ValidatorSet validator_set_;  // of the height being decided
-  std::vector<PublicKey> admitted_keys_;  // as last given to the transport
+  std::vector<PublicKey> admitted_keys_;   // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
   std::unique_ptr<TxGossip> tx_gossip_;  // batches out, checks in (its own thread)
-  int wal_fd_ = -1;
+  std::unique_ptr<ConsensusWal> wal_;
 
   // Driver thread only.
   std::multimap<uint64_t, consensus::Timeout> timers_;  // by steady deadline
-  std::map<Hash, ExecutedBlock> executed_;              // at the current height
+  std::map<Hash, block::ExecutedBlock> executed_;       // at the current height
   std::optional<PendingProposal> pending_proposal_;
-  uint64_t empty_build_height_ = 0;  // height whose last build found nothing to include
+  uint64_t empty_build_height_ = 0;    // height whose last build found nothing to include
   uint64_t empty_build_arrivals_ = 0;  // txs_arrived_ at that build
   // Verified-later proposals and votes for the next height, decoded once.
   std::deque<std::variant<consensus::SignedProposal, consensus::SignedVote>> future_messages_;

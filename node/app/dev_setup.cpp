@@ -1,7 +1,6 @@
 #include "app/dev_setup.h"
 
-#include <chrono>
-
+#include "core/clock.h"
 #include "setup/genesis_builder.h"
 #include "setup/setup_files.h"
 
@@ -20,9 +19,7 @@ Status write_text_file(const fs::path& path, std::string_view text) { return set
 // DATA/keys/.
 Status ensure_dev_data_dir(const fs::path& data_dir, const fs::path& contracts_dir) {
   if (fs::exists(data_dir / "genesis.json")) return Status();
-  int64_t genesis_time_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const int64_t genesis_time_ms = system_clock().wall_ms();
   GOVCHAIN_ASSIGN_OR_RETURN(setup::MemberKeys member,
                             setup::write_member_dev_keys(data_dir / "keys", dev_municipality, "Dev City", ""));
   GOVCHAIN_ASSIGN_OR_RETURN(auto contracts, setup::read_genesis_contracts(contracts_dir));

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "app/contract_host_factory.h"
 #include "app/dev_setup.h"
@@ -89,7 +90,8 @@ void add_mode_options(CLI::App& cli, Modes& modes) {
                  "package's contracts)")
       ->group("Modes");
   cli.add_flag("--check", modes.check,
-               "re-execute every stored block from genesis and compare state roots, then exit (node must be stopped)")
+               "re-execute every stored block from genesis with every check a received block gets (header, "
+               "signatures, limits, state and receipts roots, certificate), then exit (node must be stopped)")
       ->group("Modes");
   cli.add_option("--import-from", modes.import_from,
                  "execute the blocks of a stopped node's data directory (same genesis) on this node's own state, "
@@ -167,7 +169,8 @@ std::string default_contracts_dir(const char* program) {
 }
 
 int run_check(const govchain::app::NodeConfig& config) {
-  auto text = govchain::app::read_text_file(config.genesis_path);
+  fs::path genesis_path = config.genesis_path.empty() ? config.data_dir / "genesis.json" : config.genesis_path;
+  auto text = govchain::app::read_text_file(genesis_path);
   if (!text.ok()) return fail(text.status().to_string());
   auto genesis = govchain::chain::parse_genesis(*text);
   if (!genesis.ok()) return fail(genesis.status().to_string());

@@ -1,8 +1,10 @@
 #include "app/replay.h"
 
+#include "block/block_executor.h"
+#include "block/state_reader.h"
 #include "chain/block_store.h"
+#include "consensus/certificate.h"
 #include "execution/executor.h"
-#include "execution/validator_governance.h"
 #include "state/state_tree.h"
 #include "storage/leveldb_store.h"
 
@@ -10,32 +12,24 @@ namespace govchain::app {
 
 namespace {
 
-class TreeLatest : public execution::StateReader {
- public:
-  explicit TreeLatest(const state::StateTree& tree) : tree_(tree) {}
-  Result<std::optional<Bytes>> get(ByteView key) const override { return tree_.get_latest(key); }
-
- private:
-  const state::StateTree& tree_;
-};
-
-Result<Hash> apply_overlay(state::StateTree& tree, storage::KeyValueStore& store, const Hash& base,
-                           const execution::Overlay& overlay) {
-  std::vector<state::StateChange> changes;
-  for (auto& change : overlay.changes()) changes.push_back({change.key, change.value});
-  storage::WriteBatch batch;
-  auto root = tree.apply(base, changes, batch);
-  if (!root.ok()) return root.status();
-  GOVCHAIN_TRY(store.write(batch, false));
-  return root;
+Status corrupted(uint64_t height, const Status& why) {
+  return error(Code::corruption, "block " + std::to_string(height) + ": " + why.message());
 }
 
-Status check_block(const chain::Block& block, const chain::Block& stored_parent) {
-  if (block.header.previous_hash != chain::block_hash(stored_parent.header))
-    return error(Code::corruption, "block " + std::to_string(block.header.height) + " does not link to its parent");
-  if (block.header.txs_root != chain::txs_root(block.txs))
-    return error(Code::corruption, "block " + std::to_string(block.header.height) + " has a wrong transactions root");
-  return Status();
+// Checks the stored genesis block against the one the genesis file makes,
+// and writes the latter's state.
+Result<block::ChainTip> replay_genesis(block::BlockExecutor& executor, const chain::BlockStore& blocks,
+                                       storage::KeyValueStore& memory, const state::StateTree& tree,
+                                       const chain::Genesis& genesis) {
+  GOVCHAIN_ASSIGN_OR_RETURN(block::ExecutedBlock replayed, executor.execute_genesis(genesis));
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::Block stored, blocks.block(0));
+  if (stored.header.state_root != replayed.header.state_root)
+    return error(Code::corruption, "genesis state root differs: stored " + stored.header.state_root.hex() +
+                                       ", replayed " + replayed.header.state_root.hex());
+  if (chain::block_hash(stored.header) != replayed.block_hash)
+    return error(Code::corruption, "the stored genesis block is not the one the genesis file makes");
+  GOVCHAIN_TRY(memory.write(replayed.batch, false));
+  return block::genesis_tip(replayed.header, block::TreeState::latest(tree));
 }
 
 }  // namespace
@@ -49,45 +43,27 @@ Result<ReplayReport> replay_check(const std::filesystem::path& data_dir, const c
   if (!latest.has_value()) return error(Code::not_found, "the data directory holds no blocks yet");
   auto memory = storage::make_memory_store();
   state::StateTree tree(*memory);
-  TreeLatest committed(tree);
   execution::Executor executor(genesis.chain_id, genesis.parameters, contracts.get());
-  execution::Overlay genesis_overlay(committed);
-  GOVCHAIN_TRY(executor.apply_genesis(genesis_overlay, genesis));
-  GOVCHAIN_ASSIGN_OR_RETURN(Hash root, apply_overlay(tree, *memory, state::StateTree::empty_root(), genesis_overlay));
-  GOVCHAIN_ASSIGN_OR_RETURN(chain::Block parent, blocks.block(0));
-  if (parent.header.state_root != root)
-    return error(Code::corruption, "genesis state root differs: stored " + parent.header.state_root.hex() +
-                                       ", replayed " + root.hex());
+  block::BlockExecutor block_executor(genesis.chain_id, genesis.parameters, executor, tree);
+  GOVCHAIN_ASSIGN_OR_RETURN(block::ChainTip tip, replay_genesis(block_executor, blocks, *memory, tree, genesis));
   ReplayReport report;
   for (uint64_t height = 1; height <= *latest; ++height) {
-    GOVCHAIN_ASSIGN_OR_RETURN(chain::Block block, blocks.block(height));
-    GOVCHAIN_TRY(check_block(block, parent));
-    GOVCHAIN_ASSIGN_OR_RETURN(std::vector<PublicKey> deciding, execution::read_validators(committed));
-    if (block.header.validator_set_hash != chain::validator_set_hash(deciding))
-      return error(Code::corruption, "block " + std::to_string(height) + " names another validator set than the state "
-                                         "before it holds");
-    execution::BlockContext context{genesis.chain_id, height, block.header.time_ms, block.header.proposer};
-    execution::Overlay overlay(committed);
-    std::vector<chain::Receipt> receipts;
-    for (uint32_t index = 0; index < block.txs.size(); ++index) {
-      const chain::Tx& tx = block.txs[index];
-      auto receipt = executor.execute_tx(overlay, tx, chain::encode_tx(tx).size(), context, index);
-      if (!receipt.ok()) return receipt.status().with_context("block " + std::to_string(height) + " transaction " + std::to_string(index));
-      receipts.push_back(std::move(*receipt));
-    }
-    GOVCHAIN_TRY(executor.end_block(overlay, context).status().with_context("block " + std::to_string(height)));
-    GOVCHAIN_ASSIGN_OR_RETURN(root, apply_overlay(tree, *memory, root, overlay));
-    if (root != block.header.state_root)
-      return error(Code::corruption, "block " + std::to_string(height) + ": replayed state root " + root.hex() +
-                                         " differs from the stored " + block.header.state_root.hex());
-    if (chain::receipts_root(receipts) != block.header.receipts_root)
-      return error(Code::corruption, "block " + std::to_string(height) + ": replayed receipts differ from the stored ones");
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes encoded, blocks.encoded_block(height));
+    GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate commit, blocks.commit_certificate(height));
+    // The same checks as for a block a node receives: header, signatures,
+    // limits, execution, roots; then the certificate stored beside it.
+    auto executed = block_executor.execute(encoded, tip);
+    if (!executed.ok()) return corrupted(height, executed.status());
+    Status certified = consensus::verify_commit_certificate(commit, genesis.chain_id, height, executed->block_hash,
+                                                            tip.next_validators);
+    if (!certified.ok()) return corrupted(height, certified.with_context("its stored certificate"));
+    GOVCHAIN_TRY(memory->write(executed->batch, false));
+    GOVCHAIN_ASSIGN_OR_RETURN(tip, block::advance_tip(tip, executed->header, block::TreeState::latest(tree)));
     report.blocks_checked = height;
-    report.txs_replayed += block.txs.size();
+    report.txs_replayed += executed->txs.size();
     if (progress) progress(height);
-    parent = std::move(block);
   }
-  report.final_state_root = root;
+  report.final_state_root = tip.head.state_root;
   return report;
 }
 
@@ -98,11 +74,11 @@ Result<ImportReport> import_blocks(Node& node, const std::filesystem::path& sour
   if (!latest.has_value()) return error(Code::not_found, source_data_dir.string() + " holds no blocks");
   ImportReport report;
   for (uint64_t height = node.head().height + 1; height <= *latest; ++height) {
-    GOVCHAIN_ASSIGN_OR_RETURN(chain::Block block, blocks.block(height));
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes encoded, blocks.encoded_block(height));
     GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate commit, blocks.commit_certificate(height));
-    GOVCHAIN_TRY(node.import_block(block, commit));
+    GOVCHAIN_ASSIGN_OR_RETURN(size_t tx_count, node.import_block(encoded, commit));
     report.blocks_imported++;
-    report.txs_executed += block.txs.size();
+    report.txs_executed += tx_count;
   }
   report.final_state_root = node.head().state_root;
   return report;

@@ -1,7 +1,10 @@
 // Replay check: re-executes every stored block from genesis in a fresh
-// in-memory state and compares each block's state root and receipts root
-// with the stored header. Operators run it (`govchaind --check`) to prove
-// that a data directory is intact after a crash; tests use it after kill -9.
+// in-memory state through the node's one block executor
+// (block::BlockExecutor::execute: header, transaction signatures and
+// limits, execution, state and receipts roots against the stored header),
+// and checks each block's stored certificate against its validator set.
+// Operators run it (`govchaind --check`) to prove that a data directory is
+// intact after a crash; tests use it after kill -9.
 // Opens the data directory read-only in spirit (never writes to it); the
 // node must not be running.
 #pragma once

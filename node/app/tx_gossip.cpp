@@ -9,18 +9,8 @@
 
 namespace govchain::app {
 
-namespace {
-
-uint64_t steady_ms() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
-}
-
-}  // namespace
-
 TxGossip::TxGossip(TxGossipConfig config, TxGossipCallbacks callbacks)
-    : config_(config), callbacks_(std::move(callbacks)) {
+    : config_(config), clock_(config.clock ? *config.clock : system_clock()), callbacks_(std::move(callbacks)) {
   assert(config_.txs_per_message_max >= 1 && config_.txs_per_message_max <= sync::txs_per_batch_max);
   assert(config_.message_size_bytes_max <= sync::tx_batch_size_bytes_max);
   assert(config_.inbound_messages_max >= 1);
@@ -52,7 +42,7 @@ void TxGossip::add(ByteView encoded_tx) {
   if (stopping_) return;
   // A transaction that would take the batch over its size goes into the next.
   if (!outbox_.txs.empty() && outbox_size_bytes_ + entry_size_bytes > config_.message_size_bytes_max) flush_locked();
-  if (outbox_.txs.empty()) outbox_started_ms_ = steady_ms();
+  if (outbox_.txs.empty()) outbox_started_ms_ = clock_.steady_ms();
   outbox_.txs.emplace_back(encoded_tx.begin(), encoded_tx.end());
   outbox_size_bytes_ += entry_size_bytes;
   if (outbox_.txs.size() >= config_.txs_per_message_max || outbox_size_bytes_ >= config_.message_size_bytes_max) {
@@ -96,7 +86,7 @@ void TxGossip::flush_locked() {
 void TxGossip::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (!outbox_.txs.empty() && steady_ms() >= outbox_started_ms_ + config_.flush_delay_ms) flush_locked();
+    if (!outbox_.txs.empty() && clock_.steady_ms() >= outbox_started_ms_ + config_.flush_delay_ms) flush_locked();
     if (!inbound_.empty()) {
       Inbound message = std::move(inbound_.front());
       inbound_.pop_front();
@@ -112,7 +102,7 @@ void TxGossip::run() {
       changed_.wait(lock, [&] { return stopping_ || !inbound_.empty() || !outbox_.txs.empty(); });
     } else {
       uint64_t due_ms = outbox_started_ms_ + config_.flush_delay_ms;
-      uint64_t now = steady_ms();
+      uint64_t now = clock_.steady_ms();
       changed_.wait_for(lock, std::chrono::milliseconds(due_ms > now ? due_ms - now : 0),
                         [&] { return stopping_ || !inbound_.empty(); });
     }

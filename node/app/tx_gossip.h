@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "core/bytes.h"
+#include "core/clock.h"
 #include "core/status.h"
 #include "sync/protocol.h"
 
@@ -49,6 +50,9 @@ struct TxGossipConfig {
   // meshed): each node then hears every transaction from its origin, and
   // one that misses a node reaches it in the proposal that includes it.
   bool relay = false;
+  // Times the flush delay; the machine's steady clock when null. Must
+  // outlive the gossip.
+  const Clock* clock = nullptr;
 };
 
 struct TxGossipCallbacks {
@@ -94,6 +98,7 @@ class TxGossip {
   std::optional<sync::TxBatch> decode(const Inbound& message);
 
   const TxGossipConfig config_;
+  const Clock& clock_;
   const TxGossipCallbacks callbacks_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

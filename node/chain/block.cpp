@@ -1,5 +1,7 @@
 #include "chain/block.h"
 
+#include <functional>
+
 #include "codec/codec.h"
 #include "crypto/hash.h"
 
@@ -7,45 +9,10 @@ namespace govchain::chain {
 
 namespace {
 
-constexpr size_t commit_signatures_max = 1000;
 constexpr size_t message_size_bytes_max = 4096;
 constexpr size_t events_max = 1024;
 constexpr size_t event_data_size_bytes_max = 64 * 1024;
 constexpr size_t return_data_size_bytes_max = 64 * 1024;
-
-void write_commit(codec::Writer& writer, const CommitCertificate& commit) {
-  writer.u64(commit.height);
-  writer.u32(commit.round);
-  writer.fixed(commit.block_hash);
-  writer.count(commit.signatures.size());
-  for (const auto& entry : commit.signatures) {
-    writer.fixed(entry.validator);
-    writer.fixed(entry.signature);
-  }
-}
-
-Result<CommitCertificate> read_commit(codec::Reader& reader) {
-  CommitCertificate commit;
-  auto height = reader.u64();
-  if (!height.ok()) return height.status();
-  auto round = reader.u32();
-  if (!round.ok()) return round.status();
-  auto hash = reader.fixed<32>();
-  if (!hash.ok()) return hash.status();
-  auto count = reader.count(commit_signatures_max, 96);
-  if (!count.ok()) return count.status();
-  commit.height = *height;
-  commit.round = *round;
-  commit.block_hash = *hash;
-  for (size_t i = 0; i < *count; ++i) {
-    auto validator = reader.fixed<32>();
-    if (!validator.ok()) return validator.status();
-    auto signature = reader.fixed<64>();
-    if (!signature.ok()) return signature.status();
-    commit.signatures.push_back({*validator, *signature});
-  }
-  return commit;
-}
 
 void write_header(codec::Writer& writer, const Header& header) {
   writer.u8(codec::format_version);
@@ -58,7 +25,7 @@ void write_header(codec::Writer& writer, const Header& header) {
   writer.fixed(header.receipts_root);
   writer.fixed(header.proposer);
   writer.fixed(header.validator_set_hash);
-  write_commit(writer, header.last_commit);
+  consensus::encode_commit(writer, header.last_commit);
 }
 
 Result<Header> read_header(codec::Reader& reader) {
@@ -82,7 +49,7 @@ Result<Header> read_header(codec::Reader& reader) {
     if (!value.ok()) return value.status();
     *field = *value;
   }
-  auto commit = read_commit(reader);
+  auto commit = consensus::decode_commit(reader);
   if (!commit.ok()) return commit.status().with_context("last commit");
   header.last_commit = std::move(*commit);
   return header;
@@ -126,6 +93,10 @@ Result<Header> decode_header(ByteView bytes) {
 
 Hash block_hash(const Header& header) { return crypto::tagged_hash(crypto::tags::block, encode_header(header)); }
 
+ChainHead head_of(const Header& header) {
+  return {header.height, block_hash(header), header.state_root, header.time_ms};
+}
+
 Bytes encode_block(const Block& block) {
   codec::Writer writer;
   write_header(writer, block.header);
@@ -134,57 +105,72 @@ Bytes encode_block(const Block& block) {
   return writer.take();
 }
 
-Result<Block> decode_block(ByteView bytes) {
-  if (bytes.size() > limits::block_size_bytes_max)
-    return error(Code::too_large, "block has " + std::to_string(bytes.size()) + " bytes, limit is " +
-                                      std::to_string(limits::block_size_bytes_max));
-  codec::Reader reader(bytes);
-  Block block;
-  auto header = read_header(reader);
-  if (!header.ok()) return header.status().with_context("header");
-  block.header = std::move(*header);
-  auto count = reader.count(limits::block_txs_max, 4);
-  if (!count.ok()) return count.status().with_context("transaction list");
-  block.txs.reserve(*count);
-  for (size_t i = 0; i < *count; ++i) {
-    auto tx_bytes = reader.bytes(limits::tx_size_bytes_max);
-    if (!tx_bytes.ok()) return tx_bytes.status().with_context("transaction " + std::to_string(i));
-    auto tx = decode_tx(*tx_bytes);
-    if (!tx.ok()) return tx.status().with_context("transaction " + std::to_string(i));
-    block.txs.push_back(std::move(*tx));
-  }
-  GOVCHAIN_TRY(reader.finish());
-  return block;
-}
-
-Bytes encode_commit(const CommitCertificate& commit) {
+Bytes encode_block(const Header& header, const std::vector<CheckedTx>& txs) {
   codec::Writer writer;
-  write_commit(writer, commit);
+  write_header(writer, header);
+  writer.count(txs.size());
+  for (const auto& tx : txs) writer.bytes(tx.bytes());
   return writer.take();
 }
 
-Result<CommitCertificate> decode_commit(ByteView bytes) {
-  codec::Reader reader(bytes);
-  auto commit = read_commit(reader);
-  if (!commit.ok()) return commit.status();
-  GOVCHAIN_TRY(reader.finish());
-  return commit;
+namespace {
+
+// The start of every block decoder: the size bound, then the header.
+Result<Header> read_block_header(ByteView bytes, codec::Reader& reader) {
+  if (bytes.size() > limits::block_size_bytes_max)
+    return error(Code::too_large, "block has " + std::to_string(bytes.size()) + " bytes, limit is " +
+                                      std::to_string(limits::block_size_bytes_max));
+  auto header = read_header(reader);
+  if (!header.ok()) return header.status().with_context("header");
+  return header;
 }
 
-Hash commit_sign_hash(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash,
-                      const PublicKey& validator) {
-  // The layout of a precommit's signing digest: chain id, vote type
-  // (2 = precommit), height, round, block id present (1) and the id, signer.
-  constexpr uint8_t precommit_type = 2;
-  codec::Writer writer;
-  writer.text(chain_id);
-  writer.u8(precommit_type);
-  writer.u64(height);
-  writer.u32(round);
-  writer.boolean(true);
-  writer.fixed(block_hash);
-  writer.fixed(validator);
-  return crypto::tagged_hash(crypto::tags::vote, writer.data());
+// Reads a whole block, handing each transaction's bytes to `on_tx`: the one
+// block decoder behind decode_block and decode_block_frame.
+Result<Header> read_block(ByteView bytes, const std::function<Status(size_t index, Bytes tx)>& on_tx) {
+  codec::Reader reader(bytes);
+  auto header = read_block_header(bytes, reader);
+  if (!header.ok()) return header.status();
+  auto count = reader.count(limits::block_txs_max, 4);
+  if (!count.ok()) return count.status().with_context("transaction list");
+  for (size_t i = 0; i < *count; ++i) {
+    auto tx_bytes = reader.bytes(limits::tx_size_bytes_max);
+    if (!tx_bytes.ok()) return tx_bytes.status().with_context("transaction " + std::to_string(i));
+    GOVCHAIN_TRY(on_tx(i, std::move(*tx_bytes)));
+  }
+  GOVCHAIN_TRY(reader.finish());
+  return header;
+}
+
+}  // namespace
+
+Result<Block> decode_block(ByteView bytes) {
+  Block block;
+  auto header = read_block(bytes, [&](size_t index, Bytes tx_bytes) {
+    auto tx = decode_tx(tx_bytes);
+    if (!tx.ok()) return tx.status().with_context("transaction " + std::to_string(index));
+    block.txs.push_back(std::move(*tx));
+    return Status();
+  });
+  if (!header.ok()) return header.status();
+  block.header = std::move(*header);
+  return block;
+}
+
+Result<BlockFrame> decode_block_frame(ByteView bytes) {
+  BlockFrame frame;
+  auto header = read_block(bytes, [&](size_t, Bytes tx_bytes) {
+    frame.txs.push_back(std::move(tx_bytes));
+    return Status();
+  });
+  if (!header.ok()) return header.status();
+  frame.header = std::move(*header);
+  return frame;
+}
+
+Result<Header> decode_block_header(ByteView bytes) {
+  codec::Reader reader(bytes);
+  return read_block_header(bytes, reader);
 }
 
 Bytes encode_receipt(const Receipt& receipt) {

@@ -13,27 +13,23 @@
 #include <string>
 #include <vector>
 
+#include "chain/checked_tx.h"
 #include "chain/tx.h"
+#include "consensus/certificate.h"
 #include "core/bytes.h"
 #include "core/status.h"
 
 namespace govchain::chain {
 
-// Validator signatures over (chain id, height, round, block hash) that
-// finalised a block: one in dev mode, more than two thirds of the validator
-// set under BFT consensus.
-struct CommitSignature {
-  PublicKey validator;
-  Signature signature;
-  bool operator==(const CommitSignature&) const = default;
-};
-struct CommitCertificate {
-  uint64_t height = 0;
-  uint32_t round = 0;
-  Hash block_hash;
-  std::vector<CommitSignature> signatures;
-  bool operator==(const CommitCertificate&) const = default;
-};
+// The certificate that finalised a block: validator signatures over their
+// precommits for it (one in dev mode, more than two thirds of the validator
+// set under BFT consensus). Its type, encoding and verifier are the
+// consensus layer's (consensus/certificate.h); these names are the chain's
+// view of the same type.
+using CommitCertificate = consensus::CommitCertificate;
+using CommitSignature = consensus::CommitSignature;
+using consensus::decode_commit;
+using consensus::encode_commit;
 
 struct Header {
   std::string chain_id;
@@ -53,6 +49,25 @@ struct Block {
   Header header;
   std::vector<Tx> txs;
   bool operator==(const Block&) const = default;
+};
+
+// The latest committed block of a node, as far as its readers need it.
+struct ChainHead {
+  uint64_t height = 0;
+  Hash block_hash;
+  Hash state_root;
+  int64_t time_ms = 0;
+  bool operator==(const ChainHead&) const = default;
+};
+ChainHead head_of(const Header& header);
+
+// A block as it travels, its header decoded and its transactions still the
+// bytes they came in: what a node executing someone else's block starts
+// from, so that each transaction is hashed and sized from its own bytes
+// once (chain::check_tx) instead of being decoded and encoded again.
+struct BlockFrame {
+  Header header;
+  std::vector<Bytes> txs;  // each the canonical encoding of one transaction (not yet decoded)
 };
 
 struct Event {
@@ -78,17 +93,20 @@ Bytes encode_header(const Header& header);
 Result<Header> decode_header(ByteView bytes);
 Hash block_hash(const Header& header);
 
+// A block's encoding: the header, then the transaction count and each
+// transaction as length-prefixed bytes. encode_block of checked
+// transactions writes the bytes they came in, which are their canonical
+// encodings, so both forms give the same bytes.
 Bytes encode_block(const Block& block);
+Bytes encode_block(const Header& header, const std::vector<CheckedTx>& txs);
+// The decoders refuse more than limits::block_size_bytes_max bytes and
+// limits::block_txs_max transactions (genesis parameters may only be
+// lower), anything not canonical, and trailing bytes.
 Result<Block> decode_block(ByteView bytes);
-
-Bytes encode_commit(const CommitCertificate& commit);
-Result<CommitCertificate> decode_commit(ByteView bytes);
-// The digest `validator` signs to commit `block_hash`: exactly the signing
-// digest of its consensus precommit for (height, round, block_hash)
-// (consensus::vote_signing_digest), so a commit certificate is the quorum of
-// precommits itself. tests/unit/test_sync.cpp checks that the two agree.
-Hash commit_sign_hash(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash,
-                      const PublicKey& validator);
+Result<BlockFrame> decode_block_frame(ByteView bytes);
+// Only the header at the start of a block's encoding (the rest is not
+// looked at): for checks that need no transaction.
+Result<Header> decode_block_header(ByteView bytes);
 
 Bytes encode_receipt(const Receipt& receipt);
 Result<Receipt> decode_receipt(ByteView bytes);

@@ -37,15 +37,27 @@ Result<Block> BlockStore::block(uint64_t height) const {
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return error(Code::not_found, "no block at height " + std::to_string(height));
   auto decoded = decode_block(**stored);
-  if (!decoded.ok()) return error(Code::corruption, "stored block " + std::to_string(height) + ": " + decoded.status().message());
+  if (!decoded.ok())
+    return error(Code::corruption, "stored block " + std::to_string(height) + ": " + decoded.status().message());
   return decoded;
+}
+
+Result<Bytes> BlockStore::encoded_block(uint64_t height) const {
+  auto stored = store_.get(height_key("b/h/", height));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return error(Code::not_found, "no block at height " + std::to_string(height));
+  return std::move(**stored);
 }
 
 Result<CommitCertificate> BlockStore::commit_certificate(uint64_t height) const {
   auto stored = store_.get(height_key("b/c/", height));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return error(Code::not_found, "no commit certificate at height " + std::to_string(height));
-  return decode_commit(**stored);
+  auto decoded = decode_commit(**stored);
+  if (!decoded.ok())
+    return error(Code::corruption,
+                 "stored commit certificate " + std::to_string(height) + ": " + decoded.status().message());
+  return decoded;
 }
 
 Result<Receipt> BlockStore::receipt(const Hash& tx_hash) const {
@@ -55,10 +67,9 @@ Result<Receipt> BlockStore::receipt(const Hash& tx_hash) const {
   return decode_receipt(**stored);
 }
 
-Status BlockStore::commit(const Block& block, const CommitCertificate& commit, const std::vector<Receipt>& receipts,
-                          storage::WriteBatch& batch) {
-  uint64_t height = block.header.height;
-  batch.put(height_key("b/h/", height), encode_block(block));
+Status BlockStore::commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                          const std::vector<Receipt>& receipts, storage::WriteBatch& batch) {
+  batch.put(height_key("b/h/", height), encoded_block);
   batch.put(height_key("b/c/", height), encode_commit(commit));
   for (const auto& receipt : receipts) batch.put(receipt_key(receipt.tx_hash), encode_receipt(receipt));
   codec::Writer latest;

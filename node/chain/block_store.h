@@ -32,14 +32,17 @@ class BlockStore {
   // Height of the latest committed block, or nullopt for an empty store.
   Result<std::optional<uint64_t>> latest_height() const;
   Result<Block> block(uint64_t height) const;
+  // The block at `height` as stored: its canonical encoding.
+  Result<Bytes> encoded_block(uint64_t height) const;
   Result<CommitCertificate> commit_certificate(uint64_t height) const;
   // The receipt of a committed transaction; Code::not_found otherwise.
   Result<Receipt> receipt(const Hash& tx_hash) const;
 
   // Appends everything to `batch` (which already holds the state changes)
-  // and writes it with sync.
-  Status commit(const Block& block, const CommitCertificate& commit, const std::vector<Receipt>& receipts,
-                storage::WriteBatch& batch);
+  // and writes it with sync. `encoded_block` is the canonical encoding of
+  // the block at `height` (chain::encode_block), stored as it is.
+  Status commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                const std::vector<Receipt>& receipts, storage::WriteBatch& batch);
 
  private:
   storage::KeyValueStore& store_;

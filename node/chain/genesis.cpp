@@ -1,11 +1,11 @@
 #include "chain/genesis.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "codec/codec.h"
+#include "consensus/messages.h"
 #include "crypto/hash.h"
 
 namespace govchain::chain {
@@ -57,8 +57,12 @@ Status parse_parameters(const json& object, Parameters& parameters) {
     return error(Code::invalid, "parameters.validator_change_delay_blocks must be 1..1000000");
   if (parameters.validator_proposal_ttl_blocks == 0 || parameters.validator_proposal_ttl_blocks > 100'000'000)
     return error(Code::invalid, "parameters.validator_proposal_ttl_blocks must be 1..100000000");
-  if (parameters.tx_size_bytes_max > limits::tx_size_bytes_max)
-    return error(Code::invalid, "parameters.tx_size_bytes_max exceeds " + std::to_string(limits::tx_size_bytes_max));
+  if (parameters.tx_size_bytes_max == 0 || parameters.tx_size_bytes_max > limits::tx_size_bytes_max)
+    return error(Code::invalid, "parameters.tx_size_bytes_max must be 1.." + std::to_string(limits::tx_size_bytes_max));
+  // Larger blocks would not decode on any node (chain::decode_block).
+  if (parameters.block_size_bytes_max == 0 || parameters.block_size_bytes_max > limits::block_txs_size_bytes_max)
+    return error(Code::invalid,
+                 "parameters.block_size_bytes_max must be 1.." + std::to_string(limits::block_txs_size_bytes_max));
   return Status();
 }
 
@@ -191,7 +195,8 @@ std::string genesis_to_json(const Genesis& genesis) {
                         {"deploy_rule", parameters.deploy_rule}};
   root["contracts"] = json::array();
   for (const auto& contract : genesis.contracts) {
-    json entry = {{"name", contract.name}, {"municipality", contract.municipality}, {"code_hex", to_hex(contract.code)}};
+    json entry = {
+        {"name", contract.name}, {"municipality", contract.municipality}, {"code_hex", to_hex(contract.code)}};
     if (!contract.abi_json.empty()) entry["abi"] = json::parse(contract.abi_json, nullptr, false);
     root["contracts"].push_back(std::move(entry));
   }
@@ -206,10 +211,7 @@ Hash genesis_hash(const Genesis& genesis) {
 
 Hash validator_set_hash(std::vector<PublicKey> validators) {
   std::sort(validators.begin(), validators.end());
-  codec::Writer writer;
-  writer.count(validators.size());
-  for (const auto& key : validators) writer.fixed(key);
-  return crypto::tagged_hash(crypto::tags::validator_set, writer.data());
+  return consensus::validator_set_hash(validators);
 }
 
 std::vector<PublicKey> validator_keys(const Genesis& genesis) {

@@ -11,6 +11,7 @@
 
 #include "chain/tx.h"
 #include "core/bytes.h"
+#include "core/limits.h"
 #include "core/status.h"
 
 namespace govchain::chain {
@@ -36,13 +37,15 @@ struct RoleAssignment {
 };
 
 struct Parameters {
-  uint64_t block_interval_ms = 200;   // pause between blocks when transactions wait
-  uint64_t block_txs_max = 5000;
-  uint64_t block_size_bytes_max = 4 * 1024 * 1024;
-  uint64_t tx_size_bytes_max = 128 * 1024;
-  uint64_t gas_per_tx_max = 50'000'000;
-  uint64_t gas_per_block_max = 2'000'000'000;
-  uint64_t query_gas_max = 10'000'000;
+  // The defaults are in core/limits.h; a genesis may set any value up to
+  // the hard bound of the same name there (parse_genesis checks).
+  uint64_t block_interval_ms = limits::default_block_interval_ms;  // pause between blocks when transactions wait
+  uint64_t block_txs_max = limits::default_block_txs_max;
+  uint64_t block_size_bytes_max = limits::default_block_size_bytes_max;  // of a block's transactions
+  uint64_t tx_size_bytes_max = limits::default_tx_size_bytes_max;
+  uint64_t gas_per_tx_max = limits::default_gas_per_tx_max;
+  uint64_t gas_per_block_max = limits::default_gas_per_block_max;
+  uint64_t query_gas_max = limits::default_query_gas_max;
   // Who may deploy and upgrade contracts: "municipality_admin" (a member's
   // admin, in its municipality's namespace "<id>.<name>"; the shared
   // contracts change only by a vote of the members,
@@ -51,8 +54,8 @@ struct Parameters {
   // Validator set changes (chain::ValidatorProposal): an approved change
   // takes effect this many blocks after the block that approved it, and a
   // proposal not decided within the ttl expires.
-  uint64_t validator_change_delay_blocks = 10;
-  uint64_t validator_proposal_ttl_blocks = 10000;
+  uint64_t validator_change_delay_blocks = limits::default_validator_change_delay_blocks;
+  uint64_t validator_proposal_ttl_blocks = limits::default_validator_proposal_ttl_blocks;
   bool operator==(const Parameters&) const = default;
 };
 
@@ -82,7 +85,8 @@ std::string genesis_to_json(const Genesis& genesis);
 // Hash of the canonical binary form; nodes refuse peers with another one.
 Hash genesis_hash(const Genesis& genesis);
 
-// Hash of a validator set (sorted public keys).
+// Hash of a validator set given in any order (sorted, then
+// consensus::validator_set_hash).
 Hash validator_set_hash(std::vector<PublicKey> validators);
 std::vector<PublicKey> validator_keys(const Genesis& genesis);
 

@@ -1,6 +1,7 @@
 // The chain's text rules: every text field of a transaction is valid UTF-8,
 // bounded, and of the form its field allows, checked statelessly when the
-// transaction enters (chain::check_tx_stateless calls check_tx_text first).
+// transaction enters (chain::check_tx_content, the field checks of
+// chain::check_tx and check_tx_stateless, calls check_tx_text first).
 //
 // Why at admission: the node stores and serves these texts (blocks,
 // receipts, the JSON API, WebSocket events). A text that is not UTF-8 makes

@@ -28,8 +28,8 @@ void write_action(codec::Writer& writer, const Action& action) {
       [&](const auto& value) {
         using T = std::decay_t<decltype(value)>;
         if constexpr (std::is_same_v<T, RoleGrant> || std::is_same_v<T, RoleRevoke>) {
-          writer.u8(static_cast<uint8_t>(std::is_same_v<T, RoleGrant> ? ActionKind::role_grant
-                                                                         : ActionKind::role_revoke));
+          writer.u8(
+              static_cast<uint8_t>(std::is_same_v<T, RoleGrant> ? ActionKind::role_grant : ActionKind::role_revoke));
           writer.text(value.municipality);
           writer.text(value.role);
           writer.fixed(value.account);
@@ -126,7 +126,8 @@ Result<Action> read_evidence_report(codec::Reader& reader) {
 Result<Action> read_validator_proposal(codec::Reader& reader) {
   ValidatorProposal proposal;
   GOVCHAIN_ASSIGN_OR_RETURN(uint8_t kind, reader.u8());
-  if (kind != static_cast<uint8_t>(ValidatorChangeKind::add) && kind != static_cast<uint8_t>(ValidatorChangeKind::remove))
+  if (kind != static_cast<uint8_t>(ValidatorChangeKind::add) &&
+      kind != static_cast<uint8_t>(ValidatorChangeKind::remove))
     return error(Code::malformed, "unknown validator change kind " + std::to_string(kind));
   proposal.kind = static_cast<ValidatorChangeKind>(kind);
   GOVCHAIN_ASSIGN_OR_RETURN(proposal.municipality, reader.text(name_size_bytes_max));
@@ -163,12 +164,18 @@ Result<Action> read_action(codec::Reader& reader) {
   auto kind = reader.u8();
   if (!kind.ok()) return kind.status();
   switch (static_cast<ActionKind>(*kind)) {
-    case ActionKind::role_grant: return read_role_change<RoleGrant>(reader);
-    case ActionKind::role_revoke: return read_role_change<RoleRevoke>(reader);
-    case ActionKind::contract_deploy: return read_deploy(reader);
-    case ActionKind::contract_call: return read_call(reader);
-    case ActionKind::evidence_report: return read_evidence_report(reader);
-    case ActionKind::validator_proposal: return read_validator_proposal(reader);
+    case ActionKind::role_grant:
+      return read_role_change<RoleGrant>(reader);
+    case ActionKind::role_revoke:
+      return read_role_change<RoleRevoke>(reader);
+    case ActionKind::contract_deploy:
+      return read_deploy(reader);
+    case ActionKind::contract_call:
+      return read_call(reader);
+    case ActionKind::evidence_report:
+      return read_evidence_report(reader);
+    case ActionKind::validator_proposal:
+      return read_validator_proposal(reader);
     case ActionKind::validator_vote:
       return read_vote<ValidatorVote>(reader);
     case ActionKind::contract_proposal:
@@ -226,12 +233,18 @@ bool is_known_role(std::string_view role) {
 
 std::string_view action_name(const Action& action) {
   switch (action.index()) {
-    case 0: return "role_grant";
-    case 1: return "role_revoke";
-    case 2: return "contract_deploy";
-    case 3: return "contract_call";
-    case 4: return "evidence_report";
-    case 5: return "validator_proposal";
+    case 0:
+      return "role_grant";
+    case 1:
+      return "role_revoke";
+    case 2:
+      return "contract_deploy";
+    case 3:
+      return "contract_call";
+    case 4:
+      return "evidence_report";
+    case 5:
+      return "validator_proposal";
     case 6:
       return "validator_vote";
     case 7:
@@ -302,9 +315,7 @@ Result<Tx> decode_tx(ByteView bytes) {
 
 Hash tx_hash(const Tx& tx) { return crypto::tagged_hash(crypto::tags::tx, encode_tx_body(tx)); }
 
-void sign_tx(Tx& tx, const crypto::SecretKey& secret) {
-  tx.signature = crypto::sign(secret, tx_hash(tx).view());
-}
+void sign_tx(Tx& tx, const crypto::SecretKey& secret) { tx.signature = crypto::sign(secret, tx_hash(tx).view()); }
 
 static Status check_validator_proposal(const ValidatorProposal& proposal) {
   if (!is_valid_name(proposal.municipality))
@@ -316,8 +327,9 @@ static Status check_validator_proposal(const ValidatorProposal& proposal) {
   }
   if (proposal.validator.is_zero()) return error(Code::invalid, "a proposal to add a validator needs its node key");
   if (proposal.name.empty() != proposal.admin.is_zero())
-    return error(Code::invalid, "a new member needs both a display name and an admin account; "
-                                "an existing member needs neither");
+    return error(Code::invalid,
+                 "a new member needs both a display name and an admin account; "
+                 "an existing member needs neither");
   return Status();
 }
 
@@ -369,19 +381,27 @@ static Status check_action(const Action& action) {
   return Status();
 }
 
-Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
-                          size_t tx_size_bytes_max) {
+Status check_tx_content(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes, size_t tx_size_bytes_max) {
   GOVCHAIN_TRY(check_tx_text(tx));
   if (encoded_size_bytes > tx_size_bytes_max)
     return error(Code::too_large, "transaction has " + std::to_string(encoded_size_bytes) + " bytes, limit is " +
                                       std::to_string(tx_size_bytes_max));
   if (tx.chain_id != chain_id)
-    return error(Code::wrong_chain, "transaction is for chain '" + tx.chain_id + "', this node runs '" +
-                                        std::string(chain_id) + "'");
-  GOVCHAIN_TRY(check_action(tx.action));
-  if (!crypto::verify(tx.sender, tx_hash(tx).view(), tx.signature))
+    return error(Code::wrong_chain,
+                 "transaction is for chain '" + tx.chain_id + "', this node runs '" + std::string(chain_id) + "'");
+  return check_action(tx.action);
+}
+
+Status check_tx_signature(const Tx& tx, const Hash& hash) {
+  if (!crypto::verify(tx.sender, hash.view(), tx.signature))
     return error(Code::bad_signature, "signature does not verify for sender " + tx.sender.hex());
   return Status();
+}
+
+Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
+                          size_t tx_size_bytes_max) {
+  GOVCHAIN_TRY(check_tx_content(tx, chain_id, encoded_size_bytes, tx_size_bytes_max));
+  return check_tx_signature(tx, tx_hash(tx));
 }
 
 }  // namespace govchain::chain

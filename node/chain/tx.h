@@ -87,10 +87,10 @@ enum class ValidatorChangeKind : uint8_t { add = 1, remove = 2 };
 std::string_view validator_change_kind_name(ValidatorChangeKind kind);
 struct ValidatorProposal {
   ValidatorChangeKind kind = ValidatorChangeKind::add;
-  std::string municipality;   // the member whose validator is added or removed
-  std::string name;           // add, new member only: its display name
-  PublicKey admin;            // add, new member only: its admin account
-  PublicKey validator;        // add: the node key; remove: zero
+  std::string municipality;  // the member whose validator is added or removed
+  std::string name;          // add, new member only: its display name
+  PublicKey admin;           // add, new member only: its admin account
+  PublicKey validator;       // add: the node key; remove: zero
   bool operator==(const ValidatorProposal&) const = default;
 };
 // A member admin's vote on an open proposal.
@@ -152,8 +152,15 @@ Result<Action> decode_action(ByteView bytes);
 void sign_tx(Tx& tx, const crypto::SecretKey& secret);
 
 // Stateless checks: sizes, names, chain id, signature. The nonce needs state
-// and is checked by the mempool and by execution.
+// and is checked on admission (block/admission.h) and by execution. The
+// node checks transactions through chain::check_tx (checked_tx.h), which
+// runs the same two parts below with the hash taken from the bytes.
 Status check_tx_stateless(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes,
                           size_t tx_size_bytes_max = limits::tx_size_bytes_max);
+// Everything of check_tx_stateless but the signature: the home of every
+// stateless rule about a transaction's fields.
+Status check_tx_content(const Tx& tx, std::string_view chain_id, size_t encoded_size_bytes, size_t tx_size_bytes_max);
+// The BIP340 signature of tx.sender over `hash`, which must be tx_hash(tx).
+Status check_tx_signature(const Tx& tx, const Hash& hash);
 
 }  // namespace govchain::chain

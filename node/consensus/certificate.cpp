@@ -4,13 +4,18 @@
 
 namespace govchain::consensus {
 
-CommitCertificate make_commit_certificate(uint64_t height, uint32_t round, const Hash& block_id,
+Hash precommit_signing_digest(std::string_view chain_id, uint64_t height, uint32_t round, const Hash& block_hash,
+                              const PublicKey& validator) {
+  return vote_signing_digest(chain_id, Vote{VoteType::precommit, height, round, block_hash, validator});
+}
+
+CommitCertificate make_commit_certificate(uint64_t height, uint32_t round, const Hash& block_hash,
                                           const std::vector<SignedVote>& precommits) {
-  CommitCertificate certificate{height, round, block_id, {}};
+  CommitCertificate certificate{height, round, block_hash, {}};
   certificate.signatures.reserve(precommits.size());
   for (const SignedVote& precommit : precommits) {
     assert(precommit.vote.type == VoteType::precommit && precommit.vote.height == height);
-    assert(precommit.vote.round == round && precommit.vote.block_id == block_id);
+    assert(precommit.vote.round == round && precommit.vote.block_id == block_hash);
     certificate.signatures.push_back({precommit.vote.validator, precommit.signature});
   }
   std::sort(certificate.signatures.begin(), certificate.signatures.end(),
@@ -18,36 +23,44 @@ CommitCertificate make_commit_certificate(uint64_t height, uint32_t round, const
   return certificate;
 }
 
+CommitCertificate sign_commit_certificate(std::string_view chain_id, uint64_t height, const Hash& block_hash,
+                                          const Signer& signer) {
+  Vote precommit{VoteType::precommit, height, 0, block_hash, signer.public_key()};
+  return make_commit_certificate(height, 0, block_hash, {sign_vote(chain_id, precommit, signer)});
+}
+
 Status verify_commit_certificate(const CommitCertificate& certificate, std::string_view chain_id, uint64_t height,
-                                 const Hash& block_id, const ValidatorSet& validator_set, SignatureVerifier verifier) {
+                                 const Hash& block_hash, const ValidatorSet& validator_set,
+                                 SignatureVerifier verifier) {
   if (certificate.height != height)
     return error(Code::invalid, "certificate is for height " + std::to_string(certificate.height) + ", expected " +
                                     std::to_string(height));
-  if (certificate.block_id != block_id)
+  if (certificate.block_hash != block_hash)
     return error(Code::invalid,
-                 "certificate is for block " + certificate.block_id.hex() + ", expected " + block_id.hex());
+                 "certificate is for block " + certificate.block_hash.hex() + ", expected " + block_hash.hex());
   std::vector<bool> seen(validator_set.size(), false);
   for (const CommitSignature& entry : certificate.signatures) {
     auto index = validator_set.index_of(entry.validator);
     if (!index) return error(Code::invalid, "certificate signer " + entry.validator.hex() + " is not a validator");
     if (seen[*index]) return error(Code::invalid, "certificate signer " + entry.validator.hex() + " appears twice");
     seen[*index] = true;
-    Vote precommit{VoteType::precommit, height, certificate.round, block_id, entry.validator};
-    if (!verifier(entry.validator, vote_signing_digest(chain_id, precommit), entry.signature))
+    Hash digest = precommit_signing_digest(chain_id, height, certificate.round, block_hash, entry.validator);
+    if (!verifier(entry.validator, digest, entry.signature))
       return error(Code::bad_signature, "certificate signature of " + entry.validator.hex() +
                                             " does not verify as a precommit on chain '" + std::string(chain_id) + "'");
   }
   if (certificate.signatures.size() < validator_set.quorum())
-    return error(Code::invalid, "certificate has " + std::to_string(certificate.signatures.size()) +
-                                    " signatures, quorum is " + std::to_string(validator_set.quorum()));
+    return error(Code::invalid, "only " + std::to_string(certificate.signatures.size()) + " of " +
+                                    std::to_string(validator_set.size()) +
+                                    " validators signed the certificate; more than two thirds (" +
+                                    std::to_string(validator_set.quorum()) + ") are needed");
   return Status();
 }
 
-void encode_certificate(codec::Writer& writer, const CommitCertificate& certificate) {
-  writer.u8(codec::format_version);
+void encode_commit(codec::Writer& writer, const CommitCertificate& certificate) {
   writer.u64(certificate.height);
   writer.u32(certificate.round);
-  writer.fixed(certificate.block_id);
+  writer.fixed(certificate.block_hash);
   writer.count(certificate.signatures.size());
   for (const CommitSignature& entry : certificate.signatures) {
     writer.fixed(entry.validator);
@@ -55,13 +68,12 @@ void encode_certificate(codec::Writer& writer, const CommitCertificate& certific
   }
 }
 
-Result<CommitCertificate> decode_certificate(codec::Reader& reader) {
-  GOVCHAIN_TRY(decode_version(reader, "certificate"));
+Result<CommitCertificate> decode_commit(codec::Reader& reader) {
   CommitCertificate certificate;
   GOVCHAIN_ASSIGN_OR_RETURN(certificate.height, reader.u64());
   GOVCHAIN_ASSIGN_OR_RETURN(certificate.round, decode_round(reader));
-  GOVCHAIN_ASSIGN_OR_RETURN(certificate.block_id, reader.fixed<32>());
-  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(validators_max, 32 + 64));
+  GOVCHAIN_ASSIGN_OR_RETURN(certificate.block_hash, reader.fixed<32>());
+  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(validators_max, PublicKey::size_bytes + Signature::size_bytes));
   certificate.signatures.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     CommitSignature entry;
@@ -74,15 +86,15 @@ Result<CommitCertificate> decode_certificate(codec::Reader& reader) {
   return certificate;
 }
 
-Bytes encode_certificate(const CommitCertificate& certificate) {
+Bytes encode_commit(const CommitCertificate& certificate) {
   codec::Writer writer;
-  encode_certificate(writer, certificate);
+  encode_commit(writer, certificate);
   return writer.take();
 }
 
-Result<CommitCertificate> decode_certificate(ByteView bytes) {
+Result<CommitCertificate> decode_commit(ByteView bytes) {
   codec::Reader reader(bytes);
-  GOVCHAIN_ASSIGN_OR_RETURN(CommitCertificate certificate, decode_certificate(reader));
+  GOVCHAIN_ASSIGN_OR_RETURN(CommitCertificate certificate, decode_commit(reader));
   GOVCHAIN_TRY(reader.finish());
   return certificate;
 }

@@ -32,11 +32,15 @@ const PublicKey& ValidatorSet::proposer(uint64_t height, uint32_t round) const {
   return keys_[(height + round) % keys_.size()];
 }
 
-Hash ValidatorSet::hash() const {
+Hash validator_set_hash(std::span<const PublicKey> sorted_keys) {
+  assert(std::is_sorted(sorted_keys.begin(), sorted_keys.end()));
   codec::Writer writer;
-  encode(writer);
+  writer.count(sorted_keys.size());
+  for (const PublicKey& key : sorted_keys) writer.fixed(key);
   return crypto::tagged_hash(crypto::tags::validator_set, writer.data());
 }
+
+Hash ValidatorSet::hash() const { return validator_set_hash(keys_); }
 
 void ValidatorSet::encode(codec::Writer& writer) const {
   writer.count(keys_.size());

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +53,7 @@ class ValidatorSet {
   size_t faults_tolerated() const { return (keys_.size() - 1) / 3; }
   // Round-robin over the sorted list by height + round.
   const PublicKey& proposer(uint64_t height, uint32_t round) const;
-  // tagged_hash(tags::validator_set, encode()).
+  // validator_set_hash(keys()).
   Hash hash() const;
 
   void encode(codec::Writer& writer) const;
@@ -62,6 +63,11 @@ class ValidatorSet {
  private:
   std::vector<PublicKey> keys_;
 };
+
+// The hash a header names its validator set by: tagged_hash(
+// tags::validator_set, count and keys in ascending order). Precondition:
+// `sorted_keys` ascending.
+Hash validator_set_hash(std::span<const PublicKey> sorted_keys);
 
 enum class VoteType : uint8_t { prevote = 1, precommit = 2 };
 std::string_view vote_type_name(VoteType type);

@@ -160,11 +160,13 @@ Status Executor::run_action(Overlay& state, const chain::Tx& tx, const BlockCont
   return contracts_->call(state, call, tx.sender, context, gas_available, receipt);
 }
 
-Result<chain::Receipt> Executor::execute_tx(Overlay& state, const chain::Tx& tx, size_t encoded_size_bytes,
+Result<chain::Receipt> Executor::execute_tx(Overlay& state, const chain::CheckedTx& checked,
                                             const BlockContext& context, uint32_t index) const {
+  const chain::Tx& tx = checked.tx();
+  const size_t encoded_size_bytes = checked.size_bytes();
   GOVCHAIN_TRY(check_tx(state, tx, encoded_size_bytes, false));
   chain::Receipt receipt;
-  receipt.tx_hash = chain::tx_hash(tx);
+  receipt.tx_hash = checked.hash();
   receipt.height = context.height;
   receipt.index = index;
   uint64_t intrinsic = intrinsic_gas(tx, encoded_size_bytes);
@@ -180,7 +182,6 @@ Result<chain::Receipt> Executor::execute_tx(Overlay& state, const chain::Tx& tx,
   }
   if (receipt.gas_used > tx.gas_limit) receipt.gas_used = tx.gas_limit;
   write_nonce(state, tx.sender, tx.nonce + 1);
-  state.forget_undo();
   return receipt;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "chain/block.h"
+#include "chain/checked_tx.h"
 #include "chain/genesis.h"
 #include "execution/overlay.h"
 
@@ -52,8 +53,15 @@ class Executor {
   Status check_tx(const StateReader& state, const chain::Tx& tx, size_t encoded_size_bytes,
                   bool allow_future_nonce) const;
 
-  Result<chain::Receipt> execute_tx(Overlay& state, const chain::Tx& tx, size_t encoded_size_bytes,
-                                    const BlockContext& context, uint32_t index) const;
+  // Executes a checked transaction (its hash and size come with it) as
+  // the `index`-th of a block. An error means the transaction must not be
+  // in a block (nothing was written); otherwise its receipt, whose status
+  // says whether the action succeeded. The transaction's writes stay
+  // revertible: a caller that took state.checkpoint() before may still
+  // revert them (block/executor.h does when a block rule leaves the
+  // transaction out), and calls state.forget_undo() once it has decided.
+  Result<chain::Receipt> execute_tx(Overlay& state, const chain::CheckedTx& checked, const BlockContext& context,
+                                    uint32_t index) const;
 
   // Work at the end of every block, after its transactions: applies
   // validator set changes and shared-contract changes due at the next height

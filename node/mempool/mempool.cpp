@@ -1,7 +1,8 @@
 #include "mempool/mempool.h"
 
 #include <algorithm>
-#include <chrono>
+
+#include "core/clock.h"
 
 namespace govchain::mempool {
 
@@ -31,10 +32,7 @@ std::string full_message(std::string_view what) {
 
 }  // namespace
 
-int64_t system_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t system_clock_ms() { return system_clock().wall_ms(); }
 
 Mempool::Mempool(const execution::Executor& executor, MempoolLimits limits, Clock clock)
     : executor_(executor), limits_(limits), clock_(std::move(clock)) {}
@@ -98,17 +96,17 @@ uint64_t Mempool::run_end_locked(const SenderQueue& queue) const {
 }
 
 void Mempool::insert_locked(PendingTx pending, const execution::AccountStanding& standing, uint64_t base_nonce) {
-  const PublicKey sender = pending.tx.sender;
-  const uint64_t nonce = pending.tx.nonce;
+  const PublicKey sender = pending.tx.tx().sender;
+  const uint64_t nonce = pending.tx.tx().nonce;
   auto [position, created] = senders_.try_emplace(sender);
   SenderQueue& queue = position->second;
   if (!created) unindex_locked(sender, queue);
   queue.standing = standing;
   queue.group = group_of(standing);
   queue.base_nonce = created ? base_nonce : std::max(queue.base_nonce, base_nonce);
-  by_hash_.emplace(pending.hash, std::make_pair(sender, nonce));
+  by_hash_.emplace(pending.tx.hash(), std::make_pair(sender, nonce));
   by_arrival_.insert({pending.arrived_ms, pending.sequence, sender, nonce});
-  MempoolUsage added{1, pending.size_bytes};
+  MempoolUsage added{1, pending.tx.size_bytes()};
   add_usage(queue.usage, added);
   add_usage(total_, added);
   queue.txs.emplace(nonce, std::move(pending));
@@ -125,10 +123,10 @@ std::optional<PendingTx> Mempool::erase_locked(const PublicKey& sender, uint64_t
   unindex_locked(sender, queue);
   PendingTx pending = std::move(entry->second);
   queue.txs.erase(entry);
-  MempoolUsage removed{1, pending.size_bytes};
+  MempoolUsage removed{1, pending.tx.size_bytes()};
   subtract_usage(queue.usage, removed);
   subtract_usage(total_, removed);
-  by_hash_.erase(pending.hash);
+  by_hash_.erase(pending.tx.hash());
   by_arrival_.erase({pending.arrived_ms, pending.sequence, sender, nonce});
   if (queue.txs.empty())
     senders_.erase(position);
@@ -261,9 +259,9 @@ Status Mempool::make_room_locked(const PublicKey& sender, const SenderQueue& inc
       break;
     }
     const SenderQueue& owner = senders_.at(victim->first);
-    Evicted entry{PendingTx{}, owner.standing, owner.base_nonce};
-    entry.pending = std::move(*erase_locked(victim->first, victim->second));
-    evicted.push_back(std::move(entry));
+    execution::AccountStanding standing = owner.standing;
+    uint64_t base_nonce = owner.base_nonce;
+    evicted.push_back(Evicted{std::move(*erase_locked(victim->first, victim->second)), standing, base_nonce});
   }
   if (outcome.ok()) {
     evicted_ += evicted.size();
@@ -276,7 +274,10 @@ Status Mempool::make_room_locked(const PublicKey& sender, const SenderQueue& inc
 
 // ---- the public interface -------------------------------------------------
 
-Status Mempool::add(chain::Tx tx, const Hash& hash, size_t size_bytes, const execution::StateReader& committed) {
+Status Mempool::add(chain::CheckedTx checked, const execution::StateReader& committed) {
+  const chain::Tx& tx = checked.tx();
+  const Hash& hash = checked.hash();
+  const size_t size_bytes = checked.size_bytes();
   const int64_t now_ms = clock_();
   GOVCHAIN_ASSIGN_OR_RETURN(execution::AccountStanding standing,
                             execution::account_standing(committed, tx.sender, now_ms));
@@ -296,15 +297,16 @@ Status Mempool::add(chain::Tx tx, const Hash& hash, size_t size_bytes, const exe
   incoming.standing = standing;
   incoming.group = group_of(standing);
   GOVCHAIN_TRY(make_room_locked(tx.sender, incoming, size_bytes, tx.nonce == next_nonce));
-  PendingTx pending{std::move(tx), hash, size_bytes, now_ms, next_sequence_++};
+  PendingTx pending{std::move(checked), now_ms, next_sequence_++};
   insert_locked(std::move(pending), standing, base_nonce);
   return Status();
 }
 
-std::vector<PendingTx> Mempool::select(size_t txs_max, size_t size_bytes_max, const execution::StateReader& committed) {
+std::vector<chain::CheckedTx> Mempool::select(size_t txs_max, size_t size_bytes_max,
+                                              const execution::StateReader& committed) {
   std::lock_guard lock(mutex_);
   expire_locked(clock_());
-  std::vector<PendingTx> selected;
+  std::vector<chain::CheckedTx> selected;
   selected.reserve(std::min(txs_max, by_hash_.size()));
   size_t bytes = 0;
   for (const PublicKey& sender : sender_order_) {
@@ -316,21 +318,22 @@ std::vector<PendingTx> Mempool::select(size_t txs_max, size_t size_bytes_max, co
     uint64_t expected = *next_nonce;
     for (auto entry = queue->second.txs.lower_bound(expected); entry != queue->second.txs.end(); ++entry) {
       const PendingTx& pending = entry->second;
-      if (entry->first != expected || selected.size() >= txs_max || bytes + pending.size_bytes > size_bytes_max) break;
-      selected.push_back(pending);
-      bytes += pending.size_bytes;
+      if (entry->first != expected || selected.size() >= txs_max || bytes + pending.tx.size_bytes() > size_bytes_max)
+        break;
+      selected.push_back(pending.tx);
+      bytes += pending.tx.size_bytes();
       ++expected;
     }
   }
   return selected;
 }
 
-void Mempool::remove_committed(const std::vector<chain::Tx>& txs, const execution::StateReader& committed) {
+void Mempool::remove_committed(std::span<const chain::CheckedTx> txs, const execution::StateReader& committed) {
   std::lock_guard lock(mutex_);
   std::set<PublicKey> touched;
-  for (const auto& tx : txs) {
-    erase_locked(tx.sender, tx.nonce);
-    touched.insert(tx.sender);
+  for (const auto& checked : txs) {
+    erase_locked(checked.tx().sender, checked.tx().nonce);
+    touched.insert(checked.tx().sender);
   }
   for (const auto& sender : touched) {
     auto next_nonce = execution::read_nonce(committed, sender);
@@ -371,7 +374,7 @@ bool Mempool::contains_signed(const Hash& hash, const Signature& signature) cons
   auto queue = senders_.find(sender);
   if (queue == senders_.end()) return false;
   auto entry = queue->second.txs.find(nonce);
-  return entry != queue->second.txs.end() && entry->second.tx.signature == signature;
+  return entry != queue->second.txs.end() && entry->second.tx.tx().signature == signature;
 }
 
 size_t Mempool::size() const {

@@ -1,11 +1,14 @@
 // Mempool: transactions waiting for a block, bounded in count and bytes,
 // with expiry, quotas and eviction so that no outsider can lock it.
 //
-// Transactions arrive already checked statelessly (chain id, size,
-// signature: see chain::check_tx_stateless, which callers run on their own
-// threads so that signature checks proceed in parallel). add() checks the
-// nonce and gas against committed state plus what is already pending from
-// the same sender, so a sender can queue several transactions in order.
+// Transactions arrive admitted (block::admit_tx, on the callers' own
+// threads so that signature checks proceed in parallel), as
+// chain::CheckedTx values that carry their bytes, hash and size; the pool
+// keeps them as they are (about twice their encoded size in memory: the
+// decoded value beside the bytes). add() checks the nonce and gas against
+// committed state again under its lock (execution::Executor::check_tx; a
+// block may have committed since admission), so a sender can queue several
+// transactions in order.
 // select() hands the block producer runnable transactions: per sender,
 // consecutive nonces from the committed one, senders in arrival order.
 //
@@ -42,11 +45,13 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
+#include "chain/checked_tx.h"
 #include "chain/tx.h"
 #include "core/limits.h"
 #include "execution/accounts.h"
@@ -58,12 +63,12 @@ struct MempoolLimits {
   size_t size_bytes_max = limits::mempool_size_bytes_max;
   size_t txs_max = limits::mempool_txs_max;
   // Expiry, measured from a transaction's arrival.
-  uint64_t pending_ttl_ms = 10 * 60 * 1000;
-  uint64_t future_ttl_ms = 60 * 1000;
+  uint64_t pending_ttl_ms = limits::mempool_pending_ttl_ms;
+  uint64_t future_ttl_ms = limits::mempool_future_ttl_ms;
   // Per account: one more than the nonce look-ahead covers every nonce an
   // account may queue.
   size_t account_txs_max = limits::nonce_ahead_max + 1;
-  size_t account_size_bytes_max = 8 * 1024 * 1024;
+  size_t account_size_bytes_max = limits::mempool_account_size_bytes_max;
   // Shares of txs_max and size_bytes_max, in percent.
   unsigned municipality_share_percent = 50;  // one municipality's role holders
   unsigned attested_share_percent = 50;      // all attested keys together
@@ -72,16 +77,14 @@ struct MempoolLimits {
 };
 
 struct PendingTx {
-  chain::Tx tx;
-  Hash hash;  // chain::tx_hash(tx), as add()'s caller computed it
-  size_t size_bytes = 0;
+  chain::CheckedTx tx;     // with its hash and size
   int64_t arrived_ms = 0;  // by the mempool's clock
   uint64_t sequence = 0;   // arrival order
 };
 
-// Milliseconds since the Unix epoch, from the system clock: the mempool's
-// default clock. Registrations by shared contracts end at a block time,
-// which is Unix time too.
+// Milliseconds since the Unix epoch, from the system clock (core/clock.h):
+// the mempool's default clock. Registrations by shared contracts end at a
+// block time, which is Unix time too.
 int64_t system_clock_ms();
 
 // How much of the pool a group holds.
@@ -95,21 +98,21 @@ class Mempool {
   using Clock = std::function<int64_t()>;
   Mempool(const execution::Executor& executor, MempoolLimits limits, Clock clock = system_clock_ms);
 
-  // Admits a statelessly checked transaction; `hash` must be
-  // chain::tx_hash(tx). Codes: already_exists (same hash, or the sender
-  // already has a pending tx with this nonce), nonce_too_low /
+  // Keeps an admitted transaction. Codes: already_exists (same hash, or
+  // the sender already has a pending tx with this nonce), nonce_too_low /
   // nonce_too_high, out_of_gas, resource_exhausted (no room, with which
   // quota is full).
-  Status add(chain::Tx tx, const Hash& hash, size_t size_bytes, const execution::StateReader& committed);
+  Status add(chain::CheckedTx tx, const execution::StateReader& committed);
 
   // Up to `txs_max` transactions (and `size_bytes_max` bytes) that can run
   // in order on top of `committed`. They stay in the pool until
   // remove_committed().
-  std::vector<PendingTx> select(size_t txs_max, size_t size_bytes_max, const execution::StateReader& committed);
+  std::vector<chain::CheckedTx> select(size_t txs_max, size_t size_bytes_max, const execution::StateReader& committed);
 
-  // Drops transactions that a committed block included, and any whose nonce
-  // is now stale; expires what is due.
-  void remove_committed(const std::vector<chain::Tx>& txs, const execution::StateReader& committed);
+  // Drops transactions that a committed block included (or that a block
+  // builder left out), and any whose nonce is now stale; expires what is
+  // due.
+  void remove_committed(std::span<const chain::CheckedTx> txs, const execution::StateReader& committed);
 
   bool contains(const Hash& hash) const;
   // True when exactly this transaction (same hash and signature) waits here:

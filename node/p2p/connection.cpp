@@ -4,20 +4,13 @@
 
 #include <chrono>
 
+#include "core/clock.h"
+
 namespace govchain::p2p {
 
 namespace {
 
-uint64_t steady_now_ms() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
-}
-
-int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t unix_now_ms() { return system_clock().wall_ms(); }
 
 Status io_status(std::string_view what, const boost::system::error_code& error_code) {
   if (error_code == asio::error::eof)

@@ -36,9 +36,12 @@ json consensus_json(const ConsensusInfo& info) {
                      {"height", peer.height},
                      {"round_trip_ms", peer.round_trip_ms},
                      {"last_error", peer.last_error}});
-  return {{"height", info.height},         {"round", info.round},
-          {"step", info.step},             {"catching_up", info.catching_up},
-          {"best_peer_height", info.best_peer_height}, {"evidence_count", info.evidence_count},
+  return {{"height", info.height},
+          {"round", info.round},
+          {"step", info.step},
+          {"catching_up", info.catching_up},
+          {"best_peer_height", info.best_peer_height},
+          {"evidence_count", info.evidence_count},
           {"peers", std::move(peers)}};
 }
 
@@ -64,50 +67,44 @@ HttpResponse status_route(NodeService& service) {
   return ok_json(body);
 }
 
-// One submitted transaction: {"tx": "<hex of the canonical encoding>"}.
-json submit_one(NodeService& service, const json& entry) {
-  auto fail = [](const Status& status) {
-    return json{{"accepted", false},
-                {"error", {{"code", std::string(code_name(status.code()))}, {"message", status.message()}}}};
-  };
+// One submitted transaction, {"tx": "<hex of the canonical encoding>"}:
+// its hash once admitted, or why not (a reason code).
+Result<Hash> submit_one(NodeService& service, const json& entry) {
   if (!entry.is_object() || !entry.contains("tx") || !entry["tx"].is_string())
-    return fail(error(Code::invalid_argument, "each transaction must be an object {\"tx\": \"<hex>\"}"));
+    return error(Code::invalid_argument, "each transaction must be an object {\"tx\": \"<hex>\"}");
   auto bytes = from_hex(entry["tx"].get<std::string>());
-  if (!bytes.ok()) return fail(bytes.status().with_context("tx"));
-  auto tx = chain::decode_tx(*bytes);
-  if (!tx.ok()) return fail(tx.status().with_context("tx does not decode"));
-  Status checked = chain::check_tx_stateless(*tx, service.chain_id(), bytes->size());
-  if (!checked.ok()) return fail(checked);
-  Hash hash = chain::tx_hash(*tx);
-  Status submitted = service.submit(std::move(*tx), hash, bytes->size());
-  if (!submitted.ok()) return fail(submitted);
-  return {{"accepted", true}, {"hash", hash.hex()}};
+  if (!bytes.ok()) return bytes.status().with_context("tx");
+  return service.submit(std::move(*bytes));
 }
 
+json submit_result_json(const Result<Hash>& submitted) {
+  if (submitted.ok()) return {{"accepted", true}, {"hash", submitted->hex()}};
+  const Status& status = submitted.status();
+  return {{"accepted", false},
+          {"error", {{"code", std::string(code_name(status.code()))}, {"message", status.message()}}}};
+}
+
+// One transaction: 202 with its hash, or the error's status from
+// http_status_for (docs/api.md). An array: 202 with a result per entry.
 HttpResponse submit_route(NodeService& service, const HttpRequest& request, const ApiLimits& limits) {
   json body = json::parse(request.body, nullptr, false);
   if (body.is_discarded())
     return json_error(400, "malformed", "request body is not valid JSON; send {\"tx\": \"<hex>\"} or an array of them");
   if (body.is_object()) {
-    json result = submit_one(service, body);
-    if (!result["accepted"].get<bool>()) {
-      std::string code = result["error"]["code"];
-      unsigned status = code == "resource_exhausted" ? 503 : code == "too_large" ? 413 : 400;
-      if (code == "bad_signature" || code == "unauthorized") status = 401;
-      if (code == "already_exists" || code == "nonce_too_low") status = 409;
-      return json_error(status, code, result["error"]["message"].get<std::string>());
-    }
-    return json_response(dump_json(result), 202);
+    Result<Hash> submitted = submit_one(service, body);
+    if (!submitted.ok()) return json_error(submitted.status());
+    return json_response(dump_json(submit_result_json(submitted)), 202);
   }
   if (!body.is_array()) return json_error(400, "invalid_argument", "body must be an object or an array of objects");
   if (body.size() > limits.txs_per_request_max)
-    return json_error(413, "too_large", "at most " + std::to_string(limits.txs_per_request_max) +
-                                            " transactions per request");
+    return json_error(413, "too_large",
+                      "at most " + std::to_string(limits.txs_per_request_max) + " transactions per request");
   json results = json::array();
   size_t accepted = 0;
   for (const auto& entry : body) {
-    results.push_back(submit_one(service, entry));
-    if (results.back()["accepted"].get<bool>()) ++accepted;
+    Result<Hash> submitted = submit_one(service, entry);
+    if (submitted.ok()) ++accepted;
+    results.push_back(submit_result_json(submitted));
   }
   return json_response(dump_json(json{{"accepted", accepted}, {"results", std::move(results)}}), 202);
 }
@@ -202,22 +199,23 @@ HttpResponse query_route(NodeService& service, const HttpRequest& request) {
   }
 }
 
-Result<execution::ContractRecord> read_contract(NodeService& service, const std::string& name) {
-  auto stored = service.read_latest(execution::keys::contract_meta(name));
+Result<execution::ContractRecord> read_contract(const execution::StateReader& state, const std::string& name) {
+  auto stored = state.get(execution::keys::contract_meta(name));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return error(Code::not_found, "no contract named '" + name + "' on this chain");
   return execution::decode_contract_record(**stored);
 }
 
 HttpResponse contracts_route(NodeService& service) {
-  auto stored = service.read_latest(execution::keys::contract_list());
+  auto state = service.state_at(service.head());
+  auto stored = state->get(execution::keys::contract_list());
   if (!stored.ok()) return json_error(stored.status());
   json contracts = json::array();
   if (stored->has_value()) {
     auto names = execution::decode_contract_list(**stored);
     if (!names.ok()) return json_error(names.status());
     for (const auto& name : *names) {
-      auto record = read_contract(service, name);
+      auto record = read_contract(*state, name);
       if (!record.ok()) return json_error(record.status());
       contracts.push_back(contract_to_json(name, *record, false));
     }
@@ -226,22 +224,10 @@ HttpResponse contracts_route(NodeService& service) {
 }
 
 HttpResponse contract_route(NodeService& service, const HttpRequest& request) {
-  auto record = read_contract(service, request.path_parameter);
+  auto record = read_contract(*service.state_at(service.head()), request.path_parameter);
   if (!record.ok()) return json_error(record.status());
   return ok_json(contract_to_json(request.path_parameter, *record, true));
 }
-
-// The state of one block (a head read once), so that the validators, the
-// members and the proposals of an answer all belong to the same height.
-class StateAtHead final : public execution::StateReader {
- public:
-  StateAtHead(const NodeService& service, const ChainHead& head) : service_(service), head_(head) {}
-  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(head_.state_root, key); }
-
- private:
-  const NodeService& service_;
-  ChainHead head_;
-};
 
 json optional_hash_json(const std::optional<Hash>& hash) { return hash ? json(hash->hex()) : json(nullptr); }
 
@@ -265,12 +251,13 @@ json evidence_json(const execution::EvidenceRecord& record) {
 
 // Equivocation evidence recorded on chain, oldest first.
 HttpResponse evidence_route(NodeService& service) {
-  StateAtHead state(service, service.head());
-  auto hashes = execution::read_evidence_list(state);
+  // One block's state (the head read once), so that the answer is of one height.
+  auto state = service.state_at(service.head());
+  auto hashes = execution::read_evidence_list(*state);
   if (!hashes.ok()) return json_error(hashes.status());
   json records = json::array();
   for (const auto& hash : *hashes) {
-    auto record = execution::read_evidence(state, hash);
+    auto record = execution::read_evidence(*state, hash);
     if (!record.ok()) return json_error(record.status());
     if (record->has_value()) records.push_back(evidence_json(**record));
   }
@@ -289,13 +276,13 @@ HttpResponse validator_history_route(NodeService& service, const HttpRequest& re
     if (!parsed.ok() || *parsed == 0) return json_error(400, "invalid_argument", "'from' must be a proposal id >= 1");
     from = *parsed;
   }
-  StateAtHead state(service, service.head());
-  auto count = execution::read_validator_proposal_count(state);
+  auto state = service.state_at(service.head());
+  auto count = execution::read_validator_proposal_count(*state);
   if (!count.ok()) return json_error(count.status());
   json changes = json::array();
   uint64_t last = std::min(*count, from + validator_history_page_max - 1);
   for (uint64_t id = from; id <= last; ++id) {
-    auto record = execution::read_validator_proposal(state, id);
+    auto record = execution::read_validator_proposal(*state, id);
     if (!record.ok()) return json_error(record.status());
     if (!record->has_value() || (*record)->status != execution::ProposalStatus::activated) continue;
     changes.push_back({{"height", (*record)->activation_height},
@@ -309,23 +296,20 @@ HttpResponse validator_history_route(NodeService& service, const HttpRequest& re
 }
 
 Result<json> validator_governance_json(const NodeService& service) {
+  // The validators, the members and the proposals all of one block.
   const ChainHead head = service.head();
-  StateAtHead state(service, head);
-  GOVCHAIN_ASSIGN_OR_RETURN(auto entries, execution::read_validator_entries(state));
-  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(state));
-  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, execution::read_pending_validator_proposals(state));
-  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t proposal_count, execution::read_validator_proposal_count(state));
+  auto state = service.state_at(head);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto entries, execution::read_validator_entries(*state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(*state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, execution::read_pending_validator_proposals(*state));
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t proposal_count, execution::read_validator_proposal_count(*state));
   json validators = json::array();
   for (const auto& entry : entries) validators.push_back(validator_entry_to_json(entry));
   json proposals = json::array();
   for (const auto& record : pending) proposals.push_back(validator_proposal_to_json(record, members.size()));
   // The set in the head's state decides the next height.
-  return json{{"height", head.height + 1},
-              {"state_height", head.height},
-              {"validators", std::move(validators)},
-              {"members", members},
-              {"pending", std::move(proposals)},
-              {"proposal_count", proposal_count}};
+  return json{{"height", head.height + 1}, {"state_height", head.height},     {"validators", std::move(validators)},
+              {"members", members},        {"pending", std::move(proposals)}, {"proposal_count", proposal_count}};
 }
 
 HttpResponse validators_route(const NodeService& service) {
@@ -340,18 +324,18 @@ HttpResponse validator_proposal_route(const NodeService& service, const HttpRequ
     return json_error(400, "invalid_argument", "proposal id must be a decimal number, as listed by GET /v1/validators");
   const uint64_t id = *parsed;
   const ChainHead head = service.head();
-  StateAtHead state(service, head);
-  auto record = execution::read_validator_proposal(state, id);
+  auto state = service.state_at(head);
+  auto record = execution::read_validator_proposal(*state, id);
   if (!record.ok()) return json_error(record.status());
   if (!record->has_value()) {
-    auto count = execution::read_validator_proposal_count(state);
-    std::string known = count.ok() && *count > 0 ? "ids 1.." + std::to_string(*count) + " exist"
-                                                 : "no proposal has been made yet";
+    auto count = execution::read_validator_proposal_count(*state);
+    std::string known =
+        count.ok() && *count > 0 ? "ids 1.." + std::to_string(*count) + " exist" : "no proposal has been made yet";
     return json_error(404, "not_found",
                       "no validator proposal " + std::to_string(id) + " at height " + std::to_string(head.height) +
                           " (" + known + "); list them with GET /v1/validators");
   }
-  auto members = execution::read_members(state);
+  auto members = execution::read_members(*state);
   if (!members.ok()) return json_error(members.status());
   json body = validator_proposal_to_json(**record, members->size());
   body["state_height"] = head.height;
@@ -375,18 +359,20 @@ Status register_api(HttpServer& server, NodeService& service, ApiLimits limits) 
                                 [&service](const HttpRequest& request) { return account_route(service, request); }));
   // A read-only call, so portals on other origins may make it (CORS); the
   // write route POST /v1/txs stays same-origin (docs/decisions/rpc-server.md).
-  GOVCHAIN_TRY(server.add_route(
-      "POST", "/v1/query", [&service](const HttpRequest& request) { return query_route(service, request); },
-      {RouteExecution::worker_pool, CrossOrigin::allow}));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/genesis", [&service](const HttpRequest&) {
-    return json_response(service.genesis_json());
-  }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
+  GOVCHAIN_TRY(server.add_route("POST", "/v1/query",
+                                [&service](const HttpRequest& request) { return query_route(service, request); },
+                                {RouteExecution::worker_pool, CrossOrigin::allow}));
+  GOVCHAIN_TRY(server.add_route("GET", "/v1/genesis",
+                                [&service](const HttpRequest&) { return json_response(service.genesis_json()); }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/v1/contracts", [&service](const HttpRequest&) { return contracts_route(service); }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/v1/evidence", [&service](const HttpRequest&) { return evidence_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/history", [&service](const HttpRequest& request) {
     return validator_history_route(service, request);
   }));
-  GOVCHAIN_TRY(server.add_route("GET", "/v1/validators", [&service](const HttpRequest&) { return validators_route(service); }));
+  GOVCHAIN_TRY(
+      server.add_route("GET", "/v1/validators", [&service](const HttpRequest&) { return validators_route(service); }));
   GOVCHAIN_TRY(server.add_route("GET", "/v1/validators/proposals/{id}", [&service](const HttpRequest& request) {
     return validator_proposal_route(service, request);
   }));
@@ -400,7 +386,8 @@ std::string block_event_json(const chain::Block& block, const std::vector<chain:
   return block_event_json(block.header, block.txs.size(), receipts);
 }
 
-std::string block_event_json(const chain::Header& header, size_t tx_count, const std::vector<chain::Receipt>& receipts) {
+std::string block_event_json(const chain::Header& header, size_t tx_count,
+                             const std::vector<chain::Receipt>& receipts) {
   json results = json::array();
   for (const auto& receipt : receipts) results.push_back(receipt_to_json(receipt));
   return dump_json(json{{"type", "block"},

@@ -12,17 +12,15 @@
 #include <vector>
 
 #include "chain/block.h"
+#include "core/limits.h"
+#include "execution/overlay.h"
 #include "rpc/http_server.h"
 #include "state/proof.h"
 
 namespace govchain::rpc {
 
-struct ChainHead {
-  uint64_t height = 0;
-  Hash block_hash;
-  Hash state_root;
-  int64_t time_ms = 0;
-};
+// The head as the routes report it: chain::ChainHead (chain/block.h).
+using chain::ChainHead;
 
 struct ProvenState {
   std::optional<Bytes> value;
@@ -59,10 +57,11 @@ class NodeService {
   virtual ChainHead head() const = 0;
   virtual std::vector<PublicKey> validators() const = 0;
   virtual size_t mempool_size() const = 0;
-  // Admits a statelessly checked transaction into the mempool. Precondition:
-  // `hash` is chain::tx_hash(tx) and `size_bytes` its encoded size (the
-  // node builds blocks' transaction roots from these hashes).
-  virtual Status submit(chain::Tx tx, const Hash& hash, size_t size_bytes) = 0;
+  // Offers the canonical encoding of a transaction to the mempool through
+  // the node's one admission function (block::admit_tx, docs/api.md); its
+  // hash when admitted, otherwise the reason code and message a client can
+  // act on.
+  virtual Result<Hash> submit(Bytes encoded_tx) = 0;
   virtual bool is_pending(const Hash& hash) const = 0;
   virtual Result<chain::Block> block(uint64_t height) const = 0;
   virtual Result<chain::CommitCertificate> commit(uint64_t height) const = 0;
@@ -75,11 +74,10 @@ class NodeService {
   virtual Result<uint64_t> pending_nonce(const PublicKey& account) const = 0;
   virtual std::string genesis_json() const = 0;
   virtual Hash genesis_hash() const = 0;
-  // The latest committed value of a state key (no proof).
-  virtual Result<std::optional<Bytes>> read_latest(ByteView key) const = 0;
-  // The value of a state key in the state with root `state_root` (a
-  // ChainHead's, so that several keys are read from one block's state).
-  virtual Result<std::optional<Bytes>> read_at(const Hash& state_root, ByteView key) const = 0;
+  // The state of the block `head` names (no proofs): several reads from it
+  // belong to that one block even while newer blocks are committed. Valid
+  // while the service lives.
+  virtual std::unique_ptr<execution::StateReader> state_at(const ChainHead& head) const = 0;
   // Read-only contract call at the head.
   virtual Result<chain::Receipt> query(const chain::ContractCall& call, const PublicKey& caller,
                                        uint64_t gas_limit) const = 0;
@@ -88,7 +86,7 @@ class NodeService {
 };
 
 struct ApiLimits {
-  size_t txs_per_request_max = 10000;
+  size_t txs_per_request_max = limits::rpc_txs_per_request_max;
 };
 
 // Registers every /v1 route and the /v1/events WebSocket on `server`.

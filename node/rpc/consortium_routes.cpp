@@ -13,28 +13,18 @@ namespace {
 
 using json = nlohmann::json;
 
-// Every key of one answer is read from the state of one block.
-class HeadState final : public execution::StateReader {
- public:
-  HeadState(const NodeService& service, const ChainHead& head) : service_(service), head_(head) {}
-  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(head_.state_root, key); }
-
- private:
-  const NodeService& service_;
-  ChainHead head_;
-};
-
 HttpResponse answer(const Result<json>& body) {
   if (!body.ok()) return json_error(body.status());
   return json_response(dump_json(*body));
 }
 
 Result<json> consortium_json(const NodeService& service) {
+  // Every key of one answer is read from the state of one block.
   const ChainHead head = service.head();
-  HeadState state(service, head);
-  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(state));
-  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, execution::read_pending_contract_proposals(state));
-  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, execution::read_contract_proposal_count(state));
+  auto state = service.state_at(head);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(*state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto pending, execution::read_pending_contract_proposals(*state));
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, execution::read_contract_proposal_count(*state));
   json proposals = json::array();
   for (const auto& record : pending) proposals.push_back(contract_proposal_to_json(record, members.size()));
   json member_ids = json::array();
@@ -51,16 +41,16 @@ Result<json> proposal_json(const NodeService& service, std::string_view id_text)
     return error(Code::invalid_argument, "proposal id must be a decimal number, as listed by GET /v1/consortium");
   const uint64_t id = std::stoull(std::string(id_text));
   const ChainHead head = service.head();
-  HeadState state(service, head);
-  GOVCHAIN_ASSIGN_OR_RETURN(auto record, execution::read_contract_proposal(state, id));
+  auto state = service.state_at(head);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto record, execution::read_contract_proposal(*state, id));
   if (!record) {
-    GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, execution::read_contract_proposal_count(state));
+    GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, execution::read_contract_proposal_count(*state));
     std::string known = count > 0 ? "ids 1.." + std::to_string(count) + " exist" : "no proposal has been made yet";
     return error(Code::not_found, "no contract proposal " + std::to_string(id) + " at height " +
                                       std::to_string(head.height) + " (" + known +
                                       "); list them with GET /v1/consortium");
   }
-  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(state));
+  GOVCHAIN_ASSIGN_OR_RETURN(auto members, execution::read_members(*state));
   json body = contract_proposal_to_json(*record, members.size());
   body["state_height"] = head.height;
   return body;

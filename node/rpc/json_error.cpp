@@ -24,7 +24,10 @@ unsigned http_status_for(Code code) {
     case Code::not_found:
       return 404;
     case Code::already_exists:
+    case Code::nonce_too_low:
       return 409;
+    case Code::bad_signature:
+      return 401;
     case Code::unauthorized:
       return 403;
     case Code::too_large:

@@ -20,11 +20,15 @@ namespace govchain::rpc {
 // JSON.
 std::string json_error_body(std::string_view code, std::string_view message);
 
-// The HTTP status that fits a govchain reason code: not_found -> 404,
-// already_exists -> 409, unauthorized -> 403, too_large -> 413,
-// resource_exhausted -> 429, unavailable -> 503, timeout -> 504,
-// internal/io_error/corruption -> 500, every other non-ok code (malformed
-// input, broken rules, bad signatures, nonces) -> 400. `ok` maps to 200.
+// The HTTP status that fits a govchain reason code, the only mapping the
+// API uses (docs/api.md, "Errors"): bad_signature -> 401 (the request's
+// signature is its authentication), unauthorized -> 403 (signed, but not
+// allowed), not_found -> 404, already_exists and nonce_too_low -> 409 (a
+// copy or a replay), too_large -> 413, resource_exhausted -> 429 (the
+// mempool or a quota is full: retry later), unavailable -> 503, timeout ->
+// 504, internal/io_error/corruption -> 500, every other non-ok code
+// (malformed input, broken rules, wrong chain, nonce_too_high, out_of_gas)
+// -> 400. `ok` maps to 200.
 unsigned http_status_for(Code code);
 
 }  // namespace govchain::rpc

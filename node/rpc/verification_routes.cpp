@@ -40,16 +40,6 @@ Result<uint64_t> parse_height(std::string_view text) {
   return std::stoull(std::string(text));
 }
 
-class StateOfBlock final : public execution::StateReader {
- public:
-  StateOfBlock(const NodeService& service, const Hash& state_root) : service_(service), state_root_(state_root) {}
-  Result<std::optional<Bytes>> get(ByteView key) const override { return service_.read_at(state_root_, key); }
-
- private:
-  const NodeService& service_;
-  Hash state_root_;
-};
-
 json certified_block_json(const chain::Block& block, const chain::CommitCertificate& commit) {
   return {{"height", block.header.height},
           {"header_hex", to_hex(chain::encode_header(block.header))},
@@ -74,13 +64,13 @@ Result<json> entry_json(const NodeService& service, ByteView key, uint64_t heigh
 // Activation heights of validator set changes in (from_height, height].
 Result<std::vector<uint64_t>> change_heights(const NodeService& service, const ChainHead& head, uint64_t from_height,
                                              const VerificationRouteLimits& limits) {
-  StateOfBlock state(service, head.state_root);
-  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, execution::read_validator_proposal_count(state));
+  auto state = service.state_at(head);
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t count, execution::read_validator_proposal_count(*state));
   if (count > limits.proposals_scanned_max)
     return error(Code::resource_exhausted, "too many validator proposals to scan for one bundle");
   std::vector<uint64_t> heights;
   for (uint64_t id = 1; id <= count; ++id) {
-    GOVCHAIN_ASSIGN_OR_RETURN(auto record, execution::read_validator_proposal(state, id));
+    GOVCHAIN_ASSIGN_OR_RETURN(auto record, execution::read_validator_proposal(*state, id));
     if (!record || record->status != execution::ProposalStatus::activated) continue;
     const uint64_t activation = record->activation_height;
     if (activation > from_height && activation <= head.height) heights.push_back(activation);

@@ -79,7 +79,8 @@ Result<BlockResponse> decode_block_response(ByteView bytes) {
   for (size_t i = 0; i < count; ++i) {
     CertifiedBlock entry;
     GOVCHAIN_ASSIGN_OR_RETURN(entry.block, reader.bytes(block_response_size_bytes_max));
-    GOVCHAIN_ASSIGN_OR_RETURN(Bytes commit, reader.bytes(consensus::validators_max * commit_signature_size_bytes + 1024));
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes commit,
+                              reader.bytes(consensus::validators_max * commit_signature_size_bytes + 1024));
     GOVCHAIN_ASSIGN_OR_RETURN(entry.commit, chain::decode_commit(commit));
     response.blocks.push_back(std::move(entry));
   }
@@ -112,30 +113,6 @@ Result<TxBatch> decode_tx_batch(ByteView bytes) {
   }
   GOVCHAIN_TRY(check_end(reader, "transaction batch"));
   return batch;
-}
-
-consensus::CommitCertificate to_consensus_certificate(const chain::CommitCertificate& commit) {
-  consensus::CommitCertificate certificate;
-  certificate.height = commit.height;
-  certificate.round = commit.round;
-  certificate.block_id = commit.block_hash;
-  for (const auto& entry : commit.signatures) certificate.signatures.push_back({entry.validator, entry.signature});
-  return certificate;
-}
-
-chain::CommitCertificate to_chain_certificate(const consensus::CommitCertificate& certificate) {
-  chain::CommitCertificate commit;
-  commit.height = certificate.height;
-  commit.round = certificate.round;
-  commit.block_hash = certificate.block_id;
-  for (const auto& entry : certificate.signatures) commit.signatures.push_back({entry.validator, entry.signature});
-  return commit;
-}
-
-Status verify_block_commit(const chain::Header& header, const chain::CommitCertificate& commit,
-                           const consensus::ValidatorSet& validators) {
-  return consensus::verify_commit_certificate(to_consensus_certificate(commit), header.chain_id, header.height,
-                                              chain::block_hash(header), validators);
 }
 
 }  // namespace govchain::sync

@@ -1,8 +1,7 @@
 // The node-to-node protocol above the p2p transport: message types, the
 // catch-up messages (status, block request, block response) and their
-// canonical encodings, and the bridge between the chain's commit
-// certificate (stored with blocks, carried in headers) and the consensus
-// core's (the quorum of precommits).
+// canonical encodings. Certificates travel in their one encoding
+// (consensus/certificate.h), as blocks store them.
 //
 // Consensus messages travel as their consensus encodings
 // (consensus::encode_proposal / encode_vote / encode_evidence) and
@@ -101,17 +100,5 @@ Result<TxBatch> decode_tx_batch(ByteView bytes);
 inline constexpr size_t tx_batch_entry_size_bytes(size_t tx_size_bytes) { return 4 + tx_size_bytes; }
 // Encoded size of a batch without entries (version and count).
 inline constexpr size_t tx_batch_header_size_bytes = 1 + 4;
-
-// The two certificate types carry the same signatures (chain's
-// commit_sign_hash is the precommit signing digest); these convert field by
-// field.
-consensus::CommitCertificate to_consensus_certificate(const chain::CommitCertificate& commit);
-chain::CommitCertificate to_chain_certificate(const consensus::CommitCertificate& certificate);
-
-// Ok when `commit` proves the block with `header` final: the certificate
-// names header's height and hash, and a quorum of `validators` signed it
-// (consensus::verify_commit_certificate). Error codes as there.
-Status verify_block_commit(const chain::Header& header, const chain::CommitCertificate& commit,
-                           const consensus::ValidatorSet& validators);
 
 }  // namespace govchain::sync

@@ -3,11 +3,13 @@
 //
 // What it does: hashes documents (streaming, bounded memory), builds the
 // Merkle tree of a batch of document hashes, anchors the tree's root with the
-// archive contract in one transaction, makes one inclusion proof per document,
-// writes and reads proof files (JSON), and verifies a proof: offline (the
-// document against the proof, the path against the root, a re-anchoring
-// against the evidence it renews) and on chain (the root is anchored, when,
-// and the re-anchoring chain matches the chain's record).
+// archive contract in one transaction, makes the inclusion proof of any
+// document, writes and reads proof files (JSON), and verifies a proof:
+// offline (the document against the proof, the path against the root, a
+// re-anchoring against the evidence it renews) and on chain (the root is
+// anchored, when, and the re-anchoring chain matches the chain's record).
+// The proofs of a whole batch are kept in one indexed batch file
+// (archive_batch.h), from which single proofs are extracted on demand.
 //
 // The tree: leaf = TH(H, "govchain/archive/leaf", document_hash), or for a
 // re-anchored document TH(H, "govchain/archive/renewal-leaf", document_hash ||
@@ -20,7 +22,8 @@
 // not an error but a Verification with a verdict and a reason.
 //
 // Ownership: every type is a plain value. A Proof owns the proof it renews
-// (shared, immutable). MerkleTree owns all its levels.
+// (shared, immutable). MerkleTree owns all its levels. A PreparedBatch
+// shares the (immutable) batch file it renews.
 //
 // Thread-safety: all free functions are pure or do only their own IO and may
 // run on several threads at once; a DocumentHasher is single-threaded; const
@@ -129,6 +132,10 @@ class MerkleTree {
   HashAlgorithm algorithm() const { return algorithm_; }
   // Precondition: leaf_index < leaf_count().
   std::vector<PathStep> path(uint64_t leaf_index) const;
+  // Level 0 holds the leaves, the last level the root alone.
+  size_t level_count() const { return levels_.size(); }
+  // Precondition: level_index < level_count().
+  const std::vector<Digest>& level(size_t level_index) const { return levels_[level_index]; }
 
  private:
   MerkleTree(HashAlgorithm algorithm, std::vector<std::vector<Digest>> levels)
@@ -193,20 +200,38 @@ Result<Proof> read_proof_file(const std::filesystem::path& path);
 // Refuses to overwrite an existing file (Code::already_exists).
 Status write_proof_file(const std::filesystem::path& path, const Proof& proof);
 
-// A batch ready to anchor: its documents, the proofs they renew, the tree.
+class BatchFile;  // archive_batch.h
+
+// A batch ready to anchor: its documents, the batch it renews, the tree.
 struct PreparedBatch {
   HashAlgorithm algorithm = HashAlgorithm::sha256;
   Hash batch_id;  // random
   std::vector<Digest> document_hashes;
-  // Empty for a first anchoring; else one per document.
-  std::vector<std::shared_ptr<const Proof>> previous_proofs;
+  // A renewal only (all three empty for a first anchoring): the batch it
+  // renews, for every document the leaf of that batch whose proof it
+  // renews, and H(canonical bytes of that proof) with `algorithm`.
+  std::shared_ptr<const BatchFile> previous_batch;
+  std::vector<uint32_t> previous_leaf_index;
+  std::vector<Digest> evidence_hashes;
   std::optional<MerkleTree> tree;
+  bool is_renewal() const { return previous_batch != nullptr; }
 };
 
 // Builds the tree. For a renewal, previous_proofs has one proof per
-// document (all of one batch); Code::invalid_argument otherwise.
+// document, together every leaf of one batch exactly once (that batch is
+// rebuilt from them, batch_from_proofs in archive_batch.h);
+// Code::invalid_argument otherwise.
 Result<PreparedBatch> prepare_batch(HashAlgorithm algorithm, std::vector<Digest> document_hashes,
                                     std::vector<std::shared_ptr<const Proof>> previous_proofs);
+// Builds the tree of a renewal of `previous_batch`: document i renews the
+// proof of leaf previous_leaf_index[i], which must name every leaf of that
+// batch exactly once (a batch is renewed whole). Code::invalid_argument
+// otherwise, Code::too_large when the evidence chain would exceed 32 steps.
+// The proofs of `previous_batch` are read once each (use an in-memory
+// BatchFile for large batches).
+Result<PreparedBatch> prepare_renewal(HashAlgorithm algorithm, std::vector<Digest> document_hashes,
+                                      std::shared_ptr<const BatchFile> previous_batch,
+                                      std::vector<uint32_t> previous_leaf_index, unsigned thread_count);
 
 struct AnchorRequest {
   std::string municipality;
@@ -226,12 +251,9 @@ Status check_label(std::string_view label);
 Result<AnchorRecord> anchor_batch(const Client& client, const crypto::KeyPair& key_pair, const PreparedBatch& batch,
                                   const AnchorRequest& request);
 
-Proof make_proof(const PreparedBatch& batch, const AnchorRecord& anchor, uint64_t leaf_index);
-// Writes proof i of the batch to paths[i] for every i with a non-empty path,
-// in parallel (thread_count as in hash_files).
-Status write_proofs(const PreparedBatch& batch, const AnchorRecord& anchor,
-                    const std::vector<std::filesystem::path>& paths, unsigned thread_count,
-                    const ProgressFunction& progress);
+// The proof of document `leaf_index` (< the batch's document count). Fails
+// only when the proof it renews cannot be read from the previous batch file.
+Result<Proof> make_proof(const PreparedBatch& batch, const AnchorRecord& anchor, uint64_t leaf_index);
 
 enum class Verdict : uint8_t {
   valid,

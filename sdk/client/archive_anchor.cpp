@@ -1,10 +1,11 @@
-// Anchoring a batch (archive.h; docs/archive.md sections 1 and 6): preparing
+// Anchoring a batch (archive.h; docs/archive.md sections 1 and 7): preparing
 // the tree (with the renewal of an earlier batch), the archive.anchor
-// transaction, and making and writing the proofs.
+// transaction, and making the proofs.
 #include <algorithm>
 #include <thread>
 
 #include "client/archive.h"
+#include "client/archive_batch.h"
 #include "client/archive_internal.h"
 #include "client/tx_builder.h"
 #include "codec/codec.h"
@@ -37,24 +38,38 @@ Status check_renewed_proofs(const std::vector<std::shared_ptr<const Proof>>& pre
   return Status();
 }
 
-std::vector<Digest> leaves_of(HashAlgorithm algorithm, const std::vector<Digest>& document_hashes,
-                              const std::vector<std::shared_ptr<const Proof>>& previous_proofs) {
+std::vector<Digest> first_leaves(HashAlgorithm algorithm, const std::vector<Digest>& document_hashes) {
   std::vector<Digest> leaves(document_hashes.size());
   parallel_chunks(leaves.size(), [&](size_t begin, size_t end) {
     with_algorithm(algorithm, [&](auto hash) {
       const auto leaf_prefix = tag_prefix<decltype(hash)>(tags::leaf);
-      for (size_t index = begin; index < end; ++index) {
-        if (previous_proofs.empty()) {
-          leaves[index] = finish_from(leaf_prefix, document_hashes[index].view(), ByteView());
-        } else {
-          Digest evidence = evidence_hash(algorithm, *previous_proofs[index]);
-          leaves[index] = renewal_leaf_digest(algorithm, document_hashes[index], evidence);
-        }
-      }
+      for (size_t index = begin; index < end; ++index)
+        leaves[index] = finish_from(leaf_prefix, document_hashes[index].view(), ByteView());
       return 0;
     });
   });
   return leaves;
+}
+
+Status check_renewal_mapping(const BatchFile& previous, const std::vector<Digest>& document_hashes,
+                             const std::vector<uint32_t>& previous_leaf_index) {
+  const uint64_t count = previous.document_count();
+  if (document_hashes.size() != count || previous_leaf_index.size() != count)
+    return error(Code::invalid_argument, "the earlier batch has " + std::to_string(count) + " documents but " +
+                                             std::to_string(document_hashes.size()) +
+                                             " were given: a batch is re-anchored whole, once");
+  std::vector<bool> renewed(count, false);
+  for (uint32_t leaf : previous_leaf_index) {
+    if (leaf >= count || renewed[leaf])
+      return error(Code::invalid_argument,
+                   "earlier proof " + std::to_string(leaf) + " is given twice or is out of range");
+    renewed[leaf] = true;
+  }
+  size_t length = 1;
+  for (const BatchFile* step = &previous; step != nullptr; step = step->previous().get()) ++length;
+  if (length > evidence_chain_length_max)
+    return error(Code::too_large, "a renewal would make an evidence chain of more than 32 batches");
+  return Status();
 }
 
 }  // namespace
@@ -62,15 +77,49 @@ std::vector<Digest> leaves_of(HashAlgorithm algorithm, const std::vector<Digest>
 Result<PreparedBatch> prepare_batch(HashAlgorithm algorithm, std::vector<Digest> document_hashes,
                                     std::vector<std::shared_ptr<const Proof>> previous_proofs) {
   if (document_hashes.empty()) return error(Code::invalid_argument, "a batch needs at least one document");
-  if (!previous_proofs.empty()) GOVCHAIN_TRY(check_renewed_proofs(previous_proofs, document_hashes.size()));
+  if (!previous_proofs.empty()) {
+    GOVCHAIN_TRY(check_renewed_proofs(previous_proofs, document_hashes.size()));
+    GOVCHAIN_ASSIGN_OR_RETURN(BatchFile previous, batch_from_proofs(previous_proofs));
+    std::vector<uint32_t> previous_leaf_index;
+    for (const auto& proof : previous_proofs) previous_leaf_index.push_back(static_cast<uint32_t>(proof->leaf_index));
+    return prepare_renewal(algorithm, std::move(document_hashes),
+                           std::make_shared<const BatchFile>(std::move(previous)), std::move(previous_leaf_index), 0);
+  }
   PreparedBatch batch;
   batch.algorithm = algorithm;
   batch.batch_id = crypto::random_32();
-  auto tree = MerkleTree::build(algorithm, leaves_of(algorithm, document_hashes, previous_proofs));
+  auto tree = MerkleTree::build(algorithm, first_leaves(algorithm, document_hashes));
   if (!tree.ok()) return tree.status();
   batch.tree = std::move(*tree);
   batch.document_hashes = std::move(document_hashes);
-  batch.previous_proofs = std::move(previous_proofs);
+  return batch;
+}
+
+Result<PreparedBatch> prepare_renewal(HashAlgorithm algorithm, std::vector<Digest> document_hashes,
+                                      std::shared_ptr<const BatchFile> previous_batch,
+                                      std::vector<uint32_t> previous_leaf_index, unsigned thread_count) {
+  if (previous_batch == nullptr) return error(Code::invalid_argument, "a renewal needs the batch it renews");
+  GOVCHAIN_TRY(check_renewal_mapping(*previous_batch, document_hashes, previous_leaf_index));
+  PreparedBatch batch;
+  batch.algorithm = algorithm;
+  batch.batch_id = crypto::random_32();
+  batch.evidence_hashes.resize(document_hashes.size());
+  std::vector<Digest> leaves(document_hashes.size());
+  GOVCHAIN_TRY(run_parallel(
+      document_hashes.size(), thread_count,
+      [&](uint64_t index) {
+        auto renewed = previous_batch->proof(previous_leaf_index[index]);
+        if (!renewed.ok()) return renewed.status().with_context("reading the proof a document renews");
+        batch.evidence_hashes[index] = evidence_hash(algorithm, *renewed);
+        leaves[index] = renewal_leaf_digest(algorithm, document_hashes[index], batch.evidence_hashes[index]);
+        return Status();
+      },
+      nullptr));
+  GOVCHAIN_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::build(algorithm, std::move(leaves)));
+  batch.tree = std::move(tree);
+  batch.document_hashes = std::move(document_hashes);
+  batch.previous_batch = std::move(previous_batch);
+  batch.previous_leaf_index = std::move(previous_leaf_index);
   return batch;
 }
 
@@ -117,16 +166,17 @@ Result<AnchorRecord> anchor_batch(const Client& client, const crypto::KeyPair& k
   return record;
 }
 
-Proof make_proof(const PreparedBatch& batch, const AnchorRecord& anchor, uint64_t leaf_index) {
+Result<Proof> make_proof(const PreparedBatch& batch, const AnchorRecord& anchor, uint64_t leaf_index) {
   Proof proof;
   proof.chain_id = anchor.chain_id;
   proof.contract = anchor.contract;
   proof.batch_id = anchor.batch_id;
   proof.algorithm = batch.algorithm;
   proof.document_hash = batch.document_hashes[leaf_index];
-  if (!batch.previous_proofs.empty()) {
-    proof.previous = batch.previous_proofs[leaf_index];
-    proof.evidence_hash = evidence_hash(batch.algorithm, *proof.previous);
+  if (batch.is_renewal()) {
+    GOVCHAIN_ASSIGN_OR_RETURN(Proof previous, batch.previous_batch->proof(batch.previous_leaf_index[leaf_index]));
+    proof.previous = std::make_shared<const Proof>(std::move(previous));
+    proof.evidence_hash = batch.evidence_hashes[leaf_index];
   }
   proof.leaf_index = leaf_index;
   proof.document_count = batch.tree->leaf_count();
@@ -138,20 +188,6 @@ Proof make_proof(const PreparedBatch& batch, const AnchorRecord& anchor, uint64_
   proof.bundle = anchor.bundle;
   proof.trust_anchor = anchor.trust_anchor;
   return proof;
-}
-
-Status write_proofs(const PreparedBatch& batch, const AnchorRecord& anchor,
-                    const std::vector<std::filesystem::path>& paths, unsigned thread_count,
-                    const ProgressFunction& progress) {
-  if (paths.size() != batch.document_hashes.size())
-    return error(Code::invalid_argument, "one proof path per document is needed");
-  return run_parallel(
-      paths.size(), thread_count,
-      [&](uint64_t index) {
-        if (paths[index].empty()) return Status();
-        return write_proof_file(paths[index], make_proof(batch, anchor, index));
-      },
-      progress);
 }
 
 std::string_view verdict_name(Verdict verdict) {
@@ -166,6 +202,8 @@ std::string_view verdict_name(Verdict verdict) {
       return "root_not_anchored";
     case Verdict::wrong_chain:
       return "wrong_chain";
+    case Verdict::untrusted_anchor:
+      return "untrusted_anchor";
     case Verdict::evidence_chain_broken:
     default:
       return "evidence_chain_broken";

@@ -1,4 +1,4 @@
-// Archive proofs with proof bundles (archive.h; docs/archive.md section 5.2):
+// Archive proofs with proof bundles (archive.h; docs/archive.md section 6.2):
 // fetching the bundle of a batch at anchoring, and verifying a document
 // from its proof file with no node.
 #include "client/archive.h"

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "client/archive.h"
+#include "client/archive_batch.h"
 
 namespace govchain::client::archive::internal {
 
@@ -90,6 +91,24 @@ Status run_parallel(uint64_t count, unsigned thread_count, const std::function<S
                     const ProgressFunction& progress);
 // Runs work(begin, end) over [0, count) split across threads for large counts.
 void parallel_chunks(size_t count, const std::function<void(size_t, size_t)>& work);
+
+// At most this many sections in a batch file's table (2 + 27 stored levels
+// for document_count_max + 3 for a renewal, with room to spare).
+inline constexpr size_t batch_sections_max = 64;
+
+// The sections of a batch file whose first section starts at
+// `first_offset`, each following the one before (docs/archive.md 5.1).
+std::vector<BatchSection> batch_layout(uint64_t first_offset, uint64_t document_count, bool renewal,
+                                       uint64_t previous_size_bytes);
+
+// Writes all of `bytes` to `descriptor`; `name` is for the message.
+Status write_all(int descriptor, ByteView bytes, const std::string& name);
+// Renames without ever replacing an existing file (Code::already_exists).
+Status rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+// Syncs a folder, so that a rename in it survives a crash.
+Status sync_directory(const std::filesystem::path& directory);
+// The folder a path lies in ("." for a bare name).
+std::filesystem::path folder_of(const std::filesystem::path& path);
 
 // A contract query; the receipt's own status is the caller's to check.
 Result<chain::Receipt> run_query(const Client& client, std::string_view contract, std::string_view method,

@@ -3,12 +3,13 @@
 // proofs (verify, tampered leaf / sibling / root / renewal), the proof file
 // format and re-anchoring. No node: on-chain checks are in integration.archive.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "client/archive.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "client/archive.h"
 #include "crypto/hash.h"
 
 namespace archive = govchain::client::archive;
@@ -49,9 +50,7 @@ archive::AnchorRecord test_anchor(const archive::PreparedBatch& batch) {
   return anchor;
 }
 
-archive::DocumentDigests digests_of(uint64_t number) {
-  return {{HashAlgorithm::sha256, document_hash(number)}};
-}
+archive::DocumentDigests digests_of(uint64_t number) { return {{HashAlgorithm::sha256, document_hash(number)}}; }
 
 }  // namespace
 
@@ -131,30 +130,26 @@ TEST_CASE("proofs verify offline; a tampered leaf, sibling, root or index fails"
   REQUIRE(batch.ok());
   auto anchor = test_anchor(*batch);
   for (uint64_t index : {0, 1, 499, 998, 999}) {
-    auto proof = archive::make_proof(*batch, anchor, index);
+    auto proof = archive::make_proof(*batch, anchor, index).value();
     CHECK(archive::check_proof_offline(proof, digests_of(index)).valid());
     CHECK(archive::check_proof_offline(proof, digests_of(index + 1)).verdict == archive::Verdict::document_altered);
     auto tampered_leaf = proof;
     tampered_leaf.document_hash.data[0] ^= 1;
-    CHECK(archive::check_proof_offline(tampered_leaf, digests_of(index)).verdict ==
-          archive::Verdict::proof_tampered);
+    CHECK(archive::check_proof_offline(tampered_leaf, digests_of(index)).verdict == archive::Verdict::proof_tampered);
     auto tampered_sibling = proof;
     tampered_sibling.path[3].sibling.data[31] ^= 0x80;
     CHECK(archive::check_proof_offline(tampered_sibling, digests_of(index)).verdict ==
           archive::Verdict::proof_tampered);
     auto tampered_root = proof;
     tampered_root.root.data[5] ^= 4;
-    CHECK(archive::check_proof_offline(tampered_root, digests_of(index)).verdict ==
-          archive::Verdict::proof_tampered);
+    CHECK(archive::check_proof_offline(tampered_root, digests_of(index)).verdict == archive::Verdict::proof_tampered);
     auto tampered_side = proof;
     tampered_side.path[0].side =
         tampered_side.path[0].side == archive::Side::left ? archive::Side::right : archive::Side::left;
-    CHECK(archive::check_proof_offline(tampered_side, digests_of(index)).verdict ==
-          archive::Verdict::proof_tampered);
+    CHECK(archive::check_proof_offline(tampered_side, digests_of(index)).verdict == archive::Verdict::proof_tampered);
     auto tampered_index = proof;
     tampered_index.leaf_index = (index + 2) % 1000;
-    CHECK(archive::check_proof_offline(tampered_index, digests_of(index)).verdict ==
-          archive::Verdict::proof_tampered);
+    CHECK(archive::check_proof_offline(tampered_index, digests_of(index)).verdict == archive::Verdict::proof_tampered);
   }
 }
 
@@ -162,8 +157,8 @@ TEST_CASE("odd counts: the promoted last leaf proves with a shorter path") {
   for (uint64_t count : {3, 5, 7, 999, 1001}) {
     auto batch = archive::prepare_batch(HashAlgorithm::sha256, document_hashes(count), {});
     REQUIRE(batch.ok());
-    auto proof = archive::make_proof(*batch, test_anchor(*batch), count - 1);
-    CHECK(proof.path.size() < archive::make_proof(*batch, test_anchor(*batch), 0).path.size());
+    auto proof = archive::make_proof(*batch, test_anchor(*batch), count - 1).value();
+    CHECK(proof.path.size() < archive::make_proof(*batch, test_anchor(*batch), 0).value().path.size());
     CHECK(archive::check_proof_offline(proof, digests_of(count - 1)).valid());
   }
 }
@@ -171,7 +166,7 @@ TEST_CASE("odd counts: the promoted last leaf proves with a shorter path") {
 TEST_CASE("proof JSON round-trips and refuses malformed input") {
   auto batch = archive::prepare_batch(HashAlgorithm::sha256, document_hashes(5), {});
   REQUIRE(batch.ok());
-  auto proof = archive::make_proof(*batch, test_anchor(*batch), 4);
+  auto proof = archive::make_proof(*batch, test_anchor(*batch), 4).value();
   auto parsed = archive::proof_from_json(archive::proof_to_json(proof));
   REQUIRE(parsed.ok());
   CHECK(archive::canonical_proof_bytes(*parsed) == archive::canonical_proof_bytes(proof));
@@ -195,14 +190,15 @@ TEST_CASE("re-anchoring under SHA3-256 chains the earlier proof") {
   REQUIRE(first.ok());
   std::vector<std::shared_ptr<const archive::Proof>> earlier;
   for (uint64_t index = 0; index < 6; ++index)
-    earlier.push_back(std::make_shared<archive::Proof>(archive::make_proof(*first, test_anchor(*first), index)));
+    earlier.push_back(
+        std::make_shared<archive::Proof>(archive::make_proof(*first, test_anchor(*first), index).value()));
   std::vector<Digest> new_hashes;
   for (uint64_t index = 0; index < 6; ++index)
-    new_hashes.push_back(archive::hash_bytes(HashAlgorithm::sha3_256, govchain::to_bytes("document " +
-                                                                                          std::to_string(index))));
+    new_hashes.push_back(
+        archive::hash_bytes(HashAlgorithm::sha3_256, govchain::to_bytes("document " + std::to_string(index))));
   auto renewal = archive::prepare_batch(HashAlgorithm::sha3_256, new_hashes, earlier);
   REQUIRE(renewal.ok());
-  auto proof = archive::make_proof(*renewal, test_anchor(*renewal), 3);
+  auto proof = archive::make_proof(*renewal, test_anchor(*renewal), 3).value();
   archive::DocumentDigests digests = {{HashAlgorithm::sha256, document_hash(3)},
                                       {HashAlgorithm::sha3_256, new_hashes[3]}};
   CHECK(archive::algorithms_of(proof).size() == 2);
@@ -228,8 +224,8 @@ TEST_CASE("re-anchoring under SHA3-256 chains the earlier proof") {
 }
 
 TEST_CASE("hash lists and files") {
-  auto list = archive::parse_hash_list("# export\n" + document_hash(1).hex() + "\n\n" + document_hash(2).hex() +
-                                       "\r\n");
+  auto list =
+      archive::parse_hash_list("# export\n" + document_hash(1).hex() + "\n\n" + document_hash(2).hex() + "\r\n");
   REQUIRE(list.ok());
   CHECK(list->size() == 2);
   CHECK_FALSE(archive::parse_hash_list("xyz\n").ok());

@@ -1,5 +1,5 @@
 // Verifying a document against its proof (archive.h; docs/archive.md
-// section 5): offline (structure, paths, renewals, the document) and on
+// section 6): offline (structure, paths, renewals, the document) and on
 // chain (the anchors, their times, the document count, the evidence chain).
 #include "client/archive.h"
 #include "client/archive_internal.h"

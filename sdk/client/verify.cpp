@@ -1,10 +1,9 @@
 #include "client/verify.h"
 
 #include <algorithm>
-#include <set>
 
 #include "chain/genesis.h"
-#include "crypto/schnorr.h"
+#include "consensus/certificate.h"
 
 namespace govchain::client {
 
@@ -27,31 +26,17 @@ std::string_view validator_source_name(ValidatorSource source) {
 Result<CommitCheck> verify_commit(const chain::Header& header, const chain::CommitCertificate& commit,
                                   const std::vector<PublicKey>& validators) {
   if (validators.empty()) return error(Code::invalid_argument, "no validators to check the commit against");
-  const Hash hash = chain::block_hash(header);
-  if (commit.height != header.height)
-    return mismatch("commit certificate is for height " + std::to_string(commit.height) + ", the header is at " +
-                    std::to_string(header.height));
-  if (commit.block_hash != hash)
-    return mismatch("commit certificate is for block " + commit.block_hash.hex() + ", the header hashes to " +
-                    hash.hex());
-  if (header.validator_set_hash != chain::validator_set_hash(validators))
+  auto set = consensus::ValidatorSet::create(validators);
+  if (!set.ok()) return set.status().with_context("the validator set to check the commit against");
+  if (header.validator_set_hash != set->hash())
     return mismatch("the header's validator set hash " + header.validator_set_hash.hex() +
                     " is not that of the given validator set; the validators differ from the ones this block names");
-  const std::set<PublicKey> members(validators.begin(), validators.end());
-  std::set<PublicKey> signers;
-  for (const auto& entry : commit.signatures) {
-    if (!members.contains(entry.validator) || signers.contains(entry.validator)) continue;
-    const Hash signed_hash = chain::commit_sign_hash(header.chain_id, commit.height, commit.round, hash, entry.validator);
-    if (!crypto::verify(entry.validator, signed_hash.view(), entry.signature))
-      return mismatch("commit signature of validator " + entry.validator.hex() + " does not verify");
-    signers.insert(entry.validator);
-  }
-  CommitCheck check{signers.size(), members.size()};
-  // More than two thirds of the (distinct) validators must have signed.
-  if (3 * check.signatures_valid <= 2 * check.validators_total)
-    return mismatch("only " + std::to_string(check.signatures_valid) + " of " + std::to_string(check.validators_total) +
-                    " validators signed the commit; more than two thirds are needed");
-  return check;
+  // The one certificate check of govchain (consensus/certificate.h), as
+  // the validators themselves run it.
+  Status certified =
+      consensus::verify_commit_certificate(commit, header.chain_id, header.height, chain::block_hash(header), *set);
+  if (!certified.ok()) return mismatch("commit certificate: " + certified.message());
+  return CommitCheck{commit.signatures.size(), set->size()};
 }
 
 Result<ProvenState> verify_state_read(ByteView key, const StateRead& read, const BlockInfo& block,

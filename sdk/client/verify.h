@@ -35,14 +35,13 @@ struct CommitCheck {
   uint64_t validators_total = 0;  // size of the validator set
 };
 
-// Checks that `commit` finalises the block with `header`: same height, the
-// block hash is block_hash(header), the header's validator_set_hash is that
-// of `validators`, and more than two thirds of `validators` signed
-// chain::commit_sign_hash(header.chain_id, height, round, block_hash, signer)
-// (the signer's consensus precommit).
-// Signatures by keys outside the set and repeated signers are ignored; a
-// signature by a member that does not verify fails the check (the node
-// served something broken or forged).
+// Checks that `commit` finalises the block with `header`: the header's
+// validator_set_hash is that of `validators`, and
+// consensus::verify_commit_certificate holds — same height and block hash,
+// every signer a distinct member of `validators` (a repeated signer or an
+// outsider fails the check: a node never serves either), every signature a
+// valid precommit on the header's chain, and more than two thirds of
+// `validators` signed. Code::invalid with the verifier's reason otherwise.
 Result<CommitCheck> verify_commit(const chain::Header& header, const chain::CommitCertificate& commit,
                                   const std::vector<PublicKey>& validators);
 

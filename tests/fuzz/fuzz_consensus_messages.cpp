@@ -55,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 2:
       round_trip(
-          input, [](ByteView bytes) { return decode_certificate(bytes); },
-          [](const CommitCertificate& certificate) { return encode_certificate(certificate); });
+          input, [](ByteView bytes) { return decode_commit(bytes); },
+          [](const CommitCertificate& certificate) { return encode_commit(certificate); });
       break;
     case 3:
       round_trip(

@@ -13,8 +13,8 @@
 #  5. After the node is stopped: `verify --offline` says VALID with the block
 #     and time it holds for; an altered copy is INVALID; the same in a
 #     process without any network (unshare -n).
-#  6. An archive batch verifies offline from its proof files after the
-#     node's data is wiped.
+#  6. An archive batch verifies offline from its batch file and from an
+#     exported proof file after the node's data is wiped.
 #   verification.sh GOVCHAIND GOVCHAIN PAGE_DIR SOURCE_DIR
 set -euo pipefail
 
@@ -169,20 +169,25 @@ else
   echo "note: unshare -n is not permitted here; the no-network run is skipped"
 fi
 
-step "archive: a document verifies offline from its proof file after the chain's data is wiped"
+step "archive: a document verifies offline from its batch file and a proof file after the chain's data is wiped"
 "$GOVCHAIND" --dev --data "$DATA" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 for _ in $(seq 150); do curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 mkdir -p "$WORK/documents"
 for i in 1 2 3; do echo "Bauakte $i" >"$WORK/documents/akte-$i.txt"; done
-expect_ok --key "$DATA/keys/archive.json" archive anchor "$WORK/documents" --out "$WORK/proofs" --label "Bestand Test"
+expect_ok --key "$DATA/keys/archive.json" archive anchor "$WORK/documents" --out "$WORK/bestand.batch" --label "Bestand Test"
+expect_ok archive export "$WORK/bestand.batch" --all --out "$WORK/proofs"
 kill "$NODE_PID"
 for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
 NODE_PID=""
 rm -rf "$DATA"
-expect_ok archive verify "$WORK/documents/akte-2.txt" "$WORK/proofs/akte-2.txt.proof.json" --offline
-grep -q "^VALID" "$WORK/out" && grep -q "as of block" "$WORK/out" || { cat "$WORK/out"; fail "archive offline"; }
+for evidence in "$WORK/bestand.batch" "$WORK/proofs/akte-2.txt.proof.json"; do
+  expect_ok archive verify "$WORK/documents/akte-2.txt" "$evidence" --offline
+  grep -q "^VALID" "$WORK/out" && grep -q "as of block" "$WORK/out" || { cat "$WORK/out"; fail "archive offline"; }
+done
 echo "Bauakte 2, geaendert" >"$WORK/documents/akte-2.txt"
-expect_fail archive verify "$WORK/documents/akte-2.txt" "$WORK/proofs/akte-2.txt.proof.json" --offline
-grep -q "document_altered" "$WORK/out" || { cat "$WORK/out"; fail "archive offline altered"; }
+for evidence in "$WORK/bestand.batch" "$WORK/proofs/akte-2.txt.proof.json"; do
+  expect_fail archive verify "$WORK/documents/akte-2.txt" "$evidence" --offline
+  grep -q "document_altered" "$WORK/out" || { cat "$WORK/out"; fail "archive offline altered"; }
+done
 echo "integration.verification: all checks passed"

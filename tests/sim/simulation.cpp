@@ -455,7 +455,7 @@ void Simulation::maybe_sync_reply(size_t from, size_t to, uint64_t height) {
   writer.u64(height);
   writer.fixed(decided->second.block_id);
   writer.bytes(decided->second.block);
-  consensus::encode_certificate(writer, decided->second.certificate);
+  consensus::encode_commit(writer, decided->second.certificate);
   // Catch-up is slower than gossip in a real node (it fetches blocks); while
   // faults last it takes a few seconds here, which leaves lagging validators
   // deciding on their own, where the lock rule matters.
@@ -494,7 +494,7 @@ void Simulation::handle_deliver(Deliver& deliver) {
     auto height = reader.u64();
     auto block_id = reader.fixed<32>();
     auto block = reader.bytes(limits::block_size_bytes_max);
-    auto certificate = consensus::decode_certificate(reader);
+    auto certificate = consensus::decode_commit(reader);
     if (!height.ok() || !block_id.ok() || !block.ok() || !certificate.ok() || !reader.finish().ok())
       return violation("a decided block from the simulator failed to decode");
     consensus::Machine& machine = *instance.machine;

@@ -2,8 +2,10 @@
 
 #include "chain/block.h"
 #include "chain/block_store.h"
+#include "chain/checked_tx.h"
 #include "chain/genesis.h"
 #include "chain/tx.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
 
@@ -151,11 +153,126 @@ TEST_CASE("block store commits block, certificate and receipts together") {
   commit.block_hash = chain::block_hash(block.header);
   storage::WriteBatch batch;
   batch.put(to_bytes("s/v/example"), to_bytes("state"));
-  REQUIRE(blocks.commit(block, commit, {receipt}, batch).ok());
+  REQUIRE(blocks.commit(1, chain::encode_block(block), commit, {receipt}, batch).ok());
   CHECK(**blocks.latest_height() == 1);
   CHECK(*blocks.block(1) == block);
+  CHECK(*blocks.encoded_block(1) == chain::encode_block(block));
   CHECK(*blocks.commit_certificate(1) == commit);
   CHECK(blocks.receipt(receipt.tx_hash)->height == 1);
   CHECK(blocks.receipt(Hash{}).status().code() == Code::not_found);
   CHECK(**store->get(to_bytes("s/v/example")) == to_bytes("state"));
+}
+
+// ---- checked transactions ------------------------------------------------------
+
+namespace {
+
+chain::TxCheck rules_for(std::string_view chain_id) {
+  return {.chain_id = chain_id, .tx_size_bytes_max = limits::tx_size_bytes_max, .precheck = {}, .verified_before = {}};
+}
+
+}  // namespace
+
+TEST_CASE("a checked transaction carries its bytes, its hash and its size, computed once from the bytes") {
+  auto key = crypto::generate_key_pair();
+  chain::Tx tx = signed_grant(key, 4);
+  Bytes encoded = chain::encode_tx(tx);
+  auto checked = chain::check_tx(encoded, rules_for("test-chain"));
+  REQUIRE(checked.ok());
+  CHECK(checked->tx() == tx);
+  CHECK(checked->bytes() == encoded);
+  CHECK(checked->size_bytes() == encoded.size());
+  CHECK(checked->hash() == chain::tx_hash(tx));
+  CHECK(chain::tx_hash_of_encoding(encoded) == chain::tx_hash(tx));
+  // Copies share one buffer.
+  chain::CheckedTx copy = *checked;
+  CHECK(copy.bytes().data() == checked->bytes().data());
+}
+
+TEST_CASE("check_tx refuses in order: size before decoding, then decoding, fields, precheck, signature") {
+  auto key = crypto::generate_key_pair();
+  chain::Tx tx = signed_grant(key, 0);
+  Bytes encoded = chain::encode_tx(tx);
+  chain::TxCheck small = rules_for("test-chain");
+  small.tx_size_bytes_max = encoded.size() - 1;
+  CHECK(chain::check_tx(encoded, small).status().code() == Code::too_large);
+  CHECK(chain::check_tx(Bytes(10, 0xff), rules_for("test-chain")).status().code() == Code::malformed);
+  CHECK(chain::check_tx(encoded, rules_for("other-chain")).status().code() == Code::wrong_chain);
+
+  // The precheck sees the decoded transaction and its hash, after the
+  // fields and before the signature.
+  chain::Tx tampered = tx;
+  tampered.nonce = 9;  // the signature no longer matches
+  chain::TxCheck refusing = rules_for("test-chain");
+  Hash seen;
+  refusing.precheck = [&](const chain::Tx& decoded, const Hash& hash) {
+    seen = hash;
+    return decoded.nonce == 9 ? error(Code::nonce_too_high, "precheck") : Status();
+  };
+  CHECK(chain::check_tx(chain::encode_tx(tampered), refusing).status().code() == Code::nonce_too_high);
+  CHECK(seen == chain::tx_hash(tampered));
+  CHECK(chain::check_tx(chain::encode_tx(tampered), rules_for("test-chain")).status().code() == Code::bad_signature);
+
+  // A signature verified before is not verified again; nothing else is
+  // skipped.
+  chain::TxCheck known = rules_for("test-chain");
+  known.verified_before = [](const Hash&, const Signature&) { return true; };
+  CHECK(chain::check_tx(chain::encode_tx(tampered), known).ok());
+  CHECK(chain::check_tx(chain::encode_tx(tampered), {.chain_id = "other-chain",
+                                                     .tx_size_bytes_max = limits::tx_size_bytes_max,
+                                                     .precheck = {},
+                                                     .verified_before = known.verified_before})
+            .status()
+            .code() == Code::wrong_chain);
+}
+
+TEST_CASE("a block encodes the same from checked transactions, and its frame keeps each transaction's bytes") {
+  auto key = crypto::generate_key_pair();
+  chain::Block block;
+  block.header.chain_id = "test-chain";
+  block.header.height = 5;
+  block.txs = {signed_grant(key, 0), signed_grant(key, 1)};
+  block.header.txs_root = chain::txs_root(block.txs);
+  std::vector<chain::CheckedTx> checked;
+  for (const auto& tx : block.txs) checked.push_back(*chain::check_tx(tx, rules_for("test-chain")));
+  Bytes encoded = chain::encode_block(block);
+  CHECK(chain::encode_block(block.header, checked) == encoded);
+  auto frame = chain::decode_block_frame(encoded);
+  REQUIRE(frame.ok());
+  CHECK(frame->header == block.header);
+  REQUIRE(frame->txs.size() == 2);
+  CHECK(frame->txs[1] == chain::encode_tx(block.txs[1]));
+  CHECK(*chain::decode_block_header(encoded) == block.header);
+  Bytes trailing = encoded;
+  trailing.push_back(0);
+  CHECK_FALSE(chain::decode_block(trailing).ok());
+  CHECK_FALSE(chain::decode_block_frame(trailing).ok());
+  CHECK(chain::decode_block_frame(Bytes(limits::block_size_bytes_max + 1, 0)).status().code() == Code::too_large);
+  CHECK(chain::head_of(block.header).block_hash == chain::block_hash(block.header));
+}
+
+TEST_CASE("genesis parameters default from core/limits.h and stay within its hard bounds") {
+  chain::Parameters defaults;
+  CHECK(defaults.block_txs_max == limits::default_block_txs_max);
+  CHECK(defaults.block_size_bytes_max == limits::default_block_size_bytes_max);
+  CHECK(defaults.gas_per_tx_max == limits::default_gas_per_tx_max);
+  CHECK(defaults.block_txs_max <= limits::block_txs_max);
+  CHECK(defaults.block_size_bytes_max <= limits::block_txs_size_bytes_max);
+  CHECK(defaults.tx_size_bytes_max <= limits::tx_size_bytes_max);
+
+  auto admin = crypto::generate_key_pair();
+  chain::Genesis genesis;
+  genesis.chain_id = "test-chain";
+  genesis.municipalities.push_back({"dev-city", "Dev City", admin.public_key});
+  genesis.validators.push_back({"dev-city", admin.public_key});
+  REQUIRE(chain::parse_genesis(chain::genesis_to_json(genesis)).ok());
+  chain::Genesis big_blocks = genesis;
+  big_blocks.parameters.block_size_bytes_max = limits::block_txs_size_bytes_max + 1;  // would not decode
+  CHECK(chain::parse_genesis(chain::genesis_to_json(big_blocks)).status().code() == Code::invalid);
+  chain::Genesis many_txs = genesis;
+  many_txs.parameters.block_txs_max = limits::block_txs_max + 1;
+  CHECK(chain::parse_genesis(chain::genesis_to_json(many_txs)).status().code() == Code::invalid);
+  chain::Genesis big_txs = genesis;
+  big_txs.parameters.tx_size_bytes_max = limits::tx_size_bytes_max + 1;
+  CHECK(chain::parse_genesis(chain::genesis_to_json(big_txs)).status().code() == Code::invalid);
 }

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "chain/genesis.h"
-#include "codec/codec.h"
 #include "client/api_types.h"
 #include "client/client.h"
 #include "client/events.h"
@@ -18,6 +17,8 @@
 #include "client/state_layout.h"
 #include "client/tx_builder.h"
 #include "client/verify.h"
+#include "codec/codec.h"
+#include "consensus/certificate.h"
 #include "crypto/hash.h"
 
 using namespace govchain;
@@ -76,7 +77,8 @@ struct Fixture {
     block.commit.round = 1;
     block.commit.block_hash = hash;
     for (size_t i = 0; i < signer_count; ++i) {
-      const Hash signed_hash = chain::commit_sign_hash(header.chain_id, 7, 1, hash, validators[i].public_key);
+      const Hash signed_hash =
+          consensus::precommit_signing_digest(header.chain_id, 7, 1, hash, validators[i].public_key);
       block.commit.signatures.push_back(
           {validators[i].public_key, crypto::sign(validators[i].secret, signed_hash.view())});
     }
@@ -312,11 +314,12 @@ TEST_CASE("commit certificates need more than two thirds of the given validators
   CHECK(too_few.status().code() == Code::invalid);
   CHECK(too_few.status().message().find("2 of 4") != std::string::npos);
 
-  // Repeating one signer does not count twice.
-  Fixture repeated(4, 2);
+  // A repeated signer is refused, even where the others reach the quorum
+  // (the one verifier refuses duplicates everywhere).
+  Fixture repeated(4, 3);
   repeated.block.commit.signatures.push_back(repeated.block.commit.signatures[0]);
-  repeated.block.commit.signatures.push_back(repeated.block.commit.signatures[1]);
   CHECK(repeated.verify().status().code() == Code::invalid);
+  CHECK(repeated.verify().status().message().find("appears twice") != std::string::npos);
 
   // A forged signature by a member fails.
   Fixture forged(1, 1);

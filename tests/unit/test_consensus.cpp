@@ -210,20 +210,56 @@ TEST_CASE("commit certificate: good, too few, duplicate, outsider, bad signature
 
 TEST_CASE("commit certificate: encode/decode round trip, non-canonical refused") {
   CommitCertificate certificate = four().certificate(3, 0, block_hash("x"), {3, 1, 0});
-  Bytes encoding = encode_certificate(certificate);
-  auto decoded = decode_certificate(encoding);
+  Bytes encoding = encode_commit(certificate);
+  auto decoded = decode_commit(encoding);
   REQUIRE(decoded.ok());
   CHECK(*decoded == certificate);
-  check_prefixes_refused(encoding, [](const Bytes& bytes) { return decode_certificate(bytes); });
+  check_prefixes_refused(encoding, [](const Bytes& bytes) { return decode_commit(bytes); });
+  Bytes trailing = encoding;
+  trailing.push_back(0);
+  CHECK_FALSE(decode_commit(trailing).ok());
   CommitCertificate unsorted = certificate;
   std::swap(unsorted.signatures[0], unsorted.signatures[1]);
-  CHECK(decode_certificate(encode_certificate(unsorted)).status().code() == Code::malformed);
+  CHECK(decode_commit(encode_commit(unsorted)).status().code() == Code::malformed);
   CommitCertificate duplicated = certificate;
   duplicated.signatures[1] = duplicated.signatures[0];
-  CHECK(decode_certificate(encode_certificate(duplicated)).status().code() == Code::malformed);
+  CHECK(decode_commit(encode_commit(duplicated)).status().code() == Code::malformed);
   Bytes huge_count = encoding;
-  huge_count[1 + 8 + 4 + 32] = 0x7f;
-  CHECK_FALSE(decode_certificate(huge_count).ok());
+  huge_count[8 + 4 + 32] = 0x7f;
+  CHECK_FALSE(decode_commit(huge_count).ok());
+  Bytes huge_round = encoding;
+  huge_round[8] = 0xff;  // a round beyond round_max
+  CHECK(decode_commit(huge_round).status().code() != Code::ok);
+}
+
+// Headers carry certificates and their hashes are block hashes, so the
+// encoding may never change: this is it, byte by byte.
+TEST_CASE("commit certificate: the wire encoding is the one blocks have always stored") {
+  CommitCertificate certificate = four().certificate(0x0102030405060708, 9, block_hash("x"), {1});
+  Bytes expected = {1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9};
+  expected.insert(expected.end(), certificate.block_hash.data.begin(), certificate.block_hash.data.end());
+  expected.insert(expected.end(), {0, 0, 0, 1});
+  const CommitSignature& only = certificate.signatures.at(0);
+  expected.insert(expected.end(), only.validator.data.begin(), only.validator.data.end());
+  expected.insert(expected.end(), only.signature.data.begin(), only.signature.data.end());
+  CHECK(encode_commit(certificate) == expected);
+}
+
+TEST_CASE("commit certificate: its signatures are the precommits themselves") {
+  const Validators& validators = four();
+  Hash block_id = block_hash("decided");
+  PublicKey signer = validators.keys[2];
+  CHECK(precommit_signing_digest(chain, 42, 3, block_id, signer) ==
+        vote_signing_digest(chain, Vote{VoteType::precommit, 42, 3, block_id, signer}));
+  CHECK(precommit_signing_digest(chain, 42, 4, block_id, signer) !=
+        vote_signing_digest(chain, Vote{VoteType::precommit, 42, 3, block_id, signer}));
+  // A single validator's own certificate (the dev chain) verifies for a
+  // set of one, and for nothing larger.
+  CommitCertificate own = sign_commit_certificate(chain, 7, block_id, *validators.signer(2));
+  auto alone = ValidatorSet::create({signer});
+  REQUIRE(alone.ok());
+  CHECK(verify_commit_certificate(own, chain, 7, block_id, *alone).ok());
+  CHECK(verify_commit_certificate(own, chain, 7, block_id, validators.set).code() == Code::invalid);
 }
 
 TEST_CASE("evidence: conflicting votes verify; anything else does not") {

@@ -5,8 +5,10 @@
 #include <memory>
 #include <random>
 
+#include "chain/checked_tx.h"
 #include "chain/text.h"
 #include "consensus/certificate.h"
+#include "core/limits.h"
 #include "crypto/hash.h"
 #include "crypto/schnorr.h"
 #include "execution/accounts.h"
@@ -24,6 +26,13 @@
 using namespace govchain;
 
 namespace {
+
+// The executor takes transactions checked once where they enter the node.
+chain::CheckedTx checked(const chain::Tx& tx) {
+  auto result = chain::check_tx(tx, {.chain_id = tx.chain_id, .tx_size_bytes_max = limits::tx_size_bytes_max});
+  REQUIRE_MESSAGE(result.ok(), result.status().to_string());
+  return *result;
+}
 
 struct Fixture {
   crypto::KeyPair admin = crypto::generate_key_pair();
@@ -55,9 +64,7 @@ struct Fixture {
     return tx;
   }
 
-  Result<chain::Receipt> run(const chain::Tx& tx) {
-    return executor->execute_tx(state, tx, chain::encode_tx(tx).size(), context, 0);
-  }
+  Result<chain::Receipt> run(const chain::Tx& tx) { return executor->execute_tx(state, checked(tx), context, 0); }
 };
 
 }  // namespace
@@ -142,7 +149,7 @@ TEST_CASE("same transactions give the same state on two executors") {
   auto account = crypto::generate_key_pair().public_key;
   chain::Tx tx = first.grant(first.admin, 0, account);
   REQUIRE(first.run(tx).ok());
-  REQUIRE(second.executor->execute_tx(state, tx, chain::encode_tx(tx).size(), second.context, 0).ok());
+  REQUIRE(second.executor->execute_tx(state, checked(tx), second.context, 0).ok());
   auto left = first.state.changes();
   auto right = state.changes();
   REQUIRE(left.size() == right.size());
@@ -198,7 +205,7 @@ struct EvidenceFixture {
     chain::sign_tx(tx, sender.secret);
     REQUIRE(chain::check_tx_stateless(tx, "test-chain", chain::encode_tx(tx).size()).ok());
     CHECK(*chain::decode_tx(chain::encode_tx(tx)) == tx);
-    return executor->execute_tx(state, tx, chain::encode_tx(tx).size(), context, 0);
+    return executor->execute_tx(state, checked(tx), context, 0);
   }
 };
 
@@ -291,7 +298,7 @@ struct MembersFixture {
     REQUIRE(chain::check_tx_stateless(tx, "test-chain", size_bytes).ok());
     REQUIRE(*chain::decode_tx(chain::encode_tx(tx)) == tx);
     execution::BlockContext context{"test-chain", height, static_cast<int64_t>(height) * 1000, PublicKey{}};
-    auto receipt = executor->execute_tx(state, tx, size_bytes, context, 0);
+    auto receipt = executor->execute_tx(state, checked(tx), context, 0);
     REQUIRE(receipt.ok());
     return *receipt;
   }
@@ -639,7 +646,7 @@ struct ChainFixture {
     Status refused;
     auto tx = admit(sender, std::move(action), &refused);
     REQUIRE_MESSAGE(tx.has_value(), refused.to_string());
-    auto receipt = executor->execute_tx(state, *tx, chain::encode_tx(*tx).size(), context(), 0);
+    auto receipt = executor->execute_tx(state, checked(*tx), context(), 0);
     REQUIRE_MESSAGE(receipt.ok(), receipt.status().to_string());
     return *receipt;
   }
@@ -1102,8 +1109,7 @@ TEST_CASE("no sequence of transactions writes a state value the tree refuses") {
       auto [sender, action] = actions.next();
       auto tx = chain.admit(*sender, std::move(action));
       if (!tx) continue;
-      auto receipt = chain.executor->execute_tx(overlay, *tx, chain::encode_tx(*tx).size(), chain.context(),
-                                                static_cast<uint32_t>(index));
+      auto receipt = chain.executor->execute_tx(overlay, checked(*tx), chain.context(), static_cast<uint32_t>(index));
       REQUIRE_MESSAGE(receipt.ok(), receipt.status().to_string());
       (receipt->status == Code::ok ? receipts_ok : receipts_failed)++;
     }

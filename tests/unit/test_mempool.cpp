@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "chain/checked_tx.h"
+#include "core/limits.h"
 #include "crypto/schnorr.h"
 #include "mempool/mempool.h"
 
@@ -9,15 +11,23 @@ using namespace govchain;
 
 namespace {
 
-chain::Tx make_tx(const crypto::KeyPair& key, uint64_t nonce) {
+// A signed transaction of exactly `size_bytes` bytes (a contract call whose
+// arguments pad it), checked once as admission would.
+chain::CheckedTx make_tx(const crypto::KeyPair& key, uint64_t nonce, size_t size_bytes = 200) {
   chain::Tx tx;
   tx.chain_id = "test-chain";
   tx.sender = key.public_key;
   tx.nonce = nonce;
   tx.gas_limit = 1'000'000;
-  tx.action = chain::RoleGrant{"dev-city", "archive", crypto::generate_key_pair().public_key};
+  tx.action = chain::ContractCall{"pad", "pad", {}};
+  size_t unpadded = chain::encode_tx(tx).size();
+  REQUIRE(size_bytes >= unpadded);
+  std::get<chain::ContractCall>(tx.action).arguments = Bytes(size_bytes - unpadded, 7);
   chain::sign_tx(tx, key.secret);
-  return tx;
+  auto checked = chain::check_tx(tx, {.chain_id = "test-chain", .tx_size_bytes_max = limits::tx_size_bytes_max});
+  REQUIRE(checked.ok());
+  REQUIRE(checked->size_bytes() == size_bytes);
+  return *checked;
 }
 
 // A chain with one municipality: its admin, its validator, a role holder;
@@ -46,8 +56,7 @@ struct PoolFixture {
   }
 
   Status add(const crypto::KeyPair& key, uint64_t nonce, size_t size_bytes = 200) {
-    chain::Tx tx = make_tx(key, nonce);
-    return pool->add(tx, chain::tx_hash(tx), size_bytes, state);
+    return pool->add(make_tx(key, nonce, size_bytes), state);
   }
 };
 
@@ -65,19 +74,19 @@ TEST_CASE("mempool orders per sender and refuses duplicates and stale nonces") {
   mempool::Mempool pool(executor, {1 << 20, 100});
   execution::EmptyState state;
   auto key = crypto::generate_key_pair();
-  chain::Tx second = make_tx(key, 1);
-  chain::Tx first = make_tx(key, 0);
-  CHECK(pool.add(second, chain::tx_hash(second), 200, state).ok());
+  chain::CheckedTx second = make_tx(key, 1);
+  chain::CheckedTx first = make_tx(key, 0);
+  CHECK(pool.add(second, state).ok());
   CHECK(pool.select(10, 1 << 20, state).empty());  // nonce 0 missing
-  CHECK(pool.add(first, chain::tx_hash(first), 200, state).ok());
+  CHECK(pool.add(first, state).ok());
   auto selected = pool.select(10, 1 << 20, state);
   REQUIRE(selected.size() == 2);
-  CHECK(selected[0].tx.nonce == 0);
-  CHECK(selected[1].tx.nonce == 1);
-  CHECK(pool.add(first, chain::tx_hash(first), 200, state).code() == Code::already_exists);
-  chain::Tx far = make_tx(key, 1000);
-  CHECK(pool.add(far, chain::tx_hash(far), 200, state).code() == Code::nonce_too_high);
-  pool.remove_committed({first, second}, state);
+  CHECK(selected[0].tx().nonce == 0);
+  CHECK(selected[1].tx().nonce == 1);
+  CHECK(pool.add(first, state).code() == Code::already_exists);
+  CHECK(pool.add(make_tx(key, 1000), state).code() == Code::nonce_too_high);
+  std::vector<chain::CheckedTx> committed{first, second};
+  pool.remove_committed(committed, state);
   CHECK(pool.size() == 0);
   CHECK(pool.size_bytes() == 0);
 }
@@ -222,24 +231,26 @@ TEST_CASE("the reserved share is for validators and admins; each municipality ha
 }
 
 TEST_CASE("a waiting transaction never evicts, and a refused admission evicts nothing") {
-  mempool::MempoolLimits limits = small_pool(10, 1000);
+  mempool::MempoolLimits limits = small_pool(10, 2000);
   limits.unknown_share_percent = 100;
   limits.reserved_share_percent = 0;
+  // Sizes are real encoded sizes (make_tx pads a transaction to them), so
+  // the smallest here is 200 bytes.
   PoolFixture fixture(limits);
   std::vector<crypto::KeyPair> keys;
   for (int i = 0; i < 10; ++i) {
     keys.push_back(crypto::generate_key_pair());
-    REQUIRE(fixture.add(keys.back(), 1, 100).ok());  // all waiting
+    REQUIRE(fixture.add(keys.back(), 1, 200).ok());  // all waiting
   }
   auto late = crypto::generate_key_pair();
-  CHECK(fixture.add(late, 3, 100).code() == Code::resource_exhausted);
+  CHECK(fixture.add(late, 3, 200).code() == Code::resource_exhausted);
   CHECK(fixture.pool->evicted_count() == 0);
   // A runnable transaction larger than everything evictable is refused, and
   // what it tried to evict is put back.
-  CHECK(fixture.add(late, 0, 20'000).code() == Code::resource_exhausted);
+  CHECK(fixture.add(late, 0, 40'000).code() == Code::resource_exhausted);
   CHECK(fixture.pool->size() == 10);
   CHECK(fixture.pool->evicted_count() == 0);
-  CHECK(fixture.add(late, 0, 250).ok());  // evicts three waiting ones
+  CHECK(fixture.add(late, 0, 500).ok());  // evicts three waiting ones
   CHECK(fixture.pool->evicted_count() == 3);
-  CHECK(fixture.pool->size_bytes() == 7 * 100 + 250);
+  CHECK(fixture.pool->size_bytes() == 7 * 200 + 500);
 }

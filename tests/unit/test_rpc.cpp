@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 
+#include "crypto/hash.h"
 #include "http_test_client.h"
 #include "rpc/api.h"
 #include "rpc/http_server.h"
@@ -99,7 +100,7 @@ TEST_CASE("json_error bodies and status mapping") {
   CHECK(http_status_for(Code::unavailable) == 503);
   CHECK(http_status_for(Code::internal) == 500);
   const HttpResponse response = json_error(error(Code::nonce_too_low, "nonce 3 was used"));
-  CHECK(response.status == 400);
+  CHECK(response.status == 409);
   CHECK(nlohmann::json::parse(response.body)["error"]["code"] == "nonce_too_low");
 }
 
@@ -526,6 +527,84 @@ TEST_CASE("validator governance actions and proposals as JSON") {
   auto entry = validator_entry_to_json({node_key, "bielefeld"});
   CHECK(entry["public_key"] == node_key.hex());
   CHECK(entry["municipality"] == "bielefeld");
+}
+
+// ---- the API's transaction route: one admission, statuses from one mapping ---
+
+namespace {
+
+// A NodeService whose submit() answers what the test says.
+struct SubmitProbe final : NodeService {
+  Result<Hash> answer = Hash{};
+  std::vector<Bytes> offered;
+  std::string chain_id() const override { return "test-chain"; }
+  ChainHead head() const override { return {}; }
+  std::vector<PublicKey> validators() const override { return {}; }
+  size_t mempool_size() const override { return 0; }
+  Result<Hash> submit(Bytes encoded_tx) override {
+    offered.push_back(std::move(encoded_tx));
+    return answer;
+  }
+  bool is_pending(const Hash&) const override { return false; }
+  Result<chain::Block> block(uint64_t) const override { return error(Code::not_found, "none"); }
+  Result<chain::CommitCertificate> commit(uint64_t) const override { return error(Code::not_found, "none"); }
+  Result<chain::Receipt> receipt(const Hash&) const override { return error(Code::not_found, "none"); }
+  Result<ProvenState> prove(ByteView, std::optional<uint64_t>) const override { return error(Code::not_found, "none"); }
+  Result<uint64_t> next_nonce(const PublicKey&) const override { return uint64_t{0}; }
+  Result<uint64_t> pending_nonce(const PublicKey&) const override { return uint64_t{0}; }
+  std::unique_ptr<execution::StateReader> state_at(const ChainHead&) const override {
+    return std::make_unique<execution::EmptyState>();
+  }
+  std::string genesis_json() const override { return "{}"; }
+  Hash genesis_hash() const override { return {}; }
+  Result<chain::Receipt> query(const chain::ContractCall&, const PublicKey&, uint64_t) const override {
+    return error(Code::unavailable, "none");
+  }
+};
+
+std::string post_txs(HttpServer& server, const std::string& body) {
+  return server.handle_raw("POST /v1/txs HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                           body);
+}
+
+}  // namespace
+
+TEST_CASE("a refused transaction gets the HTTP status of its reason code, as docs/api.md lists them") {
+  SubmitProbe service;
+  HttpServer server(test_config());
+  REQUIRE(register_api(server, service).ok());
+  service.answer = crypto::sha256(std::string("accepted"));
+  std::string accepted = post_txs(server, R"({"tx": "0a0b"})");
+  CHECK(accepted.starts_with("HTTP/1.1 202"));
+  CHECK(accepted.find(crypto::sha256(std::string("accepted")).hex()) != std::string::npos);
+  REQUIRE(service.offered.size() == 1);
+  CHECK(service.offered[0] == Bytes{0x0a, 0x0b});
+
+  const std::vector<std::pair<Code, std::string>> expected = {
+      {Code::malformed, "400"},          {Code::wrong_chain, "400"},   {Code::nonce_too_high, "400"},
+      {Code::out_of_gas, "400"},         {Code::bad_signature, "401"}, {Code::unauthorized, "403"},
+      {Code::already_exists, "409"},     {Code::nonce_too_low, "409"}, {Code::too_large, "413"},
+      {Code::resource_exhausted, "429"}, {Code::unavailable, "503"}};
+  for (const auto& entry : expected) {
+    const Code code = entry.first;
+    const std::string& status = entry.second;
+    service.answer = error(code, "refused by the test");
+    std::string response = post_txs(server, R"({"tx": "00"})");
+    CHECK_MESSAGE(response.starts_with("HTTP/1.1 " + status), code_name(code));
+    CHECK(response.find("\"code\":\"" + std::string(code_name(code)) + "\"") != std::string::npos);
+    CHECK(std::to_string(http_status_for(code)) == status);
+  }
+  CHECK(post_txs(server, R"({"tx": "zz"})").starts_with("HTTP/1.1 400"));
+  CHECK(post_txs(server, R"({"tx": 5})").starts_with("HTTP/1.1 400"));
+
+  // An array answers 202 with a result for each entry.
+  service.answer = error(Code::bad_signature, "refused by the test");
+  std::string batch = post_txs(server, R"([{"tx": "00"}, {"tx": "zz"}])");
+  CHECK(batch.starts_with("HTTP/1.1 202"));
+  auto body = nlohmann::json::parse(batch.substr(batch.find("\r\n\r\n") + 4));
+  CHECK(body["accepted"] == 0);
+  CHECK(body["results"][0]["error"]["code"] == "bad_signature");
+  CHECK(body["results"][1]["error"]["code"] == "invalid_argument");
 }
 
 TEST_CASE("stored text that is not UTF-8 never breaks a JSON answer or a block event") {

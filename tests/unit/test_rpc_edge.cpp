@@ -413,7 +413,7 @@ class FakeNode final : public NodeService {
   ChainHead head() const override { return chain_head; }
   std::vector<PublicKey> validators() const override { return validator_keys; }
   size_t mempool_size() const override { return 0; }
-  Status submit(chain::Tx, const Hash&, size_t) override { return error(Code::unavailable, "fake"); }
+  Result<Hash> submit(Bytes) override { return error(Code::unavailable, "fake"); }
   bool is_pending(const Hash&) const override { return false; }
   Result<chain::Block> block(uint64_t) const override { return error(Code::not_found, "fake"); }
   Result<chain::CommitCertificate> commit(uint64_t) const override { return error(Code::not_found, "fake"); }
@@ -423,8 +423,9 @@ class FakeNode final : public NodeService {
   Result<uint64_t> pending_nonce(const PublicKey&) const override { return uint64_t{0}; }
   std::string genesis_json() const override { return "{}"; }
   Hash genesis_hash() const override { return Hash{}; }
-  Result<std::optional<Bytes>> read_latest(ByteView) const override { return std::optional<Bytes>{}; }
-  Result<std::optional<Bytes>> read_at(const Hash&, ByteView) const override { return std::optional<Bytes>{}; }
+  std::unique_ptr<execution::StateReader> state_at(const ChainHead&) const override {
+    return std::make_unique<execution::EmptyState>();
+  }
   Result<chain::Receipt> query(const chain::ContractCall&, const PublicKey&, uint64_t) const override {
     return error(Code::unavailable, "fake");
   }

@@ -1,12 +1,15 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <set>
 
 #include "chain/block.h"
 #include "consensus/certificate.h"
 #include "consensus/messages.h"
 #include "core/limits.h"
 #include "crypto/hash.h"
+#include "sync/block_server.h"
 #include "sync/catch_up.h"
 #include "sync/protocol.h"
 
@@ -23,7 +26,8 @@ struct Validators {
   explicit Validators(size_t count) {
     std::vector<PublicKey> keys;
     for (size_t i = 0; i < count; ++i) {
-      signers.push_back(consensus::make_schnorr_signer(crypto::sha256(to_bytes("sync-validator-" + std::to_string(i)))));
+      signers.push_back(
+          consensus::make_schnorr_signer(crypto::sha256(to_bytes("sync-validator-" + std::to_string(i)))));
       keys.push_back(signers.back()->public_key());
     }
     set = *consensus::ValidatorSet::create(keys);
@@ -38,7 +42,7 @@ struct Validators {
     Hash id = chain::block_hash(header);
     std::vector<consensus::SignedVote> votes;
     for (size_t i = 0; i < signer_count; ++i) votes.push_back(precommit(i, header.height, round, id));
-    return sync::to_chain_certificate(consensus::make_commit_certificate(header.height, round, id, votes));
+    return consensus::make_commit_certificate(header.height, round, id, votes);
   }
 };
 
@@ -58,40 +62,41 @@ PublicKey key_of(uint8_t byte) {
 
 }  // namespace
 
-TEST_CASE("the chain's commit digest is the consensus precommit digest") {
-  Validators validators(1);
-  Hash block_id = crypto::sha256(to_bytes("block"));
-  PublicKey signer = validators.signers[0]->public_key();
-  consensus::Vote vote{consensus::VoteType::precommit, 42, 3, block_id, signer};
-  CHECK(chain::commit_sign_hash(chain_id, 42, 3, block_id, signer) == consensus::vote_signing_digest(chain_id, vote));
-  // Any other field changes it.
-  CHECK(chain::commit_sign_hash(chain_id, 42, 4, block_id, signer) != consensus::vote_signing_digest(chain_id, vote));
-  CHECK(chain::commit_sign_hash("other-chain", 42, 3, block_id, signer) !=
-        consensus::vote_signing_digest(chain_id, vote));
-}
-
-TEST_CASE("a certificate from consensus verifies as a block commit and converts back unchanged") {
+// Catch-up hands a peer's certificates to the consensus machine as they
+// are: the chain's certificate is the consensus one, checked by the one
+// verifier against the block's header hash.
+TEST_CASE("a certificate stored with a block is the consensus certificate and verifies against the header") {
   Validators validators(4);
   chain::Header header = header_at(7);
   chain::CommitCertificate commit = validators.certificate(3, header, 1);
   CHECK(commit.signatures.size() == 3);
-  CHECK(sync::verify_block_commit(header, commit, validators.set).ok());
-  CHECK(sync::to_chain_certificate(sync::to_consensus_certificate(commit)) == commit);
+  auto verify = [&](const chain::Header& of, const chain::CommitCertificate& certificate,
+                    const consensus::ValidatorSet& set) {
+    return consensus::verify_commit_certificate(certificate, of.chain_id, of.height, chain::block_hash(of), set);
+  };
+  CHECK(verify(header, commit, validators.set).ok());
+  CHECK(*chain::decode_commit(chain::encode_commit(commit)) == commit);
 
   SUBCASE("too few signers") {
-    CHECK(sync::verify_block_commit(header, validators.certificate(2, header), validators.set).code() == Code::invalid);
+    CHECK(verify(header, validators.certificate(2, header), validators.set).code() == Code::invalid);
   }
   SUBCASE("another block") {
     chain::Header other = header_at(7);
     other.time_ms += 1;
-    CHECK_FALSE(sync::verify_block_commit(other, commit, validators.set).ok());
+    CHECK_FALSE(verify(other, commit, validators.set).ok());
   }
   SUBCASE("a tampered signature") {
     commit.signatures[1].signature.data[5] ^= 1;
-    CHECK(sync::verify_block_commit(header, commit, validators.set).code() == Code::bad_signature);
+    CHECK(verify(header, commit, validators.set).code() == Code::bad_signature);
+  }
+  SUBCASE("a repeated signer, even with a quorum besides") {
+    commit.signatures.push_back(commit.signatures[0]);
+    CHECK(verify(header, commit, validators.set).code() == Code::invalid);
+    // ...and such a certificate does not even decode.
+    CHECK(chain::decode_commit(chain::encode_commit(commit)).status().code() == Code::malformed);
   }
   SUBCASE("a larger set needs more signers") {
-    CHECK(sync::verify_block_commit(header, commit, Validators(5).set).code() == Code::invalid);
+    CHECK(verify(header, commit, Validators(5).set).code() == Code::invalid);
   }
 }
 
@@ -203,4 +208,61 @@ TEST_CASE("catch-up asks only for what the peer has") {
   REQUIRE(request.has_value());
   CHECK(request->request.from_height == 11);
   CHECK(request->request.count == 3);
+}
+
+namespace {
+
+// Committed blocks 1..head of a few hundred bytes each, some unreadable.
+struct FakeChain : sync::BlockSource {
+  uint64_t head = 0;
+  size_t block_size_bytes = 300;
+  std::set<uint64_t> unreadable;
+  uint64_t head_height() const override { return head; }
+  Result<Bytes> encoded_block(uint64_t height) const override {
+    if (height == 0 || height > head || unreadable.contains(height)) return error(Code::not_found, "no such block");
+    return Bytes(block_size_bytes, static_cast<uint8_t>(height));
+  }
+  Result<chain::CommitCertificate> commit(uint64_t height) const override {
+    if (height == 0 || height > head) return error(Code::not_found, "no such certificate");
+    chain::CommitCertificate certificate;
+    certificate.height = height;
+    return certificate;
+  }
+};
+
+std::vector<uint64_t> heights_of(const sync::BlockResponse& response) {
+  std::vector<uint64_t> heights;
+  for (const auto& entry : response.blocks) heights.push_back(entry.commit.height);
+  return heights;
+}
+
+}  // namespace
+
+TEST_CASE("catch-up serving answers consecutive committed blocks up to the head, never the genesis") {
+  FakeChain chain;
+  chain.head = 10;
+  CHECK(heights_of(sync::answer_block_request({3, 4}, chain)) == std::vector<uint64_t>{3, 4, 5, 6});
+  CHECK(heights_of(sync::answer_block_request({8, 32}, chain)) == std::vector<uint64_t>{8, 9, 10});
+  CHECK(heights_of(sync::answer_block_request({0, 2}, chain)) == std::vector<uint64_t>{1, 2});
+  CHECK(sync::answer_block_request({11, 5}, chain).blocks.empty());
+  // Heights near the top of the range do not wrap around.
+  CHECK(sync::answer_block_request({UINT64_MAX - 1, 32}, chain).blocks.empty());
+  chain.head = UINT64_MAX;
+  CHECK(heights_of(sync::answer_block_request({UINT64_MAX - 1, 32}, chain)) ==
+        std::vector<uint64_t>{UINT64_MAX - 1, UINT64_MAX});
+  chain.head = 10;
+  chain.unreadable = {5};
+  CHECK(heights_of(sync::answer_block_request({3, 4}, chain)) == std::vector<uint64_t>{3, 4});
+  // Every answer decodes at the other end.
+  auto answer = sync::answer_block_request({1, 3}, chain);
+  CHECK(*sync::decode_block_response(sync::encode_block_response(answer)) == answer);
+}
+
+TEST_CASE("catch-up serving keeps an answer under its size bound but always sends one block") {
+  FakeChain chain;
+  chain.head = 40;
+  chain.block_size_bytes = sync::block_response_size_bytes_max / 3;
+  CHECK(sync::answer_block_request({1, 32}, chain).blocks.size() == 3);
+  chain.block_size_bytes = sync::block_response_size_bytes_max + 1;
+  CHECK(sync::answer_block_request({1, 32}, chain).blocks.size() == 1);
 }

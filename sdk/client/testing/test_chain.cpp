@@ -5,6 +5,7 @@
 #include "chain/genesis.h"
 #include "client/state_layout.h"
 #include "codec/codec.h"
+#include "consensus/certificate.h"
 
 namespace govchain::client::testing {
 
@@ -22,13 +23,19 @@ void sort_by_key(std::vector<crypto::KeyPair>& pairs) {
   });
 }
 
+// The validators' precommits for the block: the one certificate format
+// (consensus/certificate.h), signers in ascending order as it requires.
 chain::CommitCertificate sign_commit(const chain::Header& header, const std::vector<crypto::KeyPair>& signers) {
   chain::CommitCertificate commit{header.height, 0, chain::block_hash(header), {}};
   for (const auto& signer : signers) {
     const Hash digest =
-        chain::commit_sign_hash(header.chain_id, header.height, 0, commit.block_hash, signer.public_key);
+        consensus::precommit_signing_digest(header.chain_id, header.height, 0, commit.block_hash, signer.public_key);
     commit.signatures.push_back({signer.public_key, crypto::sign(signer.secret, digest.view())});
   }
+  std::sort(commit.signatures.begin(), commit.signatures.end(),
+            [](const chain::CommitSignature& left, const chain::CommitSignature& right) {
+              return left.validator < right.validator;
+            });
   return commit;
 }
 

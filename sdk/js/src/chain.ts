@@ -1,7 +1,7 @@
 // Block headers, commit certificates and their checks, as node/chain/block.cpp
 // and sdk/client/verify.cpp (client::verify_commit).
 import { schnorr } from "@noble/curves/secp256k1.js";
-import { compareBytes, equalBytes, toHex, utf8 } from "./bytes.js";
+import { compareBytes, equalBytes, FormatError, toHex, utf8 } from "./bytes.js";
 import { Reader, Writer } from "./codec.js";
 import { taggedHash, tags } from "./hash.js";
 import { ProofError } from "./stateProof.js";
@@ -29,7 +29,10 @@ export interface Header {
   lastCommit: CommitCertificate;
 }
 
-const signaturesMax = 1000;
+// As consensus/certificate.h: one signature per validator of a set of at
+// most 1,024, rounds up to 2^20, signers strictly ascending (one encoding).
+const signaturesMax = 1024;
+const roundMax = 1 << 20;
 
 function writeCommit(writer: Writer, commit: CommitCertificate): void {
   writer.u64(commit.height);
@@ -62,10 +65,16 @@ export function blockHash(header: Header): Uint8Array {
 function readCommit(reader: Reader): CommitCertificate {
   const height = reader.u64();
   const round = reader.u32();
+  if (round > roundMax) throw new FormatError("certificate round " + round + " is beyond " + roundMax);
   const blockHash = reader.fixed(32);
   const count = reader.count(signaturesMax, 96);
   const signatures: CommitSignature[] = [];
-  for (let i = 0; i < count; i++) signatures.push({ validator: reader.fixed(32), signature: reader.fixed(64) });
+  for (let i = 0; i < count; i++) {
+    const entry = { validator: reader.fixed(32), signature: reader.fixed(64) };
+    if (i > 0 && compareBytes(signatures[i - 1].validator, entry.validator) >= 0)
+      throw new FormatError("certificate signers are not strictly ascending at entry " + i);
+    signatures.push(entry);
+  }
   return { height, round, blockHash, signatures };
 }
 
@@ -83,6 +92,13 @@ export function decodeHeader(bytes: Uint8Array): Header {
   reader.finish();
   return { chainId, height, timeMs, previousHash, txsRoot, stateRoot, receiptsRoot, proposer, validatorSetHash,
     lastCommit };
+}
+
+/** The certificate's one encoding, as chain::encode_commit writes it. */
+export function encodeCommit(commit: CommitCertificate): Uint8Array {
+  const writer = new Writer();
+  writeCommit(writer, commit);
+  return writer.data();
 }
 
 export function decodeCommit(bytes: Uint8Array): CommitCertificate {
@@ -118,7 +134,11 @@ export interface CommitCheck {
   validatorsTotal: number;
 }
 
-/** As client::verify_commit: more than two thirds of `validators` signed `header`'s block. */
+/**
+ * As client::verify_commit (consensus::verify_commit_certificate): every
+ * signer a member of `validators` and there once, every signature valid, and
+ * more than two thirds of `validators` signed `header`'s block.
+ */
 export function verifyCommit(header: Header, commit: CommitCertificate, validators: Uint8Array[]): CommitCheck {
   if (validators.length === 0) throw new ProofError("no validators to check the commit against");
   const hash = blockHash(header);
@@ -130,7 +150,8 @@ export function verifyCommit(header: Header, commit: CommitCertificate, validato
   const signers = new Set<string>();
   for (const entry of commit.signatures) {
     const key = toHex(entry.validator);
-    if (!members.has(key) || signers.has(key)) continue;
+    if (!members.has(key)) throw new ProofError("certificate signer " + key + " is not a validator");
+    if (signers.has(key)) throw new ProofError("certificate signer " + key + " appears twice");
     const digest = commitSignHash(header.chainId, commit.height, commit.round, hash, entry.validator);
     let valid = false;
     try {

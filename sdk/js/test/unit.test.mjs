@@ -60,3 +60,31 @@ test("the lifecycle verdicts in their order", () => {
   assert.equal(verify.lifecycleVerdict(record, zero, 600).verdict, "suspended");
   assert.equal(verify.lifecycleVerdict(record, zero, 1000).verdict, "expired");
 });
+
+// As the C++ verifier (consensus::verify_commit_certificate): a repeated
+// signer or one outside the set fails the check, even beside a quorum; a
+// certificate whose signers are not ascending does not decode.
+test("commit certificates refuse a repeated signer and an outsider", async () => {
+  const { schnorr } = await import("@noble/curves/secp256k1.js");
+  const secrets = [1, 2, 3, 4, 5].map((i) => new Uint8Array(32).fill(i));
+  const pairs = secrets.map((secret) => ({ secret, key: schnorr.getPublicKey(secret) }));
+  pairs.sort((a, b) => verify.compareBytes(a.key, b.key));
+  const validators = pairs.slice(0, 4).map((pair) => pair.key);
+  const header = {
+    chainId: "js-test", height: 7n, timeMs: 1n, previousHash: new Uint8Array(32), txsRoot: new Uint8Array(32),
+    stateRoot: new Uint8Array(32), receiptsRoot: new Uint8Array(32), proposer: validators[0],
+    validatorSetHash: verify.validatorSetHash(validators),
+    lastCommit: { height: 6n, round: 0, blockHash: new Uint8Array(32), signatures: [] },
+  };
+  const hash = verify.blockHash(header);
+  const sign = (pair) => ({
+    validator: pair.key,
+    signature: schnorr.sign(verify.commitSignHash("js-test", 7n, 0, hash, pair.key), pair.secret),
+  });
+  const commit = (signers) => ({ height: 7n, round: 0, blockHash: hash, signatures: signers.map(sign) });
+  assert.equal(verify.verifyCommit(header, commit(pairs.slice(0, 3)), validators).signaturesValid, 3);
+  assert.throws(() => verify.verifyCommit(header, commit([...pairs.slice(0, 3), pairs[0]]), validators), /twice/);
+  assert.throws(() => verify.verifyCommit(header, commit([...pairs.slice(0, 3), pairs[4]]), validators), /not a validator/);
+  const unsorted = commit([pairs[1], pairs[0], pairs[2]]);
+  assert.throws(() => verify.decodeCommit(verify.encodeCommit(unsorted)), /ascending/);
+});

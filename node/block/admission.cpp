@@ -1,0 +1,23 @@
+#include "block/admission.h"
+
+namespace govchain::block {
+
+Result<chain::CheckedTx> admit_tx(Bytes encoded, const AdmissionContext& context) {
+  const size_t size_bytes = encoded.size();
+  chain::TxCheck rules;
+  rules.chain_id = context.chain_id;
+  rules.tx_size_bytes_max = context.parameters.tx_size_bytes_max;
+  // Runs after the field checks and before the signature check.
+  rules.precheck = [&context, size_bytes](const chain::Tx& tx, const Hash& hash) -> Status {
+    // Peers relay what they accepted, and a client may retry: a copy is
+    // refused before anything else is looked at.
+    if (context.is_pending && context.is_pending(hash))
+      return error(Code::already_exists, "transaction " + hash.hex() + " is already pending");
+    // Nonce (a gossiped copy often arrives after a block committed it) and
+    // gas, against the head's state.
+    return context.executor.check_tx(context.committed, tx, size_bytes, true);
+  };
+  return chain::check_tx(std::move(encoded), rules);
+}
+
+}  // namespace govchain::block
