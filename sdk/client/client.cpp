@@ -84,8 +84,8 @@ Result<chain::Receipt> Client::wait_for_receipt(const Hash& hash, uint64_t timeo
     if (status.ok() && status->state == TxState::committed) return *status->receipt;
     // Left out of the chain for good: waiting longer cannot change that.
     if (status.ok() && status->state == TxState::dropped)
-      return Status(status->reason.code(),
-                    "transaction " + hash.hex() + " was left out of the chain: " + status->reason.message());
+      return Status(status->reason.code(), status->reason.message() + " (transaction " + hash.hex() +
+                                               " was left out of the chain: it is not committed and never will be)");
     if (status.ok()) {
       last_seen = "pending";
     } else if (status.status().code() == Code::not_found) {

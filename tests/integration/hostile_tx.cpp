@@ -43,8 +43,8 @@ int non_utf8_grant(const client::Client& node, const crypto::KeyPair& admin) {
   if (!status.ok()) return fail(status.status(), "reading the node's status");
   auto nonce = node.next_nonce(admin.public_key);
   if (!nonce.ok()) return fail(nonce.status(), "reading the admin's nonce");
-  auto tx = signed_grant(status->chain_id, admin, *nonce, std::string("\xFF\xFE", 2),
-                         crypto::generate_key_pair().public_key);
+  auto tx =
+      signed_grant(status->chain_id, admin, *nonce, std::string("\xFF\xFE", 2), crypto::generate_key_pair().public_key);
   if (!tx.ok()) {
     // Refused before signing is as good as a refusal by the node, but the
     // node's check is what this helper exists for: sign by hand.
