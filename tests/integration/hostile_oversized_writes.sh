@@ -2,9 +2,11 @@
 # hostile.oversized_writes (issue 10, "Why" item 1, acceptance 3) on five
 # validators: a contract call that writes a 1,024-byte storage key (1,031
 # bytes with the node's prefix, over the state tree's key limit), one that
-# writes a value of 64 KiB + 1, the deploy of a 66 KB module, and the deploy
-# of a function with 50,000 locals each end in a failed call (left out of
-# the block, reported as dropped) or a refusal; no node exits; a block is
+# writes a value of 64 KiB + 1 and the deploy of a function with 50,000
+# locals each end in a failed call (left out of the block, reported as
+# dropped) or a refusal; the deploy of a 66 KB module succeeds (code is
+# stored in 32 KiB chunks, docs/decisions/consortium-contracts.md) where it
+# once made the block unbuildable; no node exits; a block is
 # finalised within 2 s after each; all five agree on every block. Before
 # the host checked sizes where they enter, the first call made the
 # proposer's block fail to build and the node exit with code 70 — on every
@@ -151,7 +153,7 @@ for contract in big locals; do
     fi
     echo "   $contract ($(stat -c %s "$WORK/$contract.wasm") bytes): deployed"
   else
-    echo "   $contract ($(stat -c %s "$WORK/$contract.wasm") bytes): refused: $(tail -n 1 "$WORK/err" | cut -c1-160)"
+    echo "   $contract ($(stat -c %s "$WORK/$contract.wasm") bytes): refused: $(grep -m 1 'error:' "$WORK/err" | cut -c1-160)"
   fi
   after "the $contract deploy"
 done
