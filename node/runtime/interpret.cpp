@@ -3,18 +3,31 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "runtime/errors.h"
 #include "runtime/numeric.h"
-#include "runtime/opcodes.h"
+#include "runtime/operations.h"
 
 static_assert(std::endian::native == std::endian::little, "memory accesses assume a little-endian host");
 
+// Every handler ends by calling the next one in tail position, which clang
+// (and GCC from version 15) can be made to guarantee; without that
+// guarantee a long run would grow the C stack.
+#if defined(__has_cpp_attribute) && __has_cpp_attribute(clang::musttail)
+#define GOVCHAIN_MUSTTAIL [[clang::musttail]]
+#elif defined(__has_cpp_attribute) && __has_cpp_attribute(gnu::musttail)
+#define GOVCHAIN_MUSTTAIL [[gnu::musttail]]
+#else
+#error "the interpreter needs guaranteed tail calls: build with clang (or GCC 15 or later)"
+#endif
+
 namespace govchain::runtime {
 
-using numeric::canonical_f32;
-using numeric::canonical_f64;
 using numeric::f32_of;
 using numeric::f64_of;
 using numeric::slot_of;
@@ -23,25 +36,77 @@ namespace {
 
 constexpr size_t host_arguments_inline_max = 16;
 
+// What a run keeps outside the registers: the state a handler needs less
+// often than every instruction, and what it reports when the run ends.
+struct Context {
+  Store* store = nullptr;
+  Instance* instance = nullptr;
+  GlobalObject* const* globals = nullptr;  // the instance's globals
+  uint64_t memory_size = 0;                // bytes of the instance's memory
+  Store::Frame* frames = nullptr;
+  Store::Frame* frame_top = nullptr;    // the next free frame
+  Store::Frame* frame_limit = nullptr;  // one past the last frame a call may use
+  uint64_t* stack_begin = nullptr;
+  uint64_t* stack_end = nullptr;
+  bool consensus = false;
+  // Handed from a handler to the out-of-line one it continues in.
+  uint64_t pending_gas = 0;
+  const char* trap_message = nullptr;
+  const FunctionObject* callee = nullptr;
+  Status status;  // why the run stopped early
+};
+
+// The handlers: one function per operation, all of this type. The
+// arguments live in registers for the whole run: the instruction, the
+// frame, the memory, the gas above the Store's poll floor, the context and
+// the accumulator (operations.h). Each handler returns what the last one of
+// the run returns: the gas left.
+using Handler = uint64_t (*)(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context,
+                             uint64_t acc, double float_acc);
+
+struct Dispatch {
+  static const std::array<Handler, op::count> table;
+};
+
+#define HANDLER(name)                                                                                          \
+  uint64_t handle_##name(const Instruction* pc, uint64_t* fp, uint8_t* memory, uint64_t gas, Context* context, \
+                         uint64_t acc, double float_acc)
+#define DISPATCH() GOVCHAIN_MUSTTAIL return Dispatch::table[pc->operation](pc, fp, memory, gas, context, acc, float_acc)
+#define NEXT()  \
+  do {          \
+    ++pc;       \
+    DISPATCH(); \
+  } while (0)
+#define CONTINUE_IN(name) GOVCHAIN_MUSTTAIL return handle_##name(pc, fp, memory, gas, context, acc, float_acc)
+// Charges `amount`; when the gas register cannot pay, the Store charges it
+// out of line and the instruction runs again (handlers charge before they
+// change anything, so a second run does the same).
+#define CHARGE(amount)                       \
+  do {                                       \
+    const uint64_t charge_amount = (amount); \
+    if (charge_amount > gas) [[unlikely]] {  \
+      context->pending_gas = charge_amount;  \
+      CONTINUE_IN(charge_slowly);            \
+    }                                        \
+    gas -= charge_amount;                    \
+  } while (0)
+#define TRAP(message)                  \
+  do {                                 \
+    context->trap_message = (message); \
+    CONTINUE_IN(trap);                 \
+  } while (0)
+#define JUMP()                         \
+  do {                                 \
+    pc += static_cast<int32_t>(pc->r); \
+    DISPATCH();                        \
+  } while (0)
+
 uint64_t copy_gas(uint64_t count_bytes, const GasSchedule& schedule) {
   return (count_bytes + 7) / 8 * schedule.gas_per_8_bytes_copied;
 }
 
 uint64_t table_gas(uint64_t element_count, const GasSchedule& schedule) {
   return (element_count + 7) / 8 * schedule.gas_per_8_table_elements;
-}
-
-// The interpreter keeps in a register only the gas above the Store's poll
-// floor (zero unless an interrupt check is set), so a charge that reaches
-// the floor takes this path: the Store charges it, which runs the check
-// or reports out of gas, and the register is reloaded. Returns false with
-// `status` set when the run must stop.
-// Returns the new gas above the floor; `gas` is passed by value so that
-// the interpreter's copy can stay in a register.
-[[gnu::noinline]] uint64_t charge_slow(Store& store, uint64_t amount, uint64_t gas, Status& status) {
-  store.gas_remaining_ = gas + store.poll_floor_;
-  status = store.charge_gas(amount);
-  return store.gas_remaining_ - store.poll_floor_;
 }
 
 Status host_failure(const HostFunction& host, const Status& status) {
@@ -63,6 +128,1027 @@ std::string locate(const Instance* instance, const Instruction* pc) {
   }
   return "";
 }
+
+// The current instance's memory into the memory register and the context.
+inline uint8_t* memory_of(Context* context) {
+  MemoryObject* memory = context->instance->memory;
+  if (memory == nullptr) {
+    context->memory_size = 0;
+    return nullptr;
+  }
+  context->memory_size = memory->bytes.size();
+  return memory->bytes.data();
+}
+
+void enter_instance(Context* context, Instance* instance) {
+  context->instance = instance;
+  context->globals = instance->globals.data();
+}
+
+// Loops that stay loops: unrolled, they would need more registers than a
+// handler has free, and every call would save and restore some.
+#if defined(__clang__)
+#define GOVCHAIN_PLAIN_LOOP _Pragma("clang loop unroll(disable) vectorize(disable)")
+#else
+#define GOVCHAIN_PLAIN_LOOP
+#endif
+
+// Runs of more slots than this are zeroed or copied out of line by memset
+// or memmove, which move 32 or 64 bytes a cycle where the plain loop moves 8:
+// the locals of a function with many, the values of a branch with many.
+constexpr uint32_t slots_inline_max = 16;
+
+[[gnu::noinline]] void zero_many_slots(uint64_t* slots, uint32_t count) {
+  std::memset(slots, 0, static_cast<size_t>(count) * sizeof(uint64_t));
+}
+
+[[gnu::noinline]] void move_many_slots(uint64_t* destination, const uint64_t* source, uint32_t count) {
+  std::memmove(destination, source, static_cast<size_t>(count) * sizeof(uint64_t));
+}
+
+// Zeroes `count` slots. The stores of the short runs are volatile so that
+// the compiler keeps a plain loop instead of calling memset inline, which
+// would make every call handler save and restore registers.
+inline void zero_slots(uint64_t* slots, uint32_t count) {
+  if (count > slots_inline_max) [[unlikely]] {
+    zero_many_slots(slots, count);
+    return;
+  }
+  volatile uint64_t* slot = slots;
+  volatile uint64_t* const end = slots + count;
+  GOVCHAIN_PLAIN_LOOP
+  while (slot != end) *slot++ = 0;
+}
+
+// Copies `count` slots in ascending order; a long run whose destination
+// lies below its source (branch values, results: the only overlaps the
+// prepared code has) is the same as a memmove. Short runs go two slots at a
+// time where SSE2 is there: each pair is read before it is written, and a
+// pair written never lies above the next pair read when the destination is
+// below the source, so the order stays that of the plain loop.
+inline void copy_slots(uint64_t* destination, const uint64_t* source, uint32_t count) {
+  if (count > slots_inline_max && destination <= source) [[unlikely]] {
+    move_many_slots(destination, source, count);
+    return;
+  }
+#if defined(__SSE2__)
+  if (destination <= source || destination >= source + count) {
+    uint32_t index = 0;
+    GOVCHAIN_PLAIN_LOOP
+    for (; index + 2 <= count; index += 2) {
+      const __m128i pair = _mm_loadu_si128(reinterpret_cast<const __m128i*>(source + index));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(destination + index), pair);
+      // Keeps the loop a loop: the compiler may not turn it into a call of
+      // memmove across this barrier.
+      asm volatile("" ::: "memory");
+    }
+    if (index < count) *reinterpret_cast<volatile uint64_t*>(destination + index) = source[index];
+    return;
+  }
+#endif
+  volatile uint64_t* target = destination;
+  volatile uint64_t* const end = destination + count;
+  GOVCHAIN_PLAIN_LOOP
+  while (target != end) *target++ = *source++;
+}
+
+inline uint64_t f32_result(const Context* context, float value) {
+  if (std::isnan(value)) [[unlikely]]
+    return context->consensus ? numeric::canonical_nan_f32_bits : slot_of(value);
+  return slot_of(value);
+}
+
+inline uint64_t f64_result(const Context* context, double value) {
+  if (std::isnan(value)) [[unlikely]]
+    return context->consensus ? numeric::canonical_nan_f64_bits : slot_of(value);
+  return slot_of(value);
+}
+
+// f64_result as a double, for the float accumulator.
+inline double f64_value(const Context* context, double value) {
+  if (std::isnan(value)) [[unlikely]]
+    return context->consensus ? std::bit_cast<double>(numeric::canonical_nan_f64_bits) : value;
+  return value;
+}
+
+// A 32-bit immediate as an operand of Type: i64 operations sign-extend it.
+template <typename Type>
+inline Type immediate_operand(uint32_t bits) {
+  return static_cast<Type>(static_cast<int64_t>(static_cast<int32_t>(bits)));
+}
+
+// ---------------------------------------------------------------------------
+// Out-of-line paths: gas the register cannot pay, traps, exhaustion, calls
+// that leave the instance, host functions.
+
+[[gnu::noinline]] HANDLER(charge_slowly) {
+  Store& store = *context->store;
+  const uint64_t amount = context->pending_gas;
+  store.gas_remaining_ = gas + store.poll_floor_;
+  context->status = store.charge_gas(amount);
+  // Modular arithmetic: when the interrupt stops the run, the remaining gas
+  // lies below the floor, and finishing adds the floor back.
+  gas = store.gas_remaining_ - store.poll_floor_;
+  if (!context->status.ok()) return gas;
+  gas += amount;  // the instruction runs again and charges it from the register
+  DISPATCH();
+}
+
+[[gnu::noinline]] HANDLER(trap) {
+  (void)fp;
+  (void)acc;
+  (void)float_acc;
+  (void)memory;
+  context->status = trap_error(std::string(context->trap_message) + locate(context->instance, pc));
+  return gas;
+}
+
+[[gnu::noinline]] HANDLER(exhausted) {
+  (void)pc;
+  (void)acc;
+  (void)float_acc;
+  (void)fp;
+  (void)memory;
+  context->status = exhaustion_error(context->trap_message);
+  return gas;
+}
+
+HANDLER(invalid) {
+  (void)fp;
+  (void)acc;
+  (void)float_acc;
+  (void)memory;
+  context->status = Status(Code::internal, "internal: invalid prepared instruction " + std::to_string(pc->operation));
+  return gas;
+}
+
+[[gnu::noinline]] HANDLER(resume_in_instance) {
+  memory = memory_of(context);
+  NEXT();
+}
+
+#define RETURN_TO_CALLER()                                   \
+  do {                                                       \
+    Store::Frame* frame = --context->frame_top;              \
+    pc = frame->return_pc;                                   \
+    if (pc == nullptr) return gas;                           \
+    fp = frame->frame_pointer;                               \
+    if (frame->instance != context->instance) [[unlikely]] { \
+      enter_instance(context, frame->instance);              \
+      CONTINUE_IN(resume_in_instance);                       \
+    }                                                        \
+    NEXT();                                                  \
+  } while (0)
+
+// A host function's call: the Store is brought up to date (gas, frames,
+// the value stack in use up to the arguments) so that the callback may
+// charge gas and call back into WebAssembly.
+[[gnu::noinline]] HANDLER(call_host_function) {
+  Store& store = *context->store;
+  uint64_t* arguments = fp + pc->r;
+  store.gas_remaining_ = gas + store.poll_floor_;
+  store.frame_depth = static_cast<size_t>(context->frame_top - context->frames);
+  store.value_stack_used = static_cast<size_t>(arguments - context->stack_begin);
+  context->status = call_host(store, context->instance, *context->callee, arguments, arguments);
+  gas = store.gas_remaining_ - store.poll_floor_;
+  if (!context->status.ok()) return gas;
+  memory = memory_of(context);
+  NEXT();
+}
+
+// Calls of a FunctionObject known only at run time: imported (a host
+// function or another instance's) or through a table. They pay for
+// zeroing the callee's locals here.
+[[gnu::noinline]] HANDLER(enter_function) {
+  const FunctionObject* callee = context->callee;
+  if (callee->host != nullptr) CONTINUE_IN(call_host_function);
+  const PreparedCode& code = *callee->code;
+  CHARGE(code.entry_gas);
+  uint64_t* frame_pointer = fp + pc->r;
+  Store::Frame* frame = context->frame_top;
+  if (frame >= context->frame_limit) [[unlikely]] {
+    context->trap_message = "call stack exhausted";
+    CONTINUE_IN(exhausted);
+  }
+  if (frame_pointer + code.frame_slots > context->stack_end) [[unlikely]] {
+    context->trap_message = "call stack exhausted (value stack)";
+    CONTINUE_IN(exhausted);
+  }
+  *frame = Store::Frame{pc, fp, context->instance};
+  context->frame_top = frame + 1;
+  zero_slots(frame_pointer + code.param_slots, code.local_slots);
+  fp = frame_pointer;
+  pc = code.instructions.data();
+  if (callee->instance != context->instance) {
+    enter_instance(context, callee->instance);
+    memory = memory_of(context);
+  }
+  DISPATCH();
+}
+
+// ---------------------------------------------------------------------------
+// Control.
+
+// The function's constant pool into its slots, first thing on entry: the
+// aux constants are in the instructions that follow, one in each.
+HANDLER(load_constants) {
+  const uint32_t count = pc->aux;
+  volatile uint64_t* slot = fp + pc->r;
+  GOVCHAIN_PLAIN_LOOP
+  for (uint32_t entry = 1; entry <= count; ++entry) *slot++ = pc[entry].immediate();
+  pc += count;
+  NEXT();
+}
+
+HANDLER(charge) {
+  CHARGE(pc->immediate());
+  NEXT();
+}
+
+HANDLER(unreachable) { TRAP("unreachable"); }
+
+HANDLER(br) {
+  CHARGE(pc->x);
+  JUMP();
+}
+
+HANDLER(br_if) {
+  if (static_cast<uint32_t>(fp[pc->x]) != 0) {
+    CHARGE(pc->y);
+    JUMP();
+  }
+  NEXT();
+}
+
+HANDLER(br_unless) {
+  if (static_cast<uint32_t>(fp[pc->x]) == 0) {
+    CHARGE(pc->y);
+    JUMP();
+  }
+  NEXT();
+}
+
+HANDLER(br_if_a) {
+  if (static_cast<uint32_t>(acc) != 0) {
+    CHARGE(pc->y);
+    JUMP();
+  }
+  NEXT();
+}
+
+HANDLER(br_unless_a) {
+  if (static_cast<uint32_t>(acc) == 0) {
+    CHARGE(pc->y);
+    JUMP();
+  }
+  NEXT();
+}
+
+HANDLER(br_table) {
+  uint32_t index = static_cast<uint32_t>(fp[pc->x]);
+  if (index > pc->r) index = pc->r;
+  const Instruction* entry = pc + 1 + index;
+  CHARGE(entry->y);
+  if (pc->aux != 0) copy_slots(fp + entry->x, fp + pc->y, pc->aux);
+  pc = entry;
+  JUMP();
+}
+
+HANDLER(br_table_entry) { CONTINUE_IN(invalid); }
+
+HANDLER(return_void) { RETURN_TO_CALLER(); }
+
+HANDLER(return_value) {
+  fp[0] = fp[pc->x];
+  RETURN_TO_CALLER();
+}
+
+HANDLER(return_acc) {
+  fp[0] = acc;
+  RETURN_TO_CALLER();
+}
+
+HANDLER(return_constant) {
+  fp[0] = pc->immediate();
+  RETURN_TO_CALLER();
+}
+
+HANDLER(return_values) {
+  copy_slots(fp, fp + pc->x, pc->y);
+  RETURN_TO_CALLER();
+}
+
+// A direct call within the instance: its gas, the callee's locals
+// included, was charged by the caller's block.
+HANDLER(call) {
+  const PreparedCode* code = reinterpret_cast<const PreparedCode*>(pc->immediate());
+  uint64_t* frame_pointer = fp + pc->r;
+  Store::Frame* frame = context->frame_top;
+  if (frame >= context->frame_limit) [[unlikely]] {
+    context->trap_message = "call stack exhausted";
+    CONTINUE_IN(exhausted);
+  }
+  if (frame_pointer + code->frame_slots > context->stack_end) [[unlikely]] {
+    context->trap_message = "call stack exhausted (value stack)";
+    CONTINUE_IN(exhausted);
+  }
+  *frame = Store::Frame{pc, fp, context->instance};
+  context->frame_top = frame + 1;
+  zero_slots(frame_pointer + code->param_slots, code->local_slots);
+  fp = frame_pointer;
+  pc = code->instructions.data();
+  DISPATCH();
+}
+
+HANDLER(call_imported) {
+  context->callee = context->instance->functions[pc->x];
+  CONTINUE_IN(enter_function);
+}
+
+HANDLER(call_indirect) {
+  const uint32_t index = static_cast<uint32_t>(fp[pc->x]);
+  const TableObject& table = *context->instance->tables[pc->aux];
+  if (index >= table.elements.size()) TRAP("undefined element");
+  const uint64_t reference = table.elements[index];
+  if (reference == 0) TRAP("uninitialized element");
+  const FunctionObject* callee = reinterpret_cast<const FunctionObject*>(reference);
+  if (callee->type_id != context->instance->type_ids[pc->y]) TRAP("indirect call type mismatch");
+  context->callee = callee;
+  CONTINUE_IN(enter_function);
+}
+
+// ---------------------------------------------------------------------------
+// Values, variables, references.
+
+HANDLER(copy) {
+  fp[pc->r] = fp[pc->x];
+  NEXT();
+}
+
+HANDLER(copy_values) {
+  copy_slots(fp + pc->r, fp + pc->x, pc->y);
+  NEXT();
+}
+
+HANDLER(constant) {
+  fp[pc->r] = pc->immediate();
+  NEXT();
+}
+
+HANDLER(select) {
+  if (static_cast<uint32_t>(fp[pc->y]) == 0) fp[pc->r] = fp[pc->x];
+  NEXT();
+}
+
+HANDLER(global_get) {
+  acc = context->globals[pc->x]->bits;
+  fp[pc->r] = acc;
+  NEXT();
+}
+
+HANDLER(global_set) {
+  context->globals[pc->x]->bits = fp[pc->y];
+  NEXT();
+}
+
+HANDLER(ref_func) {
+  fp[pc->r] = reinterpret_cast<uint64_t>(context->instance->functions[pc->x]);
+  NEXT();
+}
+
+HANDLER(ref_is_null) {
+  fp[pc->r] = fp[pc->x] == 0 ? 1 : 0;
+  NEXT();
+}
+
+// ---------------------------------------------------------------------------
+// Memory and tables: the bulk operations charge per byte or element before
+// they work, after their bounds are checked.
+
+HANDLER(memory_size) {
+  fp[pc->r] = context->instance->memory->pages;
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(memory_grow) {
+  MemoryObject& grown = *context->instance->memory;
+  const uint64_t delta = static_cast<uint32_t>(fp[pc->x]);
+  const uint64_t old_pages = grown.pages;
+  if (old_pages + delta > grown.pages_max) {
+    fp[pc->r] = static_cast<uint32_t>(-1);
+    NEXT();
+  }
+  CHARGE(delta * context->instance->module().gas_schedule.memory_page_allocated);
+  grown.bytes.resize((old_pages + delta) * page_size_bytes);
+  grown.pages = static_cast<uint32_t>(old_pages + delta);
+  fp[pc->r] = old_pages;
+  memory = memory_of(context);
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(memory_fill) {
+  const uint64_t* operands = fp + pc->x;
+  const uint64_t destination = static_cast<uint32_t>(operands[0]);
+  const uint8_t value = static_cast<uint8_t>(operands[1]);
+  const uint64_t count = static_cast<uint32_t>(operands[2]);
+  if (destination + count > context->memory_size) TRAP("out of bounds memory access");
+  CHARGE(copy_gas(count, context->instance->module().gas_schedule));
+  std::memset(memory + destination, value, count);
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(memory_copy) {
+  const uint64_t* operands = fp + pc->x;
+  const uint64_t destination = static_cast<uint32_t>(operands[0]);
+  const uint64_t source = static_cast<uint32_t>(operands[1]);
+  const uint64_t count = static_cast<uint32_t>(operands[2]);
+  if (source + count > context->memory_size || destination + count > context->memory_size)
+    TRAP("out of bounds memory access");
+  CHARGE(copy_gas(count, context->instance->module().gas_schedule));
+  std::memmove(memory + destination, memory + source, count);
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(memory_init) {
+  const uint64_t* operands = fp + pc->x;
+  const ByteView segment = context->instance->data_segments[pc->y];
+  const uint64_t destination = static_cast<uint32_t>(operands[0]);
+  const uint64_t source = static_cast<uint32_t>(operands[1]);
+  const uint64_t count = static_cast<uint32_t>(operands[2]);
+  if (source + count > segment.size() || destination + count > context->memory_size)
+    TRAP("out of bounds memory access");
+  CHARGE(copy_gas(count, context->instance->module().gas_schedule));
+  if (count > 0) std::memcpy(memory + destination, segment.data() + source, count);
+  NEXT();
+}
+
+HANDLER(data_drop) {
+  context->instance->data_segments[pc->x] = {};
+  NEXT();
+}
+
+HANDLER(table_get) {
+  const TableObject& table = *context->instance->tables[pc->y];
+  const uint32_t index = static_cast<uint32_t>(fp[pc->x]);
+  if (index >= table.elements.size()) TRAP("out of bounds table access");
+  fp[pc->r] = table.elements[index];
+  NEXT();
+}
+
+HANDLER(table_set) {
+  TableObject& table = *context->instance->tables[pc->y];
+  const uint64_t* operands = fp + pc->x;
+  const uint32_t index = static_cast<uint32_t>(operands[0]);
+  if (index >= table.elements.size()) TRAP("out of bounds table access");
+  table.elements[index] = operands[1];
+  NEXT();
+}
+
+HANDLER(table_size) {
+  fp[pc->r] = context->instance->tables[pc->x]->elements.size();
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(table_grow) {
+  TableObject& table = *context->instance->tables[pc->y];
+  const uint64_t* operands = fp + pc->x;
+  const uint64_t initial = operands[0];
+  const uint64_t delta = static_cast<uint32_t>(operands[1]);
+  const uint64_t old_size = table.elements.size();
+  if (old_size + delta > table.size_max) {
+    fp[pc->r] = static_cast<uint32_t>(-1);
+    NEXT();
+  }
+  CHARGE(table_gas(delta, context->instance->module().gas_schedule));
+  table.elements.resize(old_size + delta, initial);
+  fp[pc->r] = old_size;
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(table_fill) {
+  TableObject& table = *context->instance->tables[pc->y];
+  const uint64_t* operands = fp + pc->x;
+  const uint64_t start = static_cast<uint32_t>(operands[0]);
+  const uint64_t value = operands[1];
+  const uint64_t count = static_cast<uint32_t>(operands[2]);
+  if (start + count > table.elements.size()) TRAP("out of bounds table access");
+  CHARGE(table_gas(count, context->instance->module().gas_schedule));
+  std::fill_n(table.elements.begin() + static_cast<ptrdiff_t>(start), count, value);
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(table_copy) {
+  TableObject& destination_table = *context->instance->tables[pc->y];
+  const TableObject& source_table = *context->instance->tables[pc->r];
+  const uint64_t* operands = fp + pc->x;
+  const uint64_t destination = static_cast<uint32_t>(operands[0]);
+  const uint64_t source = static_cast<uint32_t>(operands[1]);
+  const uint64_t count = static_cast<uint32_t>(operands[2]);
+  if (source + count > source_table.elements.size() || destination + count > destination_table.elements.size())
+    TRAP("out of bounds table access");
+  CHARGE(table_gas(count, context->instance->module().gas_schedule));
+  std::memmove(destination_table.elements.data() + destination, source_table.elements.data() + source,
+               count * sizeof(uint64_t));
+  NEXT();
+}
+
+[[gnu::noinline]] HANDLER(table_init) {
+  TableObject& table = *context->instance->tables[pc->y];
+  const std::vector<uint64_t>& segment = context->instance->element_segments[pc->r];
+  const uint64_t* operands = fp + pc->x;
+  const uint64_t destination = static_cast<uint32_t>(operands[0]);
+  const uint64_t source = static_cast<uint32_t>(operands[1]);
+  const uint64_t count = static_cast<uint32_t>(operands[2]);
+  if (source + count > segment.size() || destination + count > table.elements.size())
+    TRAP("out of bounds table access");
+  CHARGE(table_gas(count, context->instance->module().gas_schedule));
+  std::copy_n(segment.begin() + static_cast<ptrdiff_t>(source), count,
+              table.elements.begin() + static_cast<ptrdiff_t>(destination));
+  NEXT();
+}
+
+HANDLER(elem_drop) {
+  context->instance->element_segments[pc->x] = {};
+  NEXT();
+}
+
+// Where the operands of each form come from (operations.h).
+#define FROM_X(Type) static_cast<Type>(fp[pc->x])
+#define FROM_Y(Type) static_cast<Type>(fp[pc->y])
+#define FROM_ACC(Type) static_cast<Type>(acc)
+#define IMMEDIATE_X(Type) immediate_operand<Type>(pc->x)
+#define IMMEDIATE_Y(Type) immediate_operand<Type>(pc->y)
+// Every instruction that computes a value leaves it in the accumulator too.
+#define PRODUCE(value)                       \
+  do {                                       \
+    const uint64_t produced_value = (value); \
+    fp[pc->r] = produced_value;              \
+    acc = produced_value;                    \
+    NEXT();                                  \
+  } while (0)
+// An f64 value is also left in the float accumulator, an XMM register,
+// where the f64 operations that follow read it without moving it between
+// register files (operations.h says which operations set and read it).
+#define PRODUCE_F64(value)                               \
+  do {                                                   \
+    const double produced_float = (value);               \
+    fp[pc->r] = std::bit_cast<uint64_t>(produced_float); \
+    acc = std::bit_cast<uint64_t>(produced_float);       \
+    float_acc = produced_float;                          \
+    NEXT();                                              \
+  } while (0)
+
+// Effective addresses of the address forms (operations.h): the i32 sum
+// wraps at 32 bits, the offset does not.
+#define WRAPPED(sum) static_cast<uint64_t>(static_cast<uint32_t>(sum))
+#define ADDRESS_ss(offset) (WRAPPED(fp[pc->x]) + (offset))
+#define ADDRESS_as(offset) (WRAPPED(acc) + (offset))
+#define ADDRESS_sd(offset) (WRAPPED(fp[pc->x] + pc->y) + pc->aux)
+#define ADDRESS_ad(offset) (WRAPPED(acc + pc->y) + pc->aux)
+#define ADDRESS_sx(offset) (WRAPPED(fp[pc->x] + fp[pc->y]) + pc->aux)
+#define ADDRESS_ax(offset) (WRAPPED(acc + fp[pc->y]) + pc->aux)
+
+#define LOAD_FORM(name, form, Stored, Result, produce)                \
+  HANDLER(name##_##form) {                                            \
+    const uint64_t address = ADDRESS_##form(pc->y);                   \
+    if (address + sizeof(Stored) > context->memory_size) [[unlikely]] \
+      TRAP("out of bounds memory access");                            \
+    Result value;                                                     \
+    if constexpr (sizeof(Stored) == sizeof(Result)) {                 \
+      std::memcpy(&value, memory + address, sizeof(Stored));          \
+    } else {                                                          \
+      Stored stored;                                                  \
+      std::memcpy(&stored, memory + address, sizeof(Stored));         \
+      value = static_cast<Result>(stored);                            \
+    }                                                                 \
+    produce(value);                                                   \
+  }
+#define PRODUCE_INTEGER(value) PRODUCE(static_cast<uint64_t>(value))
+#define LOAD_PRODUCING(name, Stored, Result, produce) \
+  LOAD_FORM(name, ss, Stored, Result, produce)        \
+  LOAD_FORM(name, as, Stored, Result, produce)        \
+  LOAD_FORM(name, sd, Stored, Result, produce)        \
+  LOAD_FORM(name, ad, Stored, Result, produce)        \
+  LOAD_FORM(name, sx, Stored, Result, produce)        \
+  LOAD_FORM(name, ax, Stored, Result, produce)
+#define LOAD(name, Stored, Result) LOAD_PRODUCING(name, Stored, Result, PRODUCE_INTEGER)
+LOAD(i32_load, uint32_t, uint32_t)
+LOAD(i64_load, uint64_t, uint64_t)
+LOAD(f32_load, uint32_t, uint32_t)
+LOAD_PRODUCING(f64_load, double, double, PRODUCE_F64)
+LOAD(i32_load8_s, int8_t, uint32_t)
+LOAD(i32_load8_u, uint8_t, uint32_t)
+LOAD(i32_load16_s, int16_t, uint32_t)
+LOAD(i32_load16_u, uint16_t, uint32_t)
+LOAD(i64_load8_s, int8_t, int64_t)
+LOAD(i64_load8_u, uint8_t, uint64_t)
+LOAD(i64_load16_s, int16_t, int64_t)
+LOAD(i64_load16_u, uint16_t, uint64_t)
+LOAD(i64_load32_s, int32_t, int64_t)
+LOAD(i64_load32_u, uint32_t, uint64_t)
+#undef LOAD
+#undef LOAD_PRODUCING
+#undef PRODUCE_INTEGER
+#undef LOAD_FORM
+
+#define STORE_FORM(handler, Stored, address, value_source)              \
+  HANDLER(handler) {                                                    \
+    const uint64_t effective = address;                                 \
+    if (effective + sizeof(Stored) > context->memory_size) [[unlikely]] \
+      TRAP("out of bounds memory access");                              \
+    const Stored value = static_cast<Stored>(value_source);             \
+    std::memcpy(memory + effective, &value, sizeof(Stored));            \
+    NEXT();                                                             \
+  }
+#define STORE(name, Stored)                                   \
+  STORE_FORM(name##_ss, Stored, ADDRESS_ss(pc->r), fp[pc->y]) \
+  STORE_FORM(name##_sa, Stored, ADDRESS_ss(pc->r), acc)       \
+  STORE_FORM(name##_as, Stored, ADDRESS_as(pc->r), fp[pc->y]) \
+  STORE_FORM(name##_sd, Stored, ADDRESS_sd(0), fp[pc->r])     \
+  STORE_FORM(name##_ad, Stored, ADDRESS_ad(0), fp[pc->r])     \
+  STORE_FORM(name##_sx, Stored, ADDRESS_sx(0), fp[pc->r])     \
+  STORE_FORM(name##_ax, Stored, ADDRESS_ax(0), fp[pc->r])
+STORE(i32_store, uint32_t)
+STORE(i64_store, uint64_t)
+STORE(f32_store, uint32_t)
+STORE(f64_store, uint64_t)
+STORE(i32_store8, uint8_t)
+STORE(i32_store16, uint16_t)
+STORE(i64_store8, uint8_t)
+STORE(i64_store16, uint16_t)
+STORE(i64_store32, uint32_t)
+#undef STORE
+#undef STORE_FORM
+#undef ADDRESS_ss
+#undef ADDRESS_as
+#undef ADDRESS_sd
+#undef ADDRESS_ad
+#undef ADDRESS_sx
+#undef ADDRESS_ax
+#undef WRAPPED
+
+// ---------------------------------------------------------------------------
+// Numeric operations. Each is defined once by an expression over `left`
+// and `right` (or `operand`); the macros make its forms.
+
+#define BINARY_FORM(handler, Type, left_source, right_source, expression) \
+  HANDLER(handler) {                                                      \
+    const Type left = left_source;                                        \
+    const Type right = right_source;                                      \
+    PRODUCE(static_cast<uint64_t>(expression));                           \
+  }
+#define INTEGER_BINARY(name, Type, expression)                              \
+  BINARY_FORM(name##_ss, Type, FROM_X(Type), FROM_Y(Type), expression)      \
+  BINARY_FORM(name##_si, Type, FROM_X(Type), IMMEDIATE_Y(Type), expression) \
+  BINARY_FORM(name##_as, Type, FROM_ACC(Type), FROM_Y(Type), expression)    \
+  BINARY_FORM(name##_ai, Type, FROM_ACC(Type), IMMEDIATE_Y(Type), expression)
+#define IMMEDIATE_LEFT(name, Type, expression)                              \
+  BINARY_FORM(name##_sa, Type, FROM_X(Type), FROM_ACC(Type), expression)    \
+  BINARY_FORM(name##_is, Type, IMMEDIATE_X(Type), FROM_Y(Type), expression) \
+  BINARY_FORM(name##_ia, Type, IMMEDIATE_X(Type), FROM_ACC(Type), expression)
+#define BRANCH_FORM(handler, Type, left_source, right_source, expression) \
+  HANDLER(handler) {                                                      \
+    const Type left = left_source;                                        \
+    const Type right = right_source;                                      \
+    if (expression) {                                                     \
+      CHARGE(pc->aux);                                                    \
+      JUMP();                                                             \
+    }                                                                     \
+    NEXT();                                                               \
+  }
+// A comparison: its value forms, and the branches it is fused into.
+#define COMPARISON(name, Type, expression)                                       \
+  INTEGER_BINARY(name, Type, expression)                                         \
+  BRANCH_FORM(br_##name##_ss, Type, FROM_X(Type), FROM_Y(Type), expression)      \
+  BRANCH_FORM(br_##name##_si, Type, FROM_X(Type), IMMEDIATE_Y(Type), expression) \
+  BRANCH_FORM(br_##name##_as, Type, FROM_ACC(Type), FROM_Y(Type), expression)    \
+  BRANCH_FORM(br_##name##_ai, Type, FROM_ACC(Type), IMMEDIATE_Y(Type), expression)
+
+#define SHIFTS_AND_SUBTRACTION(X, prefix, Type, Signed, bits)                                   \
+  X(prefix##_sub, Type, left - right)                                                           \
+  X(prefix##_shl, Type, left << (right & (bits - 1)))                                           \
+  X(prefix##_shr_s, Type, static_cast<Type>(static_cast<Signed>(left) >> (right & (bits - 1)))) \
+  X(prefix##_shr_u, Type, left >> (right & (bits - 1)))                                         \
+  X(prefix##_rotl, Type, std::rotl(left, static_cast<int>(right & (bits - 1))))                 \
+  X(prefix##_rotr, Type, std::rotr(left, static_cast<int>(right & (bits - 1))))
+SHIFTS_AND_SUBTRACTION(INTEGER_BINARY, i32, uint32_t, int32_t, 32)
+SHIFTS_AND_SUBTRACTION(IMMEDIATE_LEFT, i32, uint32_t, int32_t, 32)
+SHIFTS_AND_SUBTRACTION(INTEGER_BINARY, i64, uint64_t, int64_t, 64)
+SHIFTS_AND_SUBTRACTION(IMMEDIATE_LEFT, i64, uint64_t, int64_t, 64)
+#undef SHIFTS_AND_SUBTRACTION
+
+INTEGER_BINARY(i32_add, uint32_t, left + right)
+INTEGER_BINARY(i32_mul, uint32_t, left* right)
+INTEGER_BINARY(i32_and_, uint32_t, left& right)
+INTEGER_BINARY(i32_or_, uint32_t, left | right)
+INTEGER_BINARY(i32_xor_, uint32_t, left ^ right)
+INTEGER_BINARY(i64_add, uint64_t, left + right)
+INTEGER_BINARY(i64_mul, uint64_t, left* right)
+INTEGER_BINARY(i64_and_, uint64_t, left& right)
+INTEGER_BINARY(i64_or_, uint64_t, left | right)
+INTEGER_BINARY(i64_xor_, uint64_t, left ^ right)
+
+COMPARISON(i32_eq, uint32_t, left == right)
+COMPARISON(i32_ne, uint32_t, left != right)
+COMPARISON(i32_lt_s, uint32_t, static_cast<int32_t>(left) < static_cast<int32_t>(right))
+COMPARISON(i32_lt_u, uint32_t, left < right)
+COMPARISON(i32_gt_s, uint32_t, static_cast<int32_t>(left) > static_cast<int32_t>(right))
+COMPARISON(i32_gt_u, uint32_t, left > right)
+COMPARISON(i32_le_s, uint32_t, static_cast<int32_t>(left) <= static_cast<int32_t>(right))
+COMPARISON(i32_le_u, uint32_t, left <= right)
+COMPARISON(i32_ge_s, uint32_t, static_cast<int32_t>(left) >= static_cast<int32_t>(right))
+COMPARISON(i32_ge_u, uint32_t, left >= right)
+COMPARISON(i64_eq, uint64_t, left == right)
+COMPARISON(i64_ne, uint64_t, left != right)
+COMPARISON(i64_lt_s, uint64_t, static_cast<int64_t>(left) < static_cast<int64_t>(right))
+COMPARISON(i64_lt_u, uint64_t, left < right)
+COMPARISON(i64_gt_s, uint64_t, static_cast<int64_t>(left) > static_cast<int64_t>(right))
+COMPARISON(i64_gt_u, uint64_t, left > right)
+COMPARISON(i64_le_s, uint64_t, static_cast<int64_t>(left) <= static_cast<int64_t>(right))
+COMPARISON(i64_le_u, uint64_t, left <= right)
+COMPARISON(i64_ge_s, uint64_t, static_cast<int64_t>(left) >= static_cast<int64_t>(right))
+COMPARISON(i64_ge_u, uint64_t, left >= right)
+#undef COMPARISON
+#undef BRANCH_FORM
+#undef IMMEDIATE_LEFT
+#undef INTEGER_BINARY
+
+// Division and remainder trap on a zero divisor and on the one quotient
+// that overflows; the trap leaves out of line.
+template <typename Type, typename Unsigned, bool is_remainder>
+inline bool divide(Unsigned left_bits, Unsigned right_bits, Unsigned& result, const char*& trap_message) {
+  const Type left = static_cast<Type>(left_bits);
+  const Type right = static_cast<Type>(right_bits);
+  if (right == 0) [[unlikely]] {
+    trap_message = "integer divide by zero";
+    return false;
+  }
+  if (std::is_signed_v<Type> && right == static_cast<Type>(-1)) [[unlikely]] {
+    if (!is_remainder && left == std::numeric_limits<Type>::min()) {
+      trap_message = "integer overflow";
+      return false;
+    }
+    result = is_remainder ? 0 : static_cast<Unsigned>(static_cast<Unsigned>(0) - static_cast<Unsigned>(left));
+    return true;
+  }
+  result = static_cast<Unsigned>(is_remainder ? left % right : left / right);
+  return true;
+}
+
+#define DIVISION_FORM(handler, Type, Unsigned, is_remainder, left_source, right_source)                               \
+  HANDLER(handler) {                                                                                                  \
+    Unsigned result;                                                                                                  \
+    if (!divide<Type, Unsigned, is_remainder>(left_source, right_source, result, context->trap_message)) [[unlikely]] \
+      CONTINUE_IN(trap);                                                                                              \
+    PRODUCE(static_cast<uint64_t>(result));                                                                           \
+  }
+#define DIVISION(name, Type, Unsigned, is_remainder)                                              \
+  DIVISION_FORM(name##_ss, Type, Unsigned, is_remainder, FROM_X(Unsigned), FROM_Y(Unsigned))      \
+  DIVISION_FORM(name##_si, Type, Unsigned, is_remainder, FROM_X(Unsigned), IMMEDIATE_Y(Unsigned)) \
+  DIVISION_FORM(name##_as, Type, Unsigned, is_remainder, FROM_ACC(Unsigned), FROM_Y(Unsigned))    \
+  DIVISION_FORM(name##_ai, Type, Unsigned, is_remainder, FROM_ACC(Unsigned), IMMEDIATE_Y(Unsigned))
+DIVISION(i32_div_s, int32_t, uint32_t, false)
+DIVISION(i32_div_u, uint32_t, uint32_t, false)
+DIVISION(i32_rem_s, int32_t, uint32_t, true)
+DIVISION(i32_rem_u, uint32_t, uint32_t, true)
+DIVISION(i64_div_s, int64_t, uint64_t, false)
+DIVISION(i64_div_u, uint64_t, uint64_t, false)
+DIVISION(i64_rem_s, int64_t, uint64_t, true)
+DIVISION(i64_rem_u, uint64_t, uint64_t, true)
+#undef DIVISION
+#undef DIVISION_FORM
+
+// Float operations: the forms of operations.h; f64 immediates are floats.
+#define FLOAT_FORM_PRODUCING(handler, Float, left_source, right_source, expression, produce) \
+  HANDLER(handler) {                                                                         \
+    const Float left = left_source;                                                          \
+    const Float right = right_source;                                                        \
+    produce(expression);                                                                     \
+  }
+#define FLOAT_FORM(handler, Float, left_source, right_source, expression) \
+  FLOAT_FORM_PRODUCING(handler, Float, left_source, right_source, expression, PRODUCE)
+#define F32_OPERATION(name, expression)                                                    \
+  FLOAT_FORM(name##_ss, float, f32_of(fp[pc->x]), f32_of(fp[pc->y]), expression)           \
+  FLOAT_FORM(name##_si, float, f32_of(fp[pc->x]), std::bit_cast<float>(pc->y), expression) \
+  FLOAT_FORM(name##_as, float, f32_of(acc), f32_of(fp[pc->y]), expression)                 \
+  FLOAT_FORM(name##_ai, float, f32_of(acc), std::bit_cast<float>(pc->y), expression)       \
+  FLOAT_FORM(name##_sa, float, f32_of(fp[pc->x]), f32_of(acc), expression)
+#define F64_IMMEDIATE static_cast<double>(std::bit_cast<float>(pc->y))
+// f64 operations read an operand from the accumulator in the float one.
+#define F64_FORMS(name, expression, produce)                                                         \
+  FLOAT_FORM_PRODUCING(name##_ss, double, f64_of(fp[pc->x]), f64_of(fp[pc->y]), expression, produce) \
+  FLOAT_FORM_PRODUCING(name##_sf, double, f64_of(fp[pc->x]), F64_IMMEDIATE, expression, produce)     \
+  FLOAT_FORM_PRODUCING(name##_as, double, float_acc, f64_of(fp[pc->y]), expression, produce)         \
+  FLOAT_FORM_PRODUCING(name##_af, double, float_acc, F64_IMMEDIATE, expression, produce)             \
+  FLOAT_FORM_PRODUCING(name##_sa, double, f64_of(fp[pc->x]), float_acc, expression, produce)
+#define F64_OPERATION(name, expression) F64_FORMS(name, expression, PRODUCE)
+// Arithmetic leaves its f64 result in the float accumulator too.
+#define F64_ARITHMETIC(name, expression) F64_FORMS(name, f64_value(context, expression), PRODUCE_F64)
+#define FLOAT_OPERATIONS(X, prefix, result, Bits, sign_bit)        \
+  X(prefix##_add, result(context, left + right))                   \
+  X(prefix##_sub, result(context, left - right))                   \
+  X(prefix##_mul, result(context, left* right))                    \
+  X(prefix##_div, result(context, left / right))                   \
+  X(prefix##_min, result(context, numeric::wasm_min(left, right))) \
+  X(prefix##_max, result(context, numeric::wasm_max(left, right))) \
+  F64_COMPARISONS_AND_SIGN(X, prefix, Bits, sign_bit)
+#define F64_COMPARISONS_AND_SIGN(X, prefix, Bits, sign_bit)                                                   \
+  X(prefix##_copysign,                                                                                        \
+    static_cast<uint64_t>((std::bit_cast<Bits>(left) & ~sign_bit) | (std::bit_cast<Bits>(right) & sign_bit))) \
+  X(prefix##_eq, static_cast<uint64_t>(left == right))                                                        \
+  X(prefix##_ne, static_cast<uint64_t>(left != right))                                                        \
+  X(prefix##_lt, static_cast<uint64_t>(left < right))                                                         \
+  X(prefix##_gt, static_cast<uint64_t>(left > right))                                                         \
+  X(prefix##_le, static_cast<uint64_t>(left <= right))                                                        \
+  X(prefix##_ge, static_cast<uint64_t>(left >= right))
+FLOAT_OPERATIONS(F32_OPERATION, f32, f32_result, uint32_t, 0x80000000u)
+F64_ARITHMETIC(f64_add, left + right)
+F64_ARITHMETIC(f64_sub, left - right)
+F64_ARITHMETIC(f64_mul, left* right)
+F64_ARITHMETIC(f64_div, left / right)
+F64_ARITHMETIC(f64_min, numeric::wasm_min(left, right))
+F64_ARITHMETIC(f64_max, numeric::wasm_max(left, right))
+F64_COMPARISONS_AND_SIGN(F64_OPERATION, f64, uint64_t, 0x8000000000000000ull)
+#undef FLOAT_OPERATIONS
+#undef F64_COMPARISONS_AND_SIGN
+#undef F64_ARITHMETIC
+#undef F64_FORMS
+#undef FLOAT_FORM_PRODUCING
+#undef F32_OPERATION
+#undef F64_OPERATION
+#undef F64_IMMEDIATE
+#undef FLOAT_FORM
+
+// Operations with one operand: from slot x, and (_a) from the accumulator.
+#define UNARY_FORM(handler, Type, source, expression) \
+  HANDLER(handler) {                                  \
+    const Type operand = static_cast<Type>(source);   \
+    PRODUCE(static_cast<uint64_t>(expression));       \
+  }
+#define UNARY(name, Type, expression)           \
+  UNARY_FORM(name, Type, fp[pc->x], expression) \
+  UNARY_FORM(name##_a, Type, acc, expression)
+#define FLOAT_UNARY_FORM(handler, Float, of, source, expression) \
+  HANDLER(handler) {                                             \
+    const Float operand = of(source);                            \
+    PRODUCE(expression);                                         \
+  }
+#define FLOAT_UNARY(name, Float, of, expression)           \
+  FLOAT_UNARY_FORM(name, Float, of, fp[pc->x], expression) \
+  FLOAT_UNARY_FORM(name##_a, Float, of, acc, expression)
+UNARY(i32_eqz, uint32_t, operand == 0)
+UNARY(i64_eqz, uint64_t, operand == 0)
+UNARY(i32_clz, uint32_t, static_cast<uint32_t>(std::countl_zero(operand)))
+UNARY(i32_ctz, uint32_t, static_cast<uint32_t>(std::countr_zero(operand)))
+UNARY(i32_popcnt, uint32_t, static_cast<uint32_t>(std::popcount(operand)))
+UNARY(i64_clz, uint64_t, static_cast<uint64_t>(std::countl_zero(operand)))
+UNARY(i64_ctz, uint64_t, static_cast<uint64_t>(std::countr_zero(operand)))
+UNARY(i64_popcnt, uint64_t, static_cast<uint64_t>(std::popcount(operand)))
+UNARY(f32_abs, uint32_t, operand & 0x7FFFFFFFu)
+UNARY(f32_neg, uint32_t, operand ^ 0x80000000u)
+UNARY(f64_abs, uint64_t, operand & 0x7FFFFFFFFFFFFFFFull)
+UNARY(f64_neg, uint64_t, operand ^ 0x8000000000000000ull)
+FLOAT_UNARY(f32_ceil, float, f32_of, f32_result(context, std::ceil(operand)))
+FLOAT_UNARY(f32_floor, float, f32_of, f32_result(context, std::floor(operand)))
+FLOAT_UNARY(f32_trunc, float, f32_of, f32_result(context, std::trunc(operand)))
+FLOAT_UNARY(f32_nearest, float, f32_of, f32_result(context, numeric::wasm_nearest(operand)))
+FLOAT_UNARY(f32_sqrt, float, f32_of, f32_result(context, std::sqrt(operand)))
+// These take an accumulated operand from the float accumulator; sqrt
+// leaves its result there too.
+#define F64_UNARY(name, expression, produce)  \
+  HANDLER(name) {                             \
+    const double operand = f64_of(fp[pc->x]); \
+    produce(expression);                      \
+  }                                           \
+  HANDLER(name##_a) {                         \
+    const double operand = float_acc;         \
+    produce(expression);                      \
+  }
+F64_UNARY(f64_ceil, f64_result(context, std::ceil(operand)), PRODUCE)
+F64_UNARY(f64_floor, f64_result(context, std::floor(operand)), PRODUCE)
+F64_UNARY(f64_trunc, f64_result(context, std::trunc(operand)), PRODUCE)
+F64_UNARY(f64_nearest, f64_result(context, numeric::wasm_nearest(operand)), PRODUCE)
+F64_UNARY(f64_sqrt, f64_value(context, std::sqrt(operand)), PRODUCE_F64)
+F64_UNARY(f32_demote_f64, f32_result(context, static_cast<float>(operand)), PRODUCE)
+#undef F64_UNARY
+FLOAT_UNARY(f64_promote_f32, float, f32_of, f64_result(context, static_cast<double>(operand)))
+
+#define TRUNCATE_FORM(handler, Integer, Unsigned, of, source)      \
+  HANDLER(handler) {                                               \
+    Integer result;                                                \
+    switch (numeric::truncate<Integer>(of(source), result)) {      \
+      case numeric::Conversion::nan:                               \
+        TRAP("invalid conversion to integer");                     \
+      case numeric::Conversion::overflow:                          \
+        TRAP("integer overflow");                                  \
+      case numeric::Conversion::ok:                                \
+        break;                                                     \
+    }                                                              \
+    PRODUCE(static_cast<uint64_t>(static_cast<Unsigned>(result))); \
+  }
+#define TRUNCATE(name, Integer, Unsigned, of)           \
+  TRUNCATE_FORM(name, Integer, Unsigned, of, fp[pc->x]) \
+  TRUNCATE_FORM(name##_a, Integer, Unsigned, of, acc)
+TRUNCATE(i32_trunc_f32_s, int32_t, uint32_t, f32_of)
+TRUNCATE(i32_trunc_f32_u, uint32_t, uint32_t, f32_of)
+TRUNCATE(i32_trunc_f64_s, int32_t, uint32_t, f64_of)
+TRUNCATE(i32_trunc_f64_u, uint32_t, uint32_t, f64_of)
+TRUNCATE(i64_trunc_f32_s, int64_t, uint64_t, f32_of)
+TRUNCATE(i64_trunc_f32_u, uint64_t, uint64_t, f32_of)
+TRUNCATE(i64_trunc_f64_s, int64_t, uint64_t, f64_of)
+TRUNCATE(i64_trunc_f64_u, uint64_t, uint64_t, f64_of)
+#undef TRUNCATE
+#undef TRUNCATE_FORM
+
+#define SATURATE(name, Integer, Unsigned, of) \
+  UNARY(name, uint64_t, static_cast<Unsigned>(numeric::truncate_saturating<Integer>(of(operand))))
+SATURATE(i32_trunc_sat_f32_s, int32_t, uint32_t, f32_of)
+SATURATE(i32_trunc_sat_f32_u, uint32_t, uint32_t, f32_of)
+SATURATE(i32_trunc_sat_f64_s, int32_t, uint32_t, f64_of)
+SATURATE(i32_trunc_sat_f64_u, uint32_t, uint32_t, f64_of)
+SATURATE(i64_trunc_sat_f32_s, int64_t, uint64_t, f32_of)
+SATURATE(i64_trunc_sat_f32_u, uint64_t, uint64_t, f32_of)
+SATURATE(i64_trunc_sat_f64_s, int64_t, uint64_t, f64_of)
+SATURATE(i64_trunc_sat_f64_u, uint64_t, uint64_t, f64_of)
+#undef SATURATE
+
+UNARY(i32_wrap_i64, uint64_t, static_cast<uint32_t>(operand))
+UNARY(i64_extend_i32_s, uint64_t, static_cast<int64_t>(static_cast<int32_t>(operand)))
+UNARY(i64_extend_i32_u, uint64_t, static_cast<uint32_t>(operand))
+UNARY(i32_extend8_s, uint64_t, static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(operand))))
+UNARY(i32_extend16_s, uint64_t, static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(operand))))
+UNARY(i64_extend8_s, uint64_t, static_cast<int64_t>(static_cast<int8_t>(operand)))
+UNARY(i64_extend16_s, uint64_t, static_cast<int64_t>(static_cast<int16_t>(operand)))
+UNARY(i64_extend32_s, uint64_t, static_cast<int64_t>(static_cast<int32_t>(operand)))
+UNARY(f32_convert_i32_s, uint64_t, slot_of(static_cast<float>(static_cast<int32_t>(operand))))
+UNARY(f32_convert_i32_u, uint64_t, slot_of(static_cast<float>(static_cast<uint32_t>(operand))))
+UNARY(f32_convert_i64_s, uint64_t, slot_of(static_cast<float>(static_cast<int64_t>(operand))))
+UNARY(f32_convert_i64_u, uint64_t, slot_of(static_cast<float>(operand)))
+UNARY(f64_convert_i32_s, uint64_t, slot_of(static_cast<double>(static_cast<int32_t>(operand))))
+UNARY(f64_convert_i32_u, uint64_t, slot_of(static_cast<double>(static_cast<uint32_t>(operand))))
+UNARY(f64_convert_i64_s, uint64_t, slot_of(static_cast<double>(static_cast<int64_t>(operand))))
+UNARY(f64_convert_i64_u, uint64_t, slot_of(static_cast<double>(operand)))
+UNARY(i32_reinterpret_f32, uint64_t, static_cast<uint32_t>(operand))
+UNARY(i64_reinterpret_f64, uint64_t, operand)
+UNARY(f32_reinterpret_i32, uint64_t, static_cast<uint32_t>(operand))
+UNARY(f64_reinterpret_i64, uint64_t, operand)
+#undef UNARY
+#undef UNARY_FORM
+#undef FLOAT_UNARY
+#undef FLOAT_UNARY_FORM
+#undef PRODUCE
+#undef FROM_X
+#undef FROM_Y
+#undef FROM_ACC
+#undef IMMEDIATE_X
+#undef IMMEDIATE_Y
+
+std::array<Handler, op::count> make_table() {
+  std::array<Handler, op::count> table{};
+  table.fill(&handle_invalid);
+#define GOVCHAIN_ENTRY(name) table[op::name] = &handle_##name;
+#define GOVCHAIN_FORM_ENTRY(name, form) table[op::name##_##form] = &handle_##name##_##form;
+#define GOVCHAIN_ACC_ENTRIES(name) GOVCHAIN_ENTRY(name) GOVCHAIN_FORM_ENTRY(name, a)
+#define GOVCHAIN_LOAD_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, ss)     \
+  GOVCHAIN_FORM_ENTRY(name, as)     \
+  GOVCHAIN_FORM_ENTRY(name, sd)     \
+  GOVCHAIN_FORM_ENTRY(name, ad) GOVCHAIN_FORM_ENTRY(name, sx) GOVCHAIN_FORM_ENTRY(name, ax)
+#define GOVCHAIN_STORE_ENTRIES(name) GOVCHAIN_LOAD_ENTRIES(name) GOVCHAIN_FORM_ENTRY(name, sa)
+#define GOVCHAIN_BINARY_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, ss)       \
+  GOVCHAIN_FORM_ENTRY(name, si) GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, ai)
+#define GOVCHAIN_IMMEDIATE_LEFT_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, sa) GOVCHAIN_FORM_ENTRY(name, is) GOVCHAIN_FORM_ENTRY(name, ia)
+#define GOVCHAIN_BRANCH_ENTRIES(name) GOVCHAIN_BINARY_ENTRIES(br_##name)
+#define GOVCHAIN_F32_ENTRIES(name) GOVCHAIN_BINARY_ENTRIES(name) GOVCHAIN_FORM_ENTRY(name, sa)
+#define GOVCHAIN_F64_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, ss)    \
+  GOVCHAIN_FORM_ENTRY(name, sf)    \
+  GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, af) GOVCHAIN_FORM_ENTRY(name, sa)
+  GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_ENTRY)
+  GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_ENTRIES)
+  GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_ENTRIES)
+  GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_ENTRIES)
+  GOVCHAIN_F32_BINARY(GOVCHAIN_F32_ENTRIES)
+  GOVCHAIN_F64_BINARY(GOVCHAIN_F64_ENTRIES)
+  GOVCHAIN_UNARY(GOVCHAIN_ACC_ENTRIES)
+  GOVCHAIN_LOADS(GOVCHAIN_LOAD_ENTRIES)
+  GOVCHAIN_STORES(GOVCHAIN_STORE_ENTRIES)
+#undef GOVCHAIN_ENTRY
+#undef GOVCHAIN_FORM_ENTRY
+#undef GOVCHAIN_ACC_ENTRIES
+#undef GOVCHAIN_STORE_ENTRIES
+#undef GOVCHAIN_LOAD_ENTRIES
+#undef GOVCHAIN_BINARY_ENTRIES
+#undef GOVCHAIN_IMMEDIATE_LEFT_ENTRIES
+#undef GOVCHAIN_BRANCH_ENTRIES
+#undef GOVCHAIN_F32_ENTRIES
+#undef GOVCHAIN_F64_ENTRIES
+  return table;
+}
+
+const std::array<Handler, op::count> Dispatch::table = make_table();
 
 }  // namespace
 
@@ -102,782 +1188,39 @@ Status call_host(Store& store, Instance* caller, const FunctionObject& function,
 
 Status execute(Store& store, const FunctionObject& entry, std::span<const uint64_t> arguments,
                std::span<uint64_t> results) {
-  void* dispatch_table[opcode::count];
-  for (auto& target : dispatch_table) target = &&op_invalid;
-#define GOVCHAIN_DISPATCH_ENTRY(code, name, signature, gas) dispatch_table[code] = &&op_##name;
-  GOVCHAIN_WASM_OPCODES(GOVCHAIN_DISPATCH_ENTRY)
-#undef GOVCHAIN_DISPATCH_ENTRY
-#define GOVCHAIN_FUSED_SLOT(name, form) \
-  dispatch_table[opcode::fused_binary_base + opcode::fused_forms * opcode::fusable_##name + opcode::form]
-#define GOVCHAIN_DISPATCH_FUSED(name)                                                              \
-  GOVCHAIN_FUSED_SLOT(name, form_local_local) = &&op_##name##_local_local;                         \
-  GOVCHAIN_FUSED_SLOT(name, form_local_constant) = &&op_##name##_local_constant;                   \
-  GOVCHAIN_FUSED_SLOT(name, form_constant) = &&op_##name##_constant;                               \
-  GOVCHAIN_FUSED_SLOT(name, form_stack_local) = &&op_##name##_stack_local;                         \
-  GOVCHAIN_FUSED_SLOT(name, form_local_local_to_local) = &&op_##name##_local_local_to_local;       \
-  GOVCHAIN_FUSED_SLOT(name, form_local_constant_to_local) = &&op_##name##_local_constant_to_local; \
-  GOVCHAIN_FUSED_SLOT(name, form_constant_to_local) = &&op_##name##_constant_to_local;             \
-  GOVCHAIN_FUSED_SLOT(name, form_stack_local_to_local) = &&op_##name##_stack_local_to_local;       \
-  GOVCHAIN_FUSED_SLOT(name, form_stack_stack_to_local) = &&op_##name##_stack_stack_to_local;
-  GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_DISPATCH_FUSED)
-#undef GOVCHAIN_DISPATCH_FUSED
-#undef GOVCHAIN_FUSED_SLOT
-#define GOVCHAIN_DISPATCH_FUSED_LOAD(name)                                                     \
-  dispatch_table[opcode::fused_load_base + opcode::fusable_load_##name] = &&op_##name##_local; \
-  dispatch_table[opcode::fused_load_plus_base + opcode::fusable_load_##name] = &&op_##name##_local_plus;
-  GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_DISPATCH_FUSED_LOAD)
-#undef GOVCHAIN_DISPATCH_FUSED_LOAD
-  dispatch_table[opcode::local_copy] = &&op_local_copy;
-  dispatch_table[opcode::local_set_constant] = &&op_local_set_constant;
-  dispatch_table[opcode::local_copy_push] = &&op_local_copy_push;
-
-  const Limits& limits = store.limits();
-  const bool consensus = store.consensus_mode();
+  const PreparedCode& code = *entry.code;
   const size_t base_depth = store.frame_depth;
   const size_t base_stack_used = store.value_stack_used;
-  Store::Frame* const frames = store.frames.data();
-  size_t depth = base_depth;
-  uint64_t* const stack_begin = store.value_stack.get();
-  uint64_t* const stack_end = stack_begin + store.value_stack_slots;
-  // The gas above the Store's poll floor; the floor itself stays in the Store.
+  Context context;
+  context.store = &store;
+  context.consensus = store.consensus_mode();
+  context.frames = store.frames.data();
+  context.frame_top = context.frames + base_depth;
+  context.frame_limit = context.frames + std::min<size_t>(store.limits().call_depth_max, store.frames.size());
+  context.stack_begin = store.value_stack.get();
+  context.stack_end = context.stack_begin + store.value_stack_slots;
+  uint64_t* fp = context.stack_begin + base_stack_used;
+  if (fp + arguments.size() > context.stack_end) return exhaustion_error("value stack exhausted");
+  std::copy(arguments.begin(), arguments.end(), fp);
+  // Zeroing the locals is priced per local and paid before it is done.
+  GOVCHAIN_TRY(store.charge_gas(code.entry_gas));
+  // Depth counts every frame of the Store, so host functions that call
+  // back into WebAssembly cannot reset it.
+  if (context.frame_top >= context.frame_limit) return exhaustion_error("call stack exhausted");
+  if (fp + code.frame_slots > context.stack_end) return exhaustion_error("call stack exhausted (value stack)");
+  *context.frame_top++ = Store::Frame{nullptr, fp, nullptr};
+  zero_slots(fp + code.param_slots, code.local_slots);
+  enter_instance(&context, entry.instance);
+  uint8_t* memory = memory_of(&context);
+  const Instruction* pc = code.instructions.data();
   uint64_t gas = store.gas_remaining_ - store.poll_floor_;
-  Status status;
-  Instance* instance = nullptr;
-  const Instruction* pc = nullptr;
-  uint64_t* fp = stack_begin + base_stack_used;
-  uint64_t* sp = fp;
-  uint8_t* memory_base = nullptr;
-  uint64_t memory_size = 0;
-  const FunctionObject* callee = &entry;
-  uint64_t* const entry_frame = fp;
-
-  if (fp + arguments.size() > stack_end) return exhaustion_error("value stack exhausted");
-  std::copy(arguments.begin(), arguments.end(), sp);
-  sp += arguments.size();
-
-#define DISPATCH() goto* dispatch_table[pc->opcode]
-#define NEXT()  \
-  do {          \
-    ++pc;       \
-    DISPATCH(); \
-  } while (0)
-#define TRAP(message)                                                 \
-  do {                                                                \
-    status = trap_error(std::string(message) + locate(instance, pc)); \
-    goto finish;                                                      \
-  } while (0)
-#define RELOAD_MEMORY()                             \
-  do {                                              \
-    if (instance->memory != nullptr) {              \
-      memory_base = instance->memory->bytes.data(); \
-      memory_size = instance->memory->bytes.size(); \
-    } else {                                        \
-      memory_base = nullptr;                        \
-      memory_size = 0;                              \
-    }                                               \
-  } while (0)
-#define SYNC_STORE()                                                \
-  do {                                                              \
-    store.gas_remaining_ = gas + store.poll_floor_;                 \
-    store.frame_depth = depth;                                      \
-    store.value_stack_used = static_cast<size_t>(sp - stack_begin); \
-  } while (0)
-#define CHARGE(amount)                                      \
-  do {                                                      \
-    const uint64_t charge_amount = (amount);                \
-    if (charge_amount > gas) [[unlikely]] {                 \
-      gas = charge_slow(store, charge_amount, gas, status); \
-      if (!status.ok()) goto finish;                        \
-    } else {                                                \
-      gas -= charge_amount;                                 \
-    }                                                       \
-  } while (0)
-
-  if (entry.code != nullptr) CHARGE(entry.code->entry_gas);
-enter:
-  if (callee->host != nullptr) {
-    uint64_t* call_arguments = sp - callee->type->params.size();
-    SYNC_STORE();
-    status = call_host(store, instance, *callee, call_arguments, call_arguments);
-    gas = store.gas_remaining_ - store.poll_floor_;
-    if (!status.ok()) goto finish;
-    sp = call_arguments + callee->type->results.size();
-    if (pc == nullptr) goto done;
-    RELOAD_MEMORY();
-    NEXT();
-  }
-  {
-    const PreparedCode& code = *callee->code;
-    // Depth counts every frame of the Store, so host functions that call
-    // back into WebAssembly cannot reset it.
-    if (depth >= limits.call_depth_max || depth >= store.frames.size()) {
-      status = exhaustion_error("call stack exhausted");
-      goto finish;
-    }
-    uint64_t* new_fp = sp - code.param_slots;
-    if (new_fp + code.param_slots + code.local_slots + code.operand_slots_max > stack_end) {
-      status = exhaustion_error("call stack exhausted (value stack)");
-      goto finish;
-    }
-    // Zeroing the locals is priced per local and paid before it is done:
-    // by the caller's block for direct calls (prepare.cpp), by the call
-    // instruction for the others, before the first entry for the first.
-    frames[depth++] = Store::Frame{pc, fp, instance};
-    fp = new_fp;
-    std::fill(sp, sp + code.local_slots, uint64_t{0});
-    sp += code.local_slots;
-    instance = callee->instance;
-    RELOAD_MEMORY();
-    pc = code.instructions.data();
-    DISPATCH();
-  }
-
-op_invalid:
-  status = Status(Code::internal, "internal: invalid prepared instruction " + std::to_string(pc->opcode));
-  goto finish;
-
-op_unreachable:
-  TRAP("unreachable");
-op_nop:
-op_block:
-op_loop:
-op_end:
-op_select_typed:
-op_i32_const:
-op_i64_const:
-op_f32_const:
-op_f64_const:
-op_ref_null:
-  NEXT();
-
-// The hottest charge, written out so that the slow path ends in its own
-// dispatch: sharing the continuation with the fast path made the compiler
-// move the gas counter between stack slots on every block.
-op_charge_gas:
-  if (pc->b > gas) [[unlikely]]
-    goto charge_gas_slowly;
-  gas -= pc->b;
-  NEXT();
-charge_gas_slowly:
-  gas = charge_slow(store, pc->b, gas, status);
-  if (!status.ok()) goto finish;
-  NEXT();
-
-op_constant:
-  *sp++ = pc->b;
-  NEXT();
-
-op_br:
-op_else_:
-  pc += static_cast<int32_t>(pc->a);
-  DISPATCH();
-
-op_br_move : {
-  const uint32_t arity = static_cast<uint32_t>(pc->b);
-  uint64_t* destination = fp + (pc->b >> 32);
-  const uint64_t* source = sp - arity;
-  for (uint32_t index = 0; index < arity; ++index) destination[index] = source[index];
-  sp = destination + arity;
-  pc += static_cast<int32_t>(pc->a);
-  DISPATCH();
-}
-
-op_br_if:
-  if (static_cast<uint32_t>(*--sp) != 0) {
-    pc += static_cast<int32_t>(pc->a);
-    DISPATCH();
-  }
-  NEXT();
-
-op_br_if_move:
-  if (static_cast<uint32_t>(*--sp) != 0) goto op_br_move;
-  NEXT();
-
-op_if_:
-op_br_unless:
-  if (static_cast<uint32_t>(*--sp) == 0) {
-    pc += static_cast<int32_t>(pc->a);
-    DISPATCH();
-  }
-  NEXT();
-
-op_br_table : {
-  uint32_t index = static_cast<uint32_t>(*--sp);
-  if (index > pc->a) index = pc->a;
-  pc += 1 + index;
-  goto op_br_move;
-}
-op_br_table_entry:
-  goto op_invalid;
-
-op_return_ : {
-  const uint32_t result_count = pc->a;
-  const uint64_t* source = sp - result_count;
-  for (uint32_t index = 0; index < result_count; ++index) fp[index] = source[index];
-  sp = fp + result_count;
-  const Store::Frame& frame = frames[--depth];
-  pc = frame.return_pc;
-  fp = frame.frame_pointer;
-  instance = frame.instance;
-  if (pc == nullptr) goto done;
-  RELOAD_MEMORY();
-  NEXT();
-}
-
-op_call:
-  callee = instance->functions[pc->a];
-  goto enter;
-
-op_call_imported:
-  callee = instance->functions[pc->a];
-  if (callee->code != nullptr) CHARGE(callee->code->entry_gas);
-  goto enter;
-
-op_call_indirect : {
-  const uint32_t index = static_cast<uint32_t>(*--sp);
-  const TableObject& table = *instance->tables[pc->b];
-  if (index >= table.elements.size()) TRAP("undefined element");
-  const uint64_t reference = table.elements[index];
-  if (reference == 0) TRAP("uninitialized element");
-  callee = reinterpret_cast<const FunctionObject*>(reference);
-  if (callee->type_id != instance->type_ids[pc->a]) TRAP("indirect call type mismatch");
-  if (callee->code != nullptr) CHARGE(callee->code->entry_gas);
-  goto enter;
-}
-
-op_drop:
-  --sp;
-  NEXT();
-
-op_select:
-  sp -= 2;
-  if (static_cast<uint32_t>(sp[1]) == 0) sp[-1] = sp[0];
-  NEXT();
-
-op_local_get:
-  *sp++ = fp[pc->a];
-  NEXT();
-op_local_set:
-  fp[pc->a] = *--sp;
-  NEXT();
-op_local_copy:
-  fp[pc->b] = fp[pc->a];
-  NEXT();
-op_local_set_constant:
-  fp[pc->a] = pc->b;
-  NEXT();
-op_local_copy_push:
-  fp[pc->b] = fp[pc->a];
-  *sp++ = fp[pc->a];
-  NEXT();
-op_local_tee:
-  fp[pc->a] = sp[-1];
-  NEXT();
-op_global_get:
-  *sp++ = instance->globals[pc->a]->bits;
-  NEXT();
-op_global_set:
-  instance->globals[pc->a]->bits = *--sp;
-  NEXT();
-
-op_table_get : {
-  const TableObject& table = *instance->tables[pc->a];
-  const uint32_t index = static_cast<uint32_t>(sp[-1]);
-  if (index >= table.elements.size()) TRAP("out of bounds table access");
-  sp[-1] = table.elements[index];
-  NEXT();
-}
-op_table_set : {
-  TableObject& table = *instance->tables[pc->a];
-  const uint32_t index = static_cast<uint32_t>(sp[-2]);
-  if (index >= table.elements.size()) TRAP("out of bounds table access");
-  table.elements[index] = sp[-1];
-  sp -= 2;
-  NEXT();
-}
-op_table_size:
-  *sp++ = instance->tables[pc->a]->elements.size();
-  NEXT();
-op_table_grow : {
-  TableObject& table = *instance->tables[pc->a];
-  const uint64_t delta = static_cast<uint32_t>(sp[-1]);
-  const uint64_t initial = sp[-2];
-  const uint64_t old_size = table.elements.size();
-  --sp;
-  if (old_size + delta > table.size_max) {
-    sp[-1] = static_cast<uint32_t>(-1);
-    NEXT();
-  }
-  CHARGE(table_gas(delta, instance->module().gas_schedule));
-  table.elements.resize(old_size + delta, initial);
-  sp[-1] = old_size;
-  NEXT();
-}
-op_table_fill : {
-  TableObject& table = *instance->tables[pc->a];
-  const uint64_t count = static_cast<uint32_t>(sp[-1]);
-  const uint64_t value = sp[-2];
-  const uint64_t start = static_cast<uint32_t>(sp[-3]);
-  sp -= 3;
-  if (start + count > table.elements.size()) TRAP("out of bounds table access");
-  CHARGE(table_gas(count, instance->module().gas_schedule));
-  std::fill_n(table.elements.begin() + static_cast<ptrdiff_t>(start), count, value);
-  NEXT();
-}
-op_table_copy : {
-  TableObject& destination_table = *instance->tables[pc->a];
-  const TableObject& source_table = *instance->tables[pc->b];
-  const uint64_t count = static_cast<uint32_t>(sp[-1]);
-  const uint64_t source = static_cast<uint32_t>(sp[-2]);
-  const uint64_t destination = static_cast<uint32_t>(sp[-3]);
-  sp -= 3;
-  if (source + count > source_table.elements.size() || destination + count > destination_table.elements.size())
-    TRAP("out of bounds table access");
-  CHARGE(table_gas(count, instance->module().gas_schedule));
-  std::memmove(destination_table.elements.data() + destination, source_table.elements.data() + source,
-               count * sizeof(uint64_t));
-  NEXT();
-}
-op_table_init : {
-  TableObject& table = *instance->tables[pc->b];
-  const std::vector<uint64_t>& segment = instance->element_segments[pc->a];
-  const uint64_t count = static_cast<uint32_t>(sp[-1]);
-  const uint64_t source = static_cast<uint32_t>(sp[-2]);
-  const uint64_t destination = static_cast<uint32_t>(sp[-3]);
-  sp -= 3;
-  if (source + count > segment.size() || destination + count > table.elements.size())
-    TRAP("out of bounds table access");
-  CHARGE(table_gas(count, instance->module().gas_schedule));
-  std::copy_n(segment.begin() + static_cast<ptrdiff_t>(source), count,
-              table.elements.begin() + static_cast<ptrdiff_t>(destination));
-  NEXT();
-}
-op_elem_drop:
-  instance->element_segments[pc->a] = {};
-  NEXT();
-
-op_memory_size:
-  *sp++ = instance->memory->pages;
-  NEXT();
-op_memory_grow : {
-  MemoryObject& memory = *instance->memory;
-  const uint64_t delta = static_cast<uint32_t>(sp[-1]);
-  const uint64_t old_pages = memory.pages;
-  if (old_pages + delta > memory.pages_max) {
-    sp[-1] = static_cast<uint32_t>(-1);
-    NEXT();
-  }
-  CHARGE(delta * instance->module().gas_schedule.memory_page_allocated);
-  memory.bytes.resize((old_pages + delta) * page_size_bytes);
-  memory.pages = static_cast<uint32_t>(old_pages + delta);
-  sp[-1] = old_pages;
-  RELOAD_MEMORY();
-  NEXT();
-}
-op_memory_fill : {
-  const uint64_t count = static_cast<uint32_t>(sp[-1]);
-  const uint8_t value = static_cast<uint8_t>(sp[-2]);
-  const uint64_t destination = static_cast<uint32_t>(sp[-3]);
-  sp -= 3;
-  if (destination + count > memory_size) TRAP("out of bounds memory access");
-  CHARGE(copy_gas(count, instance->module().gas_schedule));
-  std::memset(memory_base + destination, value, count);
-  NEXT();
-}
-op_memory_copy : {
-  const uint64_t count = static_cast<uint32_t>(sp[-1]);
-  const uint64_t source = static_cast<uint32_t>(sp[-2]);
-  const uint64_t destination = static_cast<uint32_t>(sp[-3]);
-  sp -= 3;
-  if (source + count > memory_size || destination + count > memory_size) TRAP("out of bounds memory access");
-  CHARGE(copy_gas(count, instance->module().gas_schedule));
-  std::memmove(memory_base + destination, memory_base + source, count);
-  NEXT();
-}
-op_memory_init : {
-  const ByteView segment = instance->data_segments[pc->a];
-  const uint64_t count = static_cast<uint32_t>(sp[-1]);
-  const uint64_t source = static_cast<uint32_t>(sp[-2]);
-  const uint64_t destination = static_cast<uint32_t>(sp[-3]);
-  sp -= 3;
-  if (source + count > segment.size() || destination + count > memory_size) TRAP("out of bounds memory access");
-  CHARGE(copy_gas(count, instance->module().gas_schedule));
-  if (count > 0) std::memcpy(memory_base + destination, segment.data() + source, count);
-  NEXT();
-}
-op_data_drop:
-  instance->data_segments[pc->a] = {};
-  NEXT();
-
-op_ref_is_null:
-  sp[-1] = sp[-1] == 0 ? 1 : 0;
-  NEXT();
-op_ref_func:
-  *sp++ = reinterpret_cast<uint64_t>(instance->functions[pc->a]);
-  NEXT();
-
-#define LOAD(name, Stored, Result)                                                                    \
-  op_##name : {                                                                                       \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(sp[-1])) + pc->a;            \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");                  \
-    Stored value;                                                                                     \
-    std::memcpy(&value, memory_base + address, sizeof(Stored));                                       \
-    sp[-1] = static_cast<uint64_t>(static_cast<Result>(value));                                       \
-    NEXT();                                                                                           \
-  }                                                                                                   \
-  op_##name##_local : {                                                                               \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(fp[pc->b])) + pc->a;         \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");                  \
-    Stored value;                                                                                     \
-    std::memcpy(&value, memory_base + address, sizeof(Stored));                                       \
-    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                                        \
-    NEXT();                                                                                           \
-  }                                                                                                   \
-  op_##name##_local_plus : {                                                                          \
-    const uint32_t base =                                                                             \
-        static_cast<uint32_t>(fp[static_cast<uint32_t>(pc->b)]) + static_cast<uint32_t>(pc->b >> 32); \
-    const uint64_t address = static_cast<uint64_t>(base) + pc->a;                                     \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");                  \
-    Stored value;                                                                                     \
-    std::memcpy(&value, memory_base + address, sizeof(Stored));                                       \
-    *sp++ = static_cast<uint64_t>(static_cast<Result>(value));                                        \
-    NEXT();                                                                                           \
-  }
-  LOAD(i32_load, uint32_t, uint32_t)
-  LOAD(i64_load, uint64_t, uint64_t)
-  LOAD(f32_load, uint32_t, uint32_t)
-  LOAD(f64_load, uint64_t, uint64_t)
-  LOAD(i32_load8_s, int8_t, uint32_t)
-  LOAD(i32_load8_u, uint8_t, uint32_t)
-  LOAD(i32_load16_s, int16_t, uint32_t)
-  LOAD(i32_load16_u, uint16_t, uint32_t)
-  LOAD(i64_load8_s, int8_t, int64_t)
-  LOAD(i64_load8_u, uint8_t, uint64_t)
-  LOAD(i64_load16_s, int16_t, int64_t)
-  LOAD(i64_load16_u, uint16_t, uint64_t)
-  LOAD(i64_load32_s, int32_t, int64_t)
-  LOAD(i64_load32_u, uint32_t, uint64_t)
-#undef LOAD
-
-#define STORE(name, Stored)                                                                \
-  op_##name : {                                                                            \
-    const uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(sp[-2])) + pc->a; \
-    if (address + sizeof(Stored) > memory_size) TRAP("out of bounds memory access");       \
-    const Stored value = static_cast<Stored>(sp[-1]);                                      \
-    std::memcpy(memory_base + address, &value, sizeof(Stored));                            \
-    sp -= 2;                                                                               \
-    NEXT();                                                                                \
-  }
-  STORE(i32_store, uint32_t)
-  STORE(i64_store, uint64_t)
-  STORE(f32_store, uint32_t)
-  STORE(f64_store, uint64_t)
-  STORE(i32_store8, uint8_t)
-  STORE(i32_store16, uint16_t)
-  STORE(i64_store8, uint8_t)
-  STORE(i64_store16, uint16_t)
-  STORE(i64_store32, uint32_t)
-#undef STORE
-
-#define UNARY(name, Type, expression)               \
-  op_##name : {                                     \
-    const Type operand = static_cast<Type>(sp[-1]); \
-    sp[-1] = static_cast<uint64_t>(expression);     \
-    NEXT();                                         \
-  }
-#define BINARY(name, Type, expression)            \
-  op_##name : {                                   \
-    const Type right = static_cast<Type>(sp[-1]); \
-    const Type left = static_cast<Type>(sp[-2]);  \
-    --sp;                                         \
-    sp[-1] = static_cast<uint64_t>(expression);   \
-    NEXT();                                       \
-  }
-// Each fusable binary instruction, and its fused forms (see opcodes.h).
-#define FUSABLE(name, Type, expression)                   \
-  BINARY(name, Type, expression)                          \
-  op_##name##_local_local : {                             \
-    const Type left = static_cast<Type>(fp[pc->a]);       \
-    const Type right = static_cast<Type>(fp[pc->b]);      \
-    *sp++ = static_cast<uint64_t>(expression);            \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_local_constant : {                          \
-    const Type left = static_cast<Type>(fp[pc->a]);       \
-    const Type right = static_cast<Type>(pc->b);          \
-    *sp++ = static_cast<uint64_t>(expression);            \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_constant : {                                \
-    const Type left = static_cast<Type>(sp[-1]);          \
-    const Type right = static_cast<Type>(pc->b);          \
-    sp[-1] = static_cast<uint64_t>(expression);           \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_stack_local : {                             \
-    const Type left = static_cast<Type>(sp[-1]);          \
-    const Type right = static_cast<Type>(fp[pc->a]);      \
-    sp[-1] = static_cast<uint64_t>(expression);           \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_local_local_to_local : {                    \
-    const Type left = static_cast<Type>(fp[pc->a]);       \
-    const Type right = static_cast<Type>(fp[pc->b]);      \
-    fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_local_constant_to_local : {                 \
-    const Type left = static_cast<Type>(fp[pc->a]);       \
-    const Type right = static_cast<Type>(pc->b);          \
-    fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_constant_to_local : {                       \
-    const Type left = static_cast<Type>(sp[-1]);          \
-    const Type right = static_cast<Type>(pc->b);          \
-    --sp;                                                 \
-    fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_stack_local_to_local : {                    \
-    const Type left = static_cast<Type>(sp[-1]);          \
-    const Type right = static_cast<Type>(fp[pc->a]);      \
-    --sp;                                                 \
-    fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT();                                               \
-  }                                                       \
-  op_##name##_stack_stack_to_local : {                    \
-    const Type left = static_cast<Type>(sp[-2]);          \
-    const Type right = static_cast<Type>(sp[-1]);         \
-    sp -= 2;                                              \
-    fp[pc->reserved] = static_cast<uint64_t>(expression); \
-    NEXT();                                               \
-  }
-  UNARY(i32_eqz, uint32_t, operand == 0)
-  FUSABLE(i32_eq, uint32_t, left == right)
-  FUSABLE(i32_ne, uint32_t, left != right)
-  FUSABLE(i32_lt_s, int32_t, left < right)
-  FUSABLE(i32_lt_u, uint32_t, left < right)
-  FUSABLE(i32_gt_s, int32_t, left > right)
-  FUSABLE(i32_gt_u, uint32_t, left > right)
-  FUSABLE(i32_le_s, int32_t, left <= right)
-  FUSABLE(i32_le_u, uint32_t, left <= right)
-  FUSABLE(i32_ge_s, int32_t, left >= right)
-  FUSABLE(i32_ge_u, uint32_t, left >= right)
-  UNARY(i64_eqz, uint64_t, operand == 0)
-  FUSABLE(i64_eq, uint64_t, left == right)
-  FUSABLE(i64_ne, uint64_t, left != right)
-  FUSABLE(i64_lt_s, int64_t, left < right)
-  FUSABLE(i64_lt_u, uint64_t, left < right)
-  FUSABLE(i64_gt_s, int64_t, left > right)
-  FUSABLE(i64_gt_u, uint64_t, left > right)
-  FUSABLE(i64_le_s, int64_t, left <= right)
-  FUSABLE(i64_le_u, uint64_t, left <= right)
-  FUSABLE(i64_ge_s, int64_t, left >= right)
-  FUSABLE(i64_ge_u, uint64_t, left >= right)
-
-  UNARY(i32_clz, uint32_t, static_cast<uint32_t>(std::countl_zero(operand)))
-  UNARY(i32_ctz, uint32_t, static_cast<uint32_t>(std::countr_zero(operand)))
-  UNARY(i32_popcnt, uint32_t, static_cast<uint32_t>(std::popcount(operand)))
-  FUSABLE(i32_add, uint32_t, static_cast<uint32_t>(left + right))
-  FUSABLE(i32_sub, uint32_t, static_cast<uint32_t>(left - right))
-  FUSABLE(i32_mul, uint32_t, static_cast<uint32_t>(left * right))
-  FUSABLE(i32_and_, uint32_t, left & right)
-  FUSABLE(i32_or_, uint32_t, left | right)
-  FUSABLE(i32_xor_, uint32_t, left ^ right)
-  FUSABLE(i32_shl, uint32_t, static_cast<uint32_t>(left << (right & 31)))
-  FUSABLE(i32_shr_s, uint32_t, static_cast<uint32_t>(static_cast<int32_t>(left) >> (right & 31)))
-  FUSABLE(i32_shr_u, uint32_t, left >> (right & 31))
-  FUSABLE(i32_rotl, uint32_t, std::rotl(left, static_cast<int>(right & 31)))
-  FUSABLE(i32_rotr, uint32_t, std::rotr(left, static_cast<int>(right & 31)))
-  UNARY(i64_clz, uint64_t, static_cast<uint64_t>(std::countl_zero(operand)))
-  UNARY(i64_ctz, uint64_t, static_cast<uint64_t>(std::countr_zero(operand)))
-  UNARY(i64_popcnt, uint64_t, static_cast<uint64_t>(std::popcount(operand)))
-  FUSABLE(i64_add, uint64_t, left + right)
-  FUSABLE(i64_sub, uint64_t, left - right)
-  FUSABLE(i64_mul, uint64_t, left * right)
-  FUSABLE(i64_and_, uint64_t, left & right)
-  FUSABLE(i64_or_, uint64_t, left | right)
-  FUSABLE(i64_xor_, uint64_t, left ^ right)
-  FUSABLE(i64_shl, uint64_t, left << (right & 63))
-  FUSABLE(i64_shr_s, uint64_t, static_cast<uint64_t>(static_cast<int64_t>(left) >> (right & 63)))
-  FUSABLE(i64_shr_u, uint64_t, left >> (right & 63))
-  FUSABLE(i64_rotl, uint64_t, std::rotl(left, static_cast<int>(right & 63)))
-  FUSABLE(i64_rotr, uint64_t, std::rotr(left, static_cast<int>(right & 63)))
-
-#define DIVISION(name, Type, Unsigned, is_signed, is_remainder)                                              \
-  op_##name : {                                                                                              \
-    const Type right = static_cast<Type>(static_cast<Unsigned>(sp[-1]));                                     \
-    const Type left = static_cast<Type>(static_cast<Unsigned>(sp[-2]));                                      \
-    if (right == 0) TRAP("integer divide by zero");                                                          \
-    Type result;                                                                                             \
-    if (is_signed && right == static_cast<Type>(-1)) {                                                       \
-      if (!is_remainder && left == std::numeric_limits<Type>::min()) TRAP("integer overflow");               \
-      result = is_remainder ? 0 : static_cast<Type>(static_cast<Unsigned>(0) - static_cast<Unsigned>(left)); \
-    } else {                                                                                                 \
-      result = is_remainder ? left % right : left / right;                                                   \
-    }                                                                                                        \
-    --sp;                                                                                                    \
-    sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(result));                                           \
-    NEXT();                                                                                                  \
-  }
-  DIVISION(i32_div_s, int32_t, uint32_t, true, false)
-  DIVISION(i32_div_u, uint32_t, uint32_t, false, false)
-  DIVISION(i32_rem_s, int32_t, uint32_t, true, true)
-  DIVISION(i32_rem_u, uint32_t, uint32_t, false, true)
-  DIVISION(i64_div_s, int64_t, uint64_t, true, false)
-  DIVISION(i64_div_u, uint64_t, uint64_t, false, false)
-  DIVISION(i64_rem_s, int64_t, uint64_t, true, true)
-  DIVISION(i64_rem_u, uint64_t, uint64_t, false, true)
-#undef DIVISION
-
-#define F32_RESULT(expression) canonical_f32(consensus, expression)
-#define F64_RESULT(expression) canonical_f64(consensus, expression)
-#define FLOAT_UNARY(name, Float, of, expression) \
-  op_##name : {                                  \
-    const Float operand = of(sp[-1]);            \
-    sp[-1] = expression;                         \
-    NEXT();                                      \
-  }
-#define FLOAT_BINARY(name, Float, of, expression) \
-  op_##name : {                                   \
-    const Float right = of(sp[-1]);               \
-    const Float left = of(sp[-2]);                \
-    --sp;                                         \
-    sp[-1] = expression;                          \
-    NEXT();                                       \
-  }
-  FLOAT_BINARY(f32_eq, float, f32_of, left == right)
-  FLOAT_BINARY(f32_ne, float, f32_of, left != right)
-  FLOAT_BINARY(f32_lt, float, f32_of, left < right)
-  FLOAT_BINARY(f32_gt, float, f32_of, left > right)
-  FLOAT_BINARY(f32_le, float, f32_of, left <= right)
-  FLOAT_BINARY(f32_ge, float, f32_of, left >= right)
-  FLOAT_BINARY(f64_eq, double, f64_of, left == right)
-  FLOAT_BINARY(f64_ne, double, f64_of, left != right)
-  FLOAT_BINARY(f64_lt, double, f64_of, left < right)
-  FLOAT_BINARY(f64_gt, double, f64_of, left > right)
-  FLOAT_BINARY(f64_le, double, f64_of, left <= right)
-  FLOAT_BINARY(f64_ge, double, f64_of, left >= right)
-
-op_f32_abs:
-  sp[-1] = static_cast<uint32_t>(sp[-1]) & 0x7FFFFFFFu;
-  NEXT();
-op_f32_neg:
-  sp[-1] = static_cast<uint32_t>(sp[-1]) ^ 0x80000000u;
-  NEXT();
-op_f32_copysign:
-  --sp;
-  sp[-1] = (static_cast<uint32_t>(sp[-1]) & 0x7FFFFFFFu) | (static_cast<uint32_t>(sp[0]) & 0x80000000u);
-  NEXT();
-op_f64_abs:
-  sp[-1] &= 0x7FFFFFFFFFFFFFFFull;
-  NEXT();
-op_f64_neg:
-  sp[-1] ^= 0x8000000000000000ull;
-  NEXT();
-op_f64_copysign:
-  --sp;
-  sp[-1] = (sp[-1] & 0x7FFFFFFFFFFFFFFFull) | (sp[0] & 0x8000000000000000ull);
-  NEXT();
-
-  FLOAT_UNARY(f32_ceil, float, f32_of, F32_RESULT(std::ceil(operand)))
-  FLOAT_UNARY(f32_floor, float, f32_of, F32_RESULT(std::floor(operand)))
-  FLOAT_UNARY(f32_trunc, float, f32_of, F32_RESULT(std::trunc(operand)))
-  FLOAT_UNARY(f32_nearest, float, f32_of, F32_RESULT(numeric::wasm_nearest(operand)))
-  FLOAT_UNARY(f32_sqrt, float, f32_of, F32_RESULT(std::sqrt(operand)))
-  FLOAT_BINARY(f32_add, float, f32_of, F32_RESULT(left + right))
-  FLOAT_BINARY(f32_sub, float, f32_of, F32_RESULT(left - right))
-  FLOAT_BINARY(f32_mul, float, f32_of, F32_RESULT(left * right))
-  FLOAT_BINARY(f32_div, float, f32_of, F32_RESULT(left / right))
-  FLOAT_BINARY(f32_min, float, f32_of, F32_RESULT(numeric::wasm_min(left, right)))
-  FLOAT_BINARY(f32_max, float, f32_of, F32_RESULT(numeric::wasm_max(left, right)))
-  FLOAT_UNARY(f64_ceil, double, f64_of, F64_RESULT(std::ceil(operand)))
-  FLOAT_UNARY(f64_floor, double, f64_of, F64_RESULT(std::floor(operand)))
-  FLOAT_UNARY(f64_trunc, double, f64_of, F64_RESULT(std::trunc(operand)))
-  FLOAT_UNARY(f64_nearest, double, f64_of, F64_RESULT(numeric::wasm_nearest(operand)))
-  FLOAT_UNARY(f64_sqrt, double, f64_of, F64_RESULT(std::sqrt(operand)))
-  FLOAT_BINARY(f64_add, double, f64_of, F64_RESULT(left + right))
-  FLOAT_BINARY(f64_sub, double, f64_of, F64_RESULT(left - right))
-  FLOAT_BINARY(f64_mul, double, f64_of, F64_RESULT(left * right))
-  FLOAT_BINARY(f64_div, double, f64_of, F64_RESULT(left / right))
-  FLOAT_BINARY(f64_min, double, f64_of, F64_RESULT(numeric::wasm_min(left, right)))
-  FLOAT_BINARY(f64_max, double, f64_of, F64_RESULT(numeric::wasm_max(left, right)))
-
-#define TRUNCATE(name, Integer, Unsigned, Float, of)               \
-  op_##name : {                                                    \
-    Integer result;                                                \
-    switch (numeric::truncate<Integer>(of(sp[-1]), result)) {      \
-      case numeric::Conversion::nan:                               \
-        TRAP("invalid conversion to integer");                     \
-      case numeric::Conversion::overflow:                          \
-        TRAP("integer overflow");                                  \
-      case numeric::Conversion::ok:                                \
-        break;                                                     \
-    }                                                              \
-    sp[-1] = static_cast<uint64_t>(static_cast<Unsigned>(result)); \
-    NEXT();                                                        \
-  }
-  TRUNCATE(i32_trunc_f32_s, int32_t, uint32_t, float, f32_of)
-  TRUNCATE(i32_trunc_f32_u, uint32_t, uint32_t, float, f32_of)
-  TRUNCATE(i32_trunc_f64_s, int32_t, uint32_t, double, f64_of)
-  TRUNCATE(i32_trunc_f64_u, uint32_t, uint32_t, double, f64_of)
-  TRUNCATE(i64_trunc_f32_s, int64_t, uint64_t, float, f32_of)
-  TRUNCATE(i64_trunc_f32_u, uint64_t, uint64_t, float, f32_of)
-  TRUNCATE(i64_trunc_f64_s, int64_t, uint64_t, double, f64_of)
-  TRUNCATE(i64_trunc_f64_u, uint64_t, uint64_t, double, f64_of)
-#undef TRUNCATE
-
-#define SATURATE(name, Integer, Unsigned, of)                                                                      \
-  op_##name : sp[-1] =                                                                                             \
-                  static_cast<uint64_t>(static_cast<Unsigned>(numeric::truncate_saturating<Integer>(of(sp[-1])))); \
-  NEXT();
-  SATURATE(i32_trunc_sat_f32_s, int32_t, uint32_t, f32_of)
-  SATURATE(i32_trunc_sat_f32_u, uint32_t, uint32_t, f32_of)
-  SATURATE(i32_trunc_sat_f64_s, int32_t, uint32_t, f64_of)
-  SATURATE(i32_trunc_sat_f64_u, uint32_t, uint32_t, f64_of)
-  SATURATE(i64_trunc_sat_f32_s, int64_t, uint64_t, f32_of)
-  SATURATE(i64_trunc_sat_f32_u, uint64_t, uint64_t, f32_of)
-  SATURATE(i64_trunc_sat_f64_s, int64_t, uint64_t, f64_of)
-  SATURATE(i64_trunc_sat_f64_u, uint64_t, uint64_t, f64_of)
-#undef SATURATE
-
-  UNARY(i32_wrap_i64, uint64_t, static_cast<uint32_t>(operand))
-  UNARY(i64_extend_i32_s, uint64_t, static_cast<int64_t>(static_cast<int32_t>(operand)))
-  UNARY(i64_extend_i32_u, uint64_t, static_cast<uint32_t>(operand))
-  UNARY(i32_extend8_s, uint64_t, static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(operand))))
-  UNARY(i32_extend16_s, uint64_t, static_cast<uint32_t>(static_cast<int32_t>(static_cast<int16_t>(operand))))
-  UNARY(i64_extend8_s, uint64_t, static_cast<int64_t>(static_cast<int8_t>(operand)))
-  UNARY(i64_extend16_s, uint64_t, static_cast<int64_t>(static_cast<int16_t>(operand)))
-  UNARY(i64_extend32_s, uint64_t, static_cast<int64_t>(static_cast<int32_t>(operand)))
-  UNARY(f32_convert_i32_s, uint64_t, slot_of(static_cast<float>(static_cast<int32_t>(operand))))
-  UNARY(f32_convert_i32_u, uint64_t, slot_of(static_cast<float>(static_cast<uint32_t>(operand))))
-  UNARY(f32_convert_i64_s, uint64_t, slot_of(static_cast<float>(static_cast<int64_t>(operand))))
-  UNARY(f32_convert_i64_u, uint64_t, slot_of(static_cast<float>(operand)))
-  UNARY(f64_convert_i32_s, uint64_t, slot_of(static_cast<double>(static_cast<int32_t>(operand))))
-  UNARY(f64_convert_i32_u, uint64_t, slot_of(static_cast<double>(static_cast<uint32_t>(operand))))
-  UNARY(f64_convert_i64_s, uint64_t, slot_of(static_cast<double>(static_cast<int64_t>(operand))))
-  UNARY(f64_convert_i64_u, uint64_t, slot_of(static_cast<double>(operand)))
-  FLOAT_UNARY(f32_demote_f64, double, f64_of, F32_RESULT(static_cast<float>(operand)))
-  FLOAT_UNARY(f64_promote_f32, float, f32_of, F64_RESULT(static_cast<double>(operand)))
-  UNARY(i32_reinterpret_f32, uint64_t, static_cast<uint32_t>(operand))
-  UNARY(i64_reinterpret_f64, uint64_t, operand)
-  UNARY(f32_reinterpret_i32, uint64_t, static_cast<uint32_t>(operand))
-  UNARY(f64_reinterpret_i64, uint64_t, operand)
-#undef UNARY
-#undef FUSABLE
-#undef BINARY
-#undef FLOAT_UNARY
-#undef FLOAT_BINARY
-
-done:
-  std::copy(entry_frame, entry_frame + results.size(), results.begin());
-  (void)sp;
-finish:
+  gas = Dispatch::table[pc->operation](pc, fp, memory, gas, &context, 0, 0.0);
   store.gas_remaining_ = gas + store.poll_floor_;
   store.frame_depth = base_depth;
   store.value_stack_used = base_stack_used;
-  return status;
+  if (!context.status.ok()) return context.status;
+  std::copy(fp, fp + results.size(), results.begin());
+  return Status();
 }
 
 }  // namespace govchain::runtime

@@ -1,5 +1,6 @@
-// Interpret stage: runs prepared code. A computed-goto dispatch loop over the
-// 16-byte instructions of PreparedCode; operands, locals and call frames
+// Interpret stage: runs prepared code. One handler per operation of the
+// 16-byte instructions of PreparedCode (runtime/operations.h), each ending
+// in a guaranteed tail call to the next; operands, locals and call frames
 // live in the Store's preallocated arrays, so no instruction allocates.
 // Traps, call-depth and stack exhaustion and out-of-gas end the run with a
 // Status; the Store is left ready for the next call. Single-threaded, like

@@ -88,23 +88,36 @@ struct DataSegment {
   Bytes bytes;
 };
 
-// One instruction of the prepared form: the opcode (see runtime/opcodes.h),
-// and up to two immediates whose meaning depends on the opcode.
+// One instruction of the prepared form (runtime/operations.h): the
+// operation, and up to four fields whose meaning depends on it: slots of the
+// frame (relative to its first parameter), a branch offset, a gas amount,
+// an index, or a 64-bit immediate held in x and y.
 struct Instruction {
-  uint16_t opcode = 0;
-  uint16_t reserved = 0;
-  uint32_t a = 0;
-  uint64_t b = 0;
+  uint16_t operation = 0;
+  uint16_t aux = 0;
+  uint32_t r = 0;
+  uint32_t x = 0;
+  uint32_t y = 0;
+
+  uint64_t immediate() const { return static_cast<uint64_t>(x) | static_cast<uint64_t>(y) << 32; }
+  void set_immediate(uint64_t value) {
+    x = static_cast<uint32_t>(value);
+    y = static_cast<uint32_t>(value >> 32);
+  }
 };
 static_assert(sizeof(Instruction) == 16);
 
 // A function body after the prepare stage: a flat instruction array with
-// resolved branch targets, and the frame size it needs.
+// resolved branch targets, and the frame it needs. The frame holds the
+// parameters, then the declared locals, then the constant pool's slots
+// (operations.h), then one slot per operand-stack height; calls put the
+// callee's frame on top of the caller's arguments.
 struct PreparedCode {
   std::vector<Instruction> instructions;
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;        // declared locals, parameters excluded
   uint32_t operand_slots_max = 0;  // highest operand stack use
+  uint32_t frame_slots = 0;        // param_slots + local_slots + the constant pool's + operand_slots_max
   uint64_t entry_gas = 0;          // for zeroing the locals, charged on entry before they are zeroed
 };
 

@@ -1,12 +1,14 @@
 // Numeric semantics of WebAssembly that C++ does not give directly: float
-// min/max/nearest, trapping and saturating float-to-int conversions, NaN
-// canonicalisation. Part of the interpret stage; pure functions.
+// min/max/nearest, trapping and saturating float-to-int conversions, the
+// canonical NaNs of consensus mode. Part of the interpret stage; pure
+// functions.
 #pragma once
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace govchain::runtime::numeric {
 
@@ -17,17 +19,6 @@ inline float f32_of(uint64_t slot) { return std::bit_cast<float>(static_cast<uin
 inline double f64_of(uint64_t slot) { return std::bit_cast<double>(slot); }
 inline uint64_t slot_of(float value) { return std::bit_cast<uint32_t>(value); }
 inline uint64_t slot_of(double value) { return std::bit_cast<uint64_t>(value); }
-
-// In consensus mode every NaN result becomes the canonical NaN.
-inline uint64_t canonical_f32(bool consensus, float value) {
-  if (consensus && std::isnan(value)) return canonical_nan_f32_bits;
-  return slot_of(value);
-}
-
-inline uint64_t canonical_f64(bool consensus, double value) {
-  if (consensus && std::isnan(value)) return canonical_nan_f64_bits;
-  return slot_of(value);
-}
 
 template <typename Float>
 Float wasm_min(Float left, Float right) {
@@ -50,8 +41,7 @@ Float wasm_nearest(Float value) {
 
 enum class Conversion { ok, nan, overflow };
 
-// One past the largest value of Integer, and its smallest value, as doubles
-// (exact: both are powers of two or zero).
+// One past the largest value of Integer, as a double (exact: a power of two).
 template <typename Integer>
 constexpr double integer_upper_bound() {
   constexpr unsigned bits = sizeof(Integer) * 8;
@@ -60,21 +50,27 @@ constexpr double integer_upper_bound() {
   return static_cast<double>(uint64_t{1} << bits);
 }
 
+// The largest double below every value that truncates into Integer: -1 for
+// unsigned targets, -2^31 - 1 for i32, and for i64 the double just below
+// -2^63 (no double lies between the two).
 template <typename Integer>
-constexpr double integer_lower_bound() {
-  if constexpr (std::is_signed_v<Integer>) return -integer_upper_bound<Integer>();
-  return 0.0;
+constexpr double integer_lower_exclusive() {
+  if constexpr (!std::is_signed_v<Integer>) return -1.0;
+  if constexpr (sizeof(Integer) == 8) return -9223372036854777856.0;
+  return -integer_upper_bound<Integer>() - 1.0;
 }
 
 // Truncates `value` toward zero into Integer, reporting NaN and overflow.
-// -0.x truncates to -0.0, which is in range for unsigned targets too.
+// The range is checked on the value itself, so that no libm call is
+// needed: a value above the exclusive lower bound and below the upper one
+// truncates into range (-0.x to 0, which unsigned targets hold too).
 template <typename Integer, typename Float>
 Conversion truncate(Float value, Integer& result) {
   if (std::isnan(value)) return Conversion::nan;
-  const double truncated = std::trunc(static_cast<double>(value));
-  if (!(truncated >= integer_lower_bound<Integer>() && truncated < integer_upper_bound<Integer>()))
+  const double wide = static_cast<double>(value);
+  if (!(wide > integer_lower_exclusive<Integer>() && wide < integer_upper_bound<Integer>()))
     return Conversion::overflow;
-  result = static_cast<Integer>(truncated);
+  result = static_cast<Integer>(wide);
   return Conversion::ok;
 }
 

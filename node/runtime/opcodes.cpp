@@ -49,33 +49,12 @@ std::array<OpcodeInfo, base_opcode_count> make_table() {
 
 const std::array<OpcodeInfo, base_opcode_count> opcode_table = make_table();
 
-template <size_t N>
-std::array<int16_t, base_opcode_count> make_index(const std::array<uint16_t, N>& codes) {
-  std::array<int16_t, base_opcode_count> index;
-  index.fill(-1);
-  for (size_t position = 0; position < N; ++position) index[codes[position]] = static_cast<int16_t>(position);
-  return index;
-}
-
-#define GOVCHAIN_FUSABLE_CODE(name) opcode::name,
-const std::array<int16_t, base_opcode_count> binary_index =
-    make_index(std::array<uint16_t, opcode::fusable_binary_count>{GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_FUSABLE_CODE)});
-const std::array<int16_t, base_opcode_count> load_index =
-    make_index(std::array<uint16_t, opcode::fusable_load_count>{GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_FUSABLE_CODE)});
-#undef GOVCHAIN_FUSABLE_CODE
-
-bool is_internal(uint16_t code) { return code >= opcode::charge_gas; }
-
 }  // namespace
 
 const OpcodeInfo& opcode_info(uint16_t code) {
   static const OpcodeInfo none{};
   return code < base_opcode_count ? opcode_table[code] : none;
 }
-
-int fusable_binary_index(uint16_t code) { return code < base_opcode_count ? binary_index[code] : -1; }
-
-int fusable_load_index(uint16_t code) { return code < base_opcode_count ? load_index[code] : -1; }
 
 bool read_opcode_slow(Reader& reader, uint16_t& code) {
   const size_t start = reader.position();
@@ -89,7 +68,7 @@ bool read_opcode_slow(Reader& reader, uint16_t& code) {
     code = static_cast<uint16_t>(opcode::prefix_fc_base + sub_opcode);
     return true;
   }
-  if (byte >= opcode::prefix_fc_base || is_internal(byte) || opcode_table[byte].name == nullptr)
+  if (byte >= opcode::prefix_fc_base || opcode_table[byte].name == nullptr)
     return reader.fail_at("illegal opcode " + std::to_string(byte), start);
   code = byte;
   return true;

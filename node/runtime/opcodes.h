@@ -1,8 +1,9 @@
-// The instruction set: WebAssembly 2.0 opcodes without SIMD, numbered as in
-// the binary format, with the 0xFC-prefixed ones folded into 0xE0..0xF1 and
-// a few internal opcodes of the prepared form in 0xF2..0xFF. Each entry has
-// its operand signature ("ii_i": two i32 in, one i32 out; i=i32, I=i64,
-// f=f32, F=f64; "special" ones are typed by hand) and its gas class.
+// The instruction set of the binary format: WebAssembly 2.0 opcodes without
+// SIMD, numbered as in the binary format, with the 0xFC-prefixed ones folded
+// into 0xE0..0xF1. Each entry has its operand signature ("ii_i": two i32 in,
+// one i32 out; i=i32, I=i64, f=f32, F=f64; "special" ones are typed by hand)
+// and its gas class. What the interpreter runs is another instruction set,
+// the prepared form of runtime/operations.h.
 #pragma once
 
 #include <array>
@@ -213,31 +214,7 @@
   X(0xEE, table_copy, "special", bulk_operation)   \
   X(0xEF, table_grow, "special", bulk_operation)   \
   X(0xF0, table_size, "special", instruction)      \
-  X(0xF1, table_fill, "special", bulk_operation)   \
-  X(0xF2, charge_gas, "internal", instruction)     \
-  X(0xF3, br_move, "internal", instruction)        \
-  X(0xF4, br_if_move, "internal", instruction)     \
-  X(0xF5, br_unless, "internal", instruction)      \
-  X(0xF6, br_table_entry, "internal", instruction) \
-  X(0xF7, constant, "internal", instruction)       \
-  X(0xF8, call_imported, "internal", call)
-
-// Binary integer instructions the prepare stage fuses with the local.get and
-// constant instructions that feed them, and with the local.set that takes
-// their result (superinstructions); see the forms below.
-// clang-format off
-#define GOVCHAIN_FUSABLE_BINARY(X)                                                                          \
-  X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s)  \
-  X(i32_ge_u) X(i32_add) X(i32_sub) X(i32_mul) X(i32_and_) X(i32_or_) X(i32_xor_) X(i32_shl) X(i32_shr_s) \
-  X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s) X(i64_gt_u) \
-  X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u) X(i64_add) X(i64_sub) X(i64_mul) X(i64_and_) X(i64_or_)  \
-  X(i64_xor_) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr)
-
-// Loads fused with the local.get that supplies their address.
-#define GOVCHAIN_FUSABLE_LOAD(X)                                                                              \
-  X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s) X(i32_load16_u) \
-  X(i64_load8_s) X(i64_load8_u) X(i64_load16_s) X(i64_load16_u) X(i64_load32_s) X(i64_load32_u)
-// clang-format on
+  X(0xF1, table_fill, "special", bulk_operation)
 
 namespace govchain::runtime {
 
@@ -256,42 +233,6 @@ namespace opcode {
 #define GOVCHAIN_OPCODE_CONSTANT(code, name, signature, gas) inline constexpr uint16_t name = code;
 GOVCHAIN_WASM_OPCODES(GOVCHAIN_OPCODE_CONSTANT)
 #undef GOVCHAIN_OPCODE_CONSTANT
-enum FusableBinary : uint16_t {
-#define GOVCHAIN_FUSABLE_ENUMERATOR(name) fusable_##name,
-  GOVCHAIN_FUSABLE_BINARY(GOVCHAIN_FUSABLE_ENUMERATOR)
-#undef GOVCHAIN_FUSABLE_ENUMERATOR
-      fusable_binary_count
-};
-enum FusableLoad : uint16_t {
-#define GOVCHAIN_FUSABLE_ENUMERATOR(name) fusable_load_##name,
-  GOVCHAIN_FUSABLE_LOAD(GOVCHAIN_FUSABLE_ENUMERATOR)
-#undef GOVCHAIN_FUSABLE_ENUMERATOR
-      fusable_load_count
-};
-// Fused binary forms: fused_binary_base + fused_forms * index + form.
-inline constexpr uint16_t fused_binary_base = 0x100;
-inline constexpr uint16_t form_local_local = 0;     // a: left local, b: right local
-inline constexpr uint16_t form_local_constant = 1;  // a: left local, b: right constant
-inline constexpr uint16_t form_constant = 2;        // left from the stack, b: right constant
-inline constexpr uint16_t form_stack_local = 3;     // left from the stack, a: right local
-// The same four, and the plain stack form, writing the result to local
-// `reserved` instead of pushing it (a following local.set folded in).
-inline constexpr uint16_t form_local_local_to_local = 4;
-inline constexpr uint16_t form_local_constant_to_local = 5;
-inline constexpr uint16_t form_constant_to_local = 6;
-inline constexpr uint16_t form_stack_local_to_local = 7;
-inline constexpr uint16_t form_stack_stack_to_local = 8;
-inline constexpr uint16_t fused_forms = 9;
-// Fused loads: fused_load_base + index; a: offset, b: address local.
-inline constexpr uint16_t fused_load_base = fused_binary_base + fused_forms * fusable_binary_count;
-// Local moves: a local.get or constant folded into the local.set after it.
-inline constexpr uint16_t local_copy = fused_load_base + fusable_load_count;  // fp[b] = fp[a]
-inline constexpr uint16_t local_set_constant = local_copy + 1;                // fp[a] = b
-inline constexpr uint16_t local_copy_push = local_set_constant + 1;           // fp[b] = fp[a], pushed too
-// Loads whose address is local + constant (a local.get; i32.const; i32.add
-// folded in): fused_load_plus_base + index; a: offset, b: local | constant << 32.
-inline constexpr uint16_t fused_load_plus_base = local_copy_push + 1;
-inline constexpr uint16_t count = fused_load_plus_base + fusable_load_count;
 inline constexpr uint16_t prefix_fc = 0xFC;
 inline constexpr uint16_t prefix_fc_base = 0xE0;  // 0xFC n becomes 0xE0 + n
 inline constexpr uint32_t prefix_fc_count = 18;
@@ -301,9 +242,9 @@ struct OpcodeInfo {
   const char* name = nullptr;  // nullptr: not an opcode
   const char* signature = nullptr;
   GasClass gas_class = GasClass::instruction;
-  // The signature decoded once, for the validate and prepare stages: operand
-  // and result value types (binary encodings), or `is_simple` false for the
-  // "special" and "internal" ones.
+  // The signature decoded once, for the prepare stage: operand and result
+  // value types (binary encodings), or `is_simple` false for the "special"
+  // ones.
   bool is_simple = false;
   uint8_t operand_count = 0;
   uint8_t result_count = 0;
@@ -311,16 +252,11 @@ struct OpcodeInfo {
   uint8_t result_type = 0;
 };
 
-// Information on the opcodes of the binary format and the internal ones
-// below 0x100; fused opcodes have none.
+// Information on the opcodes of the binary format; other numbers have none.
 const OpcodeInfo& opcode_info(uint16_t code);
 
-// The fusable index of a binary or load opcode, or -1.
-int fusable_binary_index(uint16_t code);
-int fusable_load_index(uint16_t code);
-
 // 1 for each byte that is an opcode of the binary format by itself (not
-// 0xFC, not internal, not unassigned), built at compile time.
+// 0xFC, not unassigned), built at compile time.
 constexpr std::array<uint8_t, 256> make_plain_opcode_table() {
   std::array<uint8_t, 256> table{};
 #define GOVCHAIN_PLAIN_OPCODE(code, name, signature, gas) \

@@ -11,17 +11,20 @@ namespace govchain::runtime {
 
 namespace {
 
+// The module is prepared where it will live: its call instructions keep
+// the addresses of their callees' prepared code.
 Result<std::shared_ptr<const Module>> load_module_unguarded(ByteView bytes, const Limits& limits,
                                                             const GasSchedule& gas_schedule) {
-  GOVCHAIN_ASSIGN_OR_RETURN(Module module, decode_module(bytes, limits));
-  GOVCHAIN_TRY(validate_module(module, limits));
-  module.gas_schedule = gas_schedule;
-  GOVCHAIN_TRY(prepare_module(module, gas_schedule));
-  module.instantiation_gas = instantiation_gas(module, gas_schedule);
+  GOVCHAIN_ASSIGN_OR_RETURN(Module decoded, decode_module(bytes, limits));
+  auto module = std::make_shared<Module>(std::move(decoded));
+  GOVCHAIN_TRY(validate_module(*module, limits));
+  module->gas_schedule = gas_schedule;
+  GOVCHAIN_TRY(prepare_module(*module, limits, gas_schedule));
+  module->instantiation_gas = instantiation_gas(*module, gas_schedule);
   // Export names are unique (validated), so every one gets its index.
-  for (uint32_t index = 0; index < module.exports.size(); ++index)
-    module.export_indices.emplace(module.exports[index].name, index);
-  return std::make_shared<const Module>(std::move(module));
+  for (uint32_t index = 0; index < module->exports.size(); ++index)
+    module->export_indices.emplace(module->exports[index].name, index);
+  return std::shared_ptr<const Module>(std::move(module));
 }
 
 uint64_t ceiling_eighths(uint64_t count) { return (count + 7) / 8; }

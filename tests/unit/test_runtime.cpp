@@ -221,6 +221,55 @@ TEST_CASE("runs a function and returns its result") {
   CHECK(results->at(0) == Value::i32(42));
 }
 
+// The prepared form's constant pool (docs/runtime.md, "Prepared form"):
+// a wide constant read inside a loop lives in a slot of the caller's frame
+// that no callee, however many locals it zeroes, may overwrite.
+TEST_CASE("prepared code: pooled constants survive calls") {
+  constexpr int64_t wide = 0x123456789A;  // no 32-bit immediate holds it
+  ModuleBuilder builder;
+  const uint32_t run_type = builder.type({}, {i64});
+  const uint32_t callee_type = builder.type({i64}, {i64});
+  Bytes wide_constant{0x42};
+  put_s64(wide_constant, wide);
+  const Bytes loop_body = Bytes{0x20, 0x01} + wide_constant + Bytes{0x7C, 0x21, 0x01} +  // sum += wide
+                          Bytes{0x20, 0x01, 0x10, 0x01, 0x21, 0x01} +                    // sum = callee(sum)
+                          Bytes{0x20, 0x00} + i32_const(1) + Bytes{0x6A, 0x22, 0x00} +   // counter += 1
+                          i32_const(3) + Bytes{0x49, 0x0D, 0x00};                        // br_if counter < 3
+  const uint32_t run =
+      builder.function(run_type, Bytes{0x03, 0x40} + loop_body + Bytes{0x0B, 0x20, 0x01}, {{1, i32}, {1, i64}});
+  // The callee zeroes 40 locals: its frame reaches far above its argument.
+  builder.function(callee_type, Bytes{0x20, 0x00, 0x42, 0x01, 0x7C}, {{40, i64}});
+  builder.export_function("run", run);
+  Loaded loaded = instantiate(builder.build());
+  auto results = loaded.instance->invoke("run", {});
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  CHECK(results->at(0) == Value::i64(3 * wide + 3));
+}
+
+// The float accumulator (docs/runtime.md, "Prepared form") holds only what
+// f64 arithmetic, sqrt and loads left there: an f64 operation after
+// f64.neg or f64.reinterpret_i64 must read their result, not an older one.
+TEST_CASE("prepared code: f64 operations read the float accumulator only when it is current") {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({}, {0x7C});
+  Bytes two{0x44}, one_and_half{0x44};
+  for (int shift = 0; shift < 64; shift += 8) {
+    two.push_back(static_cast<uint8_t>(std::bit_cast<uint64_t>(2.0) >> shift));
+    one_and_half.push_back(static_cast<uint8_t>(std::bit_cast<uint64_t>(1.5) >> shift));
+  }
+  Bytes quarter_bits{0x42};
+  put_s64(quarter_bits, static_cast<int64_t>(std::bit_cast<uint64_t>(0.25)));
+  const Bytes body = two + Bytes{0x9F, 0x9A} + one_and_half + Bytes{0xA0} +  // 1.5 + -sqrt(2)
+                     quarter_bits + Bytes{0xBF, 0xA2};                       // * reinterpret(0.25 bits)
+  builder.export_function("run", builder.function(type, body));
+  Loaded loaded = instantiate(builder.build());
+  loaded.store->set_consensus_mode(true);
+  auto results = loaded.instance->invoke("run", {});
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  const double expected = (-std::sqrt(2.0) + 1.5) * 0.25;
+  CHECK(results->at(0).bits == std::bit_cast<uint64_t>(expected));
+}
+
 TEST_CASE("trap: unreachable") { check_trap(run_expecting_failure(single_function({0x00})), "unreachable"); }
 
 TEST_CASE("trap: integer divide by zero") {
