@@ -11,7 +11,7 @@ ifneq ($(CCACHE),)
   LAUNCHER_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
 
-.PHONY: all bootstrap build demo test bench fuzz clean format
+.PHONY: all bootstrap build demo test bench fuzz clean format package
 
 all: build
 
@@ -36,6 +36,12 @@ fuzz: bootstrap
 
 demo: build
 	@scripts/demo
+
+# The Debian package (CPack): $(BUILD_DIR)/govchain_<version>_<arch>.deb.
+# Packages install under /usr, with settings in /etc/govchain.
+package: build
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target package
 
 bench: build
 	@scripts/bench

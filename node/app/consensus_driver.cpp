@@ -270,6 +270,16 @@ void ConsensusDriver::on_vote_message(const PublicKey& peer, const Bytes& payloa
   }
   Status used = machine_->on_vote(*vote, actions);
   if (used.code() == Code::bad_signature) transport_->penalize(peer, "vote with a bad signature");
+  // The last height each validator's precommit reached this node: a
+  // validator whose height falls behind is missing from the certificates
+  // (alert ValidatorMissingPrecommits, monitoring/prometheus/). Only votes
+  // the state machine accepted count, so the labels are validator keys.
+  if (used.ok() && metrics_ && vote->vote.type == consensus::VoteType::precommit)
+    if (auto gauge = metrics_->gauge("govchain_consensus_validator_precommit_height",
+                                     "Latest height of a precommit received from each validator",
+                                     {{"validator", vote->vote.validator.hex()}});
+        gauge.ok())
+      (*gauge)->Set(static_cast<double>(vote->vote.height));
 }
 
 void ConsensusDriver::on_evidence_message(const PublicKey& peer, const Bytes& payload) {
@@ -600,6 +610,10 @@ void ConsensusDriver::update_snapshot() {
   for (const auto& peer : transport_->peers()) connected += peer.connected ? 1 : 0;
   if (auto gauge = metrics_->gauge("govchain_peers_connected", "Peers with an open session"); gauge.ok())
     (*gauge)->Set(static_cast<double>(connected));
+  // With the validator count, the alert rules know how many peers a quorum
+  // needs.
+  if (auto gauge = metrics_->gauge("govchain_validators", "Validators deciding the next height"); gauge.ok())
+    (*gauge)->Set(static_cast<double>(validator_set_.size()));
 }
 
 void ConsensusDriver::observe_step_duration() {

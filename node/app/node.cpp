@@ -205,6 +205,10 @@ void Node::record_commit_metrics(size_t tx_count) {
     (*counter)->Increment(static_cast<double>(tx_count));
   if (auto gauge = metrics_->gauge("govchain_mempool_txs", "Transactions waiting in the mempool"); gauge.ok())
     (*gauge)->Set(static_cast<double>(mempool_->size()));
+  // The limit beside the count lets the "mempool full" alert compare them.
+  if (auto gauge = metrics_->gauge("govchain_mempool_txs_max", "Waiting transactions at most (mempool_txs_max)");
+      gauge.ok())
+    (*gauge)->Set(static_cast<double>(config_.mempool.txs_max));
 }
 
 Result<size_t> Node::import_block(ByteView encoded, const chain::CommitCertificate& commit) {

@@ -4,6 +4,7 @@
 
 #include "chain/tx.h"
 #include "consensus/certificate.h"
+#include "core/version.h"
 #include "execution/evidence.h"
 #include "execution/state_keys.h"
 #include "execution/validator_governance.h"
@@ -55,7 +56,8 @@ HttpResponse status_route(NodeService& service) {
                {"state_root", head.state_root.hex()},
                {"latest_block_time_ms", head.time_ms},
                {"mempool_txs", service.mempool_size()},
-               {"validators", std::move(validators)}};
+               {"validators", std::move(validators)},
+               {"version", std::string(version_text())}};
   auto consensus = service.consensus_info();
   body["mode"] = consensus ? "consensus" : "single-validator";
   if (consensus) {

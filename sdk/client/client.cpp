@@ -18,7 +18,7 @@ using json = nlohmann::json;
 constexpr size_t validator_history_pages_max = 1000;
 
 Result<Client> Client::connect(ClientOptions options) {
-  auto endpoint = detail::parse_node_url(options.node_url);
+  auto endpoint = detail::endpoint_for(options.node_url, options.tls_ca_file);
   if (!endpoint.ok()) return endpoint.status();
   if (options.request_timeout_ms == 0) return error(Code::invalid_argument, "request timeout must be positive");
   return Client(std::move(options), std::move(*endpoint));

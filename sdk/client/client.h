@@ -44,6 +44,10 @@ struct ClientOptions {
   uint64_t request_timeout_ms = 10000;  // one HTTP exchange, connect included
   uint64_t response_size_bytes_max = 32 * 1024 * 1024;
   uint64_t poll_interval_ms = 100;  // submit_and_wait() polling period
+  // For https:// node URLs: a PEM file of the CA certificates to trust
+  // (only those); empty: the system's CA store. The certificate is always
+  // checked and must name the URL's host.
+  std::string tls_ca_file;
 };
 
 // What read_state_proven() and the calls built on it check against.
