@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_slow_query: eight clients send POST /v1/query calls of a
+# hostile.slow_query: eight clients send POST /v1/query calls of a
 # contract that loops until its gas runs out (each takes the query gas limit,
 # about 0.3 s here), again and again for 8 s. They hold the API's workers;
 # meanwhile 30 /healthz and 10 /readyz probes from another address must each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_websocket: 256 WebSocket subscribers of /v1/events that
+# hostile.websocket: 256 WebSocket subscribers of /v1/events that
 # never send a frame, 32 from each of eight loopback addresses
 # (127.0.0.1-127.0.0.8), stay connected while HTTP requests from 127.0.0.1
 # and from a ninth address all get 200; a 33rd subscriber from 127.0.0.1 is
