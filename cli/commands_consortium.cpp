@@ -34,7 +34,8 @@ constexpr size_t abi_file_size_bytes_max = chain::abi_size_bytes_max;
 // GET `target` as JSON (the node's error Status for a non-2xx answer).
 Result<json> get_json(const client::Client& node, const std::string& target) {
   const client::ClientOptions& options = node.options();
-  GOVCHAIN_ASSIGN_OR_RETURN(client::detail::HttpEndpoint endpoint, client::detail::parse_node_url(options.node_url));
+  GOVCHAIN_ASSIGN_OR_RETURN(client::detail::HttpEndpoint endpoint,
+                            client::detail::endpoint_for(options.node_url, options.tls_ca_file));
   client::detail::HttpLimits limits{options.request_timeout_ms, options.response_size_bytes_max};
   GOVCHAIN_ASSIGN_OR_RETURN(client::detail::HttpAnswer answer,
                             client::detail::http_exchange(endpoint, "GET", target, "", limits));

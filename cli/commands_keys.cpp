@@ -1,6 +1,5 @@
 // govchain keys new --out FILE [--dev]
 // govchain keys show FILE
-#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
@@ -11,29 +10,13 @@ namespace {
 
 using json = nlohmann::json;
 
-// The passphrase for a new key: GOVCHAIN_KEY_PASSPHRASE, or asked twice on
-// the terminal. Never empty.
-Result<std::string> new_passphrase() {
-  if (const char* value = std::getenv(client::passphrase_environment_variable)) {
-    if (*value == '\0') return error(Code::invalid_argument, "GOVCHAIN_KEY_PASSPHRASE is set but empty");
-    return std::string(value);
-  }
-  if (!stdin_is_terminal())
-    return error(Code::invalid_argument, "no terminal to ask for a passphrase: set GOVCHAIN_KEY_PASSPHRASE");
-  GOVCHAIN_ASSIGN_OR_RETURN(std::string first, prompt_passphrase("New passphrase: "));
-  if (first.empty()) return error(Code::invalid_argument, "the passphrase must not be empty");
-  GOVCHAIN_ASSIGN_OR_RETURN(std::string second, prompt_passphrase("Repeat passphrase: "));
-  if (first != second) return error(Code::invalid_argument, "the two passphrases differ");
-  return first;
-}
-
 int keys_new(Context& context, const std::string& out_path, bool dev) {
   crypto::KeyPair pair = crypto::generate_key_pair();
   std::string text;
   if (dev) {
     text = crypto::encode_dev_key_file(pair);
   } else {
-    auto passphrase = new_passphrase();
+    auto passphrase = context.new_passphrase();
     if (!passphrase.ok()) return context.fail(passphrase.status(), "choosing a passphrase");
     auto encrypted = crypto::encode_encrypted_key_file(pair, *passphrase);
     if (!encrypted.ok()) return context.fail(encrypted.status(), "encrypting the key");

@@ -40,7 +40,10 @@ struct NetworkFolder {
   fs::path network_file() const { return root / "network.json"; }
   fs::path genesis_file() const { return root / "genesis.json"; }
   fs::path keys_dir(const std::string& id) const { return root / "keys" / id; }
+  // The node's log, which govchaind rotates (--log-file), and what it writes
+  // to standard output and error, kept for one run.
   fs::path log_file(const std::string& id) const { return root / "logs" / (id + ".log"); }
+  fs::path output_file(const std::string& id) const { return root / "logs" / (id + ".out"); }
   fs::path pid_file(const std::string& id) const { return root / "run" / (id + ".pid"); }
   // The config path as govchaind gets it: absolute, so that the process can
   // be recognised by it later (process_running).
@@ -67,9 +70,13 @@ fs::path program_folder() {
   return error_code ? fs::current_path() : executable.parent_path();
 }
 
-// --contracts, or the build's contracts folder next to build/bin.
+// --contracts, or the build's contracts folder next to build/bin, or the
+// package's in /usr/share/govchain/contracts next to /usr/bin.
 fs::path contracts_folder(const std::string& given) {
-  return given.empty() ? program_folder().parent_path() / "contracts" : fs::path(given);
+  if (!given.empty()) return given;
+  fs::path build = program_folder().parent_path() / "contracts";
+  fs::path package = program_folder().parent_path() / "share" / "govchain" / "contracts";
+  return fs::is_directory(build) || !fs::is_directory(package) ? build : package;
 }
 
 struct GenesisCreated {
@@ -226,6 +233,7 @@ struct NodeRun {
   std::string id;
   fs::path config;
   fs::path log;
+  fs::path output;  // standard output and error of this run
   std::string rpc_address;
   int pid = 0;
   bool started = false;  // by this command (else it was running already)
@@ -242,7 +250,8 @@ Result<fs::path> node_program(const std::string& given) {
 
 // Starts the node unless its pid file names a live process of it.
 Result<NodeRun> start_node(const NetworkFolder& folder, const setup::NetworkNode& node, const fs::path& program) {
-  NodeRun run{node.id, folder.config_file(node), folder.log_file(node.id), "", 0, false, false};
+  NodeRun run{node.id, folder.config_file(node), folder.log_file(node.id), folder.output_file(node.id), "", 0, false,
+              false};
   GOVCHAIN_ASSIGN_OR_RETURN(std::string text, setup::read_text_file(run.config, 1024 * 1024));
   auto config = setup::parse_node_config(text);
   if (!config.ok()) return config.status().with_context(run.config.string());
@@ -257,15 +266,23 @@ Result<NodeRun> start_node(const NetworkFolder& folder, const setup::NetworkNode
     run.pid = *existing;
     return run;
   }
-  GOVCHAIN_ASSIGN_OR_RETURN(run.pid, start_detached(program, {"--config", run.config.string()}, run.log));
+  // The log is bounded: govchaind rotates it at 16 MiB and keeps 5 old
+  // files (logs/<id>.log.1 ...).
+  GOVCHAIN_ASSIGN_OR_RETURN(
+      run.pid, start_detached(program,
+                              {"--config", run.config.string(), "--log-file", run.log.string(),
+                               "--log-file-size-bytes-max", std::to_string(16 * 1024 * 1024), "--log-files-max", "5"},
+                              run.output, OutputFile::truncate));
   run.started = true;
   GOVCHAIN_TRY(setup::write_text_file(folder.pid_file(node.id), std::to_string(run.pid) + "\n"));
   return run;
 }
 
 Status node_failed(const NodeRun& run, Code code, const std::string& what) {
+  std::string output = tail_of_file(run.output, log_tail_lines);
   return error(code, "node '" + run.id + "' (pid " + std::to_string(run.pid) + ") " + what + "; its log " +
-                         run.log.string() + " ends with:\n" + tail_of_file(run.log, log_tail_lines));
+                         run.log.string() + " ends with:\n" + tail_of_file(run.log, log_tail_lines) +
+                         (output.empty() ? "" : "  and its output " + run.output.string() + " with:\n" + output));
 }
 
 // The node's process is still there (for our own children: has not exited).

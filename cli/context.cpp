@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "chain/genesis.h"
+#include "setup/setup_files.h"
 
 namespace govchain::cli {
 
@@ -22,13 +23,18 @@ namespace {
 std::string hint_for(Code code, const GlobalOptions& options) {
   switch (code) {
     case Code::unavailable:
-      return "is govchaind running at " + options.node_url + "? Set --node URL or GOVCHAIN_NODE.";
+      return "is govchaind running at " + options.node_url +
+             "? Set --node URL or GOVCHAIN_NODE. For an https node, its certificate must name the URL's host and "
+             "be signed by a CA of --ca-file (or of the system's store).";
     case Code::timeout:
       return "the node did not answer or commit in time; check it with `govchain status`, raise --timeout-ms or "
              "--wait-ms, and look the transaction up with `govchain tx status HASH`.";
     case Code::unauthorized:
       return "the signing key lacks the right for this: role changes, validator proposals and validator votes "
              "must be signed by a municipality admin's key (--key), and encrypted keys need the right passphrase.";
+    case Code::unknown_account:
+      return "the chain does not know this key: a municipality admin grants it a role (govchain role grant "
+             "MUNICIPALITY ROLE ACCOUNT), or an identity office attests it; then submit again.";
     case Code::bad_signature:
       return "the signature does not match the sender; the key file may be damaged.";
     case Code::wrong_chain:
@@ -75,6 +81,7 @@ Result<client::Client> Context::client() const {
   client::ClientOptions client_options;
   client_options.node_url = options.node_url;
   client_options.request_timeout_ms = options.timeout_ms;
+  client_options.tls_ca_file = options.ca_file;
   return client::Client::connect(client_options);
 }
 
@@ -89,12 +96,41 @@ Result<client::LoadedKey> Context::signing_key() const {
     return error(Code::invalid_argument, "this command signs a transaction: give the key file with --key FILE");
   client::KeyLoadOptions load_options;
   load_options.allow_dev_keys = dev_keys_allowed();
-  if (stdin_is_terminal()) load_options.prompt = prompt_passphrase;
+  if (!options.passphrase_file.empty()) {
+    // The file wins over the environment; it is read only when the key is
+    // encrypted.
+    load_options.use_environment = false;
+    load_options.prompt = [path = options.passphrase_file](std::string_view) {
+      return setup::read_passphrase_file(path);
+    };
+  } else if (stdin_is_terminal()) {
+    load_options.prompt = prompt_passphrase;
+  }
   auto key = client::load_key_file(options.key_path, load_options);
   if (key.ok() && key->dev_only)
     std::cerr << "govchain: warning: using plaintext dev key " << options.key_path
               << " (development chains only, never on a real network)\n";
   return key;
+}
+
+Result<std::string> Context::new_passphrase(size_t size_min) const {
+  std::string passphrase;
+  if (!options.passphrase_file.empty()) {
+    GOVCHAIN_ASSIGN_OR_RETURN(passphrase, setup::read_passphrase_file(options.passphrase_file));
+  } else if (const char* value = std::getenv(client::passphrase_environment_variable)) {
+    passphrase = value;
+  } else {
+    if (!stdin_is_terminal())
+      return error(Code::invalid_argument,
+                   "no terminal to ask for a passphrase: give --passphrase-file FILE (or set GOVCHAIN_KEY_PASSPHRASE)");
+    GOVCHAIN_ASSIGN_OR_RETURN(passphrase, prompt_passphrase("New passphrase: "));
+    GOVCHAIN_ASSIGN_OR_RETURN(std::string repeated, prompt_passphrase("Repeat passphrase: "));
+    if (passphrase != repeated) return error(Code::invalid_argument, "the two passphrases differ");
+  }
+  if (passphrase.size() < std::max<size_t>(size_min, 1))
+    return error(Code::invalid_argument,
+                 "the passphrase must have at least " + std::to_string(std::max<size_t>(size_min, 1)) + " characters");
+  return passphrase;
 }
 
 Result<client::TrustOptions> Context::trust() const {

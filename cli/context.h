@@ -44,6 +44,8 @@ struct GlobalOptions {
   uint64_t wait_ms = 30000;                         // --wait-ms: until a tx is committed
   bool dry_run = false;                             // --dry-run: sign and print, do not send
   std::string chain_id;                             // --chain-id: sign for this chain id
+  std::string ca_file;                              // --ca-file, env GOVCHAIN_CA_FILE: CA for https nodes
+  std::string passphrase_file;                      // --passphrase-file, env GOVCHAIN_PASSPHRASE_FILE
 };
 
 class Context {
@@ -57,9 +59,14 @@ class Context {
 
   Result<client::Client> client() const;
   // The key from --key: dev keys only with --dev-key or GOVCHAIN_DEV=1 (and
-  // then with a warning on stderr); encrypted keys ask for the passphrase on
-  // the terminal unless GOVCHAIN_KEY_PASSPHRASE is set.
+  // then with a warning on stderr); encrypted keys take the passphrase from
+  // --passphrase-file, else GOVCHAIN_KEY_PASSPHRASE, else ask on the
+  // terminal.
   Result<client::LoadedKey> signing_key() const;
+  // The passphrase for a new key file: --passphrase-file, else
+  // GOVCHAIN_KEY_PASSPHRASE, else asked twice on the terminal. At least
+  // `size_min` characters.
+  Result<std::string> new_passphrase(size_t size_min = 1) const;
   bool dev_keys_allowed() const;
   // Validators and chain id from --genesis when given; otherwise empty, so
   // the SDK takes them from the node (and says so).

@@ -23,6 +23,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "core/version.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ constexpr CommandGroup command_groups[] = {
     {"streetmusic", govchain::cli::register_streetmusic_commands},
     {"verify", govchain::cli::register_verify_commands},
     {"network", govchain::cli::register_network_commands},
+    {"genesis", govchain::cli::register_genesis_commands},
     {"validator", govchain::cli::register_validator_commands},
     {"consortium", govchain::cli::register_consortium_commands},
 };
@@ -64,6 +66,12 @@ void add_global_options(CLI::App& app, govchain::cli::GlobalOptions& options) {
       ->capture_default_str();
   app.add_flag("--dry-run", options.dry_run, "sign the transaction and print it (hex) instead of sending it");
   app.add_option("--chain-id", options.chain_id, "sign for this chain id instead of the node's (offline signing)");
+  app.add_option("--ca-file", options.ca_file,
+                 "PEM file of the CA certificates to trust for an https:// --node (default: the system's)")
+      ->envname("GOVCHAIN_CA_FILE");
+  app.add_option("--passphrase-file", options.passphrase_file,
+                 "file holding the passphrase of encrypted key files (instead of asking on the terminal)")
+      ->envname("GOVCHAIN_PASSPHRASE_FILE");
 }
 
 }  // namespace
@@ -78,6 +86,8 @@ int main(int argc, char** argv) {
     app.fallthrough();
     govchain::cli::Context context;
     add_global_options(app, context.options);
+    app.set_version_flag("--version", "govchain " + std::string(govchain::version_text()),
+                         "print the version and exit");
     for (const auto& group : command_groups) group.register_commands(app, context);
     try {
       app.parse(argc, argv);

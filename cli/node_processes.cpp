@@ -19,7 +19,7 @@ namespace govchain::cli {
 namespace fs = std::filesystem;
 
 Result<int> start_detached(const fs::path& program, const std::vector<std::string>& arguments,
-                           const fs::path& log_path) {
+                           const fs::path& output_path, OutputFile mode) {
   // Everything the child needs is prepared before fork: between fork and
   // exec only async-signal-safe calls are allowed.
   std::vector<std::string> words = {program.string()};
@@ -27,8 +27,9 @@ Result<int> start_detached(const fs::path& program, const std::vector<std::strin
   std::vector<char*> argv;
   for (auto& word : words) argv.push_back(word.data());
   argv.push_back(nullptr);
-  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return error(Code::io_error, "cannot open " + log_path.string() + ": " + std::strerror(errno));
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == OutputFile::truncate ? O_TRUNC : O_APPEND);
+  int log_fd = ::open(output_path.c_str(), flags, 0644);
+  if (log_fd < 0) return error(Code::io_error, "cannot open " + output_path.string() + ": " + std::strerror(errno));
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {
     ::close(log_fd);

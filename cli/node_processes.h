@@ -1,6 +1,6 @@
 // Local node processes of `govchain network up|down|status`: start a program
-// detached (own session, stdin from /dev/null, stdout and stderr appended to
-// a log file), recognise it again by its command line, and stop it.
+// detached (own session, stdin from /dev/null, stdout and stderr to a
+// file), recognise it again by its command line, and stop it.
 //
 // Linux only (reads /proc). Keeps no state; single-threaded like the CLI.
 #pragma once
@@ -15,10 +15,15 @@
 
 namespace govchain::cli {
 
+// How start_detached() opens the file that gets the program's standard
+// output and error.
+enum class OutputFile { append, truncate };
+
 // Starts `program` with `arguments` in a new session so that it outlives
-// the CLI and ignores the terminal's signals. Returns its pid.
+// the CLI and ignores the terminal's signals; its standard output and error
+// go to `output_path`. Returns its pid.
 Result<int> start_detached(const std::filesystem::path& program, const std::vector<std::string>& arguments,
-                           const std::filesystem::path& log_path);
+                           const std::filesystem::path& output_path, OutputFile mode = OutputFile::append);
 
 // True when `pid` is a live process (not a zombie) one of whose command-line
 // arguments equals `argument`: a recycled pid of another program is not

@@ -123,9 +123,23 @@ std::unique_ptr<TxGossip> ConsensusDriver::make_tx_gossip() {
   };
   callbacks.accept = [this](ByteView encoded_tx) { return backend_.accept_peer_tx(encoded_tx); };
   callbacks.penalize = [this](const PublicKey& peer, const std::string& reason) { transport_->penalize(peer, reason); };
+  callbacks.refused_unknown = [this](const PublicKey& peer, const Status&) { count_unknown_sender(peer); };
   TxGossipConfig gossip;
   gossip.clock = clock_;
   return std::make_unique<TxGossip>(gossip, std::move(callbacks));
+}
+
+// Anyone can make a peer relay junk only by being its client, so the
+// refusals are counted in a metric and logged at most once per interval.
+void ConsensusDriver::count_unknown_sender(const PublicKey& peer) {
+  if (metrics_)
+    if (auto counter = metrics_->counter("govchain_gossip_unknown_sender_total",
+                                         "Gossiped transactions refused because the chain does not know their sender");
+        counter.ok())
+      (*counter)->Increment();
+  if (uint64_t events = unknown_sender_log_.note("unknown_sender", steady_ms()); events > 0)
+    spdlog::warn("refused {} gossiped transaction(s) from unknown senders (latest from peer {}); they are not relayed",
+                 events, peer.hex().substr(0, 16));
 }
 
 void ConsensusDriver::gossip_tx(ByteView encoded_tx) {
@@ -256,6 +270,16 @@ void ConsensusDriver::on_vote_message(const PublicKey& peer, const Bytes& payloa
   }
   Status used = machine_->on_vote(*vote, actions);
   if (used.code() == Code::bad_signature) transport_->penalize(peer, "vote with a bad signature");
+  // The last height each validator's precommit reached this node: a
+  // validator whose height falls behind is missing from the certificates
+  // (alert ValidatorMissingPrecommits, monitoring/prometheus/). Only votes
+  // the state machine accepted count, so the labels are validator keys.
+  if (used.ok() && metrics_ && vote->vote.type == consensus::VoteType::precommit)
+    if (auto gauge = metrics_->gauge("govchain_consensus_validator_precommit_height",
+                                     "Latest height of a precommit received from each validator",
+                                     {{"validator", vote->vote.validator.hex()}});
+        gauge.ok())
+      (*gauge)->Set(static_cast<double>(vote->vote.height));
 }
 
 void ConsensusDriver::on_evidence_message(const PublicKey& peer, const Bytes& payload) {
@@ -586,6 +610,10 @@ void ConsensusDriver::update_snapshot() {
   for (const auto& peer : transport_->peers()) connected += peer.connected ? 1 : 0;
   if (auto gauge = metrics_->gauge("govchain_peers_connected", "Peers with an open session"); gauge.ok())
     (*gauge)->Set(static_cast<double>(connected));
+  // With the validator count, the alert rules know how many peers a quorum
+  // needs.
+  if (auto gauge = metrics_->gauge("govchain_validators", "Validators deciding the next height"); gauge.ok())
+    (*gauge)->Set(static_cast<double>(validator_set_.size()));
 }
 
 void ConsensusDriver::observe_step_duration() {

@@ -1,7 +1,14 @@
 // govchaind: the govchain node.
 //
-//   govchaind --dev --data DIR --rpc-addr 127.0.0.1:PORT
-//   govchaind --config FILE
+//   govchaind --config /etc/govchain/govchaind.json     a node of a consortium
+//   govchaind --dev --data DIR --rpc-addr 127.0.0.1:PORT   a development chain
+//   govchaind --print-config [json] ...                  the effective settings, then exit
+//   govchaind --version
+//
+// Every setting comes from one table (node_settings.h): the configuration
+// file (--config, or GOVCHAIND_CONFIG), GOVCHAIND_* environment variables
+// and one command-line flag per setting, in that order of precedence.
+// docs/operations.md describes running a node in production.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -12,94 +19,157 @@
 
 #include "app/contract_host_factory.h"
 #include "app/dev_setup.h"
+#include "app/logging.h"
 #include "app/node.h"
+#include "app/node_settings.h"
 #include "app/replay.h"
-#include "core/limits.h"
+#include "core/version.h"
+#include "crypto/key_file.h"
+
+extern char** environ;
 
 namespace {
 
+namespace fs = std::filesystem;
 using govchain::Status;
+using govchain::app::LoadedSettings;
+using govchain::app::SettingsInput;
 
-struct Options {
+constexpr size_t config_file_size_bytes_max = 1024 * 1024;
+
+// What the command line asks for besides settings.
+struct Modes {
   bool dev = false;
-  std::string data_dir;
-  std::string rpc_address = "127.0.0.1:26657";
   std::string config_path;
   std::string contracts_dir;
-  std::string log_level = "info";
   bool check = false;
   std::string import_from;
-  uint64_t rpc_body_size_bytes_max = govchain::limits::rpc_body_size_bytes_max;
-  uint64_t rpc_connections_max = govchain::limits::rpc_connections_max;
-  uint64_t rpc_timeout_ms = govchain::limits::rpc_timeout_ms;
-  govchain::rpc::HttpServerConfig http;  // the defaults of the flags below
-  std::vector<std::string> rpc_cors_origins = {"*"};
-  uint64_t ready_stale_block_intervals = govchain::rpc::ReadinessPolicy{}.stale_block_intervals;
-  uint64_t mempool_size_bytes_max = govchain::limits::mempool_size_bytes_max;
-  uint64_t mempool_txs_max = govchain::limits::mempool_txs_max;
-  uint64_t mempool_pending_ttl_ms = govchain::mempool::MempoolLimits{}.pending_ttl_ms;
-  uint64_t mempool_future_ttl_ms = govchain::mempool::MempoolLimits{}.future_ttl_ms;
+  std::string print_config;  // "text" or "json" when asked
 };
 
-Status apply_config_file(Options& options, govchain::app::NodeConfig& config) {
-  auto text = govchain::app::read_text_file(options.config_path, 1024 * 1024);
-  if (!text.ok()) return text.status();
-  auto root = nlohmann::json::parse(*text, nullptr, false);
-  if (root.is_discarded() || !root.is_object())
-    return govchain::error(govchain::Code::malformed, options.config_path + " is not a JSON object");
-  try {
-    std::filesystem::path base = std::filesystem::path(options.config_path).parent_path();
-    auto resolve = [&](const std::string& path) {
-      return std::filesystem::path(path).is_absolute() ? path : (base / path).string();
-    };
-    config.data_dir = resolve(root.at("data_dir").get<std::string>());
-    config.genesis_path = resolve(root.at("genesis").get<std::string>());
-    config.validator_key_path = resolve(root.at("validator_key").get<std::string>());
-    config.http.listen_address = root.value("rpc_addr", options.rpc_address);
-    config.dev = root.value("dev_keys", false);
-    config.p2p_address = root.value("p2p_addr", config.p2p_address);
-    config.empty_block_interval_ms = root.value("empty_block_interval_ms", config.empty_block_interval_ms);
-    for (const auto& peer : root.value("peers", nlohmann::json::array())) {
-      auto key = govchain::PublicKey::from_hex_string(peer.at("public_key").get<std::string>());
-      if (!key.ok())
-        return govchain::error(govchain::Code::invalid,
-                               options.config_path + ": peer public_key must be 64 hex digits");
-      config.peers.push_back({peer.at("address").get<std::string>(), *key});
-    }
-    for (const auto& observer : root.value("observers", nlohmann::json::array())) {
-      auto key = govchain::PublicKey::from_hex_string(observer.get<std::string>());
-      if (!key.ok())
-        return govchain::error(govchain::Code::invalid,
-                               options.config_path + ": observers must be node keys of 64 hex digits");
-      config.observers.push_back(*key);
-    }
-  } catch (const nlohmann::json::exception& failure) {
-    return govchain::error(govchain::Code::invalid,
-                           options.config_path +
-                               ": needs data_dir, genesis and validator_key; peers need address "
-                               "and public_key (" +
-                               failure.what() + ")");
-  }
-  return Status();
-}
+// A command-line flag of one setting, and the text it was given.
+struct SettingFlag {
+  std::string setting;
+  std::string text;
+  // A list setting's flag may be repeated (--rpc-cors-origin A --rpc-cors-origin B).
+  bool list = false;
+  std::vector<std::string> texts;
+  CLI::Option* option = nullptr;
+};
 
-// build/bin/govchaind -> build/contracts, where `make` puts the contracts.
-std::string default_contracts_dir(const char* program) {
-  std::error_code error_code;
-  auto executable = std::filesystem::canonical("/proc/self/exe", error_code);
-  if (error_code) executable = std::filesystem::absolute(program);
-  auto candidate = executable.parent_path().parent_path() / "contracts";
-  return std::filesystem::is_directory(candidate) ? candidate.string() : std::string();
-}
+// Set once the log goes to a file: failures are written there too, since
+// standard error may go elsewhere. Without a log file, standard error
+// alone (the journal under systemd) already has them.
+bool logging_to_file = false;
 
 int fail(const std::string& message) {
   std::cerr << "govchaind: " << message << "\n";
+  if (logging_to_file) spdlog::critical("{}", message);
   return 1;
 }
 
+std::vector<std::pair<std::string, std::string>> process_environment() {
+  std::vector<std::pair<std::string, std::string>> variables;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    size_t equals = text.find('=');
+    if (equals != std::string_view::npos)
+      variables.emplace_back(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return variables;
+}
+
+void add_mode_options(CLI::App& cli, Modes& modes) {
+  cli.add_option("--config", modes.config_path, "the configuration file (JSON; also env GOVCHAIND_CONFIG)")
+      ->group("Modes");
+  cli.add_flag("--dev", modes.dev,
+               "run a single-validator development chain (creates plaintext dev keys and a genesis in --data-dir)")
+      ->group("Modes");
+  cli.add_option("--contracts", modes.contracts_dir,
+                 "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's or the "
+                 "package's contracts)")
+      ->group("Modes");
+  cli.add_flag("--check", modes.check,
+               "re-execute every stored block from genesis with every check a received block gets (header, "
+               "signatures, limits, state and receipts roots, certificate), then exit (node must be stopped)")
+      ->group("Modes");
+  cli.add_option("--import-from", modes.import_from,
+                 "execute the blocks of a stopped node's data directory (same genesis) on this node's own state, "
+                 "refusing any block whose state or receipts root differs, then exit")
+      ->group("Modes");
+  cli.add_option("--print-config", modes.print_config,
+                 "print every setting's effective value and where it came from (text, or json), then exit")
+      ->expected(0, 1)
+      ->check(CLI::IsMember({"text", "json"}))
+      ->group("Modes");
+  cli.set_version_flag("--version", "govchaind " + std::string(govchain::version_text()), "print the version and exit");
+}
+
+// One flag per setting (and the older names some have), in the group
+// "Settings"; the help names the file key and the environment variable.
+std::vector<SettingFlag> add_setting_options(CLI::App& cli) {
+  std::vector<SettingFlag> flags;
+  auto descriptions = govchain::app::describe_node_settings();
+  flags.reserve(descriptions.size());
+  for (const auto& setting : descriptions) {
+    std::string names = govchain::app::flag_name(setting.name);
+    for (const auto& legacy : setting.legacy_flags) names += "," + legacy;
+    std::string help = setting.help + (setting.range.empty() ? "" : " [" + setting.range + "]") + " (file key " +
+                       setting.name + ", env " + govchain::app::environment_name(setting.name) + ")";
+    SettingFlag& flag = flags.emplace_back(SettingFlag{setting.name, "", setting.kind == "text list", {}, nullptr});
+    flag.option = flag.list ? cli.add_option(names, flag.texts, help) : cli.add_option(names, flag.text, help);
+    flag.option->group("Settings")
+        ->type_name(setting.kind == "number" ? "N"
+                    : setting.kind == "flag" ? "true|false"
+                                             : "TEXT");
+  }
+  return flags;
+}
+
+govchain::Result<LoadedSettings> load_settings(Modes& modes, const std::vector<SettingFlag>& flags,
+                                               const std::vector<std::pair<std::string, std::string>>& environment) {
+  SettingsInput input;
+  if (modes.config_path.empty())
+    if (const char* path = std::getenv(govchain::app::config_environment_variable)) modes.config_path = path;
+  if (!modes.config_path.empty()) {
+    input.config_path = modes.config_path;
+    GOVCHAIN_ASSIGN_OR_RETURN(input.config_text,
+                              govchain::app::read_text_file(modes.config_path, config_file_size_bytes_max));
+  }
+  input.environment = environment;
+  std::error_code ignored;
+  input.working_dir = fs::current_path(ignored);
+  if (modes.dev) input.command_line.push_back({"dev_keys", "true", "--dev"});
+  for (const auto& flag : flags) {
+    if (flag.option->count() == 0) continue;
+    std::string text = flag.text;
+    if (flag.list) {
+      // Each occurrence is one entry; "none" alone is the empty list.
+      text.clear();
+      for (const auto& entry : flag.texts) text += (text.empty() ? "" : ",") + entry;
+    }
+    input.command_line.push_back({flag.setting, text, govchain::app::flag_name(flag.setting)});
+  }
+  // The API's usual port, which the CLI's --node defaults to.
+  govchain::app::NodeSettings defaults;
+  defaults.node.http.listen_address = "127.0.0.1:26657";
+  return govchain::app::load_node_settings(input, std::move(defaults));
+}
+
+// build/bin/govchaind -> build/contracts, where `make` puts the contracts;
+// /usr/bin/govchaind -> /usr/share/govchain/contracts, where the package does.
+std::string default_contracts_dir(const char* program) {
+  std::error_code error_code;
+  auto executable = fs::canonical("/proc/self/exe", error_code);
+  if (error_code) executable = fs::absolute(program);
+  for (const auto& candidate : {executable.parent_path().parent_path() / "contracts",
+                                executable.parent_path().parent_path() / "share" / "govchain" / "contracts"})
+    if (fs::is_directory(candidate)) return candidate.string();
+  return {};
+}
+
 int run_check(const govchain::app::NodeConfig& config) {
-  std::filesystem::path genesis_path =
-      config.genesis_path.empty() ? config.data_dir / "genesis.json" : config.genesis_path;
+  fs::path genesis_path = config.genesis_path.empty() ? config.data_dir / "genesis.json" : config.genesis_path;
   auto text = govchain::app::read_text_file(genesis_path);
   if (!text.ok()) return fail(text.status().to_string());
   auto genesis = govchain::chain::parse_genesis(*text);
@@ -124,94 +194,42 @@ int run_import(const govchain::app::NodeConfig& config, const std::string& sourc
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App cli{"govchaind: the govchain node"};
-  Options options;
-  cli.add_flag("--dev", options.dev, "run a single-validator development chain (creates keys and genesis in --data)");
-  cli.add_option("--data", options.data_dir, "data directory");
-  cli.add_option("--rpc-addr", options.rpc_address, "HTTP API listen address host:port")->capture_default_str();
-  cli.add_option("--config", options.config_path, "node configuration file (JSON)");
-  cli.add_option(
-      "--contracts", options.contracts_dir,
-      "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's contracts folder)");
-  cli.add_flag("--check", options.check,
-               "re-execute every stored block from genesis with every check a received block gets (header, "
-               "signatures, limits, state and receipts roots, certificate), then exit (node must be stopped)");
-  cli.add_option("--import-from", options.import_from,
-                 "execute the blocks of a stopped node's data directory (same genesis) on this node's own state, "
-                 "refusing any block whose state or receipts root differs, then exit");
-  cli.add_option("--rpc-body-max-bytes", options.rpc_body_size_bytes_max, "largest HTTP request body")
-      ->capture_default_str();
-  cli.add_option("--rpc-connections-max", options.rpc_connections_max, "open HTTP connections at most")
-      ->capture_default_str();
-  cli.add_option("--rpc-timeout-ms", options.rpc_timeout_ms,
-                 "time a client has to send a whole request, and to read an answer")
-      ->capture_default_str();
-  cli.add_option("--rpc-connections-per-ip-max", options.http.connections_per_address_max,
-                 "open HTTP connections of one client address (IPv4, or IPv6 /64) at most")
-      ->capture_default_str();
-  cli.add_option("--rpc-requests-per-second-per-ip", options.http.requests_per_second_per_address,
-                 "HTTP requests per second of one client address (0: no limit)")
-      ->capture_default_str();
-  cli.add_option("--rpc-header-timeout-ms", options.http.header_timeout_ms,
-                 "time a client has to send a request's header; keep-alive idle limit")
-      ->capture_default_str();
-  cli.add_option("--rpc-worker-threads", options.http.worker_threads, "threads that run the API's handlers")
-      ->capture_default_str();
-  cli.add_option("--rpc-websocket-per-ip-max", options.http.websocket_subscribers_per_address_max,
-                 "WebSocket subscribers of one client address at most")
-      ->capture_default_str();
-  cli.add_option("--rpc-cors-origin", options.rpc_cors_origins,
-                 "origin whose browser pages may call the read routes (repeat; * for any, none for no CORS)")
-      ->capture_default_str();
-  cli.add_option("--ready-stale-block-intervals", options.ready_stale_block_intervals,
-                 "GET /readyz fails when the chain made no block for this many block intervals")
-      ->capture_default_str();
-  cli.add_option("--mempool-max-bytes", options.mempool_size_bytes_max, "bytes of waiting transactions at most")
-      ->capture_default_str();
-  cli.add_option("--mempool-max-txs", options.mempool_txs_max, "waiting transactions at most")->capture_default_str();
-  cli.add_option("--mempool-pending-ttl-ms", options.mempool_pending_ttl_ms, "a waiting transaction is dropped after")
-      ->capture_default_str();
-  cli.add_option("--mempool-future-ttl-ms", options.mempool_future_ttl_ms,
-                 "a transaction behind a nonce gap is dropped after")
-      ->capture_default_str();
-  cli.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
-
-  govchain::app::NodeConfig config;
-  config.http = options.http;
-  config.http.listen_address = options.rpc_address;
-  config.http.cors_allowed_origins = options.rpc_cors_origins;
-  std::erase(config.http.cors_allowed_origins, std::string("none"));
-  config.readiness.stale_block_intervals = options.ready_stale_block_intervals;
-  config.http.body_size_bytes_max = options.rpc_body_size_bytes_max;
-  config.http.connections_max = options.rpc_connections_max;
-  config.http.timeout_ms = options.rpc_timeout_ms;
-  config.mempool.size_bytes_max = options.mempool_size_bytes_max;
-  config.mempool.txs_max = options.mempool_txs_max;
-  config.mempool.pending_ttl_ms = options.mempool_pending_ttl_ms;
-  config.mempool.future_ttl_ms = options.mempool_future_ttl_ms;
-  if (!options.config_path.empty()) {
-    Status loaded = apply_config_file(options, config);
-    if (!loaded.ok()) return fail(loaded.to_string());
-  } else if (options.dev) {
-    if (options.data_dir.empty()) return fail("--dev needs --data DIR");
-    if (options.contracts_dir.empty()) options.contracts_dir = default_contracts_dir(argv[0]);
-    Status prepared = govchain::app::ensure_dev_data_dir(options.data_dir, options.contracts_dir);
-    if (!prepared.ok()) return fail(prepared.to_string());
-    config.data_dir = options.data_dir;
-    config.dev = true;
+int print_config(const Modes& modes, const LoadedSettings& loaded,
+                 const std::vector<std::pair<std::string, std::string>>& environment) {
+  auto passphrase = govchain::app::find_key_passphrase(loaded.settings, environment);
+  if (!passphrase.ok()) return fail(passphrase.status().to_string());
+  if (modes.print_config == "json") {
+    std::cout << govchain::app::settings_json(loaded);
   } else {
-    return fail("give --dev --data DIR for a development chain, or --config FILE (see docs/operations.md)");
+    std::cout << "# govchaind " << govchain::version_text() << ": effective settings (value, then its source)\n"
+              << govchain::app::settings_table(loaded) << "# validator key passphrase: " << passphrase->source << "\n";
   }
-  if (const char* passphrase = std::getenv("GOVCHAIN_KEY_PASSPHRASE")) config.key_passphrase = passphrase;
+  return 0;
+}
 
-  if (options.check) return run_check(config);
-  if (!options.import_from.empty()) return run_import(config, options.import_from);
+// The validator key's passphrase into `config`; an encrypted key without
+// one is refused here, with the ways to give it.
+Status load_passphrase(govchain::app::NodeSettings& settings,
+                       const std::vector<std::pair<std::string, std::string>>& environment) {
+  GOVCHAIN_ASSIGN_OR_RETURN(auto found, govchain::app::find_key_passphrase(settings, environment));
+  if (found.from_environment)
+    spdlog::warn(
+        "the validator key passphrase comes from GOVCHAIN_KEY_PASSPHRASE, which other processes of this "
+        "user can read in /proc/{}/environ; use validator_key_passphrase_file or the systemd credential {}",
+        ::getpid(), govchain::app::passphrase_credential_name);
+  settings.node.key_passphrase = std::move(found.passphrase);
+  auto key_text = govchain::app::read_text_file(settings.node.validator_key_path, 64 * 1024);
+  if (key_text.ok() && !govchain::crypto::is_dev_key_file(*key_text) && settings.node.key_passphrase.empty())
+    return govchain::error(govchain::Code::invalid_argument,
+                           "the validator key " + settings.node.validator_key_path.string() +
+                               " is encrypted and no passphrase was found: set validator_key_passphrase_file, or "
+                               "give the systemd credential " +
+                               govchain::app::passphrase_credential_name +
+                               " (LoadCredential= in the unit; docs/operations.md)");
+  return Status();
+}
 
+int run_node(const govchain::app::NodeConfig& config, const govchain::app::LogSettings& log) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -222,11 +240,50 @@ int main(int argc, char** argv) {
   if (!node.ok()) return fail(node.status().to_string());
   Status started = (*node)->start();
   if (!started.ok()) return fail(started.to_string());
-  std::cout << "govchaind: chain " << (*node)->chain_id() << " at height " << (*node)->head().height
-            << ", API on http://127.0.0.1:" << (*node)->rpc_port() << std::endl;
+  spdlog::info("govchaind {}: chain {} at height {}, API on port {}", govchain::version_text(), (*node)->chain_id(),
+               (*node)->head().height, (*node)->rpc_port());
+  // The line scripts wait for; JSON lines on standard output stay pure.
+  if (log.format != "json" || !log.file.empty())
+    std::cout << "govchaind: chain " << (*node)->chain_id() << " at height " << (*node)->head().height
+              << ", API on http://127.0.0.1:" << (*node)->rpc_port() << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("signal {} received, stopping", received);
   (*node)->stop();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{
+      "govchaind: the govchain node. Every setting can be given in the configuration file (--config), as "
+      "an environment variable GOVCHAIND_<SETTING> or as a flag; see docs/operations.md."};
+  cli.name("govchaind");
+  Modes modes;
+  add_mode_options(cli, modes);
+  std::vector<SettingFlag> flags = add_setting_options(cli);
+  CLI11_PARSE(cli, argc, argv);
+  if (cli.count("--print-config") > 0 && modes.print_config.empty()) modes.print_config = "text";
+
+  const auto environment = process_environment();
+  auto loaded = load_settings(modes, flags, environment);
+  if (!loaded.ok()) return fail(loaded.status().to_string());
+  if (!modes.print_config.empty()) return print_config(modes, *loaded, environment);
+  govchain::app::NodeSettings& settings = loaded->settings;
+
+  Status logging = govchain::app::configure_logging(settings.log);
+  if (!logging.ok()) return fail(logging.to_string());
+  logging_to_file = !settings.log.file.empty();
+  if (modes.dev) {
+    if (modes.contracts_dir.empty()) modes.contracts_dir = default_contracts_dir(argv[0]);
+    Status prepared = govchain::app::ensure_dev_data_dir(settings.node.data_dir, modes.contracts_dir);
+    if (!prepared.ok()) return fail(prepared.to_string());
+  }
+  Status passphrase = load_passphrase(settings, environment);
+  if (!passphrase.ok()) return fail(passphrase.to_string());
+
+  if (modes.check) return run_check(settings.node);
+  if (!modes.import_from.empty()) return run_import(settings.node, modes.import_from);
+  return run_node(settings.node, settings.log);
 }

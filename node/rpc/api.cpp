@@ -4,6 +4,7 @@
 
 #include "chain/tx.h"
 #include "consensus/certificate.h"
+#include "core/version.h"
 #include "execution/evidence.h"
 #include "execution/state_keys.h"
 #include "execution/validator_governance.h"
@@ -55,7 +56,8 @@ HttpResponse status_route(NodeService& service) {
                {"state_root", head.state_root.hex()},
                {"latest_block_time_ms", head.time_ms},
                {"mempool_txs", service.mempool_size()},
-               {"validators", std::move(validators)}};
+               {"validators", std::move(validators)},
+               {"version", std::string(version_text())}};
   auto consensus = service.consensus_info();
   body["mode"] = consensus ? "consensus" : "single-validator";
   if (consensus) {
@@ -115,6 +117,12 @@ HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
     return ok_json({{"hash", hash->hex()}, {"status", "committed"}, {"receipt", receipt_to_json(*receipt)}});
   if (receipt.status().code() != Code::not_found) return json_error(receipt.status());
   if (service.is_pending(*hash)) return ok_json({{"hash", hash->hex()}, {"status", "pending"}});
+  // Left out of a block, so never on the chain; the reason is for the
+  // submitter (docs/decisions/failed-calls-stay-off-chain.md).
+  if (auto reason = service.dropped(*hash))
+    return ok_json({{"hash", hash->hex()},
+                    {"status", "dropped"},
+                    {"reason", {{"code", std::string(code_name(reason->code()))}, {"message", reason->message()}}}});
   return json_error(404, "not_found", "no pending or committed transaction " + hash->hex());
 }
 

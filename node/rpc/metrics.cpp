@@ -5,6 +5,8 @@
 #include <exception>
 #include <sstream>
 
+#include "core/version.h"
+
 namespace govchain::rpc {
 namespace {
 
@@ -25,7 +27,14 @@ Result<Metric*> guarded(std::string_view name, MakeMetric&& make_metric) {
 
 }  // namespace
 
-Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {}
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  // The build's version as a label of a constant 1, the usual Prometheus
+  // form, so that dashboards can show which version each node runs.
+  if (auto info = gauge("govchain_build_info", "Version of this govchaind build (label version); always 1",
+                        {{"version", std::string(version_text())}});
+      info.ok())
+    (*info)->Set(1);
+}
 
 Result<prometheus::Counter*> Metrics::counter(std::string_view name, std::string_view help,
                                               const MetricLabels& labels) {

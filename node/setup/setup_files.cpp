@@ -1,5 +1,7 @@
 #include "setup/setup_files.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -39,6 +41,27 @@ Status write_text_file(const fs::path& path, std::string_view text) {
   fs::rename(temporary, path, error_code);
   if (error_code) return error(Code::io_error, "cannot rename into " + path.string() + ": " + error_code.message());
   return Status();
+}
+
+Result<std::string> read_passphrase_file(const fs::path& path, bool check_mode) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return error(Code::not_found, "cannot read the passphrase file " + path.string() + ": it does not exist");
+  if (!S_ISREG(info.st_mode)) return error(Code::invalid_argument, path.string() + " is not a regular file");
+  if (check_mode && (info.st_mode & S_IRWXO) != 0)
+    return error(Code::unauthorized, "the passphrase file " + path.string() +
+                                         " may be read or changed by every user of this machine; run chmod 600 " +
+                                         path.string() + " (or 640 with the group govchain)");
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string text, read_text_file(path, passphrase_file_size_bytes_max));
+  if (size_t newline = text.find('\n'); newline != std::string::npos) {
+    if (text.find_first_not_of("\r\n", newline) != std::string::npos)
+      return error(Code::invalid_argument, "the passphrase file " + path.string() +
+                                               " has more than one line; it must hold the passphrase alone");
+    text.resize(newline);
+  }
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (text.empty()) return error(Code::invalid_argument, "the passphrase file " + path.string() + " is empty");
+  return text;
 }
 
 std::vector<std::string> member_key_file_names() {

@@ -28,6 +28,14 @@ Result<std::string> read_text_file(const std::filesystem::path& path,
 // Writes via a temporary file and rename, so a crash leaves old or new.
 Status write_text_file(const std::filesystem::path& path, std::string_view text);
 
+// A passphrase from a file: a regular file of at most 4 KiB whose first line
+// (one trailing newline dropped) is the passphrase. With `check_mode`, a
+// file that every user of the machine may read or change is refused
+// (Code::unauthorized, saying how to fix it). An empty passphrase is
+// refused. Used for key files by govchaind and the govchain tool.
+inline constexpr size_t passphrase_file_size_bytes_max = 4096;
+Result<std::string> read_passphrase_file(const std::filesystem::path& path, bool check_mode = true);
+
 // The key file names of a member, without folder: "validator.json",
 // "admin.json", then "<role>.json" for each of chain::known_roles().
 std::vector<std::string> member_key_file_names();

@@ -17,7 +17,8 @@ Result<json> parse_answer(const std::string& target, const detail::HttpAnswer& a
 
 // GET `target` on the client's node; a non-2xx answer is the node's error.
 Result<json> get_json(const Client& client, const std::string& target) {
-  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::parse_node_url(client.options().node_url));
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint,
+                            detail::endpoint_for(client.options().node_url, client.options().tls_ca_file));
   detail::HttpLimits limits{client.options().request_timeout_ms, client.options().response_size_bytes_max};
   GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpAnswer answer, detail::http_exchange(endpoint, "GET", target, "", limits));
   return parse_answer(target, answer);
@@ -187,7 +188,7 @@ struct VerifySession::Connection {
 };
 
 Result<VerifySession> VerifySession::open(const ClientOptions& options) {
-  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::parse_node_url(options.node_url));
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::endpoint_for(options.node_url, options.tls_ca_file));
   VerifySession session;
   session.connection_ = std::make_unique<Connection>(
       Connection{detail::HttpSession(std::move(endpoint)),

@@ -44,6 +44,10 @@ struct ClientOptions {
   uint64_t request_timeout_ms = 10000;  // one HTTP exchange, connect included
   uint64_t response_size_bytes_max = 32 * 1024 * 1024;
   uint64_t poll_interval_ms = 100;  // submit_and_wait() polling period
+  // For https:// node URLs: a PEM file of the CA certificates to trust
+  // (only those); empty: the system's CA store. The certificate is always
+  // checked and must name the URL's host.
+  std::string tls_ca_file;
 };
 
 // What read_state_proven() and the calls built on it check against.
@@ -92,8 +96,10 @@ class Client {
   // answer is checked against chain::tx_hash(tx)).
   Result<Hash> submit(const chain::Tx& tx) const;
   // Submits and polls /v1/txs/{hash} until the transaction is committed,
-  // then returns its receipt — also when the receipt's status is not ok:
-  // check receipt.status. Code::timeout after `timeout_ms`.
+  // then returns its receipt. A transaction the node reports "dropped" (a
+  // block builder left it out because its action failed or its sender is
+  // unknown: it will never be committed) ends the wait at once with the
+  // drop's reason code and message. Code::timeout after `timeout_ms`.
   Result<chain::Receipt> submit_and_wait(const chain::Tx& tx, uint64_t timeout_ms) const;
   Result<chain::Receipt> wait_for_receipt(const Hash& hash, uint64_t timeout_ms) const;
 

@@ -14,7 +14,8 @@ namespace {
 // error Status. The Client's own exchange is private, so this one goes
 // through the same transport with the same limits.
 Result<json> get_json(const Client& client, const std::string& target) {
-  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint, detail::parse_node_url(client.options().node_url));
+  GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpEndpoint endpoint,
+                            detail::endpoint_for(client.options().node_url, client.options().tls_ca_file));
   detail::HttpLimits limits{client.options().request_timeout_ms, client.options().response_size_bytes_max};
   GOVCHAIN_ASSIGN_OR_RETURN(detail::HttpAnswer answer, detail::http_exchange(endpoint, "GET", target, "", limits));
   if (answer.status < 200 || answer.status >= 300) return parse_error_json(answer.status, answer.body);

@@ -115,6 +115,10 @@ Status subscribe_blocks(const Client& client, const BlockEventHandler& on_event,
   if (!on_event) return error(Code::invalid_argument, "subscribe_blocks needs an event handler");
   auto endpoint = detail::parse_node_url(client.options().node_url);
   if (!endpoint.ok()) return endpoint.status();
+  if (endpoint->tls)
+    return error(Code::invalid_argument,
+                 "event subscriptions over https (wss://) are not supported by this client "
+                 "yet; subscribe over http on the node's own host, or poll blocks");
   try {
     auto subscription = std::make_unique<Subscription>();
     subscription->on_event = &on_event;

@@ -100,6 +100,9 @@ Status HttpSession::connect(std::chrono::milliseconds timeout) {
 
 Result<HttpAnswer> HttpSession::exchange(std::string_view method, std::string_view target, std::string_view body,
                                          const HttpLimits& limits) {
+  // An https node gets one TLS connection per exchange (http_transport.cpp
+  // checks its certificate); only plain connections are kept alive here.
+  if (endpoint_.tls) return http_exchange(endpoint_, method, target, body, limits);
   try {
     const auto timeout = std::chrono::milliseconds(limits.timeout_ms);
     for (int attempt = 0; attempt < 2; ++attempt) {

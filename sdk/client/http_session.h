@@ -1,6 +1,8 @@
 // Internal to govchain_client: an HTTP/1.1 connection kept alive across
 // exchanges (Boost.Beast), for callers that ask one node many times in a row
 // (online verification, client::VerifySession). Not part of the public API.
+// An https endpoint is served by http_exchange(), one checked TLS connection
+// per exchange; only plain connections are kept alive.
 //
 // Ownership: the session owns its io_context and socket. Thread-safety: none;
 // one session per thread. Nothing throws.

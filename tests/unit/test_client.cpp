@@ -438,8 +438,17 @@ TEST_CASE("API errors keep the node's code and message") {
 }
 
 TEST_CASE("node URLs are checked, and an unreachable node is reported as unavailable") {
-  CHECK(!Client::connect({.node_url = "https://example.org"}).ok());
+  CHECK(!Client::connect({.node_url = "ftp://example.org"}).ok());
   CHECK(!Client::connect({.node_url = "127.0.0.1:26657"}).ok());
+  // https: port 443 by default; a CA file only with https.
+  auto secure = detail::parse_node_url("https://node.example.de/api");
+  REQUIRE(secure.ok());
+  CHECK(secure->tls);
+  CHECK(secure->port == "443");
+  CHECK(secure->origin() == "https://node.example.de:443");
+  CHECK(!detail::endpoint_for("http://127.0.0.1:26657", "/etc/ssl/ca.pem").ok());
+  CHECK(detail::endpoint_for("https://127.0.0.1:8443", "/etc/ssl/ca.pem").ok());
+  CHECK(!Client::connect({.node_url = "https://user@example.org"}).ok());
   CHECK(!Client::connect({.node_url = "http://127.0.0.1:99999"}).ok());
   auto endpoint = detail::parse_node_url("http://[::1]:8080/api/");
   REQUIRE(endpoint.ok());

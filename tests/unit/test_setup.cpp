@@ -1,11 +1,15 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "chain/genesis.h"
 #include "chain/tx.h"
 #include "crypto/schnorr.h"
+#include "setup/ceremony.h"
 #include "setup/genesis_builder.h"
 #include "setup/network_layout.h"
 #include "setup/setup_files.h"
@@ -220,4 +224,141 @@ TEST_CASE("adding a member refuses a known id, bad ids, no ports left and a netw
   std::string mistyped = setup::network_to_json(*network);
   mistyped.replace(mistyped.find("false"), 5, "\"no\"");
   CHECK(setup::parse_network(mistyped).status().code() == Code::invalid);
+}
+
+// ---- the genesis ceremony (setup/ceremony.h) ----
+
+namespace {
+
+setup::MemberPublicPart public_part(const std::string& id, const std::string& address) { return {member(id), address}; }
+
+}  // namespace
+
+TEST_CASE("a member file carries public keys and the address only, and reads back the same") {
+  setup::MemberPublicPart aachen = public_part("aachen", "node.aachen.example:26656");
+  std::string text = setup::member_file_to_json(aachen);
+  auto parsed = setup::parse_member_file(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->keys.id == "aachen");
+  CHECK(parsed->keys.display_name == aachen.keys.display_name);
+  CHECK(parsed->keys.validator == aachen.keys.validator);
+  CHECK(parsed->keys.admin == aachen.keys.admin);
+  CHECK(parsed->keys.offices == aachen.keys.offices);
+  CHECK(parsed->p2p_address == "node.aachen.example:26656");
+  CHECK(text.find("secret") == std::string::npos);
+}
+
+TEST_CASE("a member file with secrets, unknown fields, bad keys, ids or addresses is refused") {
+  const std::string good = setup::member_file_to_json(public_part("soest", "10.0.0.3:26656"));
+  auto changed = [&](const std::function<void(nlohmann::json&)>& change) {
+    nlohmann::json document = nlohmann::json::parse(good);
+    change(document);
+    return setup::parse_member_file(document.dump());
+  };
+  auto secret = changed([](nlohmann::json& d) { d["secret_key"] = std::string(64, 'a'); });
+  REQUIRE(!secret.ok());
+  CHECK(secret.status().message().find("secret key material") != std::string::npos);
+  CHECK(changed([](nlohmann::json& d) { d["ciphertext"] = "00"; }).status().message().find("secret") !=
+        std::string::npos);
+  CHECK(changed([](nlohmann::json& d) { d["comment"] = "hi"; }).status().message().find("unknown field 'comment'") !=
+        std::string::npos);
+  CHECK(!changed([](nlohmann::json& d) { d["format"] = "govchain-key"; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d.erase("format"); }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["municipality"] = "Soest"; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["name"] = ""; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["node_key"] = "zz"; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["admin"] = 5; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["offices"].erase("archive"); }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["offices"]["mayor"] = std::string(64, 'b'); }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["p2p_addr"] = "10.0.0.3"; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["p2p_addr"] = "10.0.0.3:0"; }).ok());
+  CHECK(!changed([](nlohmann::json& d) { d["p2p_addr"] = "10.0.0.3:99999"; }).ok());
+  CHECK(!setup::parse_member_file("[]").ok());
+  CHECK(!setup::parse_member_file("not json").ok());
+  // A key file is not a member file.
+  CHECK(!setup::parse_member_file(R"({"type": "govchain-key", "public_key": ")" + std::string(64, 'a') + "\"}").ok());
+}
+
+TEST_CASE("the assembled genesis has every member; keys used twice and repeated members are refused") {
+  auto aachen = public_part("aachen", "a:1");
+  auto soest = public_part("soest", "s:1");
+  auto genesis = setup::assemble_genesis("govchain-nrw", 1000, {aachen, soest}, {});
+  REQUIRE(genesis.ok());
+  CHECK(genesis->validators.size() == 2);
+  CHECK(setup::check_member_in_genesis(*genesis, aachen.keys).ok());
+  CHECK(setup::check_member_in_genesis(*genesis, soest.keys).ok());
+  // Same inputs, same genesis, same hash: every member can check it.
+  auto again = setup::assemble_genesis("govchain-nrw", 1000, {aachen, soest}, {});
+  REQUIRE(again.ok());
+  CHECK(chain::genesis_hash(*again) == chain::genesis_hash(*genesis));
+
+  auto copied_key = soest;
+  copied_key.keys.validator = aachen.keys.validator;
+  CHECK(setup::assemble_genesis("govchain-nrw", 1000, {aachen, copied_key}, {}).status().message().find("used twice") !=
+        std::string::npos);
+  auto own_key_twice = soest;
+  own_key_twice.keys.admin = soest.keys.offices.front().second;
+  CHECK(!setup::assemble_genesis("govchain-nrw", 1000, {aachen, own_key_twice}, {}).ok());
+  CHECK(!setup::assemble_genesis("govchain-nrw", 1000, {aachen, aachen}, {}).ok());
+  CHECK(!setup::assemble_genesis("govchain-nrw", 1000, {}, {}).ok());
+  CHECK(!setup::assemble_genesis("bad chain id", 1000, {aachen}, {}).ok());
+}
+
+TEST_CASE("a member finds out when the genesis lacks or changes one of its keys") {
+  auto aachen = public_part("aachen", "a:1");
+  auto soest = public_part("soest", "s:1");
+  auto genesis = setup::assemble_genesis("govchain-nrw", 1000, {aachen, soest}, {});
+  REQUIRE(genesis.ok());
+  auto changed_admin = *genesis;
+  changed_admin.municipalities[0].admin = soest.keys.admin;
+  CHECK(setup::check_member_in_genesis(changed_admin, aachen.keys).message().find("admin key") != std::string::npos);
+  auto changed_validator = *genesis;
+  changed_validator.validators[0].public_key = crypto::generate_key_pair().public_key;
+  CHECK(setup::check_member_in_genesis(changed_validator, aachen.keys).message().find("node key") != std::string::npos);
+  auto changed_role = *genesis;
+  changed_role.roles[0].account = crypto::generate_key_pair().public_key;
+  CHECK(!setup::check_member_in_genesis(changed_role, aachen.keys).ok());
+  auto outsider = public_part("wuppertal", "w:1");
+  CHECK(setup::check_member_in_genesis(*genesis, outsider.keys).code() == Code::not_found);
+}
+
+TEST_CASE("a member's node config lists every other member as a peer") {
+  auto aachen = public_part("aachen", "node.aachen.example:26656");
+  auto soest = public_part("soest", "node.soest.example:26656");
+  auto wuppertal = public_part("wuppertal", "10.0.0.9:26656");
+  setup::CeremonyNodeConfig paths{"/var/lib/govchain",         "/etc/govchain/genesis.json",
+                                  "/etc/govchain/keys/v.json", "",
+                                  "127.0.0.1:26657",           "0.0.0.0:26656"};
+  auto text = setup::ceremony_node_config(paths, soest.keys.validator, {aachen, soest, wuppertal});
+  REQUIRE(text.ok());
+  auto config = nlohmann::json::parse(*text);
+  REQUIRE(config["peers"].size() == 2);
+  CHECK(config["peers"][0]["address"] == "node.aachen.example:26656");
+  CHECK(config["peers"][1]["public_key"] == wuppertal.keys.validator.hex());
+  CHECK(!config.contains("validator_key_passphrase_file"));
+  CHECK(config["p2p_addr"] == "0.0.0.0:26656");
+  CHECK(setup::ceremony_node_config(paths, crypto::generate_key_pair().public_key, {aachen, soest}).status().code() ==
+        Code::not_found);
+}
+
+TEST_CASE("passphrase files: one line, not readable by everyone, not empty") {
+  TempFolder folder;
+  auto write = [&](const std::string& name, const std::string& text, fs::perms mode) {
+    std::ofstream(folder.path / name) << text;
+    fs::permissions(folder.path / name, mode);
+    return folder.path / name;
+  };
+  const auto owner = fs::perms::owner_read | fs::perms::owner_write;
+  CHECK(*setup::read_passphrase_file(write("good", "a passphrase\n", owner)) == "a passphrase");
+  CHECK(*setup::read_passphrase_file(write("crlf", "windows\r\n", owner)) == "windows");
+  CHECK(*setup::read_passphrase_file(write("no-newline", "plain", owner)) == "plain");
+  CHECK(*setup::read_passphrase_file(write("group", "group\n", owner | fs::perms::group_read)) == "group");
+  CHECK(setup::read_passphrase_file(write("world", "world\n", owner | fs::perms::others_read)).status().code() ==
+        Code::unauthorized);
+  CHECK(setup::read_passphrase_file(folder.path / "world", false).ok());
+  CHECK(!setup::read_passphrase_file(write("two", "one\ntwo\n", owner)).ok());
+  CHECK(!setup::read_passphrase_file(write("empty", "\n", owner)).ok());
+  CHECK(!setup::read_passphrase_file(write("big", std::string(5000, 'x'), owner)).ok());
+  CHECK(setup::read_passphrase_file(folder.path / "missing").status().code() == Code::not_found);
+  CHECK(!setup::read_passphrase_file(folder.path).ok());
 }
