@@ -114,8 +114,8 @@ int show_tx(Context& context, const std::string& hash_text) {
   if (status->state == client::TxState::pending)
     return context.emit(machine, "transaction " + hash->hex() + ": pending");
   if (status->state == client::TxState::dropped)
-    return context.emit(machine, "transaction " + hash->hex() + ": dropped, never on the chain (" +
-                                     status->reason.to_string() + ")");
+    return context.emit(
+        machine, "transaction " + hash->hex() + ": dropped, never on the chain (" + status->reason.to_string() + ")");
   const chain::Receipt& receipt = *status->receipt;
   // Events decoded with their contracts' ABIs, "data" beside "data_hex".
   client::ContractAbis abis(*node);

@@ -211,7 +211,10 @@ TEST_CASE("events of the standard certificate transitions decode with the ABI") 
 
 TEST_CASE("ContractAbis adds decoded data beside data_hex, asking the node once per contract") {
   // Port 1 on the loopback refuses at once: every fetch from the node fails.
-  auto node = Client::connect({"http://127.0.0.1:1", 2000, 1024 * 1024});
+  ClientOptions options;
+  options.node_url = "http://127.0.0.1:1";
+  options.request_timeout_ms = 2000;
+  auto node = Client::connect(options);
   REQUIRE(node.ok());
   ContractAbis abis(*node);
   abis.add("dev-city.parking", contract_abi("parking"));
