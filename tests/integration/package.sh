@@ -110,7 +110,7 @@ mkdir -p "$SINGLE/data" "$SINGLE/credentials"
 printf 'a single member test passphrase\n' >"$SINGLE/passphrase"
 chmod 600 "$SINGLE/passphrase"
 cp "$SINGLE/passphrase" "$SINGLE/credentials/govchain-key-passphrase"
-PORTS=$(free_base_port 2)
+PORTS=$(free_base_port 3)
 "$R/usr/bin/govchain" --passphrase-file "$SINGLE/passphrase" genesis keys --out "$SINGLE/keys" >/dev/null
 "$R/usr/bin/govchain" genesis export --keys "$SINGLE/keys" --municipality solo --p2p-addr "127.0.0.1:$((PORTS + 1))" \
   --out "$SINGLE/member.json" >/dev/null
@@ -120,6 +120,7 @@ jq -e '.contracts == 5' "$SINGLE/assembled.json" >/dev/null || fail "the package
 env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$SINGLE/credentials" GOVCHAIND_DATA_DIR="$SINGLE/data" \
   GOVCHAIND_GENESIS="$SINGLE/genesis.json" GOVCHAIND_VALIDATOR_KEY="$SINGLE/keys/validator.json" \
   GOVCHAIND_RPC_ADDR="127.0.0.1:$PORTS" GOVCHAIND_P2P_ADDR="127.0.0.1:$((PORTS + 1))" GOVCHAIND_LOG_FORMAT=json \
+  GOVCHAIND_METRICS_ADDR="127.0.0.1:$((PORTS + 2))" \
   "$R/usr/bin/govchaind" --config "$R/etc/govchain/govchaind.json" >"$WORK/single.log" 2>&1 &
 echo $! >"$WORK/single.pid"
 for _ in $(seq 1 300); do
@@ -130,8 +131,12 @@ done
 curl -fsS "http://127.0.0.1:$PORTS/v1/status" >"$SINGLE/status.json"
 jq -e --arg v "$VERSION" '.version == $v and .chain_id == "govchain-solo"' "$SINGLE/status.json" >/dev/null ||
   fail "the installed node's status: $(cat "$SINGLE/status.json")"
-curl -fsS "http://127.0.0.1:$PORTS/metrics" | grep -q "^govchain_build_info{version=\"$VERSION\"} 1" ||
-  fail "no govchain_build_info with version $VERSION"
+curl -fsS "http://127.0.0.1:$((PORTS + 2))/metrics" | grep -q "^govchain_build_info{version=\"$VERSION\"} 1" ||
+  fail "no govchain_build_info with version $VERSION on the metrics address"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORTS/metrics")" = 404 ] ||
+  fail "/metrics is served on the public API port by default"
+jq -e '.wire_format_version == 1 and .storage_format_version == 1' "$SINGLE/status.json" >/dev/null ||
+  fail "the status does not announce the format versions"
 kill "$(cat "$WORK/single.pid")"
 wait "$(cat "$WORK/single.pid")" || fail "the installed node did not stop cleanly on SIGTERM"
 rm "$WORK/single.pid"
@@ -161,12 +166,12 @@ nginx = re.findall(r"^```nginx\n(.*?)^```$", text, re.S | re.M)
 open(f"{sys.argv[2]}/nginx.conf", "w").write(nginx[0])
 PY
 BASE=$(free_base_port 8)
-RPC_A=$BASE P2P_A=$((BASE + 1)) TLS_PORT=$((BASE + 6))
+RPC_A=$BASE P2P_A=$((BASE + 1)) TLS_PORT=$((BASE + 6)) METRICS_A=$((BASE + 7))
 # The page's paths, host names and ports, moved into the root and to free ports.
 rewrite() {
   sed -e "s|node.aachen.example:26656|127.0.0.1:$P2P_A|g" -e "s|0.0.0.0:26656|127.0.0.1:$P2P_A|g" \
     -e "s|https://node.aachen.example|https://localhost:$TLS_PORT|g" -e "s|node.aachen.example|localhost|g" \
-    -e "s|127.0.0.1:26657|127.0.0.1:$RPC_A|g" -e "s|listen 443 ssl;|listen 127.0.0.1:$TLS_PORT ssl;|" \
+    -e "s|127.0.0.1:26657|127.0.0.1:$RPC_A|g" -e "s|127.0.0.1:26660|127.0.0.1:$METRICS_A|g" -e "s|listen 443 ssl;|listen 127.0.0.1:$TLS_PORT ssl;|" \
     -e '/listen \[::\]:443 ssl;/d' -e "s|/etc/|$S/etc/|g" -e "s|/var/lib/govchain|$S/var/lib/govchain|g" \
     -e "s|/usr/share/govchain|$S/usr/share/govchain|g" -e "s|/root/|$S/root/|g" "$@"
 }
@@ -208,7 +213,7 @@ start_govchaind() {
   credential=\$(sed -n 's/^LoadCredential=govchain-key-passphrase://p' "\$unit")
   install -m 0400 "$S\$credential" "$WORK/credentials/govchain-key-passphrase"
   install -d -m 0700 "$S/var/lib/govchain"
-  (cd / && env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$WORK/credentials" \$command >"$WORK/journal.log" 2>&1 &
+  (cd / && env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$WORK/credentials" GOVCHAIND_METRICS_ADDR=127.0.0.1:$METRICS_A \$command >"$WORK/journal.log" 2>&1 &
     echo \$! >"$WORK/govchaind.pid")
 }
 EOF
