@@ -114,8 +114,8 @@ void add_mode_options(CLI::App& cli, Modes& modes) {
   // file it would silence the guard for good.
   cli.add_flag(govchain::app::allow_signing_flag, modes.allow_signing_after_restore,
                "start a validator although its last signed vote is ahead of its data folder (a restored backup); "
-               "safe only once the network is past that height and no other copy of this validator runs "
-               "(docs/operations.md)")
+               "safe only when no other copy of this validator runs, and the data folder kept its consensus WAL and "
+               "signing state or the network is past that height (docs/operations.md)")
       ->group("Modes");
   modes.backup = cli.add_subcommand("backup",
                                     "ask the running node (on its admin_socket) for a consistent backup of its data, "

@@ -73,11 +73,12 @@ std::string refusal(const std::string& what_happened) {
   return what_happened +
          ". Signing now could sign a second, different vote for a height this validator already voted on; the "
          "other validators would record that as equivocation evidence against this municipality. Find the "
-         "network's height on another member's node (govchain status); once it is past the last height named "
-         "here, start this node once with " +
+         "network's height on another member's node (govchain status). Start this node once with " +
          std::string(allow_signing_flag) +
-         ": it then catches up before it votes. That flag is safe only when this validator's newer data folder "
-         "is not running anywhere else (docs/operations.md, \"The double-sign guard\")";
+         " (it then catches up before it votes) only when no other copy of this validator runs, and either this "
+         "folder kept its consensus WAL and signing state (a restore keeps them: the node replays its own votes "
+         "and signs nothing different) or the network is past the last height named here (docs/operations.md, "
+         "\"The double-sign guard\")";
 }
 
 }  // namespace
