@@ -11,7 +11,7 @@ ifneq ($(CCACHE),)
   LAUNCHER_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
 
-.PHONY: all bootstrap build demo test bench fuzz clean format package
+.PHONY: all bootstrap build demo test bench fuzz clean format package soak soak-long
 
 all: build
 
@@ -45,6 +45,25 @@ package: build
 
 bench: build
 	@scripts/bench
+
+# The reliability soak (scripts/soak, docs/reliability.md), not part of
+# `make test`: the consensus simulator over fresh seeds, kill -9 of a node
+# under load, and the hostile suite in a loop. The short setting below
+# finishes in a few minutes; `make soak-long` is the run docs/reliability.md
+# reports. Every SOAK_* variable of `scripts/soak --help` may be given here.
+SOAK_SEEDS ?= 10000
+SOAK_KILLS ?= 10
+SOAK_HOSTILE_MINUTES ?= 0
+SOAK_JOBS ?= $(JOBS)
+soak: build
+	SOAK_SEEDS=$(SOAK_SEEDS) SOAK_KILLS=$(SOAK_KILLS) SOAK_HOSTILE_MINUTES=$(SOAK_HOSTILE_MINUTES) \
+	  SOAK_JOBS=$(SOAK_JOBS) SOAK_BUILD_DIR=$(BUILD_DIR) scripts/soak
+
+# The long run: 1,000,000 seeds, 1,000 kill -9 iterations and an hour of the
+# hostile suite, at the lowest priority so that it can share the machine.
+soak-long: build
+	SOAK_SEEDS=1000000 SOAK_KILLS=1000 SOAK_HOSTILE_MINUTES=60 SOAK_JOBS=$(SOAK_JOBS) \
+	  SOAK_BUILD_DIR=$(BUILD_DIR) nice -n 19 scripts/soak
 
 format:
 	find node sdk cli tests bench contracts -name '*.h' -o -name '*.cpp' | xargs clang-format -i

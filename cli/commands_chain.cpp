@@ -106,6 +106,10 @@ int show_tx(Context& context, const std::string& hash_text) {
   if (!status.ok()) return context.fail(status.status(), "looking up transaction " + hash_text);
   if (status->state == client::TxState::pending)
     return context.emit(json::parse(status->raw_json), "transaction " + hash->hex() + ": pending");
+  if (status->state == client::TxState::dropped)
+    return context.emit(
+        json::parse(status->raw_json),
+        "transaction " + hash->hex() + ": dropped, never on the chain (" + status->reason.to_string() + ")");
   const chain::Receipt& receipt = *status->receipt;
   std::ostringstream human;
   human << "transaction " << hash->hex() << ": committed in block " << receipt.height << " (index " << receipt.index

@@ -32,6 +32,9 @@ std::string hint_for(Code code, const GlobalOptions& options) {
     case Code::unauthorized:
       return "the signing key lacks the right for this: role changes, validator proposals and validator votes "
              "must be signed by a municipality admin's key (--key), and encrypted keys need the right passphrase.";
+    case Code::unknown_account:
+      return "the chain does not know this key: a municipality admin grants it a role (govchain role grant "
+             "MUNICIPALITY ROLE ACCOUNT), or an identity office attests it; then submit again.";
     case Code::bad_signature:
       return "the signature does not match the sender; the key file may be damaged.";
     case Code::wrong_chain:

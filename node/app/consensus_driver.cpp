@@ -124,9 +124,23 @@ std::unique_ptr<TxGossip> ConsensusDriver::make_tx_gossip() {
   };
   callbacks.accept = [this](ByteView encoded_tx) { return backend_.accept_peer_tx(encoded_tx); };
   callbacks.penalize = [this](const PublicKey& peer, const std::string& reason) { transport_->penalize(peer, reason); };
+  callbacks.refused_unknown = [this](const PublicKey& peer, const Status&) { count_unknown_sender(peer); };
   TxGossipConfig gossip;
   gossip.clock = clock_;
   return std::make_unique<TxGossip>(gossip, std::move(callbacks));
+}
+
+// Anyone can make a peer relay junk only by being its client, so the
+// refusals are counted in a metric and logged at most once per interval.
+void ConsensusDriver::count_unknown_sender(const PublicKey& peer) {
+  if (metrics_)
+    if (auto counter = metrics_->counter("govchain_gossip_unknown_sender_total",
+                                         "Gossiped transactions refused because the chain does not know their sender");
+        counter.ok())
+      (*counter)->Increment();
+  if (uint64_t events = unknown_sender_log_.note("unknown_sender", steady_ms()); events > 0)
+    spdlog::warn("refused {} gossiped transaction(s) from unknown senders (latest from peer {}); they are not relayed",
+                 events, peer.hex().substr(0, 16));
 }
 
 void ConsensusDriver::gossip_tx(ByteView encoded_tx) {

@@ -41,6 +41,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "crypto/schnorr.h"
+#include "p2p/log_throttle.h"
 #include "p2p/transport.h"
 #include "rpc/metrics.h"
 #include "sync/catch_up.h"
@@ -164,6 +165,7 @@ class ConsensusDriver {
   void update_snapshot();
   void observe_step_duration();
   void fail_stop(const Status& status, std::string_view doing);
+  void count_unknown_sender(const PublicKey& peer);
 
   uint64_t steady_ms() const { return clock_->steady_ms(); }
   int64_t wall_ms() const { return clock_->wall_ms(); }
@@ -176,7 +178,8 @@ class ConsensusDriver {
   std::vector<PublicKey> admitted_keys_;   // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
-  std::unique_ptr<TxGossip> tx_gossip_;  // batches out, checks in (its own thread)
+  std::unique_ptr<TxGossip> tx_gossip_;          // batches out, checks in (its own thread)
+  p2p::LogThrottle unknown_sender_log_{10'000};  // gossiped transactions of unknown senders
   std::unique_ptr<ConsensusWal> wal_;
   // The latest step this node signed (WAL and signing state file), and the
   // one the signing state file holds; see save_signing_state().

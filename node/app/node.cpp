@@ -73,6 +73,7 @@ Status Node::open_state() {
   block_executor_ = std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));
   mempool_ = std::make_unique<mempool::Mempool>(*executor_, config_.mempool);
+  outcomes_ = std::make_unique<mempool::TxOutcomes>(config_.outcomes);
   return Status();
 }
 
@@ -159,18 +160,31 @@ Result<block::ExecutedBlock> Node::build_block(int64_t time_ms, const PublicKey&
   const uint64_t selected_ms = clock_->steady_ms();
   GOVCHAIN_ASSIGN_OR_RETURN(block::BuiltBlock built,
                             block_executor_->build({time_ms, proposer, last_commit}, std::move(candidates), tip()));
-  if (!built.dropped.empty()) {
-    std::vector<chain::CheckedTx> dropped;
-    for (auto& [tx, reason] : built.dropped) {
-      spdlog::warn("dropping transaction {}: {}", tx.hash().hex(), reason.to_string());
-      dropped.push_back(std::move(tx));
-    }
-    mempool_->remove_committed(dropped, *committed_);
-  }
+  if (!built.dropped.empty()) drop_txs(std::move(built.dropped));
   spdlog::debug("built block {} of {} transactions: select {} ms, execute {} ms, state tree and roots {} ms",
                 built.block.header.height, built.block.txs.size(), selected_ms - started_ms, built.block.execute_ms,
                 built.block.state_ms);
   return std::move(built.block);
+}
+
+void Node::drop_txs(std::vector<std::pair<chain::CheckedTx, Status>> dropped) {
+  std::vector<chain::CheckedTx> txs;
+  txs.reserve(dropped.size());
+  for (auto& [tx, reason] : dropped) {
+    // The code only: the message may be a contract's abort message, which
+    // may repeat the call's arguments, and logs are files.
+    spdlog::info("left transaction {} of account {} out of the block: {}", tx.hash().hex(),
+                 tx.tx().sender.hex().substr(0, 16), code_name(reason.code()));
+    outcomes_->record_dropped(tx.hash(), tx.tx().sender, reason);
+    txs.push_back(std::move(tx));
+  }
+  mempool_->remove_committed(txs, *committed_);
+  if (!metrics_) return;
+  if (auto counter = metrics_->counter("govchain_txs_dropped_total",
+                                       "Transactions a block builder on this node left out (failed action, unknown "
+                                       "sender, or not executable)");
+      counter.ok())
+    (*counter)->Increment(static_cast<double>(txs.size()));
 }
 
 Result<block::ExecutedBlock> Node::execute_block(ByteView encoded) {
@@ -254,7 +268,12 @@ Status Node::produce_block() {
 // ---- transactions -----------------------------------------------------------
 
 Result<Hash> Node::admit(Bytes encoded_tx, bool from_peer) {
-  block::AdmissionContext context{genesis_.chain_id, genesis_.parameters, *executor_, *committed_,
+  block::AdmissionContext context{genesis_.chain_id,
+                                  genesis_.parameters,
+                                  *executor_,
+                                  *committed_,
+                                  clock_->wall_ms(),
+                                  [this](const PublicKey& sender) { return outcomes_->check_sender(sender); },
                                   [this](const Hash& hash) { return mempool_->contains(hash); }};
   GOVCHAIN_ASSIGN_OR_RETURN(chain::CheckedTx checked, block::admit_tx(std::move(encoded_tx), context));
   const chain::CheckedTx kept = checked;  // shares the bytes with the mempool's copy

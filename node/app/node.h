@@ -43,6 +43,7 @@
 #include "execution/contracts.h"
 #include "execution/executor.h"
 #include "mempool/mempool.h"
+#include "mempool/outcomes.h"
 #include "rpc/api.h"
 #include "rpc/health.h"
 #include "rpc/http_server.h"
@@ -61,6 +62,9 @@ struct NodeConfig {
   rpc::HttpServerConfig http;
   rpc::ReadinessPolicy readiness;  // when GET /readyz says 503
   mempool::MempoolLimits mempool;
+  // Outcomes of dropped transactions and the refusal of accounts whose
+  // transactions are dropped too often (mempool/outcomes.h).
+  mempool::TxOutcomeLimits outcomes;
   // Consensus mode only (genesis with more than one validator).
   std::string p2p_address = "127.0.0.1:26656";  // listen address
   std::vector<p2p::PeerAddress> peers;          // the other validators
@@ -110,6 +114,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   size_t mempool_size() const override { return mempool_->size(); }
   Result<Hash> submit(Bytes encoded_tx) override;
   bool is_pending(const Hash& hash) const override { return mempool_->contains(hash); }
+  std::optional<Status> dropped(const Hash& hash) const override { return outcomes_->dropped(hash); }
   Result<chain::Block> block(uint64_t height) const override { return blocks_->block(height); }
   Result<chain::CommitCertificate> commit(uint64_t height) const override {
     return blocks_->commit_certificate(height);
@@ -161,6 +166,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   // The one path of a transaction into the mempool (API and peers).
   Result<Hash> admit(Bytes encoded_tx, bool from_peer);
   void record_commit_metrics(size_t tx_count);
+  // Takes the transactions a block builder left out from the mempool and
+  // records why, for their submitters.
+  void drop_txs(std::vector<std::pair<chain::CheckedTx, Status>> dropped);
 
   NodeConfig config_;
   const Clock* clock_ = &system_clock();
@@ -177,6 +185,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   // nonces and queries.
   std::unique_ptr<block::TreeState> committed_;
   std::unique_ptr<mempool::Mempool> mempool_;
+  std::unique_ptr<mempool::TxOutcomes> outcomes_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
   std::unique_ptr<rpc::HttpServer> metrics_server_;  // metrics_address

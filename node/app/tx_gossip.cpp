@@ -133,6 +133,10 @@ void TxGossip::handle(const Inbound& message) {
       accepted.txs.push_back(tx);
       continue;
     }
+    // A peer may relay a stranger's transaction that it accepted before a
+    // role was revoked, so an unknown sender is counted, not penalised.
+    if (admitted.code() == Code::unknown_account && callbacks_.refused_unknown)
+      callbacks_.refused_unknown(message.peer, admitted);
     // Stale nonces, duplicates and full pools are normal between honest
     // peers; bytes that do not decode or carry a bad signature are not.
     if (admitted.code() == Code::malformed || admitted.code() == Code::bad_signature) {

@@ -62,6 +62,10 @@ struct TxGossipCallbacks {
   // Code::bad_signature penalise the sending peer, other errors do not.
   std::function<Status(ByteView encoded_tx)> accept;
   std::function<void(const PublicKey& peer, const std::string& reason)> penalize;
+  // Told of each transaction `accept` refused because the chain does not
+  // know its sender (Code::unknown_account): it is neither kept nor relayed.
+  // Optional.
+  std::function<void(const PublicKey& peer, const Status& refusal)> refused_unknown;
 };
 
 class TxGossip {

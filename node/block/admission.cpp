@@ -1,5 +1,7 @@
 #include "block/admission.h"
 
+#include "block/tx_rules.h"
+
 namespace govchain::block {
 
 Result<chain::CheckedTx> admit_tx(Bytes encoded, const AdmissionContext& context) {
@@ -13,6 +15,8 @@ Result<chain::CheckedTx> admit_tx(Bytes encoded, const AdmissionContext& context
     // refused before anything else is looked at.
     if (context.is_pending && context.is_pending(hash))
       return error(Code::already_exists, "transaction " + hash.hex() + " is already pending");
+    GOVCHAIN_TRY(check_sender_known(context.committed, tx.sender, context.now_ms));
+    if (context.sender_check) GOVCHAIN_TRY(context.sender_check(tx.sender));
     // Nonce (a gossiped copy often arrives after a block committed it) and
     // gas, against the head's state.
     return context.executor.check_tx(context.committed, tx, size_bytes, true);

@@ -7,12 +7,15 @@
 // The checks run cheapest first, so that a flood of junk costs little: the
 // size bound before decoding (too_large); decoding and hashing (malformed);
 // the transaction's fields (wrong_chain, invalid); a copy that already
-// waits (already_exists); the gas limit against the intrinsic cost and the
+// waits (already_exists); a sender the chain does not know in committed
+// state at the node's time (unknown_account: the block rule of
+// block/tx_rules.h, checked early so that strangers cost a few state reads
+// and never a signature check or a place in the mempool); the node's own
+// refusal of the sender (sender_check); the gas limit against the intrinsic cost and the
 // maximum, and the nonce against the head's state and the window the
 // mempool accepts (execution::Executor::check_tx: out_of_gas, too_large,
 // nonce_too_low, nonce_too_high); the signature last (bad_signature). New
-// admission rules (only accounts the chain knows, a trial execution) belong
-// here, and reach the API and gossip alike.
+// admission rules belong here, and reach the API and gossip alike.
 //
 // Pure apart from the reads of `committed`; thread-safe as long as the
 // reader and the callbacks are.
@@ -32,6 +35,13 @@ struct AdmissionContext {
   const chain::Parameters& parameters;      // tx_size_bytes_max, gas limits
   const execution::Executor& executor;      // the stateful transaction checks
   const execution::StateReader& committed;  // the state of the head
+  // The node's clock (Unix milliseconds): registrations of attested keys
+  // end at a time.
+  int64_t now_ms = 0;
+  // A node's own refusal of a sender, checked right after the unknown
+  // sender (the mempool's refusal of an account whose transactions failed
+  // too often: mempool/outcomes.h); empty allows every sender.
+  std::function<Status(const PublicKey& sender)> sender_check;
   // True when a transaction with this hash already waits in the mempool.
   std::function<bool(const Hash& hash)> is_pending;
 };

@@ -15,6 +15,16 @@ std::vector<Hash> hashes_of(const std::vector<chain::CheckedTx>& txs) {
   return hashes;
 }
 
+// A follower's refusal of a block's transaction names the code only: the
+// message of a failed action may be a contract's abort message, which
+// reaches logs and peers from here.
+Status tx_refused(uint32_t index, const Status& why) {
+  if (why.code() == Code::unknown_account)
+    return error(Code::invalid, "transaction " + std::to_string(index) + ": " + why.message());
+  return error(Code::invalid, "transaction " + std::to_string(index) +
+                                  " may not be in a block: " + std::string(code_name(why.code())));
+}
+
 Status invalid_block(uint64_t height, const Status& why) {
   return error(Code::invalid, "block " + std::to_string(height) + ": " + why.to_string());
 }
@@ -88,13 +98,9 @@ Result<BuiltBlock> BlockExecutor::build(const BlockStart& start, std::vector<cha
         size_total + candidate.size_bytes() > parameters_.block_size_bytes_max ||
         gas_total + candidate.tx().gas_limit > parameters_.gas_per_block_max)
       break;
-    const size_t checkpoint = overlay.checkpoint();
-    auto receipt = executor_.execute_tx(overlay, candidate, context, static_cast<uint32_t>(included.size()));
-    Status allowed = !receipt.ok() ? receipt.status() : tx_rule_ ? tx_rule_(candidate, *receipt) : Status();
-    if (!allowed.ok()) overlay.revert(checkpoint);
-    overlay.forget_undo();
-    if (!allowed.ok()) {
-      built.dropped.emplace_back(std::move(candidate), std::move(allowed));
+    auto receipt = run_tx(overlay, candidate, context, static_cast<uint32_t>(included.size()));
+    if (!receipt.ok()) {
+      built.dropped.emplace_back(std::move(candidate), receipt.status());
       continue;
     }
     gas_total += receipt->gas_used;
@@ -178,17 +184,26 @@ Result<std::vector<chain::Receipt>> BlockExecutor::run_txs(const std::vector<cha
     const chain::CheckedTx& tx = txs[index];
     if (gas_total + tx.tx().gas_limit > parameters_.gas_per_block_max)
       return error(Code::invalid, "block gas limits exceed " + std::to_string(parameters_.gas_per_block_max));
-    auto receipt = executor_.execute_tx(overlay, tx, context, index);
-    if (!receipt.ok()) return receipt.status().with_context("transaction " + std::to_string(index));
-    if (tx_rule_) {
-      Status allowed = tx_rule_(tx, *receipt);
-      if (!allowed.ok()) return allowed.with_context("transaction " + std::to_string(index));
-    }
-    overlay.forget_undo();
+    auto receipt = run_tx(overlay, tx, context, index);
+    if (!receipt.ok()) return tx_refused(index, receipt.status());
     gas_total += receipt->gas_used;
     receipts.push_back(std::move(*receipt));
   }
   return receipts;
+}
+
+Result<chain::Receipt> BlockExecutor::run_tx(execution::Overlay& overlay, const chain::CheckedTx& tx,
+                                             const execution::BlockContext& context, uint32_t index) const {
+  if (tx_rule_.before) GOVCHAIN_TRY(tx_rule_.before(overlay, tx, context));
+  const size_t checkpoint = overlay.checkpoint();
+  auto receipt = executor_.execute_tx(overlay, tx, context, index);
+  Status allowed = !receipt.ok() ? receipt.status() : tx_rule_.after ? tx_rule_.after(tx, *receipt) : Status();
+  // Nothing of a transaction left out stays: its writes, nonce and gas
+  // included.
+  if (!allowed.ok()) overlay.revert(checkpoint);
+  overlay.forget_undo();
+  if (!allowed.ok()) return allowed;
+  return receipt;
 }
 
 Result<ExecutedBlock> BlockExecutor::finish(chain::Header header, std::vector<chain::CheckedTx> txs,

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "block/chain_tip.h"
+#include "block/tx_rules.h"
 #include "chain/block.h"
 #include "chain/checked_tx.h"
 #include "chain/genesis.h"
@@ -57,18 +58,12 @@ struct BlockStart {
 struct BuiltBlock {
   ExecutedBlock block;
   // Candidates left out because they may not be in a block (execution
-  // refused them, or the transaction rule did), with the reason: the
-  // caller drops them from its mempool.
+  // refused them, or the transaction rule did: an unknown sender, a failed
+  // action), with the reason: the caller drops them from its mempool and
+  // tells their submitters. The reason's message may hold a contract's
+  // abort message: never log it.
   std::vector<std::pair<chain::CheckedTx, Status>> dropped;
 };
-
-// A rule about each executed transaction of a block, applied by both sides:
-// the builder leaves out a transaction the rule refuses (undoing all its
-// writes, nonce included) and a follower refuses a block that holds one.
-// Without a rule every transaction that executes may be in a block,
-// including one whose action failed (it has a receipt with a non-ok status
-// and consumed its nonce and gas: execution/executor.h).
-using TxRule = std::function<Status(const chain::CheckedTx& tx, const chain::Receipt& receipt)>;
 
 // Whether this node verified the signature of exactly this transaction
 // before (chain::TxCheck::verified_before).
@@ -76,15 +71,19 @@ using VerifiedBefore = std::function<bool(const Hash& hash, const Signature& sig
 
 class BlockExecutor {
  public:
+  // `tx_rule` is the chain's rule (block/tx_rules.h) unless a test passes
+  // another one (an empty TxRule allows every transaction that executes, to
+  // make blocks that break the chain's rule).
   BlockExecutor(std::string chain_id, chain::Parameters parameters, const execution::Executor& executor,
-                state::StateTree& tree, TxRule tx_rule = {});
+                state::StateTree& tree, TxRule tx_rule = chain_tx_rule());
 
   // Block 0: the genesis applied to the empty state.
   Result<ExecutedBlock> execute_genesis(const chain::Genesis& genesis);
 
   // A block for tip.head.height + 1 from `candidates`, in their order, as
   // many as the block's limits (count, bytes, gas) allow; a candidate that
-  // may not be in a block is dropped and the next one tried.
+  // may not be in a block (execution refuses it, or the transaction rule
+  // does) is dropped with all its writes undone and the next one tried.
   Result<BuiltBlock> build(const BlockStart& start, std::vector<chain::CheckedTx> candidates, const ChainTip& tip);
 
   // Executes the block with the canonical encoding `encoded` on top of
@@ -102,6 +101,10 @@ class BlockExecutor {
  private:
   Result<std::vector<chain::CheckedTx>> check_txs(std::vector<Bytes> encoded_txs,
                                                   const VerifiedBefore& verified_before) const;
+  // Applies the rule's `before` part, executes `tx` and applies its
+  // `after` part; undoes every write of a transaction that breaks either.
+  Result<chain::Receipt> run_tx(execution::Overlay& overlay, const chain::CheckedTx& tx,
+                                const execution::BlockContext& context, uint32_t index) const;
   Result<std::vector<chain::Receipt>> run_txs(const std::vector<chain::CheckedTx>& txs,
                                               const execution::BlockContext& context,
                                               execution::Overlay& overlay) const;

@@ -26,6 +26,7 @@ std::string_view code_name(Code code) {
     case Code::internal: return "internal";
     case Code::aborted: return "aborted";
     case Code::timeout: return "timeout";
+    case Code::unknown_account: return "unknown_account";
   }
   return "unknown";
 }

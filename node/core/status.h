@@ -41,6 +41,7 @@ enum class Code : uint16_t {
   internal = 19,          // a bug in govchain; please report
   aborted = 20,           // a contract aborted with a message
   timeout = 21,
+  unknown_account = 22,   // the chain does not know the sender (no role, attestation or admin right)
 };
 
 // Stable snake_case name of a code, as used in JSON errors and receipts.

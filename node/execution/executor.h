@@ -4,9 +4,12 @@
 // a transaction that must never be in a block (bad nonce, gas limit below
 // the intrinsic cost, ...) makes execute_tx() return an error, and a block
 // containing it is invalid; a transaction that is valid but whose action
-// fails (unauthorized grant, contract trap, ...) is included, consumes its
-// nonce and gas, and gets a receipt with a non-ok status. Its state writes
-// are reverted.
+// fails (unauthorized grant, contract trap, ...) gets a receipt with a
+// non-ok status, its nonce and gas consumed and its other state writes
+// reverted. The chain's block rule (block/tx_rules.h) then leaves such a
+// transaction out of the block entirely, undoing its nonce and gas too, so
+// blocks hold only successful actions
+// (docs/decisions/failed-calls-stay-off-chain.md).
 // Executor holds only configuration; it is safe to share between threads
 // as long as each thread uses its own Overlay.
 #pragma once

@@ -119,6 +119,12 @@ HttpResponse tx_route(NodeService& service, const HttpRequest& request) {
     return ok_json({{"hash", hash->hex()}, {"status", "committed"}, {"receipt", receipt_to_json(*receipt)}});
   if (receipt.status().code() != Code::not_found) return json_error(receipt.status());
   if (service.is_pending(*hash)) return ok_json({{"hash", hash->hex()}, {"status", "pending"}});
+  // Left out of a block, so never on the chain; the reason is for the
+  // submitter (docs/decisions/failed-calls-stay-off-chain.md).
+  if (auto reason = service.dropped(*hash))
+    return ok_json({{"hash", hash->hex()},
+                    {"status", "dropped"},
+                    {"reason", {{"code", std::string(code_name(reason->code()))}, {"message", reason->message()}}}});
   return json_error(404, "not_found", "no pending or committed transaction " + hash->hex());
 }
 

@@ -63,6 +63,9 @@ class NodeService {
   // act on.
   virtual Result<Hash> submit(Bytes encoded_tx) = 0;
   virtual bool is_pending(const Hash& hash) const = 0;
+  // Why a block builder on this node left the transaction out, while the
+  // node remembers (in memory only: mempool/outcomes.h).
+  virtual std::optional<Status> dropped(const Hash&) const { return std::nullopt; }
   virtual Result<chain::Block> block(uint64_t height) const = 0;
   virtual Result<chain::CommitCertificate> commit(uint64_t height) const = 0;
   virtual Result<chain::Receipt> receipt(const Hash& tx_hash) const = 0;

@@ -29,6 +29,7 @@ unsigned http_status_for(Code code) {
     case Code::bad_signature:
       return 401;
     case Code::unauthorized:
+    case Code::unknown_account:
       return 403;
     case Code::too_large:
       return 413;

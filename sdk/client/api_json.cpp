@@ -199,7 +199,7 @@ Result<ValidatorProposalEvent> validator_event_of(const chain::Receipt& receipt)
 }
 
 std::optional<Code> code_from_name(std::string_view name) {
-  for (uint16_t value = 0; value <= static_cast<uint16_t>(Code::timeout); ++value) {
+  for (uint16_t value = 0; value <= static_cast<uint16_t>(Code::unknown_account); ++value) {
     Code code = static_cast<Code>(value);
     if (code_name(code) == name) return code;
   }
@@ -260,6 +260,15 @@ Result<TxStatus> parse_tx_status_json(std::string_view body) {
     } else if (state == "committed") {
       status.state = TxState::committed;
       status.receipt = receipt_from(field(root, "receipt"));
+    } else if (state == "dropped") {
+      status.state = TxState::dropped;
+      const json& reason = field(root, "reason");
+      std::string code = text_field(reason, "code");
+      std::optional<Code> parsed = code_from_name(code);
+      // A dropped transaction always has a failure reason; an unknown or ok
+      // code is a node this client does not understand.
+      if (!parsed || *parsed == Code::ok) throw FieldError{"unknown reason code '" + code + "'"};
+      status.reason = Status(*parsed, text_field(reason, "message"));
     } else {
       throw FieldError{"unknown status '" + state + "'"};
     }

@@ -58,13 +58,17 @@ struct BlockInfo {
   std::string raw_json;
 };
 
-enum class TxState { pending, committed };
+// dropped: a block builder on the node left the transaction out (its
+// action failed, or the chain does not know its sender), so it will never
+// be on the chain (docs/decisions/failed-calls-stay-off-chain.md).
+enum class TxState { pending, committed, dropped };
 
 // GET /v1/txs/{hash}. A hash the node does not know is Code::not_found.
 struct TxStatus {
   Hash hash;
   TxState state = TxState::pending;
   std::optional<chain::Receipt> receipt;  // set when committed
+  Status reason;                          // set when dropped: its code and message
   std::string raw_json;
 };
 
@@ -95,19 +99,19 @@ struct ValidatorInfo {
 // "pending" entries of GET /v1/validators).
 struct ValidatorProposalInfo {
   uint64_t id = 0;
-  std::string change;                  // "add" or "remove"
+  std::string change;  // "add" or "remove"
   std::string municipality;
-  std::optional<std::string> name;     // add, new member only
-  std::optional<PublicKey> admin;      // add, new member only
-  std::optional<PublicKey> node_key;   // add only
+  std::optional<std::string> name;    // add, new member only
+  std::optional<PublicKey> admin;     // add, new member only
+  std::optional<PublicKey> node_key;  // add only
   PublicKey proposer;
   std::string status;  // "open", "approved", "rejected", "expired", "activated"
   uint64_t proposed_height = 0;
   uint64_t expires_height = 0;
-  uint64_t decided_height = 0;     // 0 while open
-  uint64_t activation_height = 0;  // approved: first height the changed set decides; else 0
-  std::vector<std::string> approvals;   // member ids
-  std::vector<std::string> rejections;  // member ids
+  uint64_t decided_height = 0;               // 0 while open
+  uint64_t activation_height = 0;            // approved: first height the changed set decides; else 0
+  std::vector<std::string> approvals;        // member ids
+  std::vector<std::string> rejections;       // member ids
   std::optional<uint64_t> approvals_needed;  // while open: more than two thirds of the members now
   std::string raw_json;
 };
@@ -118,9 +122,9 @@ struct ValidatorGovernanceInfo {
   uint64_t height = 0;        // the height the listed set decides next
   uint64_t state_height = 0;  // height - 1
   std::vector<ValidatorInfo> validators;
-  std::vector<std::string> members;               // member municipality ids
-  std::vector<ValidatorProposalInfo> pending;     // open, or approved and not yet active
-  uint64_t proposal_count = 0;                    // ids are 1..proposal_count
+  std::vector<std::string> members;            // member municipality ids
+  std::vector<ValidatorProposalInfo> pending;  // open, or approved and not yet active
+  uint64_t proposal_count = 0;                 // ids are 1..proposal_count
   std::string raw_json;
 };
 

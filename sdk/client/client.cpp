@@ -82,6 +82,10 @@ Result<chain::Receipt> Client::wait_for_receipt(const Hash& hash, uint64_t timeo
   while (true) {
     auto status = tx_status(hash);
     if (status.ok() && status->state == TxState::committed) return *status->receipt;
+    // Left out of the chain for good: waiting longer cannot change that.
+    if (status.ok() && status->state == TxState::dropped)
+      return Status(status->reason.code(), status->reason.message() + " (transaction " + hash.hex() +
+                                               " was left out of the chain: it is not committed and never will be)");
     if (status.ok()) {
       last_seen = "pending";
     } else if (status.status().code() == Code::not_found) {
@@ -116,8 +120,8 @@ Result<StateRead> Client::read_state(ByteView key, std::optional<uint64_t> heigh
   GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", target, ""));
   GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, parse_state_json(body));
   if (height && read.height != *height)
-    return error(Code::invalid, "asked for the state after block " + std::to_string(*height) + ", the node answered for " +
-                                    std::to_string(read.height));
+    return error(Code::invalid, "asked for the state after block " + std::to_string(*height) +
+                                    ", the node answered for " + std::to_string(read.height));
   return read;
 }
 
@@ -146,17 +150,20 @@ Result<std::vector<uint64_t>> Client::validator_change_heights() const {
 
 Result<std::vector<PublicKey>> Client::validators_at(uint64_t height, const TrustOptions& trust) const {
   if (trust.validators.empty())
-    return error(Code::invalid_argument, "following the validator set needs a trusted set to start from (the genesis "
-                                         "validators)");
+    return error(Code::invalid_argument,
+                 "following the validator set needs a trusted set to start from (the genesis "
+                 "validators)");
   GOVCHAIN_ASSIGN_OR_RETURN(std::vector<uint64_t> changes, validator_change_heights());
   std::vector<PublicKey> current = trust.validators;
   for (uint64_t change : changes) {
     if (change > height) break;
-    if (change < 2) return error(Code::invalid, "the node lists a validator set change at height " + std::to_string(change));
+    if (change < 2)
+      return error(Code::invalid, "the node lists a validator set change at height " + std::to_string(change));
     const std::string at = "the validator set change at height " + std::to_string(change);
     GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, read_state(validators_key(), change - 1));
     GOVCHAIN_ASSIGN_OR_RETURN(BlockInfo certified, block(change - 1));
-    auto proven = verify_state_read(validators_key(), read, certified, current, ValidatorSource::caller, trust.chain_id);
+    auto proven =
+        verify_state_read(validators_key(), read, certified, current, ValidatorSource::caller, trust.chain_id);
     if (!proven.ok()) return proven.status().with_context(at);
     if (!proven->value) return error(Code::invalid, at + ": the state holds no validator set");
     GOVCHAIN_ASSIGN_OR_RETURN(std::vector<ValidatorRecord> records, decode_validators_value(*proven->value));
@@ -180,7 +187,8 @@ Result<ProvenState> Client::read_state_proven(ByteView key, const TrustOptions& 
   }
   GOVCHAIN_ASSIGN_OR_RETURN(StateRead read, read_state(key));
   GOVCHAIN_ASSIGN_OR_RETURN(BlockInfo proven_block, block(read.height));
-  if (source == ValidatorSource::caller && proven_block.header.validator_set_hash != chain::validator_set_hash(validators)) {
+  if (source == ValidatorSource::caller &&
+      proven_block.header.validator_set_hash != chain::validator_set_hash(validators)) {
     TrustOptions followed{validators, chain_id};
     GOVCHAIN_ASSIGN_OR_RETURN(validators, validators_at(read.height, followed));
   }
@@ -216,8 +224,8 @@ Result<ValidatorProposalInfo> Client::validator_proposal(uint64_t id) const {
   GOVCHAIN_ASSIGN_OR_RETURN(std::string body, call("GET", "/v1/validators/proposals/" + std::to_string(id), ""));
   auto proposal = parse_validator_proposal_json(body);
   if (proposal.ok() && proposal->id != id)
-    return error(Code::invalid, "the node answered with proposal " + std::to_string(proposal->id) + ", not " +
-                                    std::to_string(id));
+    return error(Code::invalid,
+                 "the node answered with proposal " + std::to_string(proposal->id) + ", not " + std::to_string(id));
   return proposal;
 }
 

@@ -96,8 +96,10 @@ class Client {
   // answer is checked against chain::tx_hash(tx)).
   Result<Hash> submit(const chain::Tx& tx) const;
   // Submits and polls /v1/txs/{hash} until the transaction is committed,
-  // then returns its receipt — also when the receipt's status is not ok:
-  // check receipt.status. Code::timeout after `timeout_ms`.
+  // then returns its receipt. A transaction the node reports "dropped" (a
+  // block builder left it out because its action failed or its sender is
+  // unknown: it will never be committed) ends the wait at once with the
+  // drop's reason code and message. Code::timeout after `timeout_ms`.
   Result<chain::Receipt> submit_and_wait(const chain::Tx& tx, uint64_t timeout_ms) const;
   Result<chain::Receipt> wait_for_receipt(const Hash& hash, uint64_t timeout_ms) const;
 

@@ -170,10 +170,19 @@ contains "$WORK/out" "versions:  1"
 code_hash=$(sha256sum "$WORK/parking.wasm" | cut -d' ' -f1)
 contains "$WORK/out" "code hash: $code_hash"
 
-step "a deploy by a non-admin key is refused by the chain"
+step "a key the chain does not know is refused at submission (403 unknown_account)"
 expect_ok keys new --dev --out "$WORK/stranger.json"
 expect_failure --key "$WORK/stranger.json" contract deploy "$WORK/parking.wasm" --name dev-city.parking2 --municipality dev-city
+contains "$WORK/err" "unknown_account"
+contains "$WORK/err" "grant"
+
+step "a deploy by a role holder that is not the admin is left out of the chain, with the reason"
+expect_ok --json keys show "$WORK/stranger.json"
+STRANGER=$(jq -r .public_key "$WORK/out")
+expect_ok --key "$ADMIN" role grant --account "$STRANGER" --role archive --municipality dev-city
+expect_failure --key "$WORK/stranger.json" contract deploy "$WORK/parking.wasm" --name dev-city.parking2 --municipality dev-city
 contains "$WORK/err" "unauthorized"
+contains "$WORK/err" "left out of the chain"
 contains "$WORK/err" "only the admin of municipality 'dev-city'"
 
 step "a shared contract is not upgraded by one admin, nor a plain name deployed"

@@ -15,9 +15,11 @@
 #   3. A and B then run side by side and the script compares over the HTTP
 #      API: the head (height, block hash, state root), every block header,
 #      and every transaction's receipt (status, message, gas_used, return
-#      data, events) and a read-only query's answer and gas. It also checks
-#      that the chain holds the out-of-gas and aborted receipts it meant to
-#      produce, so the comparison covers failing calls too.
+#      data, events) and a read-only query's answer and gas. The failing
+#      calls (abort, out of gas, refused issue) were left out of the blocks
+#      with all their writes undone (docs/decisions/failed-calls-stay-off-
+#      chain.md): the CLI reported them dropped, and every receipt in a block
+#      is ok, so the same state roots show that the undoing is the same too.
 # `govchaind --check` re-executes in one process; this test adds a second,
 # independent process with its own data directory.
 #   determinism.sh GOVCHAIND GOVCHAIN
@@ -128,6 +130,7 @@ for note in first second "a third, longer note"; do
 done
 expect_failure --key "$admin" contract call dev-city.tally refuse --args '{}'
 grep -q "refused on purpose" "$work/out" "$work/err" || fail "tally.refuse did not fail with its abort message"
+grep -q "left out of the chain" "$work/err" || fail "tally.refuse was not reported as dropped"
 expect_failure --gas 300000 --key "$admin" contract call dev-city.tally spin --args '{}'
 grep -q "out_of_gas" "$work/out" "$work/err" || fail "tally.spin did not run out of gas: $(cat "$work/out" "$work/err")"
 expect_ok --key "$office" contract call dev-city.tally nan --args '{}'
@@ -195,9 +198,8 @@ query = {"contract": "dev-city.tally", "method": "total", "arguments_hex": "", "
 answer_a, answer_b = get(url_a, "/v1/query", query), get(url_b, "/v1/query", query)
 same("query tally.total", answer_a, answer_b)
 print(f"query tally.total: return {answer_a['return_hex']}, gas_used {answer_a['gas_used']} on both")
-for expected in ("ok", "out_of_gas", "aborted"):
-    if expected not in statuses:
-        sys.exit(f"FAIL: no receipt with status {expected}; the test did not exercise what it means to")
+if not statuses or set(statuses) != {"ok"}:
+    sys.exit(f"FAIL: blocks hold receipts {sorted(set(statuses))}; only ok receipts may be in a block")
 print(f"{len(statuses)} receipts, {status_a['height']} blocks: same state root {status_a['state_root']} on A and B")
 PY
 echo "determinism: two node processes computed the same state roots, receipts and gas"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_deep_json: bodies of 4 MB of "[" (four million levels
+# hostile.deep_json: bodies of 4 MB of "[" (four million levels
 # of nesting) to POST /v1/txs and POST /v1/query, and 4 MB of "[]," (over a
 # million empty arrays), five times each. Every one must be refused with 413
 # within 3 s, the node's resident memory must grow by less than 64 MiB, and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_health_halted: health while the chain is halted. Three
+# hostile.health_halted: health while the chain is halted. Three
 # validators (quorum: all three). GET /readyz answers 200 on every node while
 # the chain runs; after kill -9 of two of them the survivor's /readyz must
 # answer 503 (reason no_quorum) within 10 s, while /healthz stays 200 (the

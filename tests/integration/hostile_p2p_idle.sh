@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_p2p_idle: 250 TCP sockets from 127.0.0.1 (the address
+# hostile.p2p_idle: 250 TCP sockets from 127.0.0.1 (the address
 # the validators use too) to one validator's p2p port that never send a byte
 # and are opened again whenever the node closes them, for 20 s. Three
 # validators (quorum: all three): while the sockets stay, another validator

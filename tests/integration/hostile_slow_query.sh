@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_slow_query: eight clients send POST /v1/query calls of a
+# hostile.slow_query: eight clients send POST /v1/query calls of a
 # contract that loops until its gas runs out (each takes the query gas limit,
 # about 0.3 s here), again and again for 8 s. They hold the API's workers;
 # meanwhile 30 /healthz and 10 /readyz probes from another address must each
@@ -39,7 +39,13 @@ GOVCHAIN_NODE="$NODE_URL" GOVCHAIN_DEV=1 "$GOVCHAIN" --key "$WORK/data/keys/admi
   "$WORK/spin.wasm" --name dev-city.spin --abi "$WORK/spin.abi.json" --municipality dev-city >/dev/null 2>&1 ||
   fail "deploying the spinning contract failed"
 QUERY='{"contract":"dev-city.spin","method":"spin","gas_limit":1000000000}'
-curl -s -X POST "$NODE_URL/v1/query" -d "$QUERY" | grep -q '"out_of_gas"' || fail "the query did not run out of gas"
+# The query ends at its gas cap or, on a loaded machine, at the node's query
+# time budget (200 ms) first: either is the defence working.
+ANSWER=$(curl -s -X POST "$NODE_URL/v1/query" -d "$QUERY" || true)
+case "$ANSWER" in
+  *'"out_of_gas"'* | *'"timeout"'*) ;;
+  *) fail "the query did not end at its gas cap or time budget: $ANSWER" ;;
+esac
 
 echo "== eight clients run gas-limit queries for 8 s; health probes from 127.0.0.2"
 python3 "$HERE/hostile_clients.py" post-load --port "$PORT" --path /v1/query --body "$QUERY" --clients 8 --seconds 8 \

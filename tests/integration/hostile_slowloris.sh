@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_slowloris: 300 sockets from 127.0.0.1 send a request
+# hostile.slowloris: 300 sockets from 127.0.0.1 send a request
 # line and then trickle one header line every half second without ever
 # finishing the header (slowloris), and reconnect whenever the node closes
 # them. Meanwhile 44 health probes from another client address (127.0.0.2)

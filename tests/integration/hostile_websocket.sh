@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# integration.hostile_websocket: 256 WebSocket subscribers of /v1/events that
+# hostile.websocket: 256 WebSocket subscribers of /v1/events that
 # never send a frame, 32 from each of eight loopback addresses
 # (127.0.0.1-127.0.0.8), stay connected while HTTP requests from 127.0.0.1
 # and from a ninth address all get 200; a 33rd subscriber from 127.0.0.1 is
@@ -38,8 +38,11 @@ python3 "$HERE/hostile_clients.py" probe --port "$PORT" --path /v1/status --coun
 python3 "$HERE/hostile_clients.py" probe --port "$PORT" --path /healthz --count 20 --interval 0.05 \
   --source 127.0.0.9 --timeout 2 || fail "HTTP from 127.0.0.9 failed while 256 subscribers were idle"
 
-curl -sf "$NODE_URL/metrics" | grep -q '^govchain_rpc_websocket_subscribers 256' ||
-  fail "the node does not count 256 subscribers"
+# The answer is kept before it is searched: `curl | grep -q` under pipefail
+# fails when grep stops reading early and curl gets SIGPIPE.
+curl -sf "$NODE_URL/metrics" >"$WORK/metrics.txt" || fail "GET /metrics failed while 256 subscribers were idle"
+grep -q '^govchain_rpc_websocket_subscribers 256' "$WORK/metrics.txt" ||
+  fail "the node does not count 256 subscribers: $(grep websocket_subscribers "$WORK/metrics.txt" || echo none)"
 
 echo "== one more subscriber from 127.0.0.1 is refused"
 python3 "$HERE/hostile_clients.py" websocket --port "$PORT" --subscribers 1 --sources 127.0.0.1 --seconds 0 \

@@ -85,7 +85,7 @@ expect() {
     extend) echo '0|dev-city.parking.amend: committed|certificate.amended .*"reason":"extended"' ;;
     verify-extended) echo "0|^VALID: |extended" ;;
     revoke-free-text) echo "1|argument 'reason' \(code\): expected a code" ;;
-    revoke-refused) echo "1|does not hold the required role" ;;
+    revoke-refused) echo "1|does not hold the required role|left out of the chain" ;;
     revoke) echo "0|dev-city.parking.revoke: committed" ;;
     verify-revoked) echo "1|^INVALID \(revoked\)|misuse|record proven against state root" ;;
     verify-before-revocation) echo "0|^VALID: " ;;

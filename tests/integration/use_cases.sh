@@ -142,6 +142,9 @@ step "identity: attest the landlord's key (identity_office)"
 expect_ok keys new --dev --out "$WORK/landlord.json"
 expect_ok keys new --dev --out "$WORK/landlord-new.json"
 expect_ok keys new --dev --out "$WORK/stranger.json"
+# Only keys the chain knows may submit: the stranger is a clerk with an
+# archive role, so its attempts below reach the contracts, which refuse them.
+expect_ok --key "$KEYS/admin.json" role grant --account "$WORK/stranger.json" --role archive --municipality dev-city
 expect_ok $OFFICE_ID identity attest --holder "$WORK/landlord.json" --level substantial \
   --attributes "$WORK/attributes.json" --expires $(( NOW_MS + 30 * DAY_MS )) --out "$WORK/identity.cert"
 grep -q "Identity attestation" "$WORK/out" || fail "no sentence for identity attest"

@@ -166,6 +166,41 @@ TEST_CASE("the node admits a transaction through one function and says why it re
   CHECK(node->submit(chain::encode_tx(tx)).status().code() == Code::nonce_too_low);
 }
 
+TEST_CASE("the node refuses senders the chain does not know, from its API and from peers alike") {
+  TemporaryFolder folder;
+  REQUIRE(app::ensure_dev_data_dir(folder.path, "").ok());
+  auto node = open_node(folder.path);
+  crypto::KeyPair stranger = crypto::generate_key_pair();
+  chain::Tx tx = admin_grant(stranger, 0);
+  Result<Hash> refused = node->submit(chain::encode_tx(tx));
+  CHECK(refused.status().code() == Code::unknown_account);
+  CHECK(refused.status().message().find("grant this key a role") != std::string::npos);
+  CHECK(node->accept_peer_tx(chain::encode_tx(tx)).code() == Code::unknown_account);
+  CHECK(node->mempool_size() == 0);
+}
+
+TEST_CASE("a dev node leaves a failed call out of its block and tells the submitter through its memory") {
+  TemporaryFolder folder;
+  REQUIRE(app::ensure_dev_data_dir(folder.path, "").ok());
+  auto node = open_node(folder.path);
+  crypto::KeyPair admin = read_key(folder.path / "keys" / "admin.json");
+  chain::Tx failing = admin_grant(admin, 0);
+  std::get<chain::RoleGrant>(failing.action).municipality = "nowhere";  // no such member: the grant fails
+  chain::sign_tx(failing, admin.secret);
+  auto hash = node->submit(chain::encode_tx(failing));
+  REQUIRE_MESSAGE(hash.ok(), hash.status().to_string());
+  REQUIRE(node->produce_block().ok());
+  CHECK_FALSE(node->is_pending(*hash));
+  CHECK(node->receipt(*hash).status().code() == Code::not_found);
+  auto reason = node->dropped(*hash);
+  REQUIRE(reason.has_value());
+  CHECK(reason->code() != Code::ok);
+  // Its nonce was not used: the next transaction takes it.
+  CHECK(node->next_nonce(admin.public_key).value() == 0);
+  auto next = node->submit(chain::encode_tx(admin_grant(admin, 0)));
+  CHECK_MESSAGE(next.ok(), next.status().to_string());
+}
+
 TEST_CASE("a dev node stamps a block with the wall clock, and always after its parent") {
   TemporaryFolder folder;
   REQUIRE(app::ensure_dev_data_dir(folder.path, "").ok());
@@ -428,6 +463,28 @@ TEST_CASE("tx gossip penalises a peer for a batch that does not decode or a tran
   CHECK(probe.penalties.size() == 3);
   CHECK(probe.accepted.empty());  // the rest of a batch with a bad transaction is not looked at
   CHECK(probe.sent.empty());
+}
+
+TEST_CASE("tx gossip neither keeps nor relays a transaction of an unknown sender, and counts it") {
+  GossipProbe probe;
+  probe.failures[5] = Code::unknown_account;
+  std::vector<PublicKey> refused_from;
+  app::TxGossipCallbacks callbacks = probe.callbacks();
+  callbacks.refused_unknown = [&](const PublicKey& peer, const Status& refusal) {
+    std::lock_guard lock(probe.mutex);
+    CHECK(refusal.code() == Code::unknown_account);
+    refused_from.push_back(peer);
+  };
+  app::TxGossip gossip({.relay = true}, std::move(callbacks));
+  gossip.start();
+  gossip.on_message(peer_key(1), sync::message_type::txs, batch_of({Bytes{5, 1}, Bytes{2}, Bytes{5, 2}}));
+  gossip.wait_idle();
+  std::lock_guard lock(probe.mutex);
+  CHECK(refused_from == std::vector<PublicKey>{peer_key(1), peer_key(1)});
+  CHECK(probe.accepted == std::vector<Bytes>{Bytes{2}});
+  REQUIRE(probe.sent.size() == 1);
+  CHECK(probe.sent[0].first == batch_of({Bytes{2}}));  // only what was accepted goes on
+  CHECK(probe.penalties.empty());                      // an honest peer may relay one after a role was revoked
 }
 
 TEST_CASE("tx gossip drops peers' messages beyond its inbound bound") {

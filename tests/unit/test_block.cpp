@@ -11,6 +11,7 @@
 #include "block/chain_tip.h"
 #include "block/header_check.h"
 #include "block/state_reader.h"
+#include "block/tx_rules.h"
 #include "consensus/certificate.h"
 #include "core/limits.h"
 #include "crypto/hash.h"
@@ -57,7 +58,8 @@ struct Chain {
   block::ChainTip tip;
   chain::CommitCertificate head_commit;  // of tip.head
 
-  explicit Chain(block::TxRule rule = {}) {
+  // The chain's rule (block/tx_rules.h) unless a test passes another one.
+  explicit Chain(block::TxRule rule = block::chain_tx_rule()) {
     genesis.chain_id = std::string(chain_id);
     genesis.genesis_time_ms = 1'000;
     genesis.municipalities.push_back({"dev-city", "Dev City", admin.public_key});
@@ -121,48 +123,81 @@ TEST_CASE("a block built by one node executes to the same block on another") {
 
 TEST_CASE("the builder drops a transaction that may not be in a block and goes on") {
   Chain chain;
-  // Nonce 5 does not follow nonce 0: execution refuses it.
-  block::BuiltBlock built = chain.build({checked(grant_tx(chain.admin, 0)), checked(grant_tx(chain.admin, 5)),
-                                         checked(grant_tx(key("other"), 0, "other-town"))});
-  CHECK(built.block.txs.size() == 2);
-  REQUIRE(built.dropped.size() == 1);
+  // Nonce 5 does not follow nonce 0: execution refuses it. A stranger's key
+  // is unknown to the chain. A grant in a municipality that does not exist
+  // fails: a failed action is never in a block either.
+  chain::CheckedTx failing = checked(grant_tx(chain.admin, 1, "nowhere"));
+  block::BuiltBlock built =
+      chain.build({checked(grant_tx(chain.admin, 0)), checked(grant_tx(chain.admin, 5)),
+                   checked(grant_tx(key("other"), 0, "other-town")), failing, checked(grant_tx(chain.admin, 1))});
+  REQUIRE(built.block.txs.size() == 2);
+  CHECK(built.block.txs[1].tx().nonce == 1);
+  CHECK(built.block.txs[1].hash() != failing.hash());
+  for (const auto& receipt : built.block.receipts) CHECK(receipt.status == Code::ok);
+  REQUIRE(built.dropped.size() == 3);
   CHECK(built.dropped[0].first.tx().nonce == 5);
   CHECK(built.dropped[0].second.code() == Code::nonce_too_high);
-  // The grant in an unknown municipality executes, with a failed receipt.
-  CHECK(built.block.receipts[1].status != Code::ok);
+  CHECK(built.dropped[1].second.code() == Code::unknown_account);
+  CHECK(built.dropped[1].second.message().find("grant this key a role") != std::string::npos);
+  CHECK(built.dropped[2].first.hash() == failing.hash());
+  CHECK(built.dropped[2].second.code() != Code::ok);
 }
 
-TEST_CASE("a block rule leaves a transaction out on the builder and refuses a block with it on a follower") {
-  // The rule that comes next (docs/architecture.md): only transactions whose
-  // action succeeds may be in a block.
-  block::TxRule only_successful = [](const chain::CheckedTx&, const chain::Receipt& receipt) {
-    return receipt.status == Code::ok ? Status() : error(Code::invalid, "its action failed: " + receipt.message);
-  };
+TEST_CASE("the chain's rule leaves failed and unknown senders' transactions out and refuses blocks with them") {
+  // docs/decisions/failed-calls-stay-off-chain.md
   chain::CheckedTx good = checked(grant_tx(key("admin"), 0));
-  chain::CheckedTx failing = checked(grant_tx(key("stranger"), 0));  // not an admin: the grant fails
+  chain::CheckedTx failing = checked(grant_tx(key("admin"), 1, "nowhere"));  // no such municipality
   chain::CheckedTx after = checked(grant_tx(key("admin"), 1));
+  chain::CheckedTx stranger = checked(grant_tx(key("stranger"), 0));  // a key the chain does not know
 
-  Chain strict(only_successful);
-  block::BuiltBlock built = strict.build({good, failing, after});
+  Chain strict;
+  block::BuiltBlock built = strict.build({good, failing, stranger, after});
   REQUIRE(built.block.txs.size() == 2);
   CHECK(built.block.txs[1].hash() == after.hash());
-  REQUIRE(built.dropped.size() == 1);
+  REQUIRE(built.dropped.size() == 2);
   CHECK(built.dropped[0].first.hash() == failing.hash());
-  // Everything the dropped transaction wrote is undone, its nonce too: the
-  // block's state is that of the two others alone.
-  Chain lenient;
+  CHECK(built.dropped[1].second.code() == Code::unknown_account);
+  // Everything the dropped transaction wrote is undone, its nonce and gas
+  // too: the block's state is that of the two others alone.
+  Chain lenient{block::TxRule{}};
   block::BuiltBlock two = lenient.build({good, after});
   CHECK(built.block.header.state_root == two.block.header.state_root);
-  CHECK(execution::read_nonce(block::TreeState::latest(strict.tree), key("stranger").public_key).value() == 0);
+  CHECK(built.block.header.receipts_root == two.block.header.receipts_root);
 
-  // Without the rule the failing transaction is included; a follower with
-  // the rule refuses that block.
-  block::BuiltBlock with_failure = lenient.build({good, failing, after});
-  REQUIRE(with_failure.block.txs.size() == 3);
-  Chain follower(only_successful);
+  // A proposer without the rule (a Byzantine one) includes the failed call
+  // or the stranger's transaction; a follower with the rule refuses the
+  // block, and its reason names the code only, never the message.
+  block::BuiltBlock with_failure = lenient.build({good, failing});
+  REQUIRE(with_failure.block.txs.size() == 2);
+  REQUIRE(with_failure.block.receipts[1].status != Code::ok);
+  Chain follower;
   auto refused = follower.blocks->execute(with_failure.block.encoded, follower.tip);
   CHECK(refused.status().code() == Code::invalid);
-  CHECK(refused.status().message().find("its action failed") != std::string::npos);
+  CHECK(refused.status().message().find("transaction 1 may not be in a block") != std::string::npos);
+  CHECK(refused.status().message().find(with_failure.block.receipts[1].message) == std::string::npos);
+
+  Chain lenient_again{block::TxRule{}};
+  block::BuiltBlock with_stranger = lenient_again.build({stranger});
+  REQUIRE(with_stranger.block.txs.size() == 1);
+  auto refused_stranger = follower.blocks->execute(with_stranger.block.encoded, follower.tip);
+  CHECK(refused_stranger.status().code() == Code::invalid);
+  CHECK(refused_stranger.status().message().find("does not know account") != std::string::npos);
+
+  // The honest block executes on the follower to the same roots.
+  auto accepted = follower.blocks->execute(built.block.encoded, follower.tip);
+  REQUIRE_MESSAGE(accepted.ok(), accepted.status().to_string());
+  CHECK(accepted->block_hash == built.block.block_hash);
+}
+
+TEST_CASE("a sender becomes known within a block once an admin granted it a role") {
+  Chain chain;
+  // The grant gives "account-0" a role; its own transaction after the grant
+  // is judged on the block's state so far, so it may follow in the block.
+  const crypto::KeyPair granted = key("account-0");
+  block::BuiltBlock built = chain.build({checked(grant_tx(chain.admin, 0)), checked(grant_tx(granted, 0))});
+  CHECK(built.block.txs.size() == 1);  // its own grant fails (not an admin): dropped
+  REQUIRE(built.dropped.size() == 1);
+  CHECK(built.dropped[0].second.code() == Code::unauthorized);
 }
 
 TEST_CASE("a follower refuses a block that breaks a rule") {
@@ -296,10 +331,18 @@ namespace {
 struct Admission {
   Chain chain;
   std::vector<Hash> pending;
+  PublicKey refused_sender;
   Result<chain::CheckedTx> admit(Bytes bytes) {
     block::TreeState committed = block::TreeState::latest(chain.tree);
     block::AdmissionContext context{
-        chain_id, chain.genesis.parameters, *chain.executor, committed,
+        chain_id,
+        chain.genesis.parameters,
+        *chain.executor,
+        committed,
+        chain.tip.head.time_ms,
+        [this](const PublicKey& sender) {
+          return sender == refused_sender ? error(Code::resource_exhausted, "refused for a while") : Status();
+        },
         [this](const Hash& hash) { return std::find(pending.begin(), pending.end(), hash) != pending.end(); }};
     return block::admit_tx(std::move(bytes), context);
   }
@@ -343,4 +386,28 @@ TEST_CASE("admission returns the checked transaction or the reason code, cheapes
   bad_signature.signature.data[0] ^= 1;
   CHECK(admission.admit(chain::encode_tx(bad_signature)).status().code() == Code::bad_signature);
   CHECK(admission.admit(chain::encode_tx(grant_tx(admin, 2))).ok());  // a future nonce within the window
+}
+
+TEST_CASE("admission refuses a sender the chain does not know, before its signature is checked") {
+  Admission admission;
+  chain::Tx stranger = grant_tx(key("stranger"), 0);
+  Status refused = admission.admit(chain::encode_tx(stranger)).status();
+  CHECK(refused.code() == Code::unknown_account);
+  CHECK(refused.message().find("grant this key a role") != std::string::npos);
+  CHECK(refused.message().find("identity office") != std::string::npos);
+  stranger.signature.data[0] ^= 1;
+  CHECK(admission.admit(chain::encode_tx(stranger)).status().code() == Code::unknown_account);
+
+  // Once an admin granted the key a role and the grant committed, it may
+  // submit.
+  const crypto::KeyPair newcomer = key("account-0");
+  CHECK(admission.admit(chain::encode_tx(grant_tx(newcomer, 0))).status().code() == Code::unknown_account);
+  block::BuiltBlock built = admission.chain.build({checked(grant_tx(admission.chain.admin, 0))});
+  REQUIRE(built.block.txs.size() == 1);
+  admission.chain.commit(built.block);
+  CHECK(admission.admit(chain::encode_tx(grant_tx(newcomer, 0))).ok());
+
+  // The node's own refusal of a sender comes next.
+  admission.refused_sender = newcomer.public_key;
+  CHECK(admission.admit(chain::encode_tx(grant_tx(newcomer, 0))).status().code() == Code::resource_exhausted);
 }
