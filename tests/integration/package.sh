@@ -141,7 +141,8 @@ done
 curl -fsS "http://127.0.0.1:$PORTS/v1/status" >"$SINGLE/status.json"
 jq -e --arg v "$VERSION" '.version == $v and .chain_id == "govchain-solo"' "$SINGLE/status.json" >/dev/null ||
   fail "the installed node's status: $(cat "$SINGLE/status.json")"
-curl -fsS "http://127.0.0.1:$((PORTS + 2))/metrics" | grep -q "^govchain_build_info{version=\"$VERSION\"} 1" ||
+curl -fsS "http://127.0.0.1:$((PORTS + 2))/metrics" >"$SINGLE/metrics.txt" || fail "GET /metrics on the metrics address failed"
+grep -q "^govchain_build_info{version=\"$VERSION\"} 1" "$SINGLE/metrics.txt" ||
   fail "no govchain_build_info with version $VERSION on the metrics address"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORTS/metrics")" = 404 ] ||
   fail "/metrics is served on the public API port by default"
