@@ -65,6 +65,7 @@ Status ConsensusDriver::start() {
   if (wal->torn_tail_dropped) spdlog::warn("consensus WAL: dropped a torn last record (crash during a write)");
   std::vector<consensus::WalRecord>& records = wal->records;
   machine_->restore(records);
+  GOVCHAIN_TRY(load_last_signed(records));
 
   p2p::TransportConfig transport;
   transport.listen_address = config_.p2p_address;
@@ -405,7 +406,9 @@ void ConsensusDriver::perform(consensus::Actions& actions) {
 void ConsensusDriver::perform_one(consensus::Action& action, consensus::Actions& more) {
   if (auto* persist = std::get_if<consensus::Persist>(&action)) {
     Status appended = wal_->append(persist->record);
-    if (!appended.ok()) fail_stop(appended, "writing the consensus WAL");
+    if (!appended.ok()) return fail_stop(appended, "writing the consensus WAL");
+    SignedStep step = signed_step_of(persist->record);
+    if (!last_signed_ || *last_signed_ < step) last_signed_ = step;
   } else if (auto* proposal = std::get_if<consensus::BroadcastProposal>(&action)) {
     transport_->broadcast(sync::message_type::proposal, consensus::encode_proposal(proposal->proposal));
   } else if (auto* vote = std::get_if<consensus::BroadcastVote>(&action)) {
@@ -521,6 +524,33 @@ void ConsensusDriver::judge(const consensus::RequestValidity& request, consensus
   machine_->on_validity(request.height, request.block_id, valid, more);
 }
 
+Status ConsensusDriver::load_last_signed(const std::vector<consensus::WalRecord>& records) {
+  last_signed_ = last_signed_in(records, config_.key.public_key);
+  if (config_.signing_state_path.empty()) return Status();
+  auto read = read_signing_state(config_.signing_state_path);
+  if (!read.ok()) {
+    // The node's start checked it (check_signing_guard) and was told to go on.
+    spdlog::warn("consensus: {}; it is replaced at the next commit", read.status().to_string());
+    return Status();
+  }
+  const std::optional<SigningState>& stored = *read;
+  // Another key's or chain's file (a copied folder) says nothing about this
+  // node; it is replaced at the next commit.
+  if (stored && stored->validator == config_.key.public_key && stored->chain_id == config_.chain_id) {
+    last_saved_ = stored->last;
+    if (!last_signed_ || *last_signed_ < stored->last) last_signed_ = stored->last;
+  }
+  return Status();
+}
+
+Status ConsensusDriver::save_signing_state() {
+  if (config_.signing_state_path.empty() || !last_signed_ || last_saved_ == last_signed_) return Status();
+  GOVCHAIN_TRY(write_signing_state(config_.signing_state_path,
+                                   SigningState{config_.chain_id, config_.key.public_key, *last_signed_}));
+  last_saved_ = last_signed_;
+  return Status();
+}
+
 void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& more) {
   auto found = executed_.find(decided.block_id);
   std::optional<block::ExecutedBlock> executed;
@@ -537,6 +567,8 @@ void ConsensusDriver::commit(consensus::Commit& decided, consensus::Actions& mor
   size_t tx_count = executed->txs.size();
   Status committed = backend_.commit_executed(std::move(*executed), decided.certificate);
   if (!committed.ok()) return fail_stop(committed, "committing block " + std::to_string(decided.height));
+  Status saved = save_signing_state();
+  if (!saved.ok()) return fail_stop(saved, "writing the signing state file");
   Status cleared = wal_->clear();
   if (!cleared.ok()) return fail_stop(cleared, "clearing the consensus WAL");
   uint64_t now = steady_ms();

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "app/chain_backend.h"
+#include "app/signing_guard.h"
 #include "app/tx_gossip.h"
 #include "app/wal_file.h"
 #include "consensus/machine.h"
@@ -58,6 +59,9 @@ struct ConsensusDriverConfig {
   // `wal_path`.
   std::filesystem::path wal_path;
   std::shared_ptr<WalFile> wal_file;
+  // The double-sign guard's signing state file (signing_guard.h), written
+  // before the WAL is cleared after each commit; empty: not kept (tests).
+  std::filesystem::path signing_state_path;
   // Wall time for proposals' block times and for judging them, steady time
   // for timers; the machine's clock when null. Must outlive the driver.
   const Clock* clock = nullptr;
@@ -143,6 +147,12 @@ class ConsensusDriver {
   void maybe_propose(consensus::Actions& actions);
   void judge(const consensus::RequestValidity& request, consensus::Actions& more);
   void commit(consensus::Commit& commit, consensus::Actions& more);
+  // Loads what the signing state file and the WAL say this node signed last.
+  Status load_last_signed(const std::vector<consensus::WalRecord>& records);
+  // Writes the signing state file when it is behind last_signed_; called
+  // before the WAL is cleared, so that the last signed step is always
+  // durable in one of the two.
+  Status save_signing_state();
   void fire_due_timers(consensus::Actions& actions);
   uint64_t timer_duration_ms(const consensus::ScheduleTimeout& scheduled) const;
   void maybe_catch_up();
@@ -171,6 +181,10 @@ class ConsensusDriver {
   std::unique_ptr<TxGossip> tx_gossip_;          // batches out, checks in (its own thread)
   p2p::LogThrottle unknown_sender_log_{10'000};  // gossiped transactions of unknown senders
   std::unique_ptr<ConsensusWal> wal_;
+  // The latest step this node signed (WAL and signing state file), and the
+  // one the signing state file holds; see save_signing_state().
+  std::optional<SignedStep> last_signed_;
+  std::optional<SignedStep> last_saved_;
 
   // Driver thread only.
   std::multimap<uint64_t, consensus::Timeout> timers_;  // by steady deadline

@@ -4,6 +4,8 @@
 //   govchaind --dev --data DIR --rpc-addr 127.0.0.1:PORT   a development chain
 //   govchaind --print-config [json] ...                  the effective settings, then exit
 //   govchaind --version
+//   govchaind backup --config FILE --out DIR             online backup of the running node
+//   govchaind restore --config FILE --from DIR           into a stopped node's empty data folder
 //
 // Every setting comes from one table (node_settings.h): the configuration
 // file (--config, or GOVCHAIND_CONFIG), GOVCHAIND_* environment variables
@@ -17,6 +19,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/backup.h"
 #include "app/contract_host_factory.h"
 #include "app/dev_setup.h"
 #include "app/logging.h"
@@ -45,6 +48,11 @@ struct Modes {
   bool check = false;
   std::string import_from;
   std::string print_config;  // "text" or "json" when asked
+  bool allow_signing_after_restore = false;
+  CLI::App* backup = nullptr;
+  CLI::App* restore = nullptr;
+  std::string backup_out;
+  std::string restore_from;
 };
 
 // A command-line flag of one setting, and the text it was given.
@@ -102,6 +110,22 @@ void add_mode_options(CLI::App& cli, Modes& modes) {
       ->expected(0, 1)
       ->check(CLI::IsMember({"text", "json"}))
       ->group("Modes");
+  // A flag of this start only, never a setting: left in a configuration
+  // file it would silence the guard for good.
+  cli.add_flag(govchain::app::allow_signing_flag, modes.allow_signing_after_restore,
+               "start a validator although its last signed vote is ahead of its data folder (a restored backup); "
+               "safe only when no other copy of this validator runs, and the data folder kept its consensus WAL and "
+               "signing state or the network is past that height (docs/operations.md)")
+      ->group("Modes");
+  modes.backup = cli.add_subcommand("backup",
+                                    "ask the running node (on its admin_socket) for a consistent backup of its data, "
+                                    "written to the folder --out; private keys are never included");
+  modes.backup->add_option("--out", modes.backup_out, "the backup folder to create")->required();
+  modes.backup->fallthrough();
+  modes.restore = cli.add_subcommand(
+      "restore", "restore a backup into this node's data folder (node stopped, no db folder in data_dir)");
+  modes.restore->add_option("--from", modes.restore_from, "the backup folder")->required();
+  modes.restore->fallthrough();
   cli.set_version_flag("--version", "govchaind " + std::string(govchain::version_text()), "print the version and exit");
 }
 
@@ -194,6 +218,28 @@ int run_import(const govchain::app::NodeConfig& config, const std::string& sourc
   return 0;
 }
 
+void print_progress(const std::string& line) { std::cerr << "govchaind: " << line << std::endl; }
+
+int run_backup(const Modes& modes, const govchain::app::NodeConfig& config) {
+  auto report =
+      govchain::app::write_backup(config.admin_socket_path, modes.backup_out, config.genesis_path, print_progress);
+  if (!report.ok()) return fail("backup FAILED: " + report.status().to_string());
+  std::cout << "backup of chain " << report->head.chain_id << " at height " << report->head.height << " (block "
+            << report->head.block_hash.hex() << "): " << report->entries << " entries, " << report->size_bytes
+            << " bytes in " << modes.backup_out << "; private keys are not included" << std::endl;
+  return 0;
+}
+
+int run_restore(const Modes& modes, const govchain::app::NodeConfig& config) {
+  auto report =
+      govchain::app::restore_backup(modes.restore_from, {config.data_dir, config.genesis_path}, print_progress);
+  if (!report.ok()) return fail("restore FAILED: " + report.status().to_string());
+  std::cout << "restored chain " << report->head.chain_id << " at height " << report->head.height << " (block "
+            << report->head.block_hash.hex() << ", " << report->entries << " entries) into " << config.data_dir.string()
+            << "; the node catches up from its peers when it starts" << std::endl;
+  return 0;
+}
+
 int print_config(const Modes& modes, const LoadedSettings& loaded,
                  const std::vector<std::pair<std::string, std::string>>& environment) {
   auto passphrase = govchain::app::find_key_passphrase(loaded.settings, environment);
@@ -271,6 +317,9 @@ int main(int argc, char** argv) {
   if (!loaded.ok()) return fail(loaded.status().to_string());
   if (!modes.print_config.empty()) return print_config(modes, *loaded, environment);
   govchain::app::NodeSettings& settings = loaded->settings;
+  if (modes.backup->parsed()) return run_backup(modes, settings.node);
+  if (modes.restore->parsed()) return run_restore(modes, settings.node);
+  settings.node.allow_signing_after_restore = modes.allow_signing_after_restore;
 
   Status logging = govchain::app::configure_logging(settings.log);
   if (!logging.ok()) return fail(logging.to_string());

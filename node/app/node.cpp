@@ -2,14 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/backup.h"
 #include "app/dev_setup.h"
+#include "app/signing_guard.h"
 #include "consensus/certificate.h"
+#include "core/version.h"
 #include "crypto/key_file.h"
 #include "crypto/schnorr.h"
 #include "execution/evidence.h"
 #include "execution/validator_governance.h"
 #include "rpc/node_readiness.h"
 #include "rpc/verification_routes.h"
+#include "storage/format.h"
 #include "storage/leveldb_store.h"
 
 namespace govchain::app {
@@ -30,6 +34,8 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   std::unique_ptr<Node> node(new Node());
   if (config.genesis_path.empty()) config.genesis_path = config.data_dir / "genesis.json";
   if (config.validator_key_path.empty()) config.validator_key_path = config.data_dir / "keys" / "validator.json";
+  if (config.signing_state_path.empty()) config.signing_state_path = config.data_dir / signing_state_name;
+  if (config.admin_socket_path.empty()) config.admin_socket_path = config.data_dir / "admin.sock";
   if (config.clock != nullptr) node->clock_ = config.clock;
   node->config_ = config;
   GOVCHAIN_ASSIGN_OR_RETURN(std::string genesis_text, read_text_file(config.genesis_path));
@@ -42,6 +48,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   node->contracts_ = std::move(contracts);
   GOVCHAIN_TRY(node->open_state());
   GOVCHAIN_TRY(node->load_or_create_genesis_block());
+  if (node->consensus_mode()) GOVCHAIN_TRY(node->check_signing_guard());
   if (!node->consensus_mode())
     node->producer_ = std::make_unique<DevBlockProducer>(*node, node->genesis_.chain_id, *node->signer_,
                                                          node->genesis_.parameters.block_interval_ms, *node->clock_);
@@ -59,6 +66,7 @@ Node::~Node() { stop(); }
 
 Status Node::open_state() {
   GOVCHAIN_ASSIGN_OR_RETURN(store_, storage::open_leveldb_store(config_.data_dir / "db"));
+  GOVCHAIN_TRY(storage::check_storage_format(*store_, storage_format_version, config_.data_dir.string()));
   state_ = std::make_unique<state::StateTree>(*store_);
   blocks_ = std::make_unique<chain::BlockStore>(*store_);
   executor_ = std::make_unique<execution::Executor>(genesis_.chain_id, genesis_.parameters, contracts_.get());
@@ -95,6 +103,28 @@ Status Node::load_or_create_genesis_block() {
   spdlog::info("created genesis of chain {} with {} contracts (state root {})", genesis_.chain_id,
                genesis_.contracts.size(), genesis_block.header.state_root.hex());
   return Status();
+}
+
+Status Node::check_signing_guard() {
+  SigningGuardInput input{config_.signing_state_path,
+                          config_.data_dir / "consensus.wal",
+                          config_.data_dir / restore_marker_name,
+                          genesis_.chain_id,
+                          validator_key_.public_key,
+                          tip_.next_validators.contains(validator_key_.public_key),
+                          tip_.head.height,
+                          config_.allow_signing_after_restore};
+  GOVCHAIN_ASSIGN_OR_RETURN(SigningGuardOutcome outcome, app::check_signing_guard(input));
+  if (outcome.overridden) spdlog::warn("double-sign guard: {}", outcome.warning);
+  return Status();
+}
+
+Result<Node::BackupView> Node::backup_view() const {
+  // Blocks are committed under the block lock, and the tip moves with
+  // them: a snapshot and the head taken together under it match.
+  std::lock_guard block_lock(block_mutex_);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto snapshot, store_->snapshot());
+  return BackupView{std::move(snapshot), head()};
 }
 
 block::ChainTip Node::tip() const {
@@ -292,7 +322,9 @@ void Node::report_evidence(ByteView evidence) {
 
 Status Node::start() {
   metrics_ = std::make_shared<rpc::Metrics>();
-  server_ = std::make_unique<rpc::HttpServer>(config_.http, metrics_);
+  rpc::HttpServerConfig api_http = config_.http;
+  api_http.serve_metrics = config_.metrics_on_api_port;
+  server_ = std::make_unique<rpc::HttpServer>(api_http, metrics_);
   GOVCHAIN_TRY(rpc::register_api(*server_, *this));
   // Empty blocks make a BFT chain's heartbeat; a dev chain has none.
   rpc::NodeReadinessConfig readiness{validator_key_.public_key, consensus_mode() ? config_.empty_block_interval_ms : 0,
@@ -304,6 +336,8 @@ Status Node::start() {
                                                          [this](const std::string& text) { server_->broadcast(text); }},
                                           block_events_queued_max);
   GOVCHAIN_TRY(server_->start());
+  GOVCHAIN_TRY(start_metrics_server());
+  GOVCHAIN_TRY(start_backup_server());
   if (consensus_mode()) {
     ConsensusDriverConfig driver;
     driver.chain_id = genesis_.chain_id;
@@ -311,6 +345,7 @@ Status Node::start() {
     driver.key = validator_key_;
     driver.observers = config_.observers;
     driver.wal_path = config_.data_dir / "consensus.wal";
+    driver.signing_state_path = config_.signing_state_path;
     driver.p2p_address = config_.p2p_address;
     driver.peers = config_.peers;
     driver.empty_block_interval_ms = config_.empty_block_interval_ms;
@@ -321,6 +356,34 @@ Status Node::start() {
     producer_->start();
   }
   spdlog::info("serving the HTTP API on port {}", server_->port());
+  return Status();
+}
+
+Status Node::start_metrics_server() {
+  if (config_.metrics_address.empty()) return Status();
+  // A listener for the monitoring alone: few connections, no API routes.
+  rpc::HttpServerConfig metrics_http;
+  metrics_http.listen_address = config_.metrics_address;
+  metrics_http.threads = 1;
+  metrics_http.worker_threads = 1;
+  metrics_http.connections_max = 16;
+  metrics_http.connections_per_address_max = 8;
+  metrics_http.cors_allowed_origins = {};
+  metrics_server_ = std::make_unique<rpc::HttpServer>(metrics_http, metrics_);
+  Status started = metrics_server_->start();
+  if (!started.ok()) return started.with_context("metrics_addr " + config_.metrics_address);
+  spdlog::info("serving /metrics on port {}", metrics_server_->port());
+  return Status();
+}
+
+Status Node::start_backup_server() {
+  auto open_view = [this]() -> Result<BackupServer::View> {
+    GOVCHAIN_ASSIGN_OR_RETURN(BackupView view, backup_view());
+    BackupHead head{genesis_.chain_id,    chain::genesis_hash(genesis_), view.head.height,
+                    view.head.block_hash, view.head.state_root,          storage_format_version};
+    return BackupServer::View{std::move(view.snapshot), head};
+  };
+  GOVCHAIN_ASSIGN_OR_RETURN(backup_server_, BackupServer::start(config_.admin_socket_path, open_view));
   return Status();
 }
 
@@ -347,7 +410,9 @@ void Node::stop() {
   if (stopping_.exchange(true)) return;
   if (producer_) producer_->stop();
   if (driver_) driver_->stop();
-  if (events_) events_->stop();  // publishes what is queued
+  if (events_) events_->stop();                // publishes what is queued
+  if (backup_server_) backup_server_->stop();  // releases its snapshot before the store closes
+  if (metrics_server_) metrics_server_->stop();
   if (server_) server_->stop();
   if (store_) (void)store_->close();
 }

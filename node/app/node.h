@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 
+#include "app/backup.h"
 #include "app/block_events.h"
 #include "app/chain_backend.h"
 #include "app/consensus_driver.h"
@@ -69,6 +70,18 @@ struct NodeConfig {
   std::vector<p2p::PeerAddress> peers;          // the other validators
   std::vector<PublicKey> observers;             // non-voting node keys to admit
   uint64_t empty_block_interval_ms = limits::empty_block_interval_ms;
+  // GET /metrics on a listener of its own ("host:port"; empty: none), and
+  // whether the API port serves it too (docs/operations.md, "Monitoring").
+  std::string metrics_address = "127.0.0.1:26660";
+  bool metrics_on_api_port = false;
+  // The double-sign guard (signing_guard.h): the signing state file
+  // (default: data_dir/signing-state.json), and the operator's permission
+  // to sign although it is ahead of the store (a command-line flag only).
+  std::filesystem::path signing_state_path;
+  bool allow_signing_after_restore = false;
+  // The Unix socket on which `govchaind backup` asks this node for a
+  // backup (default: data_dir/admin.sock; mode 0600).
+  std::filesystem::path admin_socket_path;
   // The clock for block times and timeouts; the machine's when null (tests
   // pass a ManualClock). Must outlive the node.
   const Clock* clock = nullptr;
@@ -82,6 +95,16 @@ class Node : public rpc::NodeService, public ChainBackend {
   Status start();
   void stop();
   uint16_t rpc_port() const { return server_ ? server_->port() : 0; }
+  uint16_t metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
+  // A consistent view of the store for an online backup, and the head it
+  // holds (taken together under the block lock, so they match). The
+  // snapshot must be destroyed before the node stops.
+  struct BackupView {
+    std::unique_ptr<storage::StoreSnapshot> snapshot;
+    chain::ChainHead head;
+  };
+  Result<BackupView> backup_view() const;
 
   // NodeService
   std::string chain_id() const override { return genesis_.chain_id; }
@@ -136,6 +159,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   Node() = default;
   Status open_state();
   Status load_or_create_genesis_block();
+  Status check_signing_guard();
+  Status start_metrics_server();
+  Status start_backup_server();
   block::ChainTip tip() const;
   // The one path of a transaction into the mempool (API and peers).
   Result<Hash> admit(Bytes encoded_tx, bool from_peer);
@@ -162,6 +188,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::unique_ptr<mempool::TxOutcomes> outcomes_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
+  std::unique_ptr<rpc::HttpServer> metrics_server_;  // metrics_address
+  std::unique_ptr<BackupServer> backup_server_;
   std::unique_ptr<BlockEvents> events_;
   std::unique_ptr<DevBlockProducer> producer_;  // single-validator chains
   std::unique_ptr<ConsensusDriver> driver_;     // networks of validators

@@ -121,6 +121,21 @@ Spec dev_keys_setting() {
   return spec;
 }
 
+Spec metrics_on_api_port_setting() {
+  Spec spec{"metrics_on_api_port",
+            Kind::flag,
+            "serve GET /metrics on the API port too (default: true with dev_keys, else false)",
+            0,
+            0,
+            {},
+            {},
+            {},
+            {}};
+  spec.get = [](const NodeSettings& settings) { return json(settings.node.metrics_on_api_port); };
+  spec.set = [](NodeSettings& settings, const json& value) { settings.node.metrics_on_api_port = value.get<bool>(); };
+  return spec;
+}
+
 Spec peers_setting() {
   Spec spec{
       "peers", Kind::peers, "the other validators: [{\"address\": \"host:port\", \"public_key\": \"<64 hex>\"}, ...]",
@@ -171,6 +186,16 @@ void add_node_settings(std::vector<Spec>& specs) {
   specs.push_back(dev_keys_setting());
   specs.push_back(number<&NodeSettings::node, &NodeConfig::empty_block_interval_ms>(
       "empty_block_interval_ms", 10, 3'600'000, "with no transaction waiting, a proposer makes an empty block after"));
+  specs.push_back(text<&NodeSettings::node, &NodeConfig::signing_state_path>(
+      Kind::path, "signing_state_file",
+      "the double-sign guard's record of the last signed vote (default: DATA_DIR/signing-state.json)"));
+  specs.push_back(text<&NodeSettings::node, &NodeConfig::admin_socket_path>(
+      Kind::path, "admin_socket",
+      "Unix socket (mode 0600) on which govchaind backup asks the node (default: DATA_DIR/admin.sock)"));
+  specs.push_back(text<&NodeSettings::node, &NodeConfig::metrics_address>(
+      Kind::address, "metrics_addr",
+      "GET /metrics listen address host:port, off the API port (empty: none; default empty with dev_keys)"));
+  specs.push_back(metrics_on_api_port_setting());
 }
 
 // The HTTP server's per-address limits, its worker pool, CORS and the
@@ -444,7 +469,9 @@ Result<json> check_value(const Spec& spec, const json& value, const fs::path& ba
   if (spec.kind == Kind::choice && std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end())
     return error(Code::invalid_argument,
                  where + " must be one of " + join(spec.choices, ", ") + ", not '" + text + "'");
-  if (spec.kind == Kind::address) GOVCHAIN_TRY(check_address(text, where));
+  // An empty metrics_addr turns the metrics listener off.
+  if (spec.kind == Kind::address && !(spec.name == "metrics_addr" && text.empty()))
+    GOVCHAIN_TRY(check_address(text, where));
   if (spec.kind == Kind::path) {
     if (text.size() > path_size_bytes_max)
       return error(Code::invalid_argument, where + " is longer than " + std::to_string(path_size_bytes_max) + " bytes");
@@ -596,6 +623,25 @@ Status finish(LoadedSettings& loaded) {
   if (node.validator_key_path.empty()) {
     node.validator_key_path = node.data_dir / "keys" / "validator.json";
     loaded.origins["validator_key"].where = "in data_dir";
+  }
+  if (node.signing_state_path.empty()) {
+    node.signing_state_path = node.data_dir / "signing-state.json";
+    loaded.origins["signing_state_file"].where = "in data_dir";
+  }
+  if (node.admin_socket_path.empty()) {
+    node.admin_socket_path = node.data_dir / "admin.sock";
+    loaded.origins["admin_socket"].where = "in data_dir";
+  }
+  // Development chains and networks (plaintext dev keys) run several nodes
+  // on one machine and read /metrics on the API port; production nodes
+  // keep it off the public port on a listener of their own.
+  if (node.dev && loaded.origins["metrics_addr"].source == SettingSource::default_value) {
+    node.metrics_address.clear();
+    loaded.origins["metrics_addr"].where = "none with dev_keys";
+  }
+  if (node.dev && loaded.origins["metrics_on_api_port"].source == SettingSource::default_value) {
+    node.metrics_on_api_port = true;
+    loaded.origins["metrics_on_api_port"].where = "true with dev_keys";
   }
   return Status();
 }

@@ -11,9 +11,18 @@
 // Pure constants; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace govchain {
+
+// The format versions a node announces (p2p handshake, GET /v1/status) so
+// that a rolling upgrade can see which nodes speak what. Each is raised only
+// when its format changes incompatibly: the wire format for p2p messages and
+// blocks, the storage format for the layout of the data folder's database
+// (storage/format.h refuses a database of a newer format).
+inline constexpr uint32_t wire_format_version = 1;
+inline constexpr uint32_t storage_format_version = 1;
 
 // "MAJOR.MINOR.PATCH" with optional "+metadata".
 std::string_view version_text();

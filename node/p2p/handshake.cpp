@@ -151,8 +151,9 @@ Status verify_identity(std::string_view tag, const Hash& transcript, const Ident
 
 Status check_version(uint8_t version) {
   if (version != handshake_version)
-    return error(Code::invalid, "peer speaks handshake version " + std::to_string(version) + ", we speak " +
-                                    std::to_string(handshake_version));
+    return error(Code::invalid, "peer speaks wire format (handshake version) " + std::to_string(version) +
+                                    ", this node " + std::to_string(handshake_version) +
+                                    ": upgrade the older node (docs/operations.md, \"Upgrades\")");
   return Status::ok_status();
 }
 

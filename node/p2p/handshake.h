@@ -33,12 +33,18 @@
 
 #include "core/bytes.h"
 #include "core/status.h"
+#include "core/version.h"
 #include "crypto/schnorr.h"
 #include "p2p/frame.h"
 
 namespace govchain::p2p {
 
-inline constexpr uint8_t handshake_version = 1;
+// The handshake's version byte announces the wire format version
+// (core/version.h): nodes of different wire formats refuse each other at
+// once, with both versions in the message, instead of failing on the
+// first message they cannot decode.
+inline constexpr uint8_t handshake_version = static_cast<uint8_t>(wire_format_version);
+static_assert(wire_format_version <= 255, "the handshake announces the wire format version in one byte");
 // First bytes of every hello, so that a stray client is recognised at once.
 inline constexpr std::string_view handshake_magic = "govchain-p2p";
 // Handshake messages are small; anything longer is refused unread.

@@ -57,7 +57,9 @@ HttpResponse status_route(NodeService& service) {
                {"latest_block_time_ms", head.time_ms},
                {"mempool_txs", service.mempool_size()},
                {"validators", std::move(validators)},
-               {"version", std::string(version_text())}};
+               {"version", std::string(version_text())},
+               {"wire_format_version", wire_format_version},
+               {"storage_format_version", storage_format_version}};
   auto consensus = service.consensus_info();
   body["mode"] = consensus ? "consensus" : "single-validator";
   if (consensus) {

@@ -134,6 +134,10 @@ struct HttpServerConfig {
   // otherwise exact origins such as "https://portal.soest.de". Empty turns
   // CORS off.
   std::vector<std::string> cors_allowed_origins = {"*"};
+
+  // With a Metrics object attached, whether GET /metrics is served here
+  // (false: the server only counts into it, and another listener serves it).
+  bool serve_metrics = true;
 };
 
 class HttpServer {

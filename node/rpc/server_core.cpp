@@ -252,7 +252,7 @@ HttpResponse ServerCore::route(BeastRequest& request, const std::string& remote_
   const std::string_view path = target.substr(0, question_mark);
   const std::string_view query = target.substr(std::min(question_mark + 1, target.size()));
   const std::string_view method = request.method_string();
-  if (metrics_ && path == "/metrics") {
+  if (metrics_ && config.serve_metrics && path == "/metrics") {
     context.route_label = "/metrics";
     return route_metrics(method);
   }

@@ -44,6 +44,12 @@ Result<std::vector<KeyValue>> FaultInjectingStore::scan(ByteView prefix, ByteVie
   return detail::scan_map(visible_, prefix, start_key, entries_max);
 }
 
+Result<std::unique_ptr<StoreSnapshot>> FaultInjectingStore::snapshot() const {
+  std::shared_lock lock(mutex_);
+  if (closed_) return detail::closed_error();
+  return std::unique_ptr<StoreSnapshot>(std::make_unique<detail::MapSnapshot>(visible_));
+}
+
 Status FaultInjectingStore::close() {
   std::unique_lock lock(mutex_);
   closed_ = true;

@@ -27,6 +27,8 @@ class FaultInjectingStore final : public KeyValueStore {
   Result<std::optional<Bytes>> get(ByteView key) const override;
   Status write(const WriteBatch& batch, bool sync) override;
   Result<std::vector<KeyValue>> scan(ByteView prefix, ByteView start_key, size_t entries_max) const override;
+  // A copy of what is visible now.
+  Result<std::unique_ptr<StoreSnapshot>> snapshot() const override;
   Status close() override;
 
   // Forgets every write not yet made durable by a synced write.

@@ -94,10 +94,30 @@ class LevelDbStore final : public KeyValueStore {
     std::shared_lock lock(close_mutex_);
     if (!database_) return detail::closed_error();
     try {
-      return scan_locked(prefix, start_key, entries_max);
+      return scan_locked(prefix, start_key, entries_max, nullptr);
     } catch (const std::exception& exception) {
       return exception_status(exception, "scan");
     }
+  }
+
+  Result<std::unique_ptr<StoreSnapshot>> snapshot() const override;
+
+  // Scans as of `snapshot` (null: the latest data), for LevelDbSnapshot.
+  Result<std::vector<KeyValue>> scan_at(const leveldb::Snapshot* snapshot, ByteView prefix, ByteView start_key,
+                                        size_t entries_max) const {
+    GOVCHAIN_TRY(detail::check_entries_max(entries_max));
+    std::shared_lock lock(close_mutex_);
+    if (!database_) return detail::closed_error();
+    try {
+      return scan_locked(prefix, start_key, entries_max, snapshot);
+    } catch (const std::exception& exception) {
+      return exception_status(exception, "scan");
+    }
+  }
+
+  void release(const leveldb::Snapshot* snapshot) const {
+    std::shared_lock lock(close_mutex_);
+    if (database_) database_->ReleaseSnapshot(snapshot);
   }
 
   Status close() override {
@@ -107,9 +127,15 @@ class LevelDbStore final : public KeyValueStore {
   }
 
  private:
-  Result<std::vector<KeyValue>> scan_locked(ByteView prefix, ByteView start_key, size_t entries_max) const {
+  Result<std::vector<KeyValue>> scan_locked(ByteView prefix, ByteView start_key, size_t entries_max,
+                                            const leveldb::Snapshot* snapshot) const {
     ByteView start = BytesLess()(prefix, start_key) ? start_key : prefix;
-    std::unique_ptr<leveldb::Iterator> iterator(database_->NewIterator(leveldb::ReadOptions()));
+    leveldb::ReadOptions read_options;
+    read_options.snapshot = snapshot;
+    // A backup reads everything once; it should not push the working set
+    // out of the block cache.
+    read_options.fill_cache = snapshot == nullptr;
+    std::unique_ptr<leveldb::Iterator> iterator(database_->NewIterator(read_options));
     std::vector<KeyValue> entries;
     for (iterator->Seek(to_slice(start)); iterator->Valid() && entries.size() < entries_max; iterator->Next()) {
       if (!iterator->key().starts_with(to_slice(prefix))) break;
@@ -127,6 +153,30 @@ class LevelDbStore final : public KeyValueStore {
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> database_;
 };
+
+// A LevelDB snapshot; released when destroyed (see StoreSnapshot for the
+// lifetime rule).
+class LevelDbSnapshot final : public StoreSnapshot {
+ public:
+  LevelDbSnapshot(const LevelDbStore& store, const leveldb::Snapshot* snapshot) : store_(store), snapshot_(snapshot) {}
+  ~LevelDbSnapshot() override { store_.release(snapshot_); }
+  LevelDbSnapshot(const LevelDbSnapshot&) = delete;
+  LevelDbSnapshot& operator=(const LevelDbSnapshot&) = delete;
+
+  Result<std::vector<KeyValue>> scan(ByteView prefix, ByteView start_key, size_t entries_max) const override {
+    return store_.scan_at(snapshot_, prefix, start_key, entries_max);
+  }
+
+ private:
+  const LevelDbStore& store_;
+  const leveldb::Snapshot* snapshot_;
+};
+
+Result<std::unique_ptr<StoreSnapshot>> LevelDbStore::snapshot() const {
+  std::shared_lock lock(close_mutex_);
+  if (!database_) return detail::closed_error();
+  return std::unique_ptr<StoreSnapshot>(std::make_unique<LevelDbSnapshot>(*this, database_->GetSnapshot()));
+}
 
 Status check_directory(const std::string& directory, const LevelDbOptions& options) {
   std::error_code error_code;

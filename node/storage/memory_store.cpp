@@ -40,6 +40,12 @@ class MemoryStore final : public KeyValueStore {
     return detail::scan_map(map_, prefix, start_key, entries_max);
   }
 
+  Result<std::unique_ptr<StoreSnapshot>> snapshot() const override {
+    std::shared_lock lock(mutex_);
+    if (closed_) return detail::closed_error();
+    return std::unique_ptr<StoreSnapshot>(std::make_unique<detail::MapSnapshot>(map_));
+  }
+
   Status close() override {
     std::unique_lock lock(mutex_);
     closed_ = true;

@@ -30,6 +30,19 @@ inline Status check_entries_max(size_t entries_max) {
   return Status();
 }
 
+// A snapshot of an in-memory store: a copy of its map.
+class MapSnapshot final : public StoreSnapshot {
+ public:
+  explicit MapSnapshot(std::map<Bytes, Bytes, BytesLess> map) : map_(std::move(map)) {}
+  Result<std::vector<KeyValue>> scan(ByteView prefix, ByteView start_key, size_t entries_max) const override {
+    GOVCHAIN_TRY(check_entries_max(entries_max));
+    return scan_map(map_, prefix, start_key, entries_max);
+  }
+
+ private:
+  const std::map<Bytes, Bytes, BytesLess> map_;
+};
+
 inline Status closed_error() { return error(Code::unavailable, "the key-value store is closed"); }
 
 }  // namespace govchain::storage::detail

@@ -15,7 +15,7 @@
 // batch entirely or not at all; there are no snapshots, so two get() calls
 // may straddle a write, and callers needing a consistent view of several keys
 // must serialise with the writer (or read content-addressed data, as the
-// state tree does). close() must not run
+// state tree does), or take a snapshot(). close() must not run
 // concurrently with any other call; after close() every call returns
 // Code::unavailable.
 //
@@ -82,6 +82,19 @@ struct KeyValue {
   bool operator==(const KeyValue&) const = default;
 };
 
+// A read-only, consistent view of a whole store as it was when
+// KeyValueStore::snapshot() returned: later writes are not seen. Online
+// backups read the store through one. Ownership: the caller owns it and
+// must destroy it before the store it came from is closed or destroyed;
+// while it lives, LevelDB keeps the files it needs. Thread-safety: scan()
+// may run concurrently with itself and with the store's calls.
+class StoreSnapshot {
+ public:
+  virtual ~StoreSnapshot() = default;
+  // As KeyValueStore::scan, over the snapshot.
+  virtual Result<std::vector<KeyValue>> scan(ByteView prefix, ByteView start_key, size_t entries_max) const = 0;
+};
+
 class KeyValueStore {
  public:
   virtual ~KeyValueStore() = default;
@@ -98,6 +111,14 @@ class KeyValueStore {
   // `start_key` = last returned key followed by a 0x00 byte. An empty
   // `start_key` starts at the beginning of the prefix. `entries_max` must be > 0.
   virtual Result<std::vector<KeyValue>> scan(ByteView prefix, ByteView start_key, size_t entries_max) const = 0;
+
+  // A consistent view of the whole store (see StoreSnapshot): every batch
+  // written before this call, none written after it. The memory stores copy
+  // their map; LevelDB keeps a snapshot without copying. A backend without
+  // snapshots returns Code::unavailable.
+  virtual Result<std::unique_ptr<StoreSnapshot>> snapshot() const {
+    return error(Code::unavailable, "this key-value store cannot take snapshots");
+  }
 
   // Releases the backend (files, locks). Idempotent.
   virtual Status close() = 0;

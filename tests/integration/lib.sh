@@ -2,6 +2,11 @@
 # free port in a temporary folder, wait with a bound, and fail loudly.
 # Sourced, not run. Expects GOVCHAIND (path of the node binary).
 
+# Several nodes of a test share this machine (and other tests run beside
+# it): the production default metrics_addr (127.0.0.1:26660) would clash, so
+# nodes started by tests take any free port unless a test says otherwise.
+export GOVCHAIND_METRICS_ADDR="${GOVCHAIND_METRICS_ADDR-127.0.0.1:0}"
+
 fail() {
   echo "FAIL: $*" >&2
   exit 1

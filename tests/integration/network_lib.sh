@@ -8,8 +8,15 @@ free_base_port() {
   python3 - "$1" <<'PY'
 import random, socket, sys
 count = int(sys.argv[1])
+# Below the kernel's ephemeral range when it leaves room: a port in it may be
+# taken by any outgoing connection between this check and the node's bind.
+try:
+    ephemeral_low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    ephemeral_low = 0
+top = ephemeral_low - count if ephemeral_low >= 22000 else 60000
 for _ in range(200):
-    base = random.randrange(20000, 60000, 2)
+    base = random.randrange(20000, top, 2)
     sockets = []
     try:
         for port in range(base, base + count):

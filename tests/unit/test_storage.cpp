@@ -7,6 +7,7 @@
 #include <string>
 
 #include "storage/fault_injecting_store.h"
+#include "storage/format.h"
 #include "storage/leveldb_store.h"
 #include "storage/store.h"
 
@@ -247,4 +248,72 @@ TEST_CASE("a failed write applies nothing of its batch") {
   CHECK(store.write(failing, true).ok());
   CHECK(read(store, "c") == to_bytes("3"));
   CHECK(store.write_count() == 2);
+}
+
+// ---- snapshots and the storage format marker ---------------------------------
+
+namespace {
+
+void check_snapshot_is_frozen(KeyValueStore& store) {
+  WriteBatch before;
+  before.put(to_bytes("k/1"), to_bytes("one"));
+  before.put(to_bytes("k/2"), to_bytes("two"));
+  REQUIRE(store.write(before, true).ok());
+  auto snapshot = store.snapshot();
+  REQUIRE(snapshot.ok());
+  WriteBatch after;
+  after.put(to_bytes("k/1"), to_bytes("changed"));
+  after.erase(to_bytes("k/2"));
+  after.put(to_bytes("k/3"), to_bytes("three"));
+  REQUIRE(store.write(after, true).ok());
+  auto seen = (*snapshot)->scan(to_bytes("k/"), {}, 10);
+  REQUIRE(seen.ok());
+  REQUIRE(seen->size() == 2);
+  CHECK((*seen)[0].value == to_bytes("one"));
+  CHECK((*seen)[1].key == to_bytes("k/2"));
+  CHECK(scan_keys(store, "k/", "", 10) == std::vector<std::string>{"k/1", "k/3"});
+}
+
+}  // namespace
+
+TEST_CASE("a snapshot sees the store as it was, not later writes") {
+  SUBCASE("memory") {
+    auto store = make_memory_store();
+    check_snapshot_is_frozen(*store);
+  }
+  SUBCASE("fault injecting") {
+    FaultInjectingStore store;
+    check_snapshot_is_frozen(store);
+  }
+  SUBCASE("leveldb") {
+    TemporaryDirectory directory;
+    auto store = open_leveldb_store(directory.path());
+    REQUIRE(store.ok());
+    check_snapshot_is_frozen(**store);
+  }
+}
+
+TEST_CASE("the storage format marker is written once and a newer one is refused") {
+  auto store = make_memory_store();
+  auto missing = read_storage_format(*store);
+  REQUIRE(missing.ok());
+  CHECK(!missing->has_value());
+  REQUIRE(check_storage_format(*store, 1, "/data").ok());
+  auto written = read_storage_format(*store);
+  REQUIRE(written.ok());
+  CHECK(*written == std::optional<uint32_t>(1));
+  REQUIRE(check_storage_format(*store, 1, "/data").ok());
+
+  REQUIRE(write_storage_format(*store, 2).ok());
+  Status newer = check_storage_format(*store, 1, "/data");
+  CHECK(newer.code() == Code::invalid);
+  CHECK(newer.message().find("storage format 2") != std::string::npos);
+  CHECK(newer.message().find("/data") != std::string::npos);
+  // Refusing leaves the marker as it was.
+  CHECK(*read_storage_format(*store) == std::optional<uint32_t>(2));
+
+  WriteBatch damaged;
+  damaged.put(to_bytes(storage_format_key), to_bytes("x"));
+  REQUIRE(store->write(damaged, true).ok());
+  CHECK(check_storage_format(*store, 1, "/data").code() == Code::corruption);
 }
