@@ -191,15 +191,25 @@ TEST_CASE("times given as text become milliseconds inside structs and lists too"
   CHECK(contains(bad_element.status().message(), "argument 'checkpoints_ms[1]' of 'plan'"));
 }
 
-TEST_CASE("events of the standard certificate transitions decode with the ABI") {
-  abi::Abi parking = contract_abi("parking");
+namespace {
+
+// The data of a certificate.revoked event of parking: id, type,
+// municipality, status, reason.
+Bytes revoked_event_data() {
   codec::Writer data;
   data.fixed(crypto::sha256(std::string("id")));
   data.text("parking_exemption");
   data.text("dev-city");
   data.text("revoked");
   data.text("misuse");
-  chain::Event event{"parking", "certificate.revoked", data.take()};
+  return data.take();
+}
+
+}  // namespace
+
+TEST_CASE("events of the standard certificate transitions decode with the ABI") {
+  abi::Abi parking = contract_abi("parking");
+  chain::Event event{"parking", "certificate.revoked", revoked_event_data()};
   json described = describe_event(&parking, event);
   REQUIRE(described.contains("data"));
   CHECK(described["data"]["reason"] == "misuse");
@@ -218,13 +228,7 @@ TEST_CASE("ContractAbis adds decoded data beside data_hex, asking the node once 
   REQUIRE(node.ok());
   ContractAbis abis(*node);
   abis.add("dev-city.parking", contract_abi("parking"));
-  codec::Writer data;
-  data.fixed(crypto::sha256(std::string("id")));
-  data.text("parking_exemption");
-  data.text("dev-city");
-  data.text("revoked");
-  data.text("misuse");
-  const std::string data_hex = to_hex(data.data());
+  const std::string data_hex = to_hex(revoked_event_data());
   json event = {{"contract", "dev-city.parking"}, {"topic", "certificate.revoked"}, {"data_hex", data_hex}};
   json decoded = abis.with_decoded_data(event);
   CHECK(decoded["data"]["reason"] == "misuse");
