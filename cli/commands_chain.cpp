@@ -2,10 +2,16 @@
 // govchain block [HEIGHT|latest]
 // govchain tx status HASH
 // govchain events [--count N] [--duration-ms D]
+//
+// Contract events in receipts (tx status, events) are shown decoded with
+// the contract's ABI, fetched from the node once per contract and command,
+// when it declares the topic; --json keeps the node's "data_hex" beside the
+// decoded "data".
 #include <iostream>
 #include <sstream>
 
 #include "chain/genesis.h"
+#include "client/contracts.h"
 #include "client/events.h"
 #include "commands.h"
 
@@ -104,41 +110,63 @@ int show_tx(Context& context, const std::string& hash_text) {
   if (!node.ok()) return context.fail(node.status(), "connecting");
   auto status = node->tx_status(*hash);
   if (!status.ok()) return context.fail(status.status(), "looking up transaction " + hash_text);
+  json machine = json::parse(status->raw_json);
   if (status->state == client::TxState::pending)
-    return context.emit(json::parse(status->raw_json), "transaction " + hash->hex() + ": pending");
+    return context.emit(machine, "transaction " + hash->hex() + ": pending");
   if (status->state == client::TxState::dropped)
     return context.emit(
-        json::parse(status->raw_json),
-        "transaction " + hash->hex() + ": dropped, never on the chain (" + status->reason.to_string() + ")");
+        machine, "transaction " + hash->hex() + ": dropped, never on the chain (" + status->reason.to_string() + ")");
   const chain::Receipt& receipt = *status->receipt;
+  // Events decoded with their contracts' ABIs, "data" beside "data_hex".
+  client::ContractAbis abis(*node);
+  if (machine.contains("receipt")) machine["receipt"] = abis.with_decoded_events(std::move(machine["receipt"]));
   std::ostringstream human;
   human << "transaction " << hash->hex() << ": committed in block " << receipt.height << " (index " << receipt.index
         << ")\nstatus:   " << code_name(receipt.status) << "\ngas used: " << receipt.gas_used;
   if (!receipt.message.empty()) human << "\nmessage:  " << receipt.message;
   if (!receipt.return_data.empty()) human << "\nreturn:   " << to_hex(receipt.return_data);
-  for (const auto& event : receipt.events)
-    human << "\nevent:    " << (event.contract.empty() ? "(system)" : event.contract) << " " << event.topic << " "
-          << to_hex(event.data);
-  return context.emit(json::parse(status->raw_json), human.str());
+  if (machine.contains("receipt") && machine["receipt"].contains("events") && machine["receipt"]["events"].is_array())
+    for (const auto& event : machine["receipt"]["events"]) human << "\nevent:    " << event_text(event);
+  return context.emit(machine, human.str());
+}
+
+// The node's message with each contract event's "data" decoded beside its
+// "data_hex" (ABIs fetched once per contract for the whole command).
+json decoded_block_event(const client::BlockEvent& event, client::ContractAbis& abis) {
+  json document = json::parse(event.raw_json);
+  if (document.contains("results") && document["results"].is_array())
+    for (json& receipt : document["results"]) receipt = abis.with_decoded_events(std::move(receipt));
+  return document;
+}
+
+void print_block_event(const client::BlockEvent& event, const json& document) {
+  size_t failed = 0;
+  for (const auto& receipt : event.results) failed += receipt.status == Code::ok ? 0 : 1;
+  std::cout << "block " << event.height << " " << event.hash.hex() << " at " << format_time_ms(event.time_ms) << ": "
+            << event.tx_count << " transactions (" << failed << " failed), state root " << event.state_root.hex()
+            << "\n";
+  if (document.contains("results") && document["results"].is_array())
+    for (const auto& receipt : document["results"])
+      if (receipt.is_object() && receipt.contains("events") && receipt["events"].is_array())
+        for (const auto& entry : receipt["events"]) std::cout << "  event " << event_text(entry) << "\n";
+  std::cout << std::flush;
 }
 
 int follow_events(Context& context, uint64_t count, uint64_t duration_ms) {
   auto node = context.client();
   if (!node.ok()) return context.fail(node.status(), "connecting");
   uint64_t received = 0;
+  client::ContractAbis abis(*node);
   Status status = client::subscribe_blocks(
       *node,
       [&](const client::BlockEvent& event) {
         ++received;
+        json document = decoded_block_event(event, abis);
         if (context.options.json) {
-          // One JSON document per line (JSON Lines), as the node sent it.
-          std::cout << json::parse(event.raw_json).dump() << std::endl;
+          // One JSON document per line (JSON Lines): the node's, with "data" added.
+          std::cout << document.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
         } else {
-          size_t failed = 0;
-          for (const auto& receipt : event.results) failed += receipt.status == Code::ok ? 0 : 1;
-          std::cout << "block " << event.height << " " << event.hash.hex() << " at " << format_time_ms(event.time_ms)
-                    << ": " << event.tx_count << " transactions (" << failed << " failed), state root "
-                    << event.state_root.hex() << std::endl;
+          print_block_event(event, document);
         }
         return count == 0 || received < count;
       },

@@ -6,9 +6,10 @@
 // (contract new and contract abi: commands_contract_kit.cpp)
 //
 // Arguments are JSON encoded by the contract's ABI (docs/contracts.md 5.3),
-// fetched from the node unless --abi gives a local file; arguments of
-// integer type named *_ms also take times as text (ISO 8601, read by
-// client::parse_time_ms). Events in the receipt are shown decoded with the
+// fetched from the node unless --abi gives a local file; integer values
+// named *_ms, as arguments or inside structs and lists, also take times as
+// text (ISO 8601, Europe/Berlin without an offset, client::with_times_as_ms).
+// Events in the receipt are shown decoded with the
 // ABI. A deploy sends the ABI the module carries (built by the contract SDK)
 // unless an ABI file is given, and refuses an ABI file that does not
 // describe the module. The contract list and ABIs are what the node says;
@@ -57,8 +58,9 @@ Result<client::abi::Abi> load_abi(const client::Client& node, const std::string&
 Result<json> parse_arguments(const std::string& text) {
   json arguments = json::parse(text, nullptr, false);
   if (arguments.is_discarded())
-    return error(Code::invalid_argument, "--args is not valid JSON; give an object such as "
-                                         "'{\"id\": \"<64 hex>\", \"reason\": \"misuse\"}'");
+    return error(Code::invalid_argument,
+                 "--args is not valid JSON; give an object such as "
+                 "'{\"id\": \"<64 hex>\", \"reason\": \"misuse\"}'");
   return arguments;
 }
 
@@ -196,7 +198,7 @@ int call_method(Context& context, const MethodOptions& options) {
   if (!found.ok()) return context.fail(found.status(), "encoding the arguments");
   if ((*found)->kind == client::abi::MethodKind::query)
     std::cerr << "govchain: warning: " << what << " is a query; `contract query` runs it without a transaction\n";
-  auto timed = client::with_times_as_ms(**found, *arguments);
+  auto timed = client::with_times_as_ms(*abi, **found, *arguments);
   if (!timed.ok()) return context.fail(timed.status(), "reading --args");
   if (context.options.dry_run) {
     auto encoded = client::abi::encode_arguments(*abi, **found, *timed);
@@ -208,17 +210,19 @@ int call_method(Context& context, const MethodOptions& options) {
                                                {context.options.gas, context.options.wait_ms});
   if (!result.ok()) return context.fail(result.status(), "calling " + what);
   json events = events_json(&*abi, result->receipt);
+  client::ContractAbis abis(*node);
+  abis.add(options.contract, *abi);
   json machine = {{"contract", options.contract},
                   {"method", options.method},
                   {"tx_hash", result->tx_hash->hex()},
                   {"nonce", result->nonce},
-                  {"receipt", receipt_json(result->receipt)},
+                  {"receipt", receipt_json(result->receipt, &abis)},
                   {"events", events},
                   {"returns", result->returns ? *result->returns : json(nullptr)}};
   if (result->receipt.status != Code::ok)
-    return fail_receipt(context, machine, result->receipt,
-                        what + " (tx " + result->tx_hash->hex() + ", block " +
-                            std::to_string(result->receipt.height) + ") failed");
+    return fail_receipt(
+        context, machine, result->receipt,
+        what + " (tx " + result->tx_hash->hex() + ", block " + std::to_string(result->receipt.height) + ") failed");
   std::string human = what + ": committed in block " + std::to_string(result->receipt.height) + ", tx " +
                       result->tx_hash->hex() + ", gas used " + std::to_string(result->receipt.gas_used) +
                       ", status ok\nreturns: " + result->returns->dump() + events_text(events);
@@ -241,14 +245,16 @@ int query_method(Context& context, const MethodOptions& options) {
   const std::string what = options.contract + "." + options.method;
   auto found = client::abi::method_of(*abi, options.method);
   if (!found.ok()) return context.fail(found.status(), "encoding the arguments");
-  auto timed = client::with_times_as_ms(**found, *arguments);
+  auto timed = client::with_times_as_ms(*abi, **found, *arguments);
   if (!timed.ok()) return context.fail(timed.status(), "reading --args");
   auto result = client::query_contract_with_abi(*node, *abi, options.contract, options.method, *timed, caller);
   if (!result.ok()) return context.fail(result.status(), "querying " + what);
   json events = events_json(&*abi, result->receipt);
+  client::ContractAbis abis(*node);
+  abis.add(options.contract, *abi);
   json machine = {{"contract", options.contract},
                   {"method", options.method},
-                  {"receipt", receipt_json(result->receipt)},
+                  {"receipt", receipt_json(result->receipt, &abis)},
                   {"events", events},
                   {"returns", result->returns ? *result->returns : json(nullptr)}};
   if (result->receipt.status != Code::ok) return fail_receipt(context, machine, result->receipt, "query " + what);
@@ -268,8 +274,8 @@ int list(Context& context) {
   human << "contracts: " << contracts->size();
   for (const auto& contract : *contracts) {
     machine.push_back(json::parse(contract.raw_json));
-    human << "\n  " << contract.name << "  municipality " << contract.municipality << "  versions "
-          << contract.versions << "  code " << contract.code_hash.hex();
+    human << "\n  " << contract.name << "  municipality " << contract.municipality << "  versions " << contract.versions
+          << "  code " << contract.code_hash.hex();
   }
   return context.emit(json{{"contracts", machine}}, human.str());
 }
@@ -283,7 +289,8 @@ int show(Context& context, const std::string& name) {
   human << "contract " << info->name << " (municipality " << info->municipality << ")\n"
         << "code hash: " << info->code_hash.hex() << "\nversions:  " << info->versions;
   for (const auto& version : info->history)
-    human << "\n  " << version.code_hash.hex() << "  block " << version.height << "  " << format_time_ms(version.time_ms);
+    human << "\n  " << version.code_hash.hex() << "  block " << version.height << "  "
+          << format_time_ms(version.time_ms);
   if (!info->abi_json) {
     human << "\nno ABI stored";
   } else {
@@ -309,14 +316,13 @@ void add_method_command(CLI::App& contract, Context& context, const char* name, 
   command->add_option("METHOD", options->method, "method name (see `contract show NAME`)")->required();
   command
       ->add_option("--args", options->arguments_json,
-                   "arguments as a JSON object {\"name\": value, ...} (or an array in ABI order); *_ms "
-                   "arguments also take times such as \"2026-03-01T12:00\"")
+                   "arguments as a JSON object {\"name\": value, ...} (or an array in ABI order); *_ms values "
+                   "(also in structs and lists) take times such as \"2026-03-01T12:00\" (Europe/Berlin)")
       ->capture_default_str();
   command->add_option("--abi", options->abi_path, "encode with this ABI file instead of the node's");
   if (query) command->add_option("--caller", options->caller, "caller the contract sees: public key or key file");
-  command->callback(context.action([&context, options, query] {
-    return query ? query_method(context, *options) : call_method(context, *options);
-  }));
+  command->callback(context.action(
+      [&context, options, query] { return query ? query_method(context, *options) : call_method(context, *options); }));
 }
 
 }  // namespace

@@ -240,7 +240,8 @@ int Context::send_transaction(const client::LoadedKey& key, chain::Action action
               << ", nonce " << tx->nonce << ")\n";
   auto receipt = node->wait_for_receipt(*hash, options.wait_ms);
   if (!receipt.ok()) return fail(receipt.status(), "waiting for " + hash->hex());
-  json machine = {{"hash", hash->hex()}, {"nonce", tx->nonce}, {"receipt", receipt_json(*receipt)}};
+  client::ContractAbis abis(*node);
+  json machine = {{"hash", hash->hex()}, {"nonce", tx->nonce}, {"receipt", receipt_json(*receipt, &abis)}};
   std::string human = "committed in block " + std::to_string(receipt->height) + " (index " +
                       std::to_string(receipt->index) + "), gas used " + std::to_string(receipt->gas_used) +
                       ", status " + std::string(code_name(receipt->status));
@@ -280,10 +281,12 @@ Result<std::string> prompt_passphrase(std::string_view prompt) {
   return line;
 }
 
-json receipt_json(const chain::Receipt& receipt) {
+json receipt_json(const chain::Receipt& receipt, client::ContractAbis* abis) {
   json events = json::array();
-  for (const auto& event : receipt.events)
-    events.push_back({{"contract", event.contract}, {"topic", event.topic}, {"data_hex", to_hex(event.data)}});
+  for (const auto& event : receipt.events) {
+    json entry = {{"contract", event.contract}, {"topic", event.topic}, {"data_hex", to_hex(event.data)}};
+    events.push_back(abis != nullptr ? abis->with_decoded_data(std::move(entry)) : std::move(entry));
+  }
   return {{"tx_hash", receipt.tx_hash.hex()},
           {"height", receipt.height},
           {"index", receipt.index},
@@ -293,6 +296,17 @@ json receipt_json(const chain::Receipt& receipt) {
           {"gas_used", receipt.gas_used},
           {"return_hex", to_hex(receipt.return_data)},
           {"events", std::move(events)}};
+}
+
+std::string event_text(const json& event) {
+  auto text = [&event](const char* key) {
+    return event.is_object() && event.contains(key) && event[key].is_string() ? event[key].get<std::string>()
+                                                                              : std::string();
+  };
+  const std::string contract = text("contract");
+  const bool decoded = event.is_object() && event.contains("data");
+  return (contract.empty() ? std::string("(system)") : contract) + " " + text("topic") + " " +
+         (decoded ? event["data"].dump(-1, ' ', false, json::error_handler_t::replace) : text("data_hex"));
 }
 
 std::string format_time_ms(int64_t time_ms) {

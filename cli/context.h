@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "client/client.h"
+#include "client/contracts.h"
 #include "client/keys.h"
 #include "client/tx_builder.h"
 #include "client/use_cases.h"
@@ -123,8 +124,13 @@ int send_reason_change(const Context& context, const ReasonChange& change);
 Result<std::string> prompt_passphrase(std::string_view prompt);
 bool stdin_is_terminal();
 
-// JSON forms shared by commands (same shape as the node's API).
-nlohmann::json receipt_json(const chain::Receipt& receipt);
+// JSON forms shared by commands (same shape as the node's API). With
+// `abis`, each contract event whose topic its contract's ABI declares has
+// "data" (decoded) beside "data_hex".
+nlohmann::json receipt_json(const chain::Receipt& receipt, client::ContractAbis* abis = nullptr);
+// "<contract> <topic> <data>" for people: the decoded data as JSON when the
+// event JSON has it, else its hex; "(system)" for events of the chain.
+std::string event_text(const nlohmann::json& event);
 std::string format_time_ms(int64_t time_ms);
 // Parses a public key given as 64 hex digits, or as a key file path.
 Result<PublicKey> parse_account(const std::string& text);

@@ -23,9 +23,8 @@ inline constexpr size_t chain_id_size_bytes_max = 64;
 inline constexpr size_t name_size_bytes_max = 64;
 inline constexpr size_t municipality_name_size_bytes_max = 256;  // display names
 // A contract's ABI (JSON text) is stored in its contract record; this bound
-// keeps the record within the state tree's value limit (node/execution/
-// contract_store.h).
-inline constexpr size_t abi_size_bytes_max = 32 * 1024;
+// keeps the record within the state tree's value limit (core/limits.h).
+inline constexpr size_t abi_size_bytes_max = limits::abi_size_bytes_max;
 
 // Municipality ids and contract names: 1-64 characters of a-z, 0-9, '-',
 // '_', '.'.

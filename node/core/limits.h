@@ -33,6 +33,11 @@ inline constexpr uint64_t block_txs_max = 20000;
 inline constexpr uint64_t nonce_ahead_max = 64;
 inline constexpr uint64_t state_key_size_bytes_max = 1024;
 inline constexpr uint64_t state_value_size_bytes_max = 64 * 1024;
+// A contract's ABI (JSON text), stored in its contract record beside the
+// code: within the state value bound with room for the record's other fields
+// (node/execution/contract_store.h). The ABI library (abi/abi.h) and the
+// transaction decoder (chain/tx.h) both refuse beyond it.
+inline constexpr uint64_t abi_size_bytes_max = 32 * 1024;
 
 // ---- Defaults of the genesis parameters (chain::Parameters) ----------------
 

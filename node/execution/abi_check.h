@@ -9,12 +9,15 @@
 // module loaded (decode, validate, prepare) and imports only the host API.
 // It refuses, naming the method (or struct, event) concerned:
 //  - an ABI that is not valid JSON of abi_version 1, or is over the limits
-//    below, or names an unknown type, or a struct that contains itself;
+//    of node/abi/abi.h, or names an unknown type, or a struct that contains
+//    itself;
 //  - an ABI method that is not an exported function of type () -> ();
 //  - for a module that carries its ABI (the custom section "govchain_abi"
 //    the contract SDK writes): an ABI that does not describe it exactly
 //    (methods, kinds, arguments in order with their types, returns, structs,
-//    events, certificate type), and a deploy with no ABI at all;
+//    events, certificate type), and a deploy with no ABI at all; a section
+//    that is not well formed (node/abi/module_abi.h: an entry declared twice
+//    differently, no contract entry) is refused whatever the ABI says;
 //  - a module that imports debug_print, except on the dev chain (an empty
 //    chain id, where it is not known, counts as another chain).
 // check_call_arguments() is called once from WasmContractHost::call before
@@ -23,6 +26,12 @@
 // argument types, each code, zone, name, date and label text fitting its
 // rule (sdk/contract/govchain/codes.h). Refusals are Code::invalid_argument
 // and never repeat the refused value (it may be personal data).
+//
+// The ABI model itself (types, parser and limits, text rules, the module's
+// section, the comparison, the argument-bytes walk) is the abi library's
+// (node/abi/); this file holds only the node's policy on top of it: which
+// checks run at deploy and per call, the messages of refusals, the
+// debug_print rule and the cache of parsed ABIs.
 //
 // Everything here is deterministic and depends only on its inputs (and the
 // chain id). Parsed ABIs are cached by their text (bounded); the functions
@@ -38,17 +47,6 @@
 #include "runtime/runtime.h"
 
 namespace govchain::execution {
-
-// Limits of an ABI, the same as the client SDK's (sdk/client/abi.h); the
-// size is the chain's (chain::abi_size_bytes_max, checked at admission and
-// counted in the contract record's budget, contract_store.h).
-inline constexpr size_t abi_size_bytes_max = chain::abi_size_bytes_max;
-inline constexpr size_t abi_methods_max = 128;
-inline constexpr size_t abi_types_max = 128;
-inline constexpr size_t abi_fields_max = 64;
-inline constexpr size_t abi_events_max = 64;
-inline constexpr size_t abi_nesting_depth_max = 32;
-inline constexpr size_t abi_section_size_bytes_max = 64 * 1024;
 
 // The chain id of `govchaind --dev`; debug_print works only there.
 inline constexpr const char* dev_chain_id = "govchain-dev";

@@ -1,11 +1,15 @@
+// See abi.h. The ABI model, parser and rules are the abi library's
+// (node/abi/); here is what portal software needs on top: JSON arguments
+// encoded into the canonical bytes, and return values and events decoded
+// back into JSON.
 #include "client/abi.h"
 
 #include <limits>
-#include <set>
 
+#include "abi/compare.h"
 #include "codec/codec.h"
 
-namespace govchain::client::abi {
+namespace govchain::abi {
 
 using json = nlohmann::json;
 
@@ -14,74 +18,6 @@ namespace {
 // Largest integer a JSON number carries exactly in every JavaScript reader.
 constexpr uint64_t json_safe_integer_max = (uint64_t{1} << 53) - 1;
 constexpr size_t shown_value_size_max = 48;
-
-bool is_list_type(std::string_view type) {
-  return type.size() > 6 && type.substr(0, 5) == "list<" && type.back() == '>';
-}
-
-std::string_view list_element_type(std::string_view type) { return type.substr(5, type.size() - 6); }
-
-// Encoded size of one fixed-size type, or 0 for the variable-size ones.
-size_t fixed_size_bytes(std::string_view type) {
-  if (type == "u32") return 4;
-  if (type == "u64" || type == "i64") return 8;
-  if (type == "bool") return 1;
-  if (type == "hash" || type == "pubkey") return 32;
-  if (type == "signature") return 64;
-  return 0;
-}
-
-bool is_primitive_type(std::string_view type) {
-  return fixed_size_bytes(type) > 0 || type == "string" || type == "bytes" || text_rule(type) != nullptr;
-}
-
-bool is_lower_alphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alphanumeric(char c) { return is_lower_alphanumeric(c) || (c >= 'A' && c <= 'Z'); }
-
-bool is_code_text(std::string_view text) {
-  if (text.empty() || text.size() > 32) return false;
-  for (char c : text)
-    if (!(is_lower_alphanumeric(c) || c == '_')) return false;
-  return true;
-}
-
-bool is_zone_text(std::string_view text) {
-  if (text.empty() || text.size() > 64 || !is_alphanumeric(text[0])) return false;
-  for (char c : text)
-    if (!(is_alphanumeric(c) || c == '_' || c == '-' || c == '.')) return false;
-  return true;
-}
-
-bool is_name_text(std::string_view text) {
-  if (text.empty() || text.size() > 64) return false;
-  for (char c : text)
-    if (!(is_lower_alphanumeric(c) || c == '_' || c == '-' || c == '.')) return false;
-  return true;
-}
-
-bool is_date_text(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (text[i] < '0' || text[i] > '9') return false;
-  int month = (text[5] - '0') * 10 + (text[6] - '0');
-  int day = (text[8] - '0') * 10 + (text[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
-bool is_label_text(std::string_view text) {
-  if (text.empty() || text.size() > 128) return false;
-  for (char c : text)
-    if (c < 0x20 || c > 0x7e) return false;
-  return true;
-}
-
-bool is_abi_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char character : name)
-    if (!((character >= 'a' && character <= 'z') || (character >= '0' && character <= '9') || character == '_'))
-      return false;
-  return true;
-}
 
 // What the caller gave, for error messages: JSON type and a short excerpt.
 std::string describe_given(const json& value) {
@@ -93,132 +29,6 @@ std::string describe_given(const json& value) {
 Status argument_error(const std::string& path, std::string_view type, std::string_view expected, const json& given) {
   return error(Code::invalid_argument, "argument '" + path + "' (" + std::string(type) + "): expected " +
                                            std::string(expected) + ", got " + describe_given(given));
-}
-
-// ---- ABI parsing ----------------------------------------------------------
-
-Status check_type(const Abi& abi, std::string_view type, std::set<std::string>& open_structs, size_t depth) {
-  if (depth > nesting_depth_max)
-    return error(Code::malformed, "type '" + std::string(type) + "' nests deeper than " +
-                                      std::to_string(nesting_depth_max) + " levels");
-  if (is_primitive_type(type)) return Status();
-  if (is_list_type(type)) return check_type(abi, list_element_type(type), open_structs, depth + 1);
-  auto found = abi.types.find(std::string(type));
-  if (found == abi.types.end())
-    return error(Code::malformed, "unknown type '" + std::string(type) +
-                                      "' (neither a built-in type, list<T>, nor a struct of \"types\")");
-  if (!open_structs.insert(found->first).second)
-    return error(Code::malformed, "struct '" + found->first + "' contains itself");
-  for (const auto& field : found->second)
-    GOVCHAIN_TRY(check_type(abi, field.type, open_structs, depth + 1).with_context("struct '" + found->first + "'"));
-  open_structs.erase(found->first);
-  return Status();
-}
-
-Result<std::vector<Field>> parse_fields(const json& list, const std::string& where) {
-  if (!list.is_array()) return error(Code::malformed, where + " must be an array of {\"name\", \"type\"}");
-  if (list.size() > fields_max)
-    return error(Code::too_large, where + ": more than " + std::to_string(fields_max) + " entries");
-  std::vector<Field> fields;
-  std::set<std::string> names;
-  for (const auto& entry : list) {
-    if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() || !entry.contains("type") ||
-        !entry["type"].is_string())
-      return error(Code::malformed, where + ": each entry must be {\"name\": string, \"type\": string}");
-    Field field{entry["name"].get<std::string>(), entry["type"].get<std::string>()};
-    if (!is_abi_name(field.name))
-      return error(Code::malformed, where + ": name '" + field.name + "' is not 1..64 of [a-z0-9_]");
-    if (!names.insert(field.name).second) return error(Code::malformed, where + ": name '" + field.name + "' twice");
-    fields.push_back(std::move(field));
-  }
-  return fields;
-}
-
-Result<Method> parse_method(const json& entry) {
-  if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string())
-    return error(Code::malformed, "each method must be an object with a string \"name\"");
-  Method method;
-  method.name = entry["name"].get<std::string>();
-  if (!is_abi_name(method.name))
-    return error(Code::malformed, "method name '" + method.name + "' is not 1..64 of [a-z0-9_]");
-  const std::string where = "method '" + method.name + "'";
-  std::string kind = entry.value("kind", std::string("call"));
-  if (kind != "call" && kind != "query")
-    return error(Code::malformed, where + ": kind must be \"call\" or \"query\", not '" + kind + "'");
-  method.kind = kind == "query" ? MethodKind::query : MethodKind::call;
-  GOVCHAIN_ASSIGN_OR_RETURN(method.arguments, parse_fields(entry.value("arguments", json::array()), where + " arguments"));
-  GOVCHAIN_ASSIGN_OR_RETURN(method.returns, parse_fields(entry.value("returns", json::array()), where + " returns"));
-  return method;
-}
-
-std::string optional_text(const json& document, const char* key) {
-  if (!document.contains(key) || !document[key].is_string()) return "";
-  return document[key].get<std::string>();
-}
-
-Status parse_header(const json& document, Abi& abi) {
-  if (!document.is_object()) return error(Code::malformed, "an ABI must be a JSON object");
-  if (!document.contains("abi_version") || !document["abi_version"].is_number_unsigned() ||
-      document["abi_version"].get<uint64_t>() != abi_version_supported)
-    return error(Code::malformed, "\"abi_version\" must be " + std::to_string(abi_version_supported));
-  abi.contract = optional_text(document, "contract");
-  abi.version = optional_text(document, "version");
-  abi.description = optional_text(document, "description");
-  abi.certificate_type = optional_text(document, "certificate_type");
-  return Status();
-}
-
-Status parse_structs(const json& document, Abi& abi) {
-  if (!document.contains("types")) return Status();
-  if (!document["types"].is_object()) return error(Code::malformed, "\"types\" must be an object of structs");
-  if (document["types"].size() > types_max)
-    return error(Code::too_large, "more than " + std::to_string(types_max) + " types");
-  for (const auto& [name, fields] : document["types"].items()) {
-    if (!is_abi_name(name) || is_primitive_type(name))
-      return error(Code::malformed, "struct name '" + name + "' is not 1..64 of [a-z0-9_] or is a built-in type");
-    GOVCHAIN_ASSIGN_OR_RETURN(abi.types[name], parse_fields(fields, "struct '" + name + "'"));
-    if (abi.types[name].empty()) return error(Code::malformed, "struct '" + name + "' has no fields");
-  }
-  return Status();
-}
-
-// "events": [{"topic": "certificate.active", "type": "<struct>"}, ...]; a
-// topic is 1..64 of [a-z0-9_.] (the host's limit on topics).
-Status parse_events(const json& document, Abi& abi) {
-  if (!document.contains("events")) return Status();
-  const json& list = document["events"];
-  if (!list.is_array()) return error(Code::malformed, "\"events\" must be an array of {\"topic\", \"type\"}");
-  if (list.size() > events_max) return error(Code::too_large, "more than " + std::to_string(events_max) + " events");
-  for (const auto& entry : list) {
-    if (!entry.is_object() || !entry.contains("topic") || !entry["topic"].is_string() || !entry.contains("type") ||
-        !entry["type"].is_string())
-      return error(Code::malformed, "each event must be {\"topic\": string, \"type\": string}");
-    Event event{entry["topic"].get<std::string>(), entry["type"].get<std::string>()};
-    bool topic_ok = !event.topic.empty() && event.topic.size() <= 64;
-    for (char c : event.topic) topic_ok = topic_ok && (is_lower_alphanumeric(c) || c == '_' || c == '.');
-    if (!topic_ok) return error(Code::malformed, "event topic '" + event.topic + "' is not 1..64 of [a-z0-9_.]");
-    if (abi.find_event(event.topic) != nullptr)
-      return error(Code::malformed, "event '" + event.topic + "' is declared twice");
-    if (!abi.types.count(event.type))
-      return error(Code::malformed,
-                   "event '" + event.topic + "': its type '" + event.type + "' is not a struct of \"types\"");
-    abi.events.push_back(std::move(event));
-  }
-  return Status();
-}
-
-Status check_all_types(const Abi& abi) {
-  std::set<std::string> open_structs;
-  for (const auto& [name, fields] : abi.types) GOVCHAIN_TRY(check_type(abi, name, open_structs, 0));
-  for (const auto& method : abi.methods) {
-    for (const auto& field : method.arguments)
-      GOVCHAIN_TRY(check_type(abi, field.type, open_structs, 0)
-                       .with_context("method '" + method.name + "' argument '" + field.name + "'"));
-    for (const auto& field : method.returns)
-      GOVCHAIN_TRY(check_type(abi, field.type, open_structs, 0)
-                       .with_context("method '" + method.name + "' return '" + field.name + "'"));
-  }
-  return Status();
 }
 
 // ---- Encoding ----------------------------------------------------------------
@@ -288,8 +98,8 @@ Status encode_list(const Abi& abi, std::string_view type, const json& value, con
   writer.count(value.size());
   std::string_view element_type = list_element_type(type);
   for (size_t index = 0; index < value.size(); ++index)
-    GOVCHAIN_TRY(encode_any(abi, element_type, value[index], path + "[" + std::to_string(index) + "]", writer,
-                            depth + 1));
+    GOVCHAIN_TRY(
+        encode_any(abi, element_type, value[index], path + "[" + std::to_string(index) + "]", writer, depth + 1));
   return Status();
 }
 
@@ -306,8 +116,8 @@ Status encode_struct(const Abi& abi, const std::string& name, const std::vector<
   }
   for (const auto& field : fields) {
     if (!value.contains(field.name))
-      return error(Code::invalid_argument, "argument '" + path + "' (" + name + "): missing field '" + field.name +
-                                               "' (" + field.type + ")");
+      return error(Code::invalid_argument,
+                   "argument '" + path + "' (" + name + "): missing field '" + field.name + "' (" + field.type + ")");
     GOVCHAIN_TRY(encode_any(abi, field.type, value[field.name], path + "." + field.name, writer, depth + 1));
   }
   return Status();
@@ -347,9 +157,9 @@ Status encode_primitive(std::string_view type, const json& value, const std::str
 Status encode_any(const Abi& abi, std::string_view type, const json& value, const std::string& path,
                   codec::Writer& writer, size_t depth) {
   if (depth > nesting_depth_max)
-    return error(Code::invalid_argument, "argument '" + path + "' nests deeper than " +
-                                             std::to_string(nesting_depth_max) + " levels");
-  if (is_primitive_type(type)) return encode_primitive(type, value, path, writer);
+    return error(Code::invalid_argument,
+                 "argument '" + path + "' nests deeper than " + std::to_string(nesting_depth_max) + " levels");
+  if (is_builtin_type(type)) return encode_primitive(type, value, path, writer);
   if (is_list_type(type)) return encode_list(abi, type, value, path, writer, depth);
   auto found = abi.types.find(std::string(type));
   if (found == abi.types.end())
@@ -380,8 +190,7 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 json integer_json(uint64_t magnitude, bool negative) {
-  if (magnitude <= json_safe_integer_max)
-    return negative ? json(-static_cast<int64_t>(magnitude)) : json(magnitude);
+  if (magnitude <= json_safe_integer_max) return negative ? json(-static_cast<int64_t>(magnitude)) : json(magnitude);
   return (negative ? "-" : "") + std::to_string(magnitude);
 }
 
@@ -456,7 +265,7 @@ Result<json> decode_fields(const Abi& abi, const std::vector<Field>& fields, cod
 Result<json> decode_any(const Abi& abi, std::string_view type, codec::Reader& reader, size_t depth) {
   if (depth > nesting_depth_max)
     return error(Code::malformed, "value nests deeper than " + std::to_string(nesting_depth_max) + " levels");
-  if (is_primitive_type(type)) return decode_primitive(type, reader);
+  if (is_builtin_type(type)) return decode_primitive(type, reader);
   if (is_list_type(type)) return decode_list(abi, type, reader, depth);
   auto found = abi.types.find(std::string(type));
   if (found == abi.types.end()) return error(Code::malformed, "the ABI has no type '" + std::string(type) + "'");
@@ -468,8 +277,8 @@ Status encode_argument_object(const Abi& abi, const Method& method, const json& 
     bool known = false;
     for (const auto& field : method.arguments) known = known || field.name == key;
     if (!known)
-      return error(Code::invalid_argument, "method '" + method.name + "' has no argument '" + key +
-                                               "'; it takes (" + describe_fields(method.arguments) + ")");
+      return error(Code::invalid_argument, "method '" + method.name + "' has no argument '" + key + "'; it takes (" +
+                                               describe_fields(method.arguments) + ")");
   }
   for (const auto& field : method.arguments) {
     if (!arguments.contains(field.name))
@@ -482,10 +291,9 @@ Status encode_argument_object(const Abi& abi, const Method& method, const json& 
 
 Status encode_argument_array(const Abi& abi, const Method& method, const json& arguments, codec::Writer& writer) {
   if (arguments.size() != method.arguments.size())
-    return error(Code::invalid_argument, "method '" + method.name + "' takes " +
-                                             std::to_string(method.arguments.size()) + " arguments (" +
-                                             describe_fields(method.arguments) + "), got " +
-                                             std::to_string(arguments.size()));
+    return error(Code::invalid_argument,
+                 "method '" + method.name + "' takes " + std::to_string(method.arguments.size()) + " arguments (" +
+                     describe_fields(method.arguments) + "), got " + std::to_string(arguments.size()));
   for (size_t index = 0; index < arguments.size(); ++index) {
     const Field& field = method.arguments[index];
     GOVCHAIN_TRY(encode_any(abi, field.type, arguments[index], field.name, writer, 0));
@@ -494,73 +302,6 @@ Status encode_argument_array(const Abi& abi, const Method& method, const json& a
 }
 
 }  // namespace
-
-std::string_view method_kind_name(MethodKind kind) { return kind == MethodKind::query ? "query" : "call"; }
-
-const Method* Abi::find_method(std::string_view name) const {
-  for (const auto& method : methods)
-    if (method.name == name) return &method;
-  return nullptr;
-}
-
-const Event* Abi::find_event(std::string_view topic) const {
-  for (const auto& event : events)
-    if (event.topic == topic) return &event;
-  return nullptr;
-}
-
-const char* text_rule(std::string_view type) {
-  if (type == "code") return "a code: 1..32 of [a-z0-9_] (no free text)";
-  if (type == "zone") return "a zone code: 1..64 of [A-Za-z0-9._-], starting with a letter or digit";
-  if (type == "name") return "a name: 1..64 of [a-z0-9_.-]";
-  if (type == "date") return "a date YYYY-MM-DD";
-  if (type == "label") return "a label: 1..128 printable ASCII characters";
-  return nullptr;
-}
-
-bool satisfies_text_rule(std::string_view type, std::string_view text) {
-  if (type == "code") return is_code_text(text);
-  if (type == "zone") return is_zone_text(text);
-  if (type == "name") return is_name_text(text);
-  if (type == "date") return is_date_text(text);
-  if (type == "label") return is_label_text(text);
-  return true;
-}
-
-Result<Abi> parse_abi_document(const json& document) {
-  try {
-    Abi abi;
-    GOVCHAIN_TRY(parse_header(document, abi));
-    GOVCHAIN_TRY(parse_structs(document, abi));
-    if (!document.contains("methods") || !document["methods"].is_array())
-      return error(Code::malformed, "\"methods\" must be an array");
-    if (document["methods"].size() > methods_max)
-      return error(Code::too_large, "more than " + std::to_string(methods_max) + " methods");
-    std::set<std::string> names;
-    for (const auto& entry : document["methods"]) {
-      GOVCHAIN_ASSIGN_OR_RETURN(Method method, parse_method(entry));
-      if (!names.insert(method.name).second)
-        return error(Code::malformed, "method '" + method.name + "' is defined twice");
-      abi.methods.push_back(std::move(method));
-    }
-    GOVCHAIN_TRY(parse_events(document, abi));
-    GOVCHAIN_TRY(check_all_types(abi));
-    return abi;
-  } catch (const json::exception& failure) {
-    return error(Code::malformed, std::string("ABI: ") + failure.what());
-  }
-}
-
-Result<Abi> parse_abi(std::string_view json_text) {
-  if (json_text.size() > abi_size_bytes_max)
-    return error(Code::too_large, "the ABI has " + std::to_string(json_text.size()) + " bytes; at most " +
-                                      std::to_string(abi_size_bytes_max) + " are allowed");
-  json document = json::parse(json_text, nullptr, false);
-  if (document.is_discarded()) return error(Code::malformed, "the ABI is not valid JSON");
-  auto abi = parse_abi_document(document);
-  if (!abi.ok()) return abi.status().with_context("ABI");
-  return abi;
-}
 
 Result<const Method*> method_of(const Abi& abi, std::string_view name) {
   if (const Method* method = abi.find_method(name)) return method;
@@ -581,7 +322,8 @@ Result<Bytes> encode_arguments(const Abi& abi, const Method& method, const json&
     } else {
       return error(Code::invalid_argument, "the arguments of '" + method.name +
                                                "' must be a JSON object {\"name\": value, ...} (or an array in "
-                                               "ABI order), got " + describe_given(arguments));
+                                               "ABI order), got " +
+                                               describe_given(arguments));
     }
     return writer.take();
   } catch (const json::exception& failure) {
@@ -626,10 +368,21 @@ Result<json> decode_value(const Abi& abi, std::string_view type, ByteView bytes)
   }
 }
 
-std::string describe_fields(const std::vector<Field>& fields) {
-  std::string text;
-  for (const auto& field : fields) text += (text.empty() ? "" : ", ") + field.name + ": " + field.type;
-  return text;
+Result<json> decode_event(const Abi& abi, std::string_view topic, ByteView data) {
+  const Event* event = abi.find_event(topic);
+  if (event == nullptr)
+    return error(Code::not_found, "the ABI of '" + abi.contract + "' declares no event '" + std::string(topic) + "'");
+  auto decoded = decode_value(abi, event->type, data);
+  if (!decoded.ok()) return decoded.status().with_context("event '" + std::string(topic) + "'");
+  return decoded;
 }
 
-}  // namespace govchain::client::abi
+Status check_matches_module(const Abi& declared, const Abi& from_module) {
+  Status compared = compare_with_module(declared, from_module);
+  if (compared.ok()) return compared;
+  return error(Code::invalid, compared.message() +
+                                  "; build the ABI from the module (`govchain contract abi FILE.wasm`) instead "
+                                  "of writing it by hand");
+}
+
+}  // namespace govchain::abi

@@ -112,9 +112,8 @@ Result<abi::Abi> fetch_abi(const Client& client, std::string_view name) {
 }
 
 Result<ContractResult> call_contract_with_abi(const Client& client, const crypto::KeyPair& key_pair,
-                                              const abi::Abi& abi, std::string_view contract,
-                                              std::string_view method, const json& arguments,
-                                              const TransactionOptions& options) {
+                                              const abi::Abi& abi, std::string_view contract, std::string_view method,
+                                              const json& arguments, const TransactionOptions& options) {
   GOVCHAIN_ASSIGN_OR_RETURN(const abi::Method* found, abi::method_of(abi, method));
   GOVCHAIN_ASSIGN_OR_RETURN(Bytes encoded, abi::encode_arguments(abi, *found, arguments));
   chain::Action action = contract_call_action(std::string(contract), std::string(method), std::move(encoded));
@@ -157,8 +156,8 @@ Result<chain::Action> contract_deploy_action(std::string name, std::string munic
     auto parsed = abi::parse_abi(abi_json);
     if (!parsed.ok()) return parsed.status();
   }
-  return chain::Action{chain::ContractDeploy{std::move(name), std::move(municipality), std::move(code),
-                                             std::move(abi_json)}};
+  return chain::Action{
+      chain::ContractDeploy{std::move(name), std::move(municipality), std::move(code), std::move(abi_json)}};
 }
 
 Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPair& key_pair, Bytes code,
@@ -171,10 +170,9 @@ Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPa
 
 namespace {
 
-bool is_time_argument(const abi::Field& field) {
-  const std::string suffix = "_ms";
-  return (field.type == "i64" || field.type == "u64") && field.name.size() > suffix.size() &&
-         field.name.compare(field.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+bool has_time_name(std::string_view name) {
+  const std::string_view suffix = "_ms";
+  return name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
 }
 
 bool is_decimal_integer(const std::string& text) {
@@ -182,20 +180,53 @@ bool is_decimal_integer(const std::string& text) {
   return text.size() > start && text.find_first_not_of("0123456789", start) == std::string::npos;
 }
 
-}  // namespace
-
-Result<json> with_times_as_ms(const abi::Method& method, json arguments) {
-  if (!arguments.is_object()) return arguments;
-  for (const auto& field : method.arguments) {
-    if (!is_time_argument(field) || !arguments.contains(field.name)) continue;
-    json& value = arguments[field.name];
-    if (!value.is_string() || is_decimal_integer(value.get<std::string>())) continue;
-    auto time_ms = parse_time_ms(value.get<std::string>());
+// Replaces the times given as text in `value`, of ABI type `type`, held by
+// the field `name` (its list elements inherit the name); `path` names the
+// value in errors. Values of another JSON type than the ABI's are left for
+// the encoder to refuse; the ABI's nesting bound ends the walk.
+Status convert_times(const abi::Abi& abi, std::string_view type, std::string_view name, json& value,
+                     const std::string& path, const std::string& method, size_t depth) {
+  if (depth > abi::nesting_depth_max) return Status();
+  if (type == "i64" || type == "u64") {
+    if (!has_time_name(name) || !value.is_string() || is_decimal_integer(value.get_ref<const std::string&>()))
+      return Status();
+    auto time_ms = parse_time_ms(value.get_ref<const std::string&>());
     if (!time_ms.ok())
-      return time_ms.status().with_context("argument '" + field.name + "' of '" + method.name +
+      return time_ms.status().with_context("argument '" + path + "' of '" + method +
                                            "' (a time: ISO 8601 or ms since 1970)");
     value = *time_ms;
+    return Status();
   }
+  if (govchain::abi::is_list_type(type)) {
+    if (!value.is_array()) return Status();
+    for (size_t index = 0; index < value.size(); ++index)
+      GOVCHAIN_TRY(convert_times(abi, govchain::abi::list_element_type(type), name, value[index],
+                                 path + "[" + std::to_string(index) + "]", method, depth + 1));
+    return Status();
+  }
+  auto found = abi.types.find(std::string(type));
+  if (found == abi.types.end() || !value.is_object()) return Status();
+  for (const auto& field : found->second)
+    if (value.contains(field.name))
+      GOVCHAIN_TRY(
+          convert_times(abi, field.type, field.name, value[field.name], path + "." + field.name, method, depth + 1));
+  return Status();
+}
+
+}  // namespace
+
+Result<json> with_times_as_ms(const abi::Abi& abi, const abi::Method& method, json arguments) {
+  if (arguments.is_array() && arguments.size() == method.arguments.size()) {
+    for (size_t index = 0; index < arguments.size(); ++index) {
+      const abi::Field& field = method.arguments[index];
+      GOVCHAIN_TRY(convert_times(abi, field.type, field.name, arguments[index], field.name, method.name, 0));
+    }
+    return arguments;
+  }
+  if (!arguments.is_object()) return arguments;
+  for (const auto& field : method.arguments)
+    if (arguments.contains(field.name))
+      GOVCHAIN_TRY(convert_times(abi, field.type, field.name, arguments[field.name], field.name, method.name, 0));
   return arguments;
 }
 
@@ -210,6 +241,39 @@ json describe_event(const abi::Abi* abi, const chain::Event& event) {
   }
   described["data_hex"] = to_hex(event.data);
   return described;
+}
+
+const abi::Abi* ContractAbis::find(const std::string& contract) {
+  if (contract.empty()) return nullptr;
+  auto found = abis_.find(contract);
+  if (found == abis_.end()) {
+    if (abis_.size() >= contracts_max) return nullptr;
+    auto fetched = fetch_abi(client_, contract);
+    found = abis_.emplace(contract, fetched.ok() ? std::optional<abi::Abi>(std::move(*fetched)) : std::nullopt).first;
+  }
+  return found->second ? &*found->second : nullptr;
+}
+
+void ContractAbis::add(const std::string& contract, abi::Abi known) { abis_[contract] = std::move(known); }
+
+json ContractAbis::with_decoded_data(json event) {
+  if (!event.is_object() || !event.contains("contract") || !event["contract"].is_string() || !event.contains("topic") ||
+      !event["topic"].is_string() || !event.contains("data_hex") || !event["data_hex"].is_string())
+    return event;
+  const std::string& topic = event["topic"].get_ref<const std::string&>();
+  const abi::Abi* abi = find(event["contract"].get_ref<const std::string&>());
+  if (abi == nullptr || abi->find_event(topic) == nullptr) return event;
+  auto data = from_hex(event["data_hex"].get_ref<const std::string&>());
+  if (!data.ok()) return event;
+  auto decoded = abi::decode_event(*abi, topic, *data);
+  if (decoded.ok()) event["data"] = std::move(*decoded);
+  return event;
+}
+
+json ContractAbis::with_decoded_events(json receipt) {
+  if (!receipt.is_object() || !receipt.contains("events") || !receipt["events"].is_array()) return receipt;
+  for (json& event : receipt["events"]) event = with_decoded_data(std::move(event));
+  return receipt;
 }
 
 }  // namespace govchain::client

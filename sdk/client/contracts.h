@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,16 +77,13 @@ Result<ContractResult> call_contract(const Client& client, const crypto::KeyPair
                                      std::string_view method, const nlohmann::json& arguments,
                                      const TransactionOptions& options = {});
 Result<ContractResult> call_contract_with_abi(const Client& client, const crypto::KeyPair& key_pair,
-                                              const abi::Abi& abi, std::string_view contract,
-                                              std::string_view method, const nlohmann::json& arguments,
-                                              const TransactionOptions& options = {});
+                                              const abi::Abi& abi, std::string_view contract, std::string_view method,
+                                              const nlohmann::json& arguments, const TransactionOptions& options = {});
 // Runs the method read-only on the node's latest state (POST /v1/query).
 Result<ContractResult> query_contract(const Client& client, std::string_view contract, std::string_view method,
-                                      const nlohmann::json& arguments,
-                                      std::optional<PublicKey> caller = std::nullopt);
-Result<ContractResult> query_contract_with_abi(const Client& client, const abi::Abi& abi,
-                                               std::string_view contract, std::string_view method,
-                                               const nlohmann::json& arguments,
+                                      const nlohmann::json& arguments, std::optional<PublicKey> caller = std::nullopt);
+Result<ContractResult> query_contract_with_abi(const Client& client, const abi::Abi& abi, std::string_view contract,
+                                               std::string_view method, const nlohmann::json& arguments,
                                                std::optional<PublicKey> caller = std::nullopt);
 
 // The ContractDeploy action; the ABI (when not empty) must parse (abi.h).
@@ -102,16 +100,50 @@ Result<ContractResult> deploy_contract(const Client& client, const crypto::KeyPa
 // of /v1/contracts/{name}).
 Result<ContractInfo> parse_contract_json(const nlohmann::json& entry);
 
-// `arguments` (a JSON object) with every time given as text in an i64 or u64
-// argument whose name ends in "_ms" replaced by milliseconds since 1970,
-// read with parse_time_ms (client/certificate.h): "2026-03-01",
-// "2026-03-01T12:00", "2026-03-01T12:00:00+01:00". Numbers and decimal
-// strings stay as they are. Errors name the argument.
-Result<nlohmann::json> with_times_as_ms(const abi::Method& method, nlohmann::json arguments);
+// `arguments` (a JSON object with the argument names, or an array in ABI
+// order) with every time given as text in an i64 or u64 value whose field
+// name ends in "_ms" replaced by milliseconds since 1970, read with
+// parse_time_ms (client/certificate.h; Europe/Berlin unless the text has an
+// offset): "2026-03-01", "2026-03-01T12:00", "2026-03-01T12:00:00+01:00".
+// This holds at the top level and inside structs and lists, following the
+// ABI's types: a struct field `from_ms`, each element of a list<i64>
+// argument named `checkpoints_ms`, the fields of a list<window>. Numbers and
+// decimal strings stay as they are; values of the wrong JSON type are left
+// for encode_arguments() to refuse. Errors name the argument with its path
+// ("argument 'windows[1].from_ms' of 'plan'").
+Result<nlohmann::json> with_times_as_ms(const abi::Abi& abi, const abi::Method& method, nlohmann::json arguments);
 
 // One event of a receipt, decoded with the ABI of its contract when the ABI
 // declares its topic: {"contract", "topic", "data": {...}} or, when it does
 // not (or the data does not decode), {"contract", "topic", "data_hex"}.
 nlohmann::json describe_event(const abi::Abi* abi, const chain::Event& event);
+
+// The ABIs of the contracts whose events a command prints, fetched from the
+// node once per contract (GET /v1/contracts/{name}) and kept for the life
+// of this object; a contract without an ABI, or whose ABI cannot be read,
+// is asked for once and then has none. Events of the system (no contract)
+// have no ABI. Not thread-safe; it borrows `client`, which must outlive it.
+class ContractAbis {
+ public:
+  explicit ContractAbis(const Client& client) : client_(client) {}
+  // The ABI of `contract`, or nullptr when it has none.
+  const abi::Abi* find(const std::string& contract);
+  // Uses `known` for `contract` instead of asking the node (an ABI the
+  // caller already has, e.g. from --abi FILE).
+  void add(const std::string& contract, abi::Abi known);
+  // The node's JSON of an event ({"contract", "topic", "data_hex"}) with
+  // "data" beside "data_hex" when the contract's ABI declares the topic and
+  // the data decodes with it; anything else is returned unchanged.
+  nlohmann::json with_decoded_data(nlohmann::json event);
+  // The same for each event of a receipt's JSON ("events": [...]).
+  nlohmann::json with_decoded_events(nlohmann::json receipt);
+
+ private:
+  // At most this many contracts are asked for; beyond, events stay raw, so
+  // that a block of many contracts costs a bounded number of requests.
+  static constexpr size_t contracts_max = 256;
+  const Client& client_;
+  std::map<std::string, std::optional<abi::Abi>> abis_;
+};
 
 }  // namespace govchain::client

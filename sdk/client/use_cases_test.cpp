@@ -122,31 +122,94 @@ TEST_CASE("key rotation keeps document and salt, and signs the contract's messag
 TEST_CASE("times given as text in *_ms arguments become milliseconds") {
   abi::Abi parking = contract_abi("parking");
   const abi::Method& amend = *parking.find_method("amend");
-  auto timed = with_times_as_ms(amend, {{"id", std::string(64, '0')},
-                                        {"valid_from_ms", "2026-01-01T00:00:00Z"},
-                                        {"valid_until_ms", 1775001600000},
-                                        {"reason", "extended"}});
+  auto timed = with_times_as_ms(parking, amend,
+                                {{"id", std::string(64, '0')},
+                                 {"valid_from_ms", "2026-01-01T00:00:00Z"},
+                                 {"valid_until_ms", 1775001600000},
+                                 {"reason", "extended"}});
   REQUIRE_MESSAGE(timed.ok(), timed.status().to_string());
   CHECK(timed->at("valid_from_ms") == 1767225600000);
   CHECK(timed->at("valid_until_ms") == 1775001600000);
   CHECK(timed->at("reason") == "extended");
-  auto unchanged = with_times_as_ms(amend, {{"valid_from_ms", "1767225600000"}});
+  auto unchanged = with_times_as_ms(parking, amend, {{"valid_from_ms", "1767225600000"}});
   REQUIRE(unchanged.ok());
   CHECK(unchanged->at("valid_from_ms") == "1767225600000");
-  auto bad = with_times_as_ms(amend, {{"valid_until_ms", "next tuesday"}});
+  auto bad = with_times_as_ms(parking, amend, {{"valid_until_ms", "next tuesday"}});
   REQUIRE(!bad.ok());
   CHECK(contains(bad.status().message(), "argument 'valid_until_ms' of 'amend'"));
 }
 
-TEST_CASE("events of the standard certificate transitions decode with the ABI") {
-  abi::Abi parking = contract_abi("parking");
+TEST_CASE("times given as text become milliseconds inside structs and lists too") {
+  auto plan = abi::parse_abi(R"({"abi_version": 1,
+    "types": {"window": [{"name": "from_ms", "type": "i64"}, {"name": "until_ms", "type": "u64"},
+                         {"name": "label_ms", "type": "string"}, {"name": "count", "type": "u64"}],
+              "season": [{"name": "windows", "type": "list<window>"}, {"name": "opened_ms", "type": "i64"}]},
+    "methods": [{"name": "plan", "arguments": [{"name": "season", "type": "season"},
+                                               {"name": "checkpoints_ms", "type": "list<i64>"},
+                                               {"name": "day", "type": "date"}]}]})");
+  REQUIRE_MESSAGE(plan.ok(), plan.status().to_string());
+  const abi::Method& method = *plan->find_method("plan");
+  json arguments = {
+      {"season",
+       {{"windows",
+         {{{"from_ms", "2026-01-01T00:00:00Z"}, {"until_ms", "2026-07-01"}, {"label_ms", "2026-01-01"}, {"count", "7"}},
+          {{"from_ms", 5}, {"until_ms", "1767225600000"}, {"label_ms", "x"}, {"count", 1}}}},
+        {"opened_ms", "2026-03-01T12:00"}}},
+      {"checkpoints_ms", {"2026-01-01T00:00:00Z", 10, "2026-01-01T01:00:00+01:00"}},
+      {"day", "2026-01-01"}};
+  auto timed = with_times_as_ms(*plan, method, arguments);
+  REQUIRE_MESSAGE(timed.ok(), timed.status().to_string());
+  const json& first = timed->at("season").at("windows").at(0);
+  CHECK(first.at("from_ms") == 1767225600000);
+  // A date alone is the start of that day in Berlin (UTC+2 in July).
+  CHECK(first.at("until_ms") == 1782856800000);
+  CHECK(first.at("label_ms") == "2026-01-01");  // a string field keeps its text
+  CHECK(first.at("count") == "7");              // not named *_ms
+  const json& second = timed->at("season").at("windows").at(1);
+  CHECK(second.at("from_ms") == 5);
+  CHECK(second.at("until_ms") == "1767225600000");  // decimal strings stay
+  // Europe/Berlin without an offset: 12:00 in March is 11:00 UTC.
+  CHECK(timed->at("season").at("opened_ms") == 1772362800000);
+  CHECK(timed->at("checkpoints_ms") == json::array({1767225600000, 10, 1767225600000}));
+  CHECK(timed->at("day") == "2026-01-01");
+  auto encoded = abi::encode_arguments(*plan, method, *timed);
+  CHECK_MESSAGE(encoded.ok(), encoded.status().to_string());
+
+  // The same in ABI order (an array of arguments).
+  auto ordered = with_times_as_ms(*plan, method, json::array({arguments["season"], json::array(), "2026-01-01"}));
+  REQUIRE(ordered.ok());
+  CHECK(ordered->at(0).at("opened_ms") == 1772362800000);
+
+  arguments["season"]["windows"][1]["from_ms"] = "next tuesday";
+  auto bad = with_times_as_ms(*plan, method, arguments);
+  REQUIRE(!bad.ok());
+  CHECK(contains(bad.status().message(), "argument 'season.windows[1].from_ms' of 'plan'"));
+  arguments["season"]["windows"][1]["from_ms"] = 5;
+  arguments["checkpoints_ms"][1] = "soon";
+  auto bad_element = with_times_as_ms(*plan, method, arguments);
+  REQUIRE(!bad_element.ok());
+  CHECK(contains(bad_element.status().message(), "argument 'checkpoints_ms[1]' of 'plan'"));
+}
+
+namespace {
+
+// The data of a certificate.revoked event of parking: id, type,
+// municipality, status, reason.
+Bytes revoked_event_data() {
   codec::Writer data;
   data.fixed(crypto::sha256(std::string("id")));
   data.text("parking_exemption");
   data.text("dev-city");
   data.text("revoked");
   data.text("misuse");
-  chain::Event event{"parking", "certificate.revoked", data.take()};
+  return data.take();
+}
+
+}  // namespace
+
+TEST_CASE("events of the standard certificate transitions decode with the ABI") {
+  abi::Abi parking = contract_abi("parking");
+  chain::Event event{"parking", "certificate.revoked", revoked_event_data()};
   json described = describe_event(&parking, event);
   REQUIRE(described.contains("data"));
   CHECK(described["data"]["reason"] == "misuse");
@@ -154,6 +217,38 @@ TEST_CASE("events of the standard certificate transitions decode with the ABI") 
   chain::Event unknown{"parking", "something.else", Bytes{1, 2}};
   CHECK(describe_event(&parking, unknown)["data_hex"] == "0102");
   CHECK(describe_event(nullptr, event).contains("data_hex"));
+}
+
+TEST_CASE("ContractAbis adds decoded data beside data_hex, asking the node once per contract") {
+  // Port 1 on the loopback refuses at once: every fetch from the node fails.
+  ClientOptions options;
+  options.node_url = "http://127.0.0.1:1";
+  options.request_timeout_ms = 2000;
+  auto node = Client::connect(options);
+  REQUIRE(node.ok());
+  ContractAbis abis(*node);
+  abis.add("dev-city.parking", contract_abi("parking"));
+  const std::string data_hex = to_hex(revoked_event_data());
+  json event = {{"contract", "dev-city.parking"}, {"topic", "certificate.revoked"}, {"data_hex", data_hex}};
+  json decoded = abis.with_decoded_data(event);
+  CHECK(decoded["data"]["reason"] == "misuse");
+  CHECK(decoded["data_hex"] == data_hex);
+  // Undeclared topic, data that does not decode, a contract the node does not
+  // answer for, an event of the system, a malformed entry: unchanged.
+  json undeclared = {{"contract", "dev-city.parking"}, {"topic", "other"}, {"data_hex", data_hex}};
+  CHECK(abis.with_decoded_data(undeclared) == undeclared);
+  json short_data = {{"contract", "dev-city.parking"}, {"topic", "certificate.revoked"}, {"data_hex", "00"}};
+  CHECK(abis.with_decoded_data(short_data) == short_data);
+  json unknown = {{"contract", "elsewhere"}, {"topic", "certificate.revoked"}, {"data_hex", data_hex}};
+  CHECK(abis.with_decoded_data(unknown) == unknown);
+  CHECK(abis.find("elsewhere") == nullptr);  // asked once, remembered as none
+  json system = {{"contract", ""}, {"topic", "validator_proposed"}, {"data_hex", "00"}};
+  CHECK(abis.with_decoded_data(system) == system);
+  CHECK(abis.with_decoded_data(json{{"contract", 5}}) == json{{"contract", 5}});
+  json receipt = {{"status", "ok"}, {"events", json::array({event, system})}};
+  json receipt_decoded = abis.with_decoded_events(receipt);
+  CHECK(receipt_decoded["events"][0]["data"]["status"] == "revoked");
+  CHECK_FALSE(receipt_decoded["events"][1].contains("data"));
 }
 
 TEST_CASE("the ABI comes from the module; a handwritten one must agree, or the method is named") {

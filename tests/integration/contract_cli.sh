@@ -12,7 +12,8 @@
 #   (zone_of, verify), a reason that is not a code refused before sending and
 #   by the node before the contract runs, a failing call (exit 1 with the
 #   contract's message), and the call's event seen on /v1/events through
-#   `govchain events`.
+#   `govchain events`, decoded with the ABI there and in `govchain tx status`
+#   (data_hex kept beside the decoded data in --json).
 #
 #   contract_cli.sh GOVCHAIND GOVCHAIN CONTRACTS_DIR
 #
@@ -231,6 +232,20 @@ done
 [ -n "$seen" ] || { cat "$WORK/events" "$WORK/events.err"; fail "the call's event did not show up on /v1/events"; }
 kill "$EVENTS_PID" 2>/dev/null || true
 EVENTS_PID=""
+
+step "events and tx status show the call's event decoded with the ABI, data_hex beside it"
+EVENT_LINE=$(grep '"topic":"certificate.active"' "$WORK/events" | head -n 1)
+ACTIVE='[.results[].events[] | select(.topic == "certificate.active")][0]'
+[ "$(jq -r "$ACTIVE.data.status" <<<"$EVENT_LINE")" = active ] || { echo "$EVENT_LINE"; fail "events --json did not decode the event"; }
+[ "$(jq -r "$ACTIVE.data_hex | length > 0" <<<"$EVENT_LINE")" = true ] || fail "events --json lost data_hex"
+ISSUE_TX=$(jq -r '[.results[] | select(any(.events[]; .topic == "certificate.active"))][0].tx_hash' <<<"$EVENT_LINE")
+expect_ok tx status "$ISSUE_TX"
+contains "$WORK/out" 'event:    dev-city.parking certificate.active {"id":"'"$ID"'","municipality":"dev-city","reason":"issued"'
+expect_ok --json tx status "$ISSUE_TX"
+[ "$(jq -r '.receipt.events[] | select(.topic == "certificate.active") | .data.reason' "$WORK/out")" = issued ] ||
+  fail "tx status --json did not decode the event"
+[ "$(jq -r '.receipt.events[] | select(.topic == "certificate.active") | .data_hex | length > 0' "$WORK/out")" = true ] ||
+  fail "tx status --json lost data_hex"
 
 step "contract query parking.zone_of and parking.verify"
 expect_ok --json contract query dev-city.parking zone_of --args "{\"id\": \"$ID\"}"
