@@ -13,17 +13,7 @@ GOVCHAIN=$(realpath "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/network_lib.sh"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/govchain-health.XXXXXX")
-NET="$WORK/net"
-cleanup() {
-  local status=$?
-  "$GOVCHAIN" network down "$NET" >/dev/null 2>&1 || true
-  if [ "$status" -ne 0 ]; then
-    for log in "$NET"/logs/*.log; do [ -f "$log" ] && { echo "---- $log"; tail -n 15 "$log"; }; done
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+network_work health
 MEMBERS=(aachen soest paderborn)
 readyz_status() { curl -s -o "$WORK/readyz.json" -w '%{http_code}' --max-time 2 "$(url_of "$1")/readyz" || true; }
 

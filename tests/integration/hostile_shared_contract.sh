@@ -16,17 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/network_lib.sh"
 [ -f "$CONTRACTS/parking.wasm" ] || { echo "SKIP: no built contracts in $CONTRACTS"; exit 77; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/govchain-shared.XXXXXX")
-NET="$WORK/net"
-cleanup() {
-  local status=$?
-  "$GOVCHAIN" network down "$NET" >/dev/null 2>&1 || true
-  if [ "$status" -ne 0 ]; then
-    for log in "$NET"/logs/*.log; do [ -f "$log" ] && { echo "---- $log"; tail -n 15 "$log"; }; done
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+network_work shared
 export GOVCHAIN_DEV=1
 unset GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE GOVCHAIN_NODE || true
 MEMBERS=(aachen soest paderborn wuppertal)

@@ -1,7 +1,25 @@
 # Shared helpers for the integration scripts that run a local network with
 # `govchain network`: free ports, a node's URL, pid, height and keys, waiting
-# for a height, and comparing chains. Sourced after lib.sh, not run.
+# for a height, comparing chains, and a work folder that cleans up after
+# itself. Sourced after lib.sh, not run.
 # Expects NET (the network folder) when the functions are called.
+
+# network_work NAME: a fresh work folder WORK with the network folder NET in
+# it; when the script exits the network is taken down and WORK removed, and
+# after a failure the last lines of every node's log are printed first.
+network_work() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/govchain-$1.XXXXXX")
+  NET="$WORK/net"
+  trap network_cleanup EXIT
+}
+network_cleanup() {
+  local status=$?
+  "$GOVCHAIN" network down "$NET" >/dev/null 2>&1 || true
+  if [ "$status" -ne 0 ]; then
+    for log in "$NET"/logs/*.log; do [ -f "$log" ] && { echo "---- $log"; tail -n 15 "$log"; }; done
+  fi
+  rm -rf "$WORK"
+}
 
 # free_base_port COUNT: an even port with COUNT free ports from it on.
 free_base_port() {
