@@ -12,10 +12,12 @@
 #include <memory>
 
 #include "runtime/runtime.h"
-#include "wasm_writer.h"
+#include "runtime/testing/wasm_writer.h"
 
 namespace govchain::bench {
 namespace {
+
+using namespace runtime::testing;
 
 constexpr int repetitions = 5;
 

@@ -7,6 +7,7 @@
 
 #include "client/qr.h"
 #include "client/state_layout.h"
+#include "client/testing/test_chain.h"
 #include "client/use_cases.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
@@ -157,34 +158,6 @@ TEST_CASE("decoding the contract's verification answer") {
 
 namespace {
 
-// The stored form of a record: format version 1, then the ABI struct
-// "certificate" (sdk/contract/govchain/certificate.h).
-Bytes stored_record(const CertificateRecord& record) {
-  codec::Writer writer;
-  writer.u8(1);
-  writer.fixed(record.id);
-  writer.text(record.type);
-  writer.fixed(record.issuer);
-  writer.text(record.issuer_municipality);
-  writer.text(record.authority);
-  writer.boolean(record.issuer_authorized);
-  writer.text(record.municipality);
-  writer.fixed(record.commitment);
-  writer.i64(record.valid_from_ms);
-  writer.i64(record.valid_until_ms);
-  writer.text(record.status);
-  writer.count(record.history.size());
-  for (const auto& entry : record.history) {
-    writer.u64(entry.height);
-    writer.i64(entry.time_ms);
-    writer.fixed(entry.actor);
-    writer.text(entry.municipality);
-    writer.text(entry.status);
-    writer.text(entry.reason);
-  }
-  return writer.take();
-}
-
 // A permit issued at 1,000 ms (valid 0..10,000) and revoked at 5,000 ms.
 CertificateRecord revoked_permit(const CertificateReference& reference) {
   CertificateRecord record;
@@ -216,7 +189,7 @@ VerificationReport answer(const std::string& verdict, int64_t at_time_ms, std::o
 TEST_CASE("the contract's answer is checked against the record proven by the state proof") {
   CertificateReference reference{"govchain-dev", "streetmusic", crypto::sha256("id"), crypto::sha256("commitment")};
   const CertificateRecord record = revoked_permit(reference);
-  const Bytes proven = stored_record(record);
+  const Bytes proven = testing::encode_stored_certificate_record(record);
   auto decoded = decode_stored_certificate_record(proven);
   REQUIRE(decoded.ok());
   CHECK(*decoded == record);

@@ -20,6 +20,7 @@
 #include "execution/state_keys.h"
 #include "execution/validator_governance.h"
 #include "execution/wasm_host.h"
+#include "runtime/testing/wasm_writer.h"
 #include "state/state_tree.h"
 #include "storage/store.h"
 
@@ -378,7 +379,8 @@ TEST_CASE("a new member is voted in by more than two thirds and validates from t
   CHECK(execution::read_pending_validator_proposals(fixture.state)->empty());
 
   SUBCASE("the new member votes, and six members need five approvals") {
-    auto removal = fixture.send(admin, chain::ValidatorProposal{chain::ValidatorChangeKind::remove, "member-4", "", {}, {}}, 20);
+    auto removal =
+        fixture.send(admin, chain::ValidatorProposal{chain::ValidatorChangeKind::remove, "member-4", "", {}, {}}, 20);
     REQUIRE_MESSAGE(removal.status == Code::ok, removal.message);
     for (size_t i = 0; i < 3; ++i) CHECK(fixture.vote(i, 2, true, 21).status == Code::ok);
     CHECK(fixture.proposal(2).status == execution::ProposalStatus::open);  // 4 of 6
@@ -487,34 +489,14 @@ namespace {
 // it names no methods, so nothing of the hand-assembled module is checked.
 const std::string minimal_abi = R"({"abi_version": 1, "methods": []})";
 
-void put_leb_u32(Bytes& out, uint32_t value) {
-  do {
-    uint8_t byte = value & 0x7F;
-    value >>= 7;
-    if (value != 0) byte |= 0x80;
-    out.push_back(byte);
-  } while (value != 0);
-}
-
-void put_leb_s64(Bytes& out, int64_t value) {
-  bool more = true;
-  while (more) {
-    uint8_t byte = value & 0x7F;
-    value >>= 7;
-    more = !((value == 0 && (byte & 0x40) == 0) || (value == -1 && (byte & 0x40) != 0));
-    if (more) byte |= 0x80;
-    out.push_back(byte);
-  }
-}
-
 void put_wasm_name(Bytes& out, std::string_view name) {
-  put_leb_u32(out, static_cast<uint32_t>(name.size()));
+  runtime::testing::put_unsigned(out, static_cast<uint32_t>(name.size()));
   out.insert(out.end(), name.begin(), name.end());
 }
 
 void put_section(Bytes& out, uint8_t id, const Bytes& content) {
   out.push_back(id);
-  put_leb_u32(out, static_cast<uint32_t>(content.size()));
+  runtime::testing::put_unsigned(out, static_cast<uint32_t>(content.size()));
   out.insert(out.end(), content.begin(), content.end());
 }
 
@@ -551,13 +533,13 @@ Bytes test_contract(size_t size_bytes = 0, uint8_t variant = 0) {
             0x00, 0x41, 0x08, 0x41, 0x04, 0x28, 0x02, 0x00, 0x10, 0x01, 0x0B};
   // reg: caller(0); account_register(0, 2100-01-01)
   Bytes reg{0x00, 0x41, 0x00, 0x10, 0x02, 0x41, 0x00, 0x42};
-  put_leb_s64(reg, 4'102'444'800'000);
+  runtime::testing::put_signed(reg, 4'102'444'800'000);
   reg.insert(reg.end(), {0x10, 0x03, 0x0B});
   // unreg: caller(0); account_unregister(0)
   Bytes unreg{0x00, 0x41, 0x00, 0x10, 0x02, 0x41, 0x00, 0x10, 0x04, 0x0B};
   Bytes code{3};
   for (const Bytes* body : {&put, &reg, &unreg}) {
-    put_leb_u32(code, static_cast<uint32_t>(body->size()));
+    runtime::testing::put_unsigned(code, static_cast<uint32_t>(body->size()));
     code.insert(code.end(), body->begin(), body->end());
   }
   put_section(module, 10, code);
@@ -570,7 +552,7 @@ Bytes test_contract(size_t size_bytes = 0, uint8_t variant = 0) {
   Bytes padded = module;
   padded.push_back(0x00);
   Bytes length;
-  put_leb_u32(length, static_cast<uint32_t>(custom.size()));
+  runtime::testing::put_unsigned(length, static_cast<uint32_t>(custom.size()));
   while (length.size() < 3) {  // a fixed three-byte LEB keeps the size exact
     length.back() |= 0x80;
     length.push_back(0x00);

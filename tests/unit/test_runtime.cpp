@@ -15,42 +15,26 @@
 #include "execution/state_keys.h"
 #include "execution/wasm_host.h"
 #include "runtime/runtime.h"
+#include "runtime/testing/wasm_writer.h"
 
 using namespace govchain;
 using namespace govchain::runtime;
 
 namespace {
 
-// Binary-format helpers.
-void put_u32(Bytes& out, uint32_t value) {
-  do {
-    uint8_t byte = value & 0x7F;
-    value >>= 7;
-    if (value != 0) byte |= 0x80;
-    out.push_back(byte);
-  } while (value != 0);
-}
-
-void put_s64(Bytes& out, int64_t value) {
-  bool more = true;
-  while (more) {
-    uint8_t byte = value & 0x7F;
-    value >>= 7;
-    more = !((value == 0 && (byte & 0x40) == 0) || (value == -1 && (byte & 0x40) != 0));
-    if (more) byte |= 0x80;
-    out.push_back(byte);
-  }
-}
+// Binary-format helpers (LEB128 from runtime/testing/wasm_writer.h).
+using testing::put_signed;
+using testing::put_unsigned;
 
 void put_name(Bytes& out, const std::string& name) {
-  put_u32(out, static_cast<uint32_t>(name.size()));
+  put_unsigned(out, static_cast<uint32_t>(name.size()));
   out.insert(out.end(), name.begin(), name.end());
 }
 
 // Instruction bytes.
 Bytes i32_const(int32_t value) {
   Bytes out{0x41};
-  put_s64(out, value);
+  put_signed(out, value);
   return out;
 }
 
@@ -90,51 +74,51 @@ struct ModuleBuilder {
 
   static void section(Bytes& out, uint8_t id, const Bytes& content) {
     out.push_back(id);
-    put_u32(out, static_cast<uint32_t>(content.size()));
+    put_unsigned(out, static_cast<uint32_t>(content.size()));
     out.insert(out.end(), content.begin(), content.end());
   }
 
   Bytes build() const {
     Bytes out{0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
     Bytes content;
-    put_u32(content, static_cast<uint32_t>(types.size()));
+    put_unsigned(content, static_cast<uint32_t>(types.size()));
     for (const auto& [params, results] : types) {
       content.push_back(0x60);
-      put_u32(content, static_cast<uint32_t>(params.size()));
+      put_unsigned(content, static_cast<uint32_t>(params.size()));
       content.insert(content.end(), params.begin(), params.end());
-      put_u32(content, static_cast<uint32_t>(results.size()));
+      put_unsigned(content, static_cast<uint32_t>(results.size()));
       content.insert(content.end(), results.begin(), results.end());
     }
     section(out, 1, content);
     if (!function_imports.empty()) {
       content.clear();
-      put_u32(content, static_cast<uint32_t>(function_imports.size()));
+      put_unsigned(content, static_cast<uint32_t>(function_imports.size()));
       for (const auto& [module_name, field, type_index] : function_imports) {
         put_name(content, module_name);
         put_name(content, field);
         content.push_back(0x00);
-        put_u32(content, type_index);
+        put_unsigned(content, type_index);
       }
       section(out, 2, content);
     }
     content.clear();
-    put_u32(content, static_cast<uint32_t>(functions.size()));
-    for (const auto& function : functions) put_u32(content, function.type_index);
+    put_unsigned(content, static_cast<uint32_t>(functions.size()));
+    for (const auto& function : functions) put_unsigned(content, function.type_index);
     section(out, 3, content);
     if (table_size) {
       content = {0x01, 0x70, 0x00};
-      put_u32(content, *table_size);
+      put_unsigned(content, *table_size);
       section(out, 4, content);
     }
     if (memory) {
       content = {0x01, static_cast<uint8_t>(memory->second ? 1 : 0)};
-      put_u32(content, memory->first);
-      if (memory->second) put_u32(content, *memory->second);
+      put_unsigned(content, memory->first);
+      if (memory->second) put_unsigned(content, *memory->second);
       section(out, 5, content);
     }
     if (!globals.empty()) {
       content.clear();
-      put_u32(content, static_cast<uint32_t>(globals.size()));
+      put_unsigned(content, static_cast<uint32_t>(globals.size()));
       for (const auto& [value, type] : globals) {
         content.push_back(type);
         content.push_back(0x01);
@@ -143,30 +127,30 @@ struct ModuleBuilder {
       section(out, 6, content);
     }
     content.clear();
-    put_u32(content, static_cast<uint32_t>(exports.size()));
+    put_unsigned(content, static_cast<uint32_t>(exports.size()));
     for (const auto& [name, kind, index] : exports) {
       put_name(content, name);
       content.push_back(kind);
-      put_u32(content, index);
+      put_unsigned(content, index);
     }
     section(out, 7, content);
     if (!table_functions.empty()) {
       content = Bytes{0x01, 0x00} + i32_const(0) + Bytes{0x0B};
-      put_u32(content, static_cast<uint32_t>(table_functions.size()));
-      for (uint32_t index : table_functions) put_u32(content, index);
+      put_unsigned(content, static_cast<uint32_t>(table_functions.size()));
+      for (uint32_t index : table_functions) put_unsigned(content, index);
       section(out, 9, content);
     }
     content.clear();
-    put_u32(content, static_cast<uint32_t>(functions.size()));
+    put_unsigned(content, static_cast<uint32_t>(functions.size()));
     for (const auto& function : functions) {
       Bytes body;
-      put_u32(body, static_cast<uint32_t>(function.locals.size()));
+      put_unsigned(body, static_cast<uint32_t>(function.locals.size()));
       for (const auto& [count, type] : function.locals) {
-        put_u32(body, count);
+        put_unsigned(body, count);
         body.push_back(type);
       }
       body = body + function.body + Bytes{0x0B};
-      put_u32(content, static_cast<uint32_t>(body.size()));
+      put_unsigned(content, static_cast<uint32_t>(body.size()));
       content = content + body;
     }
     section(out, 10, content);
@@ -230,7 +214,7 @@ TEST_CASE("prepared code: pooled constants survive calls") {
   const uint32_t run_type = builder.type({}, {i64});
   const uint32_t callee_type = builder.type({i64}, {i64});
   Bytes wide_constant{0x42};
-  put_s64(wide_constant, wide);
+  put_signed(wide_constant, wide);
   const Bytes loop_body = Bytes{0x20, 0x01} + wide_constant + Bytes{0x7C, 0x21, 0x01} +  // sum += wide
                           Bytes{0x20, 0x01, 0x10, 0x01, 0x21, 0x01} +                    // sum = callee(sum)
                           Bytes{0x20, 0x00} + i32_const(1) + Bytes{0x6A, 0x22, 0x00} +   // counter += 1
@@ -258,7 +242,7 @@ TEST_CASE("prepared code: f64 operations read the float accumulator only when it
     one_and_half.push_back(static_cast<uint8_t>(std::bit_cast<uint64_t>(1.5) >> shift));
   }
   Bytes quarter_bits{0x42};
-  put_s64(quarter_bits, static_cast<int64_t>(std::bit_cast<uint64_t>(0.25)));
+  put_signed(quarter_bits, static_cast<int64_t>(std::bit_cast<uint64_t>(0.25)));
   const Bytes body = two + Bytes{0x9F, 0x9A} + one_and_half + Bytes{0xA0} +  // 1.5 + -sqrt(2)
                      quarter_bits + Bytes{0xBF, 0xA2};                       // * reinterpret(0.25 bits)
   builder.export_function("run", builder.function(type, body));
@@ -322,7 +306,7 @@ Bytes indirect_call_module(uint32_t slot, bool expect_other_type) {
   const uint32_t returns_nothing = builder.type({}, {});
   const uint32_t target = builder.function(returns_i32, i32_const(7));
   Bytes body = i32_const(static_cast<int32_t>(slot)) + Bytes{0x11};
-  put_u32(body, expect_other_type ? returns_nothing : returns_i32);
+  put_unsigned(body, expect_other_type ? returns_nothing : returns_i32);
   body.push_back(0x00);
   if (expect_other_type) body = body + i32_const(0);
   builder.export_function("run", builder.function(returns_i32, body));
@@ -616,13 +600,13 @@ namespace {
 
 Bytes vector_of(uint32_t count, const Bytes& items) {
   Bytes out;
-  put_u32(out, count);
+  put_unsigned(out, count);
   return out + items;
 }
 
 Bytes u32_bytes(uint32_t value) {
   Bytes out;
-  put_u32(out, value);
+  put_unsigned(out, value);
   return out;
 }
 

@@ -1,7 +1,8 @@
-// A small WebAssembly binary writer for the purpose-built modules of the gas
-// schedule check (gas_check.cpp): sections in order, LEB128 integers,
-// function types and bodies. Only what those modules need; no validation
-// (the engine validates them when they load). Plain values, no IO.
+// A small WebAssembly binary writer for hand-assembled modules in tests and
+// in the gas schedule check (bench/runtime/gas_check.cpp): sections in
+// order, LEB128 integers, function types and bodies. No validation (the
+// engine validates them when they load). Plain values, no IO; never linked
+// into the node.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 
 #include "core/bytes.h"
 
-namespace govchain::bench {
+namespace govchain::runtime::testing {
 
 inline constexpr uint8_t wasm_i32 = 0x7F;
 inline constexpr uint8_t wasm_i64 = 0x7E;
@@ -95,4 +96,4 @@ class WasmWriter {
   std::vector<std::pair<uint8_t, Bytes>> sections_;
 };
 
-}  // namespace govchain::bench
+}  // namespace govchain::runtime::testing
