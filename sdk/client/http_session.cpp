@@ -100,9 +100,14 @@ Status HttpSession::connect(std::chrono::milliseconds timeout) {
 
 Result<HttpAnswer> HttpSession::exchange(std::string_view method, std::string_view target, std::string_view body,
                                          const HttpLimits& limits) {
+  return retry_when_rate_limited(limits, [&] { return exchange_once(method, target, body, limits); });
+}
+
+Result<HttpAnswer> HttpSession::exchange_once(std::string_view method, std::string_view target, std::string_view body,
+                                              const HttpLimits& limits) {
   // An https node gets one TLS connection per exchange (http_transport.cpp
   // checks its certificate); only plain connections are kept alive here.
-  if (endpoint_.tls) return http_exchange(endpoint_, method, target, body, limits);
+  if (endpoint_.tls) return http_exchange_once(endpoint_, method, target, body, limits);
   try {
     const auto timeout = std::chrono::milliseconds(limits.timeout_ms);
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -131,7 +136,8 @@ Result<HttpAnswer> HttpSession::exchange(std::string_view method, std::string_vi
       // A kept-alive connection the server closed meanwhile: once more.
       if (failure && reused) continue;
       if (failure) return failed(endpoint_, "exchange with", failure);
-      return HttpAnswer{parser.get().result_int(), std::move(parser.get().body())};
+      const uint64_t retry_after_s = retry_after_seconds(std::string(parser.get()[http::field::retry_after]));
+      return HttpAnswer{parser.get().result_int(), std::move(parser.get().body()), retry_after_s};
     }
     return error(Code::unavailable, "the node closed the connection twice");
   } catch (const std::exception& failure) {

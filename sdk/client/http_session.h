@@ -25,12 +25,14 @@ class HttpSession {
 
   // One exchange on the kept-alive connection, connecting first when there
   // is none. A connection the server closed in between is reopened once.
-  // Failures as http_exchange().
+  // Failures and 429 answers as http_exchange().
   Result<HttpAnswer> exchange(std::string_view method, std::string_view target, std::string_view body,
                               const HttpLimits& limits);
 
  private:
   struct State;
+  Result<HttpAnswer> exchange_once(std::string_view method, std::string_view target, std::string_view body,
+                                   const HttpLimits& limits);
   Status connect(std::chrono::milliseconds timeout);
   HttpEndpoint endpoint_;
   std::unique_ptr<State> state_;

@@ -15,11 +15,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 
 namespace govchain::client::detail {
@@ -224,13 +226,44 @@ Result<HttpAnswer> run_exchange(Exchange<Stream>& exchange, const HttpEndpoint& 
   HttpAnswer answer;
   answer.status = exchange.parser.get().result_int();
   answer.body = std::move(exchange.parser.get().body());
+  answer.retry_after_s = retry_after_seconds(std::string(exchange.parser.get()[http::field::retry_after]));
   return answer;
 }
 
 }  // namespace
 
+uint64_t retry_after_seconds(std::string_view header_value) {
+  uint64_t seconds = 0;
+  if (header_value.empty() || header_value.size() > 9) return 0;
+  for (char digit : header_value) {
+    if (digit < '0' || digit > '9') return 0;
+    seconds = seconds * 10 + static_cast<uint64_t>(digit - '0');
+  }
+  return seconds;
+}
+
+Result<HttpAnswer> retry_when_rate_limited(const HttpLimits& limits,
+                                           const std::function<Result<HttpAnswer>()>& exchange_once) {
+  auto answer = exchange_once();
+  for (uint64_t retry = 0; retry < limits.rate_limited_retries_max; ++retry) {
+    // Only a 429 that names a time to come back is sent again: the node's
+    // per-address request rate. A refusal without Retry-After (e.g. an
+    // account's queue of future nonces is full) would be refused again.
+    if (!answer.ok() || answer->status != 429 || answer->retry_after_s == 0) break;
+    const uint64_t wait_s = std::min(answer->retry_after_s, std::max<uint64_t>(1, limits.rate_limited_wait_s_max));
+    std::this_thread::sleep_for(std::chrono::seconds(wait_s));
+    answer = exchange_once();
+  }
+  return answer;
+}
+
 Result<HttpAnswer> http_exchange(const HttpEndpoint& endpoint, std::string_view method, std::string_view target,
                                  std::string_view body, const HttpLimits& limits) {
+  return retry_when_rate_limited(limits, [&] { return http_exchange_once(endpoint, method, target, body, limits); });
+}
+
+Result<HttpAnswer> http_exchange_once(const HttpEndpoint& endpoint, std::string_view method, std::string_view target,
+                                      std::string_view body, const HttpLimits& limits) {
   try {
     if (!endpoint.tls) {
       auto exchange = std::make_unique<Exchange<beast::tcp_stream>>();

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -43,20 +44,41 @@ Result<HttpEndpoint> endpoint_for(std::string_view url, std::string_view ca_file
 struct HttpAnswer {
   unsigned status = 0;
   std::string body;
+  uint64_t retry_after_s = 0;  // the Retry-After header in seconds; 0 when absent or not a number
 };
 
 struct HttpLimits {
   uint64_t timeout_ms = 10000;                          // connect + TLS handshake + send + receive
   uint64_t response_size_bytes_max = 32 * 1024 * 1024;  // body
+  // A 429 answer with Retry-After (the node's per-address request rate) is
+  // sent again after it (at most rate_limited_wait_s_max seconds per wait), at
+  // most this many times; then the 429 is returned. 0: never sent again.
+  uint64_t rate_limited_retries_max = 3;
+  uint64_t rate_limited_wait_s_max = 5;
 };
+
+// Reads a Retry-After header value given in seconds (an HTTP date or other
+// text gives 0).
+uint64_t retry_after_seconds(std::string_view header_value);
+
+// Runs `exchange_once` and, while it answers 429 with a Retry-After in
+// seconds and retries are left, waits that long (capped by the limits) and
+// runs it again; a 429 without Retry-After is returned at once. Every request the SDK sends is safe to repeat: reads, and a
+// signed transaction that a 429 answer did not admit.
+Result<HttpAnswer> retry_when_rate_limited(const HttpLimits& limits,
+                                           const std::function<Result<HttpAnswer>()>& exchange_once);
 
 // Sends `method` `target` (path and query, appended to the prefix) with
 // `body` (JSON when not empty) and returns the status and body of the answer.
 // Failures: Code::unavailable (cannot resolve or connect, connection broken,
 // TLS handshake or certificate check failed: the message says why),
 // Code::timeout (deadline passed), Code::too_large (answer over the limit),
-// Code::not_found (the CA file cannot be read).
+// Code::not_found (the CA file cannot be read). A 429 answer is sent again
+// as retry_when_rate_limited() says.
 Result<HttpAnswer> http_exchange(const HttpEndpoint& endpoint, std::string_view method, std::string_view target,
                                  std::string_view body, const HttpLimits& limits);
+// http_exchange() without sending a 429 answer again.
+Result<HttpAnswer> http_exchange_once(const HttpEndpoint& endpoint, std::string_view method, std::string_view target,
+                                      std::string_view body, const HttpLimits& limits);
 
 }  // namespace govchain::client::detail

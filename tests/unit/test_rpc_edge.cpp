@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/http_transport.h"
 #include "http_test_client.h"
 #include "rpc/client_limits.h"
 #include "rpc/health.h"
@@ -747,6 +748,56 @@ TEST_CASE("requests over the rate of an address get 429 with Retry-After; other 
   std::this_thread::sleep_for(1100ms);
   CHECK(http_exchange(server.port(), get_request("/v1/status")).status == 200);
   CHECK(metrics->render().find("govchain_rpc_refused_total{reason=\"rate\"} 1") != std::string::npos);
+}
+
+TEST_CASE("the SDK sends a request again after the Retry-After of a 429, a bounded number of times") {
+  HttpServerConfig config = edge_config();
+  config.requests_per_second_per_address = 1;
+  config.request_burst_per_address = 1;
+  auto metrics = std::make_shared<Metrics>();
+  HttpServer server(config, metrics);
+  REQUIRE(server.add_route("GET", "/v1/status", [](const HttpRequest&) { return named("status"); }).ok());
+  std::atomic<int> full_calls{0};
+  REQUIRE(server
+              .add_route("POST", "/v1/txs",
+                         [&](const HttpRequest&) {
+                           ++full_calls;
+                           return json_error(429, "resource_exhausted", "the account's queue is full");
+                         })
+              .ok());
+  REQUIRE(server.start().ok());
+  auto endpoint = client::detail::parse_node_url("http://127.0.0.1:" + std::to_string(server.port()));
+  REQUIRE(endpoint.ok());
+  client::detail::HttpLimits patient;
+  auto first = client::detail::http_exchange(*endpoint, "GET", "/v1/status", "", patient);
+  REQUIRE_MESSAGE(first.ok(), first.status().message());
+  CHECK(first->status == 200);
+  // Over the rate: the first answer is 429 with Retry-After 1; the SDK waits
+  // and gets 200.
+  const auto started = Clock::now();
+  auto waited = client::detail::http_exchange(*endpoint, "GET", "/v1/status", "", patient);
+  REQUIRE(waited.ok());
+  CHECK(waited->status == 200);
+  CHECK(Clock::now() - started >= 900ms);
+  // Without retries the 429 reaches the caller, with its Retry-After.
+  client::detail::HttpLimits impatient;
+  impatient.rate_limited_retries_max = 0;
+  auto refused = client::detail::http_exchange(*endpoint, "GET", "/v1/status", "", impatient);
+  REQUIRE(refused.ok());
+  CHECK(refused->status == 429);
+  CHECK(refused->retry_after_s == 1);
+  // A 429 of a handler without Retry-After (a full queue, not the rate) is
+  // returned at once, not sent again.
+  std::this_thread::sleep_for(1100ms);
+  auto full = client::detail::http_exchange(*endpoint, "POST", "/v1/txs", "{}", patient);
+  REQUIRE(full.ok());
+  CHECK(full->status == 429);
+  CHECK(full->retry_after_s == 0);
+  CHECK(full_calls == 1);
+  CHECK(client::detail::retry_after_seconds("120") == 120);
+  CHECK(client::detail::retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT") == 0);
+  CHECK(client::detail::retry_after_seconds("") == 0);
+  CHECK(client::detail::retry_after_seconds("99999999999999999999") == 0);
 }
 
 TEST_CASE("slow handlers hold workers, not the I/O threads: health stays fast, a full pool answers 503 at once") {
