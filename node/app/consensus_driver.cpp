@@ -548,6 +548,9 @@ Status ConsensusDriver::save_signing_state() {
   GOVCHAIN_TRY(write_signing_state(config_.signing_state_path,
                                    SigningState{config_.chain_id, config_.key.public_key, *last_signed_}));
   last_saved_ = last_signed_;
+  // The folder now records what this validator signed: a restore or state
+  // sync marker that the operator's flag let through has done its work.
+  if (!config_.start_markers_dir.empty()) GOVCHAIN_TRY(remove_start_markers(config_.start_markers_dir));
   return Status();
 }
 

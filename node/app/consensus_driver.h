@@ -62,6 +62,10 @@ struct ConsensusDriverConfig {
   // The double-sign guard's signing state file (signing_guard.h), written
   // before the WAL is cleared after each commit; empty: not kept (tests).
   std::filesystem::path signing_state_path;
+  // The data folder whose restore and state sync markers (signing_guard.h)
+  // are removed after the first signing state of this key is written;
+  // empty: none (tests).
+  std::filesystem::path start_markers_dir;
   // Wall time for proposals' block times and for judging them, steady time
   // for timers; the machine's clock when null. Must outlive the driver.
   const Clock* clock = nullptr;

@@ -109,6 +109,7 @@ Status Node::check_signing_guard() {
   SigningGuardInput input{config_.signing_state_path,
                           config_.data_dir / "consensus.wal",
                           config_.data_dir / restore_marker_name,
+                          config_.data_dir / state_sync_marker_name,
                           genesis_.chain_id,
                           validator_key_.public_key,
                           tip_.next_validators.contains(validator_key_.public_key),
@@ -346,6 +347,7 @@ Status Node::start() {
     driver.observers = config_.observers;
     driver.wal_path = config_.data_dir / "consensus.wal";
     driver.signing_state_path = config_.signing_state_path;
+    driver.start_markers_dir = config_.data_dir;
     driver.p2p_address = config_.p2p_address;
     driver.peers = config_.peers;
     driver.empty_block_interval_ms = config_.empty_block_interval_ms;
