@@ -35,6 +35,7 @@
 
 #include "app/chain_backend.h"
 #include "app/signing_guard.h"
+#include "app/state_sync_server.h"
 #include "app/tx_gossip.h"
 #include "app/wal_file.h"
 #include "consensus/machine.h"
@@ -144,6 +145,7 @@ class ConsensusDriver {
   void on_block_request(const PublicKey& peer, const Bytes& payload);
   void on_block_response(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
   std::unique_ptr<TxGossip> make_tx_gossip();
+  std::unique_ptr<StateSyncServer> make_state_sync_server();
 
   void perform(consensus::Actions& actions);
   void perform_one(consensus::Action& action, consensus::Actions& more);
@@ -182,8 +184,9 @@ class ConsensusDriver {
   std::vector<PublicKey> admitted_keys_;   // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
-  std::unique_ptr<TxGossip> tx_gossip_;          // batches out, checks in (its own thread)
-  p2p::LogThrottle unknown_sender_log_{10'000};  // gossiped transactions of unknown senders
+  std::unique_ptr<TxGossip> tx_gossip_;            // batches out, checks in (its own thread)
+  std::unique_ptr<StateSyncServer> state_server_;  // answers state sync (its own thread)
+  p2p::LogThrottle unknown_sender_log_{10'000};    // gossiped transactions of unknown senders
   std::unique_ptr<ConsensusWal> wal_;
   // The latest step this node signed (WAL and signing state file), and the
   // one the signing state file holds; see save_signing_state().

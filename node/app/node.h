@@ -32,6 +32,7 @@
 #include "app/chain_backend.h"
 #include "app/consensus_driver.h"
 #include "app/dev_producer.h"
+#include "app/state_sync.h"
 #include "block/admission.h"
 #include "block/block_executor.h"
 #include "block/chain_tip.h"
@@ -79,6 +80,10 @@ struct NodeConfig {
   // to sign although it is ahead of the store (a command-line flag only).
   std::filesystem::path signing_state_path;
   bool allow_signing_after_restore = false;
+  // Joining by state sync (app/state_sync.h): an empty data folder fetches
+  // the state of a recent block from `peers` instead of executing every
+  // block from the genesis.
+  StateSyncSettings state_sync;
   // The Unix socket on which `govchaind backup` asks this node for a
   // backup (default: data_dir/admin.sock; mode 0600).
   std::filesystem::path admin_socket_path;
@@ -140,6 +145,11 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::vector<PublicKey> admitted_node_keys() const override;
   uint64_t head_height() const override { return head().height; }
   Result<Bytes> encoded_block(uint64_t height) const override { return blocks_->encoded_block(height); }
+  Result<sync::SnapshotOffer> snapshot_offer(uint64_t height) const override;
+  Result<Bytes> state_record(state::RecordKind kind, const Hash& hash) const override;
+
+  // What state sync did when this node started, if it ran.
+  const std::optional<StateSyncReport>& state_sync_report() const { return state_sync_report_; }
 
   // Dev chain: produces one block from waiting transactions now.
   Status produce_block();
@@ -159,6 +169,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   Node() = default;
   Status open_state();
   Status load_or_create_genesis_block();
+  // State sync into an empty folder when it is on; refuses an unfinished
+  // sync when it is off.
+  Status state_sync_if_asked();
   Status check_signing_guard();
   Status start_metrics_server();
   Status start_backup_server();
@@ -199,6 +212,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   // Guards tip_, which readers on other threads copy.
   mutable std::mutex tip_mutex_;
   block::ChainTip tip_;
+  std::optional<StateSyncReport> state_sync_report_;
   std::atomic<bool> stopping_{false};
 };
 

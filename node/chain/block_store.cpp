@@ -20,6 +20,13 @@ const Bytes& latest_key() {
   return key;
 }
 
+const Bytes& sync_key() {
+  static const Bytes key = to_bytes("b/sync");
+  return key;
+}
+
+constexpr uint8_t sync_record_version = 1;
+
 }  // namespace
 
 Result<std::optional<uint64_t>> BlockStore::latest_height() const {
@@ -35,7 +42,7 @@ Result<std::optional<uint64_t>> BlockStore::latest_height() const {
 Result<Block> BlockStore::block(uint64_t height) const {
   auto stored = store_.get(height_key("b/h/", height));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(Code::not_found, "no block at height " + std::to_string(height));
+  if (!stored->has_value()) return missing("no block at height " + std::to_string(height), height);
   auto decoded = decode_block(**stored);
   if (!decoded.ok())
     return error(Code::corruption, "stored block " + std::to_string(height) + ": " + decoded.status().message());
@@ -45,14 +52,14 @@ Result<Block> BlockStore::block(uint64_t height) const {
 Result<Bytes> BlockStore::encoded_block(uint64_t height) const {
   auto stored = store_.get(height_key("b/h/", height));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(Code::not_found, "no block at height " + std::to_string(height));
+  if (!stored->has_value()) return missing("no block at height " + std::to_string(height), height);
   return std::move(**stored);
 }
 
 Result<CommitCertificate> BlockStore::commit_certificate(uint64_t height) const {
   auto stored = store_.get(height_key("b/c/", height));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(Code::not_found, "no commit certificate at height " + std::to_string(height));
+  if (!stored->has_value()) return missing("no commit certificate at height " + std::to_string(height), height);
   auto decoded = decode_commit(**stored);
   if (!decoded.ok())
     return error(Code::corruption,
@@ -63,8 +70,39 @@ Result<CommitCertificate> BlockStore::commit_certificate(uint64_t height) const 
 Result<Receipt> BlockStore::receipt(const Hash& tx_hash) const {
   auto stored = store_.get(receipt_key(tx_hash));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return error(Code::not_found, "no committed transaction " + tx_hash.hex());
+  if (!stored->has_value()) return missing("no committed transaction " + tx_hash.hex(), std::nullopt);
   return decode_receipt(**stored);
+}
+
+Status BlockStore::missing(std::string what, std::optional<uint64_t> height) const {
+  auto base = sync_base();
+  if (!base.ok() || !base->has_value() || (height && *height >= (*base)->height)) return error(Code::not_found, what);
+  const std::string joined = "this node joined by state sync at height " + std::to_string((*base)->height);
+  if (height) return error(Code::not_found, "pruned: " + joined + " and keeps no block before it (" + what + ")");
+  return error(Code::not_found, what + " (" + joined + ": transactions of blocks before it are not kept here)");
+}
+
+Result<std::optional<BlockStore::SyncBase>> BlockStore::sync_base() const {
+  GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.get(sync_key()));
+  if (!stored) return std::optional<SyncBase>();
+  codec::Reader reader(*stored);
+  auto version = reader.u8();
+  auto height = reader.u64();
+  if (!version.ok() || *version != sync_record_version || !height.ok())
+    return error(Code::corruption, "the stored state sync record is damaged");
+  auto signers = consensus::ValidatorSet::decode(reader);
+  if (!signers.ok() || !reader.finish().ok()) return error(Code::corruption, "the stored state sync record is damaged");
+  return std::optional<SyncBase>(SyncBase{*height, std::move(*signers)});
+}
+
+Status BlockStore::commit_synced(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                                 const consensus::ValidatorSet& head_signers, storage::WriteBatch& batch) {
+  codec::Writer record;
+  record.u8(sync_record_version);
+  record.u64(height);
+  head_signers.encode(record);
+  batch.put(sync_key(), record.data());
+  return this->commit(height, encoded_block, commit, {}, batch);
 }
 
 Status BlockStore::commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,

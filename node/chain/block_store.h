@@ -11,6 +11,15 @@
 //   "b/c/" + height                      -> encoded commit certificate
 //   "b/r/" + tx hash                     -> encoded receipt
 //   "b/latest"                           -> latest height (8 bytes)
+//   "b/sync"                             -> where state sync started this
+//                                           store: u8 version 1, u64 height,
+//                                           the validator set that signed
+//                                           that block's certificate
+//
+// A store filled by state sync (commit_synced) starts at the sync height:
+// blocks, certificates and receipts before it are not there, and reading
+// them is Code::not_found with a message that says so ("pruned: this node
+// joined by state sync at height N").
 //
 // Ownership: references the store, which must outlive it. Thread-safety:
 // reads may run concurrently with each other and with one commit(); commits
@@ -38,13 +47,29 @@ class BlockStore {
   // The receipt of a committed transaction; Code::not_found otherwise.
   Result<Receipt> receipt(const Hash& tx_hash) const;
 
+  // Where state sync started this store, if it did.
+  struct SyncBase {
+    uint64_t height = 0;
+    consensus::ValidatorSet head_signers;  // signed the certificate of `height`
+  };
+  Result<std::optional<SyncBase>> sync_base() const;
+
   // Appends everything to `batch` (which already holds the state changes)
   // and writes it with sync. `encoded_block` is the canonical encoding of
   // the block at `height` (chain::encode_block), stored as it is.
   Status commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
                 const std::vector<Receipt>& receipts, storage::WriteBatch& batch);
+  // The first block of a store filled by state sync: the block at `height`
+  // with its certificate and the set that signed it, appended to `batch`
+  // (which holds the state's last records) and written with sync.
+  Status commit_synced(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                       const consensus::ValidatorSet& head_signers, storage::WriteBatch& batch);
 
  private:
+  // not_found for a missing block, certificate or receipt, saying so when
+  // the store begins at a sync height above `height` (0 for receipts).
+  Status missing(std::string what, std::optional<uint64_t> height) const;
+
   storage::KeyValueStore& store_;
 };
 

@@ -1,0 +1,126 @@
+#include "app/state_sync_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include "sync/protocol.h"
+
+namespace govchain::app {
+
+StateSyncServer::StateSyncServer(StateSyncServerConfig config, const ChainBackend& backend, Send send,
+                                 Penalize penalize)
+    : config_(config),
+      clock_(config.clock ? config.clock : &system_clock()),
+      backend_(backend),
+      send_(std::move(send)),
+      penalize_(std::move(penalize)) {}
+
+StateSyncServer::~StateSyncServer() { stop(); }
+
+void StateSyncServer::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void StateSyncServer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+StateSyncServerStats StateSyncServer::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+bool StateSyncServer::take_token(const PublicKey& peer) {
+  const uint64_t now = clock_->steady_ms();
+  const double rate = config_.requests_per_second_per_peer;
+  auto [it, inserted] = buckets_.try_emplace(peer, Bucket{rate, now});
+  Bucket& bucket = it->second;
+  bucket.tokens = std::min(rate, bucket.tokens + rate * static_cast<double>(now - bucket.refilled_ms) / 1000.0);
+  bucket.refilled_ms = now;
+  if (bucket.tokens < 1.0) return false;
+  bucket.tokens -= 1.0;
+  return true;
+}
+
+void StateSyncServer::on_request(const PublicKey& peer, uint8_t type, Bytes payload) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    if (!take_token(peer)) {
+      ++stats_.dropped_rate;
+      return;
+    }
+    if (queue_.size() >= config_.queue_max) {
+      ++stats_.dropped_queue;
+      return;
+    }
+    queue_.push_back({peer, type, std::move(payload)});
+  }
+  queued_.notify_one();
+}
+
+void StateSyncServer::run() {
+  while (true) {
+    Request request;
+    {
+      std::unique_lock lock(mutex_);
+      queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      request = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const bool snapshot = request.type == sync::message_type::snapshot_request;
+    auto answer =
+        snapshot ? answer_snapshot_request(backend_, request.payload) : answer_state_request(backend_, request.payload);
+    if (!answer.ok()) {
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.refused;
+      }
+      if (answer.status().code() == Code::malformed || answer.status().code() == Code::invalid)
+        penalize_(request.peer, "invalid state sync request: " + answer.status().message());
+      else
+        spdlog::warn("state sync serving: {}", answer.status().to_string());
+      continue;
+    }
+    send_(request.peer, snapshot ? sync::message_type::snapshot_offer : sync::message_type::state_response,
+          std::move(*answer));
+    std::lock_guard lock(mutex_);
+    ++stats_.answered;
+  }
+}
+
+Result<Bytes> StateSyncServer::answer_snapshot_request(const ChainBackend& backend, ByteView payload) {
+  GOVCHAIN_ASSIGN_OR_RETURN(sync::SnapshotRequest request, sync::decode_snapshot_request(payload));
+  GOVCHAIN_ASSIGN_OR_RETURN(sync::SnapshotOffer offer, backend.snapshot_offer(request.height));
+  return sync::encode_snapshot_offer(offer);
+}
+
+Result<Bytes> StateSyncServer::answer_state_request(const ChainBackend& backend, ByteView payload) {
+  GOVCHAIN_ASSIGN_OR_RETURN(sync::StateRequest request, sync::decode_state_request(payload));
+  sync::StateResponse response;
+  // Version byte and count, then the entries: stop before the bound (the
+  // syncing node asks again for what is left).
+  size_t size_bytes = 1 + 4;
+  for (const auto& id : request.records) {
+    auto record = backend.state_record(id.kind, id.hash);
+    if (!record.ok() && record.status().code() != Code::not_found) return record.status();
+    size_t entry = record.ok() ? sync::state_response_entry_size_bytes(record->size()) : 1;
+    if (size_bytes + entry > sync::state_response_size_bytes_max) break;
+    size_bytes += entry;
+    if (record.ok())
+      response.records.emplace_back(std::move(*record));
+    else
+      response.records.emplace_back();
+  }
+  return sync::encode_state_response(response);
+}
+
+}  // namespace govchain::app
