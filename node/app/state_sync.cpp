@@ -353,24 +353,26 @@ Status StateSyncSession::import_state(const TrustedBlock& block) {
                  **unfinished);
     GOVCHAIN_TRY(state::clear_latest_values(store_));
   }
-  codec::Writer progress;
-  progress.u8(1);
-  progress.u64(block.height);
-  progress.fixed(block.block_hash);
-  storage::WriteBatch batch;
-  batch.put(progress_key(), progress.data());
-  GOVCHAIN_TRY(store_.write(batch, true));
+  GOVCHAIN_TRY(record_state_sync_started(store_, block.height, block.block_hash));
 
   state::StateImporter importer(store_, block.header.state_root, block.height + 1);
+  uint64_t idle_since_ms = 0;
   while (!importer.done()) {
     if (now_ms() > deadline_ms())
       return error(Code::timeout, "state sync did not finish within state_sync_timeout_ms (" +
                                       std::to_string(context_.settings.timeout_ms) + " ms); start again to resume it");
     GOVCHAIN_TRY(send_requests(importer, block));
-    if (in_flight_.empty() && !importer.done())
+    // With no request out, wait for a (re)connecting peer for as long as a
+    // request may take, then give up: the folder resumes at the next start.
+    if (!in_flight_.empty() || importer.done()) {
+      idle_since_ms = 0;
+    } else if (idle_since_ms == 0) {
+      idle_since_ms = now_ms();
+    } else if (now_ms() - idle_since_ms > context_.settings.request_timeout_ms) {
       return error(Code::unavailable, "state sync: no peer left that serves the state at height " +
                                           std::to_string(block.height) + " (" + std::to_string(report_.peers_dropped) +
                                           " dropped); start again to resume it");
+    }
     if (auto message = wait_message(now_ms() + 100); message && message->type == sync::message_type::state_response)
       on_state_response(importer, *message);
     expire_requests(importer);
@@ -418,6 +420,18 @@ Result<StateSyncReport> StateSyncSession::run() {
 }
 
 }  // namespace
+
+const Bytes& state_sync_progress_key() { return progress_key(); }
+
+Status record_state_sync_started(storage::KeyValueStore& store, uint64_t height, const Hash& block_hash) {
+  codec::Writer progress;
+  progress.u8(1);
+  progress.u64(height);
+  progress.fixed(block_hash);
+  storage::WriteBatch batch;
+  batch.put(progress_key(), progress.data());
+  return store.write(batch, true);
+}
 
 Result<std::optional<uint64_t>> unfinished_state_sync(const storage::KeyValueStore& store) {
   GOVCHAIN_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store.get(progress_key()));

@@ -89,6 +89,11 @@ struct StateSyncReport {
 // Whether `store` holds an unfinished state sync (step 3 above), and of
 // which height.
 Result<std::optional<uint64_t>> unfinished_state_sync(const storage::KeyValueStore& store);
+// Records (synced) that a sync of the block `height`, `block_hash` is under
+// way in `store`; commit_synced's batch removes it.
+Status record_state_sync_started(storage::KeyValueStore& store, uint64_t height, const Hash& block_hash);
+// The record's key, for the batch that finishes the sync.
+const Bytes& state_sync_progress_key();
 // Code::invalid with what to do when `store` holds an unfinished state sync
 // and state sync is off.
 Status check_no_unfinished_state_sync(const storage::KeyValueStore& store, const std::filesystem::path& data_dir);
