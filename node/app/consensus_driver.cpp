@@ -125,7 +125,6 @@ std::vector<p2p::PeerStatus> ConsensusDriver::peers() const {
 
 std::unique_ptr<StateSyncServer> ConsensusDriver::make_state_sync_server() {
   StateSyncServerConfig server;
-  server.clock = clock_;
   return std::make_unique<StateSyncServer>(
       server, backend_,
       [this](const PublicKey& peer, uint8_t type, Bytes payload) { (void)transport_->send(peer, type, payload); },

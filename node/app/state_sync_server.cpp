@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "sync/protocol.h"
 
 namespace govchain::app {
@@ -9,7 +12,6 @@ namespace govchain::app {
 StateSyncServer::StateSyncServer(StateSyncServerConfig config, const ChainBackend& backend, Send send,
                                  Penalize penalize)
     : config_(config),
-      clock_(config.clock ? config.clock : &system_clock()),
       backend_(backend),
       send_(std::move(send)),
       penalize_(std::move(penalize)) {}
@@ -37,30 +39,21 @@ StateSyncServerStats StateSyncServer::stats() const {
   return stats_;
 }
 
-bool StateSyncServer::take_token(const PublicKey& peer) {
-  const uint64_t now = clock_->steady_ms();
-  const double rate = config_.requests_per_second_per_peer;
-  auto [it, inserted] = buckets_.try_emplace(peer, Bucket{rate, now});
-  Bucket& bucket = it->second;
-  bucket.tokens = std::min(rate, bucket.tokens + rate * static_cast<double>(now - bucket.refilled_ms) / 1000.0);
-  bucket.refilled_ms = now;
-  if (bucket.tokens < 1.0) return false;
-  bucket.tokens -= 1.0;
-  return true;
-}
-
 void StateSyncServer::on_request(const PublicKey& peer, uint8_t type, Bytes payload) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    if (!take_token(peer)) {
-      ++stats_.dropped_rate;
+    size_t& pending = pending_[peer];
+    if (pending >= config_.pending_per_peer_max) {
+      ++stats_.dropped_peer;
       return;
     }
     if (queue_.size() >= config_.queue_max) {
       ++stats_.dropped_queue;
+      if (pending == 0) pending_.erase(peer);
       return;
     }
+    ++pending;
     queue_.push_back({peer, type, std::move(payload)});
   }
   queued_.notify_one();
@@ -75,6 +68,7 @@ void StateSyncServer::run() {
       if (stopping_) return;
       request = std::move(queue_.front());
       queue_.pop_front();
+      if (--pending_[request.peer] == 0) pending_.erase(request.peer);
     }
     const bool snapshot = request.type == sync::message_type::snapshot_request;
     auto answer =
@@ -92,8 +86,11 @@ void StateSyncServer::run() {
     }
     send_(request.peer, snapshot ? sync::message_type::snapshot_offer : sync::message_type::state_response,
           std::move(*answer));
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     ++stats_.answered;
+    // Keep to the rate: the next answer waits (stop() ends the wait).
+    const auto interval = std::chrono::microseconds(1'000'000 / std::max<uint32_t>(1, config_.requests_per_second_max));
+    queued_.wait_for(lock, interval, [this] { return stopping_; });
   }
 }
 

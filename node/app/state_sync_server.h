@@ -1,10 +1,14 @@
 // State sync, the serving side: answers peers' snapshot requests and state
 // requests (sync/protocol.h) from the node's store, on a thread of its own,
 // so that a syncing node — or an attacker pretending to sync — never
-// delays consensus: requests wait in a bounded queue (a full queue drops
-// new ones; the syncing node asks another peer when its request times
-// out), each peer has a token bucket of requests per second, and one
-// response is at most sync::state_response_size_bytes_max bytes.
+// delays consensus: requests wait in a bounded queue, each peer may have
+// only a few requests waiting (an honest syncing node has one out at a
+// time; more from one peer are dropped), a full queue drops new ones (the
+// syncing node asks another peer when its request times out), the thread
+// answers at most requests_per_second_max requests per second, all peers
+// together, and one response is at most sync::state_response_size_bytes_max
+// bytes. So serving costs at most one core's share of that rate, whatever
+// the peers send.
 //
 // No snapshot is held open while serving: the tree's records are
 // content-addressed and immutable, and every version stays (no pruner yet,
@@ -24,21 +28,22 @@
 #include <thread>
 
 #include "app/chain_backend.h"
-#include "core/clock.h"
 
 namespace govchain::app {
 
 struct StateSyncServerConfig {
   // Requests waiting to be answered, all peers together, at most.
   size_t queue_max = 32;
-  // Per peer: requests per second, with a burst of this many.
-  uint32_t requests_per_second_per_peer = 20;
-  const Clock* clock = nullptr;  // the machine's when null
+  // Requests of one peer waiting at most.
+  size_t pending_per_peer_max = 2;
+  // Answers per second at most, all peers together (the thread waits
+  // between answers to keep to it).
+  uint32_t requests_per_second_max = 500;
 };
 
 struct StateSyncServerStats {
   uint64_t answered = 0;
-  uint64_t dropped_rate = 0;   // over a peer's rate
+  uint64_t dropped_peer = 0;   // the peer had pending_per_peer_max waiting
   uint64_t dropped_queue = 0;  // queue full
   uint64_t refused = 0;        // did not decode
 };
@@ -56,7 +61,7 @@ class StateSyncServer {
   void start();
   void stop();
   // A snapshot_request or state_request from `peer`: queued, or dropped
-  // when over the peer's rate or the queue bound.
+  // when over the peer's or the queue's bound.
   void on_request(const PublicKey& peer, uint8_t type, Bytes payload);
   StateSyncServerStats stats() const;
 
@@ -71,22 +76,16 @@ class StateSyncServer {
     uint8_t type = 0;
     Bytes payload;
   };
-  struct Bucket {
-    double tokens = 0;
-    uint64_t refilled_ms = 0;
-  };
   void run();
-  bool take_token(const PublicKey& peer);  // with mutex_ held
 
   StateSyncServerConfig config_;
-  const Clock* clock_;
   const ChainBackend& backend_;
   Send send_;
   Penalize penalize_;
   mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Request> queue_;
-  std::map<PublicKey, Bucket> buckets_;
+  std::map<PublicKey, size_t> pending_;  // per peer, while queued
   StateSyncServerStats stats_;
   bool stopping_ = false;
   std::thread thread_;

@@ -197,39 +197,61 @@ TEST_CASE("the server answers records it holds, marks the others absent, refuses
   CHECK(sync::decode_snapshot_offer(*offer)->height == 0);
 }
 
-TEST_CASE("the server bounds each peer's rate and its queue; a flood does not grow it") {
+TEST_CASE("the server bounds each peer's waiting requests and its queue; a flood does not grow it") {
   RecordsBackend backend;
-  ManualClock clock(0, 1000);
   std::atomic<size_t> sent{0};
   std::atomic<size_t> penalized{0};
   StateSyncServerConfig config;
-  config.clock = &clock;
   config.queue_max = 8;
-  config.requests_per_second_per_peer = 20;
+  config.pending_per_peer_max = 2;
+  config.requests_per_second_max = 1000;
   StateSyncServer server(
       config, backend, [&](const PublicKey&, uint8_t, Bytes) { ++sent; },
       [&](const PublicKey&, const std::string&) { ++penalized; });
   const Bytes request = sync::encode_state_request({5, {{state::RecordKind::page, backend.root}}});
-  const PublicKey flooder = key_from_label("flooder").public_key;
-  // Not started yet: the queue fills to its bound, the rest is dropped.
-  for (int i = 0; i < 1000; ++i) server.on_request(flooder, sync::message_type::state_request, request);
-  StateSyncServerStats stats = server.stats();
-  CHECK(stats.dropped_rate == 1000 - 20);  // a burst of one second's worth
-  CHECK(stats.dropped_queue == 20 - 8);
+  // Not started yet: one flooder gets two requests in, the rest is dropped.
+  for (int i = 0; i < 1000; ++i)
+    server.on_request(key_from_label("flooder").public_key, sync::message_type::state_request, request);
+  CHECK(server.stats().dropped_peer == 998);
+  // Many peers: the queue takes 8 in all.
+  for (int peer = 0; peer < 10; ++peer)
+    server.on_request(key_from_label("peer " + std::to_string(peer)).public_key, sync::message_type::state_request,
+                      request);
+  CHECK(server.stats().dropped_queue == 4);
   server.start();
   for (int i = 0; i < 500 && sent < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(sent == 8);
-  // Another peer is not held up by the flooder's rate; a second later the
-  // flooder gets a new second's worth.
-  server.on_request(key_from_label("other").public_key, sync::message_type::state_request, request);
-  clock.advance_ms(1000);
-  server.on_request(flooder, sync::message_type::state_request, request);
-  for (int i = 0; i < 500 && sent < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(sent == 10);
+  // Once answered, the flooder may ask again.
+  server.on_request(key_from_label("flooder").public_key, sync::message_type::state_request, request);
+  for (int i = 0; i < 500 && sent < 9; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(sent == 9);
   // An undecodable request gets its sender penalised, not an answer.
   server.on_request(key_from_label("other").public_key, sync::message_type::state_request, to_bytes("x"));
   for (int i = 0; i < 500 && penalized == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(penalized == 1);
+  CHECK(sent == 9);
+  server.stop();
+}
+
+TEST_CASE("the server keeps to its rate of answers, all peers together") {
+  RecordsBackend backend;
+  std::atomic<size_t> sent{0};
+  StateSyncServerConfig config;
+  config.queue_max = 64;
+  config.requests_per_second_max = 50;
+  StateSyncServer server(
+      config, backend, [&](const PublicKey&, uint8_t, Bytes) { ++sent; }, [](const PublicKey&, const std::string&) {});
+  const Bytes request = sync::encode_state_request({5, {{state::RecordKind::page, backend.root}}});
+  for (int peer = 0; peer < 30; ++peer)
+    server.on_request(key_from_label("p" + std::to_string(peer)).public_key, sync::message_type::state_request,
+                      request);
+  const auto started = std::chrono::steady_clock::now();
+  server.start();
+  for (int i = 0; i < 1000 && sent < 30; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(sent == 30);
+  // 30 answers at 50 per second take at least 29 intervals of 20 ms.
+  CHECK(took >= std::chrono::milliseconds(29 * 20));
   server.stop();
 }
 
