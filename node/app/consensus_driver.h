@@ -8,7 +8,9 @@
 // (sync/protocol.h): transaction gossip (TxGossip), status announcements,
 // and catch-up: it asks peers for committed blocks (sync::CatchUp), whose
 // certificates the machine checks before anything is executed, and answers
-// their requests (sync::answer_block_request). Time comes from a Clock and
+// their requests (sync::answer_block_request). State sync requests are
+// answered by a StateSyncServer on its own thread (state_sync_server.h),
+// bounded per peer, in queue and in rate. Time comes from a Clock and
 // the WAL lives in a WalFile (app/wal_file.h), so both can be replaced in
 // tests.
 //

@@ -15,7 +15,9 @@
 //  - block events for WebSocket subscribers go out through BlockEvents,
 //    after the commit, in order.
 // On start the node checks that the stored state root matches the latest
-// header and refuses to run otherwise.
+// header and refuses to run otherwise. With state sync on, an empty data
+// folder is first filled from the peers (app/state_sync.h); a folder with an
+// unfinished state sync is refused when it is off.
 //
 // Ownership: the Node owns everything it opens. Thread-safety: the public
 // NodeService and ChainBackend methods are thread-safe (block work is

@@ -11,10 +11,7 @@ namespace govchain::app {
 
 StateSyncServer::StateSyncServer(StateSyncServerConfig config, const ChainBackend& backend, Send send,
                                  Penalize penalize)
-    : config_(config),
-      backend_(backend),
-      send_(std::move(send)),
-      penalize_(std::move(penalize)) {}
+    : config_(config), backend_(backend), send_(std::move(send)), penalize_(std::move(penalize)) {}
 
 StateSyncServer::~StateSyncServer() { stop(); }
 
