@@ -24,7 +24,6 @@ network_work state-sync
 OWN_PIDS=()
 stop_own() { for pid in "${OWN_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap 'stop_own; network_cleanup' EXIT
-step() { printf '\n== %s\n' "$*"; }
 VALIDATORS=(validator-0 validator-1 validator-2 validator-3)
 config_of() { echo "$NET/nodes/$1.json"; }
 block_json() { curl -fsS --max-time 5 "$1/v1/blocks/$2"; }
