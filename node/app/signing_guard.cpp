@@ -175,12 +175,17 @@ Result<SigningGuardOutcome> check_signing_guard(const SigningGuardInput& input) 
       !input.state_sync_marker_path.empty() && fs::exists(input.state_sync_marker_path, error_code);
 
   std::string problem;
-  if (outcome.last_signed && outcome.last_signed->height > input.head_height + 1)
+  // A folder filled by state sync starts at the sync height with a WAL that
+  // has nothing to replay for the next height: it may sign only above every
+  // height it signed before.
+  const uint64_t signable_from = state_synced ? input.head_height : input.head_height + 1;
+  if (outcome.last_signed && outcome.last_signed->height > signable_from)
     problem = "this validator last signed at " + outcome.last_signed->to_string() +
               " (signing state and consensus WAL), but its data folder ends at height " +
               std::to_string(input.head_height) +
-              ": the folder is older than the node's last vote (a restored "
-              "backup or a copied folder)";
+              (state_synced ? ", where state sync filled it: this validator may sign only above the heights it "
+                              "signed before"
+                            : ": the folder is older than the node's last vote (a restored backup or a copied folder)");
   else if (restored && !outcome.last_signed && input.is_validator)
     problem = "this data folder was restored from a backup (" + input.restore_marker_path.filename().string() +
               ") and holds no record of what this validator signed since";

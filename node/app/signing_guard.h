@@ -22,7 +22,10 @@
 // and is refused the same way. A data folder filled by state sync
 // (state_sync_marker_name) is treated like a wiped one: its store starts at
 // the sync height, and without a signing state of its own key the node
-// cannot know whether it signed above it.
+// cannot know whether it signed above it; with one, it starts only when its
+// last signed height is at or below the sync height (not one above, as for
+// other folders: its WAL has no votes of the next height to replay), so it
+// signs only above both.
 //
 // When the operator's flag lets such a start through, the markers stay in
 // the folder until the node has written a signing state of its own (after

@@ -193,7 +193,11 @@ TEST_CASE("a state-synced validator is treated like a wiped folder") {
   // Its own signing state above the sync height still refuses it.
   REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {700, 0, 2}}).ok());
   CHECK(is_signing_guard_refusal(check_signing_guard(guard_input(folder, key, 500)).status()));
-  // At or below the sync height + 1 it may go on; the marker is removed.
+  // One above the sync height is refused too (it would decide a height it
+  // signed at, with nothing in its WAL to replay).
+  REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {501, 0, 2}}).ok());
+  CHECK(is_signing_guard_refusal(check_signing_guard(guard_input(folder, key, 500)).status()));
+  // At or below the sync height it may go on; the marker is removed.
   REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {480, 0, 2}}).ok());
   CHECK(check_signing_guard(guard_input(folder, key, 500)).ok());
   CHECK(!fs::exists(folder.path() / state_sync_marker_name));
