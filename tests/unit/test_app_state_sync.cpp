@@ -4,6 +4,7 @@
 // its timeouts and leaves nothing behind), and the refusal of a folder
 // that holds an unfinished sync.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -69,7 +70,7 @@ class RecordsBackend : public ChainBackend {
 // chain whose state is `backend`'s tree, with an honest certificate, and
 // answers state requests as `mode` says.
 struct FakePeer {
-  enum class Mode { honest, silent, tampered };
+  enum class Mode { honest, silent, tampered, stops_after_two };
   FakePeer(Mode mode, const crypto::KeyPair& syncing, const std::string& label)
       : mode(mode), key(key_from_label(label)), signer(consensus::make_schnorr_signer(signer_key.secret)) {
     chain::Header header;
@@ -105,7 +106,8 @@ struct FakePeer {
       sync::BlockResponse response;
       response.blocks.push_back({encoded_block, consensus::sign_commit_certificate("chain-a", 1, block_hash, *signer)});
       (void)transport->send(peer, sync::message_type::block_response, sync::encode_block_response(response));
-    } else if (type == sync::message_type::state_request && mode != Mode::silent) {
+    } else if (type == sync::message_type::state_request && mode != Mode::silent &&
+               (mode != Mode::stops_after_two || answered_state_requests++ < 2)) {
       auto answered = StateSyncServer::answer_state_request(backend, payload);
       REQUIRE(answered.ok());
       auto response = *sync::decode_state_response(*answered);
@@ -117,6 +119,7 @@ struct FakePeer {
   }
 
   Mode mode;
+  std::atomic<int> answered_state_requests{0};
   crypto::KeyPair key;
   crypto::KeyPair signer_key = key_from_label("the validator");
   std::unique_ptr<consensus::Signer> signer;
@@ -136,7 +139,11 @@ StateSyncContext context_for(const crypto::KeyPair& syncing, const consensus::Va
   context.genesis_hash = crypto::sha256(to_bytes("genesis"));
   context.genesis_validators = genesis_set;
   context.key = syncing;
-  context.data_dir = std::filesystem::temp_directory_path();
+  // A folder of this process's own for state-synced.json.
+  static int counter = 0;
+  context.data_dir = std::filesystem::temp_directory_path() /
+                     ("govchain-state-sync-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  std::filesystem::create_directories(context.data_dir);
   return context;
 }
 
@@ -159,8 +166,38 @@ TEST_CASE("a peer that sends wrong records, or never answers a state request, is
     CHECK(report->peers_dropped >= 1);
     CHECK(*state::StateTree(*store).latest_root() == honest.backend.root);
     CHECK(!unfinished_state_sync(*store)->has_value());
-    std::filesystem::remove(context.data_dir / state_sync_marker_name);
+    CHECK(std::filesystem::exists(context.data_dir / state_sync_marker_name));
+    std::filesystem::remove_all(context.data_dir);
   }
+}
+
+TEST_CASE("a sync cut off in the middle leaves a folder that is refused, and resumes with what it wrote") {
+  const crypto::KeyPair syncing = key_from_label("syncing node 4");
+  auto store = storage::make_memory_store();
+  {
+    FakePeer fading(FakePeer::Mode::stops_after_two, syncing, "fading");
+    StateSyncContext context = context_for(syncing, fading.validators());
+    context.peers = {fading.address()};
+    auto cut = run_state_sync(context, *store);
+    CHECK(cut.status().code() == Code::unavailable);
+    CHECK(cut.status().message().find("start again to resume") != std::string::npos);
+    std::filesystem::remove_all(context.data_dir);
+  }
+  CHECK(*unfinished_state_sync(*store) == std::optional<uint64_t>(1));
+  CHECK(check_no_unfinished_state_sync(*store, "/data").code() == Code::invalid);
+  CHECK(*state::StateTree(*store).latest_root() == state::StateTree::empty_root());  // not usable
+  FakePeer honest(FakePeer::Mode::honest, syncing, "honest 4");
+  StateSyncContext context = context_for(syncing, honest.validators());
+  context.peers = {honest.address()};
+  auto resumed = run_state_sync(context, *store);
+  REQUIRE_MESSAGE(resumed.ok(), resumed.status().to_string());
+  CHECK(resumed->found_locally > 0);
+  CHECK(resumed->leaves == 100);
+  CHECK(*state::StateTree(*store).latest_root() == honest.backend.root);
+  CHECK(!unfinished_state_sync(*store)->has_value());
+  CHECK(check_no_unfinished_state_sync(*store, "/data").ok());
+  CHECK(std::filesystem::exists(context.data_dir / state_sync_marker_name));
+  std::filesystem::remove_all(context.data_dir);
 }
 
 TEST_CASE("a block certified by another set than the genesis's is not trusted without the operator's hash") {
@@ -178,7 +215,8 @@ TEST_CASE("a block certified by another set than the genesis's is not trusted wi
   auto trusted = run_state_sync(context, *store);
   REQUIRE_MESSAGE(trusted.ok(), trusted.status().to_string());
   CHECK(trusted->state_root == peer.backend.root);
-  std::filesystem::remove(context.data_dir / state_sync_marker_name);
+  CHECK(std::filesystem::exists(context.data_dir / state_sync_marker_name));
+  std::filesystem::remove_all(context.data_dir);
 }
 
 TEST_CASE("the server answers records it holds, marks the others absent, refuses bad requests") {
