@@ -70,6 +70,10 @@ Status Node::open_state() {
   GOVCHAIN_TRY(storage::check_storage_format(*store_, storage_format_version, config_.data_dir.string()));
   state_ = std::make_unique<state::StateTree>(*store_);
   blocks_ = std::make_unique<chain::BlockStore>(*store_);
+  if (config_.prune_blocks_keep > 0 && config_.prune_blocks_keep < chain::BlockStore::blocks_kept_min)
+    return error(Code::invalid_argument, "prune_blocks_keep must be 0 (keep every block) or at least " +
+                                             std::to_string(chain::BlockStore::blocks_kept_min));
+  blocks_->set_blocks_kept(config_.prune_blocks_keep);
   executor_ = std::make_unique<execution::Executor>(genesis_.chain_id, genesis_.parameters, contracts_.get());
   block_executor_ = std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));

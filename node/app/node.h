@@ -86,6 +86,10 @@ struct NodeConfig {
   // the state of a recent block from `peers` instead of executing every
   // block from the genesis.
   StateSyncSettings state_sync;
+  // Keep only the newest this many blocks with their certificates and
+  // receipts (0: keep every block; otherwise at least
+  // chain::BlockStore::blocks_kept_min). The state is kept whole.
+  uint64_t prune_blocks_keep = 0;
   // The Unix socket on which `govchaind backup` asks this node for a
   // backup (default: data_dir/admin.sock; mode 0600).
   std::filesystem::path admin_socket_path;

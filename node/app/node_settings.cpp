@@ -199,6 +199,9 @@ void add_state_sync_settings(std::vector<Spec>& specs) {
       Kind::text, "state_sync_trust_hash", "that block's hash, 64 hex digits (empty with height 0)"));
   specs.push_back(number<&NodeSettings::node, &NodeConfig::state_sync, &StateSyncSettings::timeout_ms>(
       "state_sync_timeout_ms", 10'000, 86'400'000, "the whole state sync at most (then it resumes at the next start)"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::prune_blocks_keep>(
+      "prune_blocks_keep", 0, std::numeric_limits<int64_t>::max(),
+      "keep only the newest this many blocks with their receipts (0: every block; else at least 16)"));
   specs.push_back(number<&NodeSettings::node, &NodeConfig::state_sync, &StateSyncSettings::request_timeout_ms>(
       "state_sync_request_timeout_ms", 100, 600'000,
       "a peer that does not answer a state request within this is dropped"));

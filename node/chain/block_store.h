@@ -11,10 +11,17 @@
 //   "b/c/" + height                      -> encoded commit certificate
 //   "b/r/" + tx hash                     -> encoded receipt
 //   "b/latest"                           -> latest height (8 bytes)
+//   "b/pruned"                           -> the lowest height still kept when
+//                                           old blocks are pruned (8 bytes)
 //   "b/sync"                             -> where state sync started this
 //                                           store: u8 version 1, u64 height,
 //                                           the validator set that signed
 //                                           that block's certificate
+//
+// With a retention (set_blocks_kept), each commit also removes, in the
+// same batch, blocks older than the newest `count` with their certificates
+// and receipts (at most pruned_per_commit_max per commit, oldest first);
+// reading them is Code::not_found "pruned: ...". The state is not pruned.
 //
 // A store filled by state sync (commit_synced) starts at the sync height:
 // blocks, certificates and receipts before it are not there, and reading
@@ -37,6 +44,14 @@ namespace govchain::chain {
 class BlockStore {
  public:
   explicit BlockStore(storage::KeyValueStore& store) : store_(store) {}
+
+  // Keep only the newest `count` blocks (0: keep every block). Precondition:
+  // 0 or at least blocks_kept_min (the chain tip reads the head's parent).
+  static constexpr uint64_t blocks_kept_min = 16;
+  static constexpr uint64_t pruned_per_commit_max = 64;
+  void set_blocks_kept(uint64_t count) { blocks_kept_ = count; }
+  // The lowest height whose block is still kept by pruning (0: none pruned).
+  Result<uint64_t> pruned_below() const;
 
   // Height of the latest committed block, or nullopt for an empty store.
   Result<std::optional<uint64_t>> latest_height() const;
@@ -66,11 +81,15 @@ class BlockStore {
                        const consensus::ValidatorSet& head_signers, storage::WriteBatch& batch);
 
  private:
+  // Puts the removal of the blocks that fall out of the retention when
+  // `height` is committed into `batch`.
+  Status prune_into(uint64_t height, storage::WriteBatch& batch) const;
   // not_found for a missing block, certificate or receipt, saying so when
   // the store begins at a sync height above `height` (0 for receipts).
   Status missing(std::string what, std::optional<uint64_t> height) const;
 
   storage::KeyValueStore& store_;
+  uint64_t blocks_kept_ = 0;
 };
 
 }  // namespace govchain::chain
