@@ -29,6 +29,7 @@
 #include "client/testing/test_chain.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
+#include "state/proof.h"
 
 using namespace govchain;
 using namespace govchain::client;
@@ -87,6 +88,46 @@ CertificateRecord dog_record(const Hash& id, const Hash& commitment, int64_t iss
   return record;
 }
 
+// Where a bundle's bytes go, part by part, as docs/verification.md section 4
+// lays them out (every key of this chain is in the key table: 2 bytes). The
+// parts must add up to the encoded size, so a layout change that this
+// breakdown misses fails the bench instead of printing wrong parts.
+Result<json> size_parts(const ProofBundle& bundle, size_t encoded_size) {
+  if (!bundle.changes.empty()) return error(Code::invalid_argument, "the breakdown covers bundles without changes");
+  const auto signatures = [](size_t count) { return 2 + count * (2 + 64); };
+  const chain::Header& header = bundle.block.header;
+  const bool derived =
+      header.last_commit.height + 1 == header.height && header.last_commit.block_hash == header.previous_hash;
+  const size_t head = 1 + 4 + bundle.chain_id.size() + 32 + 8 + 2;
+  const size_t header_fields = 8 + 8 + 4 * 32 + 2;
+  const size_t last_commit = 1 + (derived ? 0 : 8 + 32) + 4 + signatures(header.last_commit.signatures.size());
+  const size_t commit = 4 + signatures(bundle.block.commit.signatures.size());
+  size_t total = head + header_fields + last_commit + commit + 2;
+  json entries = json::array();
+  for (const BundleEntry& entry : bundle.entries) {
+    const size_t key = 4 + entry.key.size(), value = 1 + (entry.value ? 4 + entry.value->size() : 0);
+    const size_t proof = 4 + state::encode_proof(entry.proof).size();
+    const auto non_empty = std::count_if(entry.proof.siblings.begin(), entry.proof.siblings.end(),
+                                         [](const Hash& sibling) { return !sibling.is_zero(); });
+    entries.push_back({{"key_bytes", key},
+                       {"value_bytes", value},
+                       {"proof_bytes", proof},
+                       {"proof_depth", entry.proof.siblings.size()},
+                       {"proof_siblings_non_empty", non_empty}});
+    total += key + value + proof;
+  }
+  if (total != encoded_size)
+    return error(Code::internal, "the size breakdown adds up to " + std::to_string(total) + " bytes, the bundle has " +
+                                     std::to_string(encoded_size));
+  return json{{"head_bytes", head},
+              {"header_fields_bytes", header_fields},
+              {"header_last_commit_bytes", last_commit},
+              {"header_last_commit_signatures", header.last_commit.signatures.size()},
+              {"commit_bytes", commit},
+              {"commit_signatures", bundle.block.commit.signatures.size()},
+              {"entries", entries}};
+}
+
 // 2 * count keys: a short record and facts per certificate, in blocks.
 Status fill(testing::TestChain& chain, uint64_t count, int64_t time_ms) {
   constexpr uint64_t block_certificates = 50'000;
@@ -124,6 +165,13 @@ int run_size(uint64_t certificates) {
   auto full = chain.encoded_bundle(keys);
   auto record_only = chain.encoded_bundle({keys[0]});
   if (!added.ok() || !full.ok() || !record_only.ok()) return 1;
+  auto bundle = chain.bundle(keys);
+  if (!bundle.ok()) return 1;
+  auto parts = size_parts(*bundle, full->size());
+  if (!parts.ok()) {
+    std::cerr << parts.status().to_string() << "\n";
+    return 1;
+  }
   const CertificateReference reference{"govchain-bench", "dogpermit", id, commitment};
   BundleVerifyOptions options;
   options.now_ms = issued_ms + 86'400'000;
@@ -142,6 +190,7 @@ int run_size(uint64_t certificates) {
               {"bundle_bytes_record_only", record_only->size()},
               {"bundle_base32_characters_dog_permit", base32_encode(*full).size()},
               {"bundle_goal_bytes", 1536},
+              {"bundle_parts_dog_permit", *parts},
               {"offline_verify_p50_ms", percentile(times_ms, 0.50)},
               {"offline_verify_p99_ms", percentile(times_ms, 0.99)},
               {"offline_verify_goal_p50_ms", 0.5},
