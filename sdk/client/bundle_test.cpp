@@ -106,6 +106,22 @@ TEST_CASE("a bundle round-trips through its canonical encoding and verifies") {
   CHECK(*text == encoded);
 }
 
+// docs/decisions/bundle-size.md: a bundle of a version this verifier does
+// not read is refused naming its version, and the verdict says why.
+TEST_CASE("a bundle of another format version is refused naming the version") {
+  Fixture fixture;
+  Bytes encoded = fixture.issue(fixture.record("active"));
+  REQUIRE(encoded.front() == bundle_format_version);
+  encoded.front() = 2;
+  auto head = peek_bundle(encoded);
+  REQUIRE_FALSE(head.ok());
+  CHECK(head.status().code() == Code::malformed);
+  CHECK(head.status().message().find("unknown format version 2 (this verifier reads version 1)") != std::string::npos);
+  const BundleVerification result = fixture.check(encoded, issued_ms + 3 * day_ms);
+  CHECK(result.answer.verdict == "bundle_invalid");
+  CHECK(result.answer.reason.find("format version 2") != std::string::npos);
+}
+
 TEST_CASE("the verdicts of the lifecycle come from the proven record") {
   Fixture valid;
   CHECK(valid.check(valid.issue(valid.record("active")), issued_ms + 3 * day_ms).answer.verdict == "valid");

@@ -11,7 +11,7 @@ import streetMusicSchema from "../../docs/schemas/street_music_permit.schema.jso
 import identitySchema from "../../docs/schemas/identity_attestation.schema.json";
 import landlordSchema from "../../docs/schemas/landlord_confirmation.schema.json";
 import { formatTime, labels, type Language, reasonTexts, verdictTexts } from "./texts.js";
-import { startCamera, stopCamera, decodeQrImage } from "./scan.js";
+import { loadScanner } from "./scanner-loader.js";
 
 interface Config {
   anchors: unknown[];
@@ -153,7 +153,13 @@ async function checkFile(file: File): Promise<void> {
   if (file.size > 2 * 1024 * 1024)
     return show({ result: null, verdict: "unreadable", subject: null, mode: "", anchorSource: "", note: "> 2 MiB" });
   if (file.type.startsWith("image/")) {
-    const text = await decodeQrImage(file);
+    let text: string | null;
+    try {
+      text = await loadScanner().decodeQrImage(file);
+    } catch (failure) {
+      return show({ result: null, verdict: "unreadable", subject: null, mode: "", anchorSource: "",
+        note: String(failure) });
+    }
     if (text === null) return show({ result: null, verdict: "unreadable", subject: null, mode: "", anchorSource: "",
       note: "" });
     return checkText(text);
@@ -304,9 +310,10 @@ function wire(): void {
   });
   element("scan").addEventListener("click", async () => {
     const video = element("camera") as HTMLVideoElement;
-    if (!video.hidden) return stopCamera(video);
-    await startCamera(video, (found) => { stopCamera(video); location.hash = found.slice(found.indexOf("#") + 1);
-      checkText(found); });
+    const scanner = loadScanner();
+    if (!video.hidden) return scanner.stopCamera(video);
+    await scanner.startCamera(video, (found) => { scanner.stopCamera(video);
+      location.hash = found.slice(found.indexOf("#") + 1); checkText(found); });
   });
   window.addEventListener("hashchange", () => { if (location.hash.length > 1) checkText(location.hash.slice(1)); });
 }
