@@ -350,6 +350,21 @@ Result<BundleCheck> verify_bundle(const ProofBundle& bundle, const TrustAnchor& 
   return check;
 }
 
+Status keep_smallest_quorums(ProofBundle& bundle, const TrustAnchor& anchor) {
+  auto keep_quorum = [](chain::CommitCertificate& commit, size_t validators) {
+    const size_t quorum = validators * 2 / 3 + 1;
+    if (commit.signatures.size() > quorum) commit.signatures.resize(quorum);
+  };
+  size_t deciding = anchor.validators.size();
+  for (auto& change : bundle.changes) {
+    keep_quorum(change.block.commit, deciding);
+    GOVCHAIN_ASSIGN_OR_RETURN(std::vector<PublicKey> keys, keys_of_validators_value(change.validators_value));
+    deciding = keys.size();
+  }
+  keep_quorum(bundle.block.commit, deciding);
+  return Status();
+}
+
 Result<std::optional<Bytes>> bundle_value(const ProofBundle& bundle, ByteView key) {
   for (const auto& entry : bundle.entries)
     if (std::equal(entry.key.begin(), entry.key.end(), key.begin(), key.end())) return entry.value;
