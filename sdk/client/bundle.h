@@ -123,8 +123,8 @@ Result<BundleCheck> verify_bundle(const ProofBundle& bundle, const TrustAnchor& 
 // Keeps, of each commit certificate the bundle carries (its block's and each
 // change block's), only the smallest quorum of the set that decides it: the
 // first floor(2n/3) + 1 signatures in the certificate's order. A node's
-// commit holds every precommit that had arrived when it decided, often more
-// than a quorum, and these commits are hashed into nothing, so a bundle
+// commit holds every precommit that had arrived when it decided, which can
+// be more than a quorum, and these commits are hashed into nothing, so a bundle
 // that verified still verifies, 66 bytes shorter per signature left out.
 // The headers' last commits are hashed into their blocks and stay whole.
 // fetch_bundle() applies it. Code::invalid when a change's set is unreadable.
