@@ -127,8 +127,10 @@ Result<BundleCheck> verify_bundle(const ProofBundle& bundle, const TrustAnchor& 
 // be more than a quorum, and these commits are hashed into nothing, so a bundle
 // that verified still verifies, 66 bytes shorter per signature left out.
 // The headers' last commits are hashed into their blocks and stay whole.
-// fetch_bundle() applies it. Code::invalid when a change's set is unreadable.
-Status keep_smallest_quorums(ProofBundle& bundle, const TrustAnchor& anchor);
+// fetch_bundle() applies it. It never refuses anything: from a change whose
+// set it cannot read on, it leaves the commits whole for verify_bundle() to
+// judge.
+void keep_smallest_quorums(ProofBundle& bundle, const TrustAnchor& anchor);
 
 // The entry for `key` (a verified bundle's value: nullopt = proven absent);
 // Code::not_found when the bundle holds no entry for the key.

