@@ -7,6 +7,9 @@
 //       a chain in memory with five validators and N (default 1,000,000)
 //       dog permits (a record and a facts entry each, so 2N state keys):
 //       the bundle size of one certificate (record and facts; record only),
+//       where its bytes go (bundle_parts_dog_permit), the spread of the
+//       proof size over 1,000 other records (proof_bytes_of_other_records;
+//       proof sizes include their 4-byte length, as the bundle holds them),
 //       and offline verification p50/p99 of that bundle.
 //   verify_bench online --node URL --certificate FILE [--count N]
 //       N verifications of the certificate against a node, each one request
