@@ -6,11 +6,18 @@
 //    decode, signatures, proofs, verdict);
 //  - page_to_verdict_*: from the start of the navigation until the verdict is
 //    in the page (data-verdict set): loading and compiling the page's script,
-//    reading the link, verifying and rendering.
+//    reading the link, verifying and rendering;
+//  - the browser's own limit in the same run: BIP340 verifications per
+//    second with the page's library (@noble/curves), warm, in one tab for
+//    one second.
 //   node bench-page.mjs PAGE LINK [ROUNDS]
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import puppeteer from "puppeteer-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const [page, linkFile, roundsText] = process.argv.slice(2);
 const rounds = Number(roundsText ?? 20);
@@ -29,9 +36,25 @@ function watchVerdict() {
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-verdict"] });
 }
+// Warm verifications of one signature for a second, with the page's library.
+const rateProbe = (await build({
+  stdin: { contents: `import { schnorr } from "@noble/curves/secp256k1.js";
+    window.bip340Rate = () => {
+      const secret = new Uint8Array(32).fill(7), message = new Uint8Array(32).fill(9);
+      const key = schnorr.getPublicKey(secret), signature = schnorr.sign(message, secret);
+      for (let i = 0; i < 50; i++) schnorr.verify(signature, message, key);
+      const start = performance.now();
+      let count = 0;
+      while (performance.now() - start < 1000) if (schnorr.verify(signature, message, key)) count++;
+      return count / ((performance.now() - start) / 1000);
+    };`, resolveDir: here, loader: "js" },
+  bundle: true, format: "iife", target: "es2022", write: false,
+  nodePaths: [resolve(here, "../node_modules"), resolve(here, "../../sdk/js/node_modules")],
+})).outputFiles[0].text;
 const times = [];
 const shown = [];
 let verdict = "";
+let rate = 0;
 try {
   for (let round = 0; round < rounds; round++) {
     const tab = await browser.newPage();
@@ -45,6 +68,11 @@ try {
     verdict = await tab.$eval("#verdict", (box) => box.dataset.reason || box.dataset.verdict);
     await tab.close();
   }
+  const tab = await browser.newPage();
+  await tab.setContent("<!doctype html><html><body></body></html>");
+  await tab.addScriptTag({ content: rateProbe });
+  rate = await tab.evaluate(() => window.bip340Rate());
+  await tab.close();
 } finally {
   await browser.close();
 }
@@ -53,4 +81,4 @@ const round1 = (value) => Math.round(value * 10) / 10;
 console.log(JSON.stringify({ rounds, verdict, js_verify_first_ms: round1(times[0]), js_verify_p50_ms: round1(median(times)),
   js_verify_max_ms: round1(Math.max(...times)), js_verify_goal_ms: 30,
   page_to_verdict_first_ms: round1(shown[0]), page_to_verdict_p50_ms: round1(median(shown)),
-  page_to_verdict_max_ms: round1(Math.max(...shown)) }));
+  page_to_verdict_max_ms: round1(Math.max(...shown)), browser_bip340_verifications_per_second_warm: Math.round(rate) }));
