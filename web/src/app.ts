@@ -275,8 +275,33 @@ function show(state: Shown): void {
   // anyone can make a file with validators of their own. Say so plainly.
   const unpinned = state.anchorSource === "file" && state.result?.proof ? w.unpinnedWarning : "";
   element("note").textContent = [state.note, unpinned].filter((part) => part !== "").join(" ");
-  renderDetails(state);
-  renderDocument(state);
+  scheduleDetails();
+}
+
+// On a fresh page the verdict is painted first and the details right after
+// it: the details' times need the browser's first Intl.DateTimeFormat for
+// Europe/Berlin, which costs 18-48 ms (docs/benchmarks.md) while the person
+// waits for GÜLTIG or UNGÜLTIG. Later changes (a fresh bundle from a node,
+// the language switch) render at once; the details show the latest state.
+let detailsShownOnce = false;
+let detailsPending = false;
+
+function renderShownDetails(): void {
+  if (shown === null) return;
+  renderDetails(shown);
+  renderDocument(shown);
+}
+
+function scheduleDetails(): void {
+  if (detailsShownOnce) return renderShownDetails();
+  if (detailsPending) return;
+  detailsPending = true;
+  requestAnimationFrame(() => setTimeout(() => {
+    detailsPending = false;
+    // Only a result's details show times; until one did, keep painting first.
+    detailsShownOnce = shown !== null && shown.result !== null;
+    renderShownDetails();
+  }, 0));
 }
 
 function applyLanguage(): void {

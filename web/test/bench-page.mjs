@@ -6,7 +6,9 @@
 //    decode, signatures, proofs, verdict);
 //  - page_to_verdict_*: from the start of the navigation until the verdict is
 //    in the page (data-verdict set): loading and compiling the page's script,
-//    reading the link, verifying and rendering;
+//    reading the link and verifying (the page paints the verdict first);
+//  - page_to_details_*: until the details (block, times, record) are in the
+//    page too;
 //  - the browser's own limit in the same run: BIP340 verifications per
 //    second with the page's library (@noble/curves), warm, in one tab for
 //    one second.
@@ -25,7 +27,8 @@ const link = readFileSync(linkFile, "utf8").trim();
 const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"] });
-// Runs in the page before its own script: notes when the verdict appears.
+// Runs in the page before its own script: notes when the verdict appears,
+// and when the details do.
 function watchVerdict() {
   new MutationObserver((changes, observer) => {
     for (const change of changes) {
@@ -35,6 +38,15 @@ function watchVerdict() {
       }
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-verdict"] });
+  new MutationObserver((changes, observer) => {
+    for (const change of changes) {
+      if (change.target.id === "details" && change.target.childElementCount > 0 &&
+          document.getElementById("verdict").dataset.verdict) {
+        window.govchainDetailsShownMs = performance.now();
+        observer.disconnect();
+      }
+    }
+  }).observe(document, { subtree: true, childList: true });
 }
 // Warm verifications of one signature for a second, with the page's library.
 const rateProbe = (await build({
@@ -53,6 +65,7 @@ const rateProbe = (await build({
 })).outputFiles[0].text;
 const times = [];
 const shown = [];
+const details = [];
 let verdict = "";
 let rate = 0;
 try {
@@ -62,9 +75,11 @@ try {
     await tab.evaluateOnNewDocument(watchVerdict);
     await tab.goto(pathToFileURL(page).href + link.slice(link.indexOf("#")));
     await tab.waitForFunction(() => typeof window.govchainLastCheckMs === "number" &&
-      typeof window.govchainVerdictShownMs === "number", { timeout: 60000 });
+      typeof window.govchainVerdictShownMs === "number" && typeof window.govchainDetailsShownMs === "number",
+    { timeout: 60000 });
     times.push(await tab.evaluate(() => window.govchainLastCheckMs));
     shown.push(await tab.evaluate(() => window.govchainVerdictShownMs));
+    details.push(await tab.evaluate(() => window.govchainDetailsShownMs));
     verdict = await tab.$eval("#verdict", (box) => box.dataset.reason || box.dataset.verdict);
     await tab.close();
   }
@@ -81,4 +96,4 @@ const round1 = (value) => Math.round(value * 10) / 10;
 console.log(JSON.stringify({ rounds, verdict, js_verify_first_ms: round1(times[0]), js_verify_p50_ms: round1(median(times)),
   js_verify_max_ms: round1(Math.max(...times)), js_verify_goal_ms: 30,
   page_to_verdict_first_ms: round1(shown[0]), page_to_verdict_p50_ms: round1(median(shown)),
-  page_to_verdict_max_ms: round1(Math.max(...shown)), browser_bip340_verifications_per_second_warm: Math.round(rate) }));
+  page_to_verdict_max_ms: round1(Math.max(...shown)), page_to_details_p50_ms: round1(median(details)), browser_bip340_verifications_per_second_warm: Math.round(rate) }));
