@@ -81,13 +81,17 @@ void StateSyncServer::run() {
         spdlog::warn("state sync serving: {}", answer.status().to_string());
       continue;
     }
+    const uint64_t answer_size_bytes = answer->size();
     send_(request.peer, snapshot ? sync::message_type::snapshot_offer : sync::message_type::state_response,
           std::move(*answer));
     std::unique_lock lock(mutex_);
     ++stats_.answered;
-    // Keep to the rate: the next answer waits (stop() ends the wait).
-    const auto interval = std::chrono::microseconds(1'000'000 / std::max<uint32_t>(1, config_.requests_per_second_max));
-    queued_.wait_for(lock, interval, [this] { return stopping_; });
+    // Keep to both rates: the next answer waits (stop() ends the wait).
+    const uint64_t per_request_us = 1'000'000 / std::max<uint32_t>(1, config_.requests_per_second_max);
+    const uint64_t per_size_us =
+        answer_size_bytes * 1'000'000 / std::max<uint64_t>(1, config_.size_bytes_per_second_max);
+    queued_.wait_for(lock, std::chrono::microseconds(std::max(per_request_us, per_size_us)),
+                     [this] { return stopping_; });
   }
 }
 

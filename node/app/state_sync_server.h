@@ -39,6 +39,9 @@ struct StateSyncServerConfig {
   // Answers per second at most, all peers together (the thread waits
   // between answers to keep to it).
   uint32_t requests_per_second_max = 500;
+  // Bytes of answers per second at most, all peers together (an answer of
+  // large records waits longer before the next).
+  uint64_t size_bytes_per_second_max = 16ull * 1024 * 1024;
 };
 
 struct StateSyncServerStats {

@@ -293,6 +293,35 @@ TEST_CASE("the server keeps to its rate of answers, all peers together") {
   server.stop();
 }
 
+TEST_CASE("the server keeps to its rate of answer bytes, all peers together") {
+  RecordsBackend backend;
+  std::atomic<size_t> sent{0};
+  std::atomic<size_t> sent_bytes{0};
+  StateSyncServerConfig config;
+  config.requests_per_second_max = 1'000'000;
+  config.size_bytes_per_second_max = 20'000;
+  StateSyncServer server(
+      config, backend,
+      [&](const PublicKey&, uint8_t, Bytes answer) {
+        sent_bytes += answer.size();
+        ++sent;
+      },
+      [](const PublicKey&, const std::string&) {});
+  const Bytes request = sync::encode_state_request({5, {{state::RecordKind::page, backend.root}}});
+  for (int peer = 0; peer < 10; ++peer)
+    server.on_request(key_from_label("b" + std::to_string(peer)).public_key, sync::message_type::state_request,
+                      request);
+  const auto started = std::chrono::steady_clock::now();
+  server.start();
+  for (int i = 0; i < 1000 && sent < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(sent == 10);
+  // Each answer waits its size at 20,000 bytes per second before the next.
+  const auto expected_ms = static_cast<long>(sent_bytes * 9 / 10 * 1000 / 20'000);
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() >= expected_ms * 8 / 10);
+  server.stop();
+}
+
 TEST_CASE("a peer that never answers: the sync gives up within its timeouts and leaves nothing behind") {
   const crypto::KeyPair silent_key = key_from_label("silent peer");
   const crypto::KeyPair syncing_key = key_from_label("syncing node");
