@@ -108,7 +108,6 @@ Status Node::state_sync_if_asked() {
       "peers in {} requests, {} kept from an interrupted sync, {} peers dropped, {} ms",
       report.height, report.block_hash.hex(), report.state_root.hex(), report.pages, report.leaves,
       report.received_bytes, report.requests, report.found_locally, report.peers_dropped, report.elapsed_ms);
-  state_sync_report_ = report;
   return Status();
 }
 

@@ -154,9 +154,6 @@ class Node : public rpc::NodeService, public ChainBackend {
   Result<sync::SnapshotOffer> snapshot_offer(uint64_t height) const override;
   Result<Bytes> state_record(state::RecordKind kind, const Hash& hash) const override;
 
-  // What state sync did when this node started, if it ran.
-  const std::optional<StateSyncReport>& state_sync_report() const { return state_sync_report_; }
-
   // Dev chain: produces one block from waiting transactions now.
   Status produce_block();
   bool consensus_mode() const { return genesis_.validators.size() > 1; }
@@ -218,7 +215,6 @@ class Node : public rpc::NodeService, public ChainBackend {
   // Guards tip_, which readers on other threads copy.
   mutable std::mutex tip_mutex_;
   block::ChainTip tip_;
-  std::optional<StateSyncReport> state_sync_report_;
   std::atomic<bool> stopping_{false};
 };
 
