@@ -34,6 +34,8 @@ const Bytes& progress_key() {
 // Messages waiting for the sync's thread at most; others are dropped (the
 // peers' consensus traffic is not for a syncing node).
 constexpr size_t incoming_max = 256;
+// And their bytes at most: a peer's unasked-for answers cannot fill memory.
+constexpr size_t incoming_size_bytes_max = 64 * 1024 * 1024;
 
 struct Incoming {
   PublicKey peer;
@@ -109,6 +111,7 @@ class StateSyncSession {
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::deque<Incoming> incoming_;            // guarded by mutex_
+  size_t incoming_size_bytes_ = 0;           // guarded by mutex_
   std::set<PublicKey> connected_;            // guarded by mutex_
   std::set<PublicKey> dropped_;              // the sync thread's
   std::map<PublicKey, InFlight> in_flight_;  // the sync thread's
@@ -131,7 +134,8 @@ Status StateSyncSession::connect() {
         type != sync::message_type::state_response)
       return;
     std::lock_guard lock(mutex_);
-    if (incoming_.size() >= incoming_max) return;
+    if (incoming_.size() >= incoming_max || incoming_size_bytes_ + payload.size() > incoming_size_bytes_max) return;
+    incoming_size_bytes_ += payload.size();
     incoming_.push_back({peer, type, std::move(payload)});
     arrived_.notify_one();
   };
@@ -165,6 +169,7 @@ std::optional<Incoming> StateSyncSession::wait_message(uint64_t until_ms) {
   }
   Incoming message = std::move(incoming_.front());
   incoming_.pop_front();
+  incoming_size_bytes_ -= message.payload.size();
   return message;
 }
 
