@@ -299,6 +299,8 @@ class FunctionCompiler {
   uint32_t source_slot(const Operand& operand, size_t index);
   void finish_pool();
   bool fuse_address(uint16_t code, uint32_t offset, size_t base, const uint32_t* value);
+  bool fuse_load_operand(uint16_t code, const Operand& left, const Operand& right, size_t base);
+  bool fuse_result_store(uint16_t code, const Operand& address, const Operand& value, uint32_t offset, size_t base);
   void emit_move(const Operand& operand, size_t index, uint32_t destination);
   // Records that `instruction`, an operation of `code` in `form`, computes
   // the operand pushed next; its value is then in the accumulator too.
@@ -1392,6 +1394,8 @@ Status FunctionCompiler::compile_memory_access(uint16_t code) {
       const uint32_t value_source = in_accumulator(value) ? 0 : source_slot(value, base + 1);
       if (produced_by_last(address) && fuse_address(code, offset, base, &value_source)) {
         producer_ = none;
+      } else if (fuse_result_store(code, address, value, offset, base)) {
+        producer_ = none;
       } else if (in_accumulator(value)) {
         emit(forms.of(Form::sa), offset, source_slot(address, base), 0);
       } else if (in_accumulator(address)) {
@@ -1437,6 +1441,66 @@ bool FunctionCompiler::fuse_address(uint16_t code, uint32_t offset, size_t base,
     return true;
   }
   add.r = *value;
+  return true;
+}
+
+// Folds the f64.load that the last instruction is into the f64 add, sub,
+// mul or div that takes its value as the right operand (form _sm), when
+// the load's address is a slot, or a slot plus an add's immediate that
+// fits 16 bits, and its offset is 0: then the fused form's address is the
+// load's to the bit, wrapping included. A constant left operand is left to
+// the plain forms, since giving it a slot may take an instruction.
+bool FunctionCompiler::fuse_load_operand(uint16_t code, const Operand& left, const Operand& right, size_t base) {
+  const uint16_t fused = operation_forms(code).of(Form::sm);
+  if (fused == 0 || producer_code_ != opcode::f64_load || !produced_by_last(right) || left.place == Place::constant)
+    return false;
+  const Instruction& load = code_[producer_];
+  uint16_t displacement = 0;
+  if (producer_form_ == Form::ss) {
+    if (load.y != 0) return false;  // the memory argument's offset
+  } else if (producer_form_ == Form::sd) {
+    const int32_t added = static_cast<int32_t>(load.y);
+    if (load.aux != 0 || added < INT16_MIN || added > INT16_MAX) return false;
+    displacement = static_cast<uint16_t>(static_cast<int16_t>(added));
+  } else {
+    return false;
+  }
+  const uint32_t address_slot = load.x;
+  code_[producer_] = Instruction{fused, displacement, slot_of_height(base), source_slot(left, base), address_slot};
+  produced(producer_, code, Form::sm);
+  return true;
+}
+
+// Folds an f64.store of the value that the last instruction, an f64 add,
+// sub, mul or div, computed into that instruction (forms _sa_store,
+// _as_store, _sm_store); the value then needs no slot. Its address must
+// be in a slot or a local (a constant's slot may take an instruction),
+// and for _sm_store it must be the slot the fused load read its address
+// from, the only field left.
+bool FunctionCompiler::fuse_result_store(uint16_t code, const Operand& address, const Operand& value, uint32_t offset,
+                                         size_t base) {
+  if (code != opcode::f64_store || !produced_by_last(value) || address.place == Place::constant) return false;
+  const OperationForms& forms = operation_forms(producer_code_);
+  if (forms.of(Form::sm) == 0) return false;
+  const uint32_t address_slot = source_slot(address, base);
+  Instruction& producer = code_[producer_];
+  switch (producer_form_) {
+    case Form::sa:
+      producer.operation = forms.of(Form::sa_store);
+      producer.y = address_slot;
+      break;
+    case Form::as:
+      producer.operation = forms.of(Form::as_store);
+      producer.x = address_slot;
+      break;
+    case Form::sm:
+      if (producer.y != address_slot) return false;
+      producer.operation = forms.of(Form::sm_store);
+      break;
+    default:
+      return false;
+  }
+  producer.r = offset;
   return true;
 }
 
@@ -1680,6 +1744,10 @@ Status FunctionCompiler::compile_simple(uint16_t code) {
   Operand operands[2];
   GOVCHAIN_TRY(pop_simple_operands(info, operands));
   const size_t base = values_.size();
+  if (live_ && info.operand_count == 2 && fuse_load_operand(code, operands[0], operands[1], base)) {
+    push(static_cast<StackType>(info.result_type));
+    return Status();
+  }
   producer_ = none;
   if (live_) {
     if (info.operand_count == 1)

@@ -3,6 +3,7 @@
 // assembled by hand with the small builder below, so the tests need no tools.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "execution/overlay.h"
 #include "execution/state_keys.h"
 #include "execution/wasm_host.h"
+#include "runtime/operations.h"
 #include "runtime/runtime.h"
 #include "runtime/testing/wasm_writer.h"
 
@@ -252,6 +254,159 @@ TEST_CASE("prepared code: f64 operations read the float accumulator only when it
   REQUIRE_MESSAGE(results.ok(), results.status().to_string());
   const double expected = (-std::sqrt(2.0) + 1.5) * 0.25;
   CHECK(results->at(0).bits == std::bit_cast<uint64_t>(expected));
+}
+
+// The f64 forms fused with a load or a store (docs/runtime.md, "Prepared
+// form") must be invisible: each pattern below runs once as written, where
+// prepare fuses it, and once with an empty block between the instructions,
+// which makes a block head there and so keeps them apart. Both runs must
+// return the same bits, leave the same memory and meet the same trap, in
+// consensus mode; out of it, where the spec lets an operation on two NaNs
+// return either one's payload (and the compiler picks the order of the
+// operands), both must return a NaN. Gas: a run that completes uses the
+// same gas both ways; a trapping fused run has paid for its one block,
+// exactly what the same run pays when it completes.
+namespace {
+
+constexpr uint8_t f64_type = 0x7C;
+const Bytes barrier{0x02, 0x40, 0x0B};  // block end: a block head, nothing run
+
+Bytes memory_argument(uint8_t opcode, uint32_t offset) {
+  Bytes out{opcode, 0x03};
+  put_unsigned(out, offset);
+  return out;
+}
+
+// (address a: i32, v: f64, w: f64) -> f64, with `op` the f64 arithmetic
+// opcode. Pattern 0: memory[a + 8] = v op memory[a] (_sm_store); 1:
+// returns v op memory[a - 8], the address an i32.add (_sm from _sd); 2:
+// memory[a + 16] = v op sqrt(w) (_sa_store); 3: memory[a + 24] = sqrt(v)
+// op w (_as_store). Every pattern then returns what it stored.
+Bytes fused_pattern(int pattern, uint8_t op, bool split) {
+  const Bytes between = split ? barrier : Bytes{};
+  const Bytes get_a{0x20, 0x00}, get_v{0x20, 0x01}, get_w{0x20, 0x02}, sqrt{0x9F};
+  auto store_and_reload = [&](uint32_t offset) {
+    return between + memory_argument(0x39, offset) + get_a + memory_argument(0x2B, offset);
+  };
+  switch (pattern) {
+    case 0:
+      return get_a + get_v + get_a + memory_argument(0x2B, 0) + between + Bytes{op} + store_and_reload(8);
+    case 1:
+      return get_v + get_a + i32_const(-8) + Bytes{0x6A} + memory_argument(0x2B, 0) + between + Bytes{op};
+    case 2:
+      return get_a + get_v + get_w + sqrt + Bytes{op} + store_and_reload(16);
+    default:
+      return get_a + get_v + sqrt + get_w + Bytes{op} + store_and_reload(24);
+  }
+}
+
+struct FusedRun {
+  Status status;
+  uint64_t result_bits = 0;
+  uint64_t gas_used = 0;
+  Bytes memory;
+  std::vector<std::string> operations;
+};
+
+FusedRun run_fused_pattern(int pattern, uint8_t op, bool split, bool consensus, int32_t address, uint64_t v_bits,
+                           uint64_t w_bits) {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({i32, f64_type, f64_type}, {f64_type});
+  builder.export_function("run", builder.function(type, fused_pattern(pattern, op, split)));
+  builder.memory = std::make_pair(1u, std::optional<uint32_t>(1u));
+  const Bytes bytes = builder.build();
+  auto module = load_module(bytes, Limits{});
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  FusedRun run;
+  for (const Instruction& instruction : (*module)->bodies[0].prepared.instructions)
+    run.operations.emplace_back(operation_name(instruction.operation));
+  Store store(Limits{});
+  store.set_consensus_mode(consensus);
+  store.set_gas_limit(1'000'000);
+  auto instance = store.instantiate(*module, Linker{});
+  REQUIRE_MESSAGE(instance.ok(), instance.status().to_string());
+  Bytes initial;
+  for (int index = 0; index < 8192; ++index) initial.push_back(static_cast<uint8_t>(index * 37 + 11));
+  for (uint64_t index = 0; index < 8; ++index) {  // memory[1000] = 3.25, memory[992] = a NaN with a payload
+    initial[1000 + index] = static_cast<uint8_t>(std::bit_cast<uint64_t>(3.25) >> (8 * index));
+    initial[992 + index] = static_cast<uint8_t>(0x7FF4000000000123ull >> (8 * index));
+  }
+  REQUIRE((*instance)->write_memory(0, initial).ok());
+  const Value arguments[] = {Value::i32(address), Value::f64_bits(v_bits), Value::f64_bits(w_bits)};
+  auto results = (*instance)->invoke("run", arguments);
+  run.gas_used = store.gas_used();
+  if (results.ok())
+    run.result_bits = results->at(0).bits;
+  else
+    run.status = results.status();
+  run.memory = *(*instance)->read_memory(0, 65536);
+  return run;
+}
+
+bool contains(const std::vector<std::string>& operations, const std::string& name) {
+  return std::find(operations.begin(), operations.end(), name) != operations.end();
+}
+
+}  // namespace
+
+TEST_CASE("prepared code: f64 operations fused with a load or a store give the plain forms' bits, gas and traps") {
+  const std::pair<uint8_t, const char*> operations[] = {{0xA0, "add"}, {0xA1, "sub"}, {0xA2, "mul"}, {0xA3, "div"}};
+  const char* fused_forms[] = {"sm_store", "sm", "sa_store", "as_store"};
+  const uint64_t quiet_nan_payload = 0x7FF8000000000456ull, signalling_nan = 0x7FF4000000000789ull;
+  struct Case {
+    int32_t address;
+    uint64_t v_bits, w_bits;
+  };
+  const Case cases[] = {
+      {1000, std::bit_cast<uint64_t>(1.5), std::bit_cast<uint64_t>(0.1)},    // plain numbers
+      {1008, std::bit_cast<uint64_t>(-2.0), std::bit_cast<uint64_t>(0.0)},   // memory[1000] at a - 8; division by 0
+      {992, std::bit_cast<uint64_t>(7.0), std::bit_cast<uint64_t>(2.0)},     // memory holds a NaN with a payload
+      {1000, quiet_nan_payload, signalling_nan},                             // NaN operands with payloads
+      {1000, std::bit_cast<uint64_t>(-1.0), std::bit_cast<uint64_t>(-4.0)},  // sqrt of a negative: a new NaN
+      {65528, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},   // the load fits, the store does not
+      {65536, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},   // the load is out of bounds
+      {4, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},       // a - 8 wraps to 2^32 - 4
+  };
+  for (const auto& operation : operations) {
+    const uint8_t op = operation.first;
+    const std::string op_name = operation.second;
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      uint64_t completed_gas = 0;  // the first case completes
+      for (const Case& input : cases) {
+        for (bool consensus : {true, false}) {
+          CAPTURE(op_name);
+          CAPTURE(pattern);
+          CAPTURE(input.address);
+          CAPTURE(consensus);
+          const FusedRun fused =
+              run_fused_pattern(pattern, op, false, consensus, input.address, input.v_bits, input.w_bits);
+          const FusedRun split =
+              run_fused_pattern(pattern, op, true, consensus, input.address, input.v_bits, input.w_bits);
+          const std::string fused_name = std::string("f64_") + op_name + "_" + fused_forms[pattern];
+          CHECK_MESSAGE(contains(fused.operations, fused_name), "prepare no longer emits " << fused_name);
+          CHECK(!contains(split.operations, fused_name));
+          CHECK(fused.status.code() == split.status.code());
+          CHECK(fused.status.message().substr(0, 35) == split.status.message().substr(0, 35));
+          if (consensus || !std::isnan(std::bit_cast<double>(split.result_bits))) {
+            CHECK(fused.result_bits == split.result_bits);
+            CHECK(fused.memory == split.memory);
+          } else {
+            CHECK(std::isnan(std::bit_cast<double>(fused.result_bits)));
+          }
+          if (consensus && fused.status.ok() && std::isnan(std::bit_cast<double>(fused.result_bits)))
+            CHECK(fused.result_bits == 0x7FF8000000000000ull);
+          if (fused.status.ok()) {
+            CHECK(fused.gas_used == split.gas_used);
+            completed_gas = fused.gas_used;
+          } else {
+            REQUIRE(completed_gas != 0);
+            CHECK(fused.gas_used == completed_gas);
+            CHECK(split.gas_used <= completed_gas);
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("trap: unreachable") { check_trap(run_expecting_failure(single_function({0x00})), "unreachable"); }
