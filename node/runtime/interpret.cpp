@@ -1004,6 +1004,14 @@ F64_COMPARISONS_AND_SIGN(F64_OPERATION, f64, uint64_t, 0x8000000000000000ull)
     const uint64_t address = MEMORY_OPERAND_ADDRESS;                                                                 \
     LOAD_F64_CHECKED(right, address);                                                                                \
     STORE_F64_CHECKED(WRAPPED(fp[pc->y]) + pc->r, f64_of(fp[pc->x]) operator_ right);                                \
+  }                                                                                                                  \
+  HANDLER(name##_ps) {                                                                                               \
+    const double product = f64_of(fp[pc->x]) * f64_of(fp[pc->y]);                                                    \
+    PRODUCE_F64(f64_value(context, product operator_ f64_of(fp[pc->aux])));                                          \
+  }                                                                                                                  \
+  HANDLER(name##_sp) {                                                                                               \
+    const double product = f64_of(fp[pc->x]) * f64_of(fp[pc->y]);                                                    \
+    PRODUCE_F64(f64_value(context, f64_of(fp[pc->aux]) operator_ product));                                          \
   }
 F64_FUSED(f64_add, +)
 F64_FUSED(f64_sub, -)
@@ -1173,7 +1181,9 @@ std::array<Handler, op::count> make_table() {
   GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, af) GOVCHAIN_FORM_ENTRY(name, sa)
 #define GOVCHAIN_F64_FUSED_ENTRIES(name) \
   GOVCHAIN_FORM_ENTRY(name, sm)          \
-  GOVCHAIN_FORM_ENTRY(name, sa_store) GOVCHAIN_FORM_ENTRY(name, as_store) GOVCHAIN_FORM_ENTRY(name, sm_store)
+  GOVCHAIN_FORM_ENTRY(name, sa_store)    \
+  GOVCHAIN_FORM_ENTRY(name, as_store)    \
+  GOVCHAIN_FORM_ENTRY(name, sm_store) GOVCHAIN_FORM_ENTRY(name, ps) GOVCHAIN_FORM_ENTRY(name, sp)
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_ENTRY)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_ENTRIES)
   GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_ENTRIES)

@@ -79,7 +79,9 @@ FormsTable make_forms() {
   set(table[opcode::name], Form::sm, op::name##_sm);             \
   set(table[opcode::name], Form::sa_store, op::name##_sa_store); \
   set(table[opcode::name], Form::as_store, op::name##_as_store); \
-  set(table[opcode::name], Form::sm_store, op::name##_sm_store);
+  set(table[opcode::name], Form::sm_store, op::name##_sm_store); \
+  set(table[opcode::name], Form::ps, op::name##_ps);             \
+  set(table[opcode::name], Form::sp, op::name##_sp);
   GOVCHAIN_F64_FUSED(GOVCHAIN_F64_FUSED_FORMS)
 #undef GOVCHAIN_F64_FUSED_FORMS
 #define GOVCHAIN_BRANCH_FORMS(name) \
@@ -142,9 +144,11 @@ NameTable make_names() {
 #define GOVCHAIN_F64_NAMES(name) \
   GOVCHAIN_FORM_NAME(name, ss)   \
   GOVCHAIN_FORM_NAME(name, sf) GOVCHAIN_FORM_NAME(name, as) GOVCHAIN_FORM_NAME(name, af) GOVCHAIN_FORM_NAME(name, sa)
-#define GOVCHAIN_F64_FUSED_NAMES(name) \
-  GOVCHAIN_FORM_NAME(name, sm)         \
-  GOVCHAIN_FORM_NAME(name, sa_store) GOVCHAIN_FORM_NAME(name, as_store) GOVCHAIN_FORM_NAME(name, sm_store)
+#define GOVCHAIN_F64_FUSED_NAMES(name)                                                               \
+  GOVCHAIN_FORM_NAME(name, sm)                                                                       \
+  GOVCHAIN_FORM_NAME(name, sa_store)                                                                 \
+  GOVCHAIN_FORM_NAME(name, as_store) GOVCHAIN_FORM_NAME(name, sm_store) GOVCHAIN_FORM_NAME(name, ps) \
+      GOVCHAIN_FORM_NAME(name, sp)
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
   GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES)

@@ -51,7 +51,13 @@
 //              aux as int16)]: both, when the store's address is the load's
 //              address slot (`a[i] += v`)
 //
-// facc is the float accumulator. Each checks its accesses against the
+//   _ps        r = (slot x * slot y) op slot aux: the f64.mul of two slots
+//              just before, whose product then has no slot of its own
+//   _sp        r = slot aux op (slot x * slot y)
+//
+// facc is the float accumulator. The product is rounded to f64 before the
+// second operation, as two plain instructions round it (the library is
+// built with -ffp-contract=off, so no fused multiply-add). Each checks its accesses against the
 // memory as the load or store it replaces would, and canonicalises NaN in
 // consensus mode like the plain operation; the _store forms leave nothing
 // in the accumulators.
@@ -175,9 +181,9 @@
 namespace govchain::runtime {
 
 // Where the operands of a two-operand instruction come from (see above).
-// The last four are the fused f64 forms (see above).
-enum class Form : uint8_t { ss, si, as, ai, sa, is, ia, sd, ad, sx, ax, sm, sa_store, as_store, sm_store };
-inline constexpr size_t form_count = 15;
+// From sm on: the fused f64 forms (see above).
+enum class Form : uint8_t { ss, si, as, ai, sa, is, ia, sd, ad, sx, ax, sm, sa_store, as_store, sm_store, ps, sp };
+inline constexpr size_t form_count = 17;
 
 namespace op {
 
@@ -192,7 +198,8 @@ enum Operation : uint16_t {
 #define GOVCHAIN_BRANCH_NAMES(name) br_##name##_ss, br_##name##_si, br_##name##_as, br_##name##_ai,
 #define GOVCHAIN_F32_NAMES(name) name##_ss, name##_si, name##_as, name##_ai, name##_sa,
 #define GOVCHAIN_F64_NAMES(name) name##_ss, name##_sf, name##_as, name##_af, name##_sa,
-#define GOVCHAIN_F64_FUSED_NAMES(name) name##_sm, name##_sa_store, name##_as_store, name##_sm_store,
+#define GOVCHAIN_F64_FUSED_NAMES(name) \
+  name##_sm, name##_sa_store, name##_as_store, name##_sm_store, name##_ps, name##_sp,
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
   GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES)

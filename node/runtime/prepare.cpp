@@ -300,6 +300,7 @@ class FunctionCompiler {
   void finish_pool();
   bool fuse_address(uint16_t code, uint32_t offset, size_t base, const uint32_t* value);
   bool fuse_load_operand(uint16_t code, const Operand& left, const Operand& right, size_t base);
+  bool fuse_product_operand(uint16_t code, const Operand& left, const Operand& right, size_t base);
   bool fuse_result_store(uint16_t code, const Operand& address, const Operand& value, uint32_t offset, size_t base);
   void emit_move(const Operand& operand, size_t index, uint32_t destination);
   // Records that `instruction`, an operation of `code` in `form`, computes
@@ -310,6 +311,7 @@ class FunctionCompiler {
     producer_form_ = form;
     producer_serial_ = next_serial_;
     accumulator_serial_ = next_serial_;
+    accumulator_instruction_ = instruction;
     accumulator_float_ = sets_float_accumulator(code);
   }
   // Whether `operand` was computed by the last instruction emitted, which
@@ -319,9 +321,18 @@ class FunctionCompiler {
            producer_ + 1 == code_.size();
   }
   // Whether `operand`'s value is in the accumulator: its instruction was the
-  // last to compute a value, and no block head or call came after it.
+  // last to compute a value, and no block head or call came after it. A
+  // local.tee of that value leaves it there too (compile_local_set): until
+  // the local is set again, which first copies the operand to its own slot,
+  // the local holds what the accumulator holds.
   bool in_accumulator(const Operand& operand) const {
-    return operand.place == Place::slot && operand.serial != 0 && operand.serial == accumulator_serial_;
+    return operand.place != Place::constant && operand.serial != 0 && operand.serial == accumulator_serial_;
+  }
+  // Whether `operand` is in the accumulator and no instruction was emitted
+  // after the one that computed it (local.get and constants emit none), so
+  // that this instruction may still be rewritten to compute more.
+  bool computed_by_last(const Operand& operand) const {
+    return operand.place == Place::slot && in_accumulator(operand) && accumulator_instruction_ + 1 == code_.size();
   }
   // Whether an operation of `code` can take `operand` from the accumulator
   // it reads: the f64 operations that read the float accumulator only when
@@ -384,12 +395,13 @@ class FunctionCompiler {
   const TypeList* last_results_ = nullptr;
   uint32_t last_results_serial_ = 0;
   size_t last_results_height_ = 0;
-  uint32_t producer_ = none;         // the last instruction that computed an operand
-  uint32_t producer_serial_ = 0;     // that operand
-  uint16_t producer_code_ = 0;       // its opcode of the binary format
-  Form producer_form_ = Form::ss;    // and form
-  uint32_t accumulator_serial_ = 0;  // the operand whose value is in the accumulator, if any
-  bool accumulator_float_ = false;   // and whether it is in the float accumulator too
+  uint32_t producer_ = none;                 // the last instruction that computed an operand
+  uint32_t producer_serial_ = 0;             // that operand
+  uint16_t producer_code_ = 0;               // its opcode of the binary format
+  Form producer_form_ = Form::ss;            // and form
+  uint32_t accumulator_serial_ = 0;          // the operand whose value is in the accumulator, if any
+  uint32_t accumulator_instruction_ = none;  // the instruction that computed it
+  bool accumulator_float_ = false;           // and whether it is in the float accumulator too
 };
 
 // ---------------------------------------------------------------------------
@@ -1300,10 +1312,16 @@ Status FunctionCompiler::compile_variable(uint16_t code) {
   GOVCHAIN_TRY(local_type(index, type));
   if (code == opcode::local_get) {
     producer_ = none;
-    if (live_)
-      push_deferred(stack_type(type), Place::local, index, 0);
-    else
+    if (!live_) {
       push(type);
+      return Status();
+    }
+    // `local.tee L; local.get L`: the local's value is in the accumulator
+    // (compile_local_set), and the operand read next is the new one.
+    const bool in_register = !values_.empty() && values_.back().place == Place::local &&
+                             values_.back().local == index && in_accumulator(values_.back());
+    push_deferred(stack_type(type), Place::local, index, 0);
+    if (in_register) accumulator_serial_ = values_.back().serial;
     return Status();
   }
   return compile_local_set(index, type, code == opcode::local_tee);
@@ -1330,7 +1348,11 @@ Status FunctionCompiler::compile_local_set(uint32_t index, ValueType type, bool 
     emit_move(value, height, index);
   }
   producer_ = none;
-  if (tee) push_deferred(stack_type(type), Place::local, index, 0);
+  if (tee) {
+    const bool in_register = in_accumulator(value);
+    push_deferred(stack_type(type), Place::local, index, 0);
+    if (in_register) accumulator_serial_ = values_.back().serial;
+  }
   return Status();
 }
 
@@ -1468,6 +1490,28 @@ bool FunctionCompiler::fuse_load_operand(uint16_t code, const Operand& left, con
   const uint32_t address_slot = load.x;
   code_[producer_] = Instruction{fused, displacement, slot_of_height(base), source_slot(left, base), address_slot};
   produced(producer_, code, Form::sm);
+  return true;
+}
+
+// Folds the f64.mul of two slots that the last instruction is into the f64
+// add, sub, mul or div that takes the product as one operand (forms _ps,
+// _sp), when the other operand is in a slot whose number fits the aux field
+// (a constant is left to the plain forms, as in fuse_load_operand).
+bool FunctionCompiler::fuse_product_operand(uint16_t code, const Operand& left, const Operand& right, size_t base) {
+  if (operation_forms(code).of(Form::ps) == 0 || producer_code_ != opcode::f64_mul || producer_form_ != Form::ss)
+    return false;
+  const bool product_left = computed_by_last(left);
+  if (!product_left && !computed_by_last(right)) return false;
+  const Operand& other = product_left ? right : left;
+  if (other.place == Place::constant) return false;
+  const uint32_t other_slot = source_slot(other, product_left ? base + 1 : base);
+  if (other_slot > UINT16_MAX) return false;
+  const Form form = product_left ? Form::ps : Form::sp;
+  Instruction& product = code_[accumulator_instruction_];
+  product.operation = operation_forms(code).of(form);
+  product.r = slot_of_height(base);
+  product.aux = static_cast<uint16_t>(other_slot);
+  produced(accumulator_instruction_, code, form);
   return true;
 }
 
@@ -1744,7 +1788,9 @@ Status FunctionCompiler::compile_simple(uint16_t code) {
   Operand operands[2];
   GOVCHAIN_TRY(pop_simple_operands(info, operands));
   const size_t base = values_.size();
-  if (live_ && info.operand_count == 2 && fuse_load_operand(code, operands[0], operands[1], base)) {
+  if (live_ && info.operand_count == 2 &&
+      (fuse_load_operand(code, operands[0], operands[1], base) ||
+       fuse_product_operand(code, operands[0], operands[1], base))) {
     push(static_cast<StackType>(info.result_type));
     return Status();
   }

@@ -256,6 +256,32 @@ TEST_CASE("prepared code: f64 operations read the float accumulator only when it
   CHECK(results->at(0).bits == std::bit_cast<uint64_t>(expected));
 }
 
+// local.tee leaves the value it sets in the accumulator, and a local.get of
+// the same local right after reads it from there (docs/runtime.md,
+// "Prepared form"); a local.set of that local while the tee's operand is
+// still on the stack must not change what the operand holds.
+TEST_CASE("prepared code: operands of local.tee are read from the accumulator only while it holds them") {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({i32, 0x7C}, {i32, 0x7C});
+  const Bytes i32_body = Bytes{0x20, 0x00} + i32_const(5) + Bytes{0x6A, 0x22, 0x02} +  // t = (p + 5), tee local 2
+                         Bytes{0x20, 0x02, 0x6C} +                                     // t * local 2
+                         Bytes{0x22, 0x02} + i32_const(100) + Bytes{0x21, 0x02} +      // tee local 2; local 2 = 100
+                         Bytes{0x20, 0x02, 0x6A};                                      // + local 2
+  const Bytes f64_body = Bytes{0x20, 0x01, 0x20, 0x01, 0xA0, 0x22, 0x03} +             // u = q + q, tee local 3
+                         Bytes{0x20, 0x03, 0x9F} +                                     // sqrt(local 3)
+                         Bytes{0x20, 0x03, 0x9A, 0x21, 0x03} +                         // local 3 = -local 3
+                         Bytes{0xA0, 0x20, 0x03, 0xA2};                                // (u + sqrt) * local 3
+  builder.export_function("run", builder.function(type, i32_body + f64_body, {{1, i32}, {1, 0x7C}}));
+  Loaded loaded = instantiate(builder.build());
+  loaded.store->set_consensus_mode(true);
+  const Value arguments[] = {Value::i32(7), Value::f64(4.5)};
+  auto results = loaded.instance->invoke("run", arguments);
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  CHECK(results->at(0) == Value::i32(12 * 12 + 100));
+  const double u = 4.5 + 4.5;
+  CHECK(results->at(1).bits == std::bit_cast<uint64_t>((u + std::sqrt(u)) * -u));
+}
+
 // The f64 forms fused with a load or a store (docs/runtime.md, "Prepared
 // form") must be invisible: each pattern below runs once as written, where
 // prepare fuses it, and once with an empty block between the instructions,
@@ -281,7 +307,8 @@ Bytes memory_argument(uint8_t opcode, uint32_t offset) {
 // opcode. Pattern 0: memory[a + 8] = v op memory[a] (_sm_store); 1:
 // returns v op memory[a - 8], the address an i32.add (_sm from _sd); 2:
 // memory[a + 16] = v op sqrt(w) (_sa_store); 3: memory[a + 24] = sqrt(v)
-// op w (_as_store). Every pattern then returns what it stored.
+// op w (_as_store), all returning what they stored; 4: returns (v * w) op
+// v (_ps); 5: returns w op (v * w) (_sp).
 Bytes fused_pattern(int pattern, uint8_t op, bool split) {
   const Bytes between = split ? barrier : Bytes{};
   const Bytes get_a{0x20, 0x00}, get_v{0x20, 0x01}, get_w{0x20, 0x02}, sqrt{0x9F};
@@ -295,8 +322,12 @@ Bytes fused_pattern(int pattern, uint8_t op, bool split) {
       return get_v + get_a + i32_const(-8) + Bytes{0x6A} + memory_argument(0x2B, 0) + between + Bytes{op};
     case 2:
       return get_a + get_v + get_w + sqrt + Bytes{op} + store_and_reload(16);
-    default:
+    case 3:
       return get_a + get_v + sqrt + get_w + Bytes{op} + store_and_reload(24);
+    case 4:
+      return get_v + get_w + Bytes{0xA2} + between + get_v + Bytes{op};
+    default:
+      return get_w + get_v + get_w + Bytes{0xA2} + between + Bytes{op};
   }
 }
 
@@ -351,7 +382,7 @@ bool contains(const std::vector<std::string>& operations, const std::string& nam
 
 TEST_CASE("prepared code: f64 operations fused with a load or a store give the plain forms' bits, gas and traps") {
   const std::pair<uint8_t, const char*> operations[] = {{0xA0, "add"}, {0xA1, "sub"}, {0xA2, "mul"}, {0xA3, "div"}};
-  const char* fused_forms[] = {"sm_store", "sm", "sa_store", "as_store"};
+  const char* fused_forms[] = {"sm_store", "sm", "sa_store", "as_store", "ps", "sp"};
   const uint64_t quiet_nan_payload = 0x7FF8000000000456ull, signalling_nan = 0x7FF4000000000789ull;
   struct Case {
     int32_t address;
@@ -366,11 +397,13 @@ TEST_CASE("prepared code: f64 operations fused with a load or a store give the p
       {65528, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},   // the load fits, the store does not
       {65536, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},   // the load is out of bounds
       {4, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},       // a - 8 wraps to 2^32 - 4
+      // v * w = 1 - 2^-60 rounds to 1: a fused multiply-add would not round it.
+      {1000, std::bit_cast<uint64_t>(1.0 + 0x1p-30), std::bit_cast<uint64_t>(1.0 - 0x1p-30)},
   };
   for (const auto& operation : operations) {
     const uint8_t op = operation.first;
     const std::string op_name = operation.second;
-    for (int pattern = 0; pattern < 4; ++pattern) {
+    for (int pattern = 0; pattern < 6; ++pattern) {
       uint64_t completed_gas = 0;  // the first case completes
       for (const Case& input : cases) {
         for (bool consensus : {true, false}) {
