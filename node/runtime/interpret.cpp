@@ -485,6 +485,13 @@ HANDLER(copy) {
   NEXT();
 }
 
+// In this order: the second copy may read the slot the first wrote.
+HANDLER(copy_pair) {
+  fp[pc->r] = fp[pc->x];
+  fp[pc->y] = fp[pc->aux];
+  NEXT();
+}
+
 HANDLER(copy_values) {
   copy_slots(fp + pc->r, fp + pc->x, pc->y);
   NEXT();

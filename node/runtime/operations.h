@@ -155,6 +155,7 @@
   X(call_indirect)     /* new frame at slot r; x: element index slot, y: type index, aux: table */        \
   X(unreachable)                                                                                          \
   X(copy)              /* r = x */                                                                        \
+  X(copy_pair)         /* r = x, then y = slot aux: two copies in a row (prepare joins them) */          \
   X(copy_values)       /* y slots from x on to r on, in ascending order */                                \
   X(constant)          /* r = imm */                                                                      \
   X(select)            /* if slot y (i32) == 0: r = x (r holds the first operand already) */              \

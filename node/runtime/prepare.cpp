@@ -602,7 +602,18 @@ Status FunctionCompiler::check_top(const TypeList& types) const {
 // ---------------------------------------------------------------------------
 // Code generation primitives.
 
+// A copy right after a copy joins it (copy_pair): one dispatch for two, as
+// the moves of a loop's rotated locals come. No branch can land between
+// them: branches land on charges, on the function's final return and after
+// calls, never on an instruction that follows a copy.
 uint32_t FunctionCompiler::emit(uint16_t operation, uint32_t r, uint32_t x, uint32_t y, uint16_t aux) {
+  if (operation == op::copy && !code_.empty() && code_.back().operation == op::copy && x <= UINT16_MAX) {
+    Instruction& first = code_.back();
+    first.operation = op::copy_pair;
+    first.y = r;
+    first.aux = static_cast<uint16_t>(x);
+    return static_cast<uint32_t>(code_.size() - 1);
+  }
   code_.push_back(Instruction{operation, aux, r, x, y});
   return static_cast<uint32_t>(code_.size() - 1);
 }

@@ -282,6 +282,35 @@ TEST_CASE("prepared code: operands of local.tee are read from the accumulator on
   CHECK(results->at(1).bits == std::bit_cast<uint64_t>((u + std::sqrt(u)) * -u));
 }
 
+// Copies in a row are joined into one copy_pair instruction (docs/runtime.md,
+// "Prepared form"), which must keep their order: here the third copy reads
+// the local the first one wrote, and a loop repeats the rotation.
+TEST_CASE("prepared code: joined copies keep their order") {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({i32, i32, i32}, {i32});
+  const Bytes rotate = Bytes{0x20, 0x01, 0x21, 0x00, 0x20, 0x02, 0x21, 0x01, 0x20, 0x00, 0x21, 0x02};
+  const Bytes count_down = Bytes{0x20, 0x03} + i32_const(1) + Bytes{0x6B, 0x22, 0x03, 0x0D, 0x00};
+  const Bytes body = i32_const(3) + Bytes{0x21, 0x03, 0x03, 0x40} + rotate + count_down + Bytes{0x0B} +
+                     Bytes{0x20, 0x00} + i32_const(100) + Bytes{0x6C, 0x20, 0x01, 0x6A} + i32_const(100) +
+                     Bytes{0x6C, 0x20, 0x02, 0x6A};  // result: local0 * 10000 + local1 * 100 + local2
+  const Bytes bytes = [&] {
+    builder.export_function("run", builder.function(type, body, {{1, i32}}));
+    return builder.build();
+  }();
+  auto module = load_module(bytes, Limits{});
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  bool joined = false;
+  for (const Instruction& instruction : (*module)->bodies[0].prepared.instructions)
+    joined |= std::string(operation_name(instruction.operation)) == "copy_pair";
+  CHECK(joined);
+  Loaded loaded = instantiate(bytes);
+  const Value arguments[] = {Value::i32(1), Value::i32(2), Value::i32(3)};
+  auto results = loaded.instance->invoke("run", arguments);
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  // Each round (a, b, c) -> (b, c, b): (1, 2, 3) -> (2, 3, 2) -> (3, 2, 3) -> (2, 3, 2).
+  CHECK(results->at(0) == Value::i32(2 * 10000 + 3 * 100 + 2));
+}
+
 // The f64 forms fused with a load or a store (docs/runtime.md, "Prepared
 // form") must be invisible: each pattern below runs once as written, where
 // prepare fuses it, and once with an empty block between the instructions,
