@@ -289,6 +289,7 @@ class FunctionCompiler {
   uint32_t slot_of_height(size_t height) const { return frame_base_ + static_cast<uint32_t>(height); }
   uint32_t emit(uint16_t operation, uint32_t r = 0, uint32_t x = 0, uint32_t y = 0, uint16_t aux = 0);
   uint32_t emit_immediate(uint16_t operation, uint32_t r, uint64_t immediate);
+  void emit_copy(uint32_t destination, uint32_t source);
   void note_height() {
     if (live_) height_max_ = std::max(height_max_, values_.size());
   }
@@ -602,20 +603,24 @@ Status FunctionCompiler::check_top(const TypeList& types) const {
 // ---------------------------------------------------------------------------
 // Code generation primitives.
 
+uint32_t FunctionCompiler::emit(uint16_t operation, uint32_t r, uint32_t x, uint32_t y, uint16_t aux) {
+  code_.push_back(Instruction{operation, aux, r, x, y});
+  return static_cast<uint32_t>(code_.size() - 1);
+}
+
 // A copy right after a copy joins it (copy_pair): one dispatch for two, as
 // the moves of a loop's rotated locals come. No branch can land between
 // them: branches land on charges, on the function's final return and after
 // calls, never on an instruction that follows a copy.
-uint32_t FunctionCompiler::emit(uint16_t operation, uint32_t r, uint32_t x, uint32_t y, uint16_t aux) {
-  if (operation == op::copy && !code_.empty() && code_.back().operation == op::copy && x <= UINT16_MAX) {
+void FunctionCompiler::emit_copy(uint32_t destination, uint32_t source) {
+  if (!code_.empty() && code_.back().operation == op::copy && source <= UINT16_MAX) {
     Instruction& first = code_.back();
     first.operation = op::copy_pair;
-    first.y = r;
-    first.aux = static_cast<uint16_t>(x);
-    return static_cast<uint32_t>(code_.size() - 1);
+    first.y = destination;
+    first.aux = static_cast<uint16_t>(source);
+    return;
   }
-  code_.push_back(Instruction{operation, aux, r, x, y});
-  return static_cast<uint32_t>(code_.size() - 1);
+  emit(op::copy, destination, source);
 }
 
 uint32_t FunctionCompiler::emit_immediate(uint16_t operation, uint32_t r, uint64_t immediate) {
@@ -632,7 +637,7 @@ void FunctionCompiler::materialize(size_t index) {
   if (operand.place == Place::slot) return;
   const uint32_t slot = slot_of_height(index);
   if (operand.place == Place::local)
-    emit(op::copy, slot, operand.local);
+    emit_copy(slot, operand.local);
   else
     emit_immediate(op::constant, slot, operand.bits);
   operand.place = Place::slot;
@@ -690,10 +695,10 @@ uint32_t FunctionCompiler::source_slot(const Operand& operand, size_t index) {
 void FunctionCompiler::emit_move(const Operand& operand, size_t index, uint32_t destination) {
   switch (operand.place) {
     case Place::slot:
-      if (slot_of_height(index) != destination) emit(op::copy, destination, slot_of_height(index));
+      if (slot_of_height(index) != destination) emit_copy(destination, slot_of_height(index));
       return;
     case Place::local:
-      emit(op::copy, destination, operand.local);
+      emit_copy(destination, operand.local);
       return;
     case Place::constant:
       emit_immediate(op::constant, destination, operand.bits);
@@ -1799,7 +1804,8 @@ Status FunctionCompiler::compile_simple(uint16_t code) {
   Operand operands[2];
   GOVCHAIN_TRY(pop_simple_operands(info, operands));
   const size_t base = values_.size();
-  if (live_ && info.operand_count == 2 &&
+  const bool fusable = producer_code_ == opcode::f64_load || producer_code_ == opcode::f64_mul;
+  if (fusable && live_ && info.operand_count == 2 &&
       (fuse_load_operand(code, operands[0], operands[1], base) ||
        fuse_product_operand(code, operands[0], operands[1], base))) {
     push(static_cast<StackType>(info.result_type));
