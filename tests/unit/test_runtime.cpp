@@ -311,6 +311,42 @@ TEST_CASE("prepared code: joined copies keep their order") {
   CHECK(results->at(0) == Value::i32(2 * 10000 + 3 * 100 + 2));
 }
 
+// The joined forms keep a slot number in the 16-bit aux field; a slot above
+// 65,535 must leave the instructions apart rather than lose its high bits.
+TEST_CASE("prepared code: slots above the aux field's range are not joined") {
+  Limits limits;
+  limits.locals_per_function_max = 70'000;
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({0x7C, 0x7C}, {0x7C});
+  auto local = [](uint32_t index, uint8_t opcode) {
+    Bytes out{opcode};
+    put_unsigned(out, index);
+    return out;
+  };
+  const uint32_t high = 69'000, higher = 69'001;  // f64 locals far above 65,535
+  const Bytes body = local(0, 0x20) + local(high, 0x21) + local(1, 0x20) +
+                     local(higher, 0x21) +  // high = p, higher = q
+                     local(0, 0x20) + local(1, 0x20) + Bytes{0xA2} + local(high, 0x20) + Bytes{0xA0} +  // p * q + high
+                     local(higher, 0x20) + local(2, 0x21) + local(high, 0x20) + local(3, 0x21) +        // two copies
+                     local(2, 0x20) + Bytes{0xA0} + local(3, 0x20) + Bytes{0xA1};  // + local 2 - local 3
+  builder.export_function("run", builder.function(type, body, {{69'998, 0x7C}}));
+  const Bytes bytes = builder.build();
+  auto module = load_module(bytes, limits);
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  for (const Instruction& instruction : (*module)->bodies[0].prepared.instructions) {
+    const std::string name = operation_name(instruction.operation);
+    CHECK(name != "f64_add_ps");
+    // Only the first two copies join: their sources are parameters 0 and 1
+    // (a destination has 32 bits); the last two read locals above 65,535.
+    if (name == "copy_pair") CHECK((instruction.x == 0 && instruction.aux == 1 && instruction.y == higher));
+  }
+  Loaded loaded = instantiate(bytes, limits);
+  const Value arguments[] = {Value::f64(3.0), Value::f64(0.25)};
+  auto results = loaded.instance->invoke("run", arguments);
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  CHECK(results->at(0).as_f64() == 3.0 * 0.25 + 3.0 + 0.25 - 3.0);
+}
+
 // The f64 forms fused with a load or a store (docs/runtime.md, "Prepared
 // form") must be invisible: each pattern below runs once as written, where
 // prepare fuses it, and once with an empty block between the instructions,
