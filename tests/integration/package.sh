@@ -294,8 +294,10 @@ run_service() {  # run_service UNIT CREDENTIAL_FILE COMMAND...
   rm -f "$WORK/credentials/govchain-key-passphrase"
   install -m 0400 "\$credential" "$WORK/credentials/govchain-key-passphrase"
   install -d -m 0700 "$S/var/lib/govchain"
-  (cd / && env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$WORK/credentials" GOVCHAIND_METRICS_ADDR=127.0.0.1:$METRICS_A "\$@" >"$WORK/journal.log" 2>&1 &
-    echo \$! >"$WORK/\$unit.pid")
+  # exec: the recorded pid is the node's own, so that stopping the unit
+  # stops the node (not only a shell around it).
+  (cd / && exec env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$WORK/credentials" GOVCHAIND_METRICS_ADDR=127.0.0.1:$METRICS_A "\$@" >"$WORK/journal.log" 2>&1) &
+  echo \$! >"$WORK/\$unit.pid"
 }
 EOF
 
