@@ -28,6 +28,12 @@ constexpr uint64_t evidence_report_gas_limit = 200'000;
 // beyond it committing waits for the event worker.
 constexpr size_t block_events_queued_max = 64;
 
+// Blocks of a dev chain whose synced write is queued or running, at most:
+// one being written while the next executes, and one more waiting. Beyond
+// it committing waits for the writer, so memory stays bounded (a block's
+// batch is a few MB at most).
+constexpr size_t blocks_written_in_background_max = 2;
+
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<execution::ContractHost> contracts) {
@@ -67,8 +73,11 @@ Node::~Node() { stop(); }
 Status Node::open_state() {
   GOVCHAIN_ASSIGN_OR_RETURN(store_, storage::open_leveldb_store(config_.data_dir / "db"));
   GOVCHAIN_TRY(storage::check_storage_format(*store_, storage_format_version, config_.data_dir.string()));
-  state_ = std::make_unique<state::StateTree>(*store_);
-  blocks_ = std::make_unique<chain::BlockStore>(*store_);
+  pipelined_ = std::make_unique<storage::PipelinedStore>(*store_, blocks_written_in_background_max);
+  background_commits_ = !consensus_mode();
+  state_ = std::make_unique<state::StateTree>(*pipelined_);
+  blocks_ = std::make_unique<chain::BlockStore>(*pipelined_);
+  durable_blocks_ = std::make_unique<chain::BlockStore>(*store_);
   executor_ = std::make_unique<execution::Executor>(genesis_.chain_id, genesis_.parameters, contracts_.get());
   block_executor_ = std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));
@@ -89,6 +98,7 @@ Status Node::load_or_create_genesis_block() {
       return error(Code::invalid, "the data directory holds chain '" + block.header.chain_id +
                                       "' but the genesis file is for '" + genesis_.chain_id + "'");
     GOVCHAIN_ASSIGN_OR_RETURN(tip_, block::load_tip(*blocks_, *state_));
+    durable_head_ = tip_.head;
     spdlog::info("resumed chain {} at height {} (state root {})", genesis_.chain_id, *latest, stored_root.hex());
     return Status();
   }
@@ -100,6 +110,7 @@ Status Node::load_or_create_genesis_block() {
     commit = consensus::sign_commit_certificate(genesis_.chain_id, 0, genesis_block.block_hash, *signer_);
   GOVCHAIN_TRY(blocks_->commit(0, genesis_block.encoded, commit, {}, genesis_block.batch));
   GOVCHAIN_ASSIGN_OR_RETURN(tip_, block::genesis_tip(genesis_block.header, *committed_));
+  durable_head_ = tip_.head;
   spdlog::info("created genesis of chain {} with {} contracts (state root {})", genesis_.chain_id,
                genesis_.contracts.size(), genesis_block.header.state_root.hex());
   return Status();
@@ -123,6 +134,9 @@ Result<Node::BackupView> Node::backup_view() const {
   // Blocks are committed under the block lock, and the tip moves with
   // them: a snapshot and the head taken together under it match.
   std::lock_guard block_lock(block_mutex_);
+  // Blocks written in the background are durable, and the head follows
+  // them, once the writer is idle; no new block is queued meanwhile.
+  GOVCHAIN_TRY(pipelined_->drain());
   GOVCHAIN_ASSIGN_OR_RETURN(auto snapshot, store_->snapshot());
   return BackupView{std::move(snapshot), head()};
 }
@@ -134,7 +148,13 @@ block::ChainTip Node::tip() const {
 
 chain::ChainHead Node::head() const {
   std::lock_guard lock(tip_mutex_);
-  return tip_.head;
+  return durable_head_;
+}
+
+bool Node::is_pending(const Hash& hash) const {
+  if (mempool_->contains(hash)) return true;
+  std::lock_guard lock(in_flight_mutex_);
+  return in_flight_.contains(hash);
 }
 
 std::vector<PublicKey> Node::validators() const {
@@ -207,6 +227,7 @@ Status Node::commit_executed(block::ExecutedBlock executed, const chain::CommitC
   if (header.height != parent.head.height + 1 || header.previous_hash != parent.head.block_hash)
     return error(Code::internal, "block " + std::to_string(header.height) + " was executed on another head than " +
                                      "this node's (height " + std::to_string(parent.head.height) + ")");
+  if (background_commits_) return commit_in_background(std::move(executed), commit, parent);
   const uint64_t write_started_ms = clock_->steady_ms();
   GOVCHAIN_TRY(blocks_->commit(header.height, executed.encoded, commit, executed.receipts, executed.batch));
   spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", header.height, executed.batch.operation_count(),
@@ -220,11 +241,68 @@ Status Node::commit_executed(block::ExecutedBlock executed, const chain::CommitC
   {
     std::lock_guard lock(tip_mutex_);
     tip_ = std::move(next);
+    durable_head_ = tip_.head;
   }
   mempool_->remove_committed(executed.txs, *committed_);
   if (events_) events_->publish(header, executed.txs.size(), std::move(executed.receipts));
   record_commit_metrics(executed.txs.size());
   return Status();
+}
+
+Status Node::commit_in_background(block::ExecutedBlock executed, const chain::CommitCertificate& commit,
+                                  block::ChainTip parent) {
+  const chain::Header header = executed.header;
+  std::vector<Hash> tx_hashes;
+  tx_hashes.reserve(executed.txs.size());
+  for (const auto& tx : executed.txs) tx_hashes.push_back(tx.hash());
+  {
+    // Until the write is durable the transactions are neither in the
+    // mempool nor committed: the API keeps calling them pending.
+    std::lock_guard lock(in_flight_mutex_);
+    in_flight_.insert(tx_hashes.begin(), tx_hashes.end());
+  }
+  chain::BlockStore::add_to_batch(header.height, executed.encoded, commit, executed.receipts, executed.batch);
+  const size_t operation_count = executed.batch.operation_count();
+  const uint64_t queue_started_ms = clock_->steady_ms();
+  GOVCHAIN_TRY(pipelined_->write_in_background(
+      std::move(executed.batch),
+      [this, header, hashes = std::move(tx_hashes), receipts = std::move(executed.receipts)](
+          const Status& written) mutable { on_block_written(written, header, hashes, std::move(receipts)); }));
+  // The batch is readable now: the tip's validator sets come from the state
+  // after this block, and the next block executes on top of it.
+  GOVCHAIN_ASSIGN_OR_RETURN(block::ChainTip next, block::advance_tip(parent, header, *committed_));
+  for (uint64_t id : executed.applied_validator_proposals)
+    spdlog::info("block {}: validator proposal {} takes effect", header.height, id);
+  {
+    std::lock_guard lock(tip_mutex_);
+    tip_ = std::move(next);
+  }
+  mempool_->remove_committed(executed.txs, *committed_);
+  spdlog::debug("block {}: queued {} operations for the background write (waited {} ms for room)", header.height,
+                operation_count, clock_->steady_ms() - queue_started_ms);
+  return Status();
+}
+
+void Node::on_block_written(const Status& written, const chain::Header& header, const std::vector<Hash>& tx_hashes,
+                            std::vector<chain::Receipt> receipts) {
+  if (!written.ok()) {
+    // The blocks after it were executed on top of it: the node cannot go
+    // on, and on restart it resumes from the last durable block.
+    spdlog::critical("writing block {} failed, stopping the node to protect the data: {}", header.height,
+                     written.to_string());
+    std::exit(70);
+  }
+  {
+    std::lock_guard lock(tip_mutex_);
+    durable_head_ = chain::head_of(header);
+  }
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    for (const auto& hash : tx_hashes) in_flight_.erase(hash);
+  }
+  spdlog::debug("block {}: durable", header.height);
+  if (events_) events_->publish(header, tx_hashes.size(), std::move(receipts));
+  record_commit_metrics(tx_hashes.size());
 }
 
 void Node::record_commit_metrics(size_t tx_count) {
@@ -410,6 +488,11 @@ void Node::stop() {
   if (stopping_.exchange(true)) return;
   if (producer_) producer_->stop();
   if (driver_) driver_->stop();
+  // Writes what the producer queued; its events are published below.
+  if (pipelined_) {
+    Status drained = pipelined_->close();
+    if (!drained.ok()) spdlog::error("writing the last blocks failed: {}", drained.to_string());
+  }
   if (events_) events_->stop();                // publishes what is queued
   if (backup_server_) backup_server_->stop();  // releases its snapshot before the store closes
   if (metrics_server_) metrics_server_->stop();
@@ -437,7 +520,10 @@ Result<rpc::ProvenState> Node::prove(ByteView key, std::optional<uint64_t> heigh
 }
 
 Result<uint64_t> Node::next_nonce(const PublicKey& account) const {
-  return execution::read_nonce(*committed_, account);
+  // The durable head's state, read through the tree at its root: blocks
+  // still being written are not reported.
+  block::TreeState durable(*state_, head().state_root);
+  return execution::read_nonce(durable, account);
 }
 
 Result<uint64_t> Node::pending_nonce(const PublicKey& account) const {
@@ -448,7 +534,8 @@ Result<uint64_t> Node::pending_nonce(const PublicKey& account) const {
 Result<chain::Receipt> Node::query(const chain::ContractCall& call, const PublicKey& caller, uint64_t gas_limit) const {
   chain::ChainHead at = head();
   execution::BlockContext context{genesis_.chain_id, at.height, at.time_ms, PublicKey{}};
-  return executor_->query(*committed_, call, caller, context, gas_limit);
+  block::TreeState durable(*state_, at.state_root);
+  return executor_->query(durable, call, caller, context, gas_limit);
 }
 
 }  // namespace govchain::app

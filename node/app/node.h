@@ -5,7 +5,10 @@
 //  - blocks are built, executed and checked by block::BlockExecutor, on
 //    top of the node's chain tip (head and validator sets, block/
 //    chain_tip.h), and committed here with their certificate in one synced
-//    batch;
+//    batch. On a dev chain that batch is written in the background
+//    (storage/pipelined_store.h) while the next block executes on top of
+//    it; the API's head, receipts, blocks and events follow only once the
+//    write is durable (docs/benchmarks.md, "Dev node throughput");
 //  - transactions enter through block::admit_tx, from the API and from
 //    peers alike, then wait in the mempool;
 //  - with one validator in the genesis (the dev chain) the node is that
@@ -26,6 +29,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
 
 #include "app/backup.h"
 #include "app/block_events.h"
@@ -49,6 +53,7 @@
 #include "rpc/http_server.h"
 #include "rpc/metrics.h"
 #include "state/state_tree.h"
+#include "storage/pipelined_store.h"
 #include "storage/store.h"
 
 namespace govchain::app {
@@ -113,13 +118,15 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::vector<PublicKey> validators() const override;
   size_t mempool_size() const override { return mempool_->size(); }
   Result<Hash> submit(Bytes encoded_tx) override;
-  bool is_pending(const Hash& hash) const override { return mempool_->contains(hash); }
+  // Waiting in the mempool, or in a block whose write is not durable yet.
+  bool is_pending(const Hash& hash) const override;
   std::optional<Status> dropped(const Hash& hash) const override { return outcomes_->dropped(hash); }
-  Result<chain::Block> block(uint64_t height) const override { return blocks_->block(height); }
+  // Reads of blocks, certificates and receipts see durable blocks only.
+  Result<chain::Block> block(uint64_t height) const override { return durable_blocks_->block(height); }
   Result<chain::CommitCertificate> commit(uint64_t height) const override {
-    return blocks_->commit_certificate(height);
+    return durable_blocks_->commit_certificate(height);
   }
-  Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return blocks_->receipt(tx_hash); }
+  Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return durable_blocks_->receipt(tx_hash); }
   Result<rpc::ProvenState> prove(ByteView key, std::optional<uint64_t> height) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;
   Result<uint64_t> pending_nonce(const PublicKey& account) const override;
@@ -131,6 +138,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::optional<rpc::ConsensusInfo> consensus_info() const override;
 
   // ChainBackend (the consensus driver's or the dev producer's thread)
+  chain::ChainHead building_head() const override { return tip().head; }
   Result<block::ExecutedBlock> build_block(int64_t time_ms, const PublicKey& proposer,
                                            const chain::CommitCertificate& last_commit) override;
   Result<block::ExecutedBlock> execute_block(ByteView encoded) override;
@@ -139,7 +147,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   void report_evidence(ByteView evidence) override;
   std::vector<PublicKey> admitted_node_keys() const override;
   uint64_t head_height() const override { return head().height; }
-  Result<Bytes> encoded_block(uint64_t height) const override { return blocks_->encoded_block(height); }
+  Result<Bytes> encoded_block(uint64_t height) const override { return durable_blocks_->encoded_block(height); }
 
   // Dev chain: produces one block from waiting transactions now.
   Status produce_block();
@@ -166,6 +174,14 @@ class Node : public rpc::NodeService, public ChainBackend {
   // The one path of a transaction into the mempool (API and peers).
   Result<Hash> admit(Bytes encoded_tx, bool from_peer);
   void record_commit_metrics(size_t tx_count);
+  // Dev chains: queues the block's batch for its background write, moves
+  // the building tip on, and acknowledges the block once it is durable.
+  Status commit_in_background(block::ExecutedBlock executed, const chain::CommitCertificate& commit,
+                              block::ChainTip parent);
+  // The writer thread's report of a block's write: the durable head, the
+  // block's event and metrics follow it; a failed write stops the node.
+  void on_block_written(const Status& written, const chain::Header& header, const std::vector<Hash>& tx_hashes,
+                        std::vector<chain::Receipt> receipts);
   // Takes the transactions a block builder left out from the mempool and
   // records why, for their submitters.
   void drop_txs(std::vector<std::pair<chain::CheckedTx, Status>> dropped);
@@ -176,8 +192,15 @@ class Node : public rpc::NodeService, public ChainBackend {
   crypto::KeyPair validator_key_;
   std::unique_ptr<consensus::Signer> signer_;
   std::unique_ptr<storage::KeyValueStore> store_;
+  // In front of store_: block work reads and writes through it, the API's
+  // block reads (durable_blocks_) go to store_ directly.
+  std::unique_ptr<storage::PipelinedStore> pipelined_;
   std::unique_ptr<state::StateTree> state_;
   std::unique_ptr<chain::BlockStore> blocks_;
+  std::unique_ptr<chain::BlockStore> durable_blocks_;
+  // Dev chains write blocks in the background; consensus waits for each
+  // write (its votes and WAL assume a committed block is on disk).
+  bool background_commits_ = false;
   std::unique_ptr<execution::ContractHost> contracts_;
   std::unique_ptr<execution::Executor> executor_;
   std::unique_ptr<block::BlockExecutor> block_executor_;
@@ -196,9 +219,13 @@ class Node : public rpc::NodeService, public ChainBackend {
 
   // Serialises block work: building, executing, committing, importing.
   mutable std::mutex block_mutex_;
-  // Guards tip_, which readers on other threads copy.
+  // Guards tip_ and durable_head_, which readers on other threads copy.
   mutable std::mutex tip_mutex_;
-  block::ChainTip tip_;
+  block::ChainTip tip_;            // what the next block builds on
+  chain::ChainHead durable_head_;  // the latest block whose write is durable
+  // Transactions of blocks whose write is not durable yet.
+  mutable std::mutex in_flight_mutex_;
+  std::unordered_set<Hash, FixedBytesHasher> in_flight_;
   std::atomic<bool> stopping_{false};
 };
 

@@ -69,13 +69,18 @@ Result<Receipt> BlockStore::receipt(const Hash& tx_hash) const {
 
 Status BlockStore::commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
                           const std::vector<Receipt>& receipts, storage::WriteBatch& batch) {
+  add_to_batch(height, encoded_block, commit, receipts, batch);
+  return store_.write(batch, true);
+}
+
+void BlockStore::add_to_batch(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                              const std::vector<Receipt>& receipts, storage::WriteBatch& batch) {
   batch.put(height_key("b/h/", height), encoded_block);
   batch.put(height_key("b/c/", height), encode_commit(commit));
   for (const auto& receipt : receipts) batch.put(receipt_key(receipt.tx_hash), encode_receipt(receipt));
   codec::Writer latest;
   latest.u64(height);
   batch.put(latest_key(), latest.data());
-  return store_.write(batch, true);
 }
 
 }  // namespace govchain::chain

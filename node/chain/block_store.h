@@ -43,6 +43,12 @@ class BlockStore {
   // the block at `height` (chain::encode_block), stored as it is.
   Status commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
                 const std::vector<Receipt>& receipts, storage::WriteBatch& batch);
+  // What commit() appends to `batch`, without writing it: for a caller that
+  // writes the batch itself (the dev node writes it in the background,
+  // storage/pipelined_store.h). The batch must be written whole, in one
+  // atomic write, for the store to stay consistent.
+  static void add_to_batch(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                           const std::vector<Receipt>& receipts, storage::WriteBatch& batch);
 
  private:
   storage::KeyValueStore& store_;
