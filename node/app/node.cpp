@@ -335,12 +335,16 @@ Result<size_t> Node::import_block(ByteView encoded, const chain::CommitCertifica
   if (!executed.ok()) return error(Code::corruption, at + executed.status().message());
   const size_t tx_count = executed->txs.size();
   GOVCHAIN_TRY(commit_executed(std::move(*executed), commit));
+  // Imported blocks are reported durable, like blocks of consensus.
+  GOVCHAIN_TRY(pipelined_->drain());
   return tx_count;
 }
 
 Status Node::produce_block() {
   if (!producer_) return error(Code::invalid_argument, "blocks of a network of validators are made by consensus");
-  return producer_->produce_once();
+  GOVCHAIN_TRY(producer_->produce_once());
+  // A block made on request is durable, and the head moved, on return.
+  return pipelined_->drain();
 }
 
 // ---- transactions -----------------------------------------------------------

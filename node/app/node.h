@@ -149,7 +149,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   uint64_t head_height() const override { return head().height; }
   Result<Bytes> encoded_block(uint64_t height) const override { return durable_blocks_->encoded_block(height); }
 
-  // Dev chain: produces one block from waiting transactions now.
+  // Dev chain: produces one block from waiting transactions now, and
+  // returns once it (and every block before it) is durable.
   Status produce_block();
   bool consensus_mode() const { return genesis_.validators.size() > 1; }
   uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
@@ -159,7 +160,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   // it is the next block, its commit certificate is signed by more than two
   // thirds of the validators of its height, and the state root and
   // receipts root computed here equal the header's. Code::corruption names
-  // the first difference. Returns the number of transactions executed.
+  // the first difference. Returns the number of transactions executed, once
+  // the block is durable.
   // Call before start() or while it runs.
   Result<size_t> import_block(ByteView encoded, const chain::CommitCertificate& commit);
 
