@@ -332,8 +332,8 @@ int main(int argc, char** argv) {
   logging_to_file = !settings.log.file.empty();
   if (modes.dev) {
     if (modes.contracts_dir.empty()) modes.contracts_dir = default_contracts_dir(argv[0]);
-    Status prepared = govchain::app::ensure_dev_data_dir(settings.node.data_dir, modes.contracts_dir,
-                                                           modes.dev_block_interval_ms);
+    Status prepared =
+        govchain::app::ensure_dev_data_dir(settings.node.data_dir, modes.contracts_dir, modes.dev_block_interval_ms);
     if (!prepared.ok()) return fail(prepared.to_string());
   }
   Status passphrase = load_passphrase(settings, environment);

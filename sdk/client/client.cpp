@@ -89,8 +89,8 @@ Result<std::vector<Result<Hash>>> Client::submit_batch(const std::vector<chain::
     if (!outcomes[index].ok()) continue;
     const Hash expected = chain::tx_hash(txs[index]);
     if (*outcomes[index] != expected)
-      outcomes[index] = error(Code::invalid, "the node reported hash " + outcomes[index]->hex() +
-                                                 " for transaction " + expected.hex());
+      outcomes[index] = error(
+          Code::invalid, "the node reported hash " + outcomes[index]->hex() + " for transaction " + expected.hex());
   }
   return outcomes;
 }
