@@ -536,7 +536,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("\nGas schedule check: CPU time per gas unit of each class of work, under the contract limits\n");
-  Status checked = bench::print_gas_schedule_check(contracts_dir, measured);
+  Status checked = bench::print_gas_schedule_check(contracts_dir, wasm_dir + "/host.wasm", measured);
   if (!checked.ok()) {
     std::fprintf(stderr, "runtime_bench: gas schedule check: %s\n", checked.to_string().c_str());
     return 1;

@@ -1,7 +1,8 @@
 // The gas schedule check of runtime_bench: CPU time per gas unit for each
 // class of work the engine prices (arithmetic and control flow, calls,
 // locals zeroed, values moved by branches, memory and table growth, bulk
-// memory, instantiation, loading), measured with purpose-built modules under
+// memory, instantiation, loading, and the node's host functions: signature
+// checks, hashing, storage, events), measured with purpose-built modules under
 // the node's contract limits, and their spread (the largest ns/gas divided
 // by the smallest). A schedule that prices work evenly has a small spread;
 // docs/runtime.md, "Gas schedule", has the figures and how they were used.
@@ -23,7 +24,9 @@ struct MeasuredWorkload {
 };
 
 // Prints the check; fails only if a purpose-built module does not load or
-// run (a broken engine, not a slow machine).
-Status print_gas_schedule_check(const std::string& contracts_dir, const std::vector<MeasuredWorkload>& workloads);
+// run (a broken engine, not a slow machine). `host_workload_path` is the
+// wasm32 build of bench/runtime/host.c.
+Status print_gas_schedule_check(const std::string& contracts_dir, const std::string& host_workload_path,
+                                const std::vector<MeasuredWorkload>& workloads);
 
 }  // namespace govchain::bench

@@ -41,13 +41,13 @@ namespace host_gas {
 inline constexpr uint64_t simple = 10;
 inline constexpr uint64_t per_byte_copied = 1;
 inline constexpr uint64_t storage_read = 500;
-inline constexpr uint64_t storage_write = 2000;
+inline constexpr uint64_t storage_write = 20000;
 inline constexpr uint64_t storage_write_per_byte = 10;
-inline constexpr uint64_t storage_remove = 1000;
+inline constexpr uint64_t storage_remove = 20000;
 inline constexpr uint64_t event = 200;
 inline constexpr uint64_t event_per_byte = 2;
 inline constexpr uint64_t hash = 50;
-inline constexpr uint64_t signature_verify = 5000;
+inline constexpr uint64_t signature_verify = 40000;
 inline constexpr uint64_t role_check = 500;
 inline constexpr uint64_t account_registration = 2000;
 }  // namespace host_gas

@@ -18,32 +18,8 @@ GOVCHAIN=${2:?usage: cli_smoke.sh GOVCHAIND GOVCHAIN}
 EXAMPLE=${3:-}
 for tool in curl jq; do command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }; done
 
-WORK=$(mktemp -d -t govchain-cli-smoke.XXXXXX)
-NODE_PID=""
-EVENTS_PID=""
-cleanup() {
-  local status=$?
-  if [ -n "$EVENTS_PID" ]; then kill "$EVENTS_PID" 2>/dev/null || true; fi
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$NODE_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ] && [ -f "$WORK/node.log" ]; then
-    echo "---- node log (last 30 lines) ----"; tail -n 30 "$WORK/node.log"
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-step() { echo "== $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# A free port: bind port 0, read it, release it.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
-    || echo $((20000 + RANDOM % 20000))
-}
+source "$(dirname "$0")/lib.sh"
+test_work cli-smoke
 
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
@@ -52,17 +28,6 @@ unset GOVCHAIN_DEV GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE || true
 DATA="$WORK/data"
 ADMIN="$DATA/keys/admin.json"
 OFFICE="$DATA/keys/archive.json"
-
-start_node() {
-  "$GOVCHAIND" --dev --data "$DATA" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
-  NODE_PID=$!
-  for _ in $(seq 100); do
-    if curl -fsS --max-time 1 "$URL/healthz" >/dev/null 2>&1; then return 0; fi
-    kill -0 "$NODE_PID" 2>/dev/null || fail "govchaind exited during start-up"
-    sleep 0.1
-  done
-  fail "govchaind did not answer /healthz within 10 s"
-}
 
 # Runs the CLI, bounded in time; stdout to $WORK/out, stderr to $WORK/err.
 cli() { timeout 60 "$GOVCHAIN" "$@" >"$WORK/out" 2>"$WORK/err"; }
@@ -89,7 +54,7 @@ expect_http_error() {  # expected status prefix (4), expected code, description
 }
 
 step "start govchaind --dev on port $PORT"
-start_node
+start_node_at "$DATA" "$PORT"
 
 step "status --json"
 expect_ok status --json
@@ -215,7 +180,7 @@ HASH=$(jq -r .hash "$WORK/out")
 kill -9 "$NODE_PID"
 wait "$NODE_PID" 2>/dev/null || true
 NODE_PID=""
-start_node
+start_node_at "$DATA" "$PORT"
 expect_ok status --json
 [ "$(jq -r .height "$WORK/out")" -ge "$HEIGHT" ] || fail "height went back after restart"
 expect_ok block "$HEIGHT" --json

@@ -29,26 +29,8 @@ for name in parking identity landlord dogpermit streetmusic archive; do
   [ -f "$CONTRACTS/$name.wasm" ] || { echo "SKIP: $CONTRACTS/$name.wasm not built (ninja contracts)"; exit 77; }
 done
 
-WORK=$(mktemp -d -t govchain-contract-cli.XXXXXX)
-NODE_PID=""
-EVENTS_PID=""
-cleanup() {
-  local status=$?
-  if [ -n "$EVENTS_PID" ]; then kill "$EVENTS_PID" 2>/dev/null || true; fi
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$NODE_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ] && [ -f "$WORK/node.log" ]; then
-    echo "---- node log (last 30 lines) ----"; tail -n 30 "$WORK/node.log"
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-step() { echo "== $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+test_work contract-cli
 cli() { timeout 60 "$GOVCHAIN" "$@" >"$WORK/out" 2>"$WORK/err"; }
 expect_ok() { cli "$@" || { cat "$WORK/out" "$WORK/err" >&2; fail "govchain $* exited non-zero"; }; }
 expect_failure() {
@@ -134,7 +116,7 @@ expect_failure wasm run "$WORK/junk.wasm" run
 contains "$WORK/err" "malformed"
 
 # ---- contracts on a dev chain ----------------------------------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 export GOVCHAIN_NODE="$URL" GOVCHAIN_DEV=1
 unset GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE || true
@@ -148,14 +130,7 @@ mkdir -p "$WORK/genesis-contracts"
 for name in identity landlord dogpermit streetmusic archive; do
   cp "$CONTRACTS/$name.wasm" "$CONTRACTS/$name.abi.json" "$WORK/genesis-contracts/"
 done
-"$GOVCHAIND" --dev --data "$DATA" --rpc-addr "127.0.0.1:$PORT" --contracts "$WORK/genesis-contracts" >>"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 100); do
-  curl -fsS --max-time 1 "$URL/healthz" >/dev/null 2>&1 && break
-  kill -0 "$NODE_PID" 2>/dev/null || fail "govchaind exited during start-up"
-  sleep 0.1
-done
-curl -fsS --max-time 1 "$URL/healthz" >/dev/null || fail "govchaind did not answer /healthz within 10 s"
+start_node_at "$DATA" "$PORT" --contracts "$WORK/genesis-contracts"
 
 step "contract list shows the five use-case contracts"
 expect_ok contract list

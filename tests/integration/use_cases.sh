@@ -21,54 +21,22 @@ GOVCHAIN=${2:?usage: use_cases.sh GOVCHAIND GOVCHAIN [EXAMPLE]}
 EXAMPLE=${3:-}
 for tool in curl jq python3; do command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }; done
 
-WORK=$(mktemp -d -t govchain-use-cases.XXXXXX)
-NODE_PID=""
-cleanup() {
-  local status=$?
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$NODE_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ] && [ -f "$WORK/node.log" ]; then
-    echo "---- node log (last 30 lines) ----"; tail -n 30 "$WORK/node.log"
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
+test_work use-cases
 
-step() { echo "== $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 export GOVCHAIN_NODE="http://127.0.0.1:$PORT"
 export GOVCHAIN_DEV=1
 unset GOVCHAIN_GENESIS GOVCHAIN_KEY_PASSPHRASE || true
 DATA="$WORK/data"
 KEYS="$DATA/keys"
 
-start_node() {
-  "$GOVCHAIND" --dev --data "$1" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
-  NODE_PID=$!
-  for _ in $(seq 100); do
-    curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null 2>&1 && break
-    kill -0 "$NODE_PID" 2>/dev/null || fail "govchaind exited during start-up"
-    sleep 0.1
-  done
-  curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null || fail "govchaind did not answer /healthz within 10 s"
-}
-stop_node() {
-  kill "$NODE_PID"
-  for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-  NODE_PID=""
-}
-
 # A dev chain with a second municipality, as a network made with the tools
 # would have: the dev node writes its genesis and keys on a first start; the
 # test adds "gelsenkirchen" (its own admin and public_order_office keys) to a
 # copy of that genesis before the chain's first block, and the dev node then
 # runs from the prepared folder (it keeps a genesis.json it finds).
-start_node "$WORK/template"
+start_node_at "$WORK/template" "$PORT"
 stop_node
 mkdir -p "$KEYS"
 cp "$WORK/template/keys/"*.json "$KEYS/"
@@ -83,7 +51,7 @@ genesis["municipalities"].append({"id": "gelsenkirchen", "name": "Gelsenkirchen"
 genesis["roles"].append({"municipality": "gelsenkirchen", "role": "public_order_office", "account": sys.argv[4]})
 json.dump(genesis, open(sys.argv[2], "w"))
 PY
-start_node "$DATA"
+start_node_at "$DATA" "$PORT"
 
 # Runs the CLI, bounded in time; stdout to $WORK/out, stderr to $WORK/err.
 cli() { timeout 60 "$GOVCHAIN" "$@" >"$WORK/out" 2>"$WORK/err"; }

@@ -25,26 +25,10 @@ SOURCE_DIR=${4:?}
 for tool in curl jq python3 node; do command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }; done
 [ -f "$PAGE_DIR/verify.html" ] || { echo "FAIL: $PAGE_DIR/verify.html was not built (see web/build-page.sh)"; exit 1; }
 
-WORK=$(mktemp -d -t govchain-verification.XXXXXX)
-NODE_PID=""
-cleanup() {
-  local status=$?
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$NODE_PID" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ] && [ -f "$WORK/node.log" ]; then
-    echo "---- node log (last 30 lines) ----"; tail -n 30 "$WORK/node.log"
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
+test_work verification
 
-step() { echo "== $*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 export GOVCHAIN_NODE="http://127.0.0.1:$PORT"
 export GOVCHAIN_DEV=1
 export GOVCHAIN_VERIFY_PAGE="$PAGE_DIR/verify.html"
@@ -53,13 +37,7 @@ DATA="$WORK/data"
 CERTS="$WORK/certs"
 mkdir -p "$CERTS"
 
-"$GOVCHAIND" --dev --data "$DATA" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 150); do
-  curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null 2>&1 && break
-  kill -0 "$NODE_PID" 2>/dev/null || fail "govchaind exited during start-up"
-  sleep 0.1
-done
+start_node_at "$DATA" "$PORT"
 OFFICE=(--key "$DATA/keys/public_order_office.json")
 
 cli() { timeout 120 "$GOVCHAIN" "$@" >"$WORK/out" 2>"$WORK/err"; }
@@ -149,9 +127,7 @@ GOVCHAIN_PAGE="$PAGE_DIR/verify.html" GOVCHAIN_PINNED_PAGE="$WORK/pinned.html" G
   timeout 600 node --test "$SOURCE_DIR/web/test/page.test.mjs"
 
 step "offline: the node stopped, then no network at all"
-kill "$NODE_PID"
-for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-NODE_PID=""
+stop_node
 expect_ok verify "$CERTS/valid.cert" --offline
 grep -q "^VALID" "$WORK/out" && grep -Eq "as of block [0-9]+, time 20[0-9-]+ [0-9:.]+ \+0[12]:00 \(Europe/Berlin\)" \
   "$WORK/out" || { cat "$WORK/out"; fail "offline valid"; }
@@ -170,16 +146,12 @@ else
 fi
 
 step "archive: a document verifies offline from its batch file and a proof file after the chain's data is wiped"
-"$GOVCHAIND" --dev --data "$DATA" --rpc-addr "127.0.0.1:$PORT" >>"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 150); do curl -fsS --max-time 1 "$GOVCHAIN_NODE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+start_node_at "$DATA" "$PORT"
 mkdir -p "$WORK/documents"
 for i in 1 2 3; do echo "Bauakte $i" >"$WORK/documents/akte-$i.txt"; done
 expect_ok --key "$DATA/keys/archive.json" archive anchor "$WORK/documents" --out "$WORK/bestand.batch" --label "Bestand Test"
 expect_ok archive export "$WORK/bestand.batch" --all --out "$WORK/proofs"
-kill "$NODE_PID"
-for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-NODE_PID=""
+stop_node
 rm -rf "$DATA"
 for evidence in "$WORK/bestand.batch" "$WORK/proofs/akte-2.txt.proof.json"; do
   expect_ok archive verify "$WORK/documents/akte-2.txt" "$evidence" --offline
