@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+#include <thread>
+
 #include "app/backup.h"
 #include "app/dev_setup.h"
 #include "app/signing_guard.h"
@@ -83,6 +87,10 @@ Status Node::open_state() {
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));
   mempool_ = std::make_unique<mempool::Mempool>(*executor_, config_.mempool);
   outcomes_ = std::make_unique<mempool::TxOutcomes>(config_.outcomes);
+  // One thread per core besides the HTTP worker that waits for them; a
+  // few chunks of queued work per thread at most.
+  const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
+  verification_pool_ = std::make_unique<VerificationPool>(cores, cores * 4);
   return Status();
 }
 
@@ -349,25 +357,59 @@ Status Node::produce_block() {
 
 // ---- transactions -----------------------------------------------------------
 
+block::AdmissionContext Node::admission_context() const {
+  return block::AdmissionContext{genesis_.chain_id,
+                                 genesis_.parameters,
+                                 *executor_,
+                                 *committed_,
+                                 clock_->wall_ms(),
+                                 [this](const PublicKey& sender) { return outcomes_->check_sender(sender); },
+                                 [this](const Hash& hash) { return mempool_->contains(hash); }};
+}
+
 Result<Hash> Node::admit(Bytes encoded_tx, bool from_peer) {
-  block::AdmissionContext context{genesis_.chain_id,
-                                  genesis_.parameters,
-                                  *executor_,
-                                  *committed_,
-                                  clock_->wall_ms(),
-                                  [this](const PublicKey& sender) { return outcomes_->check_sender(sender); },
-                                  [this](const Hash& hash) { return mempool_->contains(hash); }};
-  GOVCHAIN_ASSIGN_OR_RETURN(chain::CheckedTx checked, block::admit_tx(std::move(encoded_tx), context));
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::CheckedTx checked, block::admit_tx(std::move(encoded_tx), admission_context()));
+  return add_admitted(std::move(checked), from_peer, true);
+}
+
+Result<Hash> Node::add_admitted(chain::CheckedTx checked, bool from_peer, bool wake) {
   const chain::CheckedTx kept = checked;  // shares the bytes with the mempool's copy
   GOVCHAIN_TRY(mempool_->add(std::move(checked), *committed_));
-  if (driver_) {
-    // Peers' transactions reach the others through their own gossip.
-    if (!from_peer) driver_->gossip_tx(kept.bytes());
-    driver_->notify_txs_waiting();
-  } else if (producer_) {
-    producer_->wake();
-  }
+  // Peers' transactions reach the others through their own gossip.
+  if (driver_ && !from_peer) driver_->gossip_tx(kept.bytes());
+  if (wake) wake_block_production();
   return kept.hash();
+}
+
+void Node::wake_block_production() {
+  if (driver_)
+    driver_->notify_txs_waiting();
+  else if (producer_)
+    producer_->wake();
+}
+
+std::vector<Result<Hash>> Node::submit_batch(std::vector<Bytes> encoded_txs) {
+  // The checks read committed state only, so they run in parallel; the
+  // mempool then takes the admitted ones in the order sent (nonces of one
+  // sender follow each other).
+  const block::AdmissionContext context = admission_context();
+  std::vector<std::optional<Result<chain::CheckedTx>>> checked(encoded_txs.size());
+  verification_pool_->run_all(encoded_txs.size(), [&](size_t index) {
+    checked[index] = block::admit_tx(std::move(encoded_txs[index]), context);
+  });
+  std::vector<Result<Hash>> results;
+  results.reserve(checked.size());
+  bool any_admitted = false;
+  for (auto& outcome : checked) {
+    if (!outcome->ok()) {
+      results.push_back(outcome->status());
+      continue;
+    }
+    results.push_back(add_admitted(std::move(**outcome), false, false));
+    any_admitted = any_admitted || results.back().ok();
+  }
+  if (any_admitted) wake_block_production();
+  return results;
 }
 
 Result<Hash> Node::submit(Bytes encoded_tx) { return admit(std::move(encoded_tx), false); }

@@ -36,6 +36,7 @@
 #include "app/chain_backend.h"
 #include "app/consensus_driver.h"
 #include "app/dev_producer.h"
+#include "app/verification_pool.h"
 #include "block/admission.h"
 #include "block/block_executor.h"
 #include "block/chain_tip.h"
@@ -118,6 +119,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::vector<PublicKey> validators() const override;
   size_t mempool_size() const override { return mempool_->size(); }
   Result<Hash> submit(Bytes encoded_tx) override;
+  // Checks the transactions (signatures included) on the verification
+  // pool, all cores at once, then offers them to the mempool in order.
+  std::vector<Result<Hash>> submit_batch(std::vector<Bytes> encoded_txs) override;
   // Waiting in the mempool, or in a block whose write is not durable yet.
   bool is_pending(const Hash& hash) const override;
   std::optional<Status> dropped(const Hash& hash) const override { return outcomes_->dropped(hash); }
@@ -175,6 +179,11 @@ class Node : public rpc::NodeService, public ChainBackend {
   block::ChainTip tip() const;
   // The one path of a transaction into the mempool (API and peers).
   Result<Hash> admit(Bytes encoded_tx, bool from_peer);
+  block::AdmissionContext admission_context() const;
+  // The mempool step of admission, and the gossip of what came from a
+  // client; `wake` tells block production that transactions wait.
+  Result<Hash> add_admitted(chain::CheckedTx checked, bool from_peer, bool wake);
+  void wake_block_production();
   void record_commit_metrics(size_t tx_count);
   // Dev chains: queues the block's batch for its background write, moves
   // the building tip on, and acknowledges the block once it is durable.
@@ -211,6 +220,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::unique_ptr<block::TreeState> committed_;
   std::unique_ptr<mempool::Mempool> mempool_;
   std::unique_ptr<mempool::TxOutcomes> outcomes_;
+  // Admission's checks of a batch of transactions, on every core.
+  std::unique_ptr<VerificationPool> verification_pool_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
   std::unique_ptr<rpc::HttpServer> metrics_server_;  // metrics_address
