@@ -7,6 +7,9 @@
 //       a chain in memory with five validators and N (default 1,000,000)
 //       dog permits (a record and a facts entry each, so 2N state keys):
 //       the bundle size of one certificate (record and facts; record only),
+//       where its bytes go (bundle_parts_dog_permit), the spread of the
+//       proof size over 1,000 other records (proof_bytes_of_other_records;
+//       proof sizes include their 4-byte length, as the bundle holds them),
 //       and offline verification p50/p99 of that bundle.
 //   verify_bench online --node URL --certificate FILE [--count N]
 //       N verifications of the certificate against a node, each one request
@@ -29,6 +32,7 @@
 #include "client/testing/test_chain.h"
 #include "codec/codec.h"
 #include "crypto/hash.h"
+#include "state/proof.h"
 
 using namespace govchain;
 using namespace govchain::client;
@@ -87,13 +91,74 @@ CertificateRecord dog_record(const Hash& id, const Hash& commitment, int64_t iss
   return record;
 }
 
+// Where a bundle's bytes go, part by part, as docs/verification.md section 4
+// lays them out (every key of this chain is in the key table: 2 bytes). The
+// parts must add up to the encoded size, so a layout change that this
+// breakdown misses fails the bench instead of printing wrong parts.
+Result<json> size_parts(const ProofBundle& bundle, size_t encoded_size) {
+  if (!bundle.changes.empty()) return error(Code::invalid_argument, "the breakdown covers bundles without changes");
+  const auto signatures = [](size_t count) { return 2 + count * (2 + 64); };
+  const chain::Header& header = bundle.block.header;
+  const bool derived =
+      header.last_commit.height + 1 == header.height && header.last_commit.block_hash == header.previous_hash;
+  const size_t head = 1 + 4 + bundle.chain_id.size() + 32 + 8 + 2;
+  const size_t header_fields = 8 + 8 + 4 * 32 + 2;
+  const size_t last_commit = 1 + (derived ? 0 : 8 + 32) + 4 + signatures(header.last_commit.signatures.size());
+  const size_t commit = 4 + signatures(bundle.block.commit.signatures.size());
+  size_t total = head + header_fields + last_commit + commit + 2;
+  json entries = json::array();
+  for (const BundleEntry& entry : bundle.entries) {
+    const size_t key = 4 + entry.key.size(), value = 1 + (entry.value ? 4 + entry.value->size() : 0);
+    const size_t proof = 4 + state::encode_proof(entry.proof).size();
+    const auto non_empty = std::count_if(entry.proof.siblings.begin(), entry.proof.siblings.end(),
+                                         [](const Hash& sibling) { return !sibling.is_zero(); });
+    entries.push_back({{"key_bytes", key},
+                       {"value_bytes", value},
+                       {"proof_bytes", proof},
+                       {"proof_depth", entry.proof.siblings.size()},
+                       {"proof_siblings_non_empty", non_empty}});
+    total += key + value + proof;
+  }
+  if (total != encoded_size)
+    return error(Code::internal, "the size breakdown adds up to " + std::to_string(total) + " bytes, the bundle has " +
+                                     std::to_string(encoded_size));
+  return json{{"head_bytes", head},
+              {"header_fields_bytes", header_fields},
+              {"header_last_commit_bytes", last_commit},
+              {"header_last_commit_signatures", header.last_commit.signatures.size()},
+              {"commit_bytes", commit},
+              {"commit_signatures", bundle.block.commit.signatures.size()},
+              {"entries", entries}};
+}
+
+// The id of the index-th filler certificate.
+Hash filler_id(uint64_t index) { return crypto::tagged_hash("bench/id", to_bytes(std::to_string(index))); }
+
+// The one certificate of the size figure has a random id, so its two proofs
+// are as deep as chance makes them; the encoded proof sizes of up to 1,000
+// other certificates' record keys in the same tree show the spread.
+Result<json> proof_spread(const testing::TestChain& chain, uint64_t fillers) {
+  std::vector<double> sizes;
+  for (uint64_t index = 0; index < std::min<uint64_t>(fillers, 1000); ++index) {
+    const Hash id = filler_id(index * std::max<uint64_t>(1, fillers / 1000));
+    GOVCHAIN_ASSIGN_OR_RETURN(ProofBundle bundle,
+                              chain.bundle({certificate_bundle_keys("dogpermit", "dog_permit", id)[0]}));
+    sizes.push_back(static_cast<double>(4 + state::encode_proof(bundle.entries[0].proof).size()));
+  }
+  return json{{"records", sizes.size()},
+              {"p10", percentile(sizes, 0.10)},
+              {"p50", percentile(sizes, 0.50)},
+              {"p90", percentile(sizes, 0.90)},
+              {"max", percentile(sizes, 1.0)}};
+}
+
 // 2 * count keys: a short record and facts per certificate, in blocks.
 Status fill(testing::TestChain& chain, uint64_t count, int64_t time_ms) {
   constexpr uint64_t block_certificates = 50'000;
   for (uint64_t first = 0; first < count; first += block_certificates) {
     std::vector<state::StateChange> changes;
     for (uint64_t index = first; index < std::min(count, first + block_certificates); ++index) {
-      const Hash id = crypto::tagged_hash("bench/id", to_bytes(std::to_string(index)));
+      const Hash id = filler_id(index);
       const auto keys = certificate_bundle_keys("dogpermit", "dog_permit", id);
       changes.push_back({keys[0], to_bytes("r")});
       changes.push_back({keys[1], to_bytes("f")});
@@ -124,6 +189,14 @@ int run_size(uint64_t certificates) {
   auto full = chain.encoded_bundle(keys);
   auto record_only = chain.encoded_bundle({keys[0]});
   if (!added.ok() || !full.ok() || !record_only.ok()) return 1;
+  auto bundle = chain.bundle(keys);
+  if (!bundle.ok()) return 1;
+  auto parts = size_parts(*bundle, full->size());
+  auto spread = proof_spread(chain, certificates - 1);
+  if (!parts.ok() || !spread.ok()) {
+    std::cerr << (parts.ok() ? spread.status() : parts.status()).to_string() << "\n";
+    return 1;
+  }
   const CertificateReference reference{"govchain-bench", "dogpermit", id, commitment};
   BundleVerifyOptions options;
   options.now_ms = issued_ms + 86'400'000;
@@ -142,6 +215,8 @@ int run_size(uint64_t certificates) {
               {"bundle_bytes_record_only", record_only->size()},
               {"bundle_base32_characters_dog_permit", base32_encode(*full).size()},
               {"bundle_goal_bytes", 1536},
+              {"bundle_parts_dog_permit", *parts},
+              {"proof_bytes_of_other_records", *spread},
               {"offline_verify_p50_ms", percentile(times_ms, 0.50)},
               {"offline_verify_p99_ms", percentile(times_ms, 0.99)},
               {"offline_verify_goal_p50_ms", 0.5},

@@ -29,21 +29,31 @@ function anchorOf(path) {
 }
 
 const config = { anchors: option("--anchor").map(anchorOf), nodes: option("--node") };
-const script = await build({
-  entryPoints: [resolve(here, "src/app.ts")],
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: "es2022",
-  write: false,
-  legalComments: "none",
-  nodePaths: [resolve(here, "node_modules"), resolve(here, "../sdk/js/node_modules")],
-});
-// "</script" inside the inlined code would end the element early.
-const code = script.outputFiles[0].text.replaceAll("</script", "<\\/script");
+// Two bundles: the page's script, and the QR reader, which the page runs
+// only when a person scans (web/src/scanner-loader.ts).
+async function bundle(entry) {
+  const result = await build({
+    entryPoints: [resolve(here, entry)],
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: "es2022",
+    write: false,
+    legalComments: "none",
+    nodePaths: [resolve(here, "node_modules"), resolve(here, "../sdk/js/node_modules")],
+  });
+  const text = result.outputFiles[0].text;
+  // "<!--" inside a script element changes how the HTML parser finds its end.
+  if (text.includes("<!--")) throw new Error(`${entry}: the bundle contains "<!--", which cannot be inlined`);
+  // "</script" inside the inlined code would end the element early.
+  return text.replaceAll("</script", "<\\/script");
+}
+const code = await bundle("src/app.ts");
+const scanner = await bundle("src/scanner-entry.ts");
 const html = readFileSync(resolve(here, "src/page.html"), "utf8")
   .replace("/*STYLE*/", () => readFileSync(resolve(here, "src/style.css"), "utf8"))
   .replace("/*CONFIG*/", () => JSON.stringify(config).replaceAll("<", "\\u003c"))
+  .replace("/*SCANNER*/", () => scanner)
   .replace("/*SCRIPT*/", () => code);
 mkdirSync(dirname(resolve(out)), { recursive: true });
 writeFileSync(out, html);

@@ -15,7 +15,9 @@
 #include "block/block_executor.h"
 #include "chain/block.h"
 #include "core/status.h"
+#include "state/state_sync.h"
 #include "sync/block_server.h"
+#include "sync/protocol.h"
 
 namespace govchain::app {
 
@@ -55,6 +57,12 @@ class ChainBackend : public sync::BlockSource {
   virtual std::vector<PublicKey> validators() const = 0;
   // Node keys to admit in p2p: the validators and approved additions.
   virtual std::vector<PublicKey> admitted_node_keys() const = 0;
+  // State sync serving (app/state_sync_server.h): the snapshot this node
+  // offers at `height` (0: its head) with the set that signed it (height 0
+  // in the answer when it has none), and one stored record of the state
+  // tree (Code::not_found when it lacks it).
+  virtual Result<sync::SnapshotOffer> snapshot_offer(uint64_t height) const = 0;
+  virtual Result<Bytes> state_record(state::RecordKind kind, const Hash& hash) const = 0;
 };
 
 }  // namespace govchain::app

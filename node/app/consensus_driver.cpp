@@ -77,6 +77,7 @@ Status ConsensusDriver::start() {
   transport.gossip_message_types = {sync::message_type::tx, sync::message_type::txs, sync::message_type::evidence};
   transport.low_priority_message_types = {sync::message_type::tx, sync::message_type::txs};
   tx_gossip_ = make_tx_gossip();
+  state_server_ = make_state_sync_server();
   p2p::TransportCallbacks callbacks;
   callbacks.on_message = [this](const PublicKey& peer, p2p::MessageType type, Bytes payload) {
     // Transactions are checked (signature included) on the gossip worker,
@@ -84,6 +85,9 @@ Status ConsensusDriver::start() {
     // proposals and votes in the consensus thread's queue.
     if (type == sync::message_type::tx || type == sync::message_type::txs)
       return tx_gossip_->on_message(peer, type, std::move(payload));
+    // State sync serving never enters the consensus thread's queue.
+    if (type == sync::message_type::snapshot_request || type == sync::message_type::state_request)
+      return state_server_->on_request(peer, type, std::move(payload));
     post({Event::Kind::message, peer, type, std::move(payload)});
   };
   callbacks.on_peer_connected = [this](const PublicKey& peer, const std::string&, bool) {
@@ -95,6 +99,7 @@ Status ConsensusDriver::start() {
   transport_ = std::make_unique<p2p::Transport>(std::move(transport), std::move(callbacks));
   GOVCHAIN_TRY(transport_->start());
   tx_gossip_->start();
+  state_server_->start();
   spdlog::info("consensus: {} {} of a set of {}, p2p on port {}, {} WAL records restored",
                validator_set_.contains(config_.key.public_key) ? "validator" : "observer",
                short_key(config_.key.public_key), validator_set_.size(), transport_->port(), records.size());
@@ -107,6 +112,7 @@ void ConsensusDriver::stop() {
   events_ready_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (tx_gossip_) tx_gossip_->stop();
+  if (state_server_) state_server_->stop();
   if (transport_) transport_->stop();
   wal_.reset();
 }
@@ -115,6 +121,14 @@ uint16_t ConsensusDriver::p2p_port() const { return transport_ ? transport_->por
 
 std::vector<p2p::PeerStatus> ConsensusDriver::peers() const {
   return transport_ ? transport_->peers() : std::vector<p2p::PeerStatus>{};
+}
+
+std::unique_ptr<StateSyncServer> ConsensusDriver::make_state_sync_server() {
+  StateSyncServerConfig server;
+  return std::make_unique<StateSyncServer>(
+      server, backend_,
+      [this](const PublicKey& peer, uint8_t type, Bytes payload) { (void)transport_->send(peer, type, payload); },
+      [this](const PublicKey& peer, const std::string& reason) { transport_->penalize(peer, reason); });
 }
 
 std::unique_ptr<TxGossip> ConsensusDriver::make_tx_gossip() {
@@ -548,6 +562,9 @@ Status ConsensusDriver::save_signing_state() {
   GOVCHAIN_TRY(write_signing_state(config_.signing_state_path,
                                    SigningState{config_.chain_id, config_.key.public_key, *last_signed_}));
   last_saved_ = last_signed_;
+  // The folder now records what this validator signed: a restore or state
+  // sync marker that the operator's flag let through has done its work.
+  if (!config_.start_markers_dir.empty()) GOVCHAIN_TRY(remove_start_markers(config_.start_markers_dir));
   return Status();
 }
 

@@ -8,7 +8,9 @@
 // (sync/protocol.h): transaction gossip (TxGossip), status announcements,
 // and catch-up: it asks peers for committed blocks (sync::CatchUp), whose
 // certificates the machine checks before anything is executed, and answers
-// their requests (sync::answer_block_request). Time comes from a Clock and
+// their requests (sync::answer_block_request). State sync requests are
+// answered by a StateSyncServer on its own thread (state_sync_server.h),
+// bounded per peer, in queue and in rate. Time comes from a Clock and
 // the WAL lives in a WalFile (app/wal_file.h), so both can be replaced in
 // tests.
 //
@@ -35,6 +37,7 @@
 
 #include "app/chain_backend.h"
 #include "app/signing_guard.h"
+#include "app/state_sync_server.h"
 #include "app/tx_gossip.h"
 #include "app/wal_file.h"
 #include "consensus/machine.h"
@@ -62,6 +65,10 @@ struct ConsensusDriverConfig {
   // The double-sign guard's signing state file (signing_guard.h), written
   // before the WAL is cleared after each commit; empty: not kept (tests).
   std::filesystem::path signing_state_path;
+  // The data folder whose restore and state sync markers (signing_guard.h)
+  // are removed after the first signing state of this key is written;
+  // empty: none (tests).
+  std::filesystem::path start_markers_dir;
   // Wall time for proposals' block times and for judging them, steady time
   // for timers; the machine's clock when null. Must outlive the driver.
   const Clock* clock = nullptr;
@@ -140,6 +147,7 @@ class ConsensusDriver {
   void on_block_request(const PublicKey& peer, const Bytes& payload);
   void on_block_response(const PublicKey& peer, const Bytes& payload, consensus::Actions& actions);
   std::unique_ptr<TxGossip> make_tx_gossip();
+  std::unique_ptr<StateSyncServer> make_state_sync_server();
 
   void perform(consensus::Actions& actions);
   void perform_one(consensus::Action& action, consensus::Actions& more);
@@ -178,8 +186,9 @@ class ConsensusDriver {
   std::vector<PublicKey> admitted_keys_;   // as last given to the transport
   std::unique_ptr<consensus::Machine> machine_;
   std::unique_ptr<p2p::Transport> transport_;
-  std::unique_ptr<TxGossip> tx_gossip_;          // batches out, checks in (its own thread)
-  p2p::LogThrottle unknown_sender_log_{10'000};  // gossiped transactions of unknown senders
+  std::unique_ptr<TxGossip> tx_gossip_;            // batches out, checks in (its own thread)
+  std::unique_ptr<StateSyncServer> state_server_;  // answers state sync (its own thread)
+  p2p::LogThrottle unknown_sender_log_{10'000};    // gossiped transactions of unknown senders
   std::unique_ptr<ConsensusWal> wal_;
   // The latest step this node signed (WAL and signing state file), and the
   // one the signing state file holds; see save_signing_state().

@@ -26,6 +26,7 @@
 #include "app/node.h"
 #include "app/node_settings.h"
 #include "app/replay.h"
+#include "app/signing_guard.h"
 #include "core/version.h"
 #include "crypto/key_file.h"
 
@@ -289,7 +290,12 @@ int run_node(const govchain::app::NodeConfig& config, const govchain::app::LogSe
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto node = govchain::app::Node::open(config, govchain::app::make_contract_host());
-  if (!node.ok()) return fail(node.status().to_string());
+  if (!node.ok()) {
+    // A guard refusal gets its own exit code, so that systemd does not
+    // restart a node that would be refused again (RestartPreventExitStatus=).
+    int code = fail(node.status().to_string());
+    return govchain::app::is_signing_guard_refusal(node.status()) ? govchain::app::signing_guard_exit_code : code;
+  }
   Status started = (*node)->start();
   if (!started.ok()) return fail(started.to_string());
   spdlog::info("govchaind {}: chain {} at height {}, API on port {}", govchain::version_text(), (*node)->chain_id(),

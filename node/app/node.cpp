@@ -57,6 +57,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig config, std::unique_ptr<exec
   node->signer_ = consensus::make_schnorr_signer(key->secret);
   node->contracts_ = std::move(contracts);
   GOVCHAIN_TRY(node->open_state());
+  GOVCHAIN_TRY(node->state_sync_if_asked());
   GOVCHAIN_TRY(node->load_or_create_genesis_block());
   if (node->consensus_mode()) GOVCHAIN_TRY(node->check_signing_guard());
   if (!node->consensus_mode())
@@ -82,6 +83,11 @@ Status Node::open_state() {
   state_ = std::make_unique<state::StateTree>(*pipelined_);
   blocks_ = std::make_unique<chain::BlockStore>(*pipelined_);
   durable_blocks_ = std::make_unique<chain::BlockStore>(*store_);
+  if (config_.prune_blocks_keep > 0 && config_.prune_blocks_keep < chain::BlockStore::blocks_kept_min)
+    return error(Code::invalid_argument, "prune_blocks_keep must be 0 (keep every block) or at least " +
+                                             std::to_string(chain::BlockStore::blocks_kept_min));
+  blocks_->set_blocks_kept(config_.prune_blocks_keep);
+  durable_blocks_->set_blocks_kept(config_.prune_blocks_keep);
   executor_ = std::make_unique<execution::Executor>(genesis_.chain_id, genesis_.parameters, contracts_.get());
   block_executor_ = std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));
@@ -92,6 +98,55 @@ Status Node::open_state() {
   const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
   verification_pool_ = std::make_unique<VerificationPool>(cores, cores * 4);
   return Status();
+}
+
+Status Node::state_sync_if_asked() {
+  if (!config_.state_sync.enabled) return check_no_unfinished_state_sync(*store_, config_.data_dir);
+  GOVCHAIN_ASSIGN_OR_RETURN(auto latest, blocks_->latest_height());
+  GOVCHAIN_ASSIGN_OR_RETURN(auto unfinished, unfinished_state_sync(*store_));
+  if (latest && !unfinished) {
+    spdlog::info("state sync: not needed, the data folder holds blocks up to height {}", *latest);
+    return Status();
+  }
+  if (!consensus_mode())
+    return error(Code::invalid_argument, "state sync needs a network of validators (a genesis with more than one)");
+  StateSyncContext context;
+  context.settings = config_.state_sync;
+  context.chain_id = genesis_.chain_id;
+  context.genesis_hash = chain::genesis_hash(genesis_);
+  GOVCHAIN_ASSIGN_OR_RETURN(context.genesis_validators,
+                            consensus::ValidatorSet::create(chain::validator_keys(genesis_)));
+  context.key = validator_key_;
+  context.peers = config_.peers;
+  context.data_dir = config_.data_dir;
+  context.clock = clock_;
+  GOVCHAIN_ASSIGN_OR_RETURN(StateSyncReport report, run_state_sync(context, *store_));
+  spdlog::info(
+      "state sync: joined at height {} (block {}, state root {}): {} pages and {} leaves checked, {} bytes from "
+      "peers in {} requests, {} kept from an interrupted sync, {} peers dropped, {} ms",
+      report.height, report.block_hash.hex(), report.state_root.hex(), report.pages, report.leaves,
+      report.received_bytes, report.requests, report.found_locally, report.peers_dropped, report.elapsed_ms);
+  return Status();
+}
+
+Result<sync::SnapshotOffer> Node::snapshot_offer(uint64_t height) const {
+  const block::ChainTip current = tip();
+  sync::SnapshotOffer offer;
+  if (height == 0 || height == current.head.height) {
+    if (current.head.height == 0) return offer;  // the genesis: every node makes it itself
+    return sync::SnapshotOffer{current.head.height, current.head.block_hash, current.head_signers};
+  }
+  if (height > current.head.height) return offer;
+  auto block = blocks_->block(height);
+  auto parent = blocks_->block(height - 1);
+  if (!block.ok() || !parent.ok()) return offer;  // before this node's own sync height
+  GOVCHAIN_ASSIGN_OR_RETURN(consensus::ValidatorSet signers,
+                            block::read_validator_set(block::TreeState(*state_, parent->header.state_root)));
+  return sync::SnapshotOffer{height, chain::block_hash(block->header), std::move(signers)};
+}
+
+Result<Bytes> Node::state_record(state::RecordKind kind, const Hash& hash) const {
+  return state::read_state_record(*store_, kind, hash);
 }
 
 Status Node::load_or_create_genesis_block() {
@@ -128,6 +183,7 @@ Status Node::check_signing_guard() {
   SigningGuardInput input{config_.signing_state_path,
                           config_.data_dir / "consensus.wal",
                           config_.data_dir / restore_marker_name,
+                          config_.data_dir / state_sync_marker_name,
                           genesis_.chain_id,
                           validator_key_.public_key,
                           tip_.next_validators.contains(validator_key_.public_key),
@@ -269,7 +325,7 @@ Status Node::commit_in_background(block::ExecutedBlock executed, const chain::Co
     std::lock_guard lock(in_flight_mutex_);
     in_flight_.insert(tx_hashes.begin(), tx_hashes.end());
   }
-  chain::BlockStore::add_to_batch(header.height, executed.encoded, commit, executed.receipts, executed.batch);
+  GOVCHAIN_TRY(blocks_->add_to_batch(header.height, executed.encoded, commit, executed.receipts, executed.batch));
   const size_t operation_count = executed.batch.operation_count();
   const uint64_t queue_started_ms = clock_->steady_ms();
   GOVCHAIN_TRY(pipelined_->write_in_background(
@@ -470,6 +526,7 @@ Status Node::start() {
     driver.observers = config_.observers;
     driver.wal_path = config_.data_dir / "consensus.wal";
     driver.signing_state_path = config_.signing_state_path;
+    driver.start_markers_dir = config_.data_dir;
     driver.p2p_address = config_.p2p_address;
     driver.peers = config_.peers;
     driver.empty_block_interval_ms = config_.empty_block_interval_ms;

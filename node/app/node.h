@@ -18,7 +18,9 @@
 //  - block events for WebSocket subscribers go out through BlockEvents,
 //    after the commit, in order.
 // On start the node checks that the stored state root matches the latest
-// header and refuses to run otherwise.
+// header and refuses to run otherwise. With state sync on, an empty data
+// folder is first filled from the peers (app/state_sync.h); a folder with an
+// unfinished state sync is refused when it is off.
 //
 // Ownership: the Node owns everything it opens. Thread-safety: the public
 // NodeService and ChainBackend methods are thread-safe (block work is
@@ -36,6 +38,7 @@
 #include "app/chain_backend.h"
 #include "app/consensus_driver.h"
 #include "app/dev_producer.h"
+#include "app/state_sync.h"
 #include "app/verification_pool.h"
 #include "block/admission.h"
 #include "block/block_executor.h"
@@ -85,6 +88,14 @@ struct NodeConfig {
   // to sign although it is ahead of the store (a command-line flag only).
   std::filesystem::path signing_state_path;
   bool allow_signing_after_restore = false;
+  // Joining by state sync (app/state_sync.h): an empty data folder fetches
+  // the state of a recent block from `peers` instead of executing every
+  // block from the genesis.
+  StateSyncSettings state_sync;
+  // Keep only the newest this many blocks with their certificates and
+  // receipts (0: keep every block; otherwise at least
+  // chain::BlockStore::blocks_kept_min). The state is kept whole.
+  uint64_t prune_blocks_keep = 0;
   // The Unix socket on which `govchaind backup` asks this node for a
   // backup (default: data_dir/admin.sock; mode 0600).
   std::filesystem::path admin_socket_path;
@@ -152,6 +163,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::vector<PublicKey> admitted_node_keys() const override;
   uint64_t head_height() const override { return head().height; }
   Result<Bytes> encoded_block(uint64_t height) const override { return durable_blocks_->encoded_block(height); }
+  Result<sync::SnapshotOffer> snapshot_offer(uint64_t height) const override;
+  Result<Bytes> state_record(state::RecordKind kind, const Hash& hash) const override;
 
   // Dev chain: produces one block from waiting transactions now, and
   // returns once it (and every block before it) is durable.
@@ -173,6 +186,9 @@ class Node : public rpc::NodeService, public ChainBackend {
   Node() = default;
   Status open_state();
   Status load_or_create_genesis_block();
+  // State sync into an empty folder when it is on; refuses an unfinished
+  // sync when it is off.
+  Status state_sync_if_asked();
   Status check_signing_guard();
   Status start_metrics_server();
   Status start_backup_server();

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <type_traits>
@@ -173,6 +174,39 @@ Spec observers_setting() {
   return spec;
 }
 
+Spec state_sync_setting() {
+  Spec spec{
+      "state_sync",
+      Kind::flag,
+      "an empty data folder joins by state sync from `peers` instead of executing every block (docs/operations.md)",
+      0,
+      0,
+      {},
+      {},
+      {},
+      {}};
+  spec.get = [](const NodeSettings& settings) { return json(settings.node.state_sync.enabled); };
+  spec.set = [](NodeSettings& settings, const json& value) { settings.node.state_sync.enabled = value.get<bool>(); };
+  return spec;
+}
+
+void add_state_sync_settings(std::vector<Spec>& specs) {
+  specs.push_back(state_sync_setting());
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::state_sync, &StateSyncSettings::trust_height>(
+      "state_sync_trust_height", 0, std::numeric_limits<int64_t>::max(),
+      "a block height the operator trusts for state sync (0: trust the genesis validator set)"));
+  specs.push_back(text<&NodeSettings::node, &NodeConfig::state_sync, &StateSyncSettings::trust_hash>(
+      Kind::text, "state_sync_trust_hash", "that block's hash, 64 hex digits (empty with height 0)"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::state_sync, &StateSyncSettings::timeout_ms>(
+      "state_sync_timeout_ms", 10'000, 86'400'000, "the whole state sync at most (then it resumes at the next start)"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::prune_blocks_keep>(
+      "prune_blocks_keep", 0, std::numeric_limits<int64_t>::max(),
+      "keep only the newest this many blocks with their receipts (0: every block; else at least 16)"));
+  specs.push_back(number<&NodeSettings::node, &NodeConfig::state_sync, &StateSyncSettings::request_timeout_ms>(
+      "state_sync_request_timeout_ms", 100, 600'000,
+      "a peer that does not answer a state request within this is dropped"));
+}
+
 void add_node_settings(std::vector<Spec>& specs) {
   specs.push_back(text<&NodeSettings::node, &NodeConfig::data_dir>(
       Kind::path, "data_dir", "the node's database folder (created on first start)", {}, {"--data"}));
@@ -304,6 +338,7 @@ void add_p2p_and_log_settings(std::vector<Spec>& specs) {
       Kind::address, "p2p_addr", "p2p listen address host:port (validators with more than one in the genesis)"));
   specs.push_back(peers_setting());
   specs.push_back(observers_setting());
+  add_state_sync_settings(specs);
   specs.push_back(
       text<&NodeSettings::log, &LogSettings::level>(Kind::choice, "log_level", "least severe level logged",
                                                     {"trace", "debug", "info", "warn", "error", "critical", "off"}));

@@ -41,6 +41,18 @@ Result<ReplayReport> replay_check(const std::filesystem::path& data_dir, const c
   chain::BlockStore blocks(*stored);
   GOVCHAIN_ASSIGN_OR_RETURN(auto latest, blocks.latest_height());
   if (!latest.has_value()) return error(Code::not_found, "the data directory holds no blocks yet");
+  GOVCHAIN_ASSIGN_OR_RETURN(uint64_t pruned_below, blocks.pruned_below());
+  if (pruned_below > 0)
+    return error(Code::invalid, "this data directory pruned its blocks before height " + std::to_string(pruned_below) +
+                                    " (prune_blocks_keep), so its chain cannot be re-executed from the genesis; run "
+                                    "--check on a node that keeps every block");
+  GOVCHAIN_ASSIGN_OR_RETURN(auto sync_base, blocks.sync_base());
+  if (sync_base)
+    return error(Code::invalid, "this data directory joined by state sync at height " +
+                                    std::to_string(sync_base->height) +
+                                    " and holds no block before it, so its chain cannot be re-executed from the "
+                                    "genesis; its state was checked against the root of a certified block when it "
+                                    "synced. Run --check on a node that executed every block");
   auto memory = storage::make_memory_store();
   state::StateTree tree(*memory);
   execution::Executor executor(genesis.chain_id, genesis.parameters, contracts.get());

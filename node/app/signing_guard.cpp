@@ -70,7 +70,7 @@ std::vector<consensus::WalRecord> read_wal_records(const fs::path& wal_path) {
 }
 
 std::string refusal(const std::string& what_happened) {
-  return what_happened +
+  return std::string(signing_guard_refusal_prefix) + what_happened +
          ". Signing now could sign a second, different vote for a height this validator already voted on; the "
          "other validators would record that as equivocation evidence against this municipality. Find the "
          "network's height on another member's node (govchain status). Start this node once with " +
@@ -82,6 +82,20 @@ std::string refusal(const std::string& what_happened) {
 }
 
 }  // namespace
+
+bool is_signing_guard_refusal(const Status& status) {
+  return status.code() == Code::invalid && status.message().starts_with(signing_guard_refusal_prefix);
+}
+
+Status remove_start_markers(const fs::path& data_dir) {
+  for (const char* name : {restore_marker_name, state_sync_marker_name}) {
+    std::error_code error_code;
+    fs::remove(data_dir / name, error_code);
+    if (error_code)
+      return error(Code::io_error, "cannot remove " + (data_dir / name).string() + ": " + error_code.message());
+  }
+  return Status();
+}
 
 std::string SignedStep::to_string() const {
   return "height " + std::to_string(height) + ", round " + std::to_string(round) + ", " +
@@ -157,23 +171,36 @@ Result<SigningGuardOutcome> check_signing_guard(const SigningGuardInput& input) 
     if (!outcome.last_signed || *outcome.last_signed < *in_wal) outcome.last_signed = in_wal;
   std::error_code error_code;
   const bool restored = fs::exists(input.restore_marker_path, error_code);
+  const bool state_synced =
+      !input.state_sync_marker_path.empty() && fs::exists(input.state_sync_marker_path, error_code);
 
   std::string problem;
-  if (outcome.last_signed && outcome.last_signed->height > input.head_height + 1)
+  // A folder filled by state sync starts at the sync height with a WAL that
+  // has nothing to replay for the next height: it may sign only above every
+  // height it signed before.
+  const uint64_t signable_from = state_synced ? input.head_height : input.head_height + 1;
+  if (outcome.last_signed && outcome.last_signed->height > signable_from)
     problem = "this validator last signed at " + outcome.last_signed->to_string() +
               " (signing state and consensus WAL), but its data folder ends at height " +
               std::to_string(input.head_height) +
-              ": the folder is older than the node's last vote (a restored "
-              "backup or a copied folder)";
+              (state_synced ? ", where state sync filled it: this validator may sign only above the heights it "
+                              "signed before"
+                            : ": the folder is older than the node's last vote (a restored backup or a copied folder)");
   else if (restored && !outcome.last_signed && input.is_validator)
     problem = "this data folder was restored from a backup (" + input.restore_marker_path.filename().string() +
               ") and holds no record of what this validator signed since";
+  else if (state_synced && !outcome.last_signed && input.is_validator)
+    problem = "this data folder was filled by state sync (" + input.state_sync_marker_path.filename().string() +
+              ") and holds no record of what this validator signed before or above the sync height";
   if (!problem.empty()) {
     if (!input.allow_signing_after_restore) return error(Code::invalid, refusal(problem));
     outcome.overridden = true;
-    outcome.warning = problem + "; starting anyway, as " + allow_signing_flag + " asks";
+    outcome.warning = problem + "; starting anyway, as " + allow_signing_flag +
+                      " asks (the folder stays marked until this validator signed and committed a block)";
+    return outcome;
   }
   if (restored) fs::remove(input.restore_marker_path, error_code);
+  if (state_synced) fs::remove(input.state_sync_marker_path, error_code);
   return outcome;
 }
 

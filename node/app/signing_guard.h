@@ -19,7 +19,24 @@
 // store is older than the node's votes. A data folder made by `govchaind
 // restore` carries a marker (restore_marker_name); a validator with that
 // marker and no signing state of its own key cannot know what it signed,
-// and is refused the same way.
+// and is refused the same way. A data folder filled by state sync
+// (state_sync_marker_name) is treated like a wiped one: its store starts at
+// the sync height, and without a signing state of its own key the node
+// cannot know whether it signed above it; with one, it starts only when its
+// last signed height is at or below the sync height (not one above, as for
+// other folders: its WAL has no votes of the next height to replay), so it
+// signs only above both.
+//
+// When the operator's flag lets such a start through, the markers stay in
+// the folder until the node has written a signing state of its own (after
+// its first commit with a vote of its own, that is once it caught up and
+// took part): a node that stops before that is refused again on its next
+// start instead of starting silently without the flag.
+//
+// A refusal's message starts with signing_guard_refusal_prefix, and
+// govchaind exits with signing_guard_exit_code on it, so that a service
+// manager does not restart a node that would only be refused again
+// (RestartPreventExitStatus= in packaging/govchaind.service).
 //
 // Thread-safety: plain functions over files; the caller serialises.
 #pragma once
@@ -27,6 +44,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "consensus/wal.h"
@@ -38,6 +56,14 @@ namespace govchain::app {
 // The name of the file `govchaind restore` leaves in a data folder.
 inline constexpr const char* restore_marker_name = "restored-from-backup.json";
 inline constexpr const char* signing_state_name = "signing-state.json";
+// The name of the file state sync leaves in the data folder it filled.
+inline constexpr const char* state_sync_marker_name = "state-synced.json";
+// The exit code of govchaind when the guard refuses to start (EX_CONFIG of
+// sysexits.h: the folder is in a state the operator must look at).
+inline constexpr int signing_guard_exit_code = 78;
+inline constexpr std::string_view signing_guard_refusal_prefix = "double-sign guard: ";
+// Whether `status` is a refusal of check_signing_guard.
+bool is_signing_guard_refusal(const Status& status);
 // The command-line flag that lets a validator start anyway.
 inline constexpr const char* allow_signing_flag = "--allow-signing-after-restore";
 
@@ -73,6 +99,7 @@ struct SigningGuardInput {
   std::filesystem::path signing_state_path;
   std::filesystem::path wal_path;
   std::filesystem::path restore_marker_path;
+  std::filesystem::path state_sync_marker_path;
   std::string chain_id;
   PublicKey validator;
   bool is_validator = false;  // the key is in the validator set at the head
@@ -86,9 +113,14 @@ struct SigningGuardOutcome {
   std::string warning;                    // for the log when overridden
 };
 
+// Removes the restore and state sync markers of `data_dir`. The consensus
+// driver calls it once it wrote a signing state of its own key.
+Status remove_start_markers(const std::filesystem::path& data_dir);
+
 // Decides whether this node may start signing; Code::invalid with the whole
 // story (what was found, why it is refused, what the flag risks) otherwise.
-// Removes the restore marker once the start is allowed.
+// Removes the restore and state sync markers once the start is allowed
+// without the flag; with the flag they stay (see above).
 Result<SigningGuardOutcome> check_signing_guard(const SigningGuardInput& input);
 
 }  // namespace govchain::app

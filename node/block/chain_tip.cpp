@@ -29,7 +29,12 @@ Result<ChainTip> load_tip(const chain::BlockStore& blocks, const state::StateTre
   tip.head = chain::head_of(head.header);
   GOVCHAIN_ASSIGN_OR_RETURN(tip.next_validators, read_validator_set(TreeState(tree, head.header.state_root)));
   tip.head_signers = tip.next_validators;
-  if (*latest > 0) {
+  // A store that state sync started at its head has no parent block: the
+  // set that signed the head was checked and kept with the sync record.
+  GOVCHAIN_ASSIGN_OR_RETURN(auto sync_base, blocks.sync_base());
+  if (sync_base && sync_base->height == *latest) {
+    tip.head_signers = sync_base->head_signers;
+  } else if (*latest > 0) {
     GOVCHAIN_ASSIGN_OR_RETURN(chain::Block parent, blocks.block(*latest - 1));
     GOVCHAIN_ASSIGN_OR_RETURN(tip.head_signers, read_validator_set(TreeState(tree, parent.header.state_root)));
   }

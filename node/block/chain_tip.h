@@ -37,7 +37,9 @@ Result<ChainTip> advance_tip(const ChainTip& parent, const chain::Header& header
 Result<ChainTip> genesis_tip(const chain::Header& header, const execution::StateReader& state);
 
 // The tip of a node's stored chain: the latest block of `blocks` and the
-// validator sets read from `tree` at its state root and its parent's.
+// validator sets read from `tree` at its state root and its parent's (for a
+// store that state sync started at its latest block, which has no parent
+// block or state, the signing set kept with the sync record).
 // Code::not_found when the store holds no block.
 Result<ChainTip> load_tip(const chain::BlockStore& blocks, const state::StateTree& tree);
 

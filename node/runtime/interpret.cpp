@@ -485,6 +485,13 @@ HANDLER(copy) {
   NEXT();
 }
 
+// In this order: the second copy may read the slot the first wrote.
+HANDLER(copy_pair) {
+  fp[pc->r] = fp[pc->x];
+  fp[pc->y] = fp[pc->aux];
+  NEXT();
+}
+
 HANDLER(copy_values) {
   copy_slots(fp + pc->r, fp + pc->x, pc->y);
   NEXT();
@@ -969,6 +976,59 @@ F64_ARITHMETIC(f64_div, left / right)
 F64_ARITHMETIC(f64_min, numeric::wasm_min(left, right))
 F64_ARITHMETIC(f64_max, numeric::wasm_max(left, right))
 F64_COMPARISONS_AND_SIGN(F64_OPERATION, f64, uint64_t, 0x8000000000000000ull)
+
+// f64 arithmetic fused with the load of its right operand or the store of
+// its result (operations.h). Each access is checked as the load or store it
+// replaces checks it, the load before the store, so a trap is the one the
+// unfused code meets first; the value stored is canonicalised as the plain
+// operation's result is.
+#define WRAPPED(sum) static_cast<uint64_t>(static_cast<uint32_t>(sum))
+#define MEMORY_OPERAND_ADDRESS \
+  WRAPPED(fp[pc->y] + static_cast<uint64_t>(static_cast<int64_t>(static_cast<int16_t>(pc->aux))))
+#define LOAD_F64_CHECKED(variable, address)                           \
+  if ((address) + sizeof(double) > context->memory_size) [[unlikely]] \
+    TRAP("out of bounds memory access");                              \
+  double variable;                                                    \
+  std::memcpy(&variable, memory + (address), sizeof(double))
+#define STORE_F64_CHECKED(address, value)                                   \
+  do {                                                                      \
+    const uint64_t store_address = (address);                               \
+    if (store_address + sizeof(double) > context->memory_size) [[unlikely]] \
+      TRAP("out of bounds memory access");                                  \
+    const double stored = f64_value(context, value);                        \
+    std::memcpy(memory + store_address, &stored, sizeof(double));           \
+    NEXT();                                                                 \
+  } while (0)
+#define F64_FUSED(name, operator_)                                                                                   \
+  HANDLER(name##_sm) {                                                                                               \
+    const uint64_t address = MEMORY_OPERAND_ADDRESS;                                                                 \
+    LOAD_F64_CHECKED(right, address);                                                                                \
+    PRODUCE_F64(f64_value(context, f64_of(fp[pc->x]) operator_ right));                                              \
+  }                                                                                                                  \
+  HANDLER(name##_sa_store) { STORE_F64_CHECKED(WRAPPED(fp[pc->y]) + pc->r, f64_of(fp[pc->x]) operator_ float_acc); } \
+  HANDLER(name##_as_store) { STORE_F64_CHECKED(WRAPPED(fp[pc->x]) + pc->r, float_acc operator_ f64_of(fp[pc->y])); } \
+  HANDLER(name##_sm_store) {                                                                                         \
+    const uint64_t address = MEMORY_OPERAND_ADDRESS;                                                                 \
+    LOAD_F64_CHECKED(right, address);                                                                                \
+    STORE_F64_CHECKED(WRAPPED(fp[pc->y]) + pc->r, f64_of(fp[pc->x]) operator_ right);                                \
+  }                                                                                                                  \
+  HANDLER(name##_ps) {                                                                                               \
+    const double product = f64_of(fp[pc->x]) * f64_of(fp[pc->y]);                                                    \
+    PRODUCE_F64(f64_value(context, product operator_ f64_of(fp[pc->aux])));                                          \
+  }                                                                                                                  \
+  HANDLER(name##_sp) {                                                                                               \
+    const double product = f64_of(fp[pc->x]) * f64_of(fp[pc->y]);                                                    \
+    PRODUCE_F64(f64_value(context, f64_of(fp[pc->aux]) operator_ product));                                          \
+  }
+F64_FUSED(f64_add, +)
+F64_FUSED(f64_sub, -)
+F64_FUSED(f64_mul, *)
+F64_FUSED(f64_div, /)
+#undef F64_FUSED
+#undef STORE_F64_CHECKED
+#undef LOAD_F64_CHECKED
+#undef MEMORY_OPERAND_ADDRESS
+#undef WRAPPED
 #undef FLOAT_OPERATIONS
 #undef F64_COMPARISONS_AND_SIGN
 #undef F64_ARITHMETIC
@@ -1126,12 +1186,18 @@ std::array<Handler, op::count> make_table() {
   GOVCHAIN_FORM_ENTRY(name, ss)    \
   GOVCHAIN_FORM_ENTRY(name, sf)    \
   GOVCHAIN_FORM_ENTRY(name, as) GOVCHAIN_FORM_ENTRY(name, af) GOVCHAIN_FORM_ENTRY(name, sa)
+#define GOVCHAIN_F64_FUSED_ENTRIES(name) \
+  GOVCHAIN_FORM_ENTRY(name, sm)          \
+  GOVCHAIN_FORM_ENTRY(name, sa_store)    \
+  GOVCHAIN_FORM_ENTRY(name, as_store)    \
+  GOVCHAIN_FORM_ENTRY(name, sm_store) GOVCHAIN_FORM_ENTRY(name, ps) GOVCHAIN_FORM_ENTRY(name, sp)
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_ENTRY)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_ENTRIES)
   GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_ENTRIES)
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_ENTRIES)
   GOVCHAIN_F32_BINARY(GOVCHAIN_F32_ENTRIES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_ENTRIES)
+  GOVCHAIN_F64_FUSED(GOVCHAIN_F64_FUSED_ENTRIES)
   GOVCHAIN_UNARY(GOVCHAIN_ACC_ENTRIES)
   GOVCHAIN_LOADS(GOVCHAIN_LOAD_ENTRIES)
   GOVCHAIN_STORES(GOVCHAIN_STORE_ENTRIES)
@@ -1145,6 +1211,7 @@ std::array<Handler, op::count> make_table() {
 #undef GOVCHAIN_BRANCH_ENTRIES
 #undef GOVCHAIN_F32_ENTRIES
 #undef GOVCHAIN_F64_ENTRIES
+#undef GOVCHAIN_F64_FUSED_ENTRIES
   return table;
 }
 

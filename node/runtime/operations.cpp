@@ -75,6 +75,15 @@ FormsTable make_forms() {
   set(table[opcode::name], Form::sa, op::name##_sa);
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_FORMS)
 #undef GOVCHAIN_F64_FORMS
+#define GOVCHAIN_F64_FUSED_FORMS(name)                           \
+  set(table[opcode::name], Form::sm, op::name##_sm);             \
+  set(table[opcode::name], Form::sa_store, op::name##_sa_store); \
+  set(table[opcode::name], Form::as_store, op::name##_as_store); \
+  set(table[opcode::name], Form::sm_store, op::name##_sm_store); \
+  set(table[opcode::name], Form::ps, op::name##_ps);             \
+  set(table[opcode::name], Form::sp, op::name##_sp);
+  GOVCHAIN_F64_FUSED(GOVCHAIN_F64_FUSED_FORMS)
+#undef GOVCHAIN_F64_FUSED_FORMS
 #define GOVCHAIN_BRANCH_FORMS(name) \
   table[opcode::name].branch = {op::br_##name##_ss, op::br_##name##_si, op::br_##name##_as, op::br_##name##_ai};
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_FORMS)
@@ -135,12 +144,18 @@ NameTable make_names() {
 #define GOVCHAIN_F64_NAMES(name) \
   GOVCHAIN_FORM_NAME(name, ss)   \
   GOVCHAIN_FORM_NAME(name, sf) GOVCHAIN_FORM_NAME(name, as) GOVCHAIN_FORM_NAME(name, af) GOVCHAIN_FORM_NAME(name, sa)
+#define GOVCHAIN_F64_FUSED_NAMES(name)                                                               \
+  GOVCHAIN_FORM_NAME(name, sm)                                                                       \
+  GOVCHAIN_FORM_NAME(name, sa_store)                                                                 \
+  GOVCHAIN_FORM_NAME(name, as_store) GOVCHAIN_FORM_NAME(name, sm_store) GOVCHAIN_FORM_NAME(name, ps) \
+      GOVCHAIN_FORM_NAME(name, sp)
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
   GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES)
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
   GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
+  GOVCHAIN_F64_FUSED(GOVCHAIN_F64_FUSED_NAMES)
   GOVCHAIN_UNARY(GOVCHAIN_ACC_NAMES)
   GOVCHAIN_LOADS(GOVCHAIN_LOAD_NAMES)
   GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
@@ -154,6 +169,7 @@ NameTable make_names() {
 #undef GOVCHAIN_BRANCH_NAMES
 #undef GOVCHAIN_F32_NAMES
 #undef GOVCHAIN_F64_NAMES
+#undef GOVCHAIN_F64_FUSED_NAMES
   return names;
 }
 

@@ -37,6 +37,31 @@
 // accumulator plus slot y (_ax); the sum wraps at 32 bits as the add does,
 // and the memory argument's offset (aux) is added to it without wrapping.
 //
+// f64 arithmetic (add, sub, mul, div) also has forms fused with the
+// f64.load before it or the f64.store after it, so that float code, whose
+// values natively stay in registers between memory accesses, needs fewer
+// dispatches (docs/runtime.md, "Prepared form"):
+//
+//   _sm        r = slot x op memory[wrap32(slot y + aux as int16)]: the
+//              load of the right operand, when its offset is 0
+//   _sa_store  memory[wrap32(slot y) + r] = slot x op facc: the store of the
+//              result, which then has no slot of its own
+//   _as_store  memory[wrap32(slot x) + r] = facc op slot y
+//   _sm_store  memory[wrap32(slot y) + r] = slot x op memory[wrap32(slot y +
+//              aux as int16)]: both, when the store's address is the load's
+//              address slot (`a[i] += v`)
+//
+//   _ps        r = (slot x * slot y) op slot aux: the f64.mul of two slots
+//              just before, whose product then has no slot of its own
+//   _sp        r = slot aux op (slot x * slot y)
+//
+// facc is the float accumulator. The product is rounded to f64 before the
+// second operation, as two plain instructions round it (the library is
+// built with -ffp-contract=off, so no fused multiply-add). Each checks its accesses against the
+// memory as the load or store it replaces would, and canonicalises NaN in
+// consensus mode like the plain operation; the _store forms leave nothing
+// in the accumulators.
+//
 // Constants that no immediate field can hold and that code inside a loop
 // reads are kept in the function's constant pool: a few slots between the
 // declared locals and the operand stack, written by a load_constants
@@ -78,6 +103,7 @@
 #define GOVCHAIN_F64_BINARY(X)                                                                              \
   X(f64_add) X(f64_sub) X(f64_mul) X(f64_div) X(f64_min) X(f64_max) X(f64_copysign) X(f64_eq) X(f64_ne)   \
   X(f64_lt) X(f64_gt) X(f64_le) X(f64_ge)
+#define GOVCHAIN_F64_FUSED(X) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div)
 
 // Operations with one operand: r = op x, and _a: r = op acc.
 #define GOVCHAIN_UNARY(X)                                                                                   \
@@ -129,6 +155,7 @@
   X(call_indirect)     /* new frame at slot r; x: element index slot, y: type index, aux: table */        \
   X(unreachable)                                                                                          \
   X(copy)              /* r = x */                                                                        \
+  X(copy_pair)         /* r = x, then y = slot aux: two copies in a row (prepare joins them) */          \
   X(copy_values)       /* y slots from x on to r on, in ascending order */                                \
   X(constant)          /* r = imm */                                                                      \
   X(select)            /* if slot y (i32) == 0: r = x (r holds the first operand already) */              \
@@ -155,8 +182,9 @@
 namespace govchain::runtime {
 
 // Where the operands of a two-operand instruction come from (see above).
-enum class Form : uint8_t { ss, si, as, ai, sa, is, ia, sd, ad, sx, ax };
-inline constexpr size_t form_count = 11;
+// From sm on: the fused f64 forms (see above).
+enum class Form : uint8_t { ss, si, as, ai, sa, is, ia, sd, ad, sx, ax, sm, sa_store, as_store, sm_store, ps, sp };
+inline constexpr size_t form_count = 17;
 
 namespace op {
 
@@ -171,12 +199,15 @@ enum Operation : uint16_t {
 #define GOVCHAIN_BRANCH_NAMES(name) br_##name##_ss, br_##name##_si, br_##name##_as, br_##name##_ai,
 #define GOVCHAIN_F32_NAMES(name) name##_ss, name##_si, name##_as, name##_ai, name##_sa,
 #define GOVCHAIN_F64_NAMES(name) name##_ss, name##_sf, name##_as, name##_af, name##_sa,
+#define GOVCHAIN_F64_FUSED_NAMES(name) \
+  name##_sm, name##_sa_store, name##_as_store, name##_sm_store, name##_ps, name##_sp,
   GOVCHAIN_OTHER_OPERATIONS(GOVCHAIN_NAME)
   GOVCHAIN_INTEGER_BINARY(GOVCHAIN_BINARY_NAMES)
   GOVCHAIN_IMMEDIATE_LEFT(GOVCHAIN_IMMEDIATE_LEFT_NAMES)
   GOVCHAIN_INTEGER_COMPARE(GOVCHAIN_BRANCH_NAMES)
   GOVCHAIN_F32_BINARY(GOVCHAIN_F32_NAMES)
   GOVCHAIN_F64_BINARY(GOVCHAIN_F64_NAMES)
+  GOVCHAIN_F64_FUSED(GOVCHAIN_F64_FUSED_NAMES)
   GOVCHAIN_UNARY(GOVCHAIN_ACC_NAME)
   GOVCHAIN_LOADS(GOVCHAIN_LOAD_NAMES)
   GOVCHAIN_STORES(GOVCHAIN_STORE_NAMES)
@@ -189,6 +220,7 @@ enum Operation : uint16_t {
 #undef GOVCHAIN_BRANCH_NAMES
 #undef GOVCHAIN_F32_NAMES
 #undef GOVCHAIN_F64_NAMES
+#undef GOVCHAIN_F64_FUSED_NAMES
   count
 };
 // clang-format on

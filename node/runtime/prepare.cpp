@@ -289,6 +289,7 @@ class FunctionCompiler {
   uint32_t slot_of_height(size_t height) const { return frame_base_ + static_cast<uint32_t>(height); }
   uint32_t emit(uint16_t operation, uint32_t r = 0, uint32_t x = 0, uint32_t y = 0, uint16_t aux = 0);
   uint32_t emit_immediate(uint16_t operation, uint32_t r, uint64_t immediate);
+  void emit_copy(uint32_t destination, uint32_t source);
   void note_height() {
     if (live_) height_max_ = std::max(height_max_, values_.size());
   }
@@ -299,6 +300,9 @@ class FunctionCompiler {
   uint32_t source_slot(const Operand& operand, size_t index);
   void finish_pool();
   bool fuse_address(uint16_t code, uint32_t offset, size_t base, const uint32_t* value);
+  bool fuse_load_operand(uint16_t code, const Operand& left, const Operand& right, size_t base);
+  bool fuse_product_operand(uint16_t code, const Operand& left, const Operand& right, size_t base);
+  bool fuse_result_store(uint16_t code, const Operand& address, const Operand& value, uint32_t offset, size_t base);
   void emit_move(const Operand& operand, size_t index, uint32_t destination);
   // Records that `instruction`, an operation of `code` in `form`, computes
   // the operand pushed next; its value is then in the accumulator too.
@@ -308,6 +312,7 @@ class FunctionCompiler {
     producer_form_ = form;
     producer_serial_ = next_serial_;
     accumulator_serial_ = next_serial_;
+    accumulator_instruction_ = instruction;
     accumulator_float_ = sets_float_accumulator(code);
   }
   // Whether `operand` was computed by the last instruction emitted, which
@@ -317,9 +322,18 @@ class FunctionCompiler {
            producer_ + 1 == code_.size();
   }
   // Whether `operand`'s value is in the accumulator: its instruction was the
-  // last to compute a value, and no block head or call came after it.
+  // last to compute a value, and no block head or call came after it. A
+  // local.tee of that value leaves it there too (compile_local_set): until
+  // the local is set again, which first copies the operand to its own slot,
+  // the local holds what the accumulator holds.
   bool in_accumulator(const Operand& operand) const {
-    return operand.place == Place::slot && operand.serial != 0 && operand.serial == accumulator_serial_;
+    return operand.place != Place::constant && operand.serial != 0 && operand.serial == accumulator_serial_;
+  }
+  // Whether `operand` is in the accumulator and no instruction was emitted
+  // after the one that computed it (local.get and constants emit none), so
+  // that this instruction may still be rewritten to compute more.
+  bool computed_by_last(const Operand& operand) const {
+    return operand.place == Place::slot && in_accumulator(operand) && accumulator_instruction_ + 1 == code_.size();
   }
   // Whether an operation of `code` can take `operand` from the accumulator
   // it reads: the f64 operations that read the float accumulator only when
@@ -382,12 +396,13 @@ class FunctionCompiler {
   const TypeList* last_results_ = nullptr;
   uint32_t last_results_serial_ = 0;
   size_t last_results_height_ = 0;
-  uint32_t producer_ = none;         // the last instruction that computed an operand
-  uint32_t producer_serial_ = 0;     // that operand
-  uint16_t producer_code_ = 0;       // its opcode of the binary format
-  Form producer_form_ = Form::ss;    // and form
-  uint32_t accumulator_serial_ = 0;  // the operand whose value is in the accumulator, if any
-  bool accumulator_float_ = false;   // and whether it is in the float accumulator too
+  uint32_t producer_ = none;                 // the last instruction that computed an operand
+  uint32_t producer_serial_ = 0;             // that operand
+  uint16_t producer_code_ = 0;               // its opcode of the binary format
+  Form producer_form_ = Form::ss;            // and form
+  uint32_t accumulator_serial_ = 0;          // the operand whose value is in the accumulator, if any
+  uint32_t accumulator_instruction_ = none;  // the instruction that computed it
+  bool accumulator_float_ = false;           // and whether it is in the float accumulator too
 };
 
 // ---------------------------------------------------------------------------
@@ -593,6 +608,21 @@ uint32_t FunctionCompiler::emit(uint16_t operation, uint32_t r, uint32_t x, uint
   return static_cast<uint32_t>(code_.size() - 1);
 }
 
+// A copy right after a copy joins it (copy_pair): one dispatch for two, as
+// the moves of a loop's rotated locals come. No branch can land between
+// them: branches land on charges, on the function's final return and after
+// calls, never on an instruction that follows a copy.
+void FunctionCompiler::emit_copy(uint32_t destination, uint32_t source) {
+  if (!code_.empty() && code_.back().operation == op::copy && source <= UINT16_MAX) {
+    Instruction& first = code_.back();
+    first.operation = op::copy_pair;
+    first.y = destination;
+    first.aux = static_cast<uint16_t>(source);
+    return;
+  }
+  emit(op::copy, destination, source);
+}
+
 uint32_t FunctionCompiler::emit_immediate(uint16_t operation, uint32_t r, uint64_t immediate) {
   Instruction instruction{operation, 0, r, 0, 0};
   instruction.set_immediate(immediate);
@@ -607,7 +637,7 @@ void FunctionCompiler::materialize(size_t index) {
   if (operand.place == Place::slot) return;
   const uint32_t slot = slot_of_height(index);
   if (operand.place == Place::local)
-    emit(op::copy, slot, operand.local);
+    emit_copy(slot, operand.local);
   else
     emit_immediate(op::constant, slot, operand.bits);
   operand.place = Place::slot;
@@ -665,10 +695,10 @@ uint32_t FunctionCompiler::source_slot(const Operand& operand, size_t index) {
 void FunctionCompiler::emit_move(const Operand& operand, size_t index, uint32_t destination) {
   switch (operand.place) {
     case Place::slot:
-      if (slot_of_height(index) != destination) emit(op::copy, destination, slot_of_height(index));
+      if (slot_of_height(index) != destination) emit_copy(destination, slot_of_height(index));
       return;
     case Place::local:
-      emit(op::copy, destination, operand.local);
+      emit_copy(destination, operand.local);
       return;
     case Place::constant:
       emit_immediate(op::constant, destination, operand.bits);
@@ -1298,10 +1328,16 @@ Status FunctionCompiler::compile_variable(uint16_t code) {
   GOVCHAIN_TRY(local_type(index, type));
   if (code == opcode::local_get) {
     producer_ = none;
-    if (live_)
-      push_deferred(stack_type(type), Place::local, index, 0);
-    else
+    if (!live_) {
       push(type);
+      return Status();
+    }
+    // `local.tee L; local.get L`: the local's value is in the accumulator
+    // (compile_local_set), and the operand read next is the new one.
+    const bool in_register = !values_.empty() && values_.back().place == Place::local &&
+                             values_.back().local == index && in_accumulator(values_.back());
+    push_deferred(stack_type(type), Place::local, index, 0);
+    if (in_register) accumulator_serial_ = values_.back().serial;
     return Status();
   }
   return compile_local_set(index, type, code == opcode::local_tee);
@@ -1328,7 +1364,11 @@ Status FunctionCompiler::compile_local_set(uint32_t index, ValueType type, bool 
     emit_move(value, height, index);
   }
   producer_ = none;
-  if (tee) push_deferred(stack_type(type), Place::local, index, 0);
+  if (tee) {
+    const bool in_register = in_accumulator(value);
+    push_deferred(stack_type(type), Place::local, index, 0);
+    if (in_register) accumulator_serial_ = values_.back().serial;
+  }
   return Status();
 }
 
@@ -1392,6 +1432,8 @@ Status FunctionCompiler::compile_memory_access(uint16_t code) {
       const uint32_t value_source = in_accumulator(value) ? 0 : source_slot(value, base + 1);
       if (produced_by_last(address) && fuse_address(code, offset, base, &value_source)) {
         producer_ = none;
+      } else if (fuse_result_store(code, address, value, offset, base)) {
+        producer_ = none;
       } else if (in_accumulator(value)) {
         emit(forms.of(Form::sa), offset, source_slot(address, base), 0);
       } else if (in_accumulator(address)) {
@@ -1437,6 +1479,88 @@ bool FunctionCompiler::fuse_address(uint16_t code, uint32_t offset, size_t base,
     return true;
   }
   add.r = *value;
+  return true;
+}
+
+// Folds the f64.load that the last instruction is into the f64 add, sub,
+// mul or div that takes its value as the right operand (form _sm), when
+// the load's address is a slot, or a slot plus an add's immediate that
+// fits 16 bits, and its offset is 0: then the fused form's address is the
+// load's to the bit, wrapping included. A constant left operand is left to
+// the plain forms, since giving it a slot may take an instruction.
+bool FunctionCompiler::fuse_load_operand(uint16_t code, const Operand& left, const Operand& right, size_t base) {
+  const uint16_t fused = operation_forms(code).of(Form::sm);
+  if (fused == 0 || producer_code_ != opcode::f64_load || !produced_by_last(right) || left.place == Place::constant)
+    return false;
+  const Instruction& load = code_[producer_];
+  uint16_t displacement = 0;
+  if (producer_form_ == Form::ss) {
+    if (load.y != 0) return false;  // the memory argument's offset
+  } else if (producer_form_ == Form::sd) {
+    const int32_t added = static_cast<int32_t>(load.y);
+    if (load.aux != 0 || added < INT16_MIN || added > INT16_MAX) return false;
+    displacement = static_cast<uint16_t>(static_cast<int16_t>(added));
+  } else {
+    return false;
+  }
+  const uint32_t address_slot = load.x;
+  code_[producer_] = Instruction{fused, displacement, slot_of_height(base), source_slot(left, base), address_slot};
+  produced(producer_, code, Form::sm);
+  return true;
+}
+
+// Folds the f64.mul of two slots that the last instruction is into the f64
+// add, sub, mul or div that takes the product as one operand (forms _ps,
+// _sp), when the other operand is in a slot whose number fits the aux field
+// (a constant is left to the plain forms, as in fuse_load_operand).
+bool FunctionCompiler::fuse_product_operand(uint16_t code, const Operand& left, const Operand& right, size_t base) {
+  if (operation_forms(code).of(Form::ps) == 0 || producer_code_ != opcode::f64_mul || producer_form_ != Form::ss)
+    return false;
+  const bool product_left = computed_by_last(left);
+  if (!product_left && !computed_by_last(right)) return false;
+  const Operand& other = product_left ? right : left;
+  if (other.place == Place::constant) return false;
+  const uint32_t other_slot = source_slot(other, product_left ? base + 1 : base);
+  if (other_slot > UINT16_MAX) return false;
+  const Form form = product_left ? Form::ps : Form::sp;
+  Instruction& product = code_[accumulator_instruction_];
+  product.operation = operation_forms(code).of(form);
+  product.r = slot_of_height(base);
+  product.aux = static_cast<uint16_t>(other_slot);
+  produced(accumulator_instruction_, code, form);
+  return true;
+}
+
+// Folds an f64.store of the value that the last instruction, an f64 add,
+// sub, mul or div, computed into that instruction (forms _sa_store,
+// _as_store, _sm_store); the value then needs no slot. Its address must
+// be in a slot or a local (a constant's slot may take an instruction),
+// and for _sm_store it must be the slot the fused load read its address
+// from, the only field left.
+bool FunctionCompiler::fuse_result_store(uint16_t code, const Operand& address, const Operand& value, uint32_t offset,
+                                         size_t base) {
+  if (code != opcode::f64_store || !produced_by_last(value) || address.place == Place::constant) return false;
+  const OperationForms& forms = operation_forms(producer_code_);
+  if (forms.of(Form::sm) == 0) return false;
+  const uint32_t address_slot = source_slot(address, base);
+  Instruction& producer = code_[producer_];
+  switch (producer_form_) {
+    case Form::sa:
+      producer.operation = forms.of(Form::sa_store);
+      producer.y = address_slot;
+      break;
+    case Form::as:
+      producer.operation = forms.of(Form::as_store);
+      producer.x = address_slot;
+      break;
+    case Form::sm:
+      if (producer.y != address_slot) return false;
+      producer.operation = forms.of(Form::sm_store);
+      break;
+    default:
+      return false;
+  }
+  producer.r = offset;
   return true;
 }
 
@@ -1680,6 +1804,13 @@ Status FunctionCompiler::compile_simple(uint16_t code) {
   Operand operands[2];
   GOVCHAIN_TRY(pop_simple_operands(info, operands));
   const size_t base = values_.size();
+  const bool fusable = producer_code_ == opcode::f64_load || producer_code_ == opcode::f64_mul;
+  if (fusable && live_ && info.operand_count == 2 &&
+      (fuse_load_operand(code, operands[0], operands[1], base) ||
+       fuse_product_operand(code, operands[0], operands[1], base))) {
+    push(static_cast<StackType>(info.result_type));
+    return Status();
+  }
   producer_ = none;
   if (live_) {
     if (info.operand_count == 1)

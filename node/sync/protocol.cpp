@@ -115,4 +115,107 @@ Result<TxBatch> decode_tx_batch(ByteView bytes) {
   return batch;
 }
 
+Bytes encode_snapshot_request(const SnapshotRequest& request) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.u64(request.height);
+  return writer.take();
+}
+
+Result<SnapshotRequest> decode_snapshot_request(ByteView bytes) {
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "snapshot request"));
+  SnapshotRequest request;
+  GOVCHAIN_ASSIGN_OR_RETURN(request.height, reader.u64());
+  GOVCHAIN_TRY(check_end(reader, "snapshot request"));
+  return request;
+}
+
+Bytes encode_snapshot_offer(const SnapshotOffer& offer) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.u64(offer.height);
+  if (offer.height == 0) return writer.take();
+  writer.fixed(offer.block_hash);
+  offer.signers.encode(writer);
+  return writer.take();
+}
+
+Result<SnapshotOffer> decode_snapshot_offer(ByteView bytes) {
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "snapshot offer"));
+  SnapshotOffer offer;
+  GOVCHAIN_ASSIGN_OR_RETURN(offer.height, reader.u64());
+  if (offer.height > 0) {
+    GOVCHAIN_ASSIGN_OR_RETURN(offer.block_hash, reader.fixed<32>());
+    GOVCHAIN_ASSIGN_OR_RETURN(offer.signers, consensus::ValidatorSet::decode(reader));
+  }
+  GOVCHAIN_TRY(check_end(reader, "snapshot offer"));
+  return offer;
+}
+
+Bytes encode_state_request(const StateRequest& request) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.u64(request.height);
+  writer.count(request.records.size());
+  for (const auto& record : request.records) {
+    writer.u8(static_cast<uint8_t>(record.kind));
+    writer.fixed(record.hash);
+  }
+  return writer.take();
+}
+
+Result<StateRequest> decode_state_request(ByteView bytes) {
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "state request"));
+  StateRequest request;
+  GOVCHAIN_ASSIGN_OR_RETURN(request.height, reader.u64());
+  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(state_records_per_request_max, 33));
+  if (count == 0) return error(Code::invalid, "state request for no record");
+  request.records.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    GOVCHAIN_ASSIGN_OR_RETURN(uint8_t kind, reader.u8());
+    if (kind != static_cast<uint8_t>(state::RecordKind::page) && kind != static_cast<uint8_t>(state::RecordKind::leaf))
+      return error(Code::invalid, "state request: unknown record kind " + std::to_string(kind));
+    GOVCHAIN_ASSIGN_OR_RETURN(Hash hash, reader.fixed<32>());
+    request.records.push_back({static_cast<state::RecordKind>(kind), hash});
+  }
+  GOVCHAIN_TRY(check_end(reader, "state request"));
+  return request;
+}
+
+Bytes encode_state_response(const StateResponse& response) {
+  codec::Writer writer;
+  writer.u8(codec::format_version);
+  writer.count(response.records.size());
+  for (const auto& record : response.records) {
+    writer.boolean(record.has_value());
+    if (record) writer.bytes(*record);
+  }
+  return writer.take();
+}
+
+Result<StateResponse> decode_state_response(ByteView bytes) {
+  if (bytes.size() > state_response_size_bytes_max)
+    return error(Code::too_large, "state response of " + std::to_string(bytes.size()) + " bytes; at most " +
+                                      std::to_string(state_response_size_bytes_max) + " allowed");
+  codec::Reader reader(bytes);
+  GOVCHAIN_TRY(consensus::decode_version(reader, "state response"));
+  GOVCHAIN_ASSIGN_OR_RETURN(size_t count, reader.count(state_records_per_request_max, 1));
+  StateResponse response;
+  response.records.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    GOVCHAIN_ASSIGN_OR_RETURN(bool present, reader.boolean());
+    if (!present) {
+      response.records.emplace_back();
+      continue;
+    }
+    GOVCHAIN_ASSIGN_OR_RETURN(Bytes record, reader.bytes(state::state_record_size_bytes_max()));
+    response.records.emplace_back(std::move(record));
+  }
+  GOVCHAIN_TRY(check_end(reader, "state response"));
+  return response;
+}
+
 }  // namespace govchain::sync

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "chain/block.h"
@@ -20,19 +21,24 @@
 #include "consensus/messages.h"
 #include "core/bytes.h"
 #include "core/status.h"
+#include "state/state_sync.h"
 
 namespace govchain::sync {
 
 // p2p message types (payload encodings in brackets).
 namespace message_type {
-inline constexpr uint8_t tx = 1;              // chain::encode_tx
-inline constexpr uint8_t proposal = 2;        // consensus::encode_proposal
-inline constexpr uint8_t vote = 3;            // consensus::encode_vote
-inline constexpr uint8_t evidence = 4;        // consensus::encode_evidence
-inline constexpr uint8_t status = 5;          // encode_status
-inline constexpr uint8_t block_request = 6;   // encode_block_request
-inline constexpr uint8_t block_response = 7;  // encode_block_response
-inline constexpr uint8_t txs = 8;             // encode_tx_batch
+inline constexpr uint8_t tx = 1;                // chain::encode_tx
+inline constexpr uint8_t proposal = 2;          // consensus::encode_proposal
+inline constexpr uint8_t vote = 3;              // consensus::encode_vote
+inline constexpr uint8_t evidence = 4;          // consensus::encode_evidence
+inline constexpr uint8_t status = 5;            // encode_status
+inline constexpr uint8_t block_request = 6;     // encode_block_request
+inline constexpr uint8_t block_response = 7;    // encode_block_response
+inline constexpr uint8_t txs = 8;               // encode_tx_batch
+inline constexpr uint8_t snapshot_request = 9;  // encode_snapshot_request
+inline constexpr uint8_t snapshot_offer = 10;   // encode_snapshot_offer
+inline constexpr uint8_t state_request = 11;    // encode_state_request
+inline constexpr uint8_t state_response = 12;   // encode_state_response
 }  // namespace message_type
 
 // Transactions in one gossip batch at most, and the batch's encoded size
@@ -83,6 +89,55 @@ struct TxBatch {
   bool operator==(const TxBatch&) const = default;
 };
 
+// State sync (docs/p2p.md, "State sync"): records asked for in one request
+// at most, and a response's encoded size at most. A response to a full
+// request of the largest records may hold fewer (the server stops before
+// the bound; the syncing node asks again for the rest).
+inline constexpr uint32_t state_records_per_request_max = 256;
+inline constexpr size_t state_response_size_bytes_max = 4 * 1024 * 1024;
+
+// "Which snapshot do you offer?" Height 0: your latest block; otherwise that
+// height (an operator's trusted height).
+struct SnapshotRequest {
+  uint64_t height = 0;
+  bool operator==(const SnapshotRequest&) const = default;
+};
+
+// A block whose state the peer serves: its height and hash, and the
+// validator set that signed its certificate (the set deciding that height,
+// which the syncing node checks against the header's validator_set_hash).
+// Height 0: no snapshot offered.
+struct SnapshotOffer {
+  uint64_t height = 0;
+  Hash block_hash;
+  consensus::ValidatorSet signers;
+  bool operator==(const SnapshotOffer&) const = default;
+};
+
+// One record of the state tree, by kind and hash (state/state_sync.h).
+struct StateRecordId {
+  state::RecordKind kind = state::RecordKind::page;
+  Hash hash;
+  bool operator==(const StateRecordId&) const = default;
+};
+
+// "Send me these records of the state at `height`" (1 ..
+// state_records_per_request_max records). Records are content-addressed,
+// so the height only tells the server which snapshot the node syncs.
+struct StateRequest {
+  uint64_t height = 0;
+  std::vector<StateRecordId> records;
+  bool operator==(const StateRequest&) const = default;
+};
+
+// The records asked for, in the order asked, each as stored or nullopt when
+// the server lacks it; at most as many as asked, fewer when the size bound
+// ended the answer.
+struct StateResponse {
+  std::vector<std::optional<Bytes>> records;
+  bool operator==(const StateResponse&) const = default;
+};
+
 Bytes encode_status(const StatusMessage& status);
 Result<StatusMessage> decode_status(ByteView bytes);
 Bytes encode_block_request(const BlockRequest& request);
@@ -96,6 +151,20 @@ Result<BlockResponse> decode_block_response(ByteView bytes);
 // invalid).
 Bytes encode_tx_batch(const TxBatch& batch);
 Result<TxBatch> decode_tx_batch(ByteView bytes);
+Bytes encode_snapshot_request(const SnapshotRequest& request);
+Result<SnapshotRequest> decode_snapshot_request(ByteView bytes);
+Bytes encode_snapshot_offer(const SnapshotOffer& offer);
+Result<SnapshotOffer> decode_snapshot_offer(ByteView bytes);
+// The decoders refuse more records than state_records_per_request_max, an
+// unknown record kind, a record over state::state_record_size_bytes_max, a
+// response over state_response_size_bytes_max, and anything not canonical.
+Bytes encode_state_request(const StateRequest& request);
+Result<StateRequest> decode_state_request(ByteView bytes);
+Bytes encode_state_response(const StateResponse& response);
+Result<StateResponse> decode_state_response(ByteView bytes);
+// Bytes that a record of `size_bytes` adds to a response's encoding.
+inline constexpr size_t state_response_entry_size_bytes(size_t size_bytes) { return 1 + 4 + size_bytes; }
+
 // Bytes that an entry of `tx_size_bytes` adds to a batch's encoding.
 inline constexpr size_t tx_batch_entry_size_bytes(size_t tx_size_bytes) { return 4 + tx_size_bytes; }
 // Encoded size of a batch without entries (version and count).

@@ -350,6 +350,22 @@ Result<BundleCheck> verify_bundle(const ProofBundle& bundle, const TrustAnchor& 
   return check;
 }
 
+void keep_smallest_quorums(ProofBundle& bundle, const TrustAnchor& anchor) {
+  auto keep_quorum = [](chain::CommitCertificate& commit, size_t validators) {
+    const size_t quorum = validators * 2 / 3 + 1;
+    if (commit.signatures.size() > quorum) commit.signatures.resize(quorum);
+  };
+  size_t deciding = anchor.validators.size();
+  for (auto& change : bundle.changes) {
+    keep_quorum(change.block.commit, deciding);
+    // An unreadable set is verify_bundle's to refuse; the rest stays whole.
+    auto keys = keys_of_validators_value(change.validators_value);
+    if (!keys.ok()) return;
+    deciding = keys->size();
+  }
+  keep_quorum(bundle.block.commit, deciding);
+}
+
 Result<std::optional<Bytes>> bundle_value(const ProofBundle& bundle, ByteView key) {
   for (const auto& entry : bundle.entries)
     if (std::equal(entry.key.begin(), entry.key.end(), key.begin(), key.end())) return entry.value;

@@ -120,6 +120,18 @@ struct BundleCheck {
 // Code::invalid naming the first thing that does not hold.
 Result<BundleCheck> verify_bundle(const ProofBundle& bundle, const TrustAnchor& anchor);
 
+// Keeps, of each commit certificate the bundle carries (its block's and each
+// change block's), only the smallest quorum of the set that decides it: the
+// first floor(2n/3) + 1 signatures in the certificate's order. A node's
+// commit holds every precommit that had arrived when it decided, which can
+// be more than a quorum, and these commits are hashed into nothing, so a bundle
+// that verified still verifies, 66 bytes shorter per signature left out.
+// The headers' last commits are hashed into their blocks and stay whole.
+// fetch_bundle() applies it. It never refuses anything: from a change whose
+// set it cannot read on, it leaves the commits whole for verify_bundle() to
+// judge.
+void keep_smallest_quorums(ProofBundle& bundle, const TrustAnchor& anchor);
+
 // The entry for `key` (a verified bundle's value: nullopt = proven absent);
 // Code::not_found when the bundle holds no entry for the key.
 Result<std::optional<Bytes>> bundle_value(const ProofBundle& bundle, ByteView key);

@@ -102,6 +102,7 @@ Result<ProofBundle> bundle_from_answer(const json& body, const std::vector<Bytes
   if (!body.contains("block")) return error(Code::malformed, "bundle answer: 'block' missing");
   GOVCHAIN_ASSIGN_OR_RETURN(bundle.block, certified_block_of(body["block"]));
   GOVCHAIN_TRY(read_entries(body, keys, bundle));
+  keep_smallest_quorums(bundle, anchor);
   return bundle;
 }
 

@@ -106,6 +106,44 @@ TEST_CASE("a bundle round-trips through its canonical encoding and verifies") {
   CHECK(*text == encoded);
 }
 
+TEST_CASE("a bundle keeps only the smallest quorum of each commit, and still verifies") {
+  testing::TestChain chain("test-chain", 5);
+  const Bytes key = to_bytes("key");
+  REQUIRE(chain.add_block({{key, to_bytes("one")}}, issued_ms, 5).ok());
+  REQUIRE(chain.add_block({{key, to_bytes("two")}}, issued_ms + day_ms, 5).ok());
+  auto bundle = chain.bundle({key});
+  REQUIRE(bundle.ok());
+  REQUIRE(bundle->block.commit.signatures.size() == 5);
+  auto whole = encode_bundle(*bundle, chain.genesis_anchor().validators);
+  REQUIRE(whole.ok());
+  keep_smallest_quorums(*bundle, chain.genesis_anchor());
+  CHECK(bundle->block.commit.signatures.size() == 4);
+  // The previous block's commit is hashed into this header: it stays whole.
+  CHECK(bundle->block.header.last_commit.signatures.size() == 5);
+  auto trimmed = encode_bundle(*bundle, chain.genesis_anchor().validators);
+  REQUIRE(trimmed.ok());
+  CHECK(trimmed->size() + 66 == whole->size());
+  auto check = verify_bundle(*bundle, chain.genesis_anchor());
+  REQUIRE(check.ok());
+  CHECK(check->commit.signatures_valid == 4);
+}
+
+// docs/decisions/bundle-size.md: a bundle of a version this verifier does
+// not read is refused naming its version, and the verdict says why.
+TEST_CASE("a bundle of another format version is refused naming the version") {
+  Fixture fixture;
+  Bytes encoded = fixture.issue(fixture.record("active"));
+  REQUIRE(encoded.front() == bundle_format_version);
+  encoded.front() = 2;
+  auto head = peek_bundle(encoded);
+  REQUIRE_FALSE(head.ok());
+  CHECK(head.status().code() == Code::malformed);
+  CHECK(head.status().message().find("unknown format version 2 (this verifier reads version 1)") != std::string::npos);
+  const BundleVerification result = fixture.check(encoded, issued_ms + 3 * day_ms);
+  CHECK(result.answer.verdict == "bundle_invalid");
+  CHECK(result.answer.reason.find("format version 2") != std::string::npos);
+}
+
 TEST_CASE("the verdicts of the lifecycle come from the proven record") {
   Fixture valid;
   CHECK(valid.check(valid.issue(valid.record("active")), issued_ms + 3 * day_ms).answer.verdict == "valid");

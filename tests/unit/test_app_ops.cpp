@@ -45,6 +45,7 @@ SigningGuardInput guard_input(const TemporaryFolder& folder, const PublicKey& ke
   return SigningGuardInput{folder.path() / signing_state_name,
                            folder.path() / "consensus.wal",
                            folder.path() / restore_marker_name,
+                           folder.path() / state_sync_marker_name,
                            "chain-a",
                            key,
                            true,
@@ -159,6 +160,47 @@ TEST_CASE("a restored validator whose signing state is not ahead starts, and the
   REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {11, 0, 2}}).ok());
   CHECK(check_signing_guard(guard_input(folder, key, 10)).ok());
   CHECK(!fs::exists(folder.path() / restore_marker_name));
+}
+
+TEST_CASE("a restored validator let through by the flag stays marked until it signed") {
+  TemporaryFolder folder;
+  const PublicKey key = key_of(1);
+  std::ofstream(folder.path() / restore_marker_name) << "{}";
+  SigningGuardInput allowed = guard_input(folder, key, 10);
+  allowed.allow_signing_after_restore = true;
+  auto outcome = check_signing_guard(allowed);
+  REQUIRE(outcome.ok());
+  CHECK(outcome->overridden);
+  // It stopped before it caught up and signed: the next start without the
+  // flag is refused again.
+  CHECK(fs::exists(folder.path() / restore_marker_name));
+  auto again = check_signing_guard(guard_input(folder, key, 30));
+  CHECK(is_signing_guard_refusal(again.status()));
+  // Once the driver wrote a signing state of its own it removes the marker.
+  REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {31, 0, 2}}).ok());
+  REQUIRE(remove_start_markers(folder.path()).ok());
+  CHECK(check_signing_guard(guard_input(folder, key, 30)).ok());
+}
+
+TEST_CASE("a state-synced validator is treated like a wiped folder") {
+  TemporaryFolder folder;
+  const PublicKey key = key_of(1);
+  std::ofstream(folder.path() / state_sync_marker_name) << "{\"height\": 500}";
+  auto refused = check_signing_guard(guard_input(folder, key, 500));
+  CHECK(is_signing_guard_refusal(refused.status()));
+  CHECK(refused.status().message().find("state sync") != std::string::npos);
+  CHECK(!is_signing_guard_refusal(error(Code::invalid, "some other rule")));
+  // Its own signing state above the sync height still refuses it.
+  REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {700, 0, 2}}).ok());
+  CHECK(is_signing_guard_refusal(check_signing_guard(guard_input(folder, key, 500)).status()));
+  // One above the sync height is refused too (it would decide a height it
+  // signed at, with nothing in its WAL to replay).
+  REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {501, 0, 2}}).ok());
+  CHECK(is_signing_guard_refusal(check_signing_guard(guard_input(folder, key, 500)).status()));
+  // At or below the sync height it may go on; the marker is removed.
+  REQUIRE(write_signing_state(folder.path() / signing_state_name, SigningState{"chain-a", key, {480, 0, 2}}).ok());
+  CHECK(check_signing_guard(guard_input(folder, key, 500)).ok());
+  CHECK(!fs::exists(folder.path() / state_sync_marker_name));
 }
 
 TEST_CASE("backup stream: the node's snapshot arrives whole, with a manifest and without later writes") {

@@ -95,8 +95,8 @@ struct Node {
     chain::CommitCertificate commit =
         consensus::sign_commit_certificate(chain_id, executed.header.height, executed.block_hash, *signer);
     block::ExecutedBlock kept = executed;
-    chain::BlockStore::add_to_batch(executed.header.height, executed.encoded, commit, executed.receipts,
-                                    executed.batch);
+    REQUIRE(
+        blocks.add_to_batch(executed.header.height, executed.encoded, commit, executed.receipts, executed.batch).ok());
     write(std::move(executed.batch));
     tip = *block::advance_tip(tip, kept.header, block::TreeState::latest(tree));
     head_commit = commit;

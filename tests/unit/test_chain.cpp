@@ -163,6 +163,65 @@ TEST_CASE("block store commits block, certificate and receipts together") {
   CHECK(**store->get(to_bytes("s/v/example")) == to_bytes("state"));
 }
 
+TEST_CASE("block store pruning keeps the newest blocks, drops older ones with their receipts, and says so") {
+  auto store = storage::make_memory_store();
+  chain::BlockStore blocks(*store);
+  blocks.set_blocks_kept(16);
+  auto key = crypto::generate_key_pair();
+  std::vector<Hash> tx_hashes;
+  for (uint64_t height = 0; height <= 100; ++height) {
+    chain::Block block;
+    block.header.chain_id = "test-chain";
+    block.header.height = height;
+    block.txs = {signed_grant(key, height)};
+    chain::Receipt receipt;
+    receipt.tx_hash = chain::tx_hash(block.txs[0]);
+    receipt.height = height;
+    tx_hashes.push_back(receipt.tx_hash);
+    chain::CommitCertificate commit;
+    commit.height = height;
+    commit.block_hash = chain::block_hash(block.header);
+    storage::WriteBatch batch;
+    REQUIRE(blocks.commit(height, chain::encode_block(block), commit, {receipt}, batch).ok());
+  }
+  // The newest 16 (85..100) stay, with their receipts.
+  CHECK(*blocks.pruned_below() == 85);
+  CHECK(blocks.block(85).ok());
+  CHECK(blocks.commit_certificate(100).ok());
+  CHECK(blocks.receipt(tx_hashes[85]).ok());
+  auto old = blocks.block(84);
+  CHECK(old.status().code() == Code::not_found);
+  CHECK(old.status().message().find("pruned: this node keeps only its newest 16 blocks") != std::string::npos);
+  CHECK(blocks.commit_certificate(0).status().message().find("pruned") != std::string::npos);
+  auto receipt = blocks.receipt(tx_hashes[10]);
+  CHECK(receipt.status().code() == Code::not_found);
+  CHECK(receipt.status().message().find("prunes old blocks") != std::string::npos);
+  // Nothing of a pruned block is left in the store.
+  CHECK(store->scan(to_bytes("b/r/"), {}, 1000)->size() == 16);
+  CHECK(store->scan(to_bytes("b/h/"), {}, 1000)->size() == 16);
+  CHECK(store->scan(to_bytes("b/c/"), {}, 1000)->size() == 16);
+}
+
+TEST_CASE("pruning turned on for a long chain catches up a bounded number of blocks per commit") {
+  auto store = storage::make_memory_store();
+  chain::BlockStore blocks(*store);
+  chain::CommitCertificate commit;
+  for (uint64_t height = 0; height < 200; ++height) {
+    chain::Block block;
+    block.header.height = height;
+    storage::WriteBatch batch;
+    REQUIRE(blocks.commit(height, chain::encode_block(block), commit, {}, batch).ok());
+  }
+  CHECK(*blocks.pruned_below() == 0);
+  blocks.set_blocks_kept(16);
+  chain::Block block;
+  block.header.height = 200;
+  storage::WriteBatch batch;
+  REQUIRE(blocks.commit(200, chain::encode_block(block), commit, {}, batch).ok());
+  CHECK(*blocks.pruned_below() == chain::BlockStore::pruned_per_commit_max);
+  CHECK(blocks.block(chain::BlockStore::pruned_per_commit_max).ok());
+}
+
 // ---- checked transactions ------------------------------------------------------
 
 namespace {

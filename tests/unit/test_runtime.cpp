@@ -3,6 +3,7 @@
 // assembled by hand with the small builder below, so the tests need no tools.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "execution/overlay.h"
 #include "execution/state_keys.h"
 #include "execution/wasm_host.h"
+#include "runtime/operations.h"
 #include "runtime/runtime.h"
 #include "runtime/testing/wasm_writer.h"
 
@@ -252,6 +254,257 @@ TEST_CASE("prepared code: f64 operations read the float accumulator only when it
   REQUIRE_MESSAGE(results.ok(), results.status().to_string());
   const double expected = (-std::sqrt(2.0) + 1.5) * 0.25;
   CHECK(results->at(0).bits == std::bit_cast<uint64_t>(expected));
+}
+
+// local.tee leaves the value it sets in the accumulator, and a local.get of
+// the same local right after reads it from there (docs/runtime.md,
+// "Prepared form"); a local.set of that local while the tee's operand is
+// still on the stack must not change what the operand holds.
+TEST_CASE("prepared code: operands of local.tee are read from the accumulator only while it holds them") {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({i32, 0x7C}, {i32, 0x7C});
+  const Bytes i32_body = Bytes{0x20, 0x00} + i32_const(5) + Bytes{0x6A, 0x22, 0x02} +  // t = (p + 5), tee local 2
+                         Bytes{0x20, 0x02, 0x6C} +                                     // t * local 2
+                         Bytes{0x22, 0x02} + i32_const(100) + Bytes{0x21, 0x02} +      // tee local 2; local 2 = 100
+                         Bytes{0x20, 0x02, 0x6A};                                      // + local 2
+  const Bytes f64_body = Bytes{0x20, 0x01, 0x20, 0x01, 0xA0, 0x22, 0x03} +             // u = q + q, tee local 3
+                         Bytes{0x20, 0x03, 0x9F} +                                     // sqrt(local 3)
+                         Bytes{0x20, 0x03, 0x9A, 0x21, 0x03} +                         // local 3 = -local 3
+                         Bytes{0xA0, 0x20, 0x03, 0xA2};                                // (u + sqrt) * local 3
+  builder.export_function("run", builder.function(type, i32_body + f64_body, {{1, i32}, {1, 0x7C}}));
+  Loaded loaded = instantiate(builder.build());
+  loaded.store->set_consensus_mode(true);
+  const Value arguments[] = {Value::i32(7), Value::f64(4.5)};
+  auto results = loaded.instance->invoke("run", arguments);
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  CHECK(results->at(0) == Value::i32(12 * 12 + 100));
+  const double u = 4.5 + 4.5;
+  CHECK(results->at(1).bits == std::bit_cast<uint64_t>((u + std::sqrt(u)) * -u));
+}
+
+// Copies in a row are joined into one copy_pair instruction (docs/runtime.md,
+// "Prepared form"), which must keep their order: here the third copy reads
+// the local the first one wrote, and a loop repeats the rotation.
+TEST_CASE("prepared code: joined copies keep their order") {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({i32, i32, i32}, {i32});
+  const Bytes rotate = Bytes{0x20, 0x01, 0x21, 0x00, 0x20, 0x02, 0x21, 0x01, 0x20, 0x00, 0x21, 0x02};
+  const Bytes count_down = Bytes{0x20, 0x03} + i32_const(1) + Bytes{0x6B, 0x22, 0x03, 0x0D, 0x00};
+  const Bytes body = i32_const(3) + Bytes{0x21, 0x03, 0x03, 0x40} + rotate + count_down + Bytes{0x0B} +
+                     Bytes{0x20, 0x00} + i32_const(100) + Bytes{0x6C, 0x20, 0x01, 0x6A} + i32_const(100) +
+                     Bytes{0x6C, 0x20, 0x02, 0x6A};  // result: local0 * 10000 + local1 * 100 + local2
+  const Bytes bytes = [&] {
+    builder.export_function("run", builder.function(type, body, {{1, i32}}));
+    return builder.build();
+  }();
+  auto module = load_module(bytes, Limits{});
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  bool joined = false;
+  for (const Instruction& instruction : (*module)->bodies[0].prepared.instructions)
+    joined |= std::string(operation_name(instruction.operation)) == "copy_pair";
+  CHECK(joined);
+  Loaded loaded = instantiate(bytes);
+  const Value arguments[] = {Value::i32(1), Value::i32(2), Value::i32(3)};
+  auto results = loaded.instance->invoke("run", arguments);
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  // Each round (a, b, c) -> (b, c, b): (1, 2, 3) -> (2, 3, 2) -> (3, 2, 3) -> (2, 3, 2).
+  CHECK(results->at(0) == Value::i32(2 * 10000 + 3 * 100 + 2));
+}
+
+// The joined forms keep a slot number in the 16-bit aux field; a slot above
+// 65,535 must leave the instructions apart rather than lose its high bits.
+TEST_CASE("prepared code: slots above the aux field's range are not joined") {
+  Limits limits;
+  limits.locals_per_function_max = 70'000;
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({0x7C, 0x7C}, {0x7C});
+  auto local = [](uint32_t index, uint8_t opcode) {
+    Bytes out{opcode};
+    put_unsigned(out, index);
+    return out;
+  };
+  const uint32_t high = 69'000, higher = 69'001;  // f64 locals far above 65,535
+  const Bytes body = local(0, 0x20) + local(high, 0x21) + local(1, 0x20) +
+                     local(higher, 0x21) +  // high = p, higher = q
+                     local(0, 0x20) + local(1, 0x20) + Bytes{0xA2} + local(high, 0x20) + Bytes{0xA0} +  // p * q + high
+                     local(higher, 0x20) + local(2, 0x21) + local(high, 0x20) + local(3, 0x21) +        // two copies
+                     local(2, 0x20) + Bytes{0xA0} + local(3, 0x20) + Bytes{0xA1};  // + local 2 - local 3
+  builder.export_function("run", builder.function(type, body, {{69'998, 0x7C}}));
+  const Bytes bytes = builder.build();
+  auto module = load_module(bytes, limits);
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  for (const Instruction& instruction : (*module)->bodies[0].prepared.instructions) {
+    const std::string name = operation_name(instruction.operation);
+    CHECK(name != "f64_add_ps");
+    // Only the first two copies join: their sources are parameters 0 and 1
+    // (a destination has 32 bits); the last two read locals above 65,535.
+    if (name == "copy_pair") CHECK((instruction.x == 0 && instruction.aux == 1 && instruction.y == higher));
+  }
+  Loaded loaded = instantiate(bytes, limits);
+  const Value arguments[] = {Value::f64(3.0), Value::f64(0.25)};
+  auto results = loaded.instance->invoke("run", arguments);
+  REQUIRE_MESSAGE(results.ok(), results.status().to_string());
+  CHECK(results->at(0).as_f64() == 3.0 * 0.25 + 3.0 + 0.25 - 3.0);
+}
+
+// The f64 forms fused with a load or a store (docs/runtime.md, "Prepared
+// form") must be invisible: each pattern below runs once as written, where
+// prepare fuses it, and once with an empty block between the instructions,
+// which makes a block head there and so keeps them apart. Both runs must
+// return the same bits, leave the same memory and meet the same trap, in
+// consensus mode; out of it, where the spec lets an operation on two NaNs
+// return either one's payload (and the compiler picks the order of the
+// operands), both must return a NaN. Gas: a run that completes uses the
+// same gas both ways; a trapping fused run has paid for its one block,
+// exactly what the same run pays when it completes.
+namespace {
+
+constexpr uint8_t f64_type = 0x7C;
+const Bytes barrier{0x02, 0x40, 0x0B};  // block end: a block head, nothing run
+
+Bytes memory_argument(uint8_t opcode, uint32_t offset) {
+  Bytes out{opcode, 0x03};
+  put_unsigned(out, offset);
+  return out;
+}
+
+// (address a: i32, v: f64, w: f64) -> f64, with `op` the f64 arithmetic
+// opcode. Pattern 0: memory[a + 8] = v op memory[a] (_sm_store); 1:
+// returns v op memory[a - 8], the address an i32.add (_sm from _sd); 2:
+// memory[a + 16] = v op sqrt(w) (_sa_store); 3: memory[a + 24] = sqrt(v)
+// op w (_as_store), all returning what they stored; 4: returns (v * w) op
+// v (_ps); 5: returns w op (v * w) (_sp).
+Bytes fused_pattern(int pattern, uint8_t op, bool split) {
+  const Bytes between = split ? barrier : Bytes{};
+  const Bytes get_a{0x20, 0x00}, get_v{0x20, 0x01}, get_w{0x20, 0x02}, sqrt{0x9F};
+  auto store_and_reload = [&](uint32_t offset) {
+    return between + memory_argument(0x39, offset) + get_a + memory_argument(0x2B, offset);
+  };
+  switch (pattern) {
+    case 0:
+      return get_a + get_v + get_a + memory_argument(0x2B, 0) + between + Bytes{op} + store_and_reload(8);
+    case 1:
+      return get_v + get_a + i32_const(-8) + Bytes{0x6A} + memory_argument(0x2B, 0) + between + Bytes{op};
+    case 2:
+      return get_a + get_v + get_w + sqrt + Bytes{op} + store_and_reload(16);
+    case 3:
+      return get_a + get_v + sqrt + get_w + Bytes{op} + store_and_reload(24);
+    case 4:
+      return get_v + get_w + Bytes{0xA2} + between + get_v + Bytes{op};
+    default:
+      return get_w + get_v + get_w + Bytes{0xA2} + between + Bytes{op};
+  }
+}
+
+struct FusedRun {
+  Status status;
+  uint64_t result_bits = 0;
+  uint64_t gas_used = 0;
+  Bytes memory;
+  std::vector<std::string> operations;
+};
+
+FusedRun run_fused_pattern(int pattern, uint8_t op, bool split, bool consensus, int32_t address, uint64_t v_bits,
+                           uint64_t w_bits) {
+  ModuleBuilder builder;
+  const uint32_t type = builder.type({i32, f64_type, f64_type}, {f64_type});
+  builder.export_function("run", builder.function(type, fused_pattern(pattern, op, split)));
+  builder.memory = std::make_pair(1u, std::optional<uint32_t>(1u));
+  const Bytes bytes = builder.build();
+  auto module = load_module(bytes, Limits{});
+  REQUIRE_MESSAGE(module.ok(), module.status().to_string());
+  FusedRun run;
+  for (const Instruction& instruction : (*module)->bodies[0].prepared.instructions)
+    run.operations.emplace_back(operation_name(instruction.operation));
+  Store store(Limits{});
+  store.set_consensus_mode(consensus);
+  store.set_gas_limit(1'000'000);
+  auto instance = store.instantiate(*module, Linker{});
+  REQUIRE_MESSAGE(instance.ok(), instance.status().to_string());
+  Bytes initial;
+  for (int index = 0; index < 8192; ++index) initial.push_back(static_cast<uint8_t>(index * 37 + 11));
+  for (uint64_t index = 0; index < 8; ++index) {  // memory[1000] = 3.25, memory[992] = a NaN with a payload
+    initial[1000 + index] = static_cast<uint8_t>(std::bit_cast<uint64_t>(3.25) >> (8 * index));
+    initial[992 + index] = static_cast<uint8_t>(0x7FF4000000000123ull >> (8 * index));
+  }
+  REQUIRE((*instance)->write_memory(0, initial).ok());
+  const Value arguments[] = {Value::i32(address), Value::f64_bits(v_bits), Value::f64_bits(w_bits)};
+  auto results = (*instance)->invoke("run", arguments);
+  run.gas_used = store.gas_used();
+  if (results.ok())
+    run.result_bits = results->at(0).bits;
+  else
+    run.status = results.status();
+  run.memory = *(*instance)->read_memory(0, 65536);
+  return run;
+}
+
+bool contains(const std::vector<std::string>& operations, const std::string& name) {
+  return std::find(operations.begin(), operations.end(), name) != operations.end();
+}
+
+}  // namespace
+
+TEST_CASE("prepared code: f64 operations fused with a load or a store give the plain forms' bits, gas and traps") {
+  const std::pair<uint8_t, const char*> operations[] = {{0xA0, "add"}, {0xA1, "sub"}, {0xA2, "mul"}, {0xA3, "div"}};
+  const char* fused_forms[] = {"sm_store", "sm", "sa_store", "as_store", "ps", "sp"};
+  const uint64_t quiet_nan_payload = 0x7FF8000000000456ull, signalling_nan = 0x7FF4000000000789ull;
+  struct Case {
+    int32_t address;
+    uint64_t v_bits, w_bits;
+  };
+  const Case cases[] = {
+      {1000, std::bit_cast<uint64_t>(1.5), std::bit_cast<uint64_t>(0.1)},    // plain numbers
+      {1008, std::bit_cast<uint64_t>(-2.0), std::bit_cast<uint64_t>(0.0)},   // memory[1000] at a - 8; division by 0
+      {992, std::bit_cast<uint64_t>(7.0), std::bit_cast<uint64_t>(2.0)},     // memory holds a NaN with a payload
+      {1000, quiet_nan_payload, signalling_nan},                             // NaN operands with payloads
+      {1000, std::bit_cast<uint64_t>(-1.0), std::bit_cast<uint64_t>(-4.0)},  // sqrt of a negative: a new NaN
+      {65528, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},   // the load fits, the store does not
+      {65536, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},   // the load is out of bounds
+      {4, std::bit_cast<uint64_t>(1.0), std::bit_cast<uint64_t>(1.0)},       // a - 8 wraps to 2^32 - 4
+      // v * w = 1 - 2^-60 rounds to 1: a fused multiply-add would not round it.
+      {1000, std::bit_cast<uint64_t>(1.0 + 0x1p-30), std::bit_cast<uint64_t>(1.0 - 0x1p-30)},
+  };
+  for (const auto& operation : operations) {
+    const uint8_t op = operation.first;
+    const std::string op_name = operation.second;
+    for (int pattern = 0; pattern < 6; ++pattern) {
+      uint64_t completed_gas = 0;  // the first case completes
+      for (const Case& input : cases) {
+        for (bool consensus : {true, false}) {
+          CAPTURE(op_name);
+          CAPTURE(pattern);
+          CAPTURE(input.address);
+          CAPTURE(consensus);
+          const FusedRun fused =
+              run_fused_pattern(pattern, op, false, consensus, input.address, input.v_bits, input.w_bits);
+          const FusedRun split =
+              run_fused_pattern(pattern, op, true, consensus, input.address, input.v_bits, input.w_bits);
+          const std::string fused_name = std::string("f64_") + op_name + "_" + fused_forms[pattern];
+          CHECK_MESSAGE(contains(fused.operations, fused_name), "prepare no longer emits " << fused_name);
+          CHECK(!contains(split.operations, fused_name));
+          CHECK(fused.status.code() == split.status.code());
+          CHECK(fused.status.message().substr(0, 35) == split.status.message().substr(0, 35));
+          if (consensus || !std::isnan(std::bit_cast<double>(split.result_bits))) {
+            CHECK(fused.result_bits == split.result_bits);
+            CHECK(fused.memory == split.memory);
+          } else {
+            CHECK(std::isnan(std::bit_cast<double>(fused.result_bits)));
+          }
+          if (consensus && fused.status.ok() && std::isnan(std::bit_cast<double>(fused.result_bits)))
+            CHECK(fused.result_bits == 0x7FF8000000000000ull);
+          if (fused.status.ok()) {
+            CHECK(fused.gas_used == split.gas_used);
+            completed_gas = fused.gas_used;
+          } else {
+            REQUIRE(completed_gas != 0);
+            CHECK(fused.gas_used == completed_gas);
+            CHECK(split.gas_used <= completed_gas);
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST_CASE("trap: unreachable") { check_trap(run_expecting_failure(single_function({0x00})), "unreachable"); }

@@ -266,3 +266,45 @@ TEST_CASE("catch-up serving keeps an answer under its size bound but always send
   chain.block_size_bytes = sync::block_response_size_bytes_max + 1;
   CHECK(sync::answer_block_request({1, 32}, chain).blocks.size() == 1);
 }
+
+TEST_CASE("state sync messages round-trip and their decoders keep the bounds") {
+  Validators validators(4);
+  SUBCASE("snapshot request and offer") {
+    sync::SnapshotRequest request{1234};
+    CHECK(*sync::decode_snapshot_request(sync::encode_snapshot_request(request)) == request);
+    sync::SnapshotOffer offer{77, crypto::sha256(to_bytes("block")), validators.set};
+    CHECK(*sync::decode_snapshot_offer(sync::encode_snapshot_offer(offer)) == offer);
+    sync::SnapshotOffer none;
+    Bytes encoded = sync::encode_snapshot_offer(none);
+    CHECK(*sync::decode_snapshot_offer(encoded) == none);
+    encoded.push_back(0);
+    CHECK(!sync::decode_snapshot_offer(encoded).ok());
+  }
+  SUBCASE("state request: 1 to state_records_per_request_max records of a known kind") {
+    sync::StateRequest request{9, {}};
+    for (uint32_t i = 0; i < sync::state_records_per_request_max; ++i)
+      request.records.push_back(
+          {i % 2 ? state::RecordKind::leaf : state::RecordKind::page, crypto::sha256(to_bytes(std::to_string(i)))});
+    CHECK(*sync::decode_state_request(sync::encode_state_request(request)) == request);
+    request.records.push_back({state::RecordKind::page, Hash{}});
+    CHECK(!sync::decode_state_request(sync::encode_state_request(request)).ok());
+    CHECK(sync::decode_state_request(sync::encode_state_request({9, {}})).status().code() == Code::invalid);
+    Bytes unknown_kind = sync::encode_state_request({9, {{state::RecordKind::page, Hash{}}}});
+    unknown_kind[1 + 8 + 4] = 3;
+    CHECK(sync::decode_state_request(unknown_kind).status().code() == Code::invalid);
+  }
+  SUBCASE("state response: present and absent records, bounded in count and size") {
+    sync::StateResponse response;
+    response.records.emplace_back(to_bytes("a page record"));
+    response.records.emplace_back();
+    CHECK(*sync::decode_state_response(sync::encode_state_response(response)) == response);
+    sync::StateResponse oversized_record;
+    oversized_record.records.emplace_back(Bytes(state::state_record_size_bytes_max() + 1, 1));
+    CHECK(!sync::decode_state_response(sync::encode_state_response(oversized_record)).ok());
+    sync::StateResponse too_many;
+    too_many.records.resize(sync::state_records_per_request_max + 1);
+    CHECK(!sync::decode_state_response(sync::encode_state_response(too_many)).ok());
+    Bytes too_large(sync::state_response_size_bytes_max + 1, 0);
+    CHECK(sync::decode_state_response(too_large).status().code() == Code::too_large);
+  }
+}

@@ -11,7 +11,7 @@ import streetMusicSchema from "../../docs/schemas/street_music_permit.schema.jso
 import identitySchema from "../../docs/schemas/identity_attestation.schema.json";
 import landlordSchema from "../../docs/schemas/landlord_confirmation.schema.json";
 import { formatTime, labels, type Language, reasonTexts, verdictTexts } from "./texts.js";
-import { startCamera, stopCamera, decodeQrImage } from "./scan.js";
+import { loadScanner } from "./scanner-loader.js";
 
 interface Config {
   anchors: unknown[];
@@ -153,7 +153,13 @@ async function checkFile(file: File): Promise<void> {
   if (file.size > 2 * 1024 * 1024)
     return show({ result: null, verdict: "unreadable", subject: null, mode: "", anchorSource: "", note: "> 2 MiB" });
   if (file.type.startsWith("image/")) {
-    const text = await decodeQrImage(file);
+    let text: string | null;
+    try {
+      text = await loadScanner().decodeQrImage(file);
+    } catch (failure) {
+      return show({ result: null, verdict: "unreadable", subject: null, mode: "", anchorSource: "",
+        note: String(failure) });
+    }
     if (text === null) return show({ result: null, verdict: "unreadable", subject: null, mode: "", anchorSource: "",
       note: "" });
     return checkText(text);
@@ -269,8 +275,33 @@ function show(state: Shown): void {
   // anyone can make a file with validators of their own. Say so plainly.
   const unpinned = state.anchorSource === "file" && state.result?.proof ? w.unpinnedWarning : "";
   element("note").textContent = [state.note, unpinned].filter((part) => part !== "").join(" ");
-  renderDetails(state);
-  renderDocument(state);
+  scheduleDetails();
+}
+
+// On a fresh page the verdict is painted first and the details right after
+// it: the details' times need the browser's first Intl.DateTimeFormat for
+// Europe/Berlin, which costs 18-48 ms (docs/benchmarks.md) while the person
+// waits for GÜLTIG or UNGÜLTIG. Later changes (a fresh bundle from a node,
+// the language switch) render at once; the details show the latest state.
+let detailsShownOnce = false;
+let detailsPending = false;
+
+function renderShownDetails(): void {
+  if (shown === null) return;
+  renderDetails(shown);
+  renderDocument(shown);
+}
+
+function scheduleDetails(): void {
+  if (detailsShownOnce) return renderShownDetails();
+  if (detailsPending) return;
+  detailsPending = true;
+  requestAnimationFrame(() => setTimeout(() => {
+    detailsPending = false;
+    // Only a result's details show times; until one did, keep painting first.
+    detailsShownOnce = shown !== null && shown.result !== null;
+    renderShownDetails();
+  }, 0));
 }
 
 function applyLanguage(): void {
@@ -304,9 +335,10 @@ function wire(): void {
   });
   element("scan").addEventListener("click", async () => {
     const video = element("camera") as HTMLVideoElement;
-    if (!video.hidden) return stopCamera(video);
-    await startCamera(video, (found) => { stopCamera(video); location.hash = found.slice(found.indexOf("#") + 1);
-      checkText(found); });
+    const scanner = loadScanner();
+    if (!video.hidden) return scanner.stopCamera(video);
+    await scanner.startCamera(video, (found) => { scanner.stopCamera(video);
+      location.hash = found.slice(found.indexOf("#") + 1); checkText(found); });
   });
   window.addEventListener("hashchange", () => { if (location.hash.length > 1) checkText(location.hash.slice(1)); });
 }

@@ -82,6 +82,8 @@ for (const [name, want] of Object.entries(expected)) {
     assert.match(got.details, /Stand/);
     assert.match(got.details, /Dokument nicht geprüft/);
     assert.match(got.details, /\(UTC\+0[12]:00\)/);
+    // A link needs no QR reader: the page has not started it (scanner-loader.ts).
+    assert.equal(await tab.evaluate(() => typeof window.govchainScanner), "undefined");
     if (screenshots && (name === "valid" || name === "revoked"))
       await tab.screenshot({ path: join(screenshots, `verify-page-${name === "valid" ? "valid" : "invalid"}-de.png`),
         fullPage: true });
@@ -155,5 +157,8 @@ test("a QR code picture is read with the camera's decoder", async () => {
   await (await tab.$("#file")).uploadFile(join(certs, "suspended.png"));
   const got = await verdictOf(tab);
   assert.equal(got.reason, "suspended");
+  // The picture started the QR reader that the page carries as text, under
+  // the node's Content-Security-Policy.
+  assert.equal(await tab.evaluate(() => typeof window.govchainScanner.decodeQrImage), "function");
   await tab.close();
 });

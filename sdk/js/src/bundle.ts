@@ -155,7 +155,8 @@ function readBlock(reader: Reader, table: KeyTable, chainId: string, deciding: U
 
 function readHead(reader: Reader): BundleHead {
   const version = reader.u8();
-  if (version !== 1) throw new FormatError(`proof bundle of unknown format version ${version}`);
+  if (version !== 1)
+    throw new FormatError(`proof bundle of unknown format version ${version} (this verifier reads version 1)`);
   const chainId = reader.text(64);
   if (chainId.length === 0) throw new FormatError("proof bundle: no chain id");
   const anchorId = reader.fixed(32);

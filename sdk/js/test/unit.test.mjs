@@ -88,3 +88,14 @@ test("commit certificates refuse a repeated signer and an outsider", async () =>
   const unsorted = commit([pairs[1], pairs[0], pairs[2]]);
   assert.throws(() => verify.decodeCommit(verify.encodeCommit(unsorted)), /ascending/);
 });
+
+// docs/decisions/bundle-size.md: a bundle of a version this verifier does
+// not read is refused naming its version (as client::peek_bundle).
+test("a bundle of another format version is refused naming the version", () => {
+  const writer = new verify.Writer();
+  writer.u8(2);
+  writer.text("js-test");
+  writer.raw(new Uint8Array(32));
+  writer.u64(1n);
+  assert.throws(() => verify.peekBundle(writer.data()), /unknown format version 2 \(this verifier reads version 1\)/);
+});
