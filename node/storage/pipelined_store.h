@@ -64,6 +64,8 @@ class PipelinedStore final : public KeyValueStore {
   Status write(const WriteBatch& batch, bool sync) override;
   Result<std::vector<KeyValue>> scan(ByteView prefix, ByteView start_key, size_t entries_max) const override;
   Result<std::unique_ptr<StoreSnapshot>> snapshot() const override;
+  // Writes what is pending and stops the writer; the durable store stays
+  // open (its owner closes it). Returns the first background failure.
   Status close() override;
 
   // Takes `batch` over, makes it readable at once and queues its synced
