@@ -25,7 +25,12 @@ class ChainBackend : public sync::BlockSource {
  public:
   ~ChainBackend() override = default;
 
+  // The latest durable block: what the API reports and peers are served.
   virtual chain::ChainHead head() const = 0;
+  // The head the next block builds on. A node that writes blocks in the
+  // background (the dev node, storage/pipelined_store.h) executes ahead of
+  // what is durable, so this may be up to a few blocks past head().
+  virtual chain::ChainHead building_head() const { return head(); }
   // A block for head + 1 from waiting transactions (possibly none), with
   // the given time, proposer and certificate of the head. Transactions that
   // may not be in a block leave the mempool.
@@ -35,7 +40,10 @@ class ChainBackend : public sync::BlockSource {
   // head and checks every rule a block must keep (block::BlockExecutor::
   // execute). Fails with Code::invalid (or malformed) and the reason.
   virtual Result<block::ExecutedBlock> execute_block(ByteView encoded) = 0;
-  // Stores the block with its certificate and makes it the head.
+  // Stores the block with its certificate and makes it the head the next
+  // block builds on (building_head()). With background writes it returns
+  // once the block is queued; head(), its receipts and its event follow
+  // when its synced write is done.
   virtual Status commit_executed(block::ExecutedBlock executed, const chain::CommitCertificate& commit) = 0;
   // Admits a transaction that a peer gossiped (block::admit_tx, as for the
   // API).

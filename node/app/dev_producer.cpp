@@ -44,8 +44,8 @@ void DevBlockProducer::wake() {
 Status DevBlockProducer::produce_once() {
   if (backend_.mempool_size() == 0) return Status();
   const uint64_t started_ms = clock_.steady_ms();
-  chain::ChainHead head = backend_.head();
-  GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate last_commit, backend_.commit(head.height));
+  chain::ChainHead head = backend_.building_head();
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::CommitCertificate last_commit, certificate_of(head));
   const int64_t time_ms = std::max(clock_.wall_ms(), head.time_ms + 1);
   GOVCHAIN_ASSIGN_OR_RETURN(block::ExecutedBlock executed,
                             backend_.build_block(time_ms, signer_.public_key(), last_commit));
@@ -55,9 +55,16 @@ Status DevBlockProducer::produce_once() {
   const uint64_t height = executed.header.height;
   chain::CommitCertificate commit = consensus::sign_commit_certificate(chain_id_, height, executed.block_hash, signer_);
   GOVCHAIN_TRY(backend_.commit_executed(std::move(executed), commit));
+  last_signed_ = std::move(commit);
   spdlog::debug("committed block {} with {} transactions: build {} ms, commit {} ms", height, tx_count,
                 built_ms - started_ms, clock_.steady_ms() - built_ms);
   return Status();
+}
+
+Result<chain::CommitCertificate> DevBlockProducer::certificate_of(const chain::ChainHead& head) const {
+  if (last_signed_ && last_signed_->height == head.height && last_signed_->block_hash == head.block_hash)
+    return *last_signed_;
+  return backend_.commit(head.height);
 }
 
 void DevBlockProducer::run() {

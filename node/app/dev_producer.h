@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -45,6 +46,11 @@ class DevBlockProducer {
  private:
   void run();
 
+  // The certificate of `head`: the one this producer signed last when it is
+  // for that head (with background writes the head is not durable yet, so
+  // the store cannot serve it), else the stored one.
+  Result<chain::CommitCertificate> certificate_of(const chain::ChainHead& head) const;
+
   ChainBackend& backend_;
   const std::string chain_id_;
   const consensus::Signer& signer_;
@@ -55,6 +61,7 @@ class DevBlockProducer {
   bool work_waiting_ = false;
   std::atomic<bool> stopping_{false};
   uint64_t last_block_steady_ms_ = 0;
+  std::optional<chain::CommitCertificate> last_signed_;  // produce_once()'s thread only
   std::thread thread_;
 };
 

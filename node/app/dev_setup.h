@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "chain/genesis.h"
+#include "core/limits.h"
 #include "core/status.h"
 
 namespace govchain::app {
@@ -19,7 +20,10 @@ inline constexpr const char* dev_municipality = "dev-city";
 // `contracts_dir` (may be empty) holds NAME.wasm + NAME.abi.json files that
 // are deployed at genesis: those named in its genesis-contracts.txt (one
 // name per line) if that file exists, otherwise all of them.
-Status ensure_dev_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& contracts_dir);
+// `block_interval_ms` goes into a new genesis (the pause between blocks
+// while transactions wait); an existing genesis is left as it is.
+Status ensure_dev_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& contracts_dir,
+                           uint64_t block_interval_ms = limits::default_block_interval_ms);
 
 // Both forward to node/setup (setup_files.h).
 Result<std::string> read_text_file(const std::filesystem::path& path, size_t size_bytes_max = 64 * 1024 * 1024);

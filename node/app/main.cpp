@@ -46,6 +46,7 @@ struct Modes {
   bool dev = false;
   std::string config_path;
   std::string contracts_dir;
+  uint64_t dev_block_interval_ms = govchain::limits::default_block_interval_ms;
   bool check = false;
   std::string import_from;
   std::string print_config;  // "text" or "json" when asked
@@ -97,6 +98,11 @@ void add_mode_options(CLI::App& cli, Modes& modes) {
   cli.add_option("--contracts", modes.contracts_dir,
                  "dev mode: folder of NAME.wasm + NAME.abi.json deployed at genesis (default: the build's or the "
                  "package's contracts)")
+      ->group("Modes");
+  cli.add_option("--dev-block-interval-ms", modes.dev_block_interval_ms,
+                 "dev mode: the pause between blocks written into a NEW dev chain's genesis (an existing chain "
+                 "keeps its own; benchmarks use a short one)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{60'000}))
       ->group("Modes");
   cli.add_flag("--check", modes.check,
                "re-execute every stored block from genesis with every check a received block gets (header, "
@@ -332,7 +338,8 @@ int main(int argc, char** argv) {
   logging_to_file = !settings.log.file.empty();
   if (modes.dev) {
     if (modes.contracts_dir.empty()) modes.contracts_dir = default_contracts_dir(argv[0]);
-    Status prepared = govchain::app::ensure_dev_data_dir(settings.node.data_dir, modes.contracts_dir);
+    Status prepared =
+        govchain::app::ensure_dev_data_dir(settings.node.data_dir, modes.contracts_dir, modes.dev_block_interval_ms);
     if (!prepared.ok()) return fail(prepared.to_string());
   }
   Status passphrase = load_passphrase(settings, environment);

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+#include <thread>
+
 #include "app/backup.h"
 #include "app/dev_setup.h"
 #include "app/signing_guard.h"
@@ -27,6 +31,12 @@ constexpr uint64_t evidence_report_gas_limit = 200'000;
 // Committed blocks whose event waits to be built and broadcast, at most;
 // beyond it committing waits for the event worker.
 constexpr size_t block_events_queued_max = 64;
+
+// Blocks of a dev chain whose synced write is queued or running, at most:
+// one being written while the next executes, and one more waiting. Beyond
+// it committing waits for the writer, so memory stays bounded (a block's
+// batch is a few MB at most).
+constexpr size_t blocks_written_in_background_max = 2;
 
 }  // namespace
 
@@ -68,17 +78,25 @@ Node::~Node() { stop(); }
 Status Node::open_state() {
   GOVCHAIN_ASSIGN_OR_RETURN(store_, storage::open_leveldb_store(config_.data_dir / "db"));
   GOVCHAIN_TRY(storage::check_storage_format(*store_, storage_format_version, config_.data_dir.string()));
-  state_ = std::make_unique<state::StateTree>(*store_);
-  blocks_ = std::make_unique<chain::BlockStore>(*store_);
+  pipelined_ = std::make_unique<storage::PipelinedStore>(*store_, blocks_written_in_background_max);
+  background_commits_ = !consensus_mode();
+  state_ = std::make_unique<state::StateTree>(*pipelined_);
+  blocks_ = std::make_unique<chain::BlockStore>(*pipelined_);
+  durable_blocks_ = std::make_unique<chain::BlockStore>(*store_);
   if (config_.prune_blocks_keep > 0 && config_.prune_blocks_keep < chain::BlockStore::blocks_kept_min)
     return error(Code::invalid_argument, "prune_blocks_keep must be 0 (keep every block) or at least " +
                                              std::to_string(chain::BlockStore::blocks_kept_min));
   blocks_->set_blocks_kept(config_.prune_blocks_keep);
+  durable_blocks_->set_blocks_kept(config_.prune_blocks_keep);
   executor_ = std::make_unique<execution::Executor>(genesis_.chain_id, genesis_.parameters, contracts_.get());
   block_executor_ = std::make_unique<block::BlockExecutor>(genesis_.chain_id, genesis_.parameters, *executor_, *state_);
   committed_ = std::make_unique<block::TreeState>(block::TreeState::latest(*state_));
   mempool_ = std::make_unique<mempool::Mempool>(*executor_, config_.mempool);
   outcomes_ = std::make_unique<mempool::TxOutcomes>(config_.outcomes);
+  // One thread per core besides the HTTP worker that waits for them; a
+  // few chunks of queued work per thread at most.
+  const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
+  verification_pool_ = std::make_unique<VerificationPool>(cores, cores * 4);
   return Status();
 }
 
@@ -143,6 +161,7 @@ Status Node::load_or_create_genesis_block() {
       return error(Code::invalid, "the data directory holds chain '" + block.header.chain_id +
                                       "' but the genesis file is for '" + genesis_.chain_id + "'");
     GOVCHAIN_ASSIGN_OR_RETURN(tip_, block::load_tip(*blocks_, *state_));
+    durable_head_ = tip_.head;
     spdlog::info("resumed chain {} at height {} (state root {})", genesis_.chain_id, *latest, stored_root.hex());
     return Status();
   }
@@ -154,6 +173,7 @@ Status Node::load_or_create_genesis_block() {
     commit = consensus::sign_commit_certificate(genesis_.chain_id, 0, genesis_block.block_hash, *signer_);
   GOVCHAIN_TRY(blocks_->commit(0, genesis_block.encoded, commit, {}, genesis_block.batch));
   GOVCHAIN_ASSIGN_OR_RETURN(tip_, block::genesis_tip(genesis_block.header, *committed_));
+  durable_head_ = tip_.head;
   spdlog::info("created genesis of chain {} with {} contracts (state root {})", genesis_.chain_id,
                genesis_.contracts.size(), genesis_block.header.state_root.hex());
   return Status();
@@ -178,6 +198,9 @@ Result<Node::BackupView> Node::backup_view() const {
   // Blocks are committed under the block lock, and the tip moves with
   // them: a snapshot and the head taken together under it match.
   std::lock_guard block_lock(block_mutex_);
+  // Blocks written in the background are durable, and the head follows
+  // them, once the writer is idle; no new block is queued meanwhile.
+  GOVCHAIN_TRY(pipelined_->drain());
   GOVCHAIN_ASSIGN_OR_RETURN(auto snapshot, store_->snapshot());
   return BackupView{std::move(snapshot), head()};
 }
@@ -189,7 +212,13 @@ block::ChainTip Node::tip() const {
 
 chain::ChainHead Node::head() const {
   std::lock_guard lock(tip_mutex_);
-  return tip_.head;
+  return durable_head_;
+}
+
+bool Node::is_pending(const Hash& hash) const {
+  if (mempool_->contains(hash)) return true;
+  std::lock_guard lock(in_flight_mutex_);
+  return in_flight_.contains(hash);
 }
 
 std::vector<PublicKey> Node::validators() const {
@@ -262,6 +291,7 @@ Status Node::commit_executed(block::ExecutedBlock executed, const chain::CommitC
   if (header.height != parent.head.height + 1 || header.previous_hash != parent.head.block_hash)
     return error(Code::internal, "block " + std::to_string(header.height) + " was executed on another head than " +
                                      "this node's (height " + std::to_string(parent.head.height) + ")");
+  if (background_commits_) return commit_in_background(std::move(executed), commit, parent);
   const uint64_t write_started_ms = clock_->steady_ms();
   GOVCHAIN_TRY(blocks_->commit(header.height, executed.encoded, commit, executed.receipts, executed.batch));
   spdlog::debug("block {}: wrote {} operations, {} bytes in {} ms", header.height, executed.batch.operation_count(),
@@ -275,11 +305,68 @@ Status Node::commit_executed(block::ExecutedBlock executed, const chain::CommitC
   {
     std::lock_guard lock(tip_mutex_);
     tip_ = std::move(next);
+    durable_head_ = tip_.head;
   }
   mempool_->remove_committed(executed.txs, *committed_);
   if (events_) events_->publish(header, executed.txs.size(), std::move(executed.receipts));
   record_commit_metrics(executed.txs.size());
   return Status();
+}
+
+Status Node::commit_in_background(block::ExecutedBlock executed, const chain::CommitCertificate& commit,
+                                  block::ChainTip parent) {
+  const chain::Header header = executed.header;
+  std::vector<Hash> tx_hashes;
+  tx_hashes.reserve(executed.txs.size());
+  for (const auto& tx : executed.txs) tx_hashes.push_back(tx.hash());
+  {
+    // Until the write is durable the transactions are neither in the
+    // mempool nor committed: the API keeps calling them pending.
+    std::lock_guard lock(in_flight_mutex_);
+    in_flight_.insert(tx_hashes.begin(), tx_hashes.end());
+  }
+  GOVCHAIN_TRY(blocks_->add_to_batch(header.height, executed.encoded, commit, executed.receipts, executed.batch));
+  const size_t operation_count = executed.batch.operation_count();
+  const uint64_t queue_started_ms = clock_->steady_ms();
+  GOVCHAIN_TRY(pipelined_->write_in_background(
+      std::move(executed.batch),
+      [this, header, hashes = std::move(tx_hashes), receipts = std::move(executed.receipts)](
+          const Status& written) mutable { on_block_written(written, header, hashes, std::move(receipts)); }));
+  // The batch is readable now: the tip's validator sets come from the state
+  // after this block, and the next block executes on top of it.
+  GOVCHAIN_ASSIGN_OR_RETURN(block::ChainTip next, block::advance_tip(parent, header, *committed_));
+  for (uint64_t id : executed.applied_validator_proposals)
+    spdlog::info("block {}: validator proposal {} takes effect", header.height, id);
+  {
+    std::lock_guard lock(tip_mutex_);
+    tip_ = std::move(next);
+  }
+  mempool_->remove_committed(executed.txs, *committed_);
+  spdlog::debug("block {}: queued {} operations for the background write (waited {} ms for room)", header.height,
+                operation_count, clock_->steady_ms() - queue_started_ms);
+  return Status();
+}
+
+void Node::on_block_written(const Status& written, const chain::Header& header, const std::vector<Hash>& tx_hashes,
+                            std::vector<chain::Receipt> receipts) {
+  if (!written.ok()) {
+    // The blocks after it were executed on top of it: the node cannot go
+    // on, and on restart it resumes from the last durable block.
+    spdlog::critical("writing block {} failed, stopping the node to protect the data: {}", header.height,
+                     written.to_string());
+    std::exit(70);
+  }
+  {
+    std::lock_guard lock(tip_mutex_);
+    durable_head_ = chain::head_of(header);
+  }
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    for (const auto& hash : tx_hashes) in_flight_.erase(hash);
+  }
+  spdlog::debug("block {}: durable", header.height);
+  if (events_) events_->publish(header, tx_hashes.size(), std::move(receipts));
+  record_commit_metrics(tx_hashes.size());
 }
 
 void Node::record_commit_metrics(size_t tx_count) {
@@ -312,35 +399,73 @@ Result<size_t> Node::import_block(ByteView encoded, const chain::CommitCertifica
   if (!executed.ok()) return error(Code::corruption, at + executed.status().message());
   const size_t tx_count = executed->txs.size();
   GOVCHAIN_TRY(commit_executed(std::move(*executed), commit));
+  // Imported blocks are reported durable, like blocks of consensus.
+  GOVCHAIN_TRY(pipelined_->drain());
   return tx_count;
 }
 
 Status Node::produce_block() {
   if (!producer_) return error(Code::invalid_argument, "blocks of a network of validators are made by consensus");
-  return producer_->produce_once();
+  GOVCHAIN_TRY(producer_->produce_once());
+  // A block made on request is durable, and the head moved, on return.
+  return pipelined_->drain();
 }
 
 // ---- transactions -----------------------------------------------------------
 
+block::AdmissionContext Node::admission_context() const {
+  return block::AdmissionContext{genesis_.chain_id,
+                                 genesis_.parameters,
+                                 *executor_,
+                                 *committed_,
+                                 clock_->wall_ms(),
+                                 [this](const PublicKey& sender) { return outcomes_->check_sender(sender); },
+                                 [this](const Hash& hash) { return mempool_->contains(hash); }};
+}
+
 Result<Hash> Node::admit(Bytes encoded_tx, bool from_peer) {
-  block::AdmissionContext context{genesis_.chain_id,
-                                  genesis_.parameters,
-                                  *executor_,
-                                  *committed_,
-                                  clock_->wall_ms(),
-                                  [this](const PublicKey& sender) { return outcomes_->check_sender(sender); },
-                                  [this](const Hash& hash) { return mempool_->contains(hash); }};
-  GOVCHAIN_ASSIGN_OR_RETURN(chain::CheckedTx checked, block::admit_tx(std::move(encoded_tx), context));
+  GOVCHAIN_ASSIGN_OR_RETURN(chain::CheckedTx checked, block::admit_tx(std::move(encoded_tx), admission_context()));
+  return add_admitted(std::move(checked), from_peer, true);
+}
+
+Result<Hash> Node::add_admitted(chain::CheckedTx checked, bool from_peer, bool wake) {
   const chain::CheckedTx kept = checked;  // shares the bytes with the mempool's copy
   GOVCHAIN_TRY(mempool_->add(std::move(checked), *committed_));
-  if (driver_) {
-    // Peers' transactions reach the others through their own gossip.
-    if (!from_peer) driver_->gossip_tx(kept.bytes());
-    driver_->notify_txs_waiting();
-  } else if (producer_) {
-    producer_->wake();
-  }
+  // Peers' transactions reach the others through their own gossip.
+  if (driver_ && !from_peer) driver_->gossip_tx(kept.bytes());
+  if (wake) wake_block_production();
   return kept.hash();
+}
+
+void Node::wake_block_production() {
+  if (driver_)
+    driver_->notify_txs_waiting();
+  else if (producer_)
+    producer_->wake();
+}
+
+std::vector<Result<Hash>> Node::submit_batch(std::vector<Bytes> encoded_txs) {
+  // The checks read committed state only, so they run in parallel; the
+  // mempool then takes the admitted ones in the order sent (nonces of one
+  // sender follow each other).
+  const block::AdmissionContext context = admission_context();
+  std::vector<std::optional<Result<chain::CheckedTx>>> checked(encoded_txs.size());
+  verification_pool_->run_all(encoded_txs.size(), [&](size_t index) {
+    checked[index] = block::admit_tx(std::move(encoded_txs[index]), context);
+  });
+  std::vector<Result<Hash>> results;
+  results.reserve(checked.size());
+  bool any_admitted = false;
+  for (auto& outcome : checked) {
+    if (!outcome->ok()) {
+      results.push_back(outcome->status());
+      continue;
+    }
+    results.push_back(add_admitted(std::move(**outcome), false, false));
+    any_admitted = any_admitted || results.back().ok();
+  }
+  if (any_admitted) wake_block_production();
+  return results;
 }
 
 Result<Hash> Node::submit(Bytes encoded_tx) { return admit(std::move(encoded_tx), false); }
@@ -466,6 +591,11 @@ void Node::stop() {
   if (stopping_.exchange(true)) return;
   if (producer_) producer_->stop();
   if (driver_) driver_->stop();
+  // Writes what the producer queued; its events are published below.
+  if (pipelined_) {
+    Status drained = pipelined_->close();
+    if (!drained.ok()) spdlog::error("writing the last blocks failed: {}", drained.to_string());
+  }
   if (events_) events_->stop();                // publishes what is queued
   if (backup_server_) backup_server_->stop();  // releases its snapshot before the store closes
   if (metrics_server_) metrics_server_->stop();
@@ -493,7 +623,10 @@ Result<rpc::ProvenState> Node::prove(ByteView key, std::optional<uint64_t> heigh
 }
 
 Result<uint64_t> Node::next_nonce(const PublicKey& account) const {
-  return execution::read_nonce(*committed_, account);
+  // The durable head's state, read through the tree at its root: blocks
+  // still being written are not reported.
+  block::TreeState durable(*state_, head().state_root);
+  return execution::read_nonce(durable, account);
 }
 
 Result<uint64_t> Node::pending_nonce(const PublicKey& account) const {
@@ -504,7 +637,8 @@ Result<uint64_t> Node::pending_nonce(const PublicKey& account) const {
 Result<chain::Receipt> Node::query(const chain::ContractCall& call, const PublicKey& caller, uint64_t gas_limit) const {
   chain::ChainHead at = head();
   execution::BlockContext context{genesis_.chain_id, at.height, at.time_ms, PublicKey{}};
-  return executor_->query(*committed_, call, caller, context, gas_limit);
+  block::TreeState durable(*state_, at.state_root);
+  return executor_->query(durable, call, caller, context, gas_limit);
 }
 
 }  // namespace govchain::app

@@ -5,7 +5,10 @@
 //  - blocks are built, executed and checked by block::BlockExecutor, on
 //    top of the node's chain tip (head and validator sets, block/
 //    chain_tip.h), and committed here with their certificate in one synced
-//    batch;
+//    batch. On a dev chain that batch is written in the background
+//    (storage/pipelined_store.h) while the next block executes on top of
+//    it; the API's head, receipts, blocks and events follow only once the
+//    write is durable (docs/benchmarks.md, "Dev node throughput");
 //  - transactions enter through block::admit_tx, from the API and from
 //    peers alike, then wait in the mempool;
 //  - with one validator in the genesis (the dev chain) the node is that
@@ -28,6 +31,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
 
 #include "app/backup.h"
 #include "app/block_events.h"
@@ -35,6 +39,7 @@
 #include "app/consensus_driver.h"
 #include "app/dev_producer.h"
 #include "app/state_sync.h"
+#include "app/verification_pool.h"
 #include "block/admission.h"
 #include "block/block_executor.h"
 #include "block/chain_tip.h"
@@ -52,6 +57,7 @@
 #include "rpc/http_server.h"
 #include "rpc/metrics.h"
 #include "state/state_tree.h"
+#include "storage/pipelined_store.h"
 #include "storage/store.h"
 
 namespace govchain::app {
@@ -124,13 +130,18 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::vector<PublicKey> validators() const override;
   size_t mempool_size() const override { return mempool_->size(); }
   Result<Hash> submit(Bytes encoded_tx) override;
-  bool is_pending(const Hash& hash) const override { return mempool_->contains(hash); }
+  // Checks the transactions (signatures included) on the verification
+  // pool, all cores at once, then offers them to the mempool in order.
+  std::vector<Result<Hash>> submit_batch(std::vector<Bytes> encoded_txs) override;
+  // Waiting in the mempool, or in a block whose write is not durable yet.
+  bool is_pending(const Hash& hash) const override;
   std::optional<Status> dropped(const Hash& hash) const override { return outcomes_->dropped(hash); }
-  Result<chain::Block> block(uint64_t height) const override { return blocks_->block(height); }
+  // Reads of blocks, certificates and receipts see durable blocks only.
+  Result<chain::Block> block(uint64_t height) const override { return durable_blocks_->block(height); }
   Result<chain::CommitCertificate> commit(uint64_t height) const override {
-    return blocks_->commit_certificate(height);
+    return durable_blocks_->commit_certificate(height);
   }
-  Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return blocks_->receipt(tx_hash); }
+  Result<chain::Receipt> receipt(const Hash& tx_hash) const override { return durable_blocks_->receipt(tx_hash); }
   Result<rpc::ProvenState> prove(ByteView key, std::optional<uint64_t> height) const override;
   Result<uint64_t> next_nonce(const PublicKey& account) const override;
   Result<uint64_t> pending_nonce(const PublicKey& account) const override;
@@ -142,6 +153,7 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::optional<rpc::ConsensusInfo> consensus_info() const override;
 
   // ChainBackend (the consensus driver's or the dev producer's thread)
+  chain::ChainHead building_head() const override { return tip().head; }
   Result<block::ExecutedBlock> build_block(int64_t time_ms, const PublicKey& proposer,
                                            const chain::CommitCertificate& last_commit) override;
   Result<block::ExecutedBlock> execute_block(ByteView encoded) override;
@@ -150,11 +162,12 @@ class Node : public rpc::NodeService, public ChainBackend {
   void report_evidence(ByteView evidence) override;
   std::vector<PublicKey> admitted_node_keys() const override;
   uint64_t head_height() const override { return head().height; }
-  Result<Bytes> encoded_block(uint64_t height) const override { return blocks_->encoded_block(height); }
+  Result<Bytes> encoded_block(uint64_t height) const override { return durable_blocks_->encoded_block(height); }
   Result<sync::SnapshotOffer> snapshot_offer(uint64_t height) const override;
   Result<Bytes> state_record(state::RecordKind kind, const Hash& hash) const override;
 
-  // Dev chain: produces one block from waiting transactions now.
+  // Dev chain: produces one block from waiting transactions now, and
+  // returns once it (and every block before it) is durable.
   Status produce_block();
   bool consensus_mode() const { return genesis_.validators.size() > 1; }
   uint16_t p2p_port() const { return driver_ ? driver_->p2p_port() : 0; }
@@ -164,7 +177,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   // it is the next block, its commit certificate is signed by more than two
   // thirds of the validators of its height, and the state root and
   // receipts root computed here equal the header's. Code::corruption names
-  // the first difference. Returns the number of transactions executed.
+  // the first difference. Returns the number of transactions executed, once
+  // the block is durable.
   // Call before start() or while it runs.
   Result<size_t> import_block(ByteView encoded, const chain::CommitCertificate& commit);
 
@@ -181,7 +195,20 @@ class Node : public rpc::NodeService, public ChainBackend {
   block::ChainTip tip() const;
   // The one path of a transaction into the mempool (API and peers).
   Result<Hash> admit(Bytes encoded_tx, bool from_peer);
+  block::AdmissionContext admission_context() const;
+  // The mempool step of admission, and the gossip of what came from a
+  // client; `wake` tells block production that transactions wait.
+  Result<Hash> add_admitted(chain::CheckedTx checked, bool from_peer, bool wake);
+  void wake_block_production();
   void record_commit_metrics(size_t tx_count);
+  // Dev chains: queues the block's batch for its background write, moves
+  // the building tip on, and acknowledges the block once it is durable.
+  Status commit_in_background(block::ExecutedBlock executed, const chain::CommitCertificate& commit,
+                              block::ChainTip parent);
+  // The writer thread's report of a block's write: the durable head, the
+  // block's event and metrics follow it; a failed write stops the node.
+  void on_block_written(const Status& written, const chain::Header& header, const std::vector<Hash>& tx_hashes,
+                        std::vector<chain::Receipt> receipts);
   // Takes the transactions a block builder left out from the mempool and
   // records why, for their submitters.
   void drop_txs(std::vector<std::pair<chain::CheckedTx, Status>> dropped);
@@ -192,8 +219,15 @@ class Node : public rpc::NodeService, public ChainBackend {
   crypto::KeyPair validator_key_;
   std::unique_ptr<consensus::Signer> signer_;
   std::unique_ptr<storage::KeyValueStore> store_;
+  // In front of store_: block work reads and writes through it, the API's
+  // block reads (durable_blocks_) go to store_ directly.
+  std::unique_ptr<storage::PipelinedStore> pipelined_;
   std::unique_ptr<state::StateTree> state_;
   std::unique_ptr<chain::BlockStore> blocks_;
+  std::unique_ptr<chain::BlockStore> durable_blocks_;
+  // Dev chains write blocks in the background; consensus waits for each
+  // write (its votes and WAL assume a committed block is on disk).
+  bool background_commits_ = false;
   std::unique_ptr<execution::ContractHost> contracts_;
   std::unique_ptr<execution::Executor> executor_;
   std::unique_ptr<block::BlockExecutor> block_executor_;
@@ -202,6 +236,8 @@ class Node : public rpc::NodeService, public ChainBackend {
   std::unique_ptr<block::TreeState> committed_;
   std::unique_ptr<mempool::Mempool> mempool_;
   std::unique_ptr<mempool::TxOutcomes> outcomes_;
+  // Admission's checks of a batch of transactions, on every core.
+  std::unique_ptr<VerificationPool> verification_pool_;
   std::shared_ptr<rpc::Metrics> metrics_;
   std::unique_ptr<rpc::HttpServer> server_;
   std::unique_ptr<rpc::HttpServer> metrics_server_;  // metrics_address
@@ -212,9 +248,13 @@ class Node : public rpc::NodeService, public ChainBackend {
 
   // Serialises block work: building, executing, committing, importing.
   mutable std::mutex block_mutex_;
-  // Guards tip_, which readers on other threads copy.
+  // Guards tip_ and durable_head_, which readers on other threads copy.
   mutable std::mutex tip_mutex_;
-  block::ChainTip tip_;
+  block::ChainTip tip_;            // what the next block builds on
+  chain::ChainHead durable_head_;  // the latest block whose write is durable
+  // Transactions of blocks whose write is not durable yet.
+  mutable std::mutex in_flight_mutex_;
+  std::unordered_set<Hash, FixedBytesHasher> in_flight_;
   std::atomic<bool> stopping_{false};
 };
 

@@ -159,6 +159,12 @@ Status BlockStore::commit_synced(uint64_t height, ByteView encoded_block, const 
 
 Status BlockStore::commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
                           const std::vector<Receipt>& receipts, storage::WriteBatch& batch) {
+  GOVCHAIN_TRY(add_to_batch(height, encoded_block, commit, receipts, batch));
+  return store_.write(batch, true);
+}
+
+Status BlockStore::add_to_batch(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                                const std::vector<Receipt>& receipts, storage::WriteBatch& batch) const {
   batch.put(height_key("b/h/", height), encoded_block);
   batch.put(height_key("b/c/", height), encode_commit(commit));
   for (const auto& receipt : receipts) batch.put(receipt_key(receipt.tx_hash), encode_receipt(receipt));
@@ -166,7 +172,7 @@ Status BlockStore::commit(uint64_t height, ByteView encoded_block, const CommitC
   codec::Writer latest;
   latest.u64(height);
   batch.put(latest_key(), latest.data());
-  return store_.write(batch, true);
+  return Status();
 }
 
 }  // namespace govchain::chain

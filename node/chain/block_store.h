@@ -74,6 +74,14 @@ class BlockStore {
   // the block at `height` (chain::encode_block), stored as it is.
   Status commit(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
                 const std::vector<Receipt>& receipts, storage::WriteBatch& batch);
+  // What commit() appends to `batch`, without writing it: for a caller that
+  // writes the batch itself (the dev node writes it in the background,
+  // storage/pipelined_store.h). The batch must be written whole, in one
+  // atomic write, for the store to stay consistent.
+  // It also puts the pruning of blocks beyond the retention into it (reads
+  // the store).
+  Status add_to_batch(uint64_t height, ByteView encoded_block, const CommitCertificate& commit,
+                      const std::vector<Receipt>& receipts, storage::WriteBatch& batch) const;
   // The first block of a store filled by state sync: the block at `height`
   // with its certificate and the set that signed it, appended to `batch`
   // (which holds the state's last records) and written with sync.

@@ -71,12 +71,17 @@ HttpResponse status_route(NodeService& service) {
 
 // One submitted transaction, {"tx": "<hex of the canonical encoding>"}:
 // its hash once admitted, or why not (a reason code).
-Result<Hash> submit_one(NodeService& service, const json& entry) {
+Result<Bytes> tx_bytes(const json& entry) {
   if (!entry.is_object() || !entry.contains("tx") || !entry["tx"].is_string())
     return error(Code::invalid_argument, "each transaction must be an object {\"tx\": \"<hex>\"}");
-  auto bytes = from_hex(entry["tx"].get<std::string>());
+  auto bytes = from_hex(entry["tx"].get_ref<const std::string&>());
   if (!bytes.ok()) return bytes.status().with_context("tx");
-  return service.submit(std::move(*bytes));
+  return bytes;
+}
+
+Result<Hash> submit_one(NodeService& service, const json& entry) {
+  GOVCHAIN_ASSIGN_OR_RETURN(Bytes bytes, tx_bytes(entry));
+  return service.submit(std::move(bytes));
 }
 
 json submit_result_json(const Result<Hash>& submitted) {
@@ -101,12 +106,29 @@ HttpResponse submit_route(NodeService& service, const HttpRequest& request, cons
   if (body.size() > limits.txs_per_request_max)
     return json_error(413, "too_large",
                       "at most " + std::to_string(limits.txs_per_request_max) + " transactions per request");
+  // Entries that are not a hex transaction are answered here; the others
+  // go to the node together, which may check their signatures in parallel.
+  std::vector<std::optional<Result<Hash>>> outcomes(body.size());
+  std::vector<Bytes> encoded_txs;
+  std::vector<size_t> positions;
+  for (size_t index = 0; index < body.size(); ++index) {
+    Result<Bytes> bytes = tx_bytes(body[index]);
+    if (!bytes.ok()) {
+      outcomes[index] = bytes.status();
+      continue;
+    }
+    encoded_txs.push_back(std::move(*bytes));
+    positions.push_back(index);
+  }
+  std::vector<Result<Hash>> submitted = service.submit_batch(std::move(encoded_txs));
+  for (size_t index = 0; index < positions.size() && index < submitted.size(); ++index)
+    outcomes[positions[index]] = std::move(submitted[index]);
   json results = json::array();
   size_t accepted = 0;
-  for (const auto& entry : body) {
-    Result<Hash> submitted = submit_one(service, entry);
-    if (submitted.ok()) ++accepted;
-    results.push_back(submit_result_json(submitted));
+  for (auto& outcome : outcomes) {
+    Result<Hash> result = outcome ? std::move(*outcome) : error(Code::internal, "the node gave no answer");
+    if (result.ok()) ++accepted;
+    results.push_back(submit_result_json(result));
   }
   return json_response(dump_json(json{{"accepted", accepted}, {"results", std::move(results)}}), 202);
 }

@@ -62,6 +62,15 @@ class NodeService {
   // hash when admitted, otherwise the reason code and message a client can
   // act on.
   virtual Result<Hash> submit(Bytes encoded_tx) = 0;
+  // Several transactions of one request, each admitted or refused on its
+  // own as by submit(), answered in order. A node may check them in
+  // parallel; this default submits them one by one.
+  virtual std::vector<Result<Hash>> submit_batch(std::vector<Bytes> encoded_txs) {
+    std::vector<Result<Hash>> results;
+    results.reserve(encoded_txs.size());
+    for (auto& encoded : encoded_txs) results.push_back(submit(std::move(encoded)));
+    return results;
+  }
   virtual bool is_pending(const Hash& hash) const = 0;
   // Why a block builder on this node left the transaction out, while the
   // node remembers (in memory only: mempool/outcomes.h).

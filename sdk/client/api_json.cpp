@@ -305,6 +305,32 @@ Result<SubmitResult> parse_submit_json(std::string_view body) {
   });
 }
 
+Result<std::vector<Result<Hash>>> parse_submit_batch_json(std::string_view body, size_t expected_count) {
+  return guarded("batch submit", [&]() -> Result<std::vector<Result<Hash>>> {
+    json root = parse_object(body);
+    const json& results = field(root, "results");
+    if (!results.is_array() || results.size() != expected_count)
+      throw FieldError{"the node answered " + std::to_string(results.is_array() ? results.size() : 0) +
+                       " results for " + std::to_string(expected_count) + " transactions"};
+    std::vector<Result<Hash>> outcomes;
+    outcomes.reserve(expected_count);
+    for (const json& result : results) {
+      if (!result.is_object()) throw FieldError{"a result is not a JSON object"};
+      const json& accepted = field(result, "accepted");
+      if (accepted.is_boolean() && accepted.get<bool>()) {
+        outcomes.emplace_back(fixed_field<32>(result, "hash"));
+        continue;
+      }
+      const json& details = field(result, "error");
+      std::string name = details.is_object() ? details.value("code", std::string("internal")) : "internal";
+      std::string message = details.is_object() ? details.value("message", std::string()) : std::string();
+      std::optional<Code> code = code_from_name(name);
+      outcomes.emplace_back(error(code && *code != Code::ok ? *code : Code::invalid_argument, message));
+    }
+    return outcomes;
+  });
+}
+
 Result<uint64_t> parse_account_nonce_json(std::string_view body) {
   return guarded("account", [&]() -> Result<uint64_t> { return unsigned_field(parse_object(body), "next_nonce"); });
 }

@@ -141,6 +141,11 @@ Result<BlockInfo> parse_block_json(std::string_view body);
 Result<TxStatus> parse_tx_status_json(std::string_view body);
 Result<StateRead> parse_state_json(std::string_view body);
 Result<SubmitResult> parse_submit_json(std::string_view body);
+// POST /v1/txs with an array: one outcome per transaction, in the order
+// sent — the hash the node reports, or the reason code and message of its
+// refusal. Code::malformed unless the answer lists exactly
+// `expected_count` results.
+Result<std::vector<Result<Hash>>> parse_submit_batch_json(std::string_view body, size_t expected_count);
 // GET /v1/accounts/{pubkey}: the account's next nonce (committed state).
 Result<uint64_t> parse_account_nonce_json(std::string_view body);
 // A receipt object as in /v1/txs/{hash} and POST /v1/query.

@@ -9,6 +9,7 @@
 #include "client/state_layout.h"
 #include "client/tx_builder.h"
 #include "client/verify.h"
+#include "core/limits.h"
 
 namespace govchain::client {
 
@@ -73,6 +74,25 @@ Result<Hash> Client::submit(const chain::Tx& tx) const {
     return error(Code::invalid,
                  "the node reported hash " + submitted->hash.hex() + " for transaction " + expected.hex());
   return expected;
+}
+
+Result<std::vector<Result<Hash>>> Client::submit_batch(const std::vector<chain::Tx>& txs) const {
+  if (txs.size() > limits::rpc_txs_per_request_max)
+    return error(Code::too_large, std::to_string(txs.size()) + " transactions in one request; a node takes at most " +
+                                      std::to_string(limits::rpc_txs_per_request_max));
+  if (txs.empty()) return std::vector<Result<Hash>>{};
+  nlohmann::json body = nlohmann::json::array();
+  for (const auto& tx : txs) body.push_back({{"tx", tx_hex(tx)}});
+  GOVCHAIN_ASSIGN_OR_RETURN(std::string answer, call("POST", "/v1/txs", body.dump()));
+  GOVCHAIN_ASSIGN_OR_RETURN(std::vector<Result<Hash>> outcomes, parse_submit_batch_json(answer, txs.size()));
+  for (size_t index = 0; index < txs.size(); ++index) {
+    if (!outcomes[index].ok()) continue;
+    const Hash expected = chain::tx_hash(txs[index]);
+    if (*outcomes[index] != expected)
+      outcomes[index] = error(
+          Code::invalid, "the node reported hash " + outcomes[index]->hex() + " for transaction " + expected.hex());
+  }
+  return outcomes;
 }
 
 Result<chain::Receipt> Client::wait_for_receipt(const Hash& hash, uint64_t timeout_ms) const {

@@ -95,6 +95,13 @@ class Client {
   // Sends a signed transaction; on acceptance returns its hash (the node's
   // answer is checked against chain::tx_hash(tx)).
   Result<Hash> submit(const chain::Tx& tx) const;
+  // Sends up to limits::rpc_txs_per_request_max signed transactions in one
+  // request (POST /v1/txs with an array; Code::too_large beyond, nothing
+  // sent). The node checks and admits each on its own: the answer has one
+  // outcome per transaction, in order — its hash (checked against
+  // chain::tx_hash) or the reason the node refused it. A request that
+  // fails as a whole (connection, HTTP error) is the outer error.
+  Result<std::vector<Result<Hash>>> submit_batch(const std::vector<chain::Tx>& txs) const;
   // Submits and polls /v1/txs/{hash} until the transaction is committed,
   // then returns its receipt. A transaction the node reports "dropped" (a
   // block builder left it out because its action failed or its sender is

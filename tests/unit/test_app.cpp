@@ -2,6 +2,7 @@
 // its own state and refuses a block whose roots it does not reproduce.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "app/dev_setup.h"
 #include "app/node.h"
 #include "app/tx_gossip.h"
+#include "app/verification_pool.h"
 #include "app/wal_file.h"
 #include "consensus/certificate.h"
 #include "core/clock.h"
@@ -240,8 +243,13 @@ TEST_CASE("a block made on a head that another commit replaced is refused when c
   chain::CommitCertificate second_commit = certify(*second);
   REQUIRE(node->commit_executed(std::move(*first), first_commit).ok());
   CHECK(node->commit_executed(std::move(*second), second_commit).code() == Code::internal);
-  CHECK(node->head().height == 1);
+  // A dev node writes the block in the background: the next block builds
+  // on it at once, the API's head follows once the write is durable.
+  CHECK(node->building_head().height == 1);
   CHECK(node->mempool_size() == 0);
+  for (int attempt = 0; attempt < 500 && node->head().height != 1; ++attempt)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(node->head().height == 1);
 }
 
 // ---- the consensus WAL behind its file seam ------------------------------
@@ -518,4 +526,31 @@ TEST_CASE("tx gossip times its flush by the clock it is given") {
   std::lock_guard lock(probe.mutex);
   REQUIRE(probe.sent.size() == 1);
   CHECK(probe.sent[0].first == batch_of({Bytes{1, 1}}));
+}
+
+// ---- the verification pool ----------------------------------------------------
+
+TEST_CASE("the verification pool runs every item once, from several callers at once, with a bounded queue") {
+  app::VerificationPool pool(2, 1);
+  CHECK(pool.thread_count() == 2);
+  pool.run_all(0, [](size_t) { FAIL("no item to run"); });
+  constexpr size_t items = 1000;
+  std::vector<std::vector<std::atomic<int>>> calls(3);
+  for (auto& per_caller : calls) per_caller = std::vector<std::atomic<int>>(items);
+  std::mutex threads_mutex;
+  std::set<std::thread::id> threads_seen;
+  std::vector<std::thread> callers;
+  for (size_t caller = 0; caller < calls.size(); ++caller)
+    callers.emplace_back([&, caller] {
+      pool.run_all(items, [&](size_t index) {
+        calls[caller][index]++;
+        std::lock_guard lock(threads_mutex);
+        threads_seen.insert(std::this_thread::get_id());
+      });
+    });
+  for (auto& caller : callers) caller.join();
+  for (const auto& per_caller : calls)
+    for (const auto& count : per_caller) CHECK(count.load() == 1);
+  // The callers' own threads and the pool's took part.
+  CHECK(threads_seen.size() > calls.size());
 }

@@ -1,14 +1,18 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
+#include "gated_store.h"
 #include "storage/fault_injecting_store.h"
 #include "storage/format.h"
 #include "storage/leveldb_store.h"
+#include "storage/pipelined_store.h"
 #include "storage/store.h"
 
 using namespace govchain;
@@ -316,4 +320,122 @@ TEST_CASE("the storage format marker is written once and a newer one is refused"
   damaged.put(to_bytes(storage_format_key), to_bytes("x"));
   REQUIRE(store->write(damaged, true).ok());
   CHECK(check_storage_format(*store, 1, "/data").code() == Code::corruption);
+}
+
+namespace {
+
+WriteBatch one_put(std::string_view key, std::string_view value) {
+  WriteBatch batch;
+  batch.put(to_bytes(key), to_bytes(value));
+  return batch;
+}
+
+}  // namespace
+
+TEST_CASE("pipelined store fulfils the store contract") {
+  auto durable = make_memory_store();
+  PipelinedStore store(*durable, 2);
+  check_store_contract(store);
+}
+
+TEST_CASE("a pipelined store serves a batch at once and writes it in the background, in order") {
+  FaultInjectingStore disk;
+  testing::GatedStore gate(disk);
+  PipelinedStore store(gate, 2);
+  gate.shut();
+  std::vector<std::string> written;
+  std::mutex written_mutex;
+  auto record = [&](std::string name) {
+    return [&, name](const Status& status) {
+      REQUIRE(status.ok());
+      std::lock_guard lock(written_mutex);
+      written.push_back(name);
+    };
+  };
+  WriteBatch first = one_put("a", "1");
+  first.put(to_bytes("b"), to_bytes("1"));
+  REQUIRE(store.write_in_background(std::move(first), record("first")).ok());
+  WriteBatch second = one_put("a", "2");
+  second.erase(to_bytes("b"));
+  REQUIRE(store.write_in_background(std::move(second), record("second")).ok());
+  gate.wait_for_writes_started(1);
+  // Readable at once, the newest batch first; nothing on the disk yet.
+  CHECK(read(store, "a") == std::optional<Bytes>(to_bytes("2")));
+  CHECK(!read(store, "b").has_value());
+  CHECK(!read(disk, "a").has_value());
+  CHECK(store.pending_count() == 2);
+  gate.open();
+  REQUIRE(store.drain().ok());
+  CHECK(written == std::vector<std::string>{"first", "second"});
+  CHECK(read(disk, "a") == std::optional<Bytes>(to_bytes("2")));
+  CHECK(!read(disk, "b").has_value());
+  CHECK(store.pending_count() == 0);
+  // Every write was synced: a power loss now loses nothing.
+  disk.drop_unsynced_writes();
+  CHECK(read(disk, "a") == std::optional<Bytes>(to_bytes("2")));
+}
+
+TEST_CASE("a pipelined store holds a bounded number of batches and makes the producer wait beyond it") {
+  auto durable = make_memory_store();
+  testing::GatedStore gate(*durable);
+  PipelinedStore store(gate, 1);
+  gate.shut();
+  REQUIRE(store.write_in_background(one_put("a", "1"), {}).ok());
+  gate.wait_for_writes_started(1);
+  std::atomic<bool> second_queued{false};
+  std::thread producer([&] {
+    REQUIRE(store.write_in_background(one_put("a", "2"), {}).ok());
+    second_queued = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(!second_queued.load());
+  CHECK(store.pending_count() == 1);
+  gate.open();
+  producer.join();
+  CHECK(second_queued.load());
+  REQUIRE(store.drain().ok());
+  CHECK(read(*durable, "a") == std::optional<Bytes>(to_bytes("2")));
+}
+
+TEST_CASE("after a failed background write a pipelined store writes nothing more and says why") {
+  FaultInjectingStore disk;
+  testing::GatedStore gate(disk);
+  PipelinedStore store(gate, 3);
+  REQUIRE(store.write(one_put("a", "1"), true).ok());
+  gate.shut();
+  std::vector<Status> outcomes(2);
+  REQUIRE(store.write_in_background(one_put("a", "2"), [&](const Status& status) { outcomes[0] = status; }).ok());
+  REQUIRE(store.write_in_background(one_put("a", "3"), [&](const Status& status) { outcomes[1] = status; }).ok());
+  gate.wait_for_writes_started(2);
+  gate.power_loss();
+  Status drained = store.drain();
+  CHECK(drained.code() == Code::io_error);
+  CHECK(outcomes[0].code() == Code::io_error);
+  // The batch after the failed one was never tried: it was built on it.
+  CHECK(outcomes[1].code() == Code::io_error);
+  CHECK(outcomes[1].message().find("earlier background write failed") != std::string::npos);
+  CHECK(store.write_in_background(one_put("a", "4"), {}).code() == Code::io_error);
+  CHECK(store.write(one_put("a", "5"), true).code() == Code::io_error);
+  // The disk holds the prefix that was written, and the store reads it.
+  CHECK(read(disk, "a") == std::optional<Bytes>(to_bytes("1")));
+  CHECK(read(store, "a") == std::optional<Bytes>(to_bytes("1")));
+}
+
+TEST_CASE("scans and snapshots of a pipelined store wait for its pending batches") {
+  auto durable = make_memory_store();
+  PipelinedStore store(*durable, 2);
+  REQUIRE(store.write_in_background(one_put("k/1", "x"), {}).ok());
+  REQUIRE(store.write_in_background(one_put("k/2", "y"), {}).ok());
+  auto scanned = store.scan(to_bytes("k/"), {}, 10);
+  REQUIRE(scanned.ok());
+  CHECK(scanned->size() == 2);
+  auto snapshot = store.snapshot();
+  REQUIRE(snapshot.ok());
+  auto in_snapshot = (*snapshot)->scan(to_bytes("k/"), {}, 10);
+  REQUIRE(in_snapshot.ok());
+  CHECK(in_snapshot->size() == 2);
+  snapshot->reset();
+  REQUIRE(store.close().ok());
+  CHECK(store.get(to_bytes("k/1")).status().code() == Code::unavailable);
+  CHECK(store.write_in_background(one_put("k/3", "z"), {}).code() == Code::unavailable);
 }
