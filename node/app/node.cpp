@@ -448,7 +448,8 @@ std::vector<Result<Hash>> Node::submit_batch(std::vector<Bytes> encoded_txs) {
   // The checks read committed state only, so they run in parallel; the
   // mempool then takes the admitted ones in the order sent (nonces of one
   // sender follow each other).
-  const block::AdmissionContext context = admission_context();
+  block::BatchLimits batch_limits;
+  const block::AdmissionContext context = batch_limits.with_limits(admission_context());
   std::vector<std::optional<Result<chain::CheckedTx>>> checked(encoded_txs.size());
   verification_pool_->run_all(encoded_txs.size(), [&](size_t index) {
     checked[index] = block::admit_tx(std::move(encoded_txs[index]), context);

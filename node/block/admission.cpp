@@ -24,4 +24,29 @@ Result<chain::CheckedTx> admit_tx(Bytes encoded, const AdmissionContext& context
   return chain::check_tx(std::move(encoded), rules);
 }
 
+AdmissionContext BatchLimits::with_limits(const AdmissionContext& context) {
+  AdmissionContext limited = context;
+  limited.is_pending = [this, pending = context.is_pending](const Hash& hash) {
+    return (pending && pending(hash)) || seen_before(hash);
+  };
+  limited.sender_check = [this, check = context.sender_check](const PublicKey& sender) -> Status {
+    if (check) GOVCHAIN_TRY(check(sender));
+    return count_sender(sender);
+  };
+  return limited;
+}
+
+bool BatchLimits::seen_before(const Hash& hash) {
+  std::lock_guard lock(mutex_);
+  return !hashes_.insert(hash).second;
+}
+
+Status BatchLimits::count_sender(const PublicKey& sender) {
+  std::lock_guard lock(mutex_);
+  if (++per_sender_[sender] <= per_sender_max_) return Status();
+  return error(Code::resource_exhausted, "more than " + std::to_string(per_sender_max_) + " transactions of sender " +
+                                             sender.hex() + " in one request (a sender has at most that many nonces "
+                                             "open): send the rest after these are committed");
+}
+
 }  // namespace govchain::block

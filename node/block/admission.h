@@ -22,6 +22,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
+#include <set>
 #include <string_view>
 
 #include "chain/checked_tx.h"
@@ -47,5 +50,33 @@ struct AdmissionContext {
 };
 
 Result<chain::CheckedTx> admit_tx(Bytes encoded, const AdmissionContext& context);
+
+// The limits of one request's array of transactions (POST /v1/txs with an
+// array), checked before any signature: no transaction twice (the second
+// copy is refused as already pending), and at most `per_sender_max` of one
+// sender (a sender has at most nonce_ahead_max + 1 nonces open, so more
+// could never wait in the mempool). Without them one request of a known
+// sender could make the node verify one signature thousands of times.
+// Thread-safe: the checks of a batch run in parallel. One object per
+// request; it must outlive the contexts with_limits() returns.
+class BatchLimits {
+ public:
+  explicit BatchLimits(size_t per_sender_max = limits::nonce_ahead_max + 1) : per_sender_max_(per_sender_max) {}
+  BatchLimits(const BatchLimits&) = delete;
+  BatchLimits& operator=(const BatchLimits&) = delete;
+
+  // `context` with its is_pending and sender_check extended by this batch's
+  // limits (the original checks run first).
+  AdmissionContext with_limits(const AdmissionContext& context);
+
+ private:
+  bool seen_before(const Hash& hash);
+  Status count_sender(const PublicKey& sender);
+
+  size_t per_sender_max_;
+  std::mutex mutex_;
+  std::set<Hash> hashes_;
+  std::map<PublicKey, size_t> per_sender_;
+};
 
 }  // namespace govchain::block

@@ -332,6 +332,7 @@ struct Admission {
   Chain chain;
   std::vector<Hash> pending;
   PublicKey refused_sender;
+  block::BatchLimits* batch = nullptr;  // when set, admits as one request's array
   Result<chain::CheckedTx> admit(Bytes bytes) {
     block::TreeState committed = block::TreeState::latest(chain.tree);
     block::AdmissionContext context{
@@ -344,6 +345,7 @@ struct Admission {
           return sender == refused_sender ? error(Code::resource_exhausted, "refused for a while") : Status();
         },
         [this](const Hash& hash) { return std::find(pending.begin(), pending.end(), hash) != pending.end(); }};
+    if (batch != nullptr) return block::admit_tx(std::move(bytes), batch->with_limits(context));
     return block::admit_tx(std::move(bytes), context);
   }
 };
@@ -410,4 +412,33 @@ TEST_CASE("admission refuses a sender the chain does not know, before its signat
   // The node's own refusal of a sender comes next.
   admission.refused_sender = newcomer.public_key;
   CHECK(admission.admit(chain::encode_tx(grant_tx(newcomer, 0))).status().code() == Code::resource_exhausted);
+}
+
+TEST_CASE("one request's array: no transaction twice and at most a sender's open nonces, before any signature") {
+  Admission admission;
+  const crypto::KeyPair& admin = admission.chain.admin;
+  block::BatchLimits batch(3);
+  admission.batch = &batch;
+  chain::Tx first = grant_tx(admin, 0);
+  REQUIRE(admission.admit(chain::encode_tx(first)).ok());
+  // The same transaction again in the same request, even with a broken
+  // signature: refused as a copy, no signature checked.
+  CHECK(admission.admit(chain::encode_tx(first)).status().code() == Code::already_exists);
+  chain::Tx broken_copy = grant_tx(admin, 1);
+  broken_copy.signature.data[0] ^= 1;
+  CHECK(admission.admit(chain::encode_tx(broken_copy)).status().code() == Code::bad_signature);
+  CHECK(admission.admit(chain::encode_tx(grant_tx(admin, 2))).ok());
+  // The sender's fourth transaction of this request is refused before its
+  // (broken) signature is looked at.
+  chain::Tx fourth = grant_tx(admin, 3);
+  fourth.signature.data[0] ^= 1;
+  Status refused = admission.admit(chain::encode_tx(fourth)).status();
+  CHECK(refused.code() == Code::resource_exhausted);
+  CHECK(refused.message().find("in one request") != std::string::npos);
+  // The node's own checks still come first, and a new request starts afresh.
+  block::BatchLimits next(3);
+  admission.batch = &next;
+  CHECK(admission.admit(chain::encode_tx(grant_tx(admin, 3))).ok());
+  admission.pending.push_back(chain::tx_hash(grant_tx(admin, 4)));
+  CHECK(admission.admit(chain::encode_tx(grant_tx(admin, 4))).status().code() == Code::already_exists);
 }
