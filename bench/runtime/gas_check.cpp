@@ -417,7 +417,14 @@ Status loading_classes(const std::string& contracts_dir, std::vector<ClassFigure
 // difference to a run of the same loop without the call, so it holds the
 // host function's own work and the gas it is charged (its base price, its
 // per-byte price and the engine's price of a host call).
-enum class HostKind : uint32_t { none = 0, schnorr_verify = 1, sha256 = 2, storage_set = 3, storage_get = 4, event = 5 };
+enum class HostKind : uint32_t {
+  none = 0,
+  schnorr_verify = 1,
+  sha256 = 2,
+  storage_set = 3,
+  storage_get = 4,
+  event = 5
+};
 
 struct HostRun {
   HostKind kind;
@@ -470,11 +477,14 @@ Status host_function_classes(const std::string& host_workload_path, std::vector<
   const auto row = [&](const char* group, const char* name, HostRun run) {
     return add(figures, host_function(host, code, group, name, run));
   };
-  GOVCHAIN_TRY(row("host: signature", "schnorr_verify (BIP340, 32-byte message)", {HostKind::schnorr_verify, 2'000, 32}));
+  GOVCHAIN_TRY(
+      row("host: signature", "schnorr_verify (BIP340, 32-byte message)", {HostKind::schnorr_verify, 2'000, 32}));
   GOVCHAIN_TRY(row("host: hash", "sha256 of 32 bytes", {HostKind::sha256, 100'000, 32}));
   GOVCHAIN_TRY(row("host: hash", "sha256 of 16 KiB", {HostKind::sha256, 2'000, 16384}));
-  GOVCHAIN_TRY(row("host: storage write", "storage_set of 8 bytes (overlay only)*", {HostKind::storage_set, 50'000, 8}));
-  GOVCHAIN_TRY(row("host: storage write", "storage_set of 16 KiB (overlay only)*", {HostKind::storage_set, 2'000, 16384}));
+  GOVCHAIN_TRY(
+      row("host: storage write", "storage_set of 8 bytes (overlay only)*", {HostKind::storage_set, 50'000, 8}));
+  GOVCHAIN_TRY(
+      row("host: storage write", "storage_set of 16 KiB (overlay only)*", {HostKind::storage_set, 2'000, 16384}));
   for (ClassFigure& figure : figures) figure.partial = figure.partial || figure.group == "host: storage write";
   GOVCHAIN_TRY(row("host: storage read", "storage_get of 8 bytes (overlay)", {HostKind::storage_get, 50'000, 8}));
   GOVCHAIN_TRY(row("host: event", "emit_event of 8 bytes", {HostKind::event, 50'000, 8}));

@@ -45,7 +45,8 @@ Status BatchLimits::count_sender(const PublicKey& sender) {
   std::lock_guard lock(mutex_);
   if (++per_sender_[sender] <= per_sender_max_) return Status();
   return error(Code::resource_exhausted, "more than " + std::to_string(per_sender_max_) + " transactions of sender " +
-                                             sender.hex() + " in one request (a sender has at most that many nonces "
+                                             sender.hex() +
+                                             " in one request (a sender has at most that many nonces "
                                              "open): send the rest after these are committed");
 }
 

@@ -63,8 +63,8 @@ uint64_t retry_after_seconds(std::string_view header_value);
 
 // Runs `exchange_once` and, while it answers 429 with a Retry-After in
 // seconds and retries are left, waits that long (capped by the limits) and
-// runs it again; a 429 without Retry-After is returned at once. Every request the SDK sends is safe to repeat: reads, and a
-// signed transaction that a 429 answer did not admit.
+// runs it again; a 429 without Retry-After is returned at once. Every request the SDK sends is safe to repeat: reads,
+// and a signed transaction that a 429 answer did not admit.
 Result<HttpAnswer> retry_when_rate_limited(const HttpLimits& limits,
                                            const std::function<Result<HttpAnswer>()>& exchange_once);
 
