@@ -9,13 +9,20 @@ function decodePixels(data: ImageData): string | null {
   const luminance = new Uint8ClampedArray(data.width * data.height);
   for (let i = 0; i < luminance.length; i++)
     luminance[i] = (data.data[4 * i] * 299 + data.data[4 * i + 1] * 587 + data.data[4 * i + 2] * 114) / 1000;
-  try {
-    const source = new RGBLuminanceSource(luminance, data.width, data.height);
-    const hints = new Map([[DecodeHintType.TRY_HARDER, true]]);
-    return reader.decode(new BinaryBitmap(new HybridBinarizer(source)), hints).getText();
-  } catch {
-    return null;
+  const source = new RGBLuminanceSource(luminance, data.width, data.height);
+  // A photo needs ZXing's search for the finder patterns; a picture made
+  // by govchain qr --png (or any other program) is a pure code, which that
+  // search misses for some contents (a version-8 code of a suspended
+  // permit's link failed about one time in ten), and which ZXing reads
+  // directly when told so.
+  for (const hint of [DecodeHintType.TRY_HARDER, DecodeHintType.PURE_BARCODE]) {
+    try {
+      return reader.decode(new BinaryBitmap(new HybridBinarizer(source)), new Map([[hint, true]])).getText();
+    } catch {
+      // Not found this way; the next way, or null.
+    }
   }
+  return null;
 }
 
 function pixelsOf(image: CanvasImageSource, width: number, height: number): ImageData {
@@ -31,8 +38,16 @@ function pixelsOf(image: CanvasImageSource, width: number, height: number): Imag
 
 export async function decodeQrImage(file: File): Promise<string | null> {
   const bitmap = await createImageBitmap(file);
-  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-  return decodePixels(pixelsOf(bitmap, Math.round(bitmap.width * scale), Math.round(bitmap.height * scale)));
+  // A picture shrunk by a fraction smears the modules of a code over
+  // neighbouring pixels. So the picture is tried as it is (up to 4,000
+  // pixels), then shrunk by whole factors down to about 1,600 pixels.
+  const largest = Math.max(bitmap.width, bitmap.height);
+  for (let divisor = Math.max(1, Math.ceil(largest / 4000)); ; divisor++) {
+    const width = Math.max(1, Math.round(bitmap.width / divisor));
+    const height = Math.max(1, Math.round(bitmap.height / divisor));
+    const text = decodePixels(pixelsOf(bitmap, width, height));
+    if (text !== null || largest / divisor <= 1600) return text;
+  }
 }
 
 export async function startCamera(video: HTMLVideoElement, found: (text: string) => void): Promise<void> {
