@@ -11,7 +11,7 @@ ifneq ($(CCACHE),)
   LAUNCHER_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
 
-.PHONY: all bootstrap build demo test bench fuzz clean format package soak soak-long
+.PHONY: all bootstrap build demo test bench bench-quick fuzz clean format package soak soak-long
 
 all: build
 
@@ -45,6 +45,12 @@ package: build
 
 bench: build
 	@scripts/bench
+
+# The same sections with small sizes, for day-to-day comparisons of two
+# builds (76 s on the 2-core machine at load 1.7, 2026-12-08; the aims are
+# judged on `make bench`).
+bench-quick: build
+	@GOVCHAIN_BENCH_QUICK=1 scripts/bench
 
 # The reliability soak (scripts/soak, docs/reliability.md), not part of
 # `make test`: the consensus simulator over fresh seeds, kill -9 of a node
